@@ -1,0 +1,91 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Engine, JobOutcome } from '../../engine.ts';
+import { ProgressBar } from '../../monitor/progress.ts';
+import { parseLanguageList } from '../../tasks/plan-targets.ts';
+import { addProviderOptions, addStoreOptions, defaultOutPath, openEngine, printJson, splitList, type CommonFlags } from '../common.ts';
+import { EXIT } from '../exit-codes.ts';
+
+interface TranslateFlags extends CommonFlags {
+  to?: string;
+  from?: string;
+  out?: string;
+  overwrite?: boolean;
+}
+
+export function registerTranslate(program: Command, exit: (code: number) => void): void {
+  const command = program
+    .command('translate')
+    .description('translate every empty target cell of a workbook (xlsx, csv, tsv)')
+    .argument('<file>', 'the workbook')
+    .option('--to <langs>', 'target languages, BCP-47, comma-separated (default: every language column with empty cells)')
+    .option('--from <lang>', 'source language (default: the fullest language column)')
+    .option('--out <path>', 'output file (default: <name>.translated.<ext> beside the input)')
+    .option('--overwrite', 'also replace translations already in target cells')
+    .option('--json', 'print one JSON summary on stdout and nothing else');
+  addStoreOptions(addProviderOptions(command)).action(async (file: string, flags: TranslateFlags) => {
+    const to = flags.to ? parseLanguageList(splitList(flags.to) ?? [], '--to') : undefined;
+    const from = flags.from ? parseLanguageList([flags.from], '--from')[0] : undefined;
+    const engine = await openEngine(flags);
+    try {
+      const outPath = path.resolve(flags.out ?? defaultOutPath(file));
+      const { job, prepared } = await engine.createJob({ file, to, from, overwrite: flags.overwrite, outPath });
+      if (!flags.json) {
+        const langs = [...new Set(prepared.plans.flatMap((p) => p.targets.map((t) => t.language)))].join(', ') || 'none';
+        process.stderr.write(
+          `job ${job.job_id}: ${prepared.split.tasks.length} cells to translate into ${langs} ` +
+            `(${prepared.uniqueTexts} unique, ${prepared.batches.length} batches, ${prepared.split.keptHuman} human translations kept)\n`,
+        );
+      }
+      exit(await runWithProgress(engine, job.job_id, job.total_tasks, prepared.uniqueTexts, flags.json));
+    } finally {
+      await engine.store.close();
+    }
+  });
+}
+
+/** Runs a job with Ctrl-C handling and a progress bar; prints the summary; returns the exit code. */
+export async function runWithProgress(engine: Engine, jobId: string, total: number, uniqueTotal: number, json = false, alreadyDone = 0): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = () => {
+    process.stderr.write(`\ninterrupted: finishing nothing new; resume with: fanyi resume ${jobId}\n`);
+    controller.abort(new Error('interrupted'));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const bar = !json && process.stderr.isTTY ? new ProgressBar(process.stderr, total, uniqueTotal, alreadyDone).attach(engine.events, jobId) : undefined;
+  try {
+    const outcome = await engine.runJob(jobId, controller.signal);
+    bar?.finish();
+    return report(engine, outcome, json, controller.signal.aborted);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function report(engine: Engine, outcome: JobOutcome, json: boolean, interrupted: boolean): Promise<number> {
+  const { counts, job } = outcome;
+  const totals = await engine.store.jobTotals(job.job_id);
+  const code = interrupted ? 130 : counts.failed + counts.needs_review > 0 ? EXIT.REVIEW : EXIT.OK;
+  if (json) {
+    printJson({
+      job_id: job.job_id,
+      status: job.status,
+      counts,
+      calls: totals.apiCalls,
+      tokens: { prompt: totals.promptTokens, completion: totals.completionTokens, total: totals.promptTokens + totals.completionTokens },
+      duration_ms: outcome.durationMs,
+      output: outcome.outPath,
+    });
+    return code;
+  }
+  const seconds = (outcome.durationMs / 1000).toFixed(1);
+  process.stderr.write(
+    `${counts.completed} completed, ${counts.needs_review} need review, ${counts.failed} failed, ${counts.pending + counts.processing} pending ` +
+      `in ${seconds}s; ${totals.apiCalls} calls, ${totals.promptTokens + totals.completionTokens} tokens\n`,
+  );
+  if (outcome.outPath) process.stdout.write(`${outcome.outPath}\n`);
+  if (counts.failed) process.stderr.write(`some cells failed: see fanyi status ${job.job_id}\n`);
+  return code;
+}

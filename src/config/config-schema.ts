@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+/**
+ * One schema for every option (seed 000 §2.1 keys), defaults in it. `load-config.ts` merges the
+ * yaml file, the environment and CLI flags into one frozen {@link FanyiConfig}.
+ */
+const modelLimits = z
+  .object({
+    /** Largest prompt the model accepts, in tokens. */
+    input_tokens: z.number().int().positive().default(98_304),
+    /** Largest reply; binds before the input budget for translation (output ≈ input). */
+    output_tokens: z.number().int().positive().default(16_384),
+    rpm_limit: z.number().int().positive().default(15_000),
+    tpm_limit: z.number().int().positive().default(1_200_000),
+  })
+  .strict();
+
+const batchControl = z
+  .object({
+    max_chars_per_batch: z.number().int().min(100).max(500_000).default(50_000),
+    max_concurrent_workers: z.number().int().min(1).max(200).default(10),
+    min_batch_size: z.number().int().min(1).default(1),
+    max_batch_size: z.number().int().min(1).max(1000).default(100),
+    /** Cap on a batch's estimated input tokens; unset: derived from `model_limits`. */
+    max_batch_tokens: z.number().int().min(50).optional(),
+  })
+  .strict();
+
+const performance = z
+  .object({
+    rpm_throttle: z.number().int().positive().default(14_000),
+    tpm_throttle: z.number().int().positive().default(1_100_000),
+    retry_delay: z.number().min(0).default(5),
+    max_retries: z.number().int().min(0).max(10).default(3),
+    timeout: z.number().positive().default(30),
+  })
+  .strict();
+
+const pricing = z.record(
+  z.string(),
+  z.object({ input_per_1m: z.number().min(0), output_per_1m: z.number().min(0), currency: z.string().default('USD') }).strict(),
+);
+
+const llm = z
+  .object({
+    provider: z.enum(['openai', 'pseudo']).optional(),
+    base_url: z.string().url().optional(),
+    /** Name of the environment variable holding the key; the key itself never belongs in a file. */
+    api_key_env: z.string().default('OPENAI_API_KEY'),
+    model: z.string().min(1).default('gpt-4o-mini'),
+    temperature: z.number().min(0).max(2).default(0.2),
+    model_limits: modelLimits.default(() => modelLimits.parse({})),
+    batch_control: batchControl.default(() => batchControl.parse({})),
+    performance: performance.default(() => performance.parse({})),
+    pricing: pricing.default({}),
+  })
+  .strict();
+
+const system = z
+  .object({
+    checkpoint_interval: z.number().positive().default(60),
+    monitoring_interval: z.number().positive().default(5),
+    max_memory_usage: z.number().positive().default(4096),
+    log_level: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'debug', 'info', 'warn', 'warning', 'error']).default('INFO'),
+  })
+  .strict();
+
+const dataProcessing = z
+  .object({
+    char_counting: z
+      .object({ include_context: z.boolean().default(true), char_weight: z.number().positive().default(1.5) })
+      .strict()
+      .default({ include_context: true, char_weight: 1.5 }),
+    cell_processing: z
+      .object({
+        max_cell_chars: z.number().int().positive().default(10_000),
+        split_large_cells: z.literal(false).default(false),
+        max_file_mb: z.number().positive().default(200),
+        max_uncompressed_mb: z.number().positive().default(1024),
+        max_cells: z.number().int().positive().default(5_000_000),
+      })
+      .strict()
+      .default(() => ({ max_cell_chars: 10_000, split_large_cells: false as const, max_file_mb: 200, max_uncompressed_mb: 1024, max_cells: 5_000_000 })),
+  })
+  .strict();
+
+const translation = z
+  .object({
+    game_context: z.string().default(''),
+    /** Priority 1–10 per content class or sheet (`UI`, `DIALOG`, `ITEM`, `TEXT`, or a sheet name); lower runs first. */
+    group_priority: z.record(z.string(), z.number().int().min(1).max(10)).default({}),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    llm: llm.default(() => llm.parse({})),
+    system: system.default(() => system.parse({})),
+    data_processing: dataProcessing.default(() => dataProcessing.parse({})),
+    translation: translation.default(() => translation.parse({})),
+  })
+  .strict();
+
+export type FanyiConfig = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

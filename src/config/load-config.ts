@@ -1,0 +1,117 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { FanyiError } from '../errors.ts';
+import { configSchema, type FanyiConfig } from './config-schema.ts';
+
+/** Flags that override the file and the environment (CLI or API options). */
+export interface ConfigOverrides {
+  configPath?: string;
+  provider?: 'openai' | 'pseudo';
+  baseUrl?: string;
+  apiKey?: string;
+  model?: string;
+  concurrency?: number;
+  rpm?: number;
+  tpm?: number;
+  maxBatchTokens?: number;
+}
+
+/** What a run needs to reach its provider. The key lives here only, never in the store or logs. */
+export interface ProviderSettings {
+  provider: 'openai' | 'pseudo';
+  baseUrl?: string;
+  apiKey?: string;
+  model: string;
+}
+
+export interface LoadedConfig {
+  config: FanyiConfig;
+  provider: ProviderSettings;
+  /** The file that was read, if any. */
+  source?: string;
+}
+
+const DEFAULT_FILES = ['fanyi.yaml', 'fanyi.yml', 'config.yaml', 'config.yml'];
+
+/**
+ * Merges, lowest to highest precedence: defaults, the yaml file (`--config`, else the first of
+ * fanyi.yaml/config.yaml in `cwd`), the environment, flags. Validated once, then frozen.
+ */
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoadedConfig {
+  const source = findConfigFile(overrides.configPath, cwd);
+  const raw = source ? readYaml(source) : {};
+  const config = validate(raw, source);
+  applyOverrides(config, overrides);
+  const provider = resolveProvider(config, overrides, env);
+  return { config: deepFreeze(config), provider, source };
+}
+
+function findConfigFile(explicit: string | undefined, cwd: string): string | undefined {
+  if (explicit) {
+    const resolved = path.resolve(cwd, explicit);
+    if (!existsSync(resolved)) throw new FanyiError('CONFIG_INVALID', `config file not found: ${explicit}`);
+    return resolved;
+  }
+  return DEFAULT_FILES.map((name) => path.join(cwd, name)).find((file) => existsSync(file));
+}
+
+function readYaml(file: string): unknown {
+  try {
+    return parseYaml(readFileSync(file, 'utf8')) ?? {};
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new FanyiError('CONFIG_INVALID', `${path.basename(file)} is not valid YAML: ${reason}`);
+  }
+}
+
+function validate(raw: unknown, source: string | undefined): FanyiConfig {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new FanyiError('CONFIG_INVALID', `${source ? path.basename(source) : 'config'}: ${describeIssues(result.error)}`);
+}
+
+/** "llm.batch_control.max_batch_size: expected number, got 'x'" — names the option and the bad value. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => {
+      const where = issue.path.length ? issue.path.join('.') : '(top level)';
+      const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+      return `${where}: ${issue.message}${keys}`;
+    })
+    .join('; ');
+}
+
+function applyOverrides(config: FanyiConfig, o: ConfigOverrides): void {
+  const { batch_control: batch, performance: perf } = config.llm;
+  if (o.concurrency !== undefined) batch.max_concurrent_workers = positive('--concurrency', o.concurrency);
+  if (o.rpm !== undefined) perf.rpm_throttle = positive('--rpm', o.rpm);
+  if (o.tpm !== undefined) perf.tpm_throttle = positive('--tpm', o.tpm);
+  if (o.maxBatchTokens !== undefined) batch.max_batch_tokens = positive('--max-batch-tokens', o.maxBatchTokens);
+  if (o.model) config.llm.model = o.model;
+}
+
+function positive(flag: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) throw new FanyiError('USAGE', `${flag} must be a positive whole number (got ${value})`);
+  return value;
+}
+
+function resolveProvider(config: FanyiConfig, o: ConfigOverrides, env: NodeJS.ProcessEnv): ProviderSettings {
+  const baseUrl = o.baseUrl ?? env.OPENAI_BASE_URL ?? config.llm.base_url;
+  const apiKey = o.apiKey ?? env[config.llm.api_key_env] ?? env.OPENAI_API_KEY;
+  const model = o.model ?? env.FANYI_MODEL ?? config.llm.model;
+  const provider = o.provider ?? config.llm.provider ?? (baseUrl || apiKey ? 'openai' : 'pseudo');
+  if (provider === 'pseudo') return { provider, model: 'pseudo' };
+  if (baseUrl && !/^https?:\/\//.test(baseUrl)) throw new FanyiError('USAGE', `--base-url must be an http(s) URL (got ${baseUrl})`);
+  return { provider, baseUrl, apiKey, model };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { FanyiConfig } from './config/config-schema.ts';
+import { FanyiError } from './errors.ts';
+import { BatchRunner } from './executor/run-batch.ts';
+import type { RateLimiter } from './limits/rate-limiter.ts';
+import type { LlmProvider } from './llm/provider.ts';
+import { EngineEvents } from './monitor/engine-events.ts';
+import { LocalDispatcher } from './queue/local/local-dispatcher.ts';
+import type { JobRow, JobStore, StatusCounts } from './store/job-store.ts';
+import { prepareJob, toBatchRows, toTaskRows, type PreparedJob } from './tasks/prepare-job.ts';
+import { readWorkbook } from './workbook/read-workbook.ts';
+import type { DocumentFormat, ReadLimits, SpreadsheetDocument } from './workbook/sheet-model.ts';
+import { writeTranslatedCopy, type CellEdit } from './workbook/write-workbook.ts';
+
+export interface EngineOptions {
+  store: JobStore;
+  config: FanyiConfig;
+  provider: LlmProvider;
+  limiter: RateLimiter;
+  /** Where source files are kept (content-addressed) so resume and export never need the original. */
+  filesDir: string;
+  events?: EngineEvents;
+}
+
+export interface TranslateInput {
+  file: string;
+  to?: string[];
+  from?: string;
+  overwrite?: boolean;
+  outPath?: string;
+  tenant?: string;
+}
+
+/** Stored with the job: what resume and export need. Never holds a key. */
+export interface JobOptions {
+  format: DocumentFormat;
+  to?: string[];
+  from?: string;
+  overwrite: boolean;
+  provider: string;
+  model: string;
+  newHeaders: Array<{ sheetName: string; row: number; col: number; text: string }>;
+  keptHuman: number;
+  uniqueTexts: number;
+  batches: number;
+}
+
+export interface JobOutcome {
+  job: JobRow;
+  counts: StatusCounts;
+  outPath: string | null;
+  durationMs: number;
+}
+
+/** The engine the CLI and the API share: prepare a job, run it, write its results back. */
+export class Engine {
+  readonly events: EngineEvents;
+  readonly store: JobStore;
+  readonly config: FanyiConfig;
+  readonly #o: EngineOptions;
+
+  constructor(options: EngineOptions) {
+    this.#o = options;
+    this.store = options.store;
+    this.config = options.config;
+    this.events = options.events ?? new EngineEvents();
+  }
+
+  analyse(input: TranslateInput): Promise<{ document: SpreadsheetDocument; prepared: PreparedJob }> {
+    return analyseFile(input, this.config);
+  }
+
+  /** Stores the source, the tasks and the batches: from here on the job survives any crash. */
+  async createJob(input: TranslateInput): Promise<{ job: JobRow; prepared: PreparedJob }> {
+    const { document, prepared } = await this.analyse(input);
+    const { sourcePath, excelId } = await this.#keepSource(input.file);
+    const jobId = newJobId();
+    const sheetNames = document.sheets.map((s) => s.name);
+    const options: JobOptions = {
+      format: document.format,
+      to: input.to,
+      from: input.from,
+      overwrite: input.overwrite ?? false,
+      provider: this.#o.provider.name,
+      model: this.#o.provider.model,
+      newHeaders: prepared.split.newHeaders.map((h) => ({ sheetName: sheetNames[h.sheetIndex], row: h.row, col: h.col, text: h.text })),
+      keptHuman: prepared.split.keptHuman,
+      uniqueTexts: prepared.uniqueTexts,
+      batches: prepared.batches.length,
+    };
+    const gameContext = this.config.translation.game_context;
+    await this.store.createJob(
+      { jobId, kind: 'translate', tenant: input.tenant, sourceName: path.basename(input.file), sourcePath, excelId, outPath: input.outPath ?? null, options },
+      toTaskRows(jobId, excelId, prepared.split.tasks, gameContext),
+      toBatchRows(jobId, prepared.batches),
+    );
+    const job = await this.store.getJob(jobId);
+    return { job: job!, prepared };
+  }
+
+  /** Runs (or resumes) a job to the end, then writes the output. Abort leaves it resumable. */
+  async runJob(jobId: string, signal: AbortSignal = new AbortController().signal): Promise<JobOutcome> {
+    const started = Date.now();
+    const job = await this.#job(jobId);
+    await this.#releaseDeadLeases(jobId);
+    await this.store.setJobStatus(jobId, 'running');
+    try {
+      await this.#dispatcher().run(jobId, signal);
+    } catch (error) {
+      await this.store.setJobStatus(jobId, 'failed', error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+    if (signal.aborted) {
+      await this.store.setJobStatus(jobId, 'paused', 'interrupted');
+      return { job: (await this.store.getJob(jobId))!, counts: await this.store.countByStatus(jobId), outPath: null, durationMs: Date.now() - started };
+    }
+    const outPath = job.out_path ? await this.exportJob(jobId, job.out_path) : null;
+    await this.store.setJobStatus(jobId, 'completed');
+    this.events.emit('job:finished', { jobId, status: 'completed' });
+    return { job: (await this.store.getJob(jobId))!, counts: await this.store.countByStatus(jobId), outPath, durationMs: Date.now() - started };
+  }
+
+  /** Writes what is translated so far into a copy of the source; works mid-run too. */
+  async exportJob(jobId: string, outPath?: string): Promise<string> {
+    const job = await this.#job(jobId);
+    const target = outPath ?? job.out_path;
+    if (!target) throw new FanyiError('USAGE', `job ${jobId} has no output path; pass --out`);
+    const options = JSON.parse(job.options) as JobOptions;
+    const edits: CellEdit[] = options.newHeaders.map((h) => ({ sheetName: h.sheetName, row: h.row, col: h.col, text: h.text }));
+    for (const r of await this.store.writableResults(jobId)) edits.push({ sheetName: r.sheetName, row: r.rowIdx, col: r.colIdx, text: r.result });
+    await writeTranslatedCopy(job.source_path, options.format, target, edits);
+    return target;
+  }
+
+  async #job(jobId: string): Promise<JobRow> {
+    const job = await this.store.getJob(jobId);
+    if (!job) throw new FanyiError('JOB_NOT_FOUND', `no job ${jobId} in this database (see fanyi status)`);
+    return job;
+  }
+
+  #dispatcher(): LocalDispatcher {
+    const { config } = this;
+    const perf = config.llm.performance;
+    const runner = new BatchRunner({
+      store: this.store,
+      provider: this.#o.provider,
+      limiter: this.#o.limiter,
+      events: this.events,
+      retry: { maxRetries: perf.max_retries, baseDelayMs: perf.retry_delay * 1000, maxDelayMs: 60_000, max429Waits: 50 },
+      timeoutMs: perf.timeout * 1000,
+      gameContext: config.translation.game_context || undefined,
+      promptOverheadTokens: 250,
+    });
+    return new LocalDispatcher({ store: this.store, runner, events: this.events, concurrency: config.llm.batch_control.max_concurrent_workers });
+  }
+
+  /** A lease held by a process on this host that no longer exists is released at once. */
+  async #releaseDeadLeases(jobId: string): Promise<void> {
+    for (const { batchId, workerId } of await this.store.leasedBatches(jobId)) {
+      const [host, pid] = (workerId ?? '').split(':');
+      if (host === hostname() && !isAlive(Number(pid))) await this.store.releaseBatch(jobId, batchId);
+    }
+  }
+
+  async #keepSource(file: string): Promise<{ sourcePath: string; excelId: string }> {
+    const bytes = await readFile(file);
+    const excelId = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+    const dir = path.join(this.#o.filesDir, 'sources');
+    await mkdir(dir, { recursive: true });
+    const sourcePath = path.join(dir, `${excelId}${path.extname(file).toLowerCase() || '.bin'}`);
+    await copyFile(file, sourcePath);
+    return { sourcePath, excelId };
+  }
+}
+
+export function readLimits(config: FanyiConfig): ReadLimits {
+  const cells = config.data_processing.cell_processing;
+  return { maxFileBytes: cells.max_file_mb * 1024 * 1024, maxUncompressedBytes: cells.max_uncompressed_mb * 1024 * 1024, maxCells: cells.max_cells };
+}
+
+/** Reads and plans a file without storing anything or calling anyone (estimate, upload analysis). */
+export async function analyseFile(input: TranslateInput, config: FanyiConfig): Promise<{ document: SpreadsheetDocument; prepared: PreparedJob }> {
+  const document = await readWorkbook(input.file, readLimits(config));
+  const prepared = prepareJob(document, config, { to: input.to, from: input.from, overwrite: input.overwrite ?? false });
+  return { document, prepared };
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return false; // our own old workers from an earlier run in this process are gone too
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function newJobId(): string {
+  const stamp = new Date().toISOString().slice(2, 10).replace(/-/g, '');
+  return `job_${stamp}_${createHash('sha1').update(`${Date.now()}${Math.random()}`).digest('hex').slice(0, 6)}`;
+}

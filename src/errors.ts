@@ -1,0 +1,43 @@
+/**
+ * One catalogue of user-facing errors. Every failure a user can cause or fix carries a stable
+ * code, a message that says what to do, the CLI exit code and the HTTP status the API answers.
+ * Anything that is not a FanyiError is an internal error (exit 1, HTTP 500).
+ */
+export const ERROR_CODES = {
+  USAGE: { exitCode: 2, statusCode: 400 },
+  FILE_NOT_FOUND: { exitCode: 2, statusCode: 404 },
+  UNSUPPORTED_FORMAT: { exitCode: 2, statusCode: 415 },
+  CORRUPT_FILE: { exitCode: 2, statusCode: 400 },
+  ENCRYPTED_FILE: { exitCode: 2, statusCode: 400 },
+  EMPTY_WORKBOOK: { exitCode: 2, statusCode: 400 },
+  NO_SOURCE_COLUMN: { exitCode: 2, statusCode: 400 },
+  UNKNOWN_LANGUAGE: { exitCode: 2, statusCode: 400 },
+  CELL_TOO_LONG: { exitCode: 2, statusCode: 400 },
+  FILE_TOO_LARGE: { exitCode: 2, statusCode: 413 },
+  NOTHING_TO_TRANSLATE: { exitCode: 2, statusCode: 400 },
+  CONFIG_INVALID: { exitCode: 2, statusCode: 400 },
+  JOB_NOT_FOUND: { exitCode: 2, statusCode: 404 },
+  PROVIDER_AUTH: { exitCode: 2, statusCode: 502 },
+  PROVIDER_REQUEST: { exitCode: 2, statusCode: 502 },
+  PROVIDER_UNAVAILABLE: { exitCode: 1, statusCode: 502 },
+} as const satisfies Record<string, { exitCode: number; statusCode: number }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class FanyiError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  readonly statusCode: number;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FanyiError';
+    this.code = code;
+    this.exitCode = ERROR_CODES[code].exitCode;
+    this.statusCode = ERROR_CODES[code].statusCode;
+  }
+}
+
+export function isFanyiError(error: unknown): error is FanyiError {
+  return error instanceof FanyiError;
+}

@@ -1,0 +1,96 @@
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { buildTranslateMessages } from '../prompts/build-messages.ts';
+import { ProviderError, type LlmProvider, type ProviderReply, type TranslateRequest } from '../provider.ts';
+
+export interface OpenAiCompatibleConfig {
+  /** Any OpenAI-compatible endpoint: OpenAI, DashScope compatible mode, DeepSeek, vLLM, Ollama, llama.cpp… */
+  baseUrl?: string;
+  apiKey?: string;
+  model: string;
+  temperature?: number;
+  /** Ask for `response_format: json_object`; most compatible servers accept it. Default true. */
+  jsonMode?: boolean;
+}
+
+/** The one transport for real models: the `openai` SDK, with its own retries off (ours decide). */
+export class OpenAiCompatibleProvider implements LlmProvider {
+  readonly name = 'openai';
+  readonly model: string;
+  readonly #client: OpenAI;
+  readonly #config: OpenAiCompatibleConfig;
+
+  constructor(config: OpenAiCompatibleConfig) {
+    this.#config = config;
+    this.model = config.model;
+    // Local servers (Ollama, vLLM) need no key, but the SDK insists on one.
+    this.#client = new OpenAI({ baseURL: config.baseUrl, apiKey: config.apiKey || 'not-needed', maxRetries: 0 });
+  }
+
+  async translate(request: TranslateRequest): Promise<ProviderReply> {
+    try {
+      const completion = await this.#client.chat.completions.create(
+        {
+          model: this.model,
+          messages: buildTranslateMessages(request),
+          temperature: this.#config.temperature ?? 0.2,
+          ...(this.#config.jsonMode === false ? {} : { response_format: { type: 'json_object' as const } }),
+        },
+        { signal: request.signal, timeout: request.timeoutMs },
+      );
+      const choice = completion.choices[0];
+      return {
+        content: choice?.message?.content ?? '',
+        finishReason: choice?.finish_reason ?? 'stop',
+        promptTokens: completion.usage?.prompt_tokens ?? 0,
+        completionTokens: completion.usage?.completion_tokens ?? 0,
+        model: completion.model || this.model,
+      };
+    } catch (error) {
+      throw toProviderError(error, request.signal);
+    }
+  }
+}
+
+/** Maps the SDK's errors onto our kinds. Messages never include the key or the request body. */
+export function toProviderError(error: unknown, signal?: AbortSignal): ProviderError {
+  if (error instanceof ProviderError) return error;
+  if (error instanceof APIUserAbortError || signal?.aborted) return new ProviderError('aborted', 'request aborted', { cause: error });
+  if (error instanceof APIConnectionTimeoutError) return new ProviderError('timeout', 'request timed out', { cause: error });
+  if (error instanceof APIConnectionError) return new ProviderError('network', `connection failed: ${causeMessage(error)}`, { cause: error });
+  if (error instanceof APIError) return fromStatus(error);
+  return new ProviderError('network', error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+function fromStatus(error: APIError): ProviderError {
+  const status = error.status ?? 0;
+  const message = `HTTP ${status}: ${shortMessage(error)}`;
+  if (status === 429) return new ProviderError('rate_limit', message, { status, retryAfterMs: retryAfter(error.headers) });
+  if (status === 401 || status === 403) return new ProviderError('auth', message, { status });
+  if (status === 408) return new ProviderError('timeout', message, { status });
+  if (status >= 500) return new ProviderError('server', message, { status, retryAfterMs: retryAfter(error.headers) });
+  return new ProviderError('bad_request', message, { status });
+}
+
+function shortMessage(error: APIError): string {
+  const body = error.error as { message?: string } | undefined;
+  return (body?.message ?? error.message).replace(/sk-[A-Za-z0-9_-]{6,}/g, 'sk-…').slice(0, 300);
+}
+
+function causeMessage(error: APIConnectionError): string {
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  return cause?.code ?? cause?.message ?? error.message;
+}
+
+/** `retry-after-ms`, then `retry-after` in seconds or as an HTTP date. */
+export function retryAfter(headers: Headers | Record<string, string | undefined> | undefined): number | undefined {
+  if (!headers) return undefined;
+  const get = (name: string) => (headers instanceof Headers ? headers.get(name) : headers[name]) ?? undefined;
+  const ms = Number(get('retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const raw = get('retry-after');
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(raw);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}

@@ -1,0 +1,19 @@
+import { EventEmitter, once } from 'node:events';
+
+/** What the engine reports; the progress bar, metrics and dashboard all subscribe to these. */
+export interface EngineEventMap {
+  'batch:claimed': [{ jobId: string; batchId: string; workerId: string; items: number }];
+  'batch:finished': [{ jobId: string; batchId: string; workerId: string }];
+  /** Tasks (including duplicates fanned out) that reached a final state. */
+  'tasks:settled': [{ jobId: string; completed: number; failed: number; uniqueItems: number }];
+  'call:done': [{ jobId: string; batchId: string; items: number; promptTokens: number; completionTokens: number; ms: number; ok: boolean }];
+  'call:error': [{ jobId: string; batchId: string; kind: string; message: string; retryInMs?: number }];
+  'job:finished': [{ jobId: string; status: string }];
+}
+
+export class EngineEvents extends EventEmitter<EngineEventMap> {
+  /** Resolves on the next event of that name: tests await instead of sleeping. */
+  next<K extends keyof EngineEventMap>(name: K): Promise<EngineEventMap[K]> {
+    return once(this as EventEmitter, name) as Promise<EngineEventMap[K]>;
+  }
+}

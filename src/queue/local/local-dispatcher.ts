@@ -1,0 +1,97 @@
+import { hostname } from 'node:os';
+import type { BatchRunner } from '../../executor/run-batch.ts';
+import type { EngineEvents } from '../../monitor/engine-events.ts';
+import type { ClaimedBatch, JobStore } from '../../store/job-store.ts';
+import type { Dispatcher } from '../dispatcher.ts';
+
+export interface LocalDispatcherOptions {
+  store: JobStore;
+  runner: BatchRunner;
+  events: EngineEvents;
+  /** Workers claiming batches at once (`--concurrency`, config `max_concurrent_workers`). Default 10. */
+  concurrency: number;
+  /**
+   * How long a claim holds a batch. A live worker renews it every third of this; a dead one lets
+   * it run out, and any worker may then take the batch over. Default 120 s.
+   */
+  leaseMs?: number;
+}
+
+/** In-process worker pool: N loops that claim by (priority, seq) with a lease, run, repeat. */
+export class LocalDispatcher implements Dispatcher {
+  readonly #o: LocalDispatcherOptions;
+  readonly #leaseMs: number;
+
+  constructor(options: LocalDispatcherOptions) {
+    this.#o = options;
+    this.#leaseMs = options.leaseMs ?? 120_000;
+  }
+
+  async run(jobId: string, signal: AbortSignal): Promise<void> {
+    const pool = new AbortController();
+    const stop = () => pool.abort(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    const state = { inFlight: 0, wake: new Set<() => void>() };
+    pool.signal.addEventListener('abort', () => notifyAll(state), { once: true });
+    try {
+      const workers = Array.from({ length: this.#o.concurrency }, (_, n) => this.#worker(jobId, workerId(n), pool, state));
+      await Promise.all(workers);
+    } catch (error) {
+      pool.abort(error);
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+  }
+
+  async #worker(jobId: string, id: string, pool: AbortController, state: PoolState): Promise<void> {
+    while (!pool.signal.aborted) {
+      const batch = await this.#o.store.claimBatch(jobId, id, this.#leaseMs);
+      if (!batch) {
+        // Nothing claimable now; a batch still running elsewhere in the pool may yet be handed back.
+        if (state.inFlight === 0) return notifyAll(state);
+        await new Promise<void>((resolve) => state.wake.add(resolve));
+        continue;
+      }
+      state.inFlight++;
+      try {
+        await this.#runClaimed(batch, id, pool);
+      } finally {
+        state.inFlight--;
+        notifyAll(state);
+      }
+    }
+  }
+
+  async #runClaimed(batch: ClaimedBatch, id: string, pool: AbortController): Promise<void> {
+    const { store, runner, events } = this.#o;
+    events.emit('batch:claimed', { jobId: batch.jobId, batchId: batch.batchId, workerId: id, items: batch.items.length });
+    const renew = setInterval(() => void store.renewLease(batch.jobId, batch.batchId, id, this.#leaseMs).catch(() => undefined), this.#leaseMs / 3);
+    try {
+      await runner.run(batch, id, pool.signal);
+    } catch (error) {
+      pool.abort(error);
+      throw error;
+    } finally {
+      clearInterval(renew);
+      // Interrupted: hand the batch back now rather than making a resume wait for the lease.
+      if (pool.signal.aborted) await store.releaseBatch(batch.jobId, batch.batchId).catch(() => undefined);
+    }
+    events.emit('batch:finished', { jobId: batch.jobId, batchId: batch.batchId, workerId: id });
+  }
+}
+
+interface PoolState {
+  inFlight: number;
+  wake: Set<() => void>;
+}
+
+function notifyAll(state: PoolState): void {
+  for (const wake of state.wake) wake();
+  state.wake.clear();
+}
+
+/** `host:pid:n` — lets a later run on the same host see that the holder of a lease is dead. */
+function workerId(n: number): string {
+  return `${hostname()}:${process.pid}:${n}`;
+}

@@ -1,0 +1,130 @@
+import type { BatchesTable, JobStatus, JobsTable, TaskStatus, TasksTable } from './schema.ts';
+
+export type { JobStatus, TaskStatus } from './schema.ts';
+export type JobRow = JobsTable;
+export type TaskRow = TasksTable;
+export type BatchRow = BatchesTable;
+
+export interface NewJob {
+  jobId: string;
+  kind: string;
+  tenant?: string;
+  sourceName: string;
+  sourcePath: string;
+  excelId: string;
+  outPath: string | null;
+  options: unknown;
+}
+
+/** One unique text of a claimed batch: the tasks sharing its dedupe key get the same result. */
+export interface BatchItem {
+  dedupeKey: string;
+  sourceText: string;
+  sourceContext: string | null;
+  retryCount: number;
+}
+
+export interface ClaimedBatch {
+  jobId: string;
+  batchId: string;
+  groupId: string;
+  lane: string;
+  sourceLang: string;
+  targetLang: string;
+  attempts: number;
+  items: BatchItem[];
+}
+
+export interface ItemResult {
+  dedupeKey: string;
+  result: string;
+  tokenCount: number;
+  qualityScore?: number | null;
+  confidence?: number | null;
+  qaFlags?: string[] | null;
+  status?: Extract<TaskStatus, 'completed' | 'needs_review'>;
+}
+
+export interface ItemFailure {
+  dedupeKey: string;
+  errorType: string;
+  errorMsg: string;
+}
+
+export interface CallMeta {
+  workerId: string;
+  model: string;
+  startedAt: number;
+  endedAt: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export type StatusCounts = Record<TaskStatus, number> & { total: number };
+
+export interface GroupProgress extends StatusCounts {
+  groupId: string;
+  priority: number;
+}
+
+export interface WritableResult {
+  sheetName: string;
+  rowIdx: number;
+  colIdx: number;
+  targetLang: string;
+  result: string;
+}
+
+export interface JobTotals {
+  apiCalls: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/**
+ * The task table is the one source of truth (DESIGN principle 1). Every back end (SQLite, MySQL,
+ * PostgreSQL) implements this contract; callers never see a driver type or dialect SQL.
+ */
+export interface JobStore {
+  /** Brings the schema up to date; safe to call on every start. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Job, tasks and batches in one transaction: a job exists whole or not at all. */
+  createJob(job: NewJob, tasks: TaskRow[], batches: BatchRow[]): Promise<void>;
+  getJob(jobId: string): Promise<JobRow | undefined>;
+  /** Newest job first; `unfinished` keeps queued/running/paused/failed-by-crash jobs only. */
+  latestJob(options?: { unfinished?: boolean }): Promise<JobRow | undefined>;
+  listJobs(options?: { active?: boolean; limit?: number }): Promise<JobRow[]>;
+  setJobStatus(jobId: string, status: JobStatus, errorMsg?: string | null): Promise<void>;
+
+  /**
+   * Claims the next batch by (priority, seq) whose status is pending or whose lease has expired,
+   * and marks it and its open tasks processing until `now + leaseMs`. Completed tasks are never
+   * handed out again.
+   */
+  claimBatch(jobId: string, workerId: string, leaseMs: number, now?: number): Promise<ClaimedBatch | undefined>;
+  renewLease(jobId: string, batchId: string, workerId: string, leaseMs: number): Promise<boolean>;
+  /** Commits results for some items of a batch (and their duplicates) in one transaction. */
+  commitResults(jobId: string, batchId: string, results: ItemResult[], meta: CallMeta): Promise<void>;
+  /** Ends items that cannot succeed as `failed` with the error type and message. */
+  failItems(jobId: string, batchId: string, failures: ItemFailure[], workerId: string): Promise<void>;
+  /** Counts a retry for items whose call failed transiently. */
+  recordRetry(jobId: string, batchId: string, dedupeKeys: string[], errorType: string, errorMsg: string): Promise<void>;
+  /** Marks the batch done when no open task is left in it, else hands it back as pending. */
+  finishBatch(jobId: string, batchId: string): Promise<void>;
+  /** Batches currently claimed, with the worker holding each lease. */
+  leasedBatches(jobId: string): Promise<Array<{ batchId: string; workerId: string | null }>>;
+  /** Gives a claimed batch back (shutdown, pause, dead holder) without waiting for the lease. */
+  releaseBatch(jobId: string, batchId: string): Promise<void>;
+  /** Counts a provider call that returned nothing usable (error reply) against the job's totals. */
+  recordCall(jobId: string, meta: CallMeta): Promise<void>;
+
+  countByStatus(jobId: string): Promise<StatusCounts>;
+  progressByGroup(jobId: string): Promise<GroupProgress[]>;
+  jobTotals(jobId: string): Promise<JobTotals>;
+  /** Results to write back, in sheet/row order; completed tasks only. */
+  writableResults(jobId: string): Promise<WritableResult[]>;
+  /** Appends to the audit trail. */
+  log(entry: { jobId: string; batchId?: string | null; taskId?: string | null; event: string; detail?: string | null; workerId?: string | null }): Promise<void>;
+}

@@ -1,0 +1,385 @@
+import { Kysely, Migrator, sql, type Transaction } from 'kysely';
+import type {
+  BatchRow,
+  CallMeta,
+  ClaimedBatch,
+  GroupProgress,
+  ItemFailure,
+  ItemResult,
+  JobRow,
+  JobStore,
+  JobTotals,
+  NewJob,
+  StatusCounts,
+  TaskRow,
+  WritableResult,
+} from './job-store.ts';
+import { migrationProvider } from './migrations/index.ts';
+import type { Database, JobStatus, TaskStatus } from './schema.ts';
+import type { StoreAdapter } from './store-adapter.ts';
+
+const TASK_COLUMNS = 36;
+const BATCH_COLUMNS = 17;
+const OPEN: TaskStatus[] = ['pending', 'processing'];
+const UNFINISHED: JobStatus[] = ['analyzing', 'queued', 'running', 'paused'];
+
+/** The store on any Kysely dialect; dialect differences come from the adapter's capability flags. */
+export class KyselyJobStore implements JobStore {
+  readonly #db: Kysely<Database>;
+  readonly #adapter: StoreAdapter;
+
+  constructor(adapter: StoreAdapter) {
+    this.#adapter = adapter;
+    this.#db = new Kysely<Database>({ dialect: adapter.createDialect() });
+  }
+
+  async migrate(): Promise<void> {
+    await this.#adapter.prepare?.();
+    const { error, results } = await new Migrator({ db: this.#db, provider: migrationProvider }).migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new Error(`store migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#db.destroy();
+  }
+
+  async createJob(job: NewJob, tasks: TaskRow[], batches: BatchRow[]): Promise<void> {
+    const now = Date.now();
+    await this.#db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('jobs')
+        .values({
+          job_id: job.jobId,
+          kind: job.kind,
+          tenant: job.tenant ?? 'default',
+          source_name: job.sourceName,
+          source_path: job.sourcePath,
+          excel_id: job.excelId,
+          out_path: job.outPath,
+          options: JSON.stringify(job.options),
+          status: 'queued',
+          total_tasks: tasks.length,
+          completed_tasks: 0,
+          api_calls: 0,
+          prompt_tokens: 0,
+          completion_tokens: 0,
+          error_msg: null,
+          created_at: now,
+          updated_at: now,
+          finished_at: null,
+        })
+        .execute();
+      for (const chunk of chunks(tasks, this.#rowsPerInsert(TASK_COLUMNS))) await trx.insertInto('tasks').values(chunk).execute();
+      for (const chunk of chunks(batches, this.#rowsPerInsert(BATCH_COLUMNS))) await trx.insertInto('batches').values(chunk).execute();
+    });
+  }
+
+  getJob(jobId: string): Promise<JobRow | undefined> {
+    return this.#db.selectFrom('jobs').selectAll().where('job_id', '=', jobId).executeTakeFirst();
+  }
+
+  latestJob(options: { unfinished?: boolean } = {}): Promise<JobRow | undefined> {
+    let query = this.#db.selectFrom('jobs').selectAll().orderBy('created_at', 'desc').orderBy('job_id', 'desc').limit(1);
+    if (options.unfinished) query = query.where('status', 'in', UNFINISHED);
+    return query.executeTakeFirst();
+  }
+
+  listJobs(options: { active?: boolean; limit?: number } = {}): Promise<JobRow[]> {
+    let query = this.#db.selectFrom('jobs').selectAll().orderBy('created_at', 'desc').limit(options.limit ?? 100);
+    if (options.active) query = query.where('status', 'in', UNFINISHED);
+    return query.execute();
+  }
+
+  async setJobStatus(jobId: string, status: JobStatus, errorMsg: string | null = null): Promise<void> {
+    const now = Date.now();
+    const finished = status === 'completed' || status === 'failed' || status === 'cancelled';
+    await this.#db
+      .updateTable('jobs')
+      .set({ status, error_msg: errorMsg, updated_at: now, finished_at: finished ? now : null })
+      .where('job_id', '=', jobId)
+      .execute();
+  }
+
+  claimBatch(jobId: string, workerId: string, leaseMs: number, now = Date.now()): Promise<ClaimedBatch | undefined> {
+    return this.#db.transaction().execute(async (trx) => {
+      const batch = await this.#nextClaimable(trx, jobId, now);
+      if (!batch) return undefined;
+      const leaseUntil = now + leaseMs;
+      await trx
+        .updateTable('batches')
+        .set({ status: 'processing', worker_id: workerId, lease_until: leaseUntil, attempts: batch.attempts + 1, updated_at: now })
+        .where('job_id', '=', jobId)
+        .where('batch_id', '=', batch.batch_id)
+        .execute();
+      await trx
+        .updateTable('tasks')
+        .set({ status: 'processing', worker_id: workerId, start_time: now, lease_until: leaseUntil })
+        .where('job_id', '=', jobId)
+        .where('batch_id', '=', batch.batch_id)
+        .where('status', 'in', OPEN)
+        .execute();
+      const items = await trx
+        .selectFrom('tasks')
+        .select(['dedupe_key', 'source_text', 'source_context', 'source_lang'])
+        .select((eb) => eb.fn.max('retry_count').as('retry_count'))
+        .where('job_id', '=', jobId)
+        .where('batch_id', '=', batch.batch_id)
+        .where('status', '=', 'processing')
+        .groupBy(['dedupe_key', 'source_text', 'source_context', 'source_lang'])
+        .execute();
+      return {
+        jobId,
+        batchId: batch.batch_id,
+        groupId: batch.group_id,
+        lane: batch.lane,
+        targetLang: batch.target_lang,
+        sourceLang: items[0]?.source_lang ?? '',
+        attempts: batch.attempts + 1,
+        items: items.map((row) => ({
+          dedupeKey: row.dedupe_key,
+          sourceText: row.source_text,
+          sourceContext: row.source_context,
+          retryCount: Number(row.retry_count ?? 0),
+        })),
+      };
+    });
+  }
+
+  async #nextClaimable(trx: Transaction<Database>, jobId: string, now: number): Promise<BatchRow | undefined> {
+    const base = trx.selectFrom('batches').selectAll().where('job_id', '=', jobId).orderBy('priority').orderBy('seq').limit(1);
+    const pending = this.#locked(base.where('status', '=', 'pending'));
+    const found = await pending.executeTakeFirst();
+    if (found) return found;
+    // A worker that died leaves its lease to run out; then anyone may take the batch over.
+    return this.#locked(base.where('status', '=', 'processing').where('lease_until', '<', now)).executeTakeFirst();
+  }
+
+  #locked<Q extends { forUpdate(): Q; skipLocked(): Q }>(query: Q): Q {
+    return this.#adapter.supportsSkipLocked ? query.forUpdate().skipLocked() : query;
+  }
+
+  async renewLease(jobId: string, batchId: string, workerId: string, leaseMs: number): Promise<boolean> {
+    const leaseUntil = Date.now() + leaseMs;
+    const result = await this.#db
+      .updateTable('batches')
+      .set({ lease_until: leaseUntil })
+      .where('job_id', '=', jobId)
+      .where('batch_id', '=', batchId)
+      .where('worker_id', '=', workerId)
+      .where('status', '=', 'processing')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async commitResults(jobId: string, batchId: string, results: ItemResult[], meta: CallMeta): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      for (const chunk of chunks(results, Math.floor(this.#adapter.maxParameters / 8))) {
+        await this.#writeResults(trx, jobId, batchId, chunk, meta);
+      }
+      await this.#addCall(trx, jobId, meta);
+    });
+  }
+
+  /** One statement per chunk: CASE on dedupe_key sets each text's result on every task sharing it. */
+  async #writeResults(trx: Transaction<Database>, jobId: string, batchId: string, results: ItemResult[], meta: CallMeta): Promise<void> {
+    const byKey = (pick: (r: ItemResult) => unknown) =>
+      sql`case ${sql.ref('dedupe_key')} ${sql.join(results.map((r) => sql`when ${r.dedupeKey} then ${pick(r)}`), sql` `)} end`;
+    const hasQa = results.some((r) => r.status === 'needs_review' || r.qaFlags?.length || r.qualityScore != null);
+    await trx
+      .updateTable('tasks')
+      .set({
+        status: hasQa ? byKey((r) => r.status ?? 'completed') : 'completed',
+        result: byKey((r) => r.result),
+        token_count: byKey((r) => r.tokenCount),
+        ...(hasQa
+          ? {
+              quality_score: byKey((r) => r.qualityScore ?? null),
+              qa_flags: byKey((r) => (r.qaFlags?.length ? JSON.stringify(r.qaFlags) : null)),
+            }
+          : {}),
+        confidence: results.some((r) => r.confidence != null) ? byKey((r) => r.confidence ?? null) : null,
+        model_name: meta.model,
+        worker_id: meta.workerId,
+        end_time: meta.endedAt,
+        duration_ms: meta.endedAt - meta.startedAt,
+        lease_until: null,
+        error_type: null,
+        error_msg: null,
+      } as never)
+      .where('job_id', '=', jobId)
+      .where('batch_id', '=', batchId)
+      .where('dedupe_key', 'in', results.map((r) => r.dedupeKey))
+      .where('status', 'in', OPEN)
+      .execute();
+  }
+
+  async #addCall(trx: Kysely<Database> | Transaction<Database>, jobId: string, meta: CallMeta): Promise<void> {
+    await trx
+      .updateTable('jobs')
+      .set((eb) => ({
+        api_calls: eb('api_calls', '+', 1),
+        prompt_tokens: eb('prompt_tokens', '+', meta.promptTokens),
+        completion_tokens: eb('completion_tokens', '+', meta.completionTokens),
+        updated_at: meta.endedAt,
+      }))
+      .where('job_id', '=', jobId)
+      .execute();
+  }
+
+  async recordCall(jobId: string, meta: CallMeta): Promise<void> {
+    await this.#addCall(this.#db, jobId, meta);
+  }
+
+  async failItems(jobId: string, batchId: string, failures: ItemFailure[], workerId: string): Promise<void> {
+    if (!failures.length) return;
+    const now = Date.now();
+    await this.#db.transaction().execute(async (trx) => {
+      for (const failure of failures) {
+        await trx
+          .updateTable('tasks')
+          .set({ status: 'failed', error_type: failure.errorType, error_msg: failure.errorMsg.slice(0, 2000), end_time: now, worker_id: workerId, lease_until: null })
+          .where('job_id', '=', jobId)
+          .where('batch_id', '=', batchId)
+          .where('dedupe_key', '=', failure.dedupeKey)
+          .where('status', 'in', OPEN)
+          .execute();
+      }
+    });
+  }
+
+  async recordRetry(jobId: string, batchId: string, dedupeKeys: string[], errorType: string, errorMsg: string): Promise<void> {
+    if (!dedupeKeys.length) return;
+    for (const keys of chunks(dedupeKeys, this.#adapter.maxParameters - 10)) {
+      await this.#db
+        .updateTable('tasks')
+        .set((eb) => ({ retry_count: eb('retry_count', '+', 1), error_type: errorType, error_msg: errorMsg.slice(0, 2000) }))
+        .where('job_id', '=', jobId)
+        .where('batch_id', '=', batchId)
+        .where('dedupe_key', 'in', keys)
+        .execute();
+    }
+  }
+
+  async finishBatch(jobId: string, batchId: string): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      const open = await trx
+        .selectFrom('tasks')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('job_id', '=', jobId)
+        .where('batch_id', '=', batchId)
+        .where('status', 'in', OPEN)
+        .executeTakeFirstOrThrow();
+      if (Number(open.n) === 0) {
+        await trx.updateTable('batches').set({ status: 'done', lease_until: null, updated_at: Date.now() }).where('job_id', '=', jobId).where('batch_id', '=', batchId).execute();
+      } else {
+        await this.#release(trx, jobId, batchId);
+      }
+    });
+  }
+
+  async leasedBatches(jobId: string): Promise<Array<{ batchId: string; workerId: string | null }>> {
+    const rows = await this.#db.selectFrom('batches').select(['batch_id', 'worker_id']).where('job_id', '=', jobId).where('status', '=', 'processing').execute();
+    return rows.map((r) => ({ batchId: r.batch_id, workerId: r.worker_id }));
+  }
+
+  async releaseBatch(jobId: string, batchId: string): Promise<void> {
+    await this.#db.transaction().execute((trx) => this.#release(trx, jobId, batchId));
+  }
+
+  async #release(trx: Transaction<Database>, jobId: string, batchId: string): Promise<void> {
+    await trx.updateTable('batches').set({ status: 'pending', worker_id: null, lease_until: null, updated_at: Date.now() }).where('job_id', '=', jobId).where('batch_id', '=', batchId).execute();
+    await trx
+      .updateTable('tasks')
+      .set({ status: 'pending', worker_id: null, lease_until: null })
+      .where('job_id', '=', jobId)
+      .where('batch_id', '=', batchId)
+      .where('status', '=', 'processing')
+      .execute();
+  }
+
+  async countByStatus(jobId: string): Promise<StatusCounts> {
+    const rows = await this.#db
+      .selectFrom('tasks')
+      .select(['status'])
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('job_id', '=', jobId)
+      .groupBy('status')
+      .execute();
+    return toCounts(rows);
+  }
+
+  async progressByGroup(jobId: string): Promise<GroupProgress[]> {
+    const rows = await this.#db
+      .selectFrom('tasks')
+      .select(['group_id', 'status'])
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('priority').as('priority')])
+      .where('job_id', '=', jobId)
+      .groupBy(['group_id', 'status'])
+      .execute();
+    const groups = new Map<string, { priority: number; rows: { status: string; n: number }[] }>();
+    for (const row of rows) {
+      const group = groups.get(row.group_id) ?? { priority: Number(row.priority), rows: [] };
+      group.rows.push({ status: row.status, n: Number(row.n) });
+      group.priority = Math.min(group.priority, Number(row.priority));
+      groups.set(row.group_id, group);
+    }
+    return [...groups]
+      .map(([groupId, g]) => ({ groupId, priority: g.priority, ...toCounts(g.rows) }))
+      .sort((a, b) => a.priority - b.priority || a.groupId.localeCompare(b.groupId));
+  }
+
+  async jobTotals(jobId: string): Promise<JobTotals> {
+    const job = await this.getJob(jobId);
+    return {
+      apiCalls: Number(job?.api_calls ?? 0),
+      promptTokens: Number(job?.prompt_tokens ?? 0),
+      completionTokens: Number(job?.completion_tokens ?? 0),
+    };
+  }
+
+  async writableResults(jobId: string): Promise<WritableResult[]> {
+    const rows = await this.#db
+      .selectFrom('tasks')
+      .select(['sheet_name', 'row_idx', 'col_idx', 'target_lang', 'result'])
+      .where('job_id', '=', jobId)
+      .where('status', '=', 'completed')
+      .execute();
+    return rows.map((r) => ({ sheetName: r.sheet_name, rowIdx: r.row_idx, colIdx: r.col_idx, targetLang: r.target_lang, result: r.result ?? '' }));
+  }
+
+  async log(entry: { jobId: string; batchId?: string | null; taskId?: string | null; event: string; detail?: string | null; workerId?: string | null }): Promise<void> {
+    await this.#db
+      .insertInto('task_logs')
+      .values({
+        job_id: entry.jobId,
+        batch_id: entry.batchId ?? null,
+        task_id: entry.taskId ?? null,
+        event: entry.event,
+        detail: entry.detail ?? null,
+        worker_id: entry.workerId ?? null,
+        at: Date.now(),
+      })
+      .execute();
+  }
+
+  #rowsPerInsert(columns: number): number {
+    return Math.max(1, Math.floor(this.#adapter.maxParameters / columns) - 1);
+  }
+}
+
+function toCounts(rows: { status: string; n: number | string | bigint }[]): StatusCounts {
+  const counts: StatusCounts = { pending: 0, processing: 0, completed: 0, needs_review: 0, failed: 0, total: 0 };
+  for (const row of rows) {
+    const n = Number(row.n);
+    counts[row.status as TaskStatus] = (counts[row.status as TaskStatus] ?? 0) + n;
+    counts.total += n;
+  }
+  return counts;
+}
+
+function* chunks<T>(items: T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}

@@ -1,0 +1,143 @@
+import type { Generated } from 'kysely';
+
+/** Row types of the store's tables (see migrations/001-initial.ts). Times are epoch ms. */
+export interface JobsTable {
+  job_id: string;
+  kind: string;
+  tenant: string;
+  source_name: string;
+  source_path: string;
+  excel_id: string;
+  out_path: string | null;
+  options: string;
+  status: JobStatus;
+  total_tasks: number;
+  completed_tasks: number;
+  api_calls: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  error_msg: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export type JobStatus = 'analyzing' | 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
+export type TaskStatus = 'pending' | 'processing' | 'completed' | 'needs_review' | 'failed';
+export type BatchStatus = 'pending' | 'processing' | 'done';
+
+export interface TasksTable {
+  job_id: string;
+  task_id: string;
+  batch_id: string | null;
+  group_id: string;
+  source_lang: string;
+  source_text: string;
+  source_context: string | null;
+  game_context: string | null;
+  target_lang: string;
+  target_region: string | null;
+  excel_id: string;
+  sheet_name: string;
+  row_idx: number;
+  col_idx: number;
+  cell_ref: string;
+  status: TaskStatus;
+  priority: number;
+  worker_id: string | null;
+  start_time: number | null;
+  end_time: number | null;
+  duration_ms: number | null;
+  result: string | null;
+  confidence: number | null;
+  quality_score: number | null;
+  token_count: number | null;
+  model_name: string | null;
+  retry_count: number;
+  error_msg: string | null;
+  error_type: string | null;
+  is_persisted: number;
+  checkpoint_id: string | null;
+  persist_time: number | null;
+  dedupe_key: string;
+  qa_flags: string | null;
+  lease_until: number | null;
+}
+
+export interface BatchesTable {
+  job_id: string;
+  batch_id: string;
+  seq: number;
+  group_id: string;
+  lane: string;
+  target_lang: string;
+  priority: number;
+  task_count: number;
+  unique_count: number;
+  chars: number;
+  est_input_tokens: number;
+  est_output_tokens: number;
+  attempts: number;
+  status: BatchStatus;
+  worker_id: string | null;
+  lease_until: number | null;
+  updated_at: number;
+}
+
+export interface TaskLogsTable {
+  log_id: Generated<number>;
+  job_id: string;
+  batch_id: string | null;
+  task_id: string | null;
+  event: string;
+  detail: string | null;
+  worker_id: string | null;
+  at: number;
+}
+
+export interface CheckpointsTable {
+  checkpoint_id: string;
+  job_id: string;
+  task_count: number;
+  file_path: string | null;
+  metadata: string | null;
+  created_at: number;
+}
+
+export interface WorkersTable {
+  worker_id: string;
+  host: string;
+  queues: string;
+  concurrency: number;
+  heartbeat: number;
+}
+
+export interface TranslationMemoryTable {
+  memory_key: string;
+  source_text: string;
+  target_lang: string;
+  result: string;
+  model_name: string | null;
+  created_at: number;
+}
+
+export interface GlossaryTable {
+  term_id: Generated<number>;
+  version: string;
+  source_term: string;
+  target_lang: string;
+  target_term: string | null;
+  do_not_translate: number;
+  note: string | null;
+}
+
+export interface Database {
+  jobs: JobsTable;
+  tasks: TasksTable;
+  batches: BatchesTable;
+  task_logs: TaskLogsTable;
+  checkpoints: CheckpointsTable;
+  workers: WorkersTable;
+  translation_memory: TranslationMemoryTable;
+  glossary: GlossaryTable;
+}

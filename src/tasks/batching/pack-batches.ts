@@ -1,0 +1,123 @@
+import type { TaskDraft } from '../split-tasks.ts';
+import { estimateOutputTokens, estimateTokens, ITEM_OVERHEAD_TOKENS } from './estimate-tokens.ts';
+import { DEFAULT_LANE_LIMITS, laneBatchSize, laneOf, type Lane, type LaneLimits } from './lanes.ts';
+
+export interface PackOptions {
+  /** Budget for the cell texts of one call, in estimated input tokens. */
+  maxInputTokens: number;
+  /** Budget for one reply, in estimated output tokens; binds first for expanding targets (Thai). */
+  maxOutputTokens: number;
+  maxChars: number;
+  maxBatchSize: number;
+  lanes?: LaneLimits;
+}
+
+export interface PackedBatch {
+  batchId: string;
+  seq: number;
+  groupId: string;
+  lane: Lane;
+  targetLang: string;
+  priority: number;
+  taskCount: number;
+  uniqueCount: number;
+  chars: number;
+  estInputTokens: number;
+  estOutputTokens: number;
+}
+
+interface Unique {
+  task: TaskDraft;
+  followers: number;
+  inTokens: number;
+  outTokens: number;
+}
+
+/**
+ * Packs the unique texts of each (target language, group, lane) into calls under both token
+ * budgets and the count limit. A cell is never split: one that alone exceeds a budget goes in
+ * a batch of its own. Every task sharing a dedupe key gets the batch of its first occurrence.
+ */
+export function packBatches(tasks: TaskDraft[], options: PackOptions): PackedBatch[] {
+  const uniques = collectUniques(tasks);
+  const batches: PackedBatch[] = [];
+  const keyToBatch = new Map<string, string>();
+  const seqPerLang = new Map<string, number>();
+  for (const [, lane] of groupByLane(uniques, options.lanes)) {
+    let open: PackedBatch | undefined;
+    for (const unique of lane.items) {
+      if (!open || !fits(open, unique, lane.lane, options)) {
+        open = newBatch(unique.task, lane.lane, batches.length + 1, seqPerLang);
+        batches.push(open);
+      }
+      add(open, unique);
+      keyToBatch.set(unique.task.dedupeKey, open.batchId);
+    }
+  }
+  for (const task of tasks) task.batchId = keyToBatch.get(task.dedupeKey);
+  return batches;
+}
+
+function collectUniques(tasks: TaskDraft[]): Map<string, Unique> {
+  const uniques = new Map<string, Unique>();
+  for (const task of tasks) {
+    const seen = uniques.get(task.dedupeKey);
+    if (seen) {
+      seen.followers++;
+      continue;
+    }
+    const inTokens = estimateTokens(task.sourceText) + ITEM_OVERHEAD_TOKENS;
+    const outTokens = estimateOutputTokens(task.sourceText, task.targetLang) + ITEM_OVERHEAD_TOKENS;
+    uniques.set(task.dedupeKey, { task, followers: 0, inTokens, outTokens });
+  }
+  return uniques;
+}
+
+function groupByLane(uniques: Map<string, Unique>, lanes: LaneLimits = DEFAULT_LANE_LIMITS) {
+  const groups = new Map<string, { lane: Lane; items: Unique[] }>();
+  for (const unique of uniques.values()) {
+    const lane = laneOf(unique.task.sourceText, lanes);
+    const key = `${unique.task.priority}\u0000${unique.task.targetLang}\u0000${unique.task.groupId}\u0000${lane}`;
+    const group = groups.get(key) ?? { lane, items: [] };
+    group.items.push(unique);
+    groups.set(key, group);
+  }
+  // Batches are created in priority order so `seq` alone orders claims within a priority.
+  return [...groups].sort(([a], [b]) => Number(a.split('\u0000')[0]) - Number(b.split('\u0000')[0]));
+}
+
+function fits(batch: PackedBatch, unique: Unique, lane: Lane, options: PackOptions): boolean {
+  return (
+    batch.uniqueCount < laneBatchSize(lane, options.maxBatchSize, options.lanes) &&
+    batch.estInputTokens + unique.inTokens <= options.maxInputTokens &&
+    batch.estOutputTokens + unique.outTokens <= options.maxOutputTokens &&
+    batch.chars + unique.task.sourceText.length <= options.maxChars
+  );
+}
+
+function newBatch(task: TaskDraft, lane: Lane, seq: number, seqPerLang: Map<string, number>): PackedBatch {
+  const n = (seqPerLang.get(task.targetLang) ?? 0) + 1;
+  seqPerLang.set(task.targetLang, n);
+  const lang = task.targetLang.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+  return {
+    batchId: `BATCH_${lang}_${String(n).padStart(3, '0')}`,
+    seq,
+    groupId: task.groupId,
+    lane,
+    targetLang: task.targetLang,
+    priority: task.priority,
+    taskCount: 0,
+    uniqueCount: 0,
+    chars: 0,
+    estInputTokens: 0,
+    estOutputTokens: 0,
+  };
+}
+
+function add(batch: PackedBatch, unique: Unique): void {
+  batch.uniqueCount++;
+  batch.taskCount += 1 + unique.followers;
+  batch.chars += unique.task.sourceText.length;
+  batch.estInputTokens += unique.inTokens;
+  batch.estOutputTokens += unique.outTokens;
+}

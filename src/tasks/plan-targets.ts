@@ -1,0 +1,106 @@
+import { FanyiError } from '../errors.ts';
+import type { LanguageColumn, SheetLayout } from '../workbook/language-columns.ts';
+import { isValidLanguageCode, languagesMatch, normalizeLanguageCode } from '../workbook/languages.ts';
+import type { SheetTable } from '../workbook/sheet-model.ts';
+
+export interface TargetColumn {
+  language: string;
+  col: number;
+  /** True when the column did not exist and gets a header written. */
+  isNew: boolean;
+}
+
+/** What will be translated in one sheet: one source column into some target columns. */
+export interface SheetPlan {
+  layout: SheetLayout;
+  source: LanguageColumn;
+  targets: TargetColumn[];
+}
+
+export interface PlanOptions {
+  /** Requested target languages (BCP-47); empty: every language column with empty cells. */
+  to?: string[];
+  from?: string;
+}
+
+/** Validates `--to`/`--from` codes and returns them canonical (`pt_br` → `pt-BR`). */
+export function parseLanguageList(list: string[], flag: string): string[] {
+  return list.map((raw) => {
+    const code = normalizeLanguageCode(raw.trim()) ?? raw.trim();
+    if (!isValidLanguageCode(code)) throw new FanyiError('UNKNOWN_LANGUAGE', `${flag}: '${raw}' is not a language code (use BCP-47 like pt-BR, th, vi, zh-CN)`);
+    return code;
+  });
+}
+
+export function planTargets(layouts: SheetLayout[], sheets: readonly SheetTable[], options: PlanOptions): SheetPlan[] {
+  const plans: SheetPlan[] = [];
+  for (const layout of layouts) {
+    const source = pickSource(layout, options.from);
+    if (!source) continue;
+    const sheet = sheets[layout.sheetIndex];
+    const targets = options.to?.length ? requestedTargets(layout, sheet, source, options.to) : emptyTargets(layout, sheet, source);
+    plans.push({ layout, source, targets });
+  }
+  if (!plans.length) {
+    const which = options.from ? `a '${options.from}' source column` : 'a source language column';
+    throw new FanyiError('NO_SOURCE_COLUMN', `no sheet has ${which}; name the language in the header row (e.g. CH, EN, zh-CN, English) or pass --from`);
+  }
+  return plans;
+}
+
+/** `--from` if given, else the language column with the most filled cells (leftmost on a tie). */
+function pickSource(layout: SheetLayout, from: string | undefined): LanguageColumn | undefined {
+  const candidates = from ? layout.languageColumns.filter((c) => languagesMatch(from, c.language) > 0) : layout.languageColumns;
+  let best: LanguageColumn | undefined;
+  for (const column of candidates) {
+    if (column.filled > 0 && (!best || column.filled > best.filled)) best = column;
+  }
+  return best;
+}
+
+function requestedTargets(layout: SheetLayout, sheet: SheetTable, source: LanguageColumn, requested: string[]): TargetColumn[] {
+  const taken = new Set<number>([source.col]);
+  const targets: TargetColumn[] = [];
+  const allocate = newColumnAllocator(layout, sheet);
+  for (const language of requested) {
+    const existing = bestColumn(layout, language, taken);
+    if (existing) {
+      taken.add(existing.col);
+      targets.push({ language, col: existing.col, isNew: false });
+    } else if (languagesMatch(language, source.language) < 2) {
+      targets.push({ language, col: allocate(), isNew: true });
+    }
+  }
+  return targets;
+}
+
+function bestColumn(layout: SheetLayout, language: string, taken: Set<number>): LanguageColumn | undefined {
+  let best: { column: LanguageColumn; score: number } | undefined;
+  for (const column of layout.languageColumns) {
+    if (taken.has(column.col)) continue;
+    const score = languagesMatch(language, column.language);
+    if (score > 0 && (!best || score > best.score)) best = { column, score };
+  }
+  return best?.column;
+}
+
+function emptyTargets(layout: SheetLayout, sheet: SheetTable, source: LanguageColumn): TargetColumn[] {
+  return layout.languageColumns
+    .filter((column) => column.col !== source.col && column.filled < source.filled)
+    .filter((column) => languagesMatch(column.language, source.language) < 2)
+    .map((column) => ({ language: column.language, col: column.col, isNew: false }));
+}
+
+/**
+ * New language columns go into the first wholly empty columns after the last language column.
+ * Existing cells are never shifted: moving them would break formulas, merges and references
+ * elsewhere in the workbook.
+ */
+function newColumnAllocator(layout: SheetLayout, sheet: SheetTable): () => number {
+  let cursor = Math.max(...layout.languageColumns.map((c) => c.col)) + 1;
+  const isEmpty = (col: number) => sheet.rows.every((cells) => cells?.[col] === null || cells?.[col] === undefined);
+  return () => {
+    while (!isEmpty(cursor)) cursor++;
+    return cursor++;
+  };
+}

@@ -1,0 +1,120 @@
+import type { FanyiConfig } from '../config/config-schema.ts';
+import type { BatchRow, TaskRow } from '../store/job-store.ts';
+import { analyseSheet, type SheetLayout } from '../workbook/language-columns.ts';
+import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
+import { packBatches, type PackedBatch } from './batching/pack-batches.ts';
+import { planTargets, type SheetPlan } from './plan-targets.ts';
+import { splitTasks, type SplitResult, type TaskDraft } from './split-tasks.ts';
+
+export interface PrepareOptions {
+  to?: string[];
+  from?: string;
+  overwrite: boolean;
+}
+
+/** Everything known about a job before any call: the plan, the tasks and their batches. */
+export interface PreparedJob {
+  plans: SheetPlan[];
+  skippedSheets: string[];
+  split: SplitResult;
+  batches: PackedBatch[];
+  uniqueTexts: number;
+}
+
+/** Reserve for the system prompt and JSON framing inside the model's input window. */
+const PROMPT_RESERVE_TOKENS = 1_500;
+
+/** Analyse → plan → split → dedupe → pack: the pure, one-directional front half of the pipeline. */
+export function prepareJob(document: SpreadsheetDocument, config: FanyiConfig, options: PrepareOptions): PreparedJob {
+  const layouts: SheetLayout[] = [];
+  const skippedSheets: string[] = [];
+  for (const sheet of document.sheets) {
+    const layout = analyseSheet(sheet);
+    if (layout) layouts.push(layout);
+    else skippedSheets.push(sheet.name);
+  }
+  const plans = planTargets(layouts, document.sheets, { to: options.to, from: options.from });
+  const split = splitTasks(document.sheets, plans, {
+    overwrite: options.overwrite,
+    maxCellChars: config.data_processing.cell_processing.max_cell_chars,
+    groupPriority: config.translation.group_priority,
+  });
+  const batches = packBatches(split.tasks, packOptions(config));
+  const uniqueTexts = batches.reduce((sum, b) => sum + b.uniqueCount, 0);
+  return { plans, skippedSheets: skippedSheets.concat(plans.filter((p) => !p.targets.length).map((p) => p.layout.sheetName)), split, batches, uniqueTexts };
+}
+
+export function packOptions(config: FanyiConfig) {
+  const { model_limits: limits, batch_control: batch } = config.llm;
+  const inputBudget = limits.input_tokens - PROMPT_RESERVE_TOKENS;
+  return {
+    maxInputTokens: Math.max(50, Math.min(batch.max_batch_tokens ?? inputBudget, inputBudget)),
+    // Headroom: the estimate is rough and a truncated reply costs a whole retry.
+    maxOutputTokens: Math.floor(limits.output_tokens * 0.8),
+    maxChars: batch.max_chars_per_batch,
+    maxBatchSize: batch.max_batch_size,
+  };
+}
+
+export function toTaskRows(jobId: string, excelId: string, tasks: TaskDraft[], gameContext: string): TaskRow[] {
+  return tasks.map((t) => ({
+    job_id: jobId,
+    task_id: t.taskId,
+    batch_id: t.batchId ?? null,
+    group_id: t.groupId,
+    source_lang: t.sourceLang,
+    source_text: t.sourceText,
+    source_context: t.sourceContext,
+    game_context: gameContext || null,
+    target_lang: t.targetLang,
+    target_region: t.targetRegion,
+    excel_id: excelId,
+    sheet_name: t.sheetName,
+    row_idx: t.rowIdx,
+    col_idx: t.colIdx,
+    cell_ref: t.cellRef,
+    status: 'pending',
+    priority: t.priority,
+    worker_id: null,
+    start_time: null,
+    end_time: null,
+    duration_ms: null,
+    result: null,
+    confidence: null,
+    quality_score: null,
+    token_count: null,
+    model_name: null,
+    retry_count: 0,
+    error_msg: null,
+    error_type: null,
+    is_persisted: 0,
+    checkpoint_id: null,
+    persist_time: null,
+    dedupe_key: t.dedupeKey,
+    qa_flags: null,
+    lease_until: null,
+  }));
+}
+
+export function toBatchRows(jobId: string, batches: PackedBatch[]): BatchRow[] {
+  const now = Date.now();
+  return batches.map((b) => ({
+    job_id: jobId,
+    batch_id: b.batchId,
+    seq: b.seq,
+    group_id: b.groupId,
+    lane: b.lane,
+    target_lang: b.targetLang,
+    priority: b.priority,
+    task_count: b.taskCount,
+    unique_count: b.uniqueCount,
+    chars: b.chars,
+    est_input_tokens: b.estInputTokens,
+    est_output_tokens: b.estOutputTokens,
+    attempts: 0,
+    status: 'pending',
+    worker_id: null,
+    lease_until: null,
+    updated_at: now,
+  }));
+}

@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import { FanyiError } from '../errors.ts';
+import { isDataRow, isTranslatableText } from '../workbook/language-columns.ts';
+import { NON_TEXT, type SheetTable } from '../workbook/sheet-model.ts';
+import { encodeAddress } from '../workbook/xlsx/xlsx-document.ts';
+import { dedupeContext, taskContext } from './context.ts';
+import { classifyContent, groupId, groupPriority } from './groups.ts';
+import type { SheetPlan } from './plan-targets.ts';
+
+/** A task before it is stored: one (source cell, target language). */
+export interface TaskDraft {
+  taskId: string;
+  sheetName: string;
+  rowIdx: number;
+  colIdx: number;
+  cellRef: string;
+  sourceLang: string;
+  sourceText: string;
+  sourceContext: string;
+  targetLang: string;
+  targetRegion: string | null;
+  groupId: string;
+  priority: number;
+  dedupeKey: string;
+  batchId?: string;
+}
+
+export interface SplitOptions {
+  overwrite: boolean;
+  maxCellChars: number;
+  groupPriority: Readonly<Record<string, number>>;
+}
+
+export interface SplitResult {
+  tasks: TaskDraft[];
+  /** Header cells to write for new language columns. */
+  newHeaders: Array<{ sheetIndex: number; row: number; col: number; text: string }>;
+  /** Target cells left alone because a person already filled them. */
+  keptHuman: number;
+}
+
+/** One task per (source cell, target language) whose target cell is empty, or all with `overwrite`. */
+export function splitTasks(sheets: readonly SheetTable[], plans: SheetPlan[], options: SplitOptions): SplitResult {
+  const result: SplitResult = { tasks: [], newHeaders: [], keptHuman: 0 };
+  for (const plan of plans) splitSheet(sheets[plan.layout.sheetIndex], plan, options, result);
+  return result;
+}
+
+function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, out: SplitResult): void {
+  const { layout, source, targets } = plan;
+  for (const target of targets) {
+    if (target.isNew) out.newHeaders.push({ sheetIndex: sheet.index, row: layout.headerRow, col: target.col, text: target.language });
+  }
+  for (let row = layout.firstDataRow; row < sheet.rows.length; row++) {
+    const cells = sheet.rows[row];
+    const text = cells?.[source.col];
+    if (!isTranslatableText(text) || !isDataRow(cells)) continue;
+    if (text.length > options.maxCellChars) {
+      throw new FanyiError('CELL_TOO_LONG', `${sheet.name}!${encodeAddress(row, source.col)} has ${text.length} characters, over max_cell_chars ${options.maxCellChars}; shorten it or raise data_processing.cell_processing.max_cell_chars`);
+    }
+    const context = taskContext(sheet, layout, row, source.col);
+    const contentClass = classifyContent(sheet.name, context.column, context.key, text);
+    const contextJson = JSON.stringify(context);
+    const dedupeExtra = dedupeContext(context);
+    for (const target of targets) {
+      const existing = cells?.[target.col];
+      if (existing === NON_TEXT) continue; // formulas, numbers, dates: never overwritten
+      if (typeof existing === 'string' && existing.trim() && !options.overwrite) {
+        out.keptHuman++;
+        continue;
+      }
+      out.tasks.push({
+        taskId: `TASK_${String(out.tasks.length + 1).padStart(6, '0')}`,
+        sheetName: sheet.name,
+        rowIdx: row,
+        colIdx: target.col,
+        cellRef: encodeAddress(row, target.col),
+        sourceLang: source.language,
+        sourceText: text,
+        sourceContext: contextJson,
+        targetLang: target.language,
+        targetRegion: target.language.split('-')[1]?.toUpperCase() ?? null,
+        groupId: groupId(sheet.name, contentClass),
+        priority: groupPriority(sheet.name, contentClass, options.groupPriority),
+        dedupeKey: dedupeKey(target.language, text, dedupeExtra),
+      });
+    }
+  }
+}
+
+/** Identical (target language, source text, meaning-bearing context) is translated once per job. */
+export function dedupeKey(targetLang: string, text: string, context: string): string {
+  return createHash('sha1').update(`${targetLang}\u0000${text}\u0000${context}`).digest('hex').slice(0, 32);
+}

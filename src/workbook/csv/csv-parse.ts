@@ -1,0 +1,161 @@
+/**
+ * An RFC-4180 CSV parser that keeps each record's source text, so that records nobody changed can
+ * be written back byte-identical. It scans by index (charCodeAt/indexOf), never by regex.
+ *
+ * Leniencies, all common among readers: a quote that is not at the start of a field is literal
+ * text; text after a closing quote is appended to the field; a quote with no closing quote before
+ * the end of the file is literal text too, so one stray `"` cannot swallow the rest of the file;
+ * a lone CR ends a record like LF and CRLF do.
+ */
+
+export type LineEnding = '\n' | '\r\n' | '\r';
+
+/** The single-character delimiters the reader supports. */
+export type CsvDelimiter = ',' | ';' | '\t' | '|';
+
+export interface CsvRecord {
+  /** Parsed field values; an empty field is `''`. */
+  readonly fields: string[];
+  /** The record's source text, without its terminator. */
+  readonly raw: string;
+  /** The line break that ended the record, `''` for a last line without one. */
+  readonly terminator: LineEnding | '';
+}
+
+export interface ParsedCsv {
+  readonly records: CsvRecord[];
+  /** The most common record terminator; LF when there is none. Used for rows added later. */
+  readonly lineEnding: LineEnding;
+}
+
+export interface ParseCsvOptions {
+  /** Stop after this many records (delimiter sniffing reads only a few). Default: all. */
+  readonly maxRecords?: number;
+}
+
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Parses CSV text (already decoded, without a BOM). */
+export function parseCsv(text: string, delimiter: CsvDelimiter, options: ParseCsvOptions = {}): ParsedCsv {
+  const scanner = new CsvScanner(text, delimiter);
+  const maxRecords = options.maxRecords ?? Infinity;
+  const records: CsvRecord[] = [];
+  const endings = { '\n': 0, '\r\n': 0, '\r': 0 };
+  while (scanner.pos < text.length && records.length < maxRecords) {
+    const start = scanner.pos;
+    const fields = scanner.readFields();
+    const raw = text.slice(start, scanner.pos);
+    const terminator = scanner.readTerminator();
+    if (terminator !== '') endings[terminator]++;
+    records.push({ fields, raw, terminator });
+  }
+  return { records, lineEnding: dominantEnding(endings) };
+}
+
+/**
+ * Splits one record's raw text into the raw text of each field (quotes and escapes kept), so a
+ * changed row can re-serialize only the fields that changed.
+ */
+export function splitRawFields(raw: string, delimiter: CsvDelimiter): string[] {
+  const scanner = new CsvScanner(raw, delimiter);
+  const parts: string[] = [];
+  for (;;) {
+    const start = scanner.pos;
+    scanner.readField();
+    parts.push(raw.slice(start, scanner.pos));
+    if (!scanner.skipDelimiter()) return parts;
+  }
+}
+
+function dominantEnding(counts: Record<LineEnding, number>): LineEnding {
+  if (counts['\r\n'] > counts['\n'] && counts['\r\n'] >= counts['\r']) return '\r\n';
+  return counts['\r'] > counts['\n'] ? '\r' : '\n';
+}
+
+/** Cursor over the text; every read leaves `pos` just after what it consumed. */
+class CsvScanner {
+  pos = 0;
+  readonly #text: string;
+  readonly #delimiter: number;
+
+  constructor(text: string, delimiter: CsvDelimiter) {
+    this.#text = text;
+    this.#delimiter = delimiter.charCodeAt(0);
+  }
+
+  /** Reads a record's fields, stopping at its line break or the end of the text. */
+  readFields(): string[] {
+    const fields: string[] = [];
+    do fields.push(this.readField());
+    while (this.skipDelimiter());
+    return fields;
+  }
+
+  readField(): string {
+    return this.#text.charCodeAt(this.pos) === QUOTE ? this.#readQuoted() : this.#readBare();
+  }
+
+  skipDelimiter(): boolean {
+    if (this.#text.charCodeAt(this.pos) !== this.#delimiter) return false;
+    this.pos++;
+    return true;
+  }
+
+  readTerminator(): LineEnding | '' {
+    const c = this.#text.charCodeAt(this.pos);
+    if (c === LF) return this.#advance(1, '\n');
+    if (c !== CR) return '';
+    return this.#text.charCodeAt(this.pos + 1) === LF ? this.#advance(2, '\r\n') : this.#advance(1, '\r');
+  }
+
+  #advance<T>(by: number, value: T): T {
+    this.pos += by;
+    return value;
+  }
+
+  #readBare(): string {
+    const text = this.#text;
+    const delimiter = this.#delimiter;
+    const start = this.pos;
+    let i = start;
+    for (let c = text.charCodeAt(i); i < text.length && c !== delimiter && c !== LF && c !== CR; c = text.charCodeAt(++i));
+    this.pos = i;
+    return text.slice(start, i);
+  }
+
+  #readQuoted(): string {
+    const text = this.#text;
+    const start = this.pos;
+    let hasEscapes = false;
+    for (let from = start + 1; ; ) {
+      const close = text.indexOf('"', from);
+      if (close === -1) return this.#readBare(); // unterminated: the opening quote is literal
+      if (text.charCodeAt(close + 1) === QUOTE) {
+        hasEscapes = true;
+        from = close + 2;
+        continue;
+      }
+      const inner = text.slice(start + 1, close);
+      this.pos = close + 1;
+      const value = hasEscapes ? inner.replaceAll('""', '"') : inner;
+      return this.#atFieldEnd() ? value : value + this.#readBare();
+    }
+  }
+
+  #atFieldEnd(): boolean {
+    const c = this.#text.charCodeAt(this.pos);
+    return this.pos >= this.#text.length || c === this.#delimiter || c === LF || c === CR;
+  }
+}
+
+/**
+ * Serializes one field with minimal quoting: quoted when it holds the delimiter, a quote, CR or LF,
+ * or when `keepQuoted` says the field it replaces was quoted (so a rewritten row keeps its style).
+ */
+export function quoteField(value: string, delimiter: CsvDelimiter, keepQuoted = false): string {
+  const needsQuotes =
+    keepQuoted || value.includes(delimiter) || value.includes('"') || value.includes('\n') || value.includes('\r');
+  return needsQuotes ? `"${value.replaceAll('"', '""')}"` : value;
+}

@@ -1,0 +1,171 @@
+import { NON_TEXT, type CellValue, type SheetTable } from './sheet-model.ts';
+import { guessLanguageFromTexts, languageFromHeader } from './languages.ts';
+
+/** How one sheet is laid out, as far as translation cares. All indexes 0-based. */
+export interface SheetLayout {
+  sheetIndex: number;
+  sheetName: string;
+  headerRow: number;
+  /** First data row; meta rows right under the header (types, defaults, `##` rows) are skipped by `isDataRow`. */
+  firstDataRow: number;
+  languageColumns: LanguageColumn[];
+  keyColumn?: number;
+  /** Translator notes, descriptions, speaker: context, never translated. */
+  noteColumns: number[];
+  maxLengthColumn?: number;
+  /** Last column holding anything in the sheet. */
+  lastUsedColumn: number;
+}
+
+export interface LanguageColumn {
+  col: number;
+  header: string;
+  language: string;
+  /** Where the language came from. */
+  by: 'header' | 'content';
+  /** Non-empty text cells in data rows. */
+  filled: number;
+}
+
+const HEADER_SCAN_ROWS = 12;
+const NOTE_HEADER = /\b(note|notes|comment|comments|context|description|desc|remark|remarks|speaker|character|hint|explanation|translator)\b|备注|说明|注释|上下文|描述|角色|メモ|説明|コメント/i;
+const KEY_HEADER = /^(key|keys|id|ids|code|name|field ?name|string ?id|string ?key|identifier|label|term|msgid|键|编号|序号|キー)$/i;
+const MAX_LENGTH_HEADER = /max.?(len|length|chars?)|char(acter)?.?limit|length.?limit|最大|字数|文字数/i;
+const TYPE_ROW_CELL = /^(string|int|long|float|double|bool|boolean|byte|short|uint|ulong|text|number|int32|int64|string\[\]|int\[\]|float\[\]|bool\[\]|list<.*>|array<.*>|\*|-)$/i;
+
+export function analyseSheet(sheet: SheetTable): SheetLayout | undefined {
+  const headerRow = findHeaderRow(sheet);
+  if (headerRow === undefined) return undefined;
+  const headers = (sheet.rows[headerRow] ?? []).map((value) => (typeof value === 'string' ? value.trim() : ''));
+  const firstDataRow = skipMetaRows(sheet, headerRow + 1);
+  const layout: SheetLayout = {
+    sheetIndex: sheet.index,
+    sheetName: sheet.name,
+    headerRow,
+    firstDataRow,
+    languageColumns: [],
+    noteColumns: [],
+    lastUsedColumn: lastUsedColumn(sheet),
+  };
+  headers.forEach((header, col) => classifyByHeader(layout, header, col));
+  detectByContent(layout, sheet, headers);
+  for (const column of layout.languageColumns) column.filled = countFilled(sheet, layout, column.col);
+  layout.languageColumns.sort((a, b) => a.col - b.col);
+  layout.keyColumn ??= firstNonLanguageColumn(layout, headers);
+  return layout.languageColumns.length ? layout : undefined;
+}
+
+/** The row naming the most languages within the first rows; a merged title row above it has one cell and loses. */
+function findHeaderRow(sheet: SheetTable): number | undefined {
+  let best: { row: number; score: number } | undefined;
+  const limit = Math.min(sheet.rows.length, HEADER_SCAN_ROWS);
+  for (let row = 0; row < limit; row++) {
+    const cells = (sheet.rows[row] ?? []).filter((v): v is string => typeof v === 'string');
+    const languages = cells.filter((text) => languageFromHeader(text.trim())).length;
+    const score = languages * 10 + (cells.length >= 2 ? 1 : 0);
+    if (score > 0 && (!best || score > best.score)) best = { row, score };
+  }
+  return best?.row;
+}
+
+function skipMetaRows(sheet: SheetTable, row: number): number {
+  while (row < sheet.rows.length && isMetaRow(sheet.rows[row])) row++;
+  return row;
+}
+
+/** Type/default rows of game-config tables (`string`, `int`, …) and Luban's `##` comment rows. */
+function isMetaRow(cells: ReadonlyArray<CellValue> | undefined): boolean {
+  const texts = (cells ?? []).filter((v): v is string => typeof v === 'string').map((t) => t.trim());
+  if (!texts.length) return false;
+  if (typeof cells?.[0] === 'string' && cells[0].startsWith('##')) return true;
+  return texts.every((text) => TYPE_ROW_CELL.test(text));
+}
+
+/** Rows whose first cell starts with `##` are comments in Luban-style tables. */
+export function isDataRow(cells: ReadonlyArray<CellValue> | undefined): boolean {
+  return !(typeof cells?.[0] === 'string' && cells[0].startsWith('##'));
+}
+
+function classifyByHeader(layout: SheetLayout, header: string, col: number): void {
+  if (!header) return;
+  if (KEY_HEADER.test(header)) {
+    layout.keyColumn ??= col;
+    return;
+  }
+  if (MAX_LENGTH_HEADER.test(header)) {
+    layout.maxLengthColumn ??= col;
+    return;
+  }
+  if (NOTE_HEADER.test(header)) {
+    layout.noteColumns.push(col);
+    return;
+  }
+  const language = languageFromHeader(header);
+  if (language) layout.languageColumns.push({ col, header, language, by: 'header', filled: 0 });
+}
+
+/** Columns whose header names no language (or is empty) get a language from their script, if it is clear. */
+function detectByContent(layout: SheetLayout, sheet: SheetTable, headers: string[]): void {
+  const width = Math.max(headers.length, layout.lastUsedColumn + 1);
+  for (let col = 0; col < width; col++) {
+    if (isClassified(layout, col)) continue;
+    const header = headers[col] ?? '';
+    if (header && KEY_HEADER.test(header)) continue;
+    const sample = sampleTexts(sheet, layout, col, 200);
+    const language = guessLanguageFromTexts(sample);
+    if (language) layout.languageColumns.push({ col, header, language, by: 'content', filled: 0 });
+  }
+}
+
+function isClassified(layout: SheetLayout, col: number): boolean {
+  return (
+    layout.keyColumn === col ||
+    layout.maxLengthColumn === col ||
+    layout.noteColumns.includes(col) ||
+    layout.languageColumns.some((c) => c.col === col)
+  );
+}
+
+function sampleTexts(sheet: SheetTable, layout: SheetLayout, col: number, max: number): string[] {
+  const texts: string[] = [];
+  for (let row = layout.firstDataRow; row < sheet.rows.length && texts.length < max; row++) {
+    const value = sheet.rows[row]?.[col];
+    if (typeof value === 'string' && value.trim()) texts.push(value);
+  }
+  return texts;
+}
+
+function countFilled(sheet: SheetTable, layout: SheetLayout, col: number): number {
+  let filled = 0;
+  for (let row = layout.firstDataRow; row < sheet.rows.length; row++) {
+    const cells = sheet.rows[row];
+    const value = cells?.[col];
+    if (typeof value === 'string' && value.trim() && isDataRow(cells)) filled++;
+  }
+  return filled;
+}
+
+function firstNonLanguageColumn(layout: SheetLayout, headers: string[]): number | undefined {
+  const col = headers.findIndex((header, i) => header && !isClassified(layout, i));
+  return col >= 0 && col < (layout.languageColumns[0]?.col ?? 0) ? col : undefined;
+}
+
+function lastUsedColumn(sheet: SheetTable): number {
+  let last = -1;
+  for (const cells of sheet.rows) {
+    if (!cells) continue;
+    for (let col = cells.length - 1; col > last; col--) {
+      const value = cells[col];
+      if (value !== null && value !== undefined) {
+        last = col;
+        break;
+      }
+    }
+  }
+  return last;
+}
+
+/** True for a value the translator should see: text with at least one letter. */
+export function isTranslatableText(value: CellValue | undefined): value is string {
+  return typeof value === 'string' && value !== (NON_TEXT as unknown) && /\p{L}/u.test(value);
+}

@@ -1,0 +1,227 @@
+/**
+ * Decides what kind of spreadsheet a file is from its bytes, before any parser touches it, so
+ * that a renamed .xls, an encrypted workbook, a zip bomb or a PDF fails with a message that says
+ * what to do instead of a parser stack trace. Reads only the head, the zip directory and (for
+ * OLE files) a byte search; nothing is inflated.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { FanyiError } from '../../errors.ts';
+import type { ReadLimits } from '../sheet-model.ts';
+
+const HEAD_BYTES = 4096;
+const ZIP_LOCAL = Buffer.from('PK\x03\x04', 'latin1');
+const ZIP_EMPTY = Buffer.from('PK\x05\x06', 'latin1');
+const OLE_MAGIC = Buffer.from('d0cf11e0a1b11ae1', 'hex');
+const ENCRYPTED_STREAM = Buffer.from('EncryptedPackage', 'utf16le');
+const BINARY_MAGICS = ['%PDF-', '\x89PNG', '\x1f\x8b', '\xff\xd8\xff', 'GIF8', '7z\xbc\xaf', 'Rar!', '\x7fELF']
+  .map((magic) => Buffer.from(magic, 'latin1'));
+
+/** A single entry this much larger than its compressed form is only plausible when tiny. */
+const MAX_RATIO = 1000;
+const RATIO_FLOOR_BYTES = 100 * 1024 * 1024;
+const EOCD_SIZE = 22;
+const MAX_ZIP_COMMENT = 0xffff;
+
+interface ZipEntryInfo {
+  name: string;
+  compressedSize: number;
+  uncompressedSize: number;
+}
+
+/**
+ * Sniffs `path` by magic bytes (never by extension) and returns how to read it.
+ *
+ * @throws FanyiError `EMPTY_WORKBOOK` for a 0-byte file; `FILE_TOO_LARGE` over
+ *   `limits.maxFileBytes`, or for an xlsx whose declared uncompressed size exceeds
+ *   `limits.maxUncompressedBytes` or that has an entry expanding over 1000:1 past 100 MB;
+ *   `CORRUPT_FILE` for a zip whose central directory cannot be read; `ENCRYPTED_FILE` for a
+ *   password-protected workbook; `UNSUPPORTED_FORMAT` for legacy .xls, non-xlsx zips and binaries.
+ */
+export async function inspectSpreadsheetFile(path: string, limits: ReadLimits): Promise<{ kind: 'xlsx' | 'csv' }> {
+  const name = basename(path);
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    checkFileSize(name, size, limits);
+    const head = await readAt(file, 0, Math.min(size, HEAD_BYTES));
+    if (startsWith(head, ZIP_LOCAL) || startsWith(head, ZIP_EMPTY)) {
+      checkXlsxZip(name, await readZipDirectory(file, size, name), limits);
+      return { kind: 'xlsx' };
+    }
+    if (startsWith(head, OLE_MAGIC)) throw await oleError(file, size, name);
+    if (looksBinary(head)) {
+      throw new FanyiError('UNSUPPORTED_FORMAT', `${name} is not a spreadsheet (xlsx, csv or tsv); export the table from its application as .xlsx or .csv and try again`);
+    }
+    return { kind: 'csv' };
+  } finally {
+    await file.close();
+  }
+}
+
+function checkFileSize(name: string, size: number, limits: ReadLimits): void {
+  if (size === 0) {
+    throw new FanyiError('EMPTY_WORKBOOK', `${name} is empty (0 bytes); choose a file that contains the strings to translate`);
+  }
+  if (size > limits.maxFileBytes) {
+    throw new FanyiError('FILE_TOO_LARGE', `${name} is ${mb(size)}, over the ${mb(limits.maxFileBytes)} limit; split it into smaller files or raise the file size limit`);
+  }
+}
+
+function checkXlsxZip(name: string, entries: ZipEntryInfo[], limits: ReadLimits): void {
+  const names = new Set(entries.map((entry) => entry.name));
+  if (!names.has('[Content_Types].xml') || !names.has('xl/workbook.xml')) {
+    throw new FanyiError('UNSUPPORTED_FORMAT', `${name} is a zip file but not an xlsx workbook; open it in its application and export it as .xlsx or .csv`);
+  }
+  let total = 0;
+  for (const entry of entries) {
+    total += entry.uncompressedSize;
+    const ratio = entry.uncompressedSize / Math.max(entry.compressedSize, 1);
+    if (ratio > MAX_RATIO && entry.uncompressedSize > RATIO_FLOOR_BYTES) {
+      throw new FanyiError('FILE_TOO_LARGE', `${name} has a part (${entry.name}) that would expand ${Math.round(ratio)}:1 to ${mb(entry.uncompressedSize)}, which looks like a zip bomb; re-save the workbook in Excel or LibreOffice and try again`);
+    }
+  }
+  if (total > limits.maxUncompressedBytes) {
+    throw new FanyiError('FILE_TOO_LARGE', `${name} would expand to ${mb(total)} when unzipped, over the ${mb(limits.maxUncompressedBytes)} limit; split the workbook or raise the uncompressed size limit`);
+  }
+}
+
+async function oleError(file: FileHandle, size: number, name: string): Promise<FanyiError> {
+  // Encrypted OOXML is an OLE container whose payload stream is named "EncryptedPackage"; the
+  // name sits in a directory sector as UTF-16LE, so a byte search finds it without a CFB parser.
+  if (await containsBytes(file, size, ENCRYPTED_STREAM)) {
+    return new FanyiError('ENCRYPTED_FILE', `${name} is password-protected; remove the password in Excel (File › Info › Protect Workbook) and try again`);
+  }
+  return new FanyiError('UNSUPPORTED_FORMAT', `${name} is a legacy .xls (Excel 97-2003) file; open it in Excel or LibreOffice and save as .xlsx`);
+}
+
+/** Reads the central directory; any inconsistency means the zip is truncated or damaged. */
+async function readZipDirectory(file: FileHandle, size: number, name: string): Promise<ZipEntryInfo[]> {
+  const corrupt = () => new FanyiError('CORRUPT_FILE', `${name} is a damaged or truncated xlsx (its zip directory cannot be read); re-download it or re-save it in Excel or LibreOffice and try again`);
+  const tailStart = Math.max(0, size - EOCD_SIZE - MAX_ZIP_COMMENT);
+  const tail = await readAt(file, tailStart, size - tailStart);
+  const eocd = findEocd(tail);
+  if (eocd < 0) throw corrupt();
+  const location = await directoryLocation(file, tail, eocd, tailStart);
+  if (!location || location.offset + location.size > size) throw corrupt();
+  const entries = parseDirectory(await readAt(file, location.offset, location.size), location.count);
+  if (!entries) throw corrupt();
+  return entries;
+}
+
+/** The end-of-central-directory record is the last signature whose comment length fits the file. */
+function findEocd(tail: Buffer): number {
+  for (let i = tail.length - EOCD_SIZE; i >= 0; i--) {
+    if (tail.readUInt32LE(i) === 0x06054b50 && i + EOCD_SIZE + tail.readUInt16LE(i + 20) <= tail.length) return i;
+  }
+  return -1;
+}
+
+interface DirectoryLocation {
+  offset: number;
+  size: number;
+  count: number;
+}
+
+async function directoryLocation(file: FileHandle, tail: Buffer, eocd: number, tailStart: number): Promise<DirectoryLocation | undefined> {
+  const count = tail.readUInt16LE(eocd + 10);
+  const size = tail.readUInt32LE(eocd + 12);
+  const offset = tail.readUInt32LE(eocd + 16);
+  if (count !== 0xffff && size !== 0xffffffff && offset !== 0xffffffff) return { offset, size, count };
+  // Zip64: the real values live in a record found through the locator just before the EOCD.
+  const locator = eocd - 20;
+  if (locator < 0 || tail.readUInt32LE(locator) !== 0x07064b50) return undefined;
+  const recordOffset = Number(tail.readBigUInt64LE(locator + 8));
+  if (recordOffset + 56 > tailStart + locator) return undefined;
+  const record = await readAt(file, recordOffset, 56);
+  if (record.length < 56 || record.readUInt32LE(0) !== 0x06064b50) return undefined;
+  return {
+    count: Number(record.readBigUInt64LE(32)),
+    size: Number(record.readBigUInt64LE(40)),
+    offset: Number(record.readBigUInt64LE(48)),
+  };
+}
+
+function parseDirectory(directory: Buffer, count: number): ZipEntryInfo[] | undefined {
+  const entries: ZipEntryInfo[] = [];
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    if (pos + 46 > directory.length || directory.readUInt32LE(pos) !== 0x02014b50) return undefined;
+    const nameLength = directory.readUInt16LE(pos + 28);
+    const extraLength = directory.readUInt16LE(pos + 30);
+    const end = pos + 46 + nameLength + extraLength + directory.readUInt16LE(pos + 32);
+    if (end > directory.length) return undefined;
+    const extra = directory.subarray(pos + 46 + nameLength, pos + 46 + nameLength + extraLength);
+    entries.push(entrySizes(directory.toString('utf8', pos + 46, pos + 46 + nameLength), directory, pos, extra));
+    pos = end;
+  }
+  return entries;
+}
+
+/** Sizes saturated at 0xFFFFFFFF are in the zip64 extra field (id 1), uncompressed first. */
+function entrySizes(name: string, directory: Buffer, pos: number, extra: Buffer): ZipEntryInfo {
+  let compressedSize = directory.readUInt32LE(pos + 20);
+  let uncompressedSize = directory.readUInt32LE(pos + 24);
+  const zip64 = findExtraField(extra, 0x0001);
+  let at = 0;
+  if (zip64 && uncompressedSize === 0xffffffff && at + 8 <= zip64.length) {
+    uncompressedSize = Number(zip64.readBigUInt64LE(at));
+    at += 8;
+  }
+  if (zip64 && compressedSize === 0xffffffff && at + 8 <= zip64.length) {
+    compressedSize = Number(zip64.readBigUInt64LE(at));
+  }
+  return { name, compressedSize, uncompressedSize };
+}
+
+function findExtraField(extra: Buffer, id: number): Buffer | undefined {
+  for (let pos = 0; pos + 4 <= extra.length; ) {
+    const length = extra.readUInt16LE(pos + 2);
+    if (extra.readUInt16LE(pos) === id) return extra.subarray(pos + 4, pos + 4 + length);
+    pos += 4 + length;
+  }
+  return undefined;
+}
+
+/**
+ * Binary if it starts with a known non-spreadsheet signature, or has NUL bytes that are not the
+ * zero halves of UTF-16 text (those all fall on one parity: odd offsets for LE, even for BE).
+ */
+function looksBinary(head: Buffer): boolean {
+  if (BINARY_MAGICS.some((magic) => startsWith(head, magic))) return true;
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) return false;
+  let evenNuls = 0;
+  let oddNuls = 0;
+  for (let i = 0; i < head.length; i++) {
+    if (head[i] !== 0) continue;
+    if (i % 2 === 0) evenNuls++;
+    else oddNuls++;
+  }
+  return evenNuls > 0 && oddNuls > 0;
+}
+
+/** Chunked search so a 200 MB OLE file is never held in memory at once. */
+async function containsBytes(file: FileHandle, size: number, needle: Buffer): Promise<boolean> {
+  const chunkSize = 1024 * 1024;
+  for (let offset = 0; offset < size; offset += chunkSize) {
+    // Overlap by needle length - 1 so a match straddling two chunks is still seen.
+    const start = Math.max(0, offset - needle.length + 1);
+    const chunk = await readAt(file, start, Math.min(size, offset + chunkSize) - start);
+    if (chunk.includes(needle)) return true;
+  }
+  return false;
+}
+
+async function readAt(file: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(length);
+  const { bytesRead } = await file.read(buffer, 0, length, position);
+  return buffer.subarray(0, bytesRead);
+}
+
+function startsWith(buffer: Buffer, prefix: Buffer): boolean {
+  return buffer.length >= prefix.length && buffer.subarray(0, prefix.length).equals(prefix);
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}

@@ -1,0 +1,49 @@
+/**
+ * The pure, deterministic half of the simulated provider. Tests import these to compute the exact
+ * cell they expect in an output workbook, so the server and the assertions can never disagree.
+ */
+
+/** Language reported when a system prompt names no BCP-47 tag in brackets. */
+export const UNKNOWN_LANGUAGE = 'und';
+
+/**
+ * A bracketed BCP-47 tag: language (2–3 letters), optional script (`Hans`), optional region
+ * (`BR`, `419`), optional variants. Deliberately rejects ids such as `[t1]` or `[0]`.
+ */
+const TAG = String.raw`\[([a-zA-Z]{2,3}(?:-[a-zA-Z]{4})?(?:-(?:[a-zA-Z]{2}|\d{3}))?(?:-[a-zA-Z0-9]{5,8})*)\]`;
+const BRACKETED_TAG = new RegExp(TAG);
+/** `into <name> [tag]` on one line, preferred so a prompt naming the source language first still works. */
+const TARGET_TAG = new RegExp(String.raw`\binto\b[^\[\n]*` + TAG, 'i');
+
+/**
+ * "Translates" `text` into `lang` by inserting the marker `⟪lang⟫` after the leading whitespace:
+ * `simulatedTranslation('  Hello {0}\n', 'pt-BR') === '  ⟪pt-BR⟫Hello {0}\n'`.
+ *
+ * Everything else (placeholders, markup, inner and trailing whitespace, newlines) is kept byte for
+ * byte, so QA checks pass and tests can compare cells exactly. An empty or whitespace-only string is
+ * returned unchanged, because there is nothing to translate and adding a marker would alter the
+ * surrounding whitespace.
+ */
+export function simulatedTranslation(text: string, lang: string): string {
+  const leading = /^\s*/.exec(text)![0];
+  if (leading.length === text.length) return text;
+  return `${leading}⟪${lang}⟫${text.slice(leading.length)}`;
+}
+
+/**
+ * The target language named by a system prompt, e.g. `... into Portuguese (Brazil) [pt-BR] ...`
+ * gives `pt-BR`: the first bracketed BCP-47 tag following the word "into" on the same line, else
+ * the first bracketed BCP-47 tag anywhere. Returns {@link UNKNOWN_LANGUAGE} when there is none,
+ * so a malformed prompt still gets an answer.
+ */
+export function parseTargetLanguage(systemPrompt: string): string {
+  return (TARGET_TAG.exec(systemPrompt) ?? BRACKETED_TAG.exec(systemPrompt))?.[1] ?? UNKNOWN_LANGUAGE;
+}
+
+/**
+ * Deterministic token estimate used for `usage` and the tokens-per-minute limit: one token per
+ * three UTF-16 code units, rounded up. Crude, but stable across runs, which is what tests need.
+ */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 3);
+}
