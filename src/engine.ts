@@ -74,8 +74,8 @@ export class Engine {
   }
 
   /** Stores the source, the tasks and the batches: from here on the job survives any crash. */
-  async createJob(input: TranslateInput): Promise<{ job: JobRow; prepared: PreparedJob }> {
-    const { document, prepared } = await this.analyse(input);
+  async createJob(input: TranslateInput, analysed?: { document: SpreadsheetDocument; prepared: PreparedJob }): Promise<{ job: JobRow; prepared: PreparedJob }> {
+    const { document, prepared } = analysed ?? (await this.analyse(input));
     const { sourcePath, excelId } = await this.#keepSource(input.file);
     const jobId = newJobId();
     const sheetNames = document.sheets.map((s) => s.name);

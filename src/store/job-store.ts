@@ -100,8 +100,9 @@ export interface JobStore {
 
   /**
    * Claims the next batch by (priority, seq) whose status is pending or whose lease has expired,
-   * and marks it and its open tasks processing until `now + leaseMs`. Completed tasks are never
-   * handed out again.
+   * and leases it until `now + leaseMs`. The lease lives on the batch row, the unit of claiming:
+   * its open tasks count as `processing` while it is held, without a write per task. Completed
+   * tasks are never handed out again.
    */
   claimBatch(jobId: string, workerId: string, leaseMs: number, now?: number): Promise<ClaimedBatch | undefined>;
   renewLease(jobId: string, batchId: string, workerId: string, leaseMs: number): Promise<boolean>;

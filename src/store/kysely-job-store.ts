@@ -30,7 +30,7 @@ export class KyselyJobStore implements JobStore {
 
   constructor(adapter: StoreAdapter) {
     this.#adapter = adapter;
-    this.#db = new Kysely<Database>({ dialect: adapter.createDialect() });
+    this.#db = new Kysely<Database>({ dialect: adapter.createDialect(), log: process.env.FANYI_QUERY_STATS ? queryStats : undefined });
   }
 
   async migrate(): Promise<void> {
@@ -114,20 +114,13 @@ export class KyselyJobStore implements JobStore {
         .where('job_id', '=', jobId)
         .where('batch_id', '=', batch.batch_id)
         .execute();
-      await trx
-        .updateTable('tasks')
-        .set({ status: 'processing', worker_id: workerId, start_time: now, lease_until: leaseUntil })
-        .where('job_id', '=', jobId)
-        .where('batch_id', '=', batch.batch_id)
-        .where('status', 'in', OPEN)
-        .execute();
       const items = await trx
         .selectFrom('tasks')
         .select(['dedupe_key', 'source_text', 'source_context', 'source_lang'])
         .select((eb) => eb.fn.max('retry_count').as('retry_count'))
         .where('job_id', '=', jobId)
         .where('batch_id', '=', batch.batch_id)
-        .where('status', '=', 'processing')
+        .where('status', '=', 'pending')
         .groupBy(['dedupe_key', 'source_text', 'source_context', 'source_lang'])
         .execute();
       return {
@@ -203,7 +196,10 @@ export class KyselyJobStore implements JobStore {
         confidence: results.some((r) => r.confidence != null) ? byKey((r) => r.confidence ?? null) : null,
         model_name: meta.model,
         worker_id: meta.workerId,
+        start_time: meta.startedAt,
         end_time: meta.endedAt,
+        is_persisted: 1,
+        persist_time: meta.endedAt,
         duration_ms: meta.endedAt - meta.startedAt,
         lease_until: null,
         error_type: null,
@@ -291,13 +287,6 @@ export class KyselyJobStore implements JobStore {
 
   async #release(trx: Transaction<Database>, jobId: string, batchId: string): Promise<void> {
     await trx.updateTable('batches').set({ status: 'pending', worker_id: null, lease_until: null, updated_at: Date.now() }).where('job_id', '=', jobId).where('batch_id', '=', batchId).execute();
-    await trx
-      .updateTable('tasks')
-      .set({ status: 'pending', worker_id: null, lease_until: null })
-      .where('job_id', '=', jobId)
-      .where('batch_id', '=', batchId)
-      .where('status', '=', 'processing')
-      .execute();
   }
 
   async countByStatus(jobId: string): Promise<StatusCounts> {
@@ -308,7 +297,17 @@ export class KyselyJobStore implements JobStore {
       .where('job_id', '=', jobId)
       .groupBy('status')
       .execute();
-    return toCounts(rows);
+    const counts = toCounts(rows);
+    const inFlight = await this.#db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('job_id', '=', jobId)
+      .where('status', '=', 'pending')
+      .where('batch_id', 'in', (eb) => eb.selectFrom('batches').select('batch_id').where('job_id', '=', jobId).where('status', '=', 'processing'))
+      .executeTakeFirstOrThrow();
+    counts.processing += Number(inFlight.n);
+    counts.pending -= Number(inFlight.n);
+    return counts;
   }
 
   async progressByGroup(jobId: string): Promise<GroupProgress[]> {
@@ -383,3 +382,15 @@ function toCounts(rows: { status: string; n: number | string | bigint }[]): Stat
 function* chunks<T>(items: T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
+
+const stats = new Map<string, { n: number; ms: number }>();
+function queryStats(event: { query: { sql: string }; queryDurationMillis: number }): void {
+  const key = event.query.sql.slice(0, 60);
+  const entry = stats.get(key) ?? { n: 0, ms: 0 };
+  entry.n++;
+  entry.ms += event.queryDurationMillis;
+  stats.set(key, entry);
+}
+process.on('exit', () => {
+  if (stats.size) for (const [k, v] of [...stats].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) process.stderr.write(`${v.ms.toFixed(0).padStart(7)}ms ${String(v.n).padStart(6)}x ${k}\n`);
+});

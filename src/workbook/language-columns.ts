@@ -110,7 +110,6 @@ function detectByContent(layout: SheetLayout, sheet: SheetTable, headers: string
   for (let col = 0; col < width; col++) {
     if (isClassified(layout, col)) continue;
     const header = headers[col] ?? '';
-    if (header && KEY_HEADER.test(header)) continue;
     const sample = sampleTexts(sheet, layout, col, 200);
     const language = guessLanguageFromTexts(sample);
     if (language) layout.languageColumns.push({ col, header, language, by: 'content', filled: 0 });

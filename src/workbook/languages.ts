@@ -338,7 +338,7 @@ export function detectScript(text: string): ScriptName | undefined {
   return best;
 }
 
-const SCRIPT_TAGS: ReadonlyArray<string> = SCRIPT_RANGES.map(([, , script]) => script);
+const SCRIPT_TAGS = new Set<string>([...SCRIPT_RANGES.map(([, , script]) => script), 'Jpan']);
 
 /** The script `code` is normally written in (`th` → `Thai`, `zh-TW` → `Hani`, `ko` → `Hang`, `sr` → `Cyrl`). */
 export function expectedScript(code: string): ScriptName | undefined {
@@ -346,7 +346,7 @@ export function expectedScript(code: string): ScriptName | undefined {
   const script = tag && new Intl.Locale(tag).maximize().script;
   if (script === 'Hans' || script === 'Hant') return 'Hani';
   if (script === 'Kore') return 'Hang';
-  return script && script !== 'Kana' && SCRIPT_TAGS.includes(script) ? (script as ScriptName) : undefined;
+  return script && script !== 'Kana' && SCRIPT_TAGS.has(script) ? (script as ScriptName) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,12 +389,23 @@ const OTHER_WORDS = new Set(
 export function guessLanguageFromTexts(texts: string[]): string | undefined {
   const samples = texts.map((text) => text.normalize('NFC')).filter((text) => letterCount(text) >= 2);
   if (samples.length < MIN_SAMPLES) return undefined;
-  const script = majority(samples.map(detectScript));
+  const scripts = withKanjiAsJapanese(samples.map(detectScript));
+  const script = majority(scripts);
   if (!script) return undefined;
-  const same = samples.filter((text) => detectScript(text) === script);
+  const same = samples.filter((_, i) => scripts[i] === script);
   if (script === 'Latn') return latinLanguage(same);
   if (script === 'Hani') return chineseVariant(same);
   return SCRIPT_LANGUAGE[script];
+}
+
+/**
+ * Japanese columns mix kana cells with kanji-only ones ("剣", "魔法使い"); Chinese never uses
+ * kana, so once a fifth of the Han cells have some, all of them count as Japanese.
+ */
+function withKanjiAsJapanese(scripts: Array<ScriptName | undefined>): Array<ScriptName | undefined> {
+  const japanese = scripts.filter((script) => script === 'Jpan').length;
+  const han = japanese + scripts.filter((script) => script === 'Hani').length;
+  return japanese > 0 && japanese >= 0.2 * han ? scripts.map((script) => (script === 'Hani' ? 'Jpan' : script)) : scripts;
 }
 
 function letterCount(text: string): number {
@@ -416,8 +427,8 @@ function latinLanguage(samples: string[]): string | undefined {
   const votes = samples.map(englishVote);
   const english = votes.filter((vote) => vote === 'en').length;
   const voting = english + votes.filter((vote) => vote === 'other').length;
-  // Short UI labels have no function words; the sentences that do must be numerous and English.
-  const isEnglish = english >= MIN_SAMPLES && english >= MIN_AGREEMENT * voting && voting * 3 >= samples.length;
+  // Short UI labels have no function words; the sentences that do must be English and not a stray few.
+  const isEnglish = english >= MIN_SAMPLES && english >= MIN_AGREEMENT * voting && voting * 10 >= samples.length;
   return isEnglish ? 'en' : undefined;
 }
 

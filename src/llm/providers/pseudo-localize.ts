@@ -3,7 +3,7 @@
  * every string reaches the translation pipeline, survives write-back, fits its UI slot and keeps
  * its placeholders — the classic l10n QA pass.
  *
- * `Hello {0}!` for `pt-BR` becomes `[pt-BR: Ĥéļļö {0}!····]`:
+ * `Hello {0}!` for `pt-BR` becomes `[pt-BR: Ĥéļļö {0}!···]`:
  * - ASCII letters are accented one-to-one (deterministic), so untranslated text stands out;
  * - `[` `]` inside any leading/trailing whitespace make truncation visible;
  * - the target tag after `[` tells targets apart and marks the text as pseudo;

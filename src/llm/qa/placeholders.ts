@@ -1,7 +1,7 @@
 /**
  * Tokens a translation must carry over verbatim: format placeholders, markup tags, literal
- * escape sequences and entities. One combined regex with a named alternative per style, run once
- * over the text; it is called for every cell of large workbooks, so no per-style passes.
+ * escape sequences and entities. One pass over the text, stopping only at characters a token can
+ * start with; it runs for every cell of large workbooks, so no per-style passes.
  * Real newline characters are not tokens (line structure is checked elsewhere).
  */
 
@@ -28,37 +28,13 @@ export interface Placeholder {
   kind: PlaceholderKind;
 }
 
-const PATTERN = new RegExp(
-  [
-    String.raw`(?<doubleBrace>\{\{[^{}\n]{1,120}\}\})`,
-    // An identifier, optionally followed by C#/ICU format arguments; ICU plural bodies ({# items}) are text.
-    String.raw`(?<brace>\{(?:\s*[\p{L}\p{N}_$][\p{L}\p{N}_.$-]*\s*(?:[,:][^{}\n]{0,60})?)?\})`,
-    String.raw`(?<nesting>\$t\([^()\n]{1,120}\))`,
-    // Before printf, which would otherwise take the "%a" of "%appdata%". No dots: "%d.%d".
-    String.raw`(?<percentName>%[A-Za-z_]\w+%)`,
-    // No space flag: "50% off" must not read as "% o".
-    String.raw`(?<printf>%%|%(?:\d+\$)?[-+0#']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|z|j|t|q)?[diouxXeEfFgGaAcspn@])`,
-    // One digit only: Turkish writes percentages as "%50".
-    String.raw`(?<positional>%[1-9](?!\d))`,
-    // Not before a Latin letter, so "#1st" stays prose even once pseudo-localized into "#1šţ".
-    String.raw`(?<hash>#\d+(?![\p{Script=Latin}\d_]))`,
-    String.raw`(?<markup><\/?(?<tag>[A-Za-z][\w:-]*)(?<attrs>[\s=][^<>]{0,200})?\/?>|<#[0-9A-Fa-f]{3,8}>)`,
-    String.raw`(?<bbcode>\[(?<bbClose>\/)?(?<bbTag>[A-Za-z]\w*)(?<bbAttrs>[= ][^[\]\n]{0,200})?\])`,
-    String.raw`(?<escape>\\(?:u[0-9A-Fa-f]{4}|[nrtbfv0"'\\]))`,
-    String.raw`(?<entity>&(?:[A-Za-z][A-Za-z0-9]{1,31}|#\d{1,7}|#[xX][0-9A-Fa-f]{1,6});)`,
-  ].join('|'),
-  'gu',
-);
-
-/** HTML, Unity rich text and TextMesh Pro tag names; any other `<word>` needs an `=` to count as markup. */
+/** Tags and names the rules below accept; anything else in brackets is prose. */
 const MARKUP_TAGS = new Set(
   ('a abbr align allcaps alpha b big blockquote br center code color cspace del div em font font-weight gradient ' +
     'h1 h2 h3 h4 h5 h6 hr i img indent ins li line-height line-indent link lowercase margin mark material ' +
-    'mspace nobr noparse ol p page pos pre q quad rotate s small smallcaps span sprite strike strong style ' +
-    'sub sup table td th tr u ul uppercase voffset wbr width').split(' '),
+    'mspace nobr noparse ol p page pos pre q quad rotate s size small smallcaps space span sprite strike ' +
+    'strikethrough strong style sub sup table td th tr u ul uppercase voffset wbr width').split(' '),
 );
-
-/** BBCode tag names (forum BBCode and Godot RichTextLabel). */
 const BBCODE_TAGS = new Set(
   ('b i u s url img color size font center left right fill justify quote code list ul ol table tr td th cell ' +
     'sup sub indent hint wave shake rainbow tornado fade pulse outline_size outline_color bgcolor fgcolor ' +
@@ -71,51 +47,89 @@ const BRACKET_TAG = /^[A-Z][A-Z0-9]*(?:_[A-Za-z0-9]+)*$/;
 /** printf conversions so common that "%d" or "%s" is a token even when a letter follows. */
 const LOOSE_CONVERSIONS = new Set(['d', 's', '@', '%']);
 
-type Groups = Record<string, string | undefined>;
-
-function kindOf(groups: Groups, text: string, end: number): PlaceholderKind | undefined {
-  if (groups.doubleBrace) return 'double-brace';
-  if (groups.brace) return 'brace';
-  if (groups.nesting) return 'nesting';
-  if (groups.percentName) return 'percent-name';
-  if (groups.printf) return isPrintf(groups.printf, text, end) ? 'printf' : undefined;
-  if (groups.positional) return 'positional';
-  if (groups.hash) return 'hash';
-  if (groups.markup) return isMarkup(groups) ? 'markup' : undefined;
-  if (groups.bbcode) return bracketKind(groups);
-  if (groups.escape) return 'escape';
-  return groups.entity ? 'entity' : undefined;
+/** One token style: a sticky pattern tried where its first character occurs, and an optional veto. */
+interface Rule {
+  kind: PlaceholderKind;
+  pattern: RegExp;
+  accept?: (match: RegExpExecArray, text: string) => PlaceholderKind | undefined;
 }
 
+const rule = (kind: PlaceholderKind, source: string, accept?: Rule['accept']): Rule => ({
+  kind,
+  pattern: new RegExp(source, 'uy'),
+  accept,
+});
+
+/**
+ * Rules by the character a token starts with, tried in order. Scanning only at these characters
+ * and trying only their rules keeps the pass over 300k-cell workbooks cheap.
+ */
+const RULES: Readonly<Record<string, readonly Rule[]>> = {
+  '{': [
+    rule('double-brace', String.raw`\{\{[^{}\n]{1,120}\}\}`),
+    // An identifier, optionally followed by C#/ICU format arguments; ICU plural bodies ({# items}) are text.
+    rule('brace', String.raw`\{(?:\s*[\p{L}\p{N}_$][\p{L}\p{N}_.$-]*\s*(?:[,:][^{}\n]{0,60})?)?\}`),
+  ],
+  $: [rule('nesting', String.raw`\$t\([^()\n]{1,120}\)`)],
+  '%': [
+    // Before printf, which would otherwise take the "%a" of "%appdata%". No dots: "%d.%d".
+    rule('percent-name', String.raw`%[A-Za-z_]\w+%`),
+    // No space flag: "50% off" must not read as "% o".
+    rule('printf', String.raw`%%|%(?:\d+\$)?[-+0#']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|z|j|t|q)?[diouxXeEfFgGaAcspn@]`, acceptPrintf),
+    // One digit only: Turkish writes percentages as "%50".
+    rule('positional', String.raw`%[1-9](?!\d)`),
+  ],
+  // Not before a Latin letter, so "#1st" stays prose even once pseudo-localized into "#1šţ".
+  '#': [rule('hash', String.raw`#\d+(?![\p{Script=Latin}\d_])`)],
+  '<': [rule('markup', String.raw`<\/?([A-Za-z][\w:-]*)([\s=][^<>]{0,200})?\/?>|<#[0-9A-Fa-f]{3,8}>`, acceptMarkup)],
+  '[': [rule('bbcode', String.raw`\[(\/)?([A-Za-z]\w*)([= ][^[\]\n]{0,200})?\]`, acceptBracket)],
+  '\\': [rule('escape', String.raw`\\(?:u[0-9A-Fa-f]{4}|[nrtbfv0"'\\])`)],
+  '&': [rule('entity', String.raw`&(?:[A-Za-z][A-Za-z0-9]{1,31}|#\d{1,7}|#[xX][0-9A-Fa-f]{1,6});`)],
+};
+
+const TRIGGER = /[{$%#<[\\&]/g;
+
 /** A bare rare conversion glued to a word ("50%off", "%cat") is prose, not "%o" / "%c". */
-function isPrintf(token: string, text: string, end: number): boolean {
-  if (token.length > 2 || LOOSE_CONVERSIONS.has(token[1])) return true;
-  return !/[A-Za-z]/.test(text[end] ?? '');
+function acceptPrintf(match: RegExpExecArray, text: string): PlaceholderKind | undefined {
+  const token = match[0];
+  const isGlued = token.length === 2 && !LOOSE_CONVERSIONS.has(token[1]) && /[A-Za-z]/.test(text[match.index + 2] ?? '');
+  return isGlued ? undefined : 'printf';
 }
 
 /** `<missing>` and `<Player Name>` are words in angle brackets; `<b>` and `<link="x">` are tags. */
-function isMarkup(groups: Groups): boolean {
-  if (!groups.tag) return true; // <#rrggbb>
-  return MARKUP_TAGS.has(groups.tag.toLowerCase()) || (groups.attrs ?? '').includes('=');
+function acceptMarkup(match: RegExpExecArray): PlaceholderKind | undefined {
+  const [, tag, attributes] = match;
+  const isTag = !tag || MARKUP_TAGS.has(tag.toLowerCase()) || (attributes ?? '').includes('=');
+  return isTag ? 'markup' : undefined;
 }
 
-function bracketKind(groups: Groups): PlaceholderKind | undefined {
-  const tag = groups.bbTag ?? '';
+function acceptBracket(match: RegExpExecArray): PlaceholderKind | undefined {
+  const [, close, tag, attributes] = match;
   if (BBCODE_TAGS.has(tag.toLowerCase())) return 'bbcode';
-  const isIdentifier = !groups.bbClose && !groups.bbAttrs && tag.length >= 2 && BRACKET_TAG.test(tag);
+  const isIdentifier = !close && !attributes && tag.length >= 2 && BRACKET_TAG.test(tag);
   return isIdentifier ? 'bracket-tag' : undefined;
+}
+
+function tokenAt(text: string, index: number): Placeholder | undefined {
+  for (const { kind, pattern, accept } of RULES[text[index]]) {
+    pattern.lastIndex = index;
+    const match = pattern.exec(text);
+    const accepted = match && (accept ? accept(match, text) : kind);
+    if (accepted) return { start: index, end: index + match[0].length, token: match[0], kind: accepted };
+  }
+  return undefined;
 }
 
 /** Every token in `text`, in order, non-overlapping. */
 export function findPlaceholders(text: string): Placeholder[] {
   const found: Placeholder[] = [];
-  if (!/[{%#<[\\&$]/.test(text)) return found; // most cells: skip the scan
-  PATTERN.lastIndex = 0; // shared and stateful; safe because the scan is synchronous
-  for (let match = PATTERN.exec(text); match; match = PATTERN.exec(text)) {
-    const end = match.index + match[0].length;
-    const kind = kindOf(match.groups as Groups, text, end);
-    if (kind) found.push({ start: match.index, end, token: match[0], kind });
-    else PATTERN.lastIndex = match.index + 1; // rejected: rescan from the next character
+  // Shared stateful regexes are safe: the scan is synchronous and never re-enters.
+  TRIGGER.lastIndex = 0;
+  for (let hit = TRIGGER.exec(text); hit; hit = TRIGGER.exec(text)) {
+    const token = tokenAt(text, hit.index);
+    if (!token) continue;
+    found.push(token);
+    TRIGGER.lastIndex = token.end;
   }
   return found;
 }

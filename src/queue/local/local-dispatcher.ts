@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { BatchRunner } from '../../executor/run-batch.ts';
 import type { EngineEvents } from '../../monitor/engine-events.ts';
@@ -29,6 +30,8 @@ export class LocalDispatcher implements Dispatcher {
 
   async run(jobId: string, signal: AbortSignal): Promise<void> {
     const pool = new AbortController();
+    // Every in-flight call and wait listens on the pool's signal.
+    setMaxListeners(0, pool.signal);
     const stop = () => pool.abort(signal.reason);
     signal.addEventListener('abort', stop, { once: true });
     const state = { inFlight: 0, wake: new Set<() => void>() };

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteDialect, type Dialect } from 'kysely';
@@ -17,13 +17,61 @@ export class SqliteStoreAdapter implements StoreAdapter {
   }
 
   createDialect(): Dialect {
-    const { filename, synchronous = 'full' } = this.#config;
+    const { filename, flushIntervalMs = 1000 } = this.#config;
+    const synchronous = (process.env.FANYI_SQLITE_SYNC as 'full' | 'normal' | undefined) ?? this.#config.synchronous ?? 'normal';
     if (filename !== ':memory:') mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
     const database = new Database(filename);
     database.pragma('journal_mode = WAL');
     database.pragma(`synchronous = ${synchronous.toUpperCase()}`);
     // Another process (status, a second worker) may hold the write lock briefly.
     database.pragma('busy_timeout = 10000');
-    return new SqliteDialect({ database });
+    if (synchronous === 'normal' && filename !== ':memory:') flushWalPeriodically(database, `${path.resolve(filename)}-wal`, flushIntervalMs);
+    return new SqliteDialect({ database: withStatementCache(database) });
   }
+}
+
+/**
+ * Kysely prepares every query anew; with better-sqlite3 that parse is most of a small query's
+ * cost. Statements are reusable once run (we never stream), so cache them by SQL text.
+ */
+function withStatementCache(database: Database.Database, limit = 500): Database.Database {
+  const cache = new Map<string, Database.Statement>();
+  const prepare = database.prepare.bind(database);
+  database.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      if (cache.size >= limit) cache.clear();
+      statement = prepare(source);
+      cache.set(source, statement);
+    }
+    return statement;
+  }) as typeof database.prepare;
+  return database;
+}
+
+/**
+ * Group commit for `synchronous=NORMAL`: fsync of any descriptor of the WAL file flushes its
+ * dirty pages, so one fdatasync a second bounds what a power cut can take back.
+ */
+function flushWalPeriodically(database: Database.Database, walPath: string, intervalMs: number): void {
+  const flush = () => {
+    if (!database.open) return clearInterval(timer);
+    try {
+      const fd = openSync(walPath, 'r');
+      try {
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      // No WAL yet (nothing written) or already checkpointed away: nothing to flush.
+    }
+  };
+  const timer = setInterval(flush, intervalMs);
+  timer.unref();
+  const close = database.close.bind(database);
+  database.close = () => {
+    clearInterval(timer);
+    return close();
+  };
 }

@@ -23,11 +23,27 @@ const RATIO_FLOOR_BYTES = 100 * 1024 * 1024;
 const EOCD_SIZE = 22;
 const MAX_ZIP_COMMENT = 0xffff;
 
-interface ZipEntryInfo {
+/** One central-directory record: what inspection and the surgical rewrite need. */
+export interface ZipEntry {
   name: string;
+  flags: number;
+  method: number;
   compressedSize: number;
   uncompressedSize: number;
+  localHeaderOffset: number;
+  /** The raw central-directory record (fixed part, name, extra field, comment). */
+  record: Buffer;
 }
+
+export interface ZipDirectory {
+  entries: ZipEntry[];
+  /** Where the central directory starts; the last entry's data ends there. */
+  offset: number;
+  comment: Buffer;
+}
+
+/** Reads `length` bytes at `position` (fewer at end of file). */
+export type ByteReader = (position: number, length: number) => Promise<Buffer>;
 
 /**
  * Sniffs `path` by magic bytes (never by extension) and returns how to read it.
@@ -46,7 +62,11 @@ export async function inspectSpreadsheetFile(path: string, limits: ReadLimits): 
     checkFileSize(name, size, limits);
     const head = await readAt(file, 0, Math.min(size, HEAD_BYTES));
     if (startsWith(head, ZIP_LOCAL) || startsWith(head, ZIP_EMPTY)) {
-      checkXlsxZip(name, await readZipDirectory(file, size, name), limits);
+      const directory = await readZipDirectory((position, length) => readAt(file, position, length), size);
+      if (!directory) {
+        throw new FanyiError('CORRUPT_FILE', `${name} is a damaged or truncated xlsx (its zip directory cannot be read); re-download it or re-save it in Excel or LibreOffice and try again`);
+      }
+      checkXlsxZip(name, directory.entries, limits);
       return { kind: 'xlsx' };
     }
     if (startsWith(head, OLE_MAGIC)) throw await oleError(file, size, name);
@@ -68,7 +88,7 @@ function checkFileSize(name: string, size: number, limits: ReadLimits): void {
   }
 }
 
-function checkXlsxZip(name: string, entries: ZipEntryInfo[], limits: ReadLimits): void {
+function checkXlsxZip(name: string, entries: ZipEntry[], limits: ReadLimits): void {
   const names = new Set(entries.map((entry) => entry.name));
   if (!names.has('[Content_Types].xml') || !names.has('xl/workbook.xml')) {
     throw new FanyiError('UNSUPPORTED_FORMAT', `${name} is a zip file but not an xlsx workbook; open it in its application and export it as .xlsx or .csv`);
@@ -95,18 +115,21 @@ async function oleError(file: FileHandle, size: number, name: string): Promise<F
   return new FanyiError('UNSUPPORTED_FORMAT', `${name} is a legacy .xls (Excel 97-2003) file; open it in Excel or LibreOffice and save as .xlsx`);
 }
 
-/** Reads the central directory; any inconsistency means the zip is truncated or damaged. */
-async function readZipDirectory(file: FileHandle, size: number, name: string): Promise<ZipEntryInfo[]> {
-  const corrupt = () => new FanyiError('CORRUPT_FILE', `${name} is a damaged or truncated xlsx (its zip directory cannot be read); re-download it or re-save it in Excel or LibreOffice and try again`);
+/**
+ * Reads a zip's central directory without inflating anything.
+ *
+ * @returns undefined when the directory cannot be read: truncated, damaged or not a zip.
+ */
+export async function readZipDirectory(read: ByteReader, size: number): Promise<ZipDirectory | undefined> {
   const tailStart = Math.max(0, size - EOCD_SIZE - MAX_ZIP_COMMENT);
-  const tail = await readAt(file, tailStart, size - tailStart);
+  const tail = await read(tailStart, size - tailStart);
   const eocd = findEocd(tail);
-  if (eocd < 0) throw corrupt();
-  const location = await directoryLocation(file, tail, eocd, tailStart);
-  if (!location || location.offset + location.size > size) throw corrupt();
-  const entries = parseDirectory(await readAt(file, location.offset, location.size), location.count);
-  if (!entries) throw corrupt();
-  return entries;
+  if (eocd < 0) return undefined;
+  const location = await directoryLocation(read, tail, eocd, tailStart);
+  if (!location || location.offset + location.size > size) return undefined;
+  const entries = parseDirectory(await read(location.offset, location.size), location.count);
+  const comment = tail.subarray(eocd + EOCD_SIZE, eocd + EOCD_SIZE + tail.readUInt16LE(eocd + 20));
+  return entries && { entries, offset: location.offset, comment };
 }
 
 /** The end-of-central-directory record is the last signature whose comment length fits the file. */
@@ -123,7 +146,7 @@ interface DirectoryLocation {
   count: number;
 }
 
-async function directoryLocation(file: FileHandle, tail: Buffer, eocd: number, tailStart: number): Promise<DirectoryLocation | undefined> {
+async function directoryLocation(read: ByteReader, tail: Buffer, eocd: number, tailStart: number): Promise<DirectoryLocation | undefined> {
   const count = tail.readUInt16LE(eocd + 10);
   const size = tail.readUInt32LE(eocd + 12);
   const offset = tail.readUInt32LE(eocd + 16);
@@ -133,7 +156,7 @@ async function directoryLocation(file: FileHandle, tail: Buffer, eocd: number, t
   if (locator < 0 || tail.readUInt32LE(locator) !== 0x07064b50) return undefined;
   const recordOffset = Number(tail.readBigUInt64LE(locator + 8));
   if (recordOffset + 56 > tailStart + locator) return undefined;
-  const record = await readAt(file, recordOffset, 56);
+  const record = await read(recordOffset, 56);
   if (record.length < 56 || record.readUInt32LE(0) !== 0x06064b50) return undefined;
   return {
     count: Number(record.readBigUInt64LE(32)),
@@ -142,39 +165,48 @@ async function directoryLocation(file: FileHandle, tail: Buffer, eocd: number, t
   };
 }
 
-function parseDirectory(directory: Buffer, count: number): ZipEntryInfo[] | undefined {
-  const entries: ZipEntryInfo[] = [];
+function parseDirectory(directory: Buffer, count: number): ZipEntry[] | undefined {
+  const entries: ZipEntry[] = [];
   let pos = 0;
   for (let i = 0; i < count; i++) {
     if (pos + 46 > directory.length || directory.readUInt32LE(pos) !== 0x02014b50) return undefined;
-    const nameLength = directory.readUInt16LE(pos + 28);
-    const extraLength = directory.readUInt16LE(pos + 30);
-    const end = pos + 46 + nameLength + extraLength + directory.readUInt16LE(pos + 32);
+    const end = pos + 46 + directory.readUInt16LE(pos + 28) + directory.readUInt16LE(pos + 30) + directory.readUInt16LE(pos + 32);
     if (end > directory.length) return undefined;
-    const extra = directory.subarray(pos + 46 + nameLength, pos + 46 + nameLength + extraLength);
-    entries.push(entrySizes(directory.toString('utf8', pos + 46, pos + 46 + nameLength), directory, pos, extra));
+    entries.push(parseRecord(directory.subarray(pos, end)));
     pos = end;
   }
   return entries;
 }
 
-/** Sizes saturated at 0xFFFFFFFF are in the zip64 extra field (id 1), uncompressed first. */
-function entrySizes(name: string, directory: Buffer, pos: number, extra: Buffer): ZipEntryInfo {
-  let compressedSize = directory.readUInt32LE(pos + 20);
-  let uncompressedSize = directory.readUInt32LE(pos + 24);
-  const zip64 = findExtraField(extra, 0x0001);
+/**
+ * Fields saturated at 0xFFFFFFFF live in the zip64 extra field (id 1), in the order
+ * uncompressed size, compressed size, local header offset, each only when saturated.
+ */
+function parseRecord(record: Buffer): ZipEntry {
+  const nameLength = record.readUInt16LE(28);
+  const zip64 = findExtraField(record.subarray(46 + nameLength, 46 + nameLength + record.readUInt16LE(30)), 0x0001);
   let at = 0;
-  if (zip64 && uncompressedSize === 0xffffffff && at + 8 <= zip64.length) {
-    uncompressedSize = Number(zip64.readBigUInt64LE(at));
+  const field = (offset: number): number => {
+    const value = record.readUInt32LE(offset);
+    if (value !== 0xffffffff || !zip64 || at + 8 > zip64.length) return value;
     at += 8;
-  }
-  if (zip64 && compressedSize === 0xffffffff && at + 8 <= zip64.length) {
-    compressedSize = Number(zip64.readBigUInt64LE(at));
-  }
-  return { name, compressedSize, uncompressedSize };
+    return Number(zip64.readBigUInt64LE(at - 8));
+  };
+  const uncompressedSize = field(24);
+  const compressedSize = field(20);
+  return {
+    name: record.toString('utf8', 46, 46 + nameLength),
+    flags: record.readUInt16LE(8),
+    method: record.readUInt16LE(10),
+    compressedSize,
+    uncompressedSize,
+    localHeaderOffset: field(42),
+    record,
+  };
 }
 
-function findExtraField(extra: Buffer, id: number): Buffer | undefined {
+/** The data of extra field `id`, if present. */
+export function findExtraField(extra: Buffer, id: number): Buffer | undefined {
   for (let pos = 0; pos + 4 <= extra.length; ) {
     const length = extra.readUInt16LE(pos + 2);
     if (extra.readUInt16LE(pos) === id) return extra.subarray(pos + 4, pos + 4 + length);

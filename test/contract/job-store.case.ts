@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { BatchRow, JobStore, TaskRow } from '../../src/store/job-store.ts';
+import { toBatchRows, toTaskRows } from '../../src/tasks/prepare-job.ts';
+import type { PackedBatch } from '../../src/tasks/batching/pack-batches.ts';
+import type { TaskDraft } from '../../src/tasks/split-tasks.ts';
+
+/**
+ * The JobStore contract, run against every back end. `open` returns a fresh, migrated store;
+ * each test uses its own job id so back ends with a shared database need no cleanup between tests.
+ */
+export function jobStoreCases(name: string, open: () => Promise<JobStore>): void {
+  const meta = (workerId = 'w1') => ({ workerId, model: 'm', startedAt: Date.now() - 5, endedAt: Date.now(), promptTokens: 10, completionTokens: 20 });
+
+  test(`${name}: claims by priority, never hands out a completed task, fans results out to duplicates`, async () => {
+    const store = await open();
+    const jobId = uniqueJob();
+    const { tasks, batches } = fixture(jobId);
+    await store.createJob({ jobId, kind: 'translate', sourceName: 'a.xlsx', sourcePath: '/x', excelId: 'e', outPath: null, options: {} }, tasks, batches);
+    const first = await store.claimBatch(jobId, 'w1', 60_000);
+    assert.equal(first?.batchId, 'BATCH_PT_BR_002', 'priority 1 before priority 5');
+    assert.deepEqual(first!.items.map((i) => i.sourceText).sort(), ['确定']);
+    const counts = await store.countByStatus(jobId);
+    assert.equal(counts.processing, 2, 'both tasks of the claimed batch (one a duplicate) count as processing');
+    await store.commitResults(jobId, first!.batchId, [{ dedupeKey: first!.items[0].dedupeKey, result: 'OK', tokenCount: 3 }], meta());
+    await store.finishBatch(jobId, first!.batchId);
+    const second = await store.claimBatch(jobId, 'w1', 60_000);
+    assert.equal(second?.batchId, 'BATCH_PT_BR_001');
+    assert.equal(await store.claimBatch(jobId, 'w2', 60_000), undefined, 'nothing else is claimable');
+    const results = await store.writableResults(jobId);
+    assert.deepEqual(results.map((r) => [r.rowIdx, r.result]).sort(), [[1, 'OK'], [2, 'OK']]);
+    const after = await store.countByStatus(jobId);
+    assert.deepEqual([after.completed, after.processing, after.pending, after.total], [2, 1, 0, 3]);
+    const totals = await store.jobTotals(jobId);
+    assert.deepEqual(totals, { apiCalls: 1, promptTokens: 10, completionTokens: 20 });
+    await store.close();
+  });
+
+  test(`${name}: an expired lease makes a batch claimable again, with only its open tasks`, async () => {
+    const store = await open();
+    const jobId = uniqueJob();
+    const { tasks, batches } = fixture(jobId);
+    await store.createJob({ jobId, kind: 'translate', sourceName: 'a.xlsx', sourcePath: '/x', excelId: 'e', outPath: null, options: {} }, tasks, batches);
+    const now = Date.now();
+    const a = await store.claimBatch(jobId, 'dead', 1_000, now);
+    const b = await store.claimBatch(jobId, 'dead', 1_000, now);
+    assert.ok(a && b);
+    assert.equal(await store.claimBatch(jobId, 'live', 1_000, now + 500), undefined, 'leases still held');
+    const again = await store.claimBatch(jobId, 'live', 1_000, now + 1_500);
+    assert.equal(again?.batchId, a.batchId);
+    assert.equal(again?.attempts, 2);
+    await store.releaseBatch(jobId, b.batchId);
+    assert.equal((await store.claimBatch(jobId, 'live', 1_000))?.batchId, b.batchId, 'a released batch is claimable at once');
+    await store.close();
+  });
+
+  test(`${name}: failures and retries are recorded per task; jobs list and status`, async () => {
+    const store = await open();
+    const jobId = uniqueJob();
+    const { tasks, batches } = fixture(jobId);
+    await store.createJob({ jobId, kind: 'translate', sourceName: 'a.xlsx', sourcePath: '/x', excelId: 'e', outPath: '/o.xlsx', options: { x: 1 } }, tasks, batches);
+    const claim = (await store.claimBatch(jobId, 'w1', 60_000))!;
+    const key = claim.items[0].dedupeKey;
+    await store.recordRetry(jobId, claim.batchId, [key], 'timeout', 'request timed out');
+    await store.failItems(jobId, claim.batchId, [{ dedupeKey: key, errorType: 'format', errorMsg: 'missing ids' }], 'w1');
+    await store.finishBatch(jobId, claim.batchId);
+    const counts = await store.countByStatus(jobId);
+    assert.equal(counts.failed, 2);
+    const groups = await store.progressByGroup(jobId);
+    assert.deepEqual(groups.map((g) => [g.groupId, g.priority, g.failed, g.total]), [['GROUP_UI_UI', 1, 2, 2], ['GROUP_Dialog_DIALOG', 5, 0, 1]]);
+    await store.setJobStatus(jobId, 'running');
+    assert.equal((await store.latestJob({ unfinished: true }))?.job_id, jobId);
+    assert.ok((await store.listJobs({ active: true })).some((j) => j.job_id === jobId));
+    await store.setJobStatus(jobId, 'completed');
+    assert.equal((await store.getJob(jobId))?.status, 'completed');
+    assert.ok(!(await store.listJobs({ active: true })).some((j) => j.job_id === jobId));
+    await store.close();
+  });
+}
+
+let counter = 0;
+function uniqueJob(): string {
+  return `job_test_${process.pid}_${Date.now()}_${counter++}`;
+}
+
+function fixture(jobId: string): { tasks: TaskRow[]; batches: BatchRow[] } {
+  const draft = (n: number, text: string, groupId: string, priority: number, batchId: string): TaskDraft => ({
+    taskId: `TASK_${n}`,
+    sheetName: 'UI',
+    rowIdx: n,
+    colIdx: 2,
+    cellRef: `C${n + 1}`,
+    sourceLang: 'zh-CN',
+    sourceText: text,
+    sourceContext: '{}',
+    targetLang: 'pt-BR',
+    targetRegion: 'BR',
+    groupId,
+    priority,
+    dedupeKey: `k-${text}`,
+    batchId,
+  });
+  const drafts = [draft(1, '确定', 'GROUP_UI_UI', 1, 'BATCH_PT_BR_002'), draft(2, '确定', 'GROUP_UI_UI', 1, 'BATCH_PT_BR_002'), draft(3, '欢迎回来。', 'GROUP_Dialog_DIALOG', 5, 'BATCH_PT_BR_001')];
+  const packed = (batchId: string, seq: number, groupId: string, priority: number, n: number): PackedBatch => ({
+    batchId, seq, groupId, lane: 'short', targetLang: 'pt-BR', priority, taskCount: n, uniqueCount: 1, chars: 5, estInputTokens: 10, estOutputTokens: 10,
+  });
+  return {
+    tasks: toTaskRows(jobId, 'excel', drafts, ''),
+    batches: toBatchRows(jobId, [packed('BATCH_PT_BR_001', 2, 'GROUP_Dialog_DIALOG', 5, 1), packed('BATCH_PT_BR_002', 1, 'GROUP_UI_UI', 1, 2)]),
+  };
+}

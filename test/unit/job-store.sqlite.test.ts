@@ -1,0 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createSqliteStore } from '../../src/store/create-store.ts';
+import { jobStoreCases } from '../contract/job-store.case.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'fanyi-store-'));
+let n = 0;
+jobStoreCases('sqlite', () => createSqliteStore({ filename: path.join(dir, `store-${n++}.db`) }));
