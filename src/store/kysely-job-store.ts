@@ -114,14 +114,21 @@ export class KyselyJobStore implements JobStore {
         .where('job_id', '=', jobId)
         .where('batch_id', '=', batch.batch_id)
         .execute();
+      // One item per dedupe key: duplicates (same text, language and meaning-bearing context,
+      // under other keys or sheets) are sent once and their result fanned out on commit.
       const items = await trx
         .selectFrom('tasks')
-        .select(['dedupe_key', 'source_text', 'source_context', 'source_lang'])
-        .select((eb) => eb.fn.max('retry_count').as('retry_count'))
+        .select('dedupe_key')
+        .select((eb) => [
+          eb.fn.min('source_text').as('source_text'),
+          eb.fn.min('source_context').as('source_context'),
+          eb.fn.min('source_lang').as('source_lang'),
+          eb.fn.max('retry_count').as('retry_count'),
+        ])
         .where('job_id', '=', jobId)
         .where('batch_id', '=', batch.batch_id)
         .where('status', '=', 'pending')
-        .groupBy(['dedupe_key', 'source_text', 'source_context', 'source_lang'])
+        .groupBy('dedupe_key')
         .execute();
       return {
         jobId,

@@ -48,9 +48,49 @@ export function splitTasks(sheets: readonly SheetTable[], plans: SheetPlan[], op
 
 function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, out: SplitResult): void {
   const { layout, source, targets } = plan;
+  const rows = sourceRows(sheet, plan, options);
+  // Language-major order keeps a batch's rows next to each other in the task table.
   for (const target of targets) {
     if (target.isNew) out.newHeaders.push({ sheetIndex: sheet.index, row: layout.headerRow, col: target.col, text: target.language });
+    for (const row of rows) {
+      const existing = sheet.rows[row.row]?.[target.col];
+      if (existing === NON_TEXT) continue; // formulas, numbers, dates: never overwritten
+      if (typeof existing === 'string' && existing.trim() && !options.overwrite) {
+        out.keptHuman++;
+        continue;
+      }
+      out.tasks.push({
+        taskId: `TASK_${String(out.tasks.length + 1).padStart(6, '0')}`,
+        sheetName: sheet.name,
+        rowIdx: row.row,
+        colIdx: target.col,
+        cellRef: encodeAddress(row.row, target.col),
+        sourceLang: source.language,
+        sourceText: row.text,
+        sourceContext: row.contextJson,
+        targetLang: target.language,
+        targetRegion: target.language.split('-')[1]?.toUpperCase() ?? null,
+        groupId: row.groupId,
+        priority: row.priority,
+        dedupeKey: dedupeKey(target.language, row.text, row.dedupeExtra),
+      });
+    }
   }
+}
+
+interface SourceRow {
+  row: number;
+  text: string;
+  contextJson: string;
+  dedupeExtra: string;
+  groupId: string;
+  priority: number;
+}
+
+/** The rows whose source cell holds translatable text, with what every target shares. */
+function sourceRows(sheet: SheetTable, plan: SheetPlan, options: SplitOptions): SourceRow[] {
+  const { layout, source } = plan;
+  const rows: SourceRow[] = [];
   for (let row = layout.firstDataRow; row < sheet.rows.length; row++) {
     const cells = sheet.rows[row];
     const text = cells?.[source.col];
@@ -60,32 +100,16 @@ function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, o
     }
     const context = taskContext(sheet, layout, row, source.col);
     const contentClass = classifyContent(sheet.name, context.column, context.key, text);
-    const contextJson = JSON.stringify(context);
-    const dedupeExtra = dedupeContext(context);
-    for (const target of targets) {
-      const existing = cells?.[target.col];
-      if (existing === NON_TEXT) continue; // formulas, numbers, dates: never overwritten
-      if (typeof existing === 'string' && existing.trim() && !options.overwrite) {
-        out.keptHuman++;
-        continue;
-      }
-      out.tasks.push({
-        taskId: `TASK_${String(out.tasks.length + 1).padStart(6, '0')}`,
-        sheetName: sheet.name,
-        rowIdx: row,
-        colIdx: target.col,
-        cellRef: encodeAddress(row, target.col),
-        sourceLang: source.language,
-        sourceText: text,
-        sourceContext: contextJson,
-        targetLang: target.language,
-        targetRegion: target.language.split('-')[1]?.toUpperCase() ?? null,
-        groupId: groupId(sheet.name, contentClass),
-        priority: groupPriority(sheet.name, contentClass, options.groupPriority),
-        dedupeKey: dedupeKey(target.language, text, dedupeExtra),
-      });
-    }
+    rows.push({
+      row,
+      text,
+      contextJson: JSON.stringify(context),
+      dedupeExtra: dedupeContext(context),
+      groupId: groupId(sheet.name, contentClass),
+      priority: groupPriority(sheet.name, contentClass, options.groupPriority),
+    });
   }
+  return rows;
 }
 
 /** Identical (target language, source text, meaning-bearing context) is translated once per job. */

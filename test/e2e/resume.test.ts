@@ -114,7 +114,9 @@ function describeInterruption(name: 'early' | 'mid' | 'sigint', title: string): 
       [s, baseline] = await Promise.all([scenarios[name], scenarios.baseline]);
     });
 
-    test('the first run was really cut short', () => {
+    test('the first run was really cut short', (t) => {
+      const twice = [...s.provider.stats.translatedIds.values()].filter((n) => n > 1).length;
+      t.diagnostic(`${s.completedBeforeStop.size}/${2 * TEXTS.length} committed before the stop; stopped in ${s.stopMs} ms; ${twice} texts paid twice`);
       assert.notEqual(s.first.code, 0, `the run ended before the interruption: ${describeResult(s.first)}`);
       assert.ok(s.completedBeforeStop.size > 0, 'something was committed before the interruption');
       assert.ok(s.completedBeforeStop.size < 2 * TEXTS.length, 'something was left to resume');

@@ -71,7 +71,7 @@ export async function readWorkbook(file: string): Promise<ExcelJS.Workbook> {
 
 function compareSheets(expected: ExcelJS.Worksheet, actual: ExcelJS.Worksheet, allowed: Set<string>, diffs: WorkbookDifference[]): void {
   const push = (aspect: string, a: unknown, b: unknown, cell?: string) => {
-    if (!isDeepStrictEqual(normalize(a), normalize(b))) diffs.push({ sheet: expected.name, cell, aspect, expected: a, actual: b });
+    if (!isDeepStrictEqual(emptyAsUndefined(normalize(a)), emptyAsUndefined(normalize(b)))) diffs.push({ sheet: expected.name, cell, aspect, expected: a, actual: b });
   };
   push('state', expected.state, actual.state);
   push('merges', mergesOf(expected), mergesOf(actual));
@@ -159,6 +159,10 @@ function normalize(value: unknown): unknown {
     .map(([k, v]) => [k, normalize(v)] as const)
     .filter(([, v]) => !(isPlainObject(v) && Object.keys(v).length === 0));
   return Object.fromEntries(entries.sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+}
+
+function emptyAsUndefined(value: unknown): unknown {
+  return isPlainObject(value) && Object.keys(value).length === 0 ? undefined : value;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

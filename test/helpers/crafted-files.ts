@@ -49,16 +49,7 @@ export function pngBytes(): Buffer {
   return Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex'), Buffer.alloc(64)]);
 }
 
-/** Writes an xlsx with one sheet per entry; `rows` are cell values, the first row the header. */
-export async function writeXlsx(file: string, sheets: Record<string, ExcelJS.CellValue[][]>): Promise<void> {
-  const workbook = new ExcelJS.Workbook();
-  for (const [name, rows] of Object.entries(sheets)) {
-    const sheet = workbook.addWorksheet(name);
-    for (const row of rows) sheet.addRow(row);
-  }
-  await workbook.xlsx.writeFile(file);
-}
-
+/** An xlsx with one sheet per entry; `rows` are cell values, the first row the header. */
 export async function xlsxBuffer(sheets: Record<string, ExcelJS.CellValue[][]>): Promise<Buffer> {
   const workbook = new ExcelJS.Workbook();
   for (const [name, rows] of Object.entries(sheets)) {

@@ -76,7 +76,9 @@ async function buildFixture(file: string): Promise<void> {
   strings.getCell('E9').value = 42;
   strings.getCell('E9').numFmt = '0.00';
   strings.getCell('B3').note = 'Shown on the title screen';
-  strings.dataValidations.add('D3:D7', { type: 'textLength', operator: 'lessThan', formulae: [40], allowBlank: true });
+  for (let row = 3; row <= 7; row++) {
+    strings.getCell(row, 4).dataValidation = { type: 'textLength', operator: 'lessThan', formulae: [40], allowBlank: true };
+  }
   strings.getCell('A12').value = 'sparse.row';
   strings.getCell('B12').value = 'Only row 12';
   strings.getCell('B20').value = 'Row 20';
@@ -150,6 +152,7 @@ function assertSheetsMatch(before: ExcelJS.Workbook, after: ExcelJS.Workbook, ex
       assert.deepEqual(now.value, was.value, `value of ${address}`);
       assert.deepEqual(styleOf(now), styleOf(was), `style of ${address}`);
       assert.equal(now.note, was.note, `note of ${address}`);
+      assert.deepEqual(now.dataValidation, was.dataValidation, `validation of ${address}`);
     }
   }
 }
@@ -174,9 +177,10 @@ test('patchXlsx sets the target cells and leaves everything else as it was', asy
     for (const address of ['C3', 'C4', 'C5', 'D3']) assert.deepEqual(styleOf(now.getCell(address)), styleOf(was.getCell(address)), `kept style of ${address}`);
     assert.equal(now.getCell('G12').font?.italic, true, 'a new cell takes its column style');
     assert.deepEqual(now.columns.map((c) => c.width), was.columns.map((c) => c.width));
-    assert.deepEqual(now.dataValidations.model, was.dataValidations.model);
+    for (let row = 3; row <= 7; row++) assert.deepEqual(now.getCell(row, 4).dataValidation, was.getCell(row, 4).dataValidation, `validation of D${row}`);
+    assert.equal(now.getCell('D3').dataValidation.type, 'textLength');
     assert.deepEqual(now.getCell('E3').value, { formula: 'LEN(B3)', result: 10 });
-    assert.deepEqual(now.dimensions.model, { top: 1, left: 1, bottom: 40, right: 10 });
+    assert.equal(now.dimensions.range, 'A1:J40');
   });
 });
 
@@ -242,29 +246,33 @@ async function writeMinimalXlsx(file: string, sheetXml: string, sheetTarget = 'w
 
 const NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"';
 
-async function patchSheet(dir: string, sheetXml: string, edits: Array<[number, number, string]>, target?: string): Promise<string> {
+/** `exceljsReadable`: exceljs cannot read cells without r or prefixed elements, though Excel can. */
+async function patchSheet(dir: string, sheetXml: string, edits: Array<[number, number, string]>, options: { target?: string; exceljsReadable?: boolean } = {}): Promise<string> {
   const input = path.join(dir, 'hand.xlsx');
-  await writeMinimalXlsx(input, sheetXml, target);
+  await writeMinimalXlsx(input, sheetXml, options.target);
   await patchXlsx(input, input, edits.map(([row, col, text]) => ({ sheetName: 'S & T', row, col, text })));
-  await readWorkbook(input); // the result must still load
+  if (options.exceljsReadable ?? true) await readWorkbook(input);
   return (await zipEntries(input)).get('xl/worksheets/sheet1.xml')!.toString('utf8');
 }
 
-test('patchXlsx handles an empty <sheetData/>, absolute targets and cells without r', async () => {
+test('patchXlsx handles an empty <sheetData/>, absolute targets and rows or cells without r', async () => {
   await withTempDir(async (dir) => {
-    const empty = await patchSheet(dir, `<worksheet ${NS}><dimension ref="A1"/><sheetData/></worksheet>`, [[2, 1, 'b3'], [0, 0, 'a1']], '/xl/worksheets/sheet1.xml');
+    const empty = await patchSheet(dir, `<worksheet ${NS}><dimension ref="A1"/><sheetData/></worksheet>`, [[2, 1, 'b3'], [0, 0, 'a1']], { target: '/xl/worksheets/sheet1.xml' });
     assert.equal(empty, `<worksheet ${NS}><dimension ref="A1:B3"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a1</t></is></c></row><row r="3"><c r="B3" t="inlineStr"><is><t>b3</t></is></c></row></sheetData></worksheet>`);
 
-    const implicit = await patchSheet(dir, `<worksheet ${NS}><sheetData><row r="2" spans="1:2"><c s="3"><v>1</v></c><c t="s" s="4"><v>0</v></c></row></sheetData></worksheet>`, [[1, 1, 'second'], [1, 3, 'fourth']]);
+    const implicit = await patchSheet(dir, `<worksheet ${NS}><sheetData><row r="2" spans="1:2"><c s="3"><v>1</v></c><c t="s" s="4"><v>0</v></c></row></sheetData></worksheet>`, [[1, 1, 'second'], [1, 3, 'fourth']], { exceljsReadable: false });
     assert.equal(implicit, `<worksheet ${NS}><sheetData><row r="2" spans="1:4"><c s="3"><v>1</v></c><c s="4" t="inlineStr"><is><t>second</t></is></c><c r="D2" t="inlineStr"><is><t>fourth</t></is></c></row></sheetData></worksheet>`);
+
+    const noRowNumbers = await patchSheet(dir, `<worksheet ${NS}><sheetData><row><c><v>1</v></c></row><row><c><v>2</v></c></row></sheetData></worksheet>`, [[1, 1, 'B2'], [3, 0, 'A4']], { exceljsReadable: false });
+    assert.equal(noRowNumbers, `<worksheet ${NS}><sheetData><row><c><v>1</v></c></row><row><c><v>2</v></c><c r="B2" t="inlineStr"><is><t>B2</t></is></c></row><row r="4"><c r="A4" t="inlineStr"><is><t>A4</t></is></c></row></sheetData></worksheet>`);
   });
 });
 
 test('patchXlsx keeps the x: prefix, row extLst order and custom row styles', async () => {
   await withTempDir(async (dir) => {
     const NSX = 'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"';
-    const xml = await patchSheet(dir, `<x:worksheet ${NSX}><x:sheetData><x:row r="1" s="5" customFormat="1"><x:c r="B1"><x:v>2</x:v></x:c></x:row></x:sheetData></x:worksheet>`, [[0, 0, 'A'], [0, 2, 'C']]);
-    assert.equal(xml, `<x:worksheet ${NSX}><x:sheetData><x:row r="1" s="5" customFormat="1"><x:c r="A1" s="5" t="inlineStr"><x:is><x:t>A</x:t></x:is></x:c><x:c r="B1"><x:v>2</x:v></x:c><x:c r="C1" s="5" t="inlineStr"><x:is><x:t>C</x:t></x:is></x:c></x:row></x:sheetData></x:worksheet>`);
+    const xml = await patchSheet(dir, `<x:worksheet ${NSX}><x:sheetData><x:row r="1" s="5" customFormat="1"><x:c r="B1"><x:v>2</x:v></x:c><x:extLst><x:ext uri="{0}"/></x:extLst></x:row></x:sheetData></x:worksheet>`, [[0, 0, 'A'], [0, 2, 'C']], { exceljsReadable: false });
+    assert.equal(xml, `<x:worksheet ${NSX}><x:sheetData><x:row r="1" s="5" customFormat="1"><x:c r="A1" s="5" t="inlineStr"><x:is><x:t>A</x:t></x:is></x:c><x:c r="B1"><x:v>2</x:v></x:c><x:c r="C1" s="5" t="inlineStr"><x:is><x:t>C</x:t></x:is></x:c><x:extLst><x:ext uri="{0}"/></x:extLst></x:row></x:sheetData></x:worksheet>`);
   });
 });
 

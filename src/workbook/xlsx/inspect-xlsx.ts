@@ -2,7 +2,8 @@
  * Decides what kind of spreadsheet a file is from its bytes, before any parser touches it, so
  * that a renamed .xls, an encrypted workbook, a zip bomb or a PDF fails with a message that says
  * what to do instead of a parser stack trace. Reads only the head, the zip directory and (for
- * OLE files) a byte search; nothing is inflated.
+ * OLE files) a byte search; nothing is inflated. The zip directory reader is exported for
+ * patch-xlsx.ts, which rewrites the zip around the same records.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';

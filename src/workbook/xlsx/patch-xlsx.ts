@@ -297,15 +297,24 @@ function patchSheetXml(xml: string, rows: RowEdits): Buffer {
 }
 
 /**
- * Collects output pieces and encodes them to UTF-8 every few thousand, so the many small strings
- * die young instead of piling up for one huge join (that doubled the time on a 100k-row sheet).
+ * Collects output pieces and encodes them to UTF-8 in chunks of a few thousand characters, so the
+ * many small strings die young and no joined string is big enough to land in large-object space;
+ * one join of the whole sheet made the patch twice as slow. Long pieces skip the join.
  */
 class Utf8Sink {
   #pieces: string[] = [];
+  #length = 0;
   #chunks: Buffer[] = [];
 
   push(piece: string): void {
-    if (this.#pieces.push(piece) >= 2048) this.#flush();
+    if (piece.length >= CHUNK_CHARS) {
+      this.#flush();
+      this.#chunks.push(Buffer.from(piece, 'utf8'));
+      return;
+    }
+    this.#pieces.push(piece);
+    this.#length += piece.length;
+    if (this.#length >= CHUNK_CHARS) this.#flush();
   }
 
   toBuffer(): Buffer {
@@ -314,10 +323,14 @@ class Utf8Sink {
   }
 
   #flush(): void {
+    if (this.#length === 0) return;
     this.#chunks.push(Buffer.from(this.#pieces.join(''), 'utf8'));
     this.#pieces = [];
+    this.#length = 0;
   }
 }
+
+const CHUNK_CHARS = 16_384;
 
 /** One linear scan over `<row>` segments; runs of untouched rows are copied as one slice. */
 function patchRows(out: Utf8Sink, xml: string, start: number, end: number, rows: RowEdits, names: SheetNames): void {
@@ -327,9 +340,7 @@ function patchRows(out: Utf8Sink, xml: string, start: number, end: number, rows:
   let rowNumber = 0;
   for (let pos = findTag(xml, names.rowOpen, start, end); pos >= 0 && next < pending.length; pos = findTag(xml, names.rowOpen, pos, end)) {
     const tagEnd = xml.indexOf('>', pos);
-    const tag = xml.slice(pos, tagEnd + 1);
-    // Rows without r follow the previous row (ECMA-376 §18.3.1.73).
-    rowNumber = Number(attribute(tag, 'r') ?? rowNumber + 1);
+    rowNumber = rowNumberAt(xml, pos, tagEnd, rowNumber);
     const rowEnd = elementEnd(xml, pos, tagEnd, names.rowClose);
     if (pending[next] <= rowNumber) {
       out.push(xml.slice(copied, pos));
@@ -337,6 +348,7 @@ function patchRows(out: Utf8Sink, xml: string, start: number, end: number, rows:
       copied = pos;
     }
     if (pending[next] === rowNumber) {
+      const tag = xml.slice(pos, tagEnd + 1);
       patchRow(out, rowContext(rowNumber, tag, rows.get(pending[next++])!, names), tag, xml.slice(tagEnd + 1, rowEnd));
       copied = rowEnd;
     }
@@ -402,6 +414,19 @@ function patchRow(out: Utf8Sink, row: RowContext, rowTag: string, content: strin
   out.push(content === '' ? names.rowClose : content.slice(insertAt));
 }
 
+/**
+ * Number of the row whose open tag spans `[pos, tagEnd]`; every row of the sheet passes here.
+ * Rows without r follow the previous row (ECMA-376 §18.3.1.73).
+ */
+function rowNumberAt(xml: string, pos: number, tagEnd: number, previous: number): number {
+  // Searching the tag alone keeps this bounded when rows carry no r.
+  const tag = xml.slice(pos, tagEnd + 1);
+  const at = tag.indexOf(' r="');
+  if (at >= 0) return parseInt(tag.slice(at + 4), 10);
+  const ref = attribute(tag, 'r');
+  return ref === undefined ? previous + 1 : Number(ref);
+}
+
 /** Column of the cell whose open tag spans `[pos, tagEnd]`; cells without r follow the previous one. */
 function cellColumn(content: string, pos: number, tagEnd: number, previous: number): number {
   const at = content.indexOf(' r="', pos);
@@ -434,8 +459,12 @@ function cellXml(attributes: string, text: string, p: string): string {
 /** Excel would trim leading and trailing whitespace without it; tabs and breaks get it too. */
 function needsSpacePreserve(text: string): boolean {
   if (text === '') return false;
-  return isXmlSpace(text.charCodeAt(0)) || isXmlSpace(text.charCodeAt(text.length - 1))
-    || text.includes('\n') || text.includes('\t') || text.includes('\r');
+  if (isXmlSpace(text.charCodeAt(0)) || isXmlSpace(text.charCodeAt(text.length - 1))) return true;
+  for (let i = 1; i < text.length - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x09 || c === 0x0a || c === 0x0d) return true;
+  }
+  return false;
 }
 
 const isXmlSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
@@ -508,34 +537,43 @@ function elementEnd(xml: string, pos: number, tagEnd: number, closeTag: string):
   return close + closeTag.length;
 }
 
+const attributeNeedles = new Map<string, string>();
 const attributePatterns = new Map<string, RegExp>();
 
 /**
- * Where `name="…"` sits in an open tag, leading whitespace included. This runs several times per
- * edited row and regex calls are costly there, so the usual form is found with indexOf.
+ * Index of the whitespace before `name=` in an open tag, or -1. This runs several times per
+ * edited row and regex calls are costly there, so the usual `name="` form is found with indexOf.
  */
-function attributeSpan(tag: string, name: string): [number, number] | undefined {
-  const at = tag.indexOf(` ${name}="`);
-  if (at >= 0) return [at, tag.indexOf('"', at + name.length + 3) + 1];
-  if (!tag.includes(name)) return undefined;
+function attributeStart(tag: string, name: string): number {
+  let needle = attributeNeedles.get(name);
+  if (needle === undefined) attributeNeedles.set(name, (needle = ` ${name}="`));
+  const at = tag.indexOf(needle);
+  if (at >= 0 || !tag.includes(name)) return at;
   let pattern = attributePatterns.get(name);
-  if (!pattern) attributePatterns.set(name, (pattern = new RegExp(`\\s${name}\\s*=\\s*(?:"[^"]*"|'[^']*')`)));
-  const match = pattern.exec(tag);
-  return match ? [match.index, match.index + match[0].length] : undefined;
+  if (!pattern) attributePatterns.set(name, (pattern = new RegExp(`\\s${name}\\s*=\\s*["']`)));
+  return pattern.exec(tag)?.index ?? -1;
+}
+
+/** The value's bounds, quotes excluded, for an attribute starting at `start`. */
+function attributeValue(tag: string, start: number): [number, number] {
+  let open = tag.indexOf('=', start) + 1;
+  while (open < tag.length && tag[open] !== '"' && tag[open] !== "'") open++;
+  return [open + 1, tag.indexOf(tag[open], open + 1)];
 }
 
 function attribute(tag: string, name: string): string | undefined {
-  const span = attributeSpan(tag, name);
-  if (!span) return undefined;
-  const quote = tag[span[1] - 1];
-  return tag.slice(tag.indexOf(quote, span[0]) + 1, span[1] - 1);
+  const start = attributeStart(tag, name);
+  if (start < 0) return undefined;
+  const [from, to] = attributeValue(tag, start);
+  return tag.slice(from, to);
 }
 
 /** Replaces an attribute's value, or removes the attribute when `value` is undefined. */
 function withAttribute(tag: string, name: string, value: string | undefined): string {
-  const span = attributeSpan(tag, name);
-  if (!span) return tag;
-  return tag.slice(0, span[0]) + (value === undefined ? '' : ` ${name}="${value}"`) + tag.slice(span[1]);
+  const start = attributeStart(tag, name);
+  if (start < 0) return tag;
+  const [from, to] = attributeValue(tag, start);
+  return value === undefined ? tag.slice(0, start) + tag.slice(to + 1) : tag.slice(0, from) + value + tag.slice(to);
 }
 
 /** 0-based column of the cell reference starting at `from` ("C5" → 2). */
@@ -572,8 +610,8 @@ function escapeText(text: string): string {
   let copied = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    // Most characters of every text take this branch; a regex per text cost more than the loop.
-    if (c > 0x3e && c !== 0x5f && c < 0xd800) continue;
+    // Nearly every character takes this branch; a regex per text cost more than the loop.
+    if (c >= 0x20 && c < 0xd800 && c !== 0x22 && c !== 0x26 && c !== 0x3c && c !== 0x3e && c !== 0x5f) continue;
     const replacement = escapeAt(text, i, c);
     if (replacement === undefined) continue;
     out += text.slice(copied, i) + replacement;
