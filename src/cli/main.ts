@@ -13,7 +13,10 @@ export async function main(argv: string[]): Promise<number> {
     .description('Translate spreadsheets and string tables with LLMs as durable batch jobs')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({
+      writeErr: (text) => process.stderr.write(text),
+      outputError: (text, write) => write(text.replace(/^error: /, 'fanyi: ')),
+    });
   const exit = (value: number) => {
     code = value;
   };

@@ -61,7 +61,7 @@ function readYaml(file: string): unknown {
   try {
     return parseYaml(readFileSync(file, 'utf8')) ?? {};
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const reason = error instanceof Error ? error.message.split('\n')[0].replace(/:\s*$/, '') : String(error);
     throw new FanyiError('CONFIG_INVALID', `${path.basename(file)} is not valid YAML: ${reason}`);
   }
 }
@@ -78,8 +78,7 @@ export function describeIssues(error: z.ZodError): string {
     .slice(0, 3)
     .map((issue) => {
       const where = issue.path.length ? issue.path.join('.') : '(top level)';
-      const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-      return `${where}: ${issue.message}${keys}`;
+      return `${where}: ${issue.message}`;
     })
     .join('; ');
 }

@@ -48,14 +48,15 @@ export function planTargets(layouts: SheetLayout[], sheets: readonly SheetTable[
   return plans;
 }
 
-/** `--from` if given, else the language column with the most filled cells (leftmost on a tie). */
+/**
+ * `--from` if given; else the leftmost column at least 90% as full as the fullest. Tables put
+ * their source first; a translation that is a little fuller than its source (a stray extra
+ * row) must not steal the role.
+ */
 function pickSource(layout: SheetLayout, from: string | undefined): LanguageColumn | undefined {
-  const candidates = from ? layout.languageColumns.filter((c) => languagesMatch(from, c.language) > 0) : layout.languageColumns;
-  let best: LanguageColumn | undefined;
-  for (const column of candidates) {
-    if (column.filled > 0 && (!best || column.filled > best.filled)) best = column;
-  }
-  return best;
+  const candidates = (from ? layout.languageColumns.filter((c) => languagesMatch(from, c.language) > 0) : layout.languageColumns).filter((c) => c.filled > 0);
+  const fullest = Math.max(0, ...candidates.map((c) => c.filled));
+  return candidates.filter((c) => c.filled >= fullest * 0.9).sort((a, b) => a.col - b.col)[0];
 }
 
 function requestedTargets(layout: SheetLayout, sheet: SheetTable, source: LanguageColumn, requested: string[]): TargetColumn[] {

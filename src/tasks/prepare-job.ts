@@ -1,6 +1,7 @@
 import type { FanyiConfig } from '../config/config-schema.ts';
 import type { BatchRow, TaskRow } from '../store/job-store.ts';
-import { analyseSheet, type SheetLayout } from '../workbook/language-columns.ts';
+import { FanyiError } from '../errors.ts';
+import { analyseSheet, isConfigSheet, type SheetLayout } from '../workbook/language-columns.ts';
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
 import { packBatches, type PackedBatch } from './batching/pack-batches.ts';
 import { planTargets, type SheetPlan } from './plan-targets.ts';
@@ -32,6 +33,9 @@ export function prepareJob(document: SpreadsheetDocument, config: FanyiConfig, o
     const layout = analyseSheet(sheet);
     if (layout) layouts.push(layout);
     else skippedSheets.push(sheet.name);
+  }
+  if (!layouts.length && document.sheets.some(isConfigSheet)) {
+    throw new FanyiError('NO_SOURCE_COLUMN', 'this looks like a game-config workbook (##var/##type header rows), not a string table; export its text fields to a string table to translate them');
   }
   const plans = planTargets(layouts, document.sheets, { to: options.to, from: options.from });
   const split = splitTasks(document.sheets, plans, {

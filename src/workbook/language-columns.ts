@@ -31,9 +31,10 @@ const HEADER_SCAN_ROWS = 12;
 const NOTE_HEADER = /\b(note|notes|comment|comments|context|description|desc|remark|remarks|speaker|character|hint|explanation|translator)\b|备注|说明|注释|上下文|描述|角色|メモ|説明|コメント/i;
 const KEY_HEADER = /^(key|keys|id|ids|code|name|field ?name|string ?id|string ?key|identifier|label|term|msgid|键|编号|序号|キー)$/i;
 const MAX_LENGTH_HEADER = /max.?(len|length|chars?)|char(acter)?.?limit|length.?limit|最大|字数|文字数/i;
-const TYPE_ROW_CELL = /^(string|int|long|float|double|bool|boolean|byte|short|uint|ulong|text|number|int32|int64|string\[\]|int\[\]|float\[\]|bool\[\]|list<.*>|array<.*>|\*|-)$/i;
+const TYPE_ROW_CELL = /^(string|int|long|float|double|bool|boolean|byte|short|uint|ulong|text|number|int32|int64|element|elements|vector[234]?|(string|int|float|long|bool|double)\[\]|list<.*>|array<.*>|map<.*>|\*|-)$/i;
 
 export function analyseSheet(sheet: SheetTable): SheetLayout | undefined {
+  if (isConfigSheet(sheet)) return undefined;
   const headerRow = findHeaderRow(sheet);
   if (headerRow === undefined) return undefined;
   const headers = (sheet.rows[headerRow] ?? []).map((value) => (typeof value === 'string' ? value.trim() : ''));
@@ -47,7 +48,7 @@ export function analyseSheet(sheet: SheetTable): SheetLayout | undefined {
     noteColumns: [],
     lastUsedColumn: lastUsedColumn(sheet),
   };
-  headers.forEach((header, col) => classifyByHeader(layout, header, col));
+  headers.forEach((header, col) => classifyByHeader(layout, header, col, headers));
   detectByContent(layout, sheet, headers);
   for (const column of layout.languageColumns) column.filled = countFilled(sheet, layout, column.col);
   layout.languageColumns.sort((a, b) => a.col - b.col);
@@ -55,17 +56,23 @@ export function analyseSheet(sheet: SheetTable): SheetLayout | undefined {
   return layout.languageColumns.length ? layout : undefined;
 }
 
-/** The row naming the most languages within the first rows; a merged title row above it has one cell and loses. */
+/**
+ * The header row: the first of the top rows that names nearly as many languages as the best one.
+ * Headers come first, so a data row that happens to hold language names (a `LANGUAGE_EN,
+ * English, French…` row) does not win; a merged title row above has one cell and loses.
+ */
 function findHeaderRow(sheet: SheetTable): number | undefined {
-  let best: { row: number; score: number } | undefined;
   const limit = Math.min(sheet.rows.length, HEADER_SCAN_ROWS);
+  const scores: number[] = [];
   for (let row = 0; row < limit; row++) {
     const cells = (sheet.rows[row] ?? []).filter((v): v is string => typeof v === 'string');
-    const languages = cells.filter((text) => languageFromHeader(text.trim())).length;
-    const score = languages * 10 + (cells.length >= 2 ? 1 : 0);
-    if (score > 0 && (!best || score > best.score)) best = { row, score };
+    scores.push(cells.filter((text) => languageFromHeader(text.trim())).length);
   }
-  return best?.row;
+  const best = Math.max(0, ...scores);
+  if (best > 0) return scores.findIndex((score) => score >= Math.max(1, Math.ceil(best * 0.8)));
+  // No header names a language: the first row with two or more text cells, languages by content.
+  const row = sheet.rows.slice(0, limit).findIndex((cells) => (cells ?? []).filter((v) => typeof v === 'string').length >= 2);
+  return row >= 0 ? row : undefined;
 }
 
 function skipMetaRows(sheet: SheetTable, row: number): number {
@@ -78,7 +85,18 @@ function isMetaRow(cells: ReadonlyArray<CellValue> | undefined): boolean {
   const texts = (cells ?? []).filter((v): v is string => typeof v === 'string').map((t) => t.trim());
   if (!texts.length) return false;
   if (typeof cells?.[0] === 'string' && cells[0].startsWith('##')) return true;
-  return texts.every((text) => TYPE_ROW_CELL.test(text));
+  // Mostly type names: a few custom types (`elements`) do not make it a data row.
+  const types = texts.filter((text) => TYPE_ROW_CELL.test(text)).length;
+  return types === texts.length || (types >= 2 && types >= texts.length * 0.6);
+}
+
+/**
+ * Luban-style game-config sheets (`##var` / `##type` header rows) define data, not strings: a new
+ * column there would add a field to the game's schema.
+ */
+export function isConfigSheet(sheet: SheetTable): boolean {
+  const first = sheet.rows[0]?.[0];
+  return typeof first === 'string' && first.trim().startsWith('##');
 }
 
 /** Rows whose first cell starts with `##` are comments in Luban-style tables. */
@@ -86,8 +104,12 @@ export function isDataRow(cells: ReadonlyArray<CellValue> | undefined): boolean 
   return !(typeof cells?.[0] === 'string' && cells[0].startsWith('##'));
 }
 
-function classifyByHeader(layout: SheetLayout, header: string, col: number): void {
+function classifyByHeader(layout: SheetLayout, header: string, col: number, headers: string[]): void {
   if (!header) return;
+  if (isIndonesianAmongLanguages(header, col, headers)) {
+    layout.languageColumns.push({ col, header, language: 'id', by: 'header', filled: 0 });
+    return;
+  }
   if (KEY_HEADER.test(header)) {
     layout.keyColumn ??= col;
     return;
@@ -102,6 +124,13 @@ function classifyByHeader(layout: SheetLayout, header: string, col: number): voi
   }
   const language = languageFromHeader(header);
   if (language) layout.languageColumns.push({ col, header, language, by: 'header', filled: 0 });
+}
+
+/** `id` is a key column, except between two language-code columns (`hu, id, it`), where it is Indonesian. */
+function isIndonesianAmongLanguages(header: string, col: number, headers: string[]): boolean {
+  if (header !== 'id') return false;
+  const isCode = (h: string | undefined) => !!h && /^[a-z]{2,3}([-_][A-Za-z]{2,4})?$/.test(h) && !!languageFromHeader(h);
+  return isCode(headers[col - 1]) && isCode(headers[col + 1]);
 }
 
 /** Columns whose header names no language (or is empty) get a language from their script, if it is clear. */

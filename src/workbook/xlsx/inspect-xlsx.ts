@@ -85,7 +85,7 @@ function checkFileSize(name: string, size: number, limits: ReadLimits): void {
     throw new FanyiError('EMPTY_WORKBOOK', `${name} is empty (0 bytes); choose a file that contains the strings to translate`);
   }
   if (size > limits.maxFileBytes) {
-    throw new FanyiError('FILE_TOO_LARGE', `${name} is ${mb(size)}, over the ${mb(limits.maxFileBytes)} limit; split it into smaller files or raise the file size limit`);
+    throw new FanyiError('FILE_TOO_LARGE', `${name} is ${mb(size)}, over the ${mb(limits.maxFileBytes)} limit; split it into smaller files or raise data_processing.cell_processing.max_file_mb`);
   }
 }
 
@@ -103,7 +103,7 @@ function checkXlsxZip(name: string, entries: ZipEntry[], limits: ReadLimits): vo
     }
   }
   if (total > limits.maxUncompressedBytes) {
-    throw new FanyiError('FILE_TOO_LARGE', `${name} would expand to ${mb(total)} when unzipped, over the ${mb(limits.maxUncompressedBytes)} limit; split the workbook or raise the uncompressed size limit`);
+    throw new FanyiError('FILE_TOO_LARGE', `${name} would expand to ${mb(total)} when unzipped, over the ${mb(limits.maxUncompressedBytes)} limit; split the workbook or raise data_processing.cell_processing.max_uncompressed_mb`);
   }
 }
 

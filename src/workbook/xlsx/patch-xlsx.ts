@@ -8,9 +8,9 @@
  * rows that carry edits are taken apart. Values are written as inline strings so that
  * sharedStrings.xml (and every `t="s"` index into it) stays untouched.
  *
- * The zip is rewritten here with node:zlib rather than through JSZip: JSZip's pure-JS deflate and
- * inflate took over 1.3 s of a 2.2 s patch of a 100k-row sheet, and it re-emits every local
- * header instead of copying it.
+ * The zip is rewritten here with node:zlib rather than through JSZip: on a 23 MB sheet part JSZip's
+ * pure-JS inflate and deflate took 0.3 s and 1 s against node:zlib's 0.07 s and 0.3 s, and JSZip
+ * re-emits every local header instead of copying it.
  */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, posix } from 'node:path';
@@ -134,18 +134,22 @@ interface NewEntryData {
  */
 async function rebuildZip(zip: SourceZip, replaced: Map<string, Buffer>): Promise<Buffer[]> {
   const fresh = new Map<string, NewEntryData>();
-  for (const [name, xml] of replaced) fresh.set(name, { compressed: await deflate(xml, { level: 6 }), crc: crc32(xml), size: xml.length });
+  for (const [name, xml] of replaced) {
+    // Level 3 deflates a 40 MB sheet 3x faster than the default 6, for output ~15% larger.
+    fresh.set(name, { compressed: await deflate(xml, { level: 3 }), crc: crc32(xml), size: xml.length });
+  }
   const byOffset = [...zip.directory.entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
   const pieces: Buffer[] = [];
   const offsets = new Map<ZipEntry, number>();
   let offset = 0;
-  byOffset.forEach((entry, i) => {
+  for (const [i, entry] of byOffset.entries()) {
     offsets.set(entry, offset);
     const data = fresh.get(entry.name);
     const end = byOffset[i + 1]?.localHeaderOffset ?? zip.directory.offset;
     const entryPieces = data ? [localHeader(entry, data), data.compressed] : [zip.buffer.subarray(entry.localHeaderOffset, end)];
-    for (const piece of entryPieces) offset += pieces[pieces.push(piece) - 1].length;
-  });
+    pieces.push(...entryPieces);
+    offset += entryPieces.reduce((sum, piece) => sum + piece.length, 0);
+  }
   const central = zip.directory.entries.map((entry) => {
     const data = fresh.get(entry.name);
     return data ? centralRecord(entry, data, offsets.get(entry)!) : withLocalOffset(entry, offsets.get(entry)!);
@@ -264,6 +268,9 @@ interface SheetNames {
   cellOpen: string;
   cellClose: string;
   formulaOpen: string;
+  /** What follows a new cell's attributes up to the `<t` of its inline string, and what closes it. */
+  inlineOpen: string;
+  inlineClose: string;
   columnStyles: Array<{ min: number; max: number; style: string }>;
 }
 
@@ -276,7 +283,7 @@ function patchSheetXml(xml: string, rows: RowEdits): Buffer {
   const head = xml.slice(0, open);
   const names: SheetNames = {
     prefix: p, rowOpen: `<${p}row`, rowClose: `</${p}row>`, cellOpen: `<${p}c`, cellClose: `</${p}c>`, formulaOpen: `<${p}f`,
-    columnStyles: columnStyles(head),
+    inlineOpen: ` t="inlineStr"><${p}is><${p}t`, inlineClose: `</${p}t></${p}is></${p}c>`, columnStyles: columnStyles(head),
   };
   const out = new Utf8Sink();
   out.push(updateDimension(head, rows));
@@ -437,7 +444,7 @@ function cellColumn(content: string, pos: number, tagEnd: number, previous: numb
 
 function newCell(row: RowContext, col: number): string {
   const style = styleFor(col, row.rowStyle, row.names);
-  return cellXml(`r="${columnName(col)}${row.rowNumber}"${style}`, row.edits.get(col)!, row.names.prefix);
+  return cellXml(`r="${columnName(col)}${row.rowNumber}"${style}`, row.edits.get(col)!, row.names);
 }
 
 /** Keeps every attribute but `t`; refuses formula cells, whose calcChain entry must stay valid. */
@@ -448,12 +455,13 @@ function replaceCell(content: string, pos: number, tagEnd: number, end: number, 
   }
   const withoutType = withAttribute(tag, 't', undefined);
   const attributes = withoutType.slice(names.cellOpen.length, withoutType.endsWith('/>') ? -2 : -1);
-  return cellXml(attributes.trim(), text, names.prefix);
+  return cellXml(attributes.trim(), text, names);
 }
 
-function cellXml(attributes: string, text: string, p: string): string {
-  const space = needsSpacePreserve(text) ? ' xml:space="preserve"' : '';
-  return `<${p}c ${attributes} t="inlineStr"><${p}is><${p}t${space}>${escapeText(text)}</${p}t></${p}is></${p}c>`;
+/** Few concatenations on purpose: this builds every one of the (often 100k+) new cells. */
+function cellXml(attributes: string, text: string, names: SheetNames): string {
+  const space = needsSpacePreserve(text) ? ' xml:space="preserve">' : '>';
+  return `${names.cellOpen} ${attributes}${names.inlineOpen}${space}${escapeText(text)}${names.inlineClose}`;
 }
 
 /** Excel would trim leading and trailing whitespace without it; tabs and breaks get it too. */
