@@ -37,21 +37,24 @@ export class BatchRunner {
   }
 
   async run(batch: ClaimedBatch, workerId: string, signal: AbortSignal): Promise<void> {
-    await this.#runItems(batch, batch.items, workerId, signal);
-    if (!signal.aborted) await this.#o.store.finishBatch(batch.jobId, batch.batchId);
+    const finishedInCommit = await this.#runItems(batch, batch.items, workerId, signal);
+    if (!signal.aborted && !finishedInCommit) await this.#o.store.finishBatch(batch.jobId, batch.batchId);
   }
 
-  async #runItems(batch: ClaimedBatch, items: BatchItem[], workerId: string, signal: AbortSignal): Promise<void> {
-    if (!items.length || signal.aborted) return;
+  /** Returns true when the first call answered every item and its commit also closed the batch. */
+  async #runItems(batch: ClaimedBatch, items: BatchItem[], workerId: string, signal: AbortSignal): Promise<boolean> {
+    if (!items.length || signal.aborted) return false;
     const outcome = await this.#callUntilAnswered(batch, items, workerId, signal);
-    if (!outcome || outcome.kind === 'done') return;
+    if (!outcome) return false;
+    if (outcome.kind === 'done') return items === batch.items;
     if (items.length > 1) {
       const half = Math.ceil(items.length / 2);
       await this.#runItems(batch, items.slice(0, half), workerId, signal);
       await this.#runItems(batch, items.slice(half), workerId, signal);
-      return;
+      return false;
     }
     await this.#retryAlone(batch, items[0], outcome.detail, workerId, signal);
+    return false;
   }
 
   /** One item whose reply was malformed: a few more tries, then `failed` with error_type `format`. */
@@ -122,7 +125,7 @@ export class BatchRunner {
       return { kind: 'format', detail: parsed.detail };
     }
     const results = toResults(items, wireItems, parsed.translations, reply);
-    await this.#o.store.commitResults(batch.jobId, batch.batchId, results, meta);
+    await this.#o.store.commitResults(batch.jobId, batch.batchId, results, meta, { finish: items === batch.items });
     events.emit('tasks:settled', { jobId: batch.jobId, completed: items.length, failed: 0, uniqueItems: items.length });
     return { kind: 'done' };
   }

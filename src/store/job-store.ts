@@ -90,8 +90,11 @@ export interface JobStore {
   migrate(): Promise<void>;
   close(): Promise<void>;
 
-  /** Job, tasks and batches in one transaction: a job exists whole or not at all. */
-  createJob(job: NewJob, tasks: TaskRow[], batches: BatchRow[]): Promise<void>;
+  /**
+   * Job, tasks and batches in one transaction: a job exists whole or not at all. Tasks may be a
+   * lazy iterable, so a 300k-task job never holds all its rows in memory at once.
+   */
+  createJob(job: NewJob, tasks: Iterable<TaskRow>, batches: BatchRow[]): Promise<void>;
   getJob(jobId: string): Promise<JobRow | undefined>;
   /** Newest job first; `unfinished` keeps queued/running/paused/failed-by-crash jobs only. */
   latestJob(options?: { unfinished?: boolean }): Promise<JobRow | undefined>;
@@ -106,8 +109,11 @@ export interface JobStore {
    */
   claimBatch(jobId: string, workerId: string, leaseMs: number, now?: number): Promise<ClaimedBatch | undefined>;
   renewLease(jobId: string, batchId: string, workerId: string, leaseMs: number): Promise<boolean>;
-  /** Commits results for some items of a batch (and their duplicates) in one transaction. */
-  commitResults(jobId: string, batchId: string, results: ItemResult[], meta: CallMeta): Promise<void>;
+  /**
+   * Commits results for some items of a batch (and their duplicates) in one transaction; with
+   * `finish`, also marks the batch done if nothing is left open in it (saves a transaction).
+   */
+  commitResults(jobId: string, batchId: string, results: ItemResult[], meta: CallMeta, options?: { finish?: boolean }): Promise<void>;
   /** Ends items that cannot succeed as `failed` with the error type and message. */
   failItems(jobId: string, batchId: string, failures: ItemFailure[], workerId: string): Promise<void>;
   /** Counts a retry for items whose call failed transiently. */

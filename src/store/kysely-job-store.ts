@@ -1,4 +1,4 @@
-import { Kysely, Migrator, sql, type Transaction } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, sql, type Transaction } from 'kysely';
 import type {
   BatchRow,
   CallMeta,
@@ -46,7 +46,7 @@ export class KyselyJobStore implements JobStore {
     await this.#db.destroy();
   }
 
-  async createJob(job: NewJob, tasks: TaskRow[], batches: BatchRow[]): Promise<void> {
+  async createJob(job: NewJob, tasks: Iterable<TaskRow>, batches: BatchRow[]): Promise<void> {
     const now = Date.now();
     await this.#db.transaction().execute(async (trx) => {
       await trx
@@ -61,7 +61,7 @@ export class KyselyJobStore implements JobStore {
           out_path: job.outPath,
           options: JSON.stringify(job.options),
           status: 'queued',
-          total_tasks: tasks.length,
+          total_tasks: 0,
           completed_tasks: 0,
           api_calls: 0,
           prompt_tokens: 0,
@@ -72,9 +72,34 @@ export class KyselyJobStore implements JobStore {
           finished_at: null,
         })
         .execute();
-      for (const chunk of chunks(tasks, this.#rowsPerInsert(TASK_COLUMNS))) await trx.insertInto('tasks').values(chunk).execute();
+      const total = await this.#insertTasks(trx, tasks);
+      await trx.updateTable('jobs').set({ total_tasks: total }).where('job_id', '=', job.jobId).execute();
       for (const chunk of chunks(batches, this.#rowsPerInsert(BATCH_COLUMNS))) await trx.insertInto('batches').values(chunk).execute();
     });
+  }
+
+  /**
+   * Multi-row inserts of a fixed size are compiled once and re-run with new parameters: building
+   * Kysely's query tree for 300k rows costs more than SQLite's work. The SQL still comes from the
+   * dialect's compiler, so this stays portable.
+   */
+  async #insertTasks(trx: Transaction<Database>, tasks: Iterable<TaskRow>): Promise<number> {
+    const size = this.#rowsPerInsert(TASK_COLUMNS);
+    let compiled: { sql: string; columns: (keyof TaskRow)[] } | undefined;
+    let total = 0;
+    for (const chunk of lazyChunks(tasks, size)) {
+      total += chunk.length;
+      if (chunk.length < size || !compiled) {
+        const query = trx.insertInto('tasks').values(chunk).compile();
+        if (chunk.length === size) compiled = { sql: query.sql, columns: Object.keys(chunk[0]) as (keyof TaskRow)[] };
+        await trx.executeQuery(query);
+        continue;
+      }
+      const { sql: text, columns } = compiled;
+      const parameters = chunk.flatMap((row) => columns.map((column) => row[column]));
+      await trx.executeQuery(CompiledQuery.raw(text, parameters));
+    }
+    return total;
   }
 
   getJob(jobId: string): Promise<JobRow | undefined> {
@@ -174,12 +199,13 @@ export class KyselyJobStore implements JobStore {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async commitResults(jobId: string, batchId: string, results: ItemResult[], meta: CallMeta): Promise<void> {
+  async commitResults(jobId: string, batchId: string, results: ItemResult[], meta: CallMeta, options: { finish?: boolean } = {}): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       for (const chunk of chunks(results, Math.floor(this.#adapter.maxParameters / 8))) {
         await this.#writeResults(trx, jobId, batchId, chunk, meta);
       }
       await this.#addCall(trx, jobId, meta);
+      if (options.finish) await this.#finish(trx, jobId, batchId, false);
     });
   }
 
@@ -267,20 +293,23 @@ export class KyselyJobStore implements JobStore {
   }
 
   async finishBatch(jobId: string, batchId: string): Promise<void> {
-    await this.#db.transaction().execute(async (trx) => {
-      const open = await trx
-        .selectFrom('tasks')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('job_id', '=', jobId)
-        .where('batch_id', '=', batchId)
-        .where('status', 'in', OPEN)
-        .executeTakeFirstOrThrow();
-      if (Number(open.n) === 0) {
-        await trx.updateTable('batches').set({ status: 'done', lease_until: null, updated_at: Date.now() }).where('job_id', '=', jobId).where('batch_id', '=', batchId).execute();
-      } else {
-        await this.#release(trx, jobId, batchId);
-      }
-    });
+    await this.#db.transaction().execute((trx) => this.#finish(trx, jobId, batchId, true));
+  }
+
+  /** Done when no task is open; otherwise handed back (`releaseIfOpen`) or left with its holder. */
+  async #finish(trx: Transaction<Database>, jobId: string, batchId: string, releaseIfOpen: boolean): Promise<void> {
+    const open = await trx
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('job_id', '=', jobId)
+      .where('batch_id', '=', batchId)
+      .where('status', 'in', OPEN)
+      .executeTakeFirstOrThrow();
+    if (Number(open.n) === 0) {
+      await trx.updateTable('batches').set({ status: 'done', lease_until: null, updated_at: Date.now() }).where('job_id', '=', jobId).where('batch_id', '=', batchId).execute();
+    } else if (releaseIfOpen) {
+      await this.#release(trx, jobId, batchId);
+    }
   }
 
   async leasedBatches(jobId: string): Promise<Array<{ batchId: string; workerId: string | null }>> {
@@ -384,6 +413,18 @@ function toCounts(rows: { status: string; n: number | string | bigint }[]): Stat
     counts.total += n;
   }
   return counts;
+}
+
+function* lazyChunks<T>(items: Iterable<T>, size: number): Generator<T[]> {
+  let chunk: T[] = [];
+  for (const item of items) {
+    chunk.push(item);
+    if (chunk.length === size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length) yield chunk;
 }
 
 function* chunks<T>(items: T[], size: number): Generator<T[]> {

@@ -60,8 +60,9 @@ export function packOptions(config: FanyiConfig) {
   };
 }
 
-export function toTaskRows(jobId: string, excelId: string, tasks: TaskDraft[], gameContext: string): TaskRow[] {
-  return tasks.map((t) => ({
+/** Store rows for the drafts, made one at a time as the store consumes them. */
+export function* toTaskRows(jobId: string, excelId: string, tasks: TaskDraft[], gameContext: string): Generator<TaskRow> {
+  for (const t of tasks) yield {
     job_id: jobId,
     task_id: t.taskId,
     batch_id: t.batchId ?? null,
@@ -97,7 +98,7 @@ export function toTaskRows(jobId: string, excelId: string, tasks: TaskDraft[], g
     dedupe_key: t.dedupeKey,
     qa_flags: null,
     lease_until: null,
-  }));
+  };
 }
 
 export function toBatchRows(jobId: string, batches: PackedBatch[]): BatchRow[] {

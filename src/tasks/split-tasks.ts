@@ -72,7 +72,7 @@ function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, o
         targetRegion: target.language.split('-')[1]?.toUpperCase() ?? null,
         groupId: row.groupId,
         priority: row.priority,
-        dedupeKey: dedupeKey(target.language, row.text, row.dedupeExtra),
+        dedupeKey: `${target.language}:${row.textHash}`,
       });
     }
   }
@@ -82,7 +82,8 @@ interface SourceRow {
   row: number;
   text: string;
   contextJson: string;
-  dedupeExtra: string;
+  /** Hash of the text and its meaning-bearing context, shared by all target languages. */
+  textHash: string;
   groupId: string;
   priority: number;
 }
@@ -104,7 +105,7 @@ function sourceRows(sheet: SheetTable, plan: SheetPlan, options: SplitOptions): 
       row,
       text,
       contextJson: JSON.stringify(context),
-      dedupeExtra: dedupeContext(context),
+      textHash: textHash(text, dedupeContext(context)),
       groupId: groupId(sheet.name, contentClass),
       priority: groupPriority(sheet.name, contentClass, options.groupPriority),
     });
@@ -112,7 +113,10 @@ function sourceRows(sheet: SheetTable, plan: SheetPlan, options: SplitOptions): 
   return rows;
 }
 
-/** Identical (target language, source text, meaning-bearing context) is translated once per job. */
-export function dedupeKey(targetLang: string, text: string, context: string): string {
-  return createHash('sha1').update(`${targetLang}\u0000${text}\u0000${context}`).digest('hex').slice(0, 32);
+/**
+ * Identical (target language, source text, meaning-bearing context) is translated once per job:
+ * the dedupe key is `<lang>:<hash of text and context>` (≤ 35 + 1 + 26 characters).
+ */
+export function textHash(text: string, context: string): string {
+  return createHash('sha1').update(`${text}\u0000${context}`).digest('hex').slice(0, 26);
 }

@@ -105,7 +105,7 @@ function fixture(jobId: string): { tasks: TaskRow[]; batches: BatchRow[] } {
     batchId, seq, groupId, lane: 'short', targetLang: 'pt-BR', priority, taskCount: n, uniqueCount: 1, chars: 5, estInputTokens: 10, estOutputTokens: 10,
   });
   return {
-    tasks: toTaskRows(jobId, 'excel', drafts, ''),
+    tasks: [...toTaskRows(jobId, 'excel', drafts, '')],
     batches: toBatchRows(jobId, [packed('BATCH_PT_BR_001', 2, 'GROUP_Dialog_DIALOG', 5, 1), packed('BATCH_PT_BR_002', 1, 'GROUP_UI_UI', 1, 2)]),
   };
 }

