@@ -108,6 +108,8 @@ export interface JobStore {
    * tasks are never handed out again.
    */
   claimBatch(jobId: string, workerId: string, leaseMs: number, now?: number): Promise<ClaimedBatch | undefined>;
+  /** Claims up to one batch per worker id in one transaction (the pool asks for several at once). */
+  claimBatches(jobId: string, workerIds: string[], leaseMs: number, now?: number): Promise<ClaimedBatch[]>;
   renewLease(jobId: string, batchId: string, workerId: string, leaseMs: number): Promise<boolean>;
   /**
    * Commits results for some items of a batch (and their duplicates) in one transaction; with

@@ -27,6 +27,8 @@ const UNFINISHED: JobStatus[] = ['analyzing', 'queued', 'running', 'paused'];
 export class KyselyJobStore implements JobStore {
   readonly #db: Kysely<Database>;
   readonly #adapter: StoreAdapter;
+  readonly #commitQueue: PendingCommit[] = [];
+  #flushing: Promise<void> | undefined;
 
   constructor(adapter: StoreAdapter) {
     this.#adapter = adapter;
@@ -43,6 +45,7 @@ export class KyselyJobStore implements JobStore {
   }
 
   async close(): Promise<void> {
+    await this.#flushing;
     await this.#db.destroy();
   }
 
@@ -128,58 +131,67 @@ export class KyselyJobStore implements JobStore {
       .execute();
   }
 
-  claimBatch(jobId: string, workerId: string, leaseMs: number, now = Date.now()): Promise<ClaimedBatch | undefined> {
+  async claimBatch(jobId: string, workerId: string, leaseMs: number, now = Date.now()): Promise<ClaimedBatch | undefined> {
+    return (await this.claimBatches(jobId, [workerId], leaseMs, now))[0];
+  }
+
+  claimBatches(jobId: string, workerIds: string[], leaseMs: number, now = Date.now()): Promise<ClaimedBatch[]> {
     return this.#db.transaction().execute(async (trx) => {
-      const batch = await this.#nextClaimable(trx, jobId, now);
-      if (!batch) return undefined;
-      const leaseUntil = now + leaseMs;
-      await trx
-        .updateTable('batches')
-        .set({ status: 'processing', worker_id: workerId, lease_until: leaseUntil, attempts: batch.attempts + 1, updated_at: now })
-        .where('job_id', '=', jobId)
-        .where('batch_id', '=', batch.batch_id)
-        .execute();
-      // One item per dedupe key: duplicates (same text, language and meaning-bearing context,
-      // under other keys or sheets) are sent once and their result fanned out on commit.
-      const items = await trx
-        .selectFrom('tasks')
-        .select('dedupe_key')
-        .select((eb) => [
-          eb.fn.min('source_text').as('source_text'),
-          eb.fn.min('source_context').as('source_context'),
-          eb.fn.min('source_lang').as('source_lang'),
-          eb.fn.max('retry_count').as('retry_count'),
-        ])
-        .where('job_id', '=', jobId)
-        .where('batch_id', '=', batch.batch_id)
-        .where('status', '=', 'pending')
-        .groupBy('dedupe_key')
-        .execute();
-      return {
-        jobId,
-        batchId: batch.batch_id,
-        groupId: batch.group_id,
-        lane: batch.lane,
-        targetLang: batch.target_lang,
-        sourceLang: items[0]?.source_lang ?? '',
-        attempts: batch.attempts + 1,
-        items: items.map((row) => ({
-          dedupeKey: row.dedupe_key,
-          sourceText: row.source_text,
-          sourceContext: row.source_context,
-          retryCount: Number(row.retry_count ?? 0),
-        })),
-      };
+      const batches = await this.#nextClaimable(trx, jobId, now, workerIds.length);
+      const claimed: ClaimedBatch[] = [];
+      for (const [i, batch] of batches.entries()) {
+        await trx
+          .updateTable('batches')
+          .set({ status: 'processing', worker_id: workerIds[i], lease_until: now + leaseMs, attempts: batch.attempts + 1, updated_at: now })
+          .where('job_id', '=', jobId)
+          .where('batch_id', '=', batch.batch_id)
+          .execute();
+        claimed.push(await this.#claimedItems(trx, batch));
+      }
+      return claimed;
     });
   }
 
-  async #nextClaimable(trx: Transaction<Database>, jobId: string, now: number): Promise<BatchRow | undefined> {
-    const base = trx.selectFrom('batches').selectAll().where('job_id', '=', jobId).orderBy('priority').orderBy('seq').limit(1);
-    const pending = this.#locked(base.where('status', '=', 'pending'));
-    const found = await pending.executeTakeFirst();
-    if (found) return found;
+  /** One item per dedupe key: duplicates (same text, language and meaning-bearing context, under other keys or sheets) are sent once and their result fanned out on commit. */
+  async #claimedItems(trx: Transaction<Database>, batch: BatchRow): Promise<ClaimedBatch> {
+    const items = await trx
+      .selectFrom('tasks')
+      .select('dedupe_key')
+      .select((eb) => [
+        eb.fn.min('source_text').as('source_text'),
+        eb.fn.min('source_context').as('source_context'),
+        eb.fn.min('source_lang').as('source_lang'),
+        eb.fn.max('retry_count').as('retry_count'),
+      ])
+      .where('job_id', '=', batch.job_id)
+      .where('batch_id', '=', batch.batch_id)
+      .where('status', '=', 'pending')
+      .groupBy('dedupe_key')
+      .execute();
+    return {
+      jobId: batch.job_id,
+      batchId: batch.batch_id,
+      groupId: batch.group_id,
+      lane: batch.lane,
+      targetLang: batch.target_lang,
+      sourceLang: items[0]?.source_lang ?? '',
+      attempts: batch.attempts + 1,
+      items: items.map((row) => ({
+        dedupeKey: row.dedupe_key,
+        sourceText: row.source_text,
+        sourceContext: row.source_context,
+        retryCount: Number(row.retry_count ?? 0),
+      })),
+    };
+  }
+
+  async #nextClaimable(trx: Transaction<Database>, jobId: string, now: number, limit: number): Promise<BatchRow[]> {
+    const base = trx.selectFrom('batches').selectAll().where('job_id', '=', jobId).orderBy('priority').orderBy('seq').limit(limit);
+    const pending = await this.#locked(base.where('status', '=', 'pending')).execute();
+    if (pending.length === limit) return pending;
     // A worker that died leaves its lease to run out; then anyone may take the batch over.
-    return this.#locked(base.where('status', '=', 'processing').where('lease_until', '<', now)).executeTakeFirst();
+    const expired = await this.#locked(base.where('status', '=', 'processing').where('lease_until', '<', now).limit(limit - pending.length)).execute();
+    return pending.concat(expired);
   }
 
   #locked<Q extends { forUpdate(): Q; skipLocked(): Q }>(query: Q): Q {
@@ -199,14 +211,53 @@ export class KyselyJobStore implements JobStore {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async commitResults(jobId: string, batchId: string, results: ItemResult[], meta: CallMeta, options: { finish?: boolean } = {}): Promise<void> {
-    await this.#db.transaction().execute(async (trx) => {
-      for (const chunk of chunks(results, Math.floor(this.#adapter.maxParameters / 8))) {
-        await this.#writeResults(trx, jobId, batchId, chunk, meta);
-      }
-      await this.#addCall(trx, jobId, meta);
-      if (options.finish) await this.#finish(trx, jobId, batchId, false);
+  /**
+   * Group commit: results arriving while a transaction is running are written together in the
+   * next one. Every caller still resumes only after its own results are committed; under
+   * concurrency this turns one transaction per call into one per handful of calls.
+   */
+  commitResults(jobId: string, batchId: string, results: ItemResult[], meta: CallMeta, options: { finish?: boolean } = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#commitQueue.push({ jobId, batchId, results, meta, finish: options.finish ?? false, resolve, reject });
+      this.#flushCommits();
     });
+  }
+
+  #flushCommits(): void {
+    if (this.#flushing) return;
+    this.#flushing = (async () => {
+      // Let replies that already arrived (pending I/O callbacks) join this group.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (this.#commitQueue.length) {
+        const group = this.#commitQueue.splice(0);
+        if (process.env.FANYI_QUERY_STATS) groupSizes.push(group.length);
+        try {
+          await this.#db.transaction().execute(async (trx) => {
+            for (const commit of group) await this.#applyCommit(trx, commit);
+          });
+          for (const commit of group) commit.resolve();
+        } catch {
+          // One bad commit must not take the others down with it: retry them one by one.
+          for (const commit of group) {
+            await this.#db
+              .transaction()
+              .execute((trx) => this.#applyCommit(trx, commit))
+              .then(commit.resolve, commit.reject);
+          }
+        }
+      }
+    })().finally(() => {
+      this.#flushing = undefined;
+    });
+  }
+
+  async #applyCommit(trx: Transaction<Database>, commit: PendingCommit): Promise<void> {
+    const { jobId, batchId, results, meta } = commit;
+    for (const chunk of chunks(results, Math.floor(this.#adapter.maxParameters / 8))) {
+      await this.#writeResults(trx, jobId, batchId, chunk, meta);
+    }
+    await this.#addCall(trx, jobId, meta);
+    if (commit.finish) await this.#finish(trx, jobId, batchId, false);
   }
 
   /** One statement per chunk: CASE on dedupe_key sets each text's result on every task sharing it. */
@@ -405,6 +456,16 @@ export class KyselyJobStore implements JobStore {
   }
 }
 
+interface PendingCommit {
+  jobId: string;
+  batchId: string;
+  results: ItemResult[];
+  meta: CallMeta;
+  finish: boolean;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 function toCounts(rows: { status: string; n: number | string | bigint }[]): StatusCounts {
   const counts: StatusCounts = { pending: 0, processing: 0, completed: 0, needs_review: 0, failed: 0, total: 0 };
   for (const row of rows) {
@@ -441,4 +502,8 @@ function queryStats(event: { query: { sql: string }; queryDurationMillis: number
 }
 process.on('exit', () => {
   if (stats.size) for (const [k, v] of [...stats].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) process.stderr.write(`${v.ms.toFixed(0).padStart(7)}ms ${String(v.n).padStart(6)}x ${k}\n`);
+});
+const groupSizes: number[] = [];
+process.on('exit', () => {
+  if (groupSizes.length) process.stderr.write(`commit groups: ${groupSizes.length}, mean size ${(groupSizes.reduce((a, b) => a + b, 0) / groupSizes.length).toFixed(2)}\n`);
 });

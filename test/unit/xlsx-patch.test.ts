@@ -219,7 +219,7 @@ test('patchXlsx can write over its input, and with no edits copies the zip uncha
   });
 });
 
-test('patchXlsx rejects unknown sheets, bad addresses and formula cells', async () => {
+test('patchXlsx rejects unknown sheets, bad addresses, formula cells and damaged parts', async () => {
   await withTempDir(async (dir) => {
     const input = path.join(dir, 'in.xlsx');
     await buildFixture(input);
@@ -228,6 +228,12 @@ test('patchXlsx rejects unknown sheets, bad addresses and formula cells', async 
     await assert.rejects(patchXlsx(input, output, [{ sheetName: 'Strings', row: -1, col: 0, text: 'x' }]), RangeError);
     await assert.rejects(patchXlsx(input, output, [{ sheetName: 'Strings', row: 2, col: 4, text: 'x' }]), /holds a formula/);
     assert.equal(existsSync(output), false);
+
+    const damaged = await readFile(input);
+    const sheetData = damaged.indexOf('xl/worksheets/sheet1.xml') + 'xl/worksheets/sheet1.xml'.length;
+    for (let at = sheetData + 40; at < sheetData + 60; at++) damaged[at] ^= 0x5a;
+    await writeFile(input, damaged);
+    await expectFanyiError(patchXlsx(input, output, [{ sheetName: 'Strings', row: 2, col: 2, text: 'x' }]), 'CORRUPT_FILE', /in\.xlsx is a damaged xlsx \(xl\/worksheets\/sheet1\.xml fails to unpack\)/);
   });
 });
 

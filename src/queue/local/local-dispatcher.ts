@@ -4,6 +4,7 @@ import type { BatchRunner } from '../../executor/run-batch.ts';
 import type { EngineEvents } from '../../monitor/engine-events.ts';
 import type { ClaimedBatch, JobStore } from '../../store/job-store.ts';
 import type { Dispatcher } from '../dispatcher.ts';
+import { ClaimGrouper } from './claim-grouper.ts';
 
 export interface LocalDispatcherOptions {
   store: JobStore;
@@ -34,7 +35,7 @@ export class LocalDispatcher implements Dispatcher {
     setMaxListeners(0, pool.signal);
     const stop = () => pool.abort(signal.reason);
     signal.addEventListener('abort', stop, { once: true });
-    const state = { inFlight: 0, wake: new Set<() => void>() };
+    const state: PoolState = { inFlight: 0, wake: new Set<() => void>(), claims: new ClaimGrouper(this.#o.store, jobId, this.#leaseMs) };
     pool.signal.addEventListener('abort', () => notifyAll(state), { once: true });
     try {
       const workers = Array.from({ length: this.#o.concurrency }, (_, n) => this.#worker(jobId, workerId(n), pool, state));
@@ -49,7 +50,7 @@ export class LocalDispatcher implements Dispatcher {
 
   async #worker(jobId: string, id: string, pool: AbortController, state: PoolState): Promise<void> {
     while (!pool.signal.aborted) {
-      const batch = await this.#o.store.claimBatch(jobId, id, this.#leaseMs);
+      const batch = await state.claims.claim(id);
       if (!batch) {
         // Nothing claimable now; a batch still running elsewhere in the pool may yet be handed back.
         if (state.inFlight === 0) return notifyAll(state);
@@ -87,6 +88,7 @@ export class LocalDispatcher implements Dispatcher {
 interface PoolState {
   inFlight: number;
   wake: Set<() => void>;
+  claims: ClaimGrouper;
 }
 
 function notifyAll(state: PoolState): void {
