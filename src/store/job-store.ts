@@ -1,8 +1,19 @@
+import type { Selectable } from 'kysely';
 import type { BatchesTable, JobStatus, JobsTable, TaskStatus, TasksTable } from './schema.ts';
 
 export type { JobStatus, TaskStatus } from './schema.ts';
 export type JobRow = JobsTable;
-export type TaskRow = TasksTable;
+export type TaskRow = Selectable<TasksTable>;
+
+/**
+ * What defines a new task; every other column starts at its default (null, 0). Inserting only
+ * these keeps a 300k-task insert from binding millions of nulls.
+ */
+export type NewTaskRow = Pick<
+  TasksTable,
+  | 'job_id' | 'task_id' | 'batch_id' | 'group_id' | 'source_lang' | 'source_text' | 'source_context' | 'game_context'
+  | 'target_lang' | 'target_region' | 'excel_id' | 'sheet_name' | 'row_idx' | 'col_idx' | 'cell_ref' | 'status' | 'priority' | 'dedupe_key'
+>;
 export type BatchRow = BatchesTable;
 
 export interface NewJob {
@@ -94,7 +105,7 @@ export interface JobStore {
    * Job, tasks and batches in one transaction: a job exists whole or not at all. Tasks may be a
    * lazy iterable, so a 300k-task job never holds all its rows in memory at once.
    */
-  createJob(job: NewJob, tasks: Iterable<TaskRow>, batches: BatchRow[]): Promise<void>;
+  createJob(job: NewJob, tasks: Iterable<NewTaskRow>, batches: BatchRow[]): Promise<void>;
   getJob(jobId: string): Promise<JobRow | undefined>;
   /** Newest job first; `unfinished` keeps queued/running/paused/failed-by-crash jobs only. */
   latestJob(options?: { unfinished?: boolean }): Promise<JobRow | undefined>;

@@ -11,14 +11,15 @@ import type {
   JobTotals,
   NewJob,
   StatusCounts,
-  TaskRow,
+  NewTaskRow,
   WritableResult,
 } from './job-store.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database, JobStatus, TaskStatus } from './schema.ts';
 import type { StoreAdapter } from './store-adapter.ts';
 
-const TASK_COLUMNS = 36;
+/** Columns bound per new task row (see NewTaskRow). */
+const TASK_COLUMNS = 18;
 const BATCH_COLUMNS = 17;
 const OPEN: TaskStatus[] = ['pending', 'processing'];
 const UNFINISHED: JobStatus[] = ['analyzing', 'queued', 'running', 'paused'];
@@ -49,7 +50,7 @@ export class KyselyJobStore implements JobStore {
     await this.#db.destroy();
   }
 
-  async createJob(job: NewJob, tasks: Iterable<TaskRow>, batches: BatchRow[]): Promise<void> {
+  async createJob(job: NewJob, tasks: Iterable<NewTaskRow>, batches: BatchRow[]): Promise<void> {
     const now = Date.now();
     await this.#db.transaction().execute(async (trx) => {
       await trx
@@ -86,21 +87,19 @@ export class KyselyJobStore implements JobStore {
    * Kysely's query tree for 300k rows costs more than SQLite's work. The SQL still comes from the
    * dialect's compiler, so this stays portable.
    */
-  async #insertTasks(trx: Transaction<Database>, tasks: Iterable<TaskRow>): Promise<number> {
+  async #insertTasks(trx: Transaction<Database>, tasks: Iterable<NewTaskRow>): Promise<number> {
     const size = this.#rowsPerInsert(TASK_COLUMNS);
-    let compiled: { sql: string; columns: (keyof TaskRow)[] } | undefined;
+    let compiled: { sql: string; columns: (keyof NewTaskRow)[] } | undefined;
     let total = 0;
     for (const chunk of lazyChunks(tasks, size)) {
       total += chunk.length;
       if (chunk.length < size || !compiled) {
         const query = trx.insertInto('tasks').values(chunk).compile();
-        if (chunk.length === size) compiled = { sql: query.sql, columns: Object.keys(chunk[0]) as (keyof TaskRow)[] };
+        if (chunk.length === size) compiled = { sql: query.sql, columns: Object.keys(chunk[0]) as (keyof NewTaskRow)[] };
         await trx.executeQuery(query);
         continue;
       }
-      const { sql: text, columns } = compiled;
-      const parameters = chunk.flatMap((row) => columns.map((column) => row[column]));
-      await trx.executeQuery(CompiledQuery.raw(text, parameters));
+      await trx.executeQuery(CompiledQuery.raw(compiled.sql, flatten(chunk, compiled.columns)));
     }
     return total;
   }
@@ -474,6 +473,14 @@ function toCounts(rows: { status: string; n: number | string | bigint }[]): Stat
     counts.total += n;
   }
   return counts;
+}
+
+/** Row values in column order, into one preallocated array (this runs for every task). */
+function flatten<T>(rows: T[], columns: (keyof T)[]): unknown[] {
+  const values = new Array<unknown>(rows.length * columns.length);
+  let i = 0;
+  for (const row of rows) for (const column of columns) values[i++] = row[column];
+  return values;
 }
 
 function* lazyChunks<T>(items: Iterable<T>, size: number): Generator<T[]> {

@@ -53,10 +53,12 @@ export interface TasksTable {
   quality_score: number | null;
   token_count: number | null;
   model_name: string | null;
-  retry_count: number;
+  /** Defaults to 0 on insert. */
+  retry_count: Generated<number>;
   error_msg: string | null;
   error_type: string | null;
-  is_persisted: number;
+  /** Defaults to 0 on insert. */
+  is_persisted: Generated<number>;
   checkpoint_id: string | null;
   persist_time: number | null;
   dedupe_key: string;

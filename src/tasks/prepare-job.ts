@@ -1,5 +1,5 @@
 import type { FanyiConfig } from '../config/config-schema.ts';
-import type { BatchRow, TaskRow } from '../store/job-store.ts';
+import type { BatchRow, NewTaskRow } from '../store/job-store.ts';
 import { FanyiError } from '../errors.ts';
 import { analyseSheet, isConfigSheet, type SheetLayout } from '../workbook/language-columns.ts';
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
@@ -61,7 +61,7 @@ export function packOptions(config: FanyiConfig) {
 }
 
 /** Store rows for the drafts, made one at a time as the store consumes them. */
-export function* toTaskRows(jobId: string, excelId: string, tasks: TaskDraft[], gameContext: string): Generator<TaskRow> {
+export function* toTaskRows(jobId: string, excelId: string, tasks: TaskDraft[], gameContext: string): Generator<NewTaskRow> {
   for (const t of tasks) yield {
     job_id: jobId,
     task_id: t.taskId,
@@ -80,24 +80,7 @@ export function* toTaskRows(jobId: string, excelId: string, tasks: TaskDraft[], 
     cell_ref: t.cellRef,
     status: 'pending',
     priority: t.priority,
-    worker_id: null,
-    start_time: null,
-    end_time: null,
-    duration_ms: null,
-    result: null,
-    confidence: null,
-    quality_score: null,
-    token_count: null,
-    model_name: null,
-    retry_count: 0,
-    error_msg: null,
-    error_type: null,
-    is_persisted: 0,
-    checkpoint_id: null,
-    persist_time: null,
     dedupe_key: t.dedupeKey,
-    qa_flags: null,
-    lease_until: null,
   };
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BatchRow, JobStore, TaskRow } from '../../src/store/job-store.ts';
+import type { BatchRow, JobStore, NewTaskRow } from '../../src/store/job-store.ts';
 import { toBatchRows, toTaskRows } from '../../src/tasks/prepare-job.ts';
 import type { PackedBatch } from '../../src/tasks/batching/pack-batches.ts';
 import type { TaskDraft } from '../../src/tasks/split-tasks.ts';
@@ -83,7 +83,7 @@ function uniqueJob(): string {
   return `job_test_${process.pid}_${Date.now()}_${counter++}`;
 }
 
-function fixture(jobId: string): { tasks: TaskRow[]; batches: BatchRow[] } {
+function fixture(jobId: string): { tasks: NewTaskRow[]; batches: BatchRow[] } {
   const draft = (n: number, text: string, groupId: string, priority: number, batchId: string): TaskDraft => ({
     taskId: `TASK_${n}`,
     sheetName: 'UI',

@@ -269,6 +269,10 @@ test('patchXlsx handles an empty <sheetData/>, absolute targets and rows or cell
     const implicit = await patchSheet(dir, `<worksheet ${NS}><sheetData><row r="2" spans="1:2"><c s="3"><v>1</v></c><c t="s" s="4"><v>0</v></c></row></sheetData></worksheet>`, [[1, 1, 'second'], [1, 3, 'fourth']], { exceljsReadable: false });
     assert.equal(implicit, `<worksheet ${NS}><sheetData><row r="2" spans="1:4"><c s="3"><v>1</v></c><c s="4" t="inlineStr"><is><t>second</t></is></c><c r="D2" t="inlineStr"><is><t>fourth</t></is></c></row></sheetData></worksheet>`);
 
+    const unclosed = path.join(dir, 'unclosed.xlsx');
+    await writeMinimalXlsx(unclosed, `<worksheet ${NS}><sheetData><row r="1"><c r="A1"><v>1</v></c></sheetData></worksheet>`);
+    await expectFanyiError(patchXlsx(unclosed, unclosed, [{ sheetName: 'S & T', row: 0, col: 1, text: 'x' }]), 'CORRUPT_FILE', /unclosed\.xlsx is a damaged xlsx \(xl\/worksheets\/sheet1\.xml has an unclosed <row r="1">/);
+
     const noRowNumbers = await patchSheet(dir, `<worksheet ${NS}><sheetData><row><c><v>1</v></c></row><row><c><v>2</v></c></row></sheetData></worksheet>`, [[1, 1, 'B2'], [3, 0, 'A4']], { exceljsReadable: false });
     assert.equal(noRowNumbers, `<worksheet ${NS}><sheetData><row><c><v>1</v></c></row><row><c><v>2</v></c><c r="B2" t="inlineStr"><is><t>B2</t></is></c></row><row r="4"><c r="A4" t="inlineStr"><is><t>A4</t></is></c></row></sheetData></worksheet>`);
   });

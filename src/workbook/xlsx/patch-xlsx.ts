@@ -55,9 +55,21 @@ export async function patchXlsx(inputPath: string, outputPath: string, edits: It
   for (const [sheetName, rows] of bySheet) {
     const part = parts.get(sheetName);
     if (part === undefined) throw new Error(`patchXlsx: no sheet named "${sheetName}" in ${zip.fileName}`);
-    replaced.set(part, patchSheetXml((await readEntry(zip, part)).toString('utf8'), rows));
+    replaced.set(part, patchPart(zip, part, (await readEntry(zip, part)).toString('utf8'), rows));
   }
   await writeAtomically(outputPath, await rebuildZip(zip, replaced));
+}
+
+/** Sheet XML that the single pass cannot follow; reported as CORRUPT_FILE naming file and part. */
+class MalformedSheet extends Error {}
+
+function patchPart(zip: SourceZip, part: string, xml: string, rows: RowEdits): Buffer {
+  try {
+    return patchSheetXml(xml, rows);
+  } catch (error) {
+    if (error instanceof MalformedSheet) throw corruptZip(zip.fileName, `${part} ${error.message}`);
+    throw error;
+  }
 }
 
 function groupEdits(edits: Iterable<CellEdit>): Map<string, RowEdits> {
@@ -285,7 +297,7 @@ function patchSheetXml(xml: string, rows: RowEdits): Buffer {
   const p = /<(\w+:)?worksheet[\s>]/.exec(xml)?.[1] ?? '';
   const open = xml.indexOf(`<${p}sheetData`);
   const openEnd = xml.indexOf('>', open);
-  if (open < 0 || openEnd < 0) throw new FanyiError('CORRUPT_FILE', 'a worksheet has no <sheetData>; re-save the workbook in Excel and try again');
+  if (open < 0 || openEnd < 0) throw new MalformedSheet('has no <sheetData>');
   const head = xml.slice(0, open);
   const names: SheetNames = {
     prefix: p, rowOpen: `<${p}row`, rowClose: `</${p}row>`, cellOpen: `<${p}c`, cellClose: `</${p}c>`, formulaOpen: `<${p}f`,
@@ -301,7 +313,7 @@ function patchSheetXml(xml: string, rows: RowEdits): Buffer {
     out.push(xml.slice(openEnd + 1));
   } else {
     const close = xml.lastIndexOf(`</${p}sheetData>`);
-    if (close < openEnd) throw new FanyiError('CORRUPT_FILE', 'a worksheet has an unclosed <sheetData>; re-save the workbook in Excel and try again');
+    if (close < openEnd) throw new MalformedSheet('has an unclosed <sheetData>');
     out.push(xml.slice(open, openEnd + 1));
     patchRows(out, xml, openEnd + 1, close, rows, names);
     out.push(xml.slice(close));
@@ -547,7 +559,7 @@ function elementEnd(xml: string, pos: number, tagEnd: number, closeTag: string):
   if (xml.charCodeAt(tagEnd - 1) === 47) return tagEnd + 1;
   const close = xml.indexOf(closeTag, tagEnd);
   if (tagEnd < 0 || close < 0) {
-    throw new FanyiError('CORRUPT_FILE', `a worksheet has an unclosed ${xml.slice(pos, pos + 40)}; re-save the workbook in Excel and try again`);
+    throw new MalformedSheet(`has an unclosed ${xml.slice(pos, pos + 40)}`);
   }
   return close + closeTag.length;
 }

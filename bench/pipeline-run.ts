@@ -1,0 +1,53 @@
+/**
+ * One measured run for bench/pipeline.ts, in a process of its own so that its peak RSS is
+ * fanyi's alone. Usage: pipeline-run.ts <mode> <input> <dir> [baseUrl]; prints one JSON line.
+ * Modes: `fanyi` (the whole pipeline) and `baseline` (plain exceljs read + write).
+ */
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { loadConfig } from '../src/config/load-config.ts';
+import { analyseFile } from '../src/engine.ts';
+import { createEmbeddedEngine } from '../src/presets.ts';
+
+const [mode, input, dir, baseUrl] = process.argv.slice(2);
+const TARGETS = ['pt-BR', 'th', 'vi'];
+const seconds = (ms: number) => +(ms / 1000).toFixed(2);
+const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+async function baseline(): Promise<object> {
+  const t0 = performance.now();
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(input);
+  const t1 = performance.now();
+  await wb.xlsx.writeFile(path.join(dir, 'baseline.xlsx'));
+  const t2 = performance.now();
+  return { total_s: seconds(t2 - t0), read_s: seconds(t1 - t0), write_s: seconds(t2 - t1), peak_rss_mb: rssMb() };
+}
+
+async function fanyi(): Promise<object> {
+  const loaded = loadConfig({ provider: 'openai', baseUrl, apiKey: 'bench', model: 'sim', rpm: 1e9, tpm: 1e12 }, {}, dir);
+  const engine = await createEmbeddedEngine({ dbPath: path.join(dir, 'fanyi.db'), loaded });
+  const t0 = performance.now();
+  const analysed = await analyseFile({ file: input, to: TARGETS }, loaded.config);
+  const t1 = performance.now();
+  const { job } = await engine.createJob({ file: input, to: TARGETS }, analysed);
+  const t2 = performance.now();
+  const outcome = await engine.runJob(job.job_id);
+  const t3 = performance.now();
+  await engine.exportJob(job.job_id, path.join(dir, 'bench.translated.xlsx'));
+  const t4 = performance.now();
+  const totals = await engine.store.jobTotals(job.job_id);
+  await engine.store.close();
+  return {
+    target_cells: outcome.counts.total,
+    completed: outcome.counts.completed,
+    unique_texts: analysed.prepared.uniqueTexts,
+    total_s: seconds(t4 - t0),
+    split_s: { read_analyse: seconds(t1 - t0), split_store: seconds(t2 - t1), execute: seconds(t3 - t2), write: seconds(t4 - t3) },
+    peak_rss_mb: rssMb(),
+    calls: totals.apiCalls,
+    tokens: totals.promptTokens + totals.completionTokens,
+  };
+}
+
+process.stdout.write(`${JSON.stringify(mode === 'baseline' ? await baseline() : await fanyi())}\n`);
