@@ -4,7 +4,6 @@ import { Engine } from './engine.ts';
 import { FanyiError } from './errors.ts';
 import { MemoryRateLimiter } from './limits/memory-rate-limiter.ts';
 import type { LlmProvider } from './llm/provider.ts';
-import { OpenAiCompatibleProvider } from './llm/providers/openai-compatible-provider.ts';
 import { PseudoProvider } from './llm/providers/pseudo-provider.ts';
 import { createSqliteStore } from './store/create-store.ts';
 
@@ -23,16 +22,18 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions): Prom
   return new Engine({
     store,
     config,
-    provider: createProvider(options.loaded),
+    provider: await createProvider(options.loaded),
     limiter: new MemoryRateLimiter({ rpm: perf.rpm_throttle, tpm: perf.tpm_throttle }),
     filesDir: `${dbPath}.files`,
   });
 }
 
-export function createProvider({ provider, config }: LoadedConfig): LlmProvider {
+/** The `openai` SDK is loaded only when a real endpoint is used: offline runs start faster. */
+export async function createProvider({ provider, config }: LoadedConfig): Promise<LlmProvider> {
   if (provider.provider === 'pseudo') return new PseudoProvider();
   if (!provider.baseUrl && !provider.apiKey) {
     throw new FanyiError('USAGE', 'the openai provider needs --base-url or --api-key (or OPENAI_BASE_URL / OPENAI_API_KEY)');
   }
+  const { OpenAiCompatibleProvider } = await import('./llm/providers/openai-compatible-provider.ts');
   return new OpenAiCompatibleProvider({ baseUrl: provider.baseUrl, apiKey: provider.apiKey, model: provider.model, temperature: config.llm.temperature });
 }

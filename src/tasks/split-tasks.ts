@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { FanyiError } from '../errors.ts';
 import { isDataRow, isTranslatableText } from '../workbook/language-columns.ts';
 import { NON_TEXT, type SheetTable } from '../workbook/sheet-model.ts';
-import { encodeAddress } from '../workbook/xlsx/xlsx-document.ts';
+import { encodeAddress } from '../workbook/cell-address.ts';
 import { dedupeContext, taskContext } from './context.ts';
 import { classifyContent, groupId, groupPriority } from './groups.ts';
 import type { SheetPlan } from './plan-targets.ts';

@@ -2,6 +2,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { FanyiError } from '../../errors.ts';
 import { NON_TEXT, type CellValue, type SheetTable, type SpreadsheetDocument } from '../sheet-model.ts';
+import { decodeAddress } from '../cell-address.ts';
 import { patchXlsx, type CellEdit } from './patch-xlsx.ts';
 
 /**
@@ -86,20 +87,4 @@ function mergesOf(sheet: ExcelJS.Worksheet): SheetTable['merges'] {
     const b = decodeAddress(to);
     return { top: a.row, left: a.col, bottom: b.row, right: b.col };
   });
-}
-
-/** "C5" → {row: 4, col: 2}, 0-based. */
-export function decodeAddress(address: string): { row: number; col: number } {
-  const match = /^\$?([A-Z]+)\$?(\d+)$/i.exec(address.trim());
-  if (!match) return { row: 0, col: 0 };
-  let col = 0;
-  for (const ch of match[1].toUpperCase()) col = col * 26 + (ch.charCodeAt(0) - 64);
-  return { row: Number(match[2]) - 1, col: col - 1 };
-}
-
-/** 0-based (row, col) → "C5". */
-export function encodeAddress(row: number, col: number): string {
-  let name = '';
-  for (let n = col + 1; n > 0; n = Math.floor((n - 1) / 26)) name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
-  return `${name}${row + 1}`;
 }
