@@ -31,11 +31,13 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
     const outputTokens = prepared.batches.reduce((s, b) => s + b.estOutputTokens, 0);
     const perf = config.llm.performance;
     const minutes = Math.max(calls / perf.rpm_throttle, (inputTokens + outputTokens) / perf.tpm_throttle);
-    const price = config.llm.pricing[provider.model];
+    // Estimating needs no key: price the model the run would use even while offline.
+    const model = provider.provider === 'pseudo' ? (flags.model ?? process.env.FANYI_MODEL ?? config.llm.model) : provider.model;
+    const price = config.llm.pricing[model];
     const cost = price ? (inputTokens * price.input_per_1m + outputTokens * price.output_per_1m) / 1e6 : undefined;
     const summary = {
       file,
-      model: provider.model,
+      model,
       tasks: prepared.split.tasks.length,
       unique_texts: prepared.uniqueTexts,
       duplicates_saved: prepared.split.tasks.length - prepared.uniqueTexts,
@@ -58,10 +60,14 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
           `${summary.batches} batches → ${summary.estimated_calls} calls`,
           `~${summary.estimated_input_tokens} input + ~${summary.estimated_output_tokens} output tokens`,
           `~${formatSeconds(minutes * 60)} at ${perf.rpm_throttle} RPM / ${perf.tpm_throttle} TPM`,
-          cost === undefined ? `cost: set llm.pricing.${provider.model} in the config to see it` : `cost: ~${summary.cost!.amount} ${summary.cost!.currency} (${provider.model})`,
+          costLine(model, summary.cost),
         ].join('\n') + '\n',
       );
     }
     exit(EXIT.OK);
   });
+}
+
+function costLine(model: string, cost: { amount: number; currency: string } | null): string {
+  return cost ? `cost: ~${cost.amount} ${cost.currency} (${model})` : `cost: set llm.pricing.${model} in the config to see it`;
 }
