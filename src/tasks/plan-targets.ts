@@ -1,6 +1,6 @@
 import { FanyiError } from '../errors.ts';
 import type { LanguageColumn, SheetLayout } from '../workbook/language-columns.ts';
-import { isValidLanguageCode, languagesMatch, normalizeLanguageCode } from '../workbook/languages.ts';
+import { isValidLanguageCode, languagesMatch, normalizeLanguageCode } from '../workbook/language-codes.ts';
 import type { SheetTable } from '../workbook/sheet-model.ts';
 
 export interface TargetColumn {

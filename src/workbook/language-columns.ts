@@ -1,5 +1,6 @@
 import { NON_TEXT, type CellValue, type SheetTable } from './sheet-model.ts';
-import { guessLanguageFromTexts, languageFromHeader } from './languages.ts';
+import { guessLanguageFromTexts } from './guess-language.ts';
+import { languageFromHeader } from './language-headers.ts';
 
 /** How one sheet is laid out, as far as translation cares. All indexes 0-based. */
 export interface SheetLayout {

@@ -1,4 +1,4 @@
-import { languageDisplayName } from '../../workbook/languages.ts';
+import { languageDisplayName } from '../../workbook/language-codes.ts';
 import type { TranslateRequest } from '../provider.ts';
 import { renderPrompt } from './load-prompt.ts';
 

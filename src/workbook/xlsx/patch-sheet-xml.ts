@@ -1,0 +1,239 @@
+/**
+ * Rewrites the target cells of one worksheet part. The sheet XML is never parsed as a whole: one
+ * pass finds `<row>` segments with indexOf and only rows that carry edits are taken apart. Values
+ * are written as inline strings so that sharedStrings.xml (and every `t="s"` index into it) stays
+ * untouched.
+ */
+import { attribute, columnIndex, columnName, elementEnd, escapeText, findTag, MalformedSheet, rowOf, withAttribute } from './sheet-xml-helpers.ts';
+import { Utf8Sink } from './utf8-sink.ts';
+
+/** 1-based row number → 0-based column → text. */
+export type RowEdits = Map<number, Map<number, string>>;
+
+/** Tag strings with the namespace prefix the sheet uses (some writers emit `x:`). */
+interface SheetNames {
+  prefix: string;
+  rowOpen: string;
+  rowClose: string;
+  cellOpen: string;
+  cellClose: string;
+  formulaOpen: string;
+  /** What follows a new cell's attributes up to the `<t` of its inline string, and what closes it. */
+  inlineOpen: string;
+  inlineClose: string;
+  columnStyles: Array<{ min: number; max: number; style: string }>;
+}
+
+/** Returns the patched part as UTF-8. */
+export function patchSheetXml(xml: string, rows: RowEdits): Buffer {
+  const p = /<(\w+:)?worksheet[\s>]/.exec(xml)?.[1] ?? '';
+  const open = xml.indexOf(`<${p}sheetData`);
+  const openEnd = xml.indexOf('>', open);
+  if (open < 0 || openEnd < 0) throw new MalformedSheet('has no <sheetData>');
+  const head = xml.slice(0, open);
+  const names: SheetNames = {
+    prefix: p, rowOpen: `<${p}row`, rowClose: `</${p}row>`, cellOpen: `<${p}c`, cellClose: `</${p}c>`, formulaOpen: `<${p}f`,
+    inlineOpen: ` t="inlineStr"><${p}is><${p}t`, inlineClose: `</${p}t></${p}is></${p}c>`, columnStyles: columnStyles(head),
+  };
+  const out = new Utf8Sink();
+  out.push(updateDimension(head, rows));
+  if (xml.charCodeAt(openEnd - 1) === 47) {
+    // <sheetData/>: an empty sheet.
+    out.push(`<${p}sheetData>`);
+    patchRows(out, xml, openEnd + 1, openEnd + 1, rows, names);
+    out.push(`</${p}sheetData>`);
+    out.push(xml.slice(openEnd + 1));
+  } else {
+    const close = xml.lastIndexOf(`</${p}sheetData>`);
+    if (close < openEnd) throw new MalformedSheet('has an unclosed <sheetData>');
+    out.push(xml.slice(open, openEnd + 1));
+    patchRows(out, xml, openEnd + 1, close, rows, names);
+    out.push(xml.slice(close));
+  }
+  return out.toBuffer();
+}
+
+/** One linear scan over `<row>` segments; runs of untouched rows are copied as one slice. */
+function patchRows(out: Utf8Sink, xml: string, start: number, end: number, rows: RowEdits, names: SheetNames): void {
+  const pending = [...rows.keys()].sort((a, b) => a - b);
+  let next = 0;
+  let copied = start;
+  let rowNumber = 0;
+  for (let pos = findTag(xml, names.rowOpen, start, end); pos >= 0 && next < pending.length; pos = findTag(xml, names.rowOpen, pos, end)) {
+    const tagEnd = xml.indexOf('>', pos);
+    rowNumber = rowNumberAt(xml, pos, tagEnd, rowNumber);
+    const rowEnd = elementEnd(xml, pos, tagEnd, names.rowClose);
+    if (pending[next] <= rowNumber) {
+      out.push(xml.slice(copied, pos));
+      for (; pending[next] < rowNumber; next++) newRow(out, pending[next], rows, names);
+      copied = pos;
+    }
+    if (pending[next] === rowNumber) {
+      const tag = xml.slice(pos, tagEnd + 1);
+      patchRow(out, rowContext(rowNumber, tag, rows.get(pending[next++])!, names), tag, xml.slice(tagEnd + 1, rowEnd));
+      copied = rowEnd;
+    }
+    pos = rowEnd;
+  }
+  out.push(xml.slice(copied, end));
+  for (; next < pending.length; next++) newRow(out, pending[next], rows, names);
+}
+
+function newRow(out: Utf8Sink, rowNumber: number, rows: RowEdits, names: SheetNames): void {
+  const tag = `<${names.prefix}row r="${rowNumber}"/>`;
+  patchRow(out, rowContext(rowNumber, tag, rows.get(rowNumber)!, names), tag, '');
+}
+
+/** What the cells of one edited row need. */
+interface RowContext {
+  rowNumber: number;
+  rowStyle: string | undefined;
+  edits: Map<number, string>;
+  /** Edited columns, ascending. */
+  cols: number[];
+  names: SheetNames;
+}
+
+function rowContext(rowNumber: number, rowTag: string, edits: Map<number, string>, names: SheetNames): RowContext {
+  const customFormat = attribute(rowTag, 'customFormat');
+  const rowStyle = customFormat === '1' || customFormat === 'true' ? attribute(rowTag, 's') : undefined;
+  const cols = Array.from(edits.keys());
+  if (cols.length > 1) cols.sort((a, b) => a - b);
+  return { rowNumber, rowStyle, edits, cols, names };
+}
+
+/**
+ * Writes one row. `content` is everything after the open tag, `</row>` included (empty for a
+ * self-closing row). A new cell goes before the first cell with a greater column, else after the
+ * last cell, so anything else a row holds (extLst) stays after the cells.
+ */
+function patchRow(out: Utf8Sink, row: RowContext, rowTag: string, content: string): void {
+  const { cols, names } = row;
+  out.push(openRowTag(rowTag, cols));
+  let copied = 0;
+  let lastCellEnd = 0;
+  let col = -1;
+  let i = 0;
+  for (let pos = findTag(content, names.cellOpen, 0, content.length); pos >= 0 && i < cols.length; pos = findTag(content, names.cellOpen, pos, content.length)) {
+    const tagEnd = content.indexOf('>', pos);
+    col = cellColumn(content, pos, tagEnd, col);
+    const end = elementEnd(content, pos, tagEnd, names.cellClose);
+    if (cols[i] <= col) {
+      out.push(content.slice(copied, pos));
+      copied = pos;
+      for (; cols[i] < col; i++) out.push(newCell(row, cols[i]));
+    }
+    if (cols[i] === col) {
+      out.push(replaceCell(content, pos, tagEnd, end, row.edits.get(cols[i++])!, names));
+      copied = end;
+    }
+    pos = lastCellEnd = end;
+  }
+  const insertAt = Math.max(copied, lastCellEnd);
+  out.push(content.slice(copied, insertAt));
+  for (; i < cols.length; i++) out.push(newCell(row, cols[i]));
+  out.push(content === '' ? names.rowClose : content.slice(insertAt));
+}
+
+/**
+ * Number of the row whose open tag spans `[pos, tagEnd]`; every row of the sheet passes here.
+ * Rows without r follow the previous row (ECMA-376 §18.3.1.73).
+ */
+function rowNumberAt(xml: string, pos: number, tagEnd: number, previous: number): number {
+  // Searching the tag alone keeps this bounded when rows carry no r.
+  const tag = xml.slice(pos, tagEnd + 1);
+  const at = tag.indexOf(' r="');
+  if (at >= 0) return parseInt(tag.slice(at + 4), 10);
+  const ref = attribute(tag, 'r');
+  return ref === undefined ? previous + 1 : Number(ref);
+}
+
+/** Column of the cell whose open tag spans `[pos, tagEnd]`; cells without r follow the previous one. */
+function cellColumn(content: string, pos: number, tagEnd: number, previous: number): number {
+  const at = content.indexOf(' r="', pos);
+  if (at >= 0 && at < tagEnd) return columnIndex(content, at + 4);
+  const ref = attribute(content.slice(pos, tagEnd + 1), 'r');
+  return ref === undefined ? previous + 1 : columnIndex(ref, 0);
+}
+
+function newCell(row: RowContext, col: number): string {
+  const style = styleFor(col, row.rowStyle, row.names);
+  return cellXml(`r="${columnName(col)}${row.rowNumber}"${style}`, row.edits.get(col)!, row.names);
+}
+
+/** Keeps every attribute but `t`; refuses formula cells, whose calcChain entry must stay valid. */
+function replaceCell(content: string, pos: number, tagEnd: number, end: number, text: string, names: SheetNames): string {
+  const tag = content.slice(pos, tagEnd + 1);
+  if (findTag(content, names.formulaOpen, tagEnd, end) >= 0) {
+    throw new Error(`patchXlsx: cell ${attribute(tag, 'r') ?? ''} holds a formula; only text cells may be patched`);
+  }
+  const withoutType = withAttribute(tag, 't', undefined);
+  const attributes = withoutType.slice(names.cellOpen.length, withoutType.endsWith('/>') ? -2 : -1);
+  return cellXml(attributes.trim(), text, names);
+}
+
+/** Few concatenations on purpose: this builds every one of the (often 100k+) new cells. */
+function cellXml(attributes: string, text: string, names: SheetNames): string {
+  const space = needsSpacePreserve(text) ? ' xml:space="preserve">' : '>';
+  return `${names.cellOpen} ${attributes}${names.inlineOpen}${space}${escapeText(text)}${names.inlineClose}`;
+}
+
+/** Excel would trim leading and trailing whitespace without it; tabs and breaks get it too. */
+function needsSpacePreserve(text: string): boolean {
+  if (text === '') return false;
+  if (isXmlSpace(text.charCodeAt(0)) || isXmlSpace(text.charCodeAt(text.length - 1))) return true;
+  for (let i = 1; i < text.length - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x09 || c === 0x0a || c === 0x0d) return true;
+  }
+  return false;
+}
+
+const isXmlSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/** Without `spans` a row needs nothing; with it, widen the hint so it covers the new cells. */
+function openRowTag(rowTag: string, cols: number[]): string {
+  const open = rowTag.endsWith('/>') ? `${rowTag.slice(0, -2).trimEnd()}>` : rowTag;
+  const spans = attribute(open, 'spans');
+  if (spans === undefined || cols.length === 0) return open;
+  const first = Number(spans.slice(0, spans.indexOf(':')));
+  const last = Number(spans.slice(spans.lastIndexOf(':') + 1));
+  const min = Math.min(first, cols[0] + 1);
+  const max = Math.max(last, cols[cols.length - 1] + 1);
+  return min === first && max === last ? open : withAttribute(open, 'spans', `${min}:${max}`);
+}
+
+/**
+ * A new cell takes the style Excel would give a cell typed there: the row's when the row is
+ * custom-formatted, else its column's. Without it, a styled column would lose wrap/fill there.
+ */
+function styleFor(col: number, rowStyle: string | undefined, names: SheetNames): string {
+  let style = rowStyle;
+  for (const range of names.columnStyles) if (style === undefined && col + 1 >= range.min && col + 1 <= range.max) style = range.style;
+  return style === undefined || style === '0' ? '' : ` s="${style}"`;
+}
+
+function columnStyles(head: string): SheetNames['columnStyles'] {
+  return (head.match(/<(?:\w+:)?col\s[^>]*>/g) ?? []).flatMap((tag) => {
+    const style = attribute(tag, 'style');
+    return style === undefined ? [] : [{ min: Number(attribute(tag, 'min')), max: Number(attribute(tag, 'max')), style }];
+  });
+}
+
+function updateDimension(head: string, rows: RowEdits): string {
+  return head.replace(/(<(?:\w+:)?dimension\s+ref\s*=\s*)("[^"]*"|'[^']*')/, (_match, lead: string, quoted: string) => {
+    const [first, last = first] = quoted.slice(1, -1).replaceAll('$', '').split(':');
+    let [top, left, bottom, right] = [rowOf(first), columnIndex(first, 0), rowOf(last), columnIndex(last, 0)];
+    // An unreadable ref is replaced by the edits' own bounds rather than kept wrong.
+    if (!(top >= 1 && left >= 0 && bottom >= top && right >= left)) [top, left, bottom, right] = [Infinity, Infinity, 0, 0];
+    for (const [row, cols] of rows) {
+      if (row < top) top = row;
+      if (row > bottom) bottom = row;
+      for (const col of cols.keys()) {
+        if (col < left) left = col;
+        if (col > right) right = col;
+      }
+    }
+    return `${lead}"${columnName(left)}${top}:${columnName(right)}${bottom}"`;
+  });
+}

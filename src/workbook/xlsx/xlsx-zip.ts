@@ -1,0 +1,181 @@
+/**
+ * The zip side of the surgical xlsx write-back: reads and checks single entries of the original,
+ * then lays the zip out again with only the replaced entries re-deflated; every other entry keeps
+ * its local header and compressed data byte for byte.
+ *
+ * The zip is rewritten here with node:zlib rather than through JSZip: on a 23 MB sheet part JSZip's
+ * pure-JS inflate and deflate took 0.3 s and 1 s against node:zlib's 0.07 s and 0.3 s, and JSZip
+ * re-emits every local header instead of copying it.
+ */
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { promisify } from 'node:util';
+import { crc32, deflateRaw, inflateRaw } from 'node:zlib';
+import { FanyiError } from '../../errors.ts';
+import { findExtraField, readZipDirectory, type ZipDirectory, type ZipEntry } from './zip-directory.ts';
+
+const deflate = promisify(deflateRaw);
+const inflate = promisify(inflateRaw);
+/** zlib's default 16 KB chunks cost a thread-pool round trip each: 5x slower on a 23 MB sheet. */
+const ZLIB_CHUNK = 4 * 1024 * 1024;
+
+/** The original file held in memory, with its central directory indexed by entry name. */
+export interface SourceZip {
+  fileName: string;
+  buffer: Buffer;
+  directory: ZipDirectory;
+  byName: Map<string, ZipEntry>;
+}
+
+/** @throws FanyiError `CORRUPT_FILE` when the zip directory cannot be read. */
+export async function openZip(path: string): Promise<SourceZip> {
+  const buffer = await readFile(path);
+  const directory = await readZipDirectory(async (position, length) => buffer.subarray(position, position + length), buffer.length);
+  const fileName = basename(path);
+  if (!directory) throw corruptZip(fileName);
+  return { fileName, buffer, directory, byName: new Map(directory.entries.map((entry) => [entry.name, entry])) };
+}
+
+/** The error for an unreadable xlsx; `detail` defaults to the unreadable zip directory. */
+export function corruptZip(fileName: string, detail = 'its zip directory cannot be read'): FanyiError {
+  return new FanyiError('CORRUPT_FILE', `${fileName} is a damaged xlsx (${detail}); re-save it in Excel or LibreOffice and try again`);
+}
+
+/** An entry's uncompressed bytes, CRC-checked; a missing or undecodable entry is `CORRUPT_FILE`. */
+export async function readEntry(zip: SourceZip, name: string): Promise<Buffer> {
+  const entry = zip.byName.get(name);
+  if (!entry) throw corruptZip(zip.fileName, `it has no ${name}`);
+  const start = dataStart(zip, entry);
+  const data = zip.buffer.subarray(start, start + entry.compressedSize);
+  if ((entry.flags & 1) !== 0 || (entry.method !== 0 && entry.method !== 8)) {
+    throw corruptZip(zip.fileName, `${name} uses zip encryption or zip method ${entry.method}`);
+  }
+  const content = entry.method === 0 ? data : await inflate(data, { chunkSize: ZLIB_CHUNK }).catch(() => undefined);
+  // The CRC costs ~15 ms on a 23 MB sheet and keeps damaged data from being patched and re-zipped as valid.
+  if (!content || crc32(content) !== entry.record.readUInt32LE(16)) throw corruptZip(zip.fileName, `${name} fails to unpack`);
+  return content;
+}
+
+function dataStart(zip: SourceZip, entry: ZipEntry): number {
+  const at = entry.localHeaderOffset;
+  if (at + 30 > zip.buffer.length || zip.buffer.readUInt32LE(at) !== 0x04034b50) throw corruptZip(zip.fileName, `bad local header for ${entry.name}`);
+  return at + 30 + zip.buffer.readUInt16LE(at + 26) + zip.buffer.readUInt16LE(at + 28);
+}
+
+interface NewEntryData {
+  compressed: Buffer;
+  crc: number;
+  size: number;
+}
+
+/**
+ * Lays the zip out again in its original order. An untouched entry is copied byte for byte from
+ * its local header up to the next one (data descriptor included); a patched one gets a fresh
+ * local header. The central directory is rebuilt with the new offsets.
+ */
+export async function rebuildZip(zip: SourceZip, replaced: Map<string, Buffer>): Promise<Buffer[]> {
+  const fresh = new Map<string, NewEntryData>();
+  for (const [name, xml] of replaced) {
+    // Level 3 deflates a 40 MB sheet 3x faster than the default 6, for output ~15% larger.
+    fresh.set(name, { compressed: await deflate(xml, { level: 3, chunkSize: ZLIB_CHUNK }), crc: crc32(xml), size: xml.length });
+  }
+  const byOffset = [...zip.directory.entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  const pieces: Buffer[] = [];
+  const offsets = new Map<ZipEntry, number>();
+  let offset = 0;
+  for (const [i, entry] of byOffset.entries()) {
+    offsets.set(entry, offset);
+    const data = fresh.get(entry.name);
+    const end = byOffset[i + 1]?.localHeaderOffset ?? zip.directory.offset;
+    const entryPieces = data ? [localHeader(entry, data), data.compressed] : [zip.buffer.subarray(entry.localHeaderOffset, end)];
+    pieces.push(...entryPieces);
+    offset += entryPieces.reduce((sum, piece) => sum + piece.length, 0);
+  }
+  const central = zip.directory.entries.map((entry) => {
+    const data = fresh.get(entry.name);
+    return data ? centralRecord(entry, data, offsets.get(entry)!) : withLocalOffset(entry, offsets.get(entry)!);
+  });
+  const centralSize = central.reduce((sum, record) => sum + record.length, 0);
+  return [...pieces, ...central, endOfDirectory(central.length, centralSize, offset, zip.directory.comment)];
+}
+
+const UTF8_NAMES = 0x0800;
+
+function entryName(entry: ZipEntry): Buffer {
+  return entry.record.subarray(46, 46 + entry.record.readUInt16LE(28));
+}
+
+function localHeader(entry: ZipEntry, data: NewEntryData): Buffer {
+  const name = entryName(entry);
+  const header = Buffer.alloc(30);
+  header.writeUInt32LE(0x04034b50, 0);
+  header.writeUInt16LE(20, 4);
+  header.writeUInt16LE(entry.flags & UTF8_NAMES, 6);
+  header.writeUInt16LE(8, 8);
+  entry.record.copy(header, 10, 12, 16); // DOS time and date
+  header.writeUInt32LE(data.crc, 14);
+  header.writeUInt32LE(u32(data.compressed.length), 18);
+  header.writeUInt32LE(u32(data.size), 22);
+  header.writeUInt16LE(name.length, 26);
+  return Buffer.concat([header, name]);
+}
+
+/** Keeps the original's attributes, time and comment; the extra field (zip64, timestamps) goes. */
+function centralRecord(entry: ZipEntry, data: NewEntryData, offset: number): Buffer {
+  const record = Buffer.from(entry.record.subarray(0, 46));
+  record.writeUInt16LE(20, 6);
+  record.writeUInt16LE(entry.flags & UTF8_NAMES, 8);
+  record.writeUInt16LE(8, 10);
+  record.writeUInt32LE(data.crc, 16);
+  record.writeUInt32LE(u32(data.compressed.length), 20);
+  record.writeUInt32LE(u32(data.size), 24);
+  record.writeUInt16LE(0, 30);
+  record.writeUInt16LE(0, 34);
+  record.writeUInt32LE(u32(offset), 42);
+  const commentStart = 46 + entry.record.readUInt16LE(28) + entry.record.readUInt16LE(30);
+  return Buffer.concat([record, entryName(entry), entry.record.subarray(commentStart)]);
+}
+
+/** An offset saturated at 0xFFFFFFFF lives in the zip64 extra field, after any saturated sizes. */
+function withLocalOffset(entry: ZipEntry, offset: number): Buffer {
+  const record = Buffer.from(entry.record);
+  if (record.readUInt32LE(42) !== 0xffffffff) {
+    record.writeUInt32LE(u32(offset), 42);
+    return record;
+  }
+  const extraStart = 46 + record.readUInt16LE(28);
+  const zip64 = findExtraField(record.subarray(extraStart, extraStart + record.readUInt16LE(30)), 0x0001);
+  const at = (record.readUInt32LE(24) === 0xffffffff ? 8 : 0) + (record.readUInt32LE(20) === 0xffffffff ? 8 : 0);
+  zip64!.writeBigUInt64LE(BigInt(offset), at);
+  return record;
+}
+
+function endOfDirectory(count: number, size: number, offset: number, comment: Buffer): Buffer {
+  if (count > 0xffff) throw new RangeError(`patchXlsx: ${count} zip entries need zip64, which is not written`);
+  const record = Buffer.alloc(22);
+  record.writeUInt32LE(0x06054b50, 0);
+  record.writeUInt16LE(count, 8);
+  record.writeUInt16LE(count, 10);
+  record.writeUInt32LE(u32(size), 12);
+  record.writeUInt32LE(u32(offset), 16);
+  record.writeUInt16LE(comment.length, 20);
+  return Buffer.concat([record, comment]);
+}
+
+/** We never write zip64; inputs are capped far below 4 GB, so this only guards the invariant. */
+function u32(value: number): number {
+  if (value >= 0xffffffff) throw new RangeError('patchXlsx: output exceeds 4 GB, which needs zip64');
+  return value;
+}
+
+/** Temporary file then rename, so the output may be the input and a crash never leaves half a workbook. */
+export async function writeAtomically(outputPath: string, pieces: Buffer[]): Promise<void> {
+  const temporary = `${outputPath}.tmp-${process.pid}`;
+  try {
+    await writeFile(temporary, pieces);
+    await rename(temporary, outputPath);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The wire format the simulated provider speaks: OpenAI routes, chat request parsing (target
+ * language from the system prompt, id → text JSON from the last user message), and JSON replies.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { estimateTokens, parseTargetLanguage } from './simulated-translation.ts';
+
+export interface ChatRequest {
+  model: string;
+  lang: string;
+  promptTokens: number;
+  /** The parsed user JSON object, or the raw user text when it is not one. */
+  source: Record<string, unknown> | string;
+}
+
+export type Body = Record<string, unknown> | string;
+
+export function routeOf(method: string | undefined, url = ''): 'chat' | 'models' | 'unknown' {
+  const path = url.split('?')[0].replace(/\/+$/, '');
+  if (method === 'POST' && (path === '/v1/chat/completions' || path === '/chat/completions')) return 'chat';
+  if (method === 'GET' && (path === '/v1/models' || path === '/models')) return 'models';
+  return 'unknown';
+}
+
+export function parseChatRequest(raw: string): ChatRequest | string {
+  const body = parseJsonObject(raw);
+  if (!body) return 'The request body must be a JSON object.';
+  const messages = Array.isArray(body.messages) ? (body.messages as Array<{ role?: unknown; content?: unknown }>) : [];
+  if (messages.length === 0) return "'messages' must be a non-empty array.";
+  const system = messages.find((message) => message.role === 'system') ?? messages[0];
+  const user = [...messages].reverse().find((message) => message.role === 'user') ?? messages[messages.length - 1];
+  const userText = contentText(user.content);
+  const promptTokens = estimateTokens(messages.map((message) => contentText(message.content)).join(''));
+  return { model: String(body.model ?? ''), lang: parseTargetLanguage(contentText(system.content)), promptTokens, source: parseJsonObject(userText) ?? userText };
+}
+
+/** Message content is a string or an array of parts; only text parts count. */
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((part: { text?: unknown }) => (typeof part?.text === 'string' ? part.text : '')).join('');
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Non-string values are echoed unchanged: the product never sends them, but a reply must not crash. */
+export function translateSource(source: Body, lang: string, translate: (text: string, lang: string) => string): Body {
+  if (typeof source === 'string') return translate(source, lang);
+  return Object.fromEntries(Object.entries(source).map(([id, text]) => [id, typeof text === 'string' ? translate(text, lang) : text]));
+}
+
+export function answeredTexts(source: Body, answeredIds: string[] | 'all'): unknown[] {
+  if (answeredIds === 'all') return typeof source === 'string' ? [source] : Object.values(source);
+  return typeof source === 'string' ? [] : answeredIds.map((id) => source[id]);
+}
+
+export const serialize = (body: Body): string => (typeof body === 'string' ? body : JSON.stringify(body));
+export const sourceIds = (source: Body): string[] => (typeof source === 'string' ? [] : Object.keys(source));
+export const sourceTexts = (source: Body): string[] => (typeof source === 'string' ? [source] : Object.values(source).map(String));
+
+export function modelList(models: string[] = ['simulated']): unknown {
+  return { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'fanyi-simulated' })) };
+}
+
+export function openAiError(message: string, type: string, code: string | null): unknown {
+  return { error: { message, type, param: null, code } };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,67 @@
+/**
+ * Faults the simulated provider injects, how one is picked per request, and how a content fault
+ * reshapes a good answer. Picks come from a seeded PRNG so a failing run can be replayed.
+ */
+import { serialize, type Body } from './simulated-chat-protocol.ts';
+
+/** Fault names, in the order their probabilities are stacked on one PRNG draw. */
+export const FAULT_NAMES = ['rate429', 'rate500', 'rate503', 'badJson', 'dropId', 'extraId', 'truncate', 'hang', 'resetConnection'] as const;
+
+/**
+ * - `rate429`/`rate500`/`rate503`: that HTTP status with an OpenAI error body.
+ * - `badJson`: 200, but the content is `id: text` lines instead of JSON.
+ * - `dropId`: 200, the last id is missing. `extraId`: 200, one unknown id is added.
+ * - `truncate`: 200 with `finish_reason: 'length'` and the content cut in half.
+ * - `hang`: never answers (until the client aborts or the server closes).
+ * - `resetConnection`: the socket is destroyed without a response.
+ */
+export type FaultName = (typeof FAULT_NAMES)[number];
+
+export interface FaultContext {
+  /** 0-based index among chat requests that passed auth, validation and rate limits. */
+  requestIndex: number;
+  ids: string[];
+  lang: string;
+}
+
+export function applyContentFault(translated: Body, fault: FaultName | undefined): { content: string; finishReason: 'stop' | 'length'; answeredIds: string[] | 'all' } {
+  const content = serialize(translated);
+  if (fault === 'truncate') return { content: content.slice(0, Math.max(1, Math.floor(content.length / 2))), finishReason: 'length', answeredIds: [] };
+  if (fault === 'badJson') return { content: asPlainLines(translated), finishReason: 'stop', answeredIds: [] };
+  if (typeof translated === 'string') return { content, finishReason: 'stop', answeredIds: 'all' };
+  if (fault === 'dropId') return { content: JSON.stringify(Object.fromEntries(Object.entries(translated).slice(0, -1))), finishReason: 'stop', answeredIds: Object.keys(translated).slice(0, -1) };
+  if (fault === 'extraId') return { content: JSON.stringify({ ...translated, [unusedId(translated)]: '⟪extra⟫' }), finishReason: 'stop', answeredIds: 'all' };
+  return { content, finishReason: 'stop', answeredIds: 'all' };
+}
+
+/** What a model that ignored the JSON instruction writes: readable, but not parseable as JSON. */
+function asPlainLines(translated: Body): string {
+  if (typeof translated === 'string') return `Here is the translation: ${translated}`;
+  return Object.entries(translated).map(([id, text]) => `${id}: ${String(text)}`).join('\n');
+}
+
+function unusedId(record: Record<string, unknown>): string {
+  let id = 'extra';
+  while (id in record) id += '_';
+  return id;
+}
+
+export function pickByProbability(faults: Partial<Record<FaultName, number>>, draw: number): FaultName | undefined {
+  let threshold = 0;
+  for (const name of FAULT_NAMES) {
+    threshold += faults[name] ?? 0;
+    if (draw < threshold) return name;
+  }
+  return undefined;
+}
+
+/** Small, fast, seedable PRNG; Math.random cannot be seeded and runs must be reproducible. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

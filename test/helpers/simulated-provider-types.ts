@@ -1,0 +1,84 @@
+/** What the simulated provider accepts and reports: its options, live stats and handle. */
+import type { FaultContext, FaultName } from './simulated-faults.ts';
+
+export interface SimulatedProviderOptions {
+  /** Default 0: a random free port. The host is always 127.0.0.1. */
+  port?: number;
+  /** Delay before every chat answer (not before 401/404/429 from limits). Default 0. */
+  latencyMs?: number;
+  /** Fraction of `latencyMs` added or removed at random, e.g. 0.25 for ±25%. Default 0. */
+  latencyJitter?: number;
+  /** Requests per minute; unlimited when unset. */
+  rpm?: number;
+  /** Tokens per minute, each request costing its prompt estimate plus its completion estimate. */
+  tpm?: number;
+  /**
+   * Burst size of both limits, as the share of a minute's budget usable at once; buckets refill
+   * continuously at `limit / 60 s`. Default 1000 (OpenAI quantizes limits to short windows), so
+   * rpm 60 allows one request, then one per second. Use 60000 for a whole-minute bucket.
+   */
+  burstWindowMs?: number;
+  /** When set, requests need `Authorization: Bearer <apiKey>` or get 401 `invalid_api_key`. */
+  apiKey?: string;
+  /** When set, other models get 404 `model_not_found`. */
+  models?: string[];
+  /** Probability 0..1 of each fault per chat request. */
+  faults?: Partial<Record<FaultName, number>>;
+  /** Exact control for tests; when set it alone decides faults and `faults` is ignored. */
+  faultPlan?: (context: FaultContext) => FaultName | undefined;
+  /** `retry-after` of an injected `rate429` fault. Default 200. */
+  injectedRetryAfterMs?: number;
+  /** Seed of the fault and jitter PRNGs. Default 1. */
+  seed?: number;
+  /** Replaces `simulatedTranslation` (simulated-translation.ts). */
+  translate?: (text: string, lang: string) => string;
+  /** Keep source texts in `requestLog` (counts are always kept). Default true. */
+  recordTexts?: boolean;
+}
+
+export interface RequestLogEntry {
+  /** Milliseconds since the provider started or was last reset. */
+  at: number;
+  lang: string;
+  ids: string[];
+  /** Empty unless `recordTexts`. */
+  texts: string[];
+  /** HTTP status, or 0 when no response was sent (`hang`, `resetConnection`). */
+  status: number;
+  fault?: FaultName;
+}
+
+export interface SimulatedProviderStats {
+  /** Every HTTP request received, on any route. */
+  requests: number;
+  /** Chat answers with status 200, including those with a content fault. */
+  ok: number;
+  status429: number;
+  status5xx: number;
+  faultsInjected: Record<FaultName, number>;
+  /** Summed over 200 answers only, as a provider would bill. */
+  promptTokens: number;
+  completionTokens: number;
+  /** `${lang}\u0000${sourceText}` → times a usable translation was delivered (not after badJson/truncate). */
+  translatedIds: Map<string, number>;
+  requestLog: RequestLogEntry[];
+  inFlight: number;
+  maxConcurrent: number;
+}
+
+export interface SimulatedProvider {
+  /** E.g. `http://127.0.0.1:PORT/v1`, ready for `new OpenAI({ baseURL })`. */
+  readonly baseUrl: string;
+  readonly port: number;
+  /** The live counters; a new object after {@link reset}. */
+  readonly stats: SimulatedProviderStats;
+  /**
+   * Shallow-merges options at runtime (not `port`; `faults` is replaced whole, `undefined` restores
+   * a default or removes a limit). Changed limits start with full buckets; a new seed restarts the PRNGs.
+   */
+  setOptions(partial: Omit<SimulatedProviderOptions, 'port'>): void;
+  /** Zeroes the stats and the fault request index; rate-limit buckets are untouched. */
+  reset(): void;
+  /** Destroys every socket, hung requests included, then stops listening. */
+  close(): Promise<void>;
+}
