@@ -161,7 +161,7 @@ export class Engine {
   async #releaseDeadLeases(jobId: string): Promise<void> {
     for (const { batchId, workerId } of await this.store.leasedBatches(jobId)) {
       const [host, pid] = (workerId ?? '').split(':');
-      if (host === hostname() && !isAlive(Number(pid))) await this.store.releaseBatch(jobId, batchId);
+      if (host === hostname() && !isAlive(Number(pid))) await this.store.releaseBatch(jobId, batchId, workerId ?? undefined);
     }
   }
 

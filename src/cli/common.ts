@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type ConfigOverrides } from '../config/load-config.ts';
@@ -63,6 +64,21 @@ function int(flag: string, value: string | undefined): number | undefined {
 export async function openEngine(flags: CommonFlags): Promise<Engine> {
   const loaded = loadConfig(overridesFrom(flags));
   return createEmbeddedEngine({ dbPath: flags.db, loaded });
+}
+
+/**
+ * For commands that only read a job (status, export): an existing database, and no provider,
+ * so they work without credentials and never create a stray database file.
+ */
+export async function openExistingStore(flags: CommonFlags): Promise<Engine> {
+  assertDatabase(flags);
+  return openEngine({ db: flags.db, config: flags.config, provider: 'pseudo' });
+}
+
+/** status, resume and export read an existing database; a typo must not create a new one. */
+export function assertDatabase(flags: CommonFlags): void {
+  const db = flags.db ?? 'fanyi.db';
+  if (!existsSync(db)) throw new FanyiError('JOB_NOT_FOUND', `no database at ${db}; run fanyi translate first, or pass --db`);
 }
 
 /** `game.xlsx` → `game.translated.xlsx` beside it. */

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FanyiError } from '../errors.ts';
-import { ProviderError, type LlmProvider, type ProviderReply } from '../llm/provider.ts';
+import { ProviderError, type LlmProvider, type ProviderReply, type TranslateItem } from '../llm/provider.ts';
 import { parseReply } from '../llm/reply/parse-reply.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { EngineEvents } from '../monitor/engine-events.ts';
@@ -22,15 +22,20 @@ export interface BatchRunnerOptions {
 }
 
 /** Outcome of one call attempt on a set of items. */
-type CallOutcome = { kind: 'done' } | { kind: 'format'; detail: string };
+type CallOutcome = { kind: 'done' } | { kind: 'format'; detail: string; errorType: 'format' | 'rejected' };
+
+/** Consecutive 400s with no success in between after which the request itself must be wrong. */
+const MAX_CONSECUTIVE_REJECTS = 5;
 
 /**
  * Runs one claimed batch to the end: every item ends completed or failed, results committed as
  * soon as a call returns them. A reply in the wrong shape splits the batch and retries the halves;
- * a single item that keeps failing ends `failed` with error_type `format`.
+ * a single item that keeps failing ends `failed` with error_type `format`. A 400 for one batch's
+ * content (a content filter, a context overflow) is isolated the same way and ends `rejected`.
  */
 export class BatchRunner {
   readonly #o: BatchRunnerOptions;
+  #consecutiveRejects = 0;
 
   constructor(options: BatchRunnerOptions) {
     this.#o = options;
@@ -38,13 +43,13 @@ export class BatchRunner {
 
   async run(batch: ClaimedBatch, workerId: string, signal: AbortSignal): Promise<void> {
     const finishedInCommit = await this.#runItems(batch, batch.items, workerId, signal);
-    if (!signal.aborted && !finishedInCommit) await this.#o.store.finishBatch(batch.jobId, batch.batchId);
+    if (!signal.aborted && !finishedInCommit) await this.#o.store.finishBatch(batch.jobId, batch.batchId, workerId);
   }
 
   /** Returns true when the first call answered every item and its commit also closed the batch. */
   async #runItems(batch: ClaimedBatch, items: BatchItem[], workerId: string, signal: AbortSignal): Promise<boolean> {
     if (!items.length || signal.aborted) return false;
-    const outcome = await this.#callUntilAnswered(batch, items, workerId, signal);
+    const outcome = await this.#attempt(batch, items, workerId, signal);
     if (!outcome) return false;
     if (outcome.kind === 'done') return items === batch.items;
     if (items.length > 1) {
@@ -53,38 +58,55 @@ export class BatchRunner {
       await this.#runItems(batch, items.slice(half), workerId, signal);
       return false;
     }
-    await this.#retryAlone(batch, items[0], outcome.detail, workerId, signal);
+    await this.#retryAlone(batch, items[0], outcome, workerId, signal);
     return false;
   }
 
-  /** One item whose reply was malformed: a few more tries, then `failed` with error_type `format`. */
-  async #retryAlone(batch: ClaimedBatch, item: BatchItem, detail: string, workerId: string, signal: AbortSignal): Promise<void> {
+  /** One item whose reply was malformed: a few more tries, then `failed` with error_type `format` (or `rejected`). */
+  async #retryAlone(batch: ClaimedBatch, item: BatchItem, outcome: Extract<CallOutcome, { kind: 'format' }>, workerId: string, signal: AbortSignal): Promise<void> {
     const { store, retry } = this.#o;
-    for (let attempt = item.retryCount; attempt < retry.maxRetries; attempt++) {
-      await store.recordRetry(batch.jobId, batch.batchId, [item.dedupeKey], 'format', detail);
-      const outcome = await this.#callUntilAnswered(batch, [item], workerId, signal);
-      if (!outcome || outcome.kind === 'done') return;
-      detail = outcome.detail;
+    // A rejected request is deterministic: retrying the same text only pays again.
+    for (let attempt = item.retryCount; outcome.errorType === 'format' && attempt < retry.maxRetries; attempt++) {
+      await store.recordRetry(batch.jobId, batch.batchId, [item.dedupeKey], 'format', outcome.detail);
+      const next = await this.#attempt(batch, [item], workerId, signal);
+      if (!next || next.kind === 'done') return;
+      outcome = next;
     }
-    await store.failItems(batch.jobId, batch.batchId, [{ dedupeKey: item.dedupeKey, errorType: 'format', errorMsg: detail }], workerId);
+    await store.failItems(batch.jobId, batch.batchId, [{ dedupeKey: item.dedupeKey, errorType: outcome.errorType, errorMsg: outcome.detail }], workerId);
     this.#o.events.emit('tasks:settled', { jobId: batch.jobId, completed: 0, failed: 1, uniqueItems: 1 });
   }
 
+  /** One call (with its transient retries) and the handling of its reply. Undefined: settled as failed, or aborted. */
+  async #attempt(batch: ClaimedBatch, items: BatchItem[], workerId: string, signal: AbortSignal): Promise<CallOutcome | undefined> {
+    const wireItems = items.map((item, i) => ({ id: String(i + 1), text: item.sourceText }));
+    const answer = await this.#callUntilAnswered(batch, items, wireItems, workerId, signal);
+    if (!answer || 'kind' in answer) return answer;
+    return this.#handleReply(batch, items, wireItems, answer.reply, answer.startedAt, workerId);
+  }
+
   /**
-   * Calls until the provider answers (transient errors retried with backoff, 429s waited out).
-   * Returns undefined when the items were settled as failed or the run was aborted.
+   * Calls until the provider answers: timeouts, 5xx and network errors retried with backoff, 429s
+   * waited out. Only the provider call is retried here; a store error is an internal error.
    */
-  async #callUntilAnswered(batch: ClaimedBatch, items: BatchItem[], workerId: string, signal: AbortSignal): Promise<CallOutcome | undefined> {
+  async #callUntilAnswered(
+    batch: ClaimedBatch,
+    items: BatchItem[],
+    wireItems: TranslateItem[],
+    workerId: string,
+    signal: AbortSignal,
+  ): Promise<{ reply: ProviderReply; startedAt: number } | CallOutcome | undefined> {
     const { store, retry, events } = this.#o;
     let attempt = 0;
     let waits429 = 0;
     for (;;) {
+      const startedAt = Date.now();
       try {
-        return await this.#callOnce(batch, items, workerId, signal);
+        return { reply: await this.#send(batch, items, wireItems, signal), startedAt };
       } catch (error) {
         if (signal.aborted) return undefined;
         const failure = asProviderError(error);
         if (failure.isFatal) throw fatalError(failure);
+        if (failure.kind === 'bad_request') return this.#rejected(failure);
         const delay = failure.kind === 'rate_limit' && ++waits429 > retry.max429Waits ? undefined : retryDelay(retry, failure, attempt);
         events.emit('call:error', { jobId: batch.jobId, batchId: batch.batchId, kind: failure.kind, message: failure.message, retryInMs: delay });
         if (delay === undefined) {
@@ -102,13 +124,15 @@ export class BatchRunner {
     }
   }
 
-  async #callOnce(batch: ClaimedBatch, items: BatchItem[], workerId: string, signal: AbortSignal): Promise<CallOutcome> {
-    const { provider, limiter, events } = this.#o;
-    const wireItems = items.map((item, i) => ({ id: String(i + 1), text: item.sourceText }));
-    const estimate = this.#estimate(items, batch.targetLang);
-    await limiter.acquire(estimate, signal);
-    const startedAt = Date.now();
-    const reply = await provider.translate({
+  /** A 400 on some content is isolated by splitting; many in a row mean the request itself is wrong. */
+  #rejected(failure: ProviderError): CallOutcome {
+    if (++this.#consecutiveRejects >= MAX_CONSECUTIVE_REJECTS) throw fatalError(failure);
+    return { kind: 'format', detail: `provider rejected the request: ${failure.message}`, errorType: 'rejected' };
+  }
+
+  async #send(batch: ClaimedBatch, items: BatchItem[], wireItems: TranslateItem[], signal: AbortSignal): Promise<ProviderReply> {
+    await this.#o.limiter.acquire(this.#estimate(items, batch.targetLang), signal);
+    return this.#o.provider.translate({
       sourceLang: batch.sourceLang,
       targetLang: batch.targetLang,
       items: wireItems,
@@ -116,16 +140,21 @@ export class BatchRunner {
       signal,
       timeoutMs: this.#timeoutFor(items),
     });
+  }
+
+  async #handleReply(batch: ClaimedBatch, items: BatchItem[], wireItems: TranslateItem[], reply: ProviderReply, startedAt: number, workerId: string): Promise<CallOutcome> {
+    const { store, events, provider } = this.#o;
     const endedAt = Date.now();
     const meta = { workerId, model: reply.model || provider.model, startedAt, endedAt, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens };
     const parsed = parseReply(reply, wireItems.map((w) => w.id));
     events.emit('call:done', { jobId: batch.jobId, batchId: batch.batchId, items: items.length, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, ms: endedAt - startedAt, ok: parsed.ok });
     if (!parsed.ok) {
-      await this.#o.store.recordCall(batch.jobId, meta);
-      return { kind: 'format', detail: parsed.detail };
+      await store.recordCall(batch.jobId, meta);
+      return { kind: 'format', detail: parsed.detail, errorType: 'format' };
     }
+    this.#consecutiveRejects = 0;
     const results = toResults(items, wireItems, parsed.translations, reply);
-    await this.#o.store.commitResults(batch.jobId, batch.batchId, results, meta, { finish: items === batch.items });
+    await store.commitResults(batch.jobId, batch.batchId, results, meta, { finish: items === batch.items });
     events.emit('tasks:settled', { jobId: batch.jobId, completed: items.length, failed: 0, uniqueItems: items.length });
     return { kind: 'done' };
   }
@@ -151,10 +180,10 @@ function toResults(items: BatchItem[], wire: { id: string }[], translations: Map
   });
 }
 
+/** Providers map their transport's failures to ProviderError; anything else is a bug, not a retry. */
 function asProviderError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
-  if (error instanceof FanyiError) throw error;
-  return new ProviderError('network', error instanceof Error ? error.message : String(error), { cause: error });
+  throw error;
 }
 
 function fatalError(error: ProviderError): FanyiError {

@@ -58,8 +58,11 @@ export class ProviderError extends Error {
     this.retryAfterMs = options.retryAfterMs;
   }
 
-  /** Errors that retrying cannot fix: the job stops with a clear message. */
+  /**
+   * Errors that retrying cannot fix and that no other batch would escape: a rejected key, an
+   * unknown model. Other 400s may concern one batch's content and are isolated instead.
+   */
   get isFatal(): boolean {
-    return this.kind === 'auth' || this.kind === 'bad_request';
+    return this.kind === 'auth' || (this.kind === 'bad_request' && this.status === 404);
   }
 }

@@ -107,7 +107,7 @@ export interface JobStore {
    */
   createJob(job: NewJob, tasks: Iterable<NewTaskRow>, batches: BatchRow[]): Promise<void>;
   getJob(jobId: string): Promise<JobRow | undefined>;
-  /** Newest job first; `unfinished` keeps queued/running/paused/failed-by-crash jobs only. */
+  /** Newest job first; `unfinished` keeps jobs that are not completed or cancelled. */
   latestJob(options?: { unfinished?: boolean }): Promise<JobRow | undefined>;
   listJobs(options?: { active?: boolean; limit?: number }): Promise<JobRow[]>;
   setJobStatus(jobId: string, status: JobStatus, errorMsg?: string | null): Promise<void>;
@@ -132,11 +132,18 @@ export interface JobStore {
   /** Counts a retry for items whose call failed transiently. */
   recordRetry(jobId: string, batchId: string, dedupeKeys: string[], errorType: string, errorMsg: string): Promise<void>;
   /** Marks the batch done when no open task is left in it, else hands it back as pending. */
-  finishBatch(jobId: string, batchId: string): Promise<void>;
+  finishBatch(jobId: string, batchId: string, workerId?: string): Promise<void>;
+  /** Batches not yet done (pending, or held under a lease by anyone). */
+  openBatchCount(jobId: string): Promise<number>;
+  /**
+   * Puts tasks that failed on transient errors (timeouts, 5xx, network, rate limits) back to
+   * pending, and their batches with them, so a resume tries them again. Returns how many.
+   */
+  requeueTransientFailures(jobId: string): Promise<number>;
   /** Batches currently claimed, with the worker holding each lease. */
   leasedBatches(jobId: string): Promise<Array<{ batchId: string; workerId: string | null }>>;
   /** Gives a claimed batch back (shutdown, pause, dead holder) without waiting for the lease. */
-  releaseBatch(jobId: string, batchId: string): Promise<void>;
+  releaseBatch(jobId: string, batchId: string, workerId?: string): Promise<void>;
   /** Counts a provider call that returned nothing usable (error reply) against the job's totals. */
   recordCall(jobId: string, meta: CallMeta): Promise<void>;
 

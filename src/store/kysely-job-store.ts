@@ -22,7 +22,8 @@ import type { StoreAdapter } from './store-adapter.ts';
 const TASK_COLUMNS = 18;
 const BATCH_COLUMNS = 17;
 const OPEN: TaskStatus[] = ['pending', 'processing'];
-const UNFINISHED: JobStatus[] = ['analyzing', 'queued', 'running', 'paused'];
+const UNFINISHED: JobStatus[] = ['analyzing', 'queued', 'running', 'paused', 'failed'];
+const TRANSIENT_ERRORS = ['timeout', 'server', 'network', 'rate_limit'];
 
 /** The store on any Kysely dialect; dialect differences come from the adapter's capability flags. */
 export class KyselyJobStore implements JobStore {
@@ -38,7 +39,10 @@ export class KyselyJobStore implements JobStore {
 
   async migrate(): Promise<void> {
     await this.#adapter.prepare?.();
-    const { error, results } = await new Migrator({ db: this.#db, provider: migrationProvider }).migrateToLatest();
+    const migrator = new Migrator({ db: this.#db, provider: migrationProvider });
+    let { error, results } = await migrator.migrateToLatest();
+    // Two processes opening a fresh database at once: the loser finds the tables made; look again.
+    if (error) ({ error, results } = await migrator.migrateToLatest());
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
       throw new Error(`store migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -338,16 +342,17 @@ export class KyselyJobStore implements JobStore {
         .where('job_id', '=', jobId)
         .where('batch_id', '=', batchId)
         .where('dedupe_key', 'in', keys)
+        .where('status', 'in', OPEN)
         .execute();
     }
   }
 
-  async finishBatch(jobId: string, batchId: string): Promise<void> {
-    await this.#db.transaction().execute((trx) => this.#finish(trx, jobId, batchId, true));
+  async finishBatch(jobId: string, batchId: string, workerId?: string): Promise<void> {
+    await this.#db.transaction().execute((trx) => this.#finish(trx, jobId, batchId, true, workerId));
   }
 
   /** Done when no task is open; otherwise handed back (`releaseIfOpen`) or left with its holder. */
-  async #finish(trx: Transaction<Database>, jobId: string, batchId: string, releaseIfOpen: boolean): Promise<void> {
+  async #finish(trx: Transaction<Database>, jobId: string, batchId: string, releaseIfOpen: boolean, workerId?: string): Promise<void> {
     const open = await trx
       .selectFrom('tasks')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -358,8 +363,43 @@ export class KyselyJobStore implements JobStore {
     if (Number(open.n) === 0) {
       await trx.updateTable('batches').set({ status: 'done', lease_until: null, updated_at: Date.now() }).where('job_id', '=', jobId).where('batch_id', '=', batchId).execute();
     } else if (releaseIfOpen) {
-      await this.#release(trx, jobId, batchId);
+      await this.#release(trx, jobId, batchId, workerId);
     }
+  }
+
+  async openBatchCount(jobId: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom('batches')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('job_id', '=', jobId)
+      .where('status', '!=', 'done')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  requeueTransientFailures(jobId: string): Promise<number> {
+    return this.#db.transaction().execute(async (trx) => {
+      const failed = await trx
+        .selectFrom('tasks')
+        .select('batch_id')
+        .distinct()
+        .where('job_id', '=', jobId)
+        .where('status', '=', 'failed')
+        .where('error_type', 'in', TRANSIENT_ERRORS)
+        .execute();
+      const result = await trx
+        .updateTable('tasks')
+        .set({ status: 'pending', retry_count: 0 })
+        .where('job_id', '=', jobId)
+        .where('status', '=', 'failed')
+        .where('error_type', 'in', TRANSIENT_ERRORS)
+        .executeTakeFirst();
+      const batchIds = failed.map((r) => r.batch_id).filter((id): id is string => !!id);
+      for (const ids of chunks(batchIds, 500)) {
+        await trx.updateTable('batches').set({ status: 'pending', worker_id: null, lease_until: null }).where('job_id', '=', jobId).where('batch_id', 'in', ids).execute();
+      }
+      return Number(result.numUpdatedRows);
+    });
   }
 
   async leasedBatches(jobId: string): Promise<Array<{ batchId: string; workerId: string | null }>> {
@@ -367,12 +407,20 @@ export class KyselyJobStore implements JobStore {
     return rows.map((r) => ({ batchId: r.batch_id, workerId: r.worker_id }));
   }
 
-  async releaseBatch(jobId: string, batchId: string): Promise<void> {
-    await this.#db.transaction().execute((trx) => this.#release(trx, jobId, batchId));
+  async releaseBatch(jobId: string, batchId: string, workerId?: string): Promise<void> {
+    await this.#db.transaction().execute((trx) => this.#release(trx, jobId, batchId, workerId));
   }
 
-  async #release(trx: Transaction<Database>, jobId: string, batchId: string): Promise<void> {
-    await trx.updateTable('batches').set({ status: 'pending', worker_id: null, lease_until: null, updated_at: Date.now() }).where('job_id', '=', jobId).where('batch_id', '=', batchId).execute();
+  /** With a worker id, only that worker's own lease is given back: a lease taken over stays with its new holder. */
+  async #release(trx: Transaction<Database>, jobId: string, batchId: string, workerId?: string): Promise<void> {
+    let query = trx
+      .updateTable('batches')
+      .set({ status: 'pending', worker_id: null, lease_until: null, updated_at: Date.now() })
+      .where('job_id', '=', jobId)
+      .where('batch_id', '=', batchId)
+      .where('status', '=', 'processing');
+    if (workerId) query = query.where('worker_id', '=', workerId);
+    await query.execute();
   }
 
   async countByStatus(jobId: string): Promise<StatusCounts> {

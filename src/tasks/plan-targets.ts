@@ -25,11 +25,12 @@ export interface PlanOptions {
 
 /** Validates `--to`/`--from` codes and returns them canonical (`pt_br` → `pt-BR`). */
 export function parseLanguageList(list: string[], flag: string): string[] {
-  return list.map((raw) => {
+  const codes = list.map((raw) => {
     const code = normalizeLanguageCode(raw.trim()) ?? raw.trim();
     if (!isValidLanguageCode(code)) throw new FanyiError('UNKNOWN_LANGUAGE', `${flag}: '${raw}' is not a language code (use BCP-47 like pt-BR, th, vi, zh-CN)`);
     return code;
   });
+  return [...new Set(codes)];
 }
 
 export function planTargets(layouts: SheetLayout[], sheets: readonly SheetTable[], options: PlanOptions): SheetPlan[] {
@@ -85,10 +86,14 @@ function bestColumn(layout: SheetLayout, language: string, taken: Set<number>): 
   return best?.column;
 }
 
+/** Without `--to`: every other language column with at least one empty cell beside a filled source cell. */
 function emptyTargets(layout: SheetLayout, sheet: SheetTable, source: LanguageColumn): TargetColumn[] {
+  const isEmpty = (value: unknown) => value === null || value === undefined || (typeof value === 'string' && !value.trim());
+  const hasGap = (col: number) =>
+    sheet.rows.some((cells, row) => row >= layout.firstDataRow && typeof cells?.[source.col] === 'string' && isEmpty(cells?.[col]));
   return layout.languageColumns
-    .filter((column) => column.col !== source.col && column.filled < source.filled)
-    .filter((column) => languagesMatch(column.language, source.language) < 2)
+    .filter((column) => column.col !== source.col && languagesMatch(column.language, source.language) < 2)
+    .filter((column) => hasGap(column.col))
     .map((column) => ({ language: column.language, col: column.col, isNew: false }));
 }
 

@@ -59,6 +59,7 @@ function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, o
         out.keptHuman++;
         continue;
       }
+      if (row.text.length > options.maxCellChars) throw tooLong(sheet, row, plan.source.col, options.maxCellChars);
       out.tasks.push({
         taskId: `TASK_${String(out.tasks.length + 1).padStart(6, '0')}`,
         sheetName: sheet.name,
@@ -76,6 +77,11 @@ function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, o
       });
     }
   }
+}
+
+function tooLong(sheet: SheetTable, row: SourceRow, col: number, max: number): FanyiError {
+  const where = `${sheet.name}!${encodeAddress(row.row, col)}`;
+  return new FanyiError('CELL_TOO_LONG', `${where} has ${row.text.length} characters, over max_cell_chars ${max}; shorten it or raise data_processing.cell_processing.max_cell_chars`);
 }
 
 interface SourceRow {
@@ -96,16 +102,14 @@ function sourceRows(sheet: SheetTable, plan: SheetPlan, options: SplitOptions): 
     const cells = sheet.rows[row];
     const text = cells?.[source.col];
     if (!isTranslatableText(text) || !isDataRow(cells)) continue;
-    if (text.length > options.maxCellChars) {
-      throw new FanyiError('CELL_TOO_LONG', `${sheet.name}!${encodeAddress(row, source.col)} has ${text.length} characters, over max_cell_chars ${options.maxCellChars}; shorten it or raise data_processing.cell_processing.max_cell_chars`);
-    }
     const context = taskContext(sheet, layout, row, source.col);
     const contentClass = classifyContent(sheet.name, context.column, context.key, text);
     rows.push({
       row,
       text,
       contextJson: JSON.stringify(context),
-      textHash: textHash(text, dedupeContext(context)),
+      // The source language is part of the identity: French "Chat" is not English "Chat".
+      textHash: textHash(`${source.language}\u0000${text}`, dedupeContext(context)),
       groupId: groupId(sheet.name, contentClass),
       priority: groupPriority(sheet.name, contentClass, options.groupPriority),
     });

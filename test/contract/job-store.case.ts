@@ -49,8 +49,30 @@ export function jobStoreCases(name: string, open: () => Promise<JobStore>): void
     const again = await store.claimBatch(jobId, 'live', 1_000, now + 1_500);
     assert.equal(again?.batchId, a.batchId);
     assert.equal(again?.attempts, 2);
-    await store.releaseBatch(jobId, b.batchId);
+    await store.releaseBatch(jobId, b.batchId, 'someone-else');
+    assert.equal(await store.claimBatch(jobId, 'live', 1_000), undefined, 'only the holder gives a lease back');
+    await store.releaseBatch(jobId, b.batchId, 'dead');
     assert.equal((await store.claimBatch(jobId, 'live', 1_000))?.batchId, b.batchId, 'a released batch is claimable at once');
+    assert.equal(await store.openBatchCount(jobId), 2);
+    await store.close();
+  });
+
+  test(`${name}: cells that failed on transient errors go back to pending for a resume; format failures stay`, async () => {
+    const store = await open();
+    const jobId = uniqueJob();
+    const { tasks, batches } = fixture(jobId);
+    await store.createJob({ jobId, kind: 'translate', sourceName: 'a.xlsx', sourcePath: '/x', excelId: 'e', outPath: null, options: {} }, tasks, batches);
+    const first = (await store.claimBatch(jobId, 'w1', 60_000))!;
+    await store.failItems(jobId, first.batchId, [{ dedupeKey: first.items[0].dedupeKey, errorType: 'server', errorMsg: 'HTTP 503' }], 'w1');
+    await store.finishBatch(jobId, first.batchId, 'w1');
+    const second = (await store.claimBatch(jobId, 'w1', 60_000))!;
+    await store.failItems(jobId, second.batchId, [{ dedupeKey: second.items[0].dedupeKey, errorType: 'format', errorMsg: 'bad JSON' }], 'w1');
+    await store.finishBatch(jobId, second.batchId, 'w1');
+    assert.equal(await store.openBatchCount(jobId), 0);
+    assert.equal(await store.requeueTransientFailures(jobId), 2, 'the 503 cell and its duplicate');
+    const counts = await store.countByStatus(jobId);
+    assert.deepEqual([counts.pending, counts.failed], [2, 1]);
+    assert.equal((await store.claimBatch(jobId, 'w2', 60_000))?.batchId, first.batchId);
     await store.close();
   });
 

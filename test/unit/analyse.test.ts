@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { configSchema } from '../../src/config/config-schema.ts';
 import { FanyiError } from '../../src/errors.ts';
+import { parseLanguageList } from '../../src/tasks/plan-targets.ts';
 import { prepareJob } from '../../src/tasks/prepare-job.ts';
 import { analyseSheet } from '../../src/workbook/language-columns.ts';
 import { NON_TEXT, type CellValue, type SheetTable, type SpreadsheetDocument } from '../../src/workbook/sheet-model.ts';
@@ -121,4 +122,28 @@ test('groups per sheet and content class, with priorities from config', () => {
   const groups = prepared.split.tasks.map((t) => [t.groupId, t.priority]);
   assert.deepEqual(groups, [['GROUP_UI_UI', 3], ['GROUP_Dialog_DIALOG', 1]]);
   assert.equal(prepared.batches[0].groupId, 'GROUP_Dialog_DIALOG', 'the higher-priority group is batched (and claimed) first');
+});
+
+test('without --to, a target column with stray extra cells is still filled where it has gaps', () => {
+  const s = sheet('T', [['key', 'EN', 'DE'], ['a', 'Hello', 'Hallo'], ['b', 'Good morning', null], ['c', null, 'Notiz']]);
+  const prepared = prepareJob(doc(s), config, { overwrite: false });
+  assert.deepEqual(prepared.split.tasks.map((t) => t.cellRef), ['C3']);
+});
+
+test('a long cell is an error only when it would be sent', () => {
+  const tight = configSchema.parse({ data_processing: { cell_processing: { max_cell_chars: 10 } } });
+  const s = sheet('L', [['Key', 'EN', 'DE'], ['a', 'A sentence that is too long', 'Schon übersetzt'], ['b', 'Short', null]]);
+  const prepared = prepareJob(doc(s), tight, { to: ['de'], overwrite: false });
+  assert.deepEqual(prepared.split.tasks.map((t) => t.cellRef), ['C3']);
+});
+
+test('the same word in two source languages is two texts', () => {
+  const en = sheet('English', [['Key', 'EN', 'DE'], ['a', 'Chat', null]]);
+  const fr = sheet('Francais', [['Key', 'FR', 'DE'], ['a', 'Chat', null]], {}, 1);
+  const prepared = prepareJob(doc(en, fr), config, { to: ['de'], overwrite: false });
+  assert.equal(prepared.uniqueTexts, 2);
+});
+
+test('--to lists are canonical and without repeats', () => {
+  assert.deepEqual(parseLanguageList(['pt_br', 'th', 'pt-BR', 'VN'], '--to'), ['pt-BR', 'th', 'vi']);
 });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { JobOptions } from '../../engine.ts';
 import { FanyiError } from '../../errors.ts';
-import { addProviderOptions, addStoreOptions, openEngine, printJson, type CommonFlags } from '../common.ts';
+import { addProviderOptions, addStoreOptions, assertDatabase, openEngine, openExistingStore, printJson, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 import { runWithProgress } from './translate.ts';
 
@@ -14,7 +14,7 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       .argument('[job]', 'job id')
       .option('--json', 'print JSON'),
   ).action(async (jobId: string | undefined, flags: CommonFlags) => {
-    const engine = await openEngine({ db: flags.db, config: flags.config });
+    const engine = await openExistingStore(flags);
     try {
       const job = jobId ? await engine.store.getJob(jobId) : await engine.store.latestJob();
       if (!job) throw new FanyiError('JOB_NOT_FOUND', jobId ? `no job ${jobId} in ${flags.db}` : `no jobs in ${flags.db} yet`);
@@ -41,10 +41,14 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
         .option('--json', 'print one JSON summary on stdout'),
     ),
   ).action(async (jobId: string | undefined, flags: CommonFlags) => {
+    assertDatabase(flags);
     const engine = await openEngine(flags);
     try {
       const job = jobId ? await engine.store.getJob(jobId) : await engine.store.latestJob({ unfinished: true });
       if (!job) throw new FanyiError('JOB_NOT_FOUND', jobId ? `no job ${jobId} in ${flags.db}` : `no unfinished job in ${flags.db}`);
+      // Cells that failed on an outage (timeouts, 5xx, network, 429 storms) get another chance.
+      const requeued = await engine.store.requeueTransientFailures(job.job_id);
+      if (requeued && !flags.json) process.stderr.write(`retrying ${requeued} cells that failed on transient errors\n`);
       const counts = await engine.store.countByStatus(job.job_id);
       const options = JSON.parse(job.options) as JobOptions;
       const done = counts.completed + counts.failed + counts.needs_review;
@@ -62,7 +66,7 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       .argument('<job>', 'job id')
       .option('--out <path>', "output file (default: the job's original --out)"),
   ).action(async (jobId: string, flags: CommonFlags & { out?: string }) => {
-    const engine = await openEngine({ db: flags.db, config: flags.config });
+    const engine = await openExistingStore(flags);
     try {
       process.stdout.write(`${await engine.exportJob(jobId, flags.out)}\n`);
       exit(EXIT.OK);

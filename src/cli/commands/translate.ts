@@ -57,7 +57,7 @@ export async function runWithProgress(engine: Engine, jobId: string, total: numb
   try {
     const outcome = await engine.runJob(jobId, controller.signal);
     bar?.finish();
-    return report(engine, outcome, json, controller.signal.aborted);
+    return report(engine, outcome, json, controller.signal.aborted && outcome.job.status !== 'completed');
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -67,7 +67,8 @@ export async function runWithProgress(engine: Engine, jobId: string, total: numb
 async function report(engine: Engine, outcome: JobOutcome, json: boolean, interrupted: boolean): Promise<number> {
   const { counts, job } = outcome;
   const totals = await engine.store.jobTotals(job.job_id);
-  const code = interrupted ? 130 : counts.failed + counts.needs_review > 0 ? EXIT.REVIEW : EXIT.OK;
+  const unfinished = counts.pending + counts.processing > 0;
+  const code = interrupted ? 130 : counts.failed + counts.needs_review > 0 || unfinished ? EXIT.REVIEW : EXIT.OK;
   if (json) {
     printJson({
       job_id: job.job_id,

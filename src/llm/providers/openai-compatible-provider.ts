@@ -37,10 +37,12 @@ export class OpenAiCompatibleProvider implements LlmProvider {
         },
         { signal: request.signal, timeout: request.timeoutMs },
       );
-      const choice = completion.choices[0];
+      const choice = completion.choices?.[0];
+      // A 200 without a message is the server's failure, not a format error to split on.
+      if (!choice || typeof choice.message?.content !== 'string') throw new ProviderError('server', 'reply had no message content');
       return {
-        content: choice?.message?.content ?? '',
-        finishReason: choice?.finish_reason ?? 'stop',
+        content: choice.message.content,
+        finishReason: choice.finish_reason ?? 'stop',
         promptTokens: completion.usage?.prompt_tokens ?? 0,
         completionTokens: completion.usage?.completion_tokens ?? 0,
         model: completion.model || this.model,

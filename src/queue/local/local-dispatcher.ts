@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import type { BatchRunner } from '../../executor/run-batch.ts';
 import type { EngineEvents } from '../../monitor/engine-events.ts';
@@ -19,6 +20,9 @@ export interface LocalDispatcherOptions {
   leaseMs?: number;
 }
 
+/** How often an idle pool looks again while another process holds the job's last batches. */
+const LEASE_POLL_MS = 1_000;
+
 /** In-process worker pool: N loops that claim by (priority, seq) with a lease, run, repeat. */
 export class LocalDispatcher implements Dispatcher {
   readonly #o: LocalDispatcherOptions;
@@ -34,15 +38,15 @@ export class LocalDispatcher implements Dispatcher {
     // Every in-flight call and wait listens on the pool's signal.
     setMaxListeners(0, pool.signal);
     const stop = () => pool.abort(signal.reason);
+    if (signal.aborted) stop();
     signal.addEventListener('abort', stop, { once: true });
     const state: PoolState = { inFlight: 0, wake: new Set<() => void>(), claims: new ClaimGrouper(this.#o.store, jobId, this.#leaseMs) };
     pool.signal.addEventListener('abort', () => notifyAll(state), { once: true });
     try {
       const workers = Array.from({ length: this.#o.concurrency }, (_, n) => this.#worker(jobId, workerId(n), pool, state));
-      await Promise.all(workers);
-    } catch (error) {
-      pool.abort(error);
-      throw error;
+      // allSettled: when one worker fails, the others still release their batches before we return.
+      const failed = (await Promise.allSettled(workers)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     } finally {
       signal.removeEventListener('abort', stop);
     }
@@ -53,8 +57,13 @@ export class LocalDispatcher implements Dispatcher {
       const batch = await state.claims.claim(id);
       if (!batch) {
         // Nothing claimable now; a batch still running elsewhere in the pool may yet be handed back.
-        if (state.inFlight === 0) return notifyAll(state);
-        await new Promise<void>((resolve) => state.wake.add(resolve));
+        if (state.inFlight > 0) {
+          await new Promise<void>((resolve) => state.wake.add(resolve));
+          continue;
+        }
+        // Another process may hold live leases: wait for it to finish them or for the leases to run out.
+        if ((await this.#o.store.openBatchCount(jobId)) === 0) return notifyAll(state);
+        await sleep(LEASE_POLL_MS, undefined, { signal: pool.signal }).catch(() => undefined);
         continue;
       }
       state.inFlight++;
@@ -79,7 +88,7 @@ export class LocalDispatcher implements Dispatcher {
     } finally {
       clearInterval(renew);
       // Interrupted: hand the batch back now rather than making a resume wait for the lease.
-      if (pool.signal.aborted) await store.releaseBatch(batch.jobId, batch.batchId).catch(() => undefined);
+      if (pool.signal.aborted) await store.releaseBatch(batch.jobId, batch.batchId, id).catch(() => undefined);
     }
     events.emit('batch:finished', { jobId: batch.jobId, batchId: batch.batchId, workerId: id });
   }

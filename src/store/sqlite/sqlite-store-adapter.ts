@@ -1,7 +1,7 @@
 import { closeSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteDialect, type Dialect } from 'kysely';
+import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Dialect, type Driver, type SqliteDialectConfig } from 'kysely';
 import type { StoreAdapter } from '../store-adapter.ts';
 import type { SqliteStoreConfig } from './sqlite-store-config.ts';
 
@@ -34,7 +34,7 @@ export class SqliteStoreAdapter implements StoreAdapter {
     // Fewer, larger checkpoints: each one fsyncs the database file.
     database.pragma('wal_autocheckpoint = 4000');
     if (synchronous === 'normal' && filename !== ':memory:') flushWalPeriodically(database, `${path.resolve(filename)}-wal`, flushIntervalMs);
-    return new SqliteDialect({ database: withStatementCache(database) });
+    return new ImmediateSqliteDialect({ database: withStatementCache(database) });
   }
 }
 
@@ -82,4 +82,28 @@ function flushWalPeriodically(database: Database.Database, walPath: string, inte
     clearInterval(timer);
     return close();
   };
+}
+
+/**
+ * Transactions start with BEGIN IMMEDIATE: they take the write lock up front, so a second
+ * process on the same file waits (busy_timeout) instead of failing with SQLITE_BUSY when its
+ * read-then-write transaction finds the snapshot changed under it.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #settings: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#settings = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#settings);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
 }
