@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { configSchema } from '../../src/config/config-schema.ts';
+import { BatchRunner } from '../../src/executor/run-batch.ts';
+import { MemoryRateLimiter } from '../../src/limits/memory-rate-limiter.ts';
+import { ProviderError, type LlmProvider, type ProviderReply, type TranslateRequest } from '../../src/llm/provider.ts';
+import { EngineEvents } from '../../src/monitor/engine-events.ts';
+import { createSqliteStore } from '../../src/store/create-store.ts';
+import type { JobStore } from '../../src/store/job-store.ts';
+import { prepareJob, toBatchRows, toTaskRows } from '../../src/tasks/prepare-job.ts';
+import { type CellValue, type SpreadsheetDocument } from '../../src/workbook/sheet-model.ts';
+import { FanyiError } from '../../src/errors.ts';
+
+/** The LLM edge, scripted: every request is recorded and answered by `answer`. */
+class ScriptedProvider implements LlmProvider {
+  readonly name = 'scripted';
+  readonly model = 'scripted';
+  readonly requests: TranslateRequest[] = [];
+  constructor(readonly answer: (request: TranslateRequest, n: number) => ProviderReply) {}
+  async translate(request: TranslateRequest): Promise<ProviderReply> {
+    this.requests.push(request);
+    return this.answer(request, this.requests.length);
+  }
+}
+
+const ok = (request: TranslateRequest): ProviderReply => ({
+  content: JSON.stringify(Object.fromEntries(request.items.map((i) => [i.id, `«${i.text}»`]))),
+  finishReason: 'stop',
+  promptTokens: 10,
+  completionTokens: 10,
+  model: 'scripted',
+});
+
+async function setup(texts: string[]): Promise<{ store: JobStore; jobId: string }> {
+  const rows: CellValue[][] = [['Key', 'EN', 'DE'], ...texts.map((t, i): CellValue[] => [`k${i}`, t, null])];
+  const doc: SpreadsheetDocument = { format: 'csv', sheets: [{ name: 'S', index: 0, hidden: false, rows, comments: new Map(), merges: [] }], setText() {}, async save() {} };
+  const config = configSchema.parse({});
+  const prepared = prepareJob(doc, config, { to: ['de'], overwrite: false });
+  const store = await createSqliteStore({ filename: path.join(mkdtempSync(path.join(tmpdir(), 'fanyi-run-')), 'f.db') });
+  const jobId = 'job_run';
+  await store.createJob({ jobId, kind: 'translate', sourceName: 's.csv', sourcePath: '/x', excelId: 'e', outPath: null, options: {} }, toTaskRows(jobId, 'e', prepared.split.tasks, ''), toBatchRows(jobId, prepared.batches));
+  return { store, jobId };
+}
+
+function runner(store: JobStore, provider: LlmProvider): BatchRunner {
+  return new BatchRunner({
+    store,
+    provider,
+    limiter: new MemoryRateLimiter({ rpm: 1e9, tpm: 1e12 }),
+    events: new EngineEvents(),
+    retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 5, max429Waits: 5 },
+    timeoutMs: 5_000,
+    promptOverheadTokens: 100,
+  });
+}
+
+async function runAll(store: JobStore, jobId: string, provider: LlmProvider): Promise<void> {
+  const r = runner(store, provider);
+  for (let b = await store.claimBatch(jobId, 'w', 60_000); b; b = await store.claimBatch(jobId, 'w', 60_000)) await r.run(b, 'w', new AbortController().signal);
+}
+
+test('a 400 on one cell is isolated by splitting: the rest completes, that cell ends rejected', async () => {
+  const { store, jobId } = await setup(['one', 'two', 'FORBIDDEN', 'four', 'five']);
+  const provider = new ScriptedProvider((request) => {
+    if (request.items.some((i) => i.text === 'FORBIDDEN')) throw new ProviderError('bad_request', 'HTTP 400: data_inspection_failed', { status: 400 });
+    return ok(request);
+  });
+  await runAll(store, jobId, provider);
+  const counts = await store.countByStatus(jobId);
+  assert.deepEqual([counts.completed, counts.failed], [4, 1]);
+  assert.ok(provider.requests.length <= 6, `isolating one cell of five took ${provider.requests.length} calls`);
+  assert.equal(provider.requests.filter((r) => r.items.length === 1 && r.items[0].text === 'FORBIDDEN').length, 1, 'a rejected cell alone is not retried');
+  await store.close();
+});
+
+test('400s on everything stop the job instead of splitting every batch down to single cells', async () => {
+  const { store, jobId } = await setup(Array.from({ length: 40 }, (_, i) => `text ${i}`));
+  const provider = new ScriptedProvider(() => {
+    throw new ProviderError('bad_request', "HTTP 400: 'response_format' is not supported", { status: 400 });
+  });
+  await assert.rejects(runAll(store, jobId, provider), (e: unknown) => e instanceof FanyiError && e.code === 'PROVIDER_REQUEST');
+  assert.ok(provider.requests.length <= 5);
+  await store.close();
+});
+
+test('a reply with no message is retried as a server error, not split', async () => {
+  const { store, jobId } = await setup(['one', 'two', 'three', 'four']);
+  const provider = new ScriptedProvider((request, n) => {
+    if (n === 1) throw new ProviderError('server', 'reply had no message content');
+    return ok(request);
+  });
+  await runAll(store, jobId, provider);
+  assert.equal((await store.countByStatus(jobId)).completed, 4);
+  assert.equal(provider.requests.length, 2);
+  assert.ok(provider.requests.every((r) => r.items.length === 4));
+  await store.close();
+});
+
+test('a store failure while committing is an internal error: the paid call is not sent again', async () => {
+  const { store, jobId } = await setup(['one', 'two']);
+  const provider = new ScriptedProvider(ok);
+  const broken: JobStore = Object.create(store, {
+    commitResults: { value: async () => Promise.reject(new Error('disk I/O error')) },
+  });
+  const batch = (await store.claimBatch(jobId, 'w', 60_000))!;
+  await assert.rejects(runner(broken, provider).run(batch, 'w', new AbortController().signal), /disk I\/O error/);
+  assert.equal(provider.requests.length, 1);
+  await store.close();
+});
