@@ -19,7 +19,8 @@ export const ERROR_CODES = {
   JOB_NOT_FOUND: { exitCode: 2, statusCode: 404 },
   PROVIDER_AUTH: { exitCode: 2, statusCode: 502 },
   PROVIDER_REQUEST: { exitCode: 2, statusCode: 502 },
-  PROVIDER_UNAVAILABLE: { exitCode: 1, statusCode: 502 },
+  /** The endpoint stopped answering; the job is kept and `fanyi resume` continues it. */
+  PROVIDER_UNAVAILABLE: { exitCode: 2, statusCode: 503 },
 } as const satisfies Record<string, { exitCode: number; statusCode: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -26,6 +26,11 @@ type CallOutcome = { kind: 'done' } | { kind: 'format'; detail: string; errorTyp
 
 /** Consecutive 400s with no success in between after which the request itself must be wrong. */
 const MAX_CONSECUTIVE_REJECTS = 5;
+/**
+ * Consecutive transient failures (network, timeout, 5xx), across all workers, with no reply in
+ * between: the endpoint is down, and retrying every batch with backoff would take hours to fail.
+ */
+const MAX_CONSECUTIVE_OUTAGES = 30;
 
 /**
  * Runs one claimed batch to the end: every item ends completed or failed, results committed as
@@ -36,6 +41,7 @@ const MAX_CONSECUTIVE_REJECTS = 5;
 export class BatchRunner {
   readonly #o: BatchRunnerOptions;
   #consecutiveRejects = 0;
+  #consecutiveOutages = 0;
 
   constructor(options: BatchRunnerOptions) {
     this.#o = options;
@@ -101,12 +107,15 @@ export class BatchRunner {
     for (;;) {
       const startedAt = Date.now();
       try {
-        return { reply: await this.#send(batch, items, wireItems, signal), startedAt };
+        const reply = await this.#send(batch, items, wireItems, signal);
+        this.#consecutiveOutages = 0;
+        return { reply, startedAt };
       } catch (error) {
         if (signal.aborted) return undefined;
         const failure = asProviderError(error);
         if (failure.isFatal) throw fatalError(failure);
         if (failure.kind === 'bad_request') return this.#rejected(failure);
+        if (failure.kind !== 'rate_limit' && ++this.#consecutiveOutages >= MAX_CONSECUTIVE_OUTAGES) throw unavailable(failure);
         const delay = failure.kind === 'rate_limit' && ++waits429 > retry.max429Waits ? undefined : retryDelay(retry, failure, attempt);
         events.emit('call:error', { jobId: batch.jobId, batchId: batch.batchId, kind: failure.kind, message: failure.message, retryInMs: delay });
         if (delay === undefined) {
@@ -184,6 +193,10 @@ function toResults(items: BatchItem[], wire: { id: string }[], translations: Map
 function asProviderError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   throw error;
+}
+
+function unavailable(error: ProviderError): FanyiError {
+  return new FanyiError('PROVIDER_UNAVAILABLE', `the provider is not answering (${MAX_CONSECUTIVE_OUTAGES} calls in a row failed, last: ${error.message}); check --base-url and the service, then run fanyi resume`);
 }
 
 function fatalError(error: ProviderError): FanyiError {

@@ -34,10 +34,10 @@ const ok = (request: TranslateRequest): ProviderReply => ({
   model: 'scripted',
 });
 
-async function setup(texts: string[]): Promise<{ store: JobStore; jobId: string }> {
+async function setup(texts: string[], maxBatchSize = 100): Promise<{ store: JobStore; jobId: string }> {
   const rows: CellValue[][] = [['Key', 'EN', 'DE'], ...texts.map((t, i): CellValue[] => [`k${i}`, t, null])];
   const doc: SpreadsheetDocument = { format: 'csv', sheets: [{ name: 'S', index: 0, hidden: false, rows, comments: new Map(), merges: [] }], setText() {}, async save() {} };
-  const config = configSchema.parse({});
+  const config = configSchema.parse({ llm: { batch_control: { max_batch_size: maxBatchSize } } });
   const prepared = prepareJob(doc, config, { to: ['de'], overwrite: false });
   const store = await createSqliteStore({ filename: path.join(mkdtempSync(path.join(tmpdir(), 'fanyi-run-')), 'f.db') });
   const jobId = 'job_run';
@@ -108,5 +108,18 @@ test('a store failure while committing is an internal error: the paid call is no
   const batch = (await store.claimBatch(jobId, 'w', 60_000))!;
   await assert.rejects(runner(broken, provider).run(batch, 'w', new AbortController().signal), /disk I\/O error/);
   assert.equal(provider.requests.length, 1);
+  await store.close();
+});
+
+test('an endpoint that stops answering stops the job instead of failing every batch slowly', async () => {
+  const { store, jobId } = await setup(Array.from({ length: 60 }, (_, i) => `text ${i}`), 1);
+  const provider = new ScriptedProvider(() => {
+    throw new ProviderError('network', 'connection failed: ECONNREFUSED');
+  });
+  const started = Date.now();
+  await assert.rejects(runAll(store, jobId, provider), (e: unknown) => e instanceof FanyiError && e.code === 'PROVIDER_UNAVAILABLE' && /resume/.test(e.message));
+  assert.ok(Date.now() - started < 5_000);
+  assert.equal(provider.requests.length, 30, 'stops at the 30th failure in a row');
+  assert.equal((await store.countByStatus(jobId)).completed, 0);
   await store.close();
 });
