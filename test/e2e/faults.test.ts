@@ -108,12 +108,15 @@ describe('transient faults', () => {
     }
   });
 
-  test('the 429 was waited out for at least its retry-after before the next call', () => {
+  test('the 429 was waited out by every worker for its retry-after before the next calls', () => {
     const log = provider.stats.requestLog;
     const at = log.findIndex((entry) => entry.fault === 'rate429');
-    const next = log.slice(at + 1)[0];
-    assert.ok(next, 'a request followed the 429');
-    assert.ok(next.at - log[at].at >= 250, `next request ${Math.round(next.at - log[at].at)} ms after the 429`);
+    const later = log.slice(at + 1);
+    assert.ok(later.length, 'requests followed the 429');
+    // A request another worker had already sent may race the 429 by a few ms; after that,
+    // nobody calls until the retry-after (300 ms) has passed.
+    const early = later.filter((entry) => entry.at - log[at].at >= 50 && entry.at - log[at].at < 250);
+    assert.deepEqual(early.map((entry) => Math.round(entry.at - log[at].at)), [], 'requests 50–250 ms after the 429');
   });
 });
 
