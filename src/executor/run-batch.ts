@@ -170,7 +170,10 @@ export class BatchRunner {
 
   #estimate(items: BatchItem[], targetLang: string): number {
     let tokens = this.#o.promptOverheadTokens;
-    for (const item of items) tokens += estimateTokens(item.sourceText) + estimateOutputTokens(item.sourceText, targetLang) + 2 * ITEM_OVERHEAD_TOKENS;
+    for (const item of items) {
+      const sourceTokens = estimateTokens(item.sourceText);
+      tokens += sourceTokens + estimateOutputTokens(item.sourceText, targetLang, sourceTokens) + 2 * ITEM_OVERHEAD_TOKENS;
+    }
     return tokens;
   }
 

@@ -16,10 +16,9 @@ export function estimateTokens(text: string): number {
 /** Target scripts that take more tokens than the source: Thai and Vietnamese diacritics tokenize poorly. */
 const OUTPUT_FACTOR: Record<string, number> = { th: 2.2, vi: 1.6, ko: 1.3, ja: 1.3, ru: 1.6, ar: 1.6, he: 1.6, hi: 2.5, el: 1.8 };
 
-/** Expected reply tokens for a source text translated into `targetLang`. */
-export function estimateOutputTokens(sourceText: string, targetLang: string): number {
+/** Expected reply tokens for a source text translated into `targetLang` (pass its token estimate if known). */
+export function estimateOutputTokens(sourceText: string, targetLang: string, sourceTokens = estimateTokens(sourceText)): number {
   const base = targetLang.split('-')[0].toLowerCase();
-  const sourceTokens = estimateTokens(sourceText);
   // Latin-script output of CJK source takes ~1.5× the characters but about as many tokens.
   return Math.ceil(sourceTokens * (OUTPUT_FACTOR[base] ?? 1.3));
 }

@@ -66,8 +66,9 @@ function collectUniques(tasks: TaskDraft[]): Map<string, Unique> {
       seen.followers++;
       continue;
     }
-    const inTokens = estimateTokens(task.sourceText) + ITEM_OVERHEAD_TOKENS;
-    const outTokens = estimateOutputTokens(task.sourceText, task.targetLang) + ITEM_OVERHEAD_TOKENS;
+    const sourceTokens = estimateTokens(task.sourceText);
+    const inTokens = sourceTokens + ITEM_OVERHEAD_TOKENS;
+    const outTokens = estimateOutputTokens(task.sourceText, task.targetLang, sourceTokens) + ITEM_OVERHEAD_TOKENS;
     uniques.set(task.dedupeKey, { task, followers: 0, inTokens, outTokens });
   }
   return uniques;
