@@ -14,7 +14,11 @@ import type {
   NewTaskRow,
   WritableResult,
 } from './job-store.ts';
+import { GroupCommit } from './group-commit.ts';
 import { migrationProvider } from './migrations/index.ts';
+import { groupSizes, queryStats, queryStatsEnabled } from './query-stats.ts';
+import { chunks, flatten, lazyChunks } from './sql-chunks.ts';
+import { countByStatus, progressByGroup, writableResults } from './queries/progress-queries.ts';
 import type { Database, JobStatus, TaskStatus } from './schema.ts';
 import type { StoreAdapter } from './store-adapter.ts';
 
@@ -29,12 +33,17 @@ const TRANSIENT_ERRORS = ['timeout', 'server', 'network', 'rate_limit'];
 export class KyselyJobStore implements JobStore {
   readonly #db: Kysely<Database>;
   readonly #adapter: StoreAdapter;
-  readonly #commitQueue: PendingCommit[] = [];
-  #flushing: Promise<void> | undefined;
+  readonly #commits = new GroupCommit<PendingCommit>(
+    (group) =>
+      this.#db.transaction().execute(async (trx) => {
+        for (const commit of group) await this.#applyCommit(trx, commit);
+      }),
+    (size) => queryStatsEnabled && groupSizes.push(size),
+  );
 
   constructor(adapter: StoreAdapter) {
     this.#adapter = adapter;
-    this.#db = new Kysely<Database>({ dialect: adapter.createDialect(), log: process.env.FANYI_QUERY_STATS ? queryStats : undefined });
+    this.#db = new Kysely<Database>({ dialect: adapter.createDialect(), log: queryStatsEnabled ? queryStats : undefined });
   }
 
   async migrate(): Promise<void> {
@@ -50,7 +59,7 @@ export class KyselyJobStore implements JobStore {
   }
 
   async close(): Promise<void> {
-    await this.#flushing;
+    await this.#commits.drain();
     await this.#db.destroy();
   }
 
@@ -214,44 +223,9 @@ export class KyselyJobStore implements JobStore {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  /**
-   * Group commit: results arriving while a transaction is running are written together in the
-   * next one. Every caller still resumes only after its own results are committed; under
-   * concurrency this turns one transaction per call into one per handful of calls.
-   */
+  /** Commits are grouped: see GroupCommit. Each caller resumes once its own results are written. */
   commitResults(jobId: string, batchId: string, results: ItemResult[], meta: CallMeta, options: { finish?: boolean } = {}): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#commitQueue.push({ jobId, batchId, results, meta, finish: options.finish ?? false, resolve, reject });
-      this.#flushCommits();
-    });
-  }
-
-  #flushCommits(): void {
-    if (this.#flushing) return;
-    this.#flushing = (async () => {
-      // Let replies that already arrived (pending I/O callbacks) join this group.
-      await new Promise((resolve) => setImmediate(resolve));
-      while (this.#commitQueue.length) {
-        const group = this.#commitQueue.splice(0);
-        if (process.env.FANYI_QUERY_STATS) groupSizes.push(group.length);
-        try {
-          await this.#db.transaction().execute(async (trx) => {
-            for (const commit of group) await this.#applyCommit(trx, commit);
-          });
-          for (const commit of group) commit.resolve();
-        } catch {
-          // One bad commit must not take the others down with it: retry them one by one.
-          for (const commit of group) {
-            await this.#db
-              .transaction()
-              .execute((trx) => this.#applyCommit(trx, commit))
-              .then(commit.resolve, commit.reject);
-          }
-        }
-      }
-    })().finally(() => {
-      this.#flushing = undefined;
-    });
+    return this.#commits.submit({ jobId, batchId, results, meta, finish: options.finish ?? false });
   }
 
   async #applyCommit(trx: Transaction<Database>, commit: PendingCommit): Promise<void> {
@@ -423,45 +397,12 @@ export class KyselyJobStore implements JobStore {
     await query.execute();
   }
 
-  async countByStatus(jobId: string): Promise<StatusCounts> {
-    const rows = await this.#db
-      .selectFrom('tasks')
-      .select(['status'])
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('job_id', '=', jobId)
-      .groupBy('status')
-      .execute();
-    const counts = toCounts(rows);
-    const inFlight = await this.#db
-      .selectFrom('tasks')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('job_id', '=', jobId)
-      .where('status', '=', 'pending')
-      .where('batch_id', 'in', (eb) => eb.selectFrom('batches').select('batch_id').where('job_id', '=', jobId).where('status', '=', 'processing'))
-      .executeTakeFirstOrThrow();
-    counts.processing += Number(inFlight.n);
-    counts.pending -= Number(inFlight.n);
-    return counts;
+  countByStatus(jobId: string): Promise<StatusCounts> {
+    return countByStatus(this.#db, jobId);
   }
 
-  async progressByGroup(jobId: string): Promise<GroupProgress[]> {
-    const rows = await this.#db
-      .selectFrom('tasks')
-      .select(['group_id', 'status'])
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('priority').as('priority')])
-      .where('job_id', '=', jobId)
-      .groupBy(['group_id', 'status'])
-      .execute();
-    const groups = new Map<string, { priority: number; rows: { status: string; n: number }[] }>();
-    for (const row of rows) {
-      const group = groups.get(row.group_id) ?? { priority: Number(row.priority), rows: [] };
-      group.rows.push({ status: row.status, n: Number(row.n) });
-      group.priority = Math.min(group.priority, Number(row.priority));
-      groups.set(row.group_id, group);
-    }
-    return [...groups]
-      .map(([groupId, g]) => ({ groupId, priority: g.priority, ...toCounts(g.rows) }))
-      .sort((a, b) => a.priority - b.priority || a.groupId.localeCompare(b.groupId));
+  progressByGroup(jobId: string): Promise<GroupProgress[]> {
+    return progressByGroup(this.#db, jobId);
   }
 
   async jobTotals(jobId: string): Promise<JobTotals> {
@@ -473,14 +414,8 @@ export class KyselyJobStore implements JobStore {
     };
   }
 
-  async writableResults(jobId: string): Promise<WritableResult[]> {
-    const rows = await this.#db
-      .selectFrom('tasks')
-      .select(['sheet_name', 'row_idx', 'col_idx', 'target_lang', 'result'])
-      .where('job_id', '=', jobId)
-      .where('status', '=', 'completed')
-      .execute();
-    return rows.map((r) => ({ sheetName: r.sheet_name, rowIdx: r.row_idx, colIdx: r.col_idx, targetLang: r.target_lang, result: r.result ?? '' }));
+  writableResults(jobId: string): Promise<WritableResult[]> {
+    return writableResults(this.#db, jobId);
   }
 
   async log(entry: { jobId: string; batchId?: string | null; taskId?: string | null; event: string; detail?: string | null; workerId?: string | null }): Promise<void> {
@@ -509,56 +444,4 @@ interface PendingCommit {
   results: ItemResult[];
   meta: CallMeta;
   finish: boolean;
-  resolve: () => void;
-  reject: (error: unknown) => void;
 }
-
-function toCounts(rows: { status: string; n: number | string | bigint }[]): StatusCounts {
-  const counts: StatusCounts = { pending: 0, processing: 0, completed: 0, needs_review: 0, failed: 0, total: 0 };
-  for (const row of rows) {
-    const n = Number(row.n);
-    counts[row.status as TaskStatus] = (counts[row.status as TaskStatus] ?? 0) + n;
-    counts.total += n;
-  }
-  return counts;
-}
-
-/** Row values in column order, into one preallocated array (this runs for every task). */
-function flatten<T>(rows: T[], columns: (keyof T)[]): unknown[] {
-  const values = new Array<unknown>(rows.length * columns.length);
-  let i = 0;
-  for (const row of rows) for (const column of columns) values[i++] = row[column];
-  return values;
-}
-
-function* lazyChunks<T>(items: Iterable<T>, size: number): Generator<T[]> {
-  let chunk: T[] = [];
-  for (const item of items) {
-    chunk.push(item);
-    if (chunk.length === size) {
-      yield chunk;
-      chunk = [];
-    }
-  }
-  if (chunk.length) yield chunk;
-}
-
-function* chunks<T>(items: T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
-
-const stats = new Map<string, { n: number; ms: number }>();
-function queryStats(event: { query: { sql: string }; queryDurationMillis: number }): void {
-  const key = event.query.sql.slice(0, 60);
-  const entry = stats.get(key) ?? { n: 0, ms: 0 };
-  entry.n++;
-  entry.ms += event.queryDurationMillis;
-  stats.set(key, entry);
-}
-process.on('exit', () => {
-  if (stats.size) for (const [k, v] of [...stats].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) process.stderr.write(`${v.ms.toFixed(0).padStart(7)}ms ${String(v.n).padStart(6)}x ${k}\n`);
-});
-const groupSizes: number[] = [];
-process.on('exit', () => {
-  if (groupSizes.length) process.stderr.write(`commit groups: ${groupSizes.length}, mean size ${(groupSizes.reduce((a, b) => a + b, 0) / groupSizes.length).toFixed(2)}\n`);
-});

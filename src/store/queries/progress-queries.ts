@@ -1,0 +1,68 @@
+import type { Kysely } from 'kysely';
+import type { GroupProgress, StatusCounts, WritableResult } from '../job-store.ts';
+import type { Database, TaskStatus } from '../schema.ts';
+
+/** Read-only queries behind `status`, per-group progress and export; they never change state. */
+
+/** Counts per status; open tasks of a leased batch count as processing (the lease is on the batch row). */
+export async function countByStatus(db: Kysely<Database>, jobId: string): Promise<StatusCounts> {
+  const rows = await db
+    .selectFrom('tasks')
+    .select(['status'])
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('job_id', '=', jobId)
+    .groupBy('status')
+    .execute();
+  const counts = toCounts(rows);
+  const inFlight = await db
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('job_id', '=', jobId)
+    .where('status', '=', 'pending')
+    .where('batch_id', 'in', (eb) => eb.selectFrom('batches').select('batch_id').where('job_id', '=', jobId).where('status', '=', 'processing'))
+    .executeTakeFirstOrThrow();
+  counts.processing += Number(inFlight.n);
+  counts.pending -= Number(inFlight.n);
+  return counts;
+}
+
+export async function progressByGroup(db: Kysely<Database>, jobId: string): Promise<GroupProgress[]> {
+  const rows = await db
+    .selectFrom('tasks')
+    .select(['group_id', 'status'])
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('priority').as('priority')])
+    .where('job_id', '=', jobId)
+    .groupBy(['group_id', 'status'])
+    .execute();
+  const groups = new Map<string, { priority: number; rows: { status: string; n: number }[] }>();
+  for (const row of rows) {
+    const group = groups.get(row.group_id) ?? { priority: Number(row.priority), rows: [] };
+    group.rows.push({ status: row.status, n: Number(row.n) });
+    group.priority = Math.min(group.priority, Number(row.priority));
+    groups.set(row.group_id, group);
+  }
+  return [...groups]
+    .map(([groupId, g]) => ({ groupId, priority: g.priority, ...toCounts(g.rows) }))
+    .sort((a, b) => a.priority - b.priority || a.groupId.localeCompare(b.groupId));
+}
+
+/** Completed results to write back. */
+export async function writableResults(db: Kysely<Database>, jobId: string): Promise<WritableResult[]> {
+  const rows = await db
+    .selectFrom('tasks')
+    .select(['sheet_name', 'row_idx', 'col_idx', 'target_lang', 'result'])
+    .where('job_id', '=', jobId)
+    .where('status', '=', 'completed')
+    .execute();
+  return rows.map((r) => ({ sheetName: r.sheet_name, rowIdx: r.row_idx, colIdx: r.col_idx, targetLang: r.target_lang, result: r.result ?? '' }));
+}
+
+function toCounts(rows: { status: string; n: number | string | bigint }[]): StatusCounts {
+  const counts: StatusCounts = { pending: 0, processing: 0, completed: 0, needs_review: 0, failed: 0, total: 0 };
+  for (const row of rows) {
+    const n = Number(row.n);
+    counts[row.status as TaskStatus] = (counts[row.status as TaskStatus] ?? 0) + n;
+    counts.total += n;
+  }
+  return counts;
+}
