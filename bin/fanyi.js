@@ -1,7 +1,27 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so `npm ci` is the whole set-up (no build step).
-import { register } from 'tsx/esm/api';
+// `npm ci` bundles the CLI into dist/ (scripts/build.mjs). While that bundle is newer than every
+// source file it runs as plain JavaScript; otherwise (sources edited since) the TypeScript
+// sources run through tsx, so a stale bundle is never used.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const root = new URL('../', import.meta.url);
+const bundle = new URL('dist/main.js', root);
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = new URL(entry.name + (entry.isDirectory() ? '/' : ''), dir);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+let main;
+if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(new URL('src/', root))) {
+  ({ main } = await import(bundle.href));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../src/cli/main.ts'));
+}
 process.exitCode = await main(process.argv.slice(2));
