@@ -1,4 +1,4 @@
-import { NON_TEXT, type CellValue, type SheetTable } from './sheet-model.ts';
+import type { CellValue, SheetTable } from './sheet-model.ts';
 import { guessLanguageFromTexts } from './guess-language.ts';
 import { languageFromHeader } from './language-headers.ts';
 
@@ -196,5 +196,5 @@ function lastUsedColumn(sheet: SheetTable): number {
 
 /** True for a value the translator should see: text with at least one letter. */
 export function isTranslatableText(value: CellValue | undefined): value is string {
-  return typeof value === 'string' && value !== (NON_TEXT as unknown) && /\p{L}/u.test(value);
+  return typeof value === 'string' && /\p{L}/u.test(value);
 }

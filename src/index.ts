@@ -1,0 +1,18 @@
+/**
+ * The library surface: what an embedding program (or the future API server) needs to run
+ * translation jobs. The CLI in src/cli is built on exactly this.
+ */
+export { Engine, analyseFile, readLimits } from './engine.ts';
+export type { EngineOptions, JobOptions, JobOutcome, TranslateInput } from './engine.ts';
+export { createEmbeddedEngine, createProvider } from './presets.ts';
+export type { EmbeddedEngineOptions } from './presets.ts';
+export { loadConfig } from './config/load-config.ts';
+export type { ConfigOverrides, LoadedConfig, ProviderSettings } from './config/load-config.ts';
+export type { FanyiConfig } from './config/config-schema.ts';
+export { ERROR_CODES, FanyiError, isFanyiError } from './errors.ts';
+export type { ErrorCode } from './errors.ts';
+export { EngineEvents } from './monitor/engine-events.ts';
+export type { EngineEventMap } from './monitor/engine-events.ts';
+export type { JobStore, JobRow, StatusCounts } from './store/job-store.ts';
+export type { LlmProvider, ProviderReply, TranslateRequest } from './llm/provider.ts';
+export { ProviderError } from './llm/provider.ts';
