@@ -5,7 +5,7 @@ import { parseReply } from '../llm/reply/parse-reply.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { EngineEvents } from '../monitor/engine-events.ts';
 import type { BatchItem, ClaimedBatch, ItemResult, JobStore } from '../store/job-store.ts';
-import { estimateOutputTokens, estimateTokens, ITEM_OVERHEAD_TOKENS } from '../tasks/batching/estimate-tokens.ts';
+import { estimateItemTokens } from '../tasks/batching/estimate-tokens.ts';
 import { retryDelay, type RetryPolicy } from './retry-policy.ts';
 
 export interface BatchRunnerOptions {
@@ -171,8 +171,8 @@ export class BatchRunner {
   #estimate(items: BatchItem[], targetLang: string): number {
     let tokens = this.#o.promptOverheadTokens;
     for (const item of items) {
-      const sourceTokens = estimateTokens(item.sourceText);
-      tokens += sourceTokens + estimateOutputTokens(item.sourceText, targetLang, sourceTokens) + 2 * ITEM_OVERHEAD_TOKENS;
+      const { input, output } = estimateItemTokens(item.sourceText, targetLang);
+      tokens += input + output;
     }
     return tokens;
   }

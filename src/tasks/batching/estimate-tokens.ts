@@ -16,7 +16,7 @@ export function estimateTokens(text: string): number {
 /** Target scripts that take more tokens than the source: Thai and Vietnamese diacritics tokenize poorly. */
 const OUTPUT_FACTOR: Record<string, number> = { th: 2.2, vi: 1.6, ko: 1.3, ja: 1.3, ru: 1.6, ar: 1.6, he: 1.6, hi: 2.5, el: 1.8 };
 
-/** Expected reply tokens for a source text translated into `targetLang` (pass its token estimate if known). */
+/** Expected reply tokens for a source text translated into `targetLang`. */
 export function estimateOutputTokens(sourceText: string, targetLang: string, sourceTokens = estimateTokens(sourceText)): number {
   const base = targetLang.split('-')[0].toLowerCase();
   // Latin-script output of CJK source takes ~1.5× the characters but about as many tokens.
@@ -25,3 +25,9 @@ export function estimateOutputTokens(sourceText: string, targetLang: string, sou
 
 /** JSON framing per item in the request and reply: `"123": "…",`. */
 export const ITEM_OVERHEAD_TOKENS = 6;
+
+/** What one item costs in a call, JSON framing included: its share of the prompt and of the reply. */
+export function estimateItemTokens(sourceText: string, targetLang: string): { input: number; output: number } {
+  const sourceTokens = estimateTokens(sourceText);
+  return { input: sourceTokens + ITEM_OVERHEAD_TOKENS, output: estimateOutputTokens(sourceText, targetLang, sourceTokens) + ITEM_OVERHEAD_TOKENS };
+}

@@ -1,5 +1,5 @@
 import type { TaskDraft } from '../split-tasks.ts';
-import { estimateOutputTokens, estimateTokens, ITEM_OVERHEAD_TOKENS } from './estimate-tokens.ts';
+import { estimateItemTokens } from './estimate-tokens.ts';
 import { DEFAULT_LANE_LIMITS, laneBatchSize, laneOf, type Lane, type LaneLimits } from './lanes.ts';
 
 export interface PackOptions {
@@ -66,10 +66,8 @@ function collectUniques(tasks: TaskDraft[]): Map<string, Unique> {
       seen.followers++;
       continue;
     }
-    const sourceTokens = estimateTokens(task.sourceText);
-    const inTokens = sourceTokens + ITEM_OVERHEAD_TOKENS;
-    const outTokens = estimateOutputTokens(task.sourceText, task.targetLang, sourceTokens) + ITEM_OVERHEAD_TOKENS;
-    uniques.set(task.dedupeKey, { task, followers: 0, inTokens, outTokens });
+    const tokens = estimateItemTokens(task.sourceText, task.targetLang);
+    uniques.set(task.dedupeKey, { task, followers: 0, inTokens: tokens.input, outTokens: tokens.output });
   }
   return uniques;
 }
