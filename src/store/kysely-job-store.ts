@@ -25,7 +25,11 @@ import type { StoreAdapter } from './store-adapter.ts';
 /** Columns bound per new task row (see NewTaskRow). */
 const TASK_COLUMNS = 18;
 const BATCH_COLUMNS = 17;
-const OPEN: TaskStatus[] = ['pending', 'processing'];
+/**
+ * Tasks not yet settled. A task's own status never reads `processing`: the lease lives on its
+ * batch row, and `countByStatus` derives processing from leased batches.
+ */
+const OPEN: TaskStatus[] = ['pending'];
 const UNFINISHED: JobStatus[] = ['analyzing', 'queued', 'running', 'paused', 'failed'];
 const TRANSIENT_ERRORS = ['timeout', 'server', 'network', 'rate_limit'];
 
