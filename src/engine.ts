@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { FanyiConfig } from './config/config-schema.ts';
@@ -171,7 +172,12 @@ export class Engine {
     const dir = path.join(this.#o.filesDir, 'sources');
     await mkdir(dir, { recursive: true });
     const sourcePath = path.join(dir, `${excelId}${path.extname(file).toLowerCase() || '.bin'}`);
-    await copyFile(file, sourcePath);
+    // Content-addressed: a file already kept is the same bytes, and the bytes are in hand anyway.
+    // Written under a temporary name and renamed, so a crash never leaves a partial file there.
+    if (!existsSync(sourcePath)) {
+      await writeFile(`${sourcePath}.tmp-${process.pid}`, bytes);
+      await rename(`${sourcePath}.tmp-${process.pid}`, sourcePath);
+    }
     return { sourcePath, excelId };
   }
 }
