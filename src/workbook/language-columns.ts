@@ -85,7 +85,7 @@ function skipMetaRows(sheet: SheetTable, row: number): number {
 function isMetaRow(cells: ReadonlyArray<CellValue> | undefined): boolean {
   const texts = (cells ?? []).filter((v): v is string => typeof v === 'string').map((t) => t.trim());
   if (!texts.length) return false;
-  if (typeof cells?.[0] === 'string' && cells[0].startsWith('##')) return true;
+  if (!isDataRow(cells)) return true;
   // Mostly type names: a few custom types (`elements`) do not make it a data row.
   const types = texts.filter((text) => TYPE_ROW_CELL.test(text)).length;
   return types === texts.length || (types >= 2 && types >= texts.length * 0.6);
