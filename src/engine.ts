@@ -6,8 +6,8 @@ import path from 'node:path';
 import type { FanyiConfig } from './config/config-schema.ts';
 import { FanyiError } from './errors.ts';
 import { BatchRunner } from './executor/run-batch.ts';
-import type { RateLimiter } from './limits/rate-limiter.ts';
-import type { LlmProvider } from './llm/provider.ts';
+import { AdaptiveControl } from './executor/adaptive-control.ts';
+import type { EndpointPool } from './llm/endpoints/endpoint-pool.ts';
 import { EngineEvents } from './monitor/engine-events.ts';
 import { LocalDispatcher } from './queue/local/local-dispatcher.ts';
 import type { JobRow, JobStore, StatusCounts } from './store/job-store.ts';
@@ -19,8 +19,8 @@ import { writeTranslatedCopy, type CellEdit } from './workbook/write-workbook.ts
 export interface EngineOptions {
   store: JobStore;
   config: FanyiConfig;
-  provider: LlmProvider;
-  limiter: RateLimiter;
+  /** Every endpoint behind one router, each with its own limiter and breaker (see presets.ts). */
+  provider: EndpointPool;
   /** Where source files are kept (content-addressed) so resume and export never need the original. */
   filesDir: string;
   events?: EngineEvents;
@@ -33,6 +33,10 @@ export interface TranslateInput {
   overwrite?: boolean;
   outPath?: string;
   tenant?: string;
+  /** The id to store the job under (the API's upload session id); default: a new one. */
+  jobId?: string;
+  /** Name shown for the source; default: the file's base name (an upload's stored name says nothing). */
+  sourceName?: string;
 }
 
 /** Stored with the job: what resume and export need. Never holds a key. */
@@ -78,7 +82,7 @@ export class Engine {
   async createJob(input: TranslateInput, analysed?: { document: SpreadsheetDocument; prepared: PreparedJob }): Promise<{ job: JobRow; prepared: PreparedJob }> {
     const { document, prepared } = analysed ?? (await this.analyse(input));
     const { sourcePath, excelId } = await this.#keepSource(input.file);
-    const jobId = newJobId();
+    const jobId = input.jobId ?? newJobId();
     const sheetNames = document.sheets.map((s) => s.name);
     const options: JobOptions = {
       format: document.format,
@@ -94,7 +98,7 @@ export class Engine {
     };
     const gameContext = this.config.translation.game_context;
     await this.store.createJob(
-      { jobId, kind: 'translate', tenant: input.tenant, sourceName: path.basename(input.file), sourcePath, excelId, outPath: input.outPath ?? null, options },
+      { jobId, kind: 'translate', tenant: input.tenant, sourceName: input.sourceName ?? path.basename(input.file), sourcePath, excelId, outPath: input.outPath ?? null, options },
       toTaskRows(jobId, excelId, prepared.split.tasks, gameContext),
       toBatchRows(jobId, prepared.batches),
     );
@@ -108,11 +112,20 @@ export class Engine {
     const job = await this.#job(jobId);
     await this.#releaseDeadLeases(jobId);
     await this.store.setJobStatus(jobId, 'running');
+    const control = this.#control(jobId);
+    const recordAdjustment = (e: { jobId: string; setting: string; from: number; to: number; reason: string }) => {
+      if (e.jobId === jobId) void this.store.recordEvent(jobId, { kind: `adjust:${e.setting}`, message: `${e.setting} ${e.from} → ${e.to}: ${e.reason}`, data: e }).catch(() => undefined);
+    };
+    this.events.on('control:adjusted', recordAdjustment);
+    control.start();
     try {
-      await this.#dispatcher().run(jobId, signal);
+      await this.#dispatcher(control).run(jobId, signal);
     } catch (error) {
       await this.store.setJobStatus(jobId, 'failed', error instanceof Error ? error.message : String(error));
       throw error;
+    } finally {
+      control.stop();
+      this.events.off('control:adjusted', recordAdjustment);
     }
     if (signal.aborted) {
       await this.store.setJobStatus(jobId, 'paused', 'interrupted');
@@ -142,20 +155,35 @@ export class Engine {
     return job;
   }
 
-  #dispatcher(): LocalDispatcher {
+  #control(jobId: string): AdaptiveControl {
+    const { batch_control: batch, model_limits: limits, adaptive } = this.config.llm;
+    return new AdaptiveControl({
+      jobId,
+      events: this.events,
+      startWorkers: batch.max_concurrent_workers,
+      maxWorkers: adaptive.max_workers,
+      enabled: adaptive.enabled,
+      intervalMs: adaptive.interval_seconds * 1000,
+      endpoints: () => this.#o.provider.status(),
+      batchTokenBudget: (batch.max_batch_tokens ?? limits.input_tokens) + limits.output_tokens,
+    });
+  }
+
+  #dispatcher(control: AdaptiveControl): LocalDispatcher {
     const { config } = this;
     const perf = config.llm.performance;
     const runner = new BatchRunner({
       store: this.store,
       provider: this.#o.provider,
-      limiter: this.#o.limiter,
       events: this.events,
+      itemsPerCall: (size) => control.itemsPerCall(size),
+      giveUpMs: config.llm.failover.give_up_seconds * 1000,
       retry: { maxRetries: perf.max_retries, baseDelayMs: perf.retry_delay * 1000, maxDelayMs: 60_000, max429Waits: 50 },
       timeoutMs: perf.timeout * 1000,
       gameContext: config.translation.game_context || undefined,
       promptOverheadTokens: 250,
     });
-    return new LocalDispatcher({ store: this.store, runner, events: this.events, concurrency: config.llm.batch_control.max_concurrent_workers });
+    return new LocalDispatcher({ store: this.store, runner, events: this.events, concurrency: control.maxWorkers, activeWorkers: () => control.workers });
   }
 
   /** A lease held by a process on this host that no longer exists is released at once. */

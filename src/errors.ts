@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   ENCRYPTED_FILE: { exitCode: 2, statusCode: 400 },
   EMPTY_WORKBOOK: { exitCode: 2, statusCode: 400 },
   NO_SOURCE_COLUMN: { exitCode: 2, statusCode: 400 },
+  /** `fanyi check --to`: no column of a requested language beside a source column. */
+  NO_TARGET_COLUMN: { exitCode: 2, statusCode: 400 },
   UNKNOWN_LANGUAGE: { exitCode: 2, statusCode: 400 },
   CELL_TOO_LONG: { exitCode: 2, statusCode: 400 },
   FILE_TOO_LARGE: { exitCode: 2, statusCode: 413 },
@@ -19,6 +21,8 @@ export const ERROR_CODES = {
   JOB_NOT_FOUND: { exitCode: 2, statusCode: 404 },
   PROVIDER_AUTH: { exitCode: 2, statusCode: 502 },
   PROVIDER_REQUEST: { exitCode: 2, statusCode: 502 },
+  /** 429 insufficient_quota: out of credit; waiting will not help, topping up will. */
+  PROVIDER_QUOTA: { exitCode: 2, statusCode: 502 },
   /** The endpoint stopped answering; the job is kept and `fanyi resume` continues it. */
   PROVIDER_UNAVAILABLE: { exitCode: 2, statusCode: 503 },
 } as const satisfies Record<string, { exitCode: number; statusCode: number }>;

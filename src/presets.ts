@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { LoadedConfig } from './config/load-config.ts';
 import { Engine } from './engine.ts';
 import { FanyiError } from './errors.ts';
-import { MemoryRateLimiter } from './limits/memory-rate-limiter.ts';
+import { EndpointLimiter } from './limits/endpoint-limiter.ts';
+import { EndpointPool } from './llm/endpoints/endpoint-pool.ts';
 import type { LlmProvider } from './llm/provider.ts';
 import { PseudoProvider } from './llm/providers/pseudo-provider.ts';
 import { createSqliteStore } from './store/create-store.ts';
@@ -18,22 +19,27 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions): Prom
   const dbPath = path.resolve(options.dbPath ?? 'fanyi.db');
   const { config } = options.loaded;
   const store = await createSqliteStore({ filename: dbPath });
-  const perf = config.llm.performance;
-  return new Engine({
-    store,
-    config,
-    provider: await createProvider(options.loaded),
-    limiter: new MemoryRateLimiter({ rpm: perf.rpm_throttle, tpm: perf.tpm_throttle }),
-    filesDir: `${dbPath}.files`,
-  });
+  return new Engine({ store, config, provider: await createProvider(options.loaded), filesDir: `${dbPath}.files` });
 }
 
-/** The `openai` SDK is loaded only when a real endpoint is used: offline runs start faster. */
-export async function createProvider({ provider, config }: LoadedConfig): Promise<LlmProvider> {
-  if (provider.provider === 'pseudo') return new PseudoProvider();
-  if (!provider.baseUrl && !provider.apiKey) {
+/**
+ * Every endpoint behind one pool with its own limiter and circuit breaker. The `openai` SDK is
+ * loaded only when a real endpoint is used: offline runs start faster.
+ */
+export async function createProvider({ provider, endpoints, config }: LoadedConfig): Promise<EndpointPool> {
+  const { failover } = config.llm;
+  const poolOptions = { failoverAfter: failover.consecutive_failures, cooldownMs: failover.cooldown_seconds * 1000 };
+  const limiter = (e: (typeof endpoints)[number]) => new EndpointLimiter({ rpm: e.rpm, tpm: e.tpm, maxConcurrency: e.maxConcurrency });
+  if (provider.provider === 'pseudo') return new EndpointPool([{ name: 'pseudo', provider: new PseudoProvider(), limiter: limiter(endpoints[0]) }], poolOptions);
+  const specs = [];
+  for (const endpoint of endpoints) specs.push({ name: endpoint.name, provider: await openAiProvider(endpoint, config.llm.temperature), limiter: limiter(endpoint), weight: endpoint.weight, fallback: endpoint.fallback });
+  return new EndpointPool(specs, poolOptions);
+}
+
+async function openAiProvider(endpoint: LoadedConfig['endpoints'][number], temperature: number): Promise<LlmProvider> {
+  if (!endpoint.baseUrl && !endpoint.apiKey) {
     throw new FanyiError('USAGE', 'the openai provider needs --base-url or --api-key (or OPENAI_BASE_URL / OPENAI_API_KEY)');
   }
   const { OpenAiCompatibleProvider } = await import('./llm/providers/openai-compatible-provider.ts');
-  return new OpenAiCompatibleProvider({ baseUrl: provider.baseUrl, apiKey: provider.apiKey, model: provider.model, temperature: config.llm.temperature });
+  return new OpenAiCompatibleProvider({ baseUrl: endpoint.baseUrl, apiKey: endpoint.apiKey, model: endpoint.model, temperature });
 }

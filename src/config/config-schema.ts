@@ -41,6 +41,49 @@ const pricing = z.record(
   z.object({ input_per_1m: z.number().min(0), output_per_1m: z.number().min(0), currency: z.string().default('USD') }).strict(),
 );
 
+/** One OpenAI-compatible endpoint of a pool (seed 004 load balancer); unset limits come from `performance`. */
+const endpoint = z
+  .object({
+    /** Shown in status and logs. */
+    name: z.string().regex(/^[\w.-]{1,64}$/, 'letters, digits, _ . - (at most 64)'),
+    base_url: z.string().url(),
+    /** Name of the environment variable holding this endpoint's key (the key never goes in a file). */
+    api_key_env: z.string().optional(),
+    /** Default: `llm.model`. */
+    model: z.string().min(1).optional(),
+    rpm: z.number().int().positive().optional(),
+    tpm: z.number().int().positive().optional(),
+    /** Calls in flight on this endpoint at most. */
+    max_concurrency: z.number().int().min(1).optional(),
+    /** Share of traffic among endpoints with spare capacity. */
+    weight: z.number().positive().default(1),
+    /** Only used while every non-fallback endpoint is cooling down or out of service. */
+    fallback: z.boolean().default(false),
+  })
+  .strict();
+
+/** Seed 000 auto-degrade: when to stop sending to an endpoint, and when to give up on all of them. */
+const failover = z
+  .object({
+    /** Consecutive timeouts/5xx/network errors after which an endpoint cools down (seed: 3). */
+    consecutive_failures: z.number().int().min(1).default(3),
+    /** Rest before one call probes a cooled-down endpoint, in seconds. */
+    cooldown_seconds: z.number().positive().default(10),
+    /** With calls failing and no endpoint answering for this long, the job stops (resumable). */
+    give_up_seconds: z.number().positive().default(120),
+  })
+  .strict();
+
+/** Seed 000 §2.2 dynamic adjustment, evaluated every `interval_seconds`. */
+const adaptive = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Ceiling for added workers (seed: 20); never below `max_concurrent_workers`. */
+    max_workers: z.number().int().min(1).max(200).default(20),
+    interval_seconds: z.number().positive().default(5),
+  })
+  .strict();
+
 const llm = z
   .object({
     provider: z.enum(['openai', 'pseudo']).optional(),
@@ -53,8 +96,13 @@ const llm = z
     batch_control: batchControl.default(() => batchControl.parse({})),
     performance: performance.default(() => performance.parse({})),
     pricing: pricing.default({}),
+    /** Several endpoints (and fallbacks); empty: one endpoint from base_url / flags / environment. */
+    endpoints: z.array(endpoint).default([]),
+    failover: failover.default(() => failover.parse({})),
+    adaptive: adaptive.default(() => adaptive.parse({})),
   })
-  .strict();
+  .strict()
+  .refine((value) => new Set(value.endpoints.map((e) => e.name)).size === value.endpoints.length, { message: 'endpoint names must be unique', path: ['endpoints'] });
 
 const system = z
   .object({

@@ -26,9 +26,24 @@ export interface ProviderSettings {
   model: string;
 }
 
+/** One endpoint to call, its key read from the environment. */
+export interface EndpointSettings {
+  name: string;
+  baseUrl?: string;
+  apiKey?: string;
+  model: string;
+  rpm: number;
+  tpm: number;
+  maxConcurrency?: number;
+  weight: number;
+  fallback: boolean;
+}
+
 export interface LoadedConfig {
   config: FanyiConfig;
   provider: ProviderSettings;
+  /** The pool to route over: `llm.endpoints`, else the one endpoint of `provider`. */
+  endpoints: EndpointSettings[];
   /** The file that was read, if any. */
   source?: string;
 }
@@ -45,7 +60,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const config = validate(raw, source);
   applyOverrides(config, overrides);
   const provider = resolveProvider(config, overrides, env);
-  return { config: deepFreeze(config), provider, source };
+  const endpoints = resolveEndpoints(config, provider, overrides, env);
+  return { config: deepFreeze(config), provider, endpoints, source };
 }
 
 function findConfigFile(explicit: string | undefined, cwd: string): string | undefined {
@@ -101,10 +117,38 @@ function resolveProvider(config: FanyiConfig, o: ConfigOverrides, env: NodeJS.Pr
   const baseUrl = o.baseUrl ?? env.OPENAI_BASE_URL ?? config.llm.base_url;
   const apiKey = o.apiKey ?? env[config.llm.api_key_env] ?? env.OPENAI_API_KEY;
   const model = o.model ?? env.FANYI_MODEL ?? config.llm.model;
-  const provider = o.provider ?? config.llm.provider ?? (baseUrl || apiKey ? 'openai' : 'pseudo');
+  const provider = o.provider ?? config.llm.provider ?? (baseUrl || apiKey || config.llm.endpoints.length ? 'openai' : 'pseudo');
   if (provider === 'pseudo') return { provider, model: 'pseudo' };
   if (baseUrl && !/^https?:\/\//.test(baseUrl)) throw new FanyiError('USAGE', `--base-url must be an http(s) URL (got ${baseUrl})`);
   return { provider, baseUrl, apiKey, model };
+}
+
+/**
+ * Configured endpoints win unless a base URL was given on the command line or in the environment
+ * (then that one endpoint is what the user asked for). Flags `--rpm/--tpm` cap every endpoint.
+ */
+function resolveEndpoints(config: FanyiConfig, provider: ProviderSettings, o: ConfigOverrides, env: NodeJS.ProcessEnv): EndpointSettings[] {
+  const perf = config.llm.performance;
+  const explicitUrl = o.baseUrl ?? env.OPENAI_BASE_URL;
+  if (provider.provider === 'pseudo' || explicitUrl || !config.llm.endpoints.length) {
+    return [{ name: 'default', baseUrl: provider.baseUrl, apiKey: provider.apiKey, model: provider.model, rpm: perf.rpm_throttle, tpm: perf.tpm_throttle, weight: 1, fallback: false }];
+  }
+  return config.llm.endpoints.map((e) => {
+    const keyEnv = e.api_key_env ?? config.llm.api_key_env;
+    if (e.api_key_env && !env[keyEnv]) throw new FanyiError('CONFIG_INVALID', `endpoint ${e.name}: environment variable ${keyEnv} is not set`);
+    const cap = (own: number | undefined, flag: number | undefined, fallback: number) => Math.min(own ?? fallback, flag ?? Number.POSITIVE_INFINITY);
+    return {
+      name: e.name,
+      baseUrl: e.base_url,
+      apiKey: env[keyEnv],
+      model: o.model ?? e.model ?? provider.model,
+      rpm: cap(e.rpm, o.rpm, perf.rpm_throttle),
+      tpm: cap(e.tpm, o.tpm, perf.tpm_throttle),
+      maxConcurrency: e.max_concurrency,
+      weight: e.weight,
+      fallback: e.fallback,
+    };
+  });
 }
 
 function deepFreeze<T>(value: T): T {

@@ -2,16 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FanyiError } from '../errors.ts';
 import { ProviderError, type LlmProvider, type ProviderReply, type TranslateItem } from '../llm/provider.ts';
 import { parseReply } from '../llm/reply/parse-reply.ts';
-import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { EngineEvents } from '../monitor/engine-events.ts';
-import type { BatchItem, ClaimedBatch, ItemResult, JobStore } from '../store/job-store.ts';
+import type { BatchItem, CallMeta, ClaimedBatch, ItemResult, JobStore } from '../store/job-store.ts';
 import { estimateItemTokens } from '../tasks/batching/estimate-tokens.ts';
 import { retryDelay, type RetryPolicy } from './retry-policy.ts';
 
 export interface BatchRunnerOptions {
   store: JobStore;
+  /** Usually an EndpointPool: it routes, reserves the limits and pauses an endpoint on 429. */
   provider: LlmProvider;
-  limiter: RateLimiter;
   events: EngineEvents;
   retry: RetryPolicy;
   /** Per-call timeout for a batch of up to ~100 short items (config `timeout`); scaled up for longer batches. */
@@ -19,6 +18,13 @@ export interface BatchRunnerOptions {
   gameContext?: string;
   /** Overhead of the system prompt, added to each call's token reservation. */
   promptOverheadTokens: number;
+  /** Items per call right now (adaptive batch size); default: the whole claimed batch. */
+  itemsPerCall?: (batchSize: number) => number;
+  /**
+   * With calls failing in a row and no answer from any endpoint for this long, the job stops
+   * (resumable) instead of failing batch by batch. Default 120 s.
+   */
+  giveUpMs?: number;
 }
 
 /** Outcome of one call attempt on a set of items. */
@@ -31,6 +37,8 @@ const MAX_CONSECUTIVE_REJECTS = 5;
  * between: the endpoint is down, and retrying every batch with backoff would take hours to fail.
  */
 const MAX_CONSECUTIVE_OUTAGES = 30;
+/** Fewer failures than this in a row never stop a job, however long they took. */
+const MIN_OUTAGES_TO_GIVE_UP = 3;
 
 /**
  * Runs one claimed batch to the end: every item ends completed or failed, results committed as
@@ -42,13 +50,17 @@ export class BatchRunner {
   readonly #o: BatchRunnerOptions;
   #consecutiveRejects = 0;
   #consecutiveOutages = 0;
+  #lastAnswerAt = Date.now();
 
   constructor(options: BatchRunnerOptions) {
     this.#o = options;
   }
 
   async run(batch: ClaimedBatch, workerId: string, signal: AbortSignal): Promise<void> {
-    const finishedInCommit = await this.#runItems(batch, batch.items, workerId, signal);
+    const size = Math.max(1, this.#o.itemsPerCall?.(batch.items.length) ?? batch.items.length);
+    let finishedInCommit = false;
+    if (size >= batch.items.length) finishedInCommit = await this.#runItems(batch, batch.items, workerId, signal);
+    else for (let at = 0; at < batch.items.length; at += size) await this.#runItems(batch, batch.items.slice(at, at + size), workerId, signal);
     if (!signal.aborted && !finishedInCommit) await this.#o.store.finishBatch(batch.jobId, batch.batchId, workerId);
   }
 
@@ -109,28 +121,52 @@ export class BatchRunner {
       try {
         const reply = await this.#send(batch, items, wireItems, signal);
         this.#consecutiveOutages = 0;
+        this.#lastAnswerAt = Date.now();
         return { reply, startedAt };
       } catch (error) {
         if (signal.aborted) return undefined;
         const failure = asProviderError(error);
         if (failure.isFatal) throw fatalError(failure);
+        // The pool took that endpoint out of rotation; the next try goes elsewhere at once.
+        if (failure.kind === 'failover') continue;
+        await store.recordCall(batch.jobId, { ...this.#meta(batch, items, workerId, startedAt, failure.endpoint), outcome: failure.kind });
         if (failure.kind === 'bad_request') return this.#rejected(failure);
-        if (failure.kind !== 'rate_limit' && ++this.#consecutiveOutages >= MAX_CONSECUTIVE_OUTAGES) throw unavailable(failure);
+        if (failure.kind !== 'rate_limit' && this.#outage()) throw unavailable(failure);
         const delay = failure.kind === 'rate_limit' && ++waits429 > retry.max429Waits ? undefined : retryDelay(retry, failure, attempt);
-        events.emit('call:error', { jobId: batch.jobId, batchId: batch.batchId, kind: failure.kind, message: failure.message, retryInMs: delay });
+        events.emit('call:error', { jobId: batch.jobId, batchId: batch.batchId, kind: failure.kind, message: failure.message, retryInMs: delay, endpoint: failure.endpoint });
         if (delay === undefined) {
           await store.failItems(batch.jobId, batch.batchId, items.map((i) => ({ dedupeKey: i.dedupeKey, errorType: failure.kind, errorMsg: failure.message })), workerId);
           events.emit('tasks:settled', { jobId: batch.jobId, completed: 0, failed: items.length, uniqueItems: items.length });
           return undefined;
         }
-        if (failure.kind === 'rate_limit') this.#o.limiter.pause(delay);
-        else {
+        if (failure.kind !== 'rate_limit') {
           attempt++;
           await store.recordRetry(batch.jobId, batch.batchId, items.map((i) => i.dedupeKey), failure.kind, failure.message);
         }
-        await sleep(delay, undefined, { signal }).catch(() => undefined);
+        // A pool already paused the endpoint that said 429; the retry waits in its limiter (or goes elsewhere).
+        if (failure.kind !== 'rate_limit' || !failure.endpoint) await sleep(delay, undefined, { signal }).catch(() => undefined);
       }
     }
+  }
+
+  /** Counts a transient failure; true when the provider is judged down (many in a row, or none answered for long). */
+  #outage(): boolean {
+    const n = ++this.#consecutiveOutages;
+    return n >= MAX_CONSECUTIVE_OUTAGES || (n >= MIN_OUTAGES_TO_GIVE_UP && Date.now() - this.#lastAnswerAt > (this.#o.giveUpMs ?? 120_000));
+  }
+
+  #meta(batch: ClaimedBatch, items: BatchItem[], workerId: string, startedAt: number, endpoint?: string, reply?: ProviderReply): CallMeta {
+    return {
+      workerId,
+      model: reply?.model || this.#o.provider.model,
+      startedAt,
+      endedAt: Date.now(),
+      promptTokens: reply?.promptTokens ?? 0,
+      completionTokens: reply?.completionTokens ?? 0,
+      endpoint: reply?.endpoint ?? endpoint,
+      batchId: batch.batchId,
+      items: items.length,
+    };
   }
 
   /** A 400 on some content is isolated by splitting; many in a row mean the request itself is wrong. */
@@ -140,8 +176,8 @@ export class BatchRunner {
   }
 
   async #send(batch: ClaimedBatch, items: BatchItem[], wireItems: TranslateItem[], signal: AbortSignal): Promise<ProviderReply> {
-    await this.#o.limiter.acquire(this.#estimate(items, batch.targetLang), signal);
     return this.#o.provider.translate({
+      estimatedTokens: this.#estimate(items, batch.targetLang),
       sourceLang: batch.sourceLang,
       targetLang: batch.targetLang,
       items: wireItems,
@@ -152,13 +188,21 @@ export class BatchRunner {
   }
 
   async #handleReply(batch: ClaimedBatch, items: BatchItem[], wireItems: TranslateItem[], reply: ProviderReply, startedAt: number, workerId: string): Promise<CallOutcome> {
-    const { store, events, provider } = this.#o;
-    const endedAt = Date.now();
-    const meta = { workerId, model: reply.model || provider.model, startedAt, endedAt, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens };
+    const { store, events } = this.#o;
+    const meta = this.#meta(batch, items, workerId, startedAt, undefined, reply);
     const parsed = parseReply(reply, wireItems.map((w) => w.id));
-    events.emit('call:done', { jobId: batch.jobId, batchId: batch.batchId, items: items.length, promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, ms: endedAt - startedAt, ok: parsed.ok });
+    events.emit('call:done', {
+      jobId: batch.jobId,
+      batchId: batch.batchId,
+      items: items.length,
+      promptTokens: reply.promptTokens,
+      completionTokens: reply.completionTokens,
+      ms: meta.endedAt - startedAt,
+      ok: parsed.ok,
+      endpoint: reply.endpoint,
+    });
     if (!parsed.ok) {
-      await store.recordCall(batch.jobId, meta);
+      await store.recordCall(batch.jobId, { ...meta, outcome: 'format' });
       return { kind: 'format', detail: parsed.detail, errorType: 'format' };
     }
     this.#consecutiveRejects = 0;
@@ -203,6 +247,9 @@ function unavailable(error: ProviderError): FanyiError {
 }
 
 function fatalError(error: ProviderError): FanyiError {
+  if (error.kind === 'quota') {
+    return new FanyiError('PROVIDER_QUOTA', `the provider says the account is out of quota or credit (${error.message}); top it up, then run fanyi resume`);
+  }
   if (error.kind === 'auth') {
     return new FanyiError('PROVIDER_AUTH', `the provider rejected the API key (${error.message}); check OPENAI_API_KEY or --api-key`);
   }

@@ -1,7 +1,38 @@
-/** Reserves provider capacity before a call (seed 003 global limiter). */
+import type { RateLimitSnapshot } from './rate-limit-headers.ts';
+
+/**
+ * Reserves one endpoint's capacity before a call (seed 003 global limiter): one request, its
+ * estimated tokens and a concurrency slot. The in-process limiter is `EndpointLimiter`; a Redis
+ * one keeps the same contract so many workers share one budget.
+ */
 export interface RateLimiter {
-  /** Waits until one request and `tokens` estimated tokens fit under the limits, then reserves them. */
-  acquire(tokens: number, signal?: AbortSignal): Promise<void>;
+  /** Waits (first come, first served) until the call fits under every limit, then reserves it. */
+  acquire(tokens: number, signal?: AbortSignal): Promise<Permit>;
   /** Everyone waits: the provider said slow down (429 with retry-after). */
   pause(ms: number): void;
+  /** What the limiter sees now, for routing and adaptive control. */
+  snapshot(): LimiterSnapshot;
+}
+
+/** One reserved call. `settle` exactly once, whatever happened to the call. */
+export interface Permit {
+  /**
+   * Frees the concurrency slot and reconciles the reservation: `usedTokens` (the reply's usage)
+   * replaces the estimate; `headers` from the reply correct the local picture of the budget.
+   */
+  settle(outcome?: { usedTokens?: number; rateLimit?: RateLimitSnapshot }): void;
+}
+
+export interface LimiterSnapshot {
+  rpm: number;
+  tpm: number;
+  inFlight: number;
+  maxConcurrency: number;
+  /** Calls waiting for capacity right now. */
+  waiting: number;
+  /** Share 0..1 of each budget free now. */
+  spareRequests: number;
+  spareTokens: number;
+  /** Milliseconds until a call of `tokens` could start. */
+  waitMs(tokens: number): number;
 }

@@ -1,3 +1,5 @@
+import type { RateLimitSnapshot } from '../limits/rate-limit-headers.ts';
+
 /**
  * The one contract every model back end implements. A provider sends one batch and returns the
  * raw reply; parsing, validation, retries and limits live outside it so they are the same for all.
@@ -16,6 +18,8 @@ export interface TranslateRequest {
   /** Aborts the HTTP request (cancel, shutdown). */
   signal?: AbortSignal;
   timeoutMs: number;
+  /** Estimated prompt + completion tokens, reserved with the limiter before the call. */
+  estimatedTokens?: number;
 }
 
 export interface ProviderReply {
@@ -26,6 +30,10 @@ export interface ProviderReply {
   promptTokens: number;
   completionTokens: number;
   model: string;
+  /** The `x-ratelimit-*` headers of the reply, when the provider sends them. */
+  rateLimit?: RateLimitSnapshot;
+  /** Which configured endpoint answered (set by the endpoint pool). */
+  endpoint?: string;
 }
 
 export interface LlmProvider {
@@ -42,6 +50,8 @@ export type ProviderErrorKind =
   | 'network' // reset, refused, DNS
   | 'auth' // 401/403: stop the job
   | 'bad_request' // 400/404/422: stop the job (unknown model, bad parameters)
+  | 'quota' // 429 insufficient_quota: the account is out of credit; waiting will not help
+  | 'failover' // this endpoint is out of service: try again at once on another
   | 'aborted';
 
 export class ProviderError extends Error {
@@ -49,13 +59,22 @@ export class ProviderError extends Error {
   readonly status?: number;
   /** From `retry-after`/`retry-after-ms`, when the provider said how long to wait. */
   readonly retryAfterMs?: number;
+  readonly rateLimit?: RateLimitSnapshot;
+  /** Which configured endpoint failed (set by the endpoint pool). */
+  endpoint?: string;
 
-  constructor(kind: ProviderErrorKind, message: string, options: { status?: number; retryAfterMs?: number; cause?: unknown } = {}) {
+  constructor(
+    kind: ProviderErrorKind,
+    message: string,
+    options: { status?: number; retryAfterMs?: number; rateLimit?: RateLimitSnapshot; endpoint?: string; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'ProviderError';
     this.kind = kind;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
+    this.rateLimit = options.rateLimit;
+    this.endpoint = options.endpoint;
   }
 
   /**
@@ -63,6 +82,6 @@ export class ProviderError extends Error {
    * unknown model. Other 400s may concern one batch's content and are isolated instead.
    */
   get isFatal(): boolean {
-    return this.kind === 'auth' || (this.kind === 'bad_request' && this.status === 404);
+    return this.kind === 'auth' || this.kind === 'quota' || (this.kind === 'bad_request' && this.status === 404);
   }
 }

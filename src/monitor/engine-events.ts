@@ -6,8 +6,10 @@ export interface EngineEventMap {
   'batch:finished': [{ jobId: string; batchId: string; workerId: string }];
   /** Tasks (including duplicates fanned out) that reached a final state. */
   'tasks:settled': [{ jobId: string; completed: number; failed: number; uniqueItems: number }];
-  'call:done': [{ jobId: string; batchId: string; items: number; promptTokens: number; completionTokens: number; ms: number; ok: boolean }];
-  'call:error': [{ jobId: string; batchId: string; kind: string; message: string; retryInMs?: number }];
+  'call:done': [{ jobId: string; batchId: string; items: number; promptTokens: number; completionTokens: number; ms: number; ok: boolean; endpoint?: string }];
+  'call:error': [{ jobId: string; batchId: string; kind: string; message: string; retryInMs?: number; endpoint?: string }];
+  /** The adaptive controller changed a setting (workers, batch size); also stored as a job event. */
+  'control:adjusted': [{ jobId: string; setting: 'workers' | 'batch_size'; from: number; to: number; reason: string }];
   'job:finished': [{ jobId: string; status: string }];
 }
 

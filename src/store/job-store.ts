@@ -69,6 +69,36 @@ export interface CallMeta {
   endedAt: number;
   promptTokens: number;
   completionTokens: number;
+  /** Which configured endpoint was called. Default `default`. */
+  endpoint?: string;
+  batchId?: string;
+  /** Unique texts sent. */
+  items?: number;
+  /** `ok`, `format`, or the failure kind; anything but ok/format is an unanswered attempt. */
+  outcome?: string;
+}
+
+/** One endpoint's share of a job, from its call log. */
+export interface EndpointStats {
+  endpoint: string;
+  model: string;
+  /** Every attempt, answered or not. */
+  calls: number;
+  answered: number;
+  tokens: number;
+  rateLimited: number;
+  /** Timeouts, 5xx, network and other failures (not 429s). */
+  errors: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+/** Something the engine decided while a job ran (an adaptive adjustment, a failover, a checkpoint). */
+export interface JobEvent {
+  at: number;
+  kind: string;
+  message: string;
+  data?: unknown;
 }
 
 export type StatusCounts = Record<TaskStatus, number> & { total: number };
@@ -90,6 +120,44 @@ export interface JobTotals {
   apiCalls: number;
   promptTokens: number;
   completionTokens: number;
+}
+
+/** A page request over a job's tasks (API `tasks`, `results`, `monitor/dataframe`). */
+export interface TaskPageQuery {
+  /** Keep these statuses; `processing` means an open task of a leased batch. */
+  statuses?: TaskStatus[];
+  groupId?: string;
+  targetLang?: string;
+  offset: number;
+  limit: number;
+}
+
+/** A task row as the API shows it: status derived (processing), internal columns left out. */
+export type TaskView = Omit<TaskRow, 'lease_until' | 'dedupe_key'>;
+
+export interface TaskPage {
+  total: number;
+  rows: TaskView[];
+}
+
+/** What the task table tells about a job's performance (seed 000 §8.1); null where nothing ran yet. */
+export interface TaskStatistics {
+  avgDurationMs: number | null;
+  p95DurationMs: number | null;
+  avgConfidence: number | null;
+  avgQualityScore: number | null;
+  firstStartedAt: number | null;
+  lastEndedAt: number | null;
+  retriedTasks: number;
+  timeouts: number;
+  failedTasks: number;
+}
+
+/** Load over every unfinished job, for the metrics gauges. */
+export interface ActiveLoad {
+  tasks: Record<string, number>;
+  openBatches: number;
+  leasedBatches: number;
 }
 
 /**
@@ -144,8 +212,16 @@ export interface JobStore {
   leasedBatches(jobId: string): Promise<Array<{ batchId: string; workerId: string | null }>>;
   /** Gives a claimed batch back (shutdown, pause, dead holder) without waiting for the lease. */
   releaseBatch(jobId: string, batchId: string, workerId?: string): Promise<void>;
-  /** Counts a provider call that returned nothing usable (error reply) against the job's totals. */
+  /**
+   * Logs a call that committed no result: answered in the wrong shape (`outcome` format, counted in
+   * the job's totals) or not answered at all (429, timeout, 5xx…: logged only).
+   */
   recordCall(jobId: string, meta: CallMeta): Promise<void>;
+  /** Per-endpoint calls, tokens, 429s, errors and latency percentiles. */
+  endpointStats(jobId: string): Promise<EndpointStats[]>;
+  recordEvent(jobId: string, event: Omit<JobEvent, 'at'> & { at?: number }): Promise<void>;
+  /** The newest `limit` events, oldest first. */
+  jobEvents(jobId: string, limit?: number): Promise<JobEvent[]>;
 
   countByStatus(jobId: string): Promise<StatusCounts>;
   progressByGroup(jobId: string): Promise<GroupProgress[]>;
@@ -154,4 +230,10 @@ export interface JobStore {
   writableResults(jobId: string): Promise<WritableResult[]>;
   /** Appends to the audit trail. */
   log(entry: { jobId: string; batchId?: string | null; taskId?: string | null; event: string; detail?: string | null; workerId?: string | null }): Promise<void>;
+
+  /** A tenant's jobs, newest first (the API shows each token only its tenant's). */
+  listTenantJobs(options: { tenant: string; active?: boolean; limit?: number }): Promise<JobRow[]>;
+  taskPage(jobId: string, query: TaskPageQuery): Promise<TaskPage>;
+  taskStatistics(jobId: string): Promise<TaskStatistics>;
+  activeLoad(): Promise<ActiveLoad>;
 }

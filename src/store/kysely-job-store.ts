@@ -3,9 +3,11 @@ import type {
   BatchRow,
   CallMeta,
   ClaimedBatch,
+  EndpointStats,
   GroupProgress,
   ItemFailure,
   ItemResult,
+  JobEvent,
   JobRow,
   JobStore,
   JobTotals,
@@ -18,7 +20,10 @@ import { GroupCommit } from './group-commit.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { groupSizes, queryStats, queryStatsEnabled } from './query-stats.ts';
 import { chunks, flatten, lazyChunks } from './sql-chunks.ts';
+import { endpointStats, insertCall, insertEvent, recentEvents } from './queries/call-queries.ts';
 import { countByStatus, progressByGroup, writableResults } from './queries/progress-queries.ts';
+import { activeJobLoad, listTenantJobs, taskPage, taskStatistics } from './queries/api-queries.ts';
+import type { ActiveLoad, TaskPage, TaskPageQuery, TaskStatistics } from './job-store.ts';
 import type { Database, JobStatus, TaskStatus } from './schema.ts';
 import type { StoreAdapter } from './store-adapter.ts';
 
@@ -277,21 +282,38 @@ export class KyselyJobStore implements JobStore {
       .execute();
   }
 
+  /** Answered calls count in the job's totals; every attempt goes into the call log. */
   async #addCall(trx: Kysely<Database> | Transaction<Database>, jobId: string, meta: CallMeta): Promise<void> {
-    await trx
-      .updateTable('jobs')
-      .set((eb) => ({
-        api_calls: eb('api_calls', '+', 1),
-        prompt_tokens: eb('prompt_tokens', '+', meta.promptTokens),
-        completion_tokens: eb('completion_tokens', '+', meta.completionTokens),
-        updated_at: meta.endedAt,
-      }))
-      .where('job_id', '=', jobId)
-      .execute();
+    const answered = meta.outcome === undefined || meta.outcome === 'ok' || meta.outcome === 'format';
+    if (answered) {
+      await trx
+        .updateTable('jobs')
+        .set((eb) => ({
+          api_calls: eb('api_calls', '+', 1),
+          prompt_tokens: eb('prompt_tokens', '+', meta.promptTokens),
+          completion_tokens: eb('completion_tokens', '+', meta.completionTokens),
+          updated_at: meta.endedAt,
+        }))
+        .where('job_id', '=', jobId)
+        .execute();
+    }
+    await insertCall(trx, jobId, meta);
   }
 
   async recordCall(jobId: string, meta: CallMeta): Promise<void> {
     await this.#addCall(this.#db, jobId, meta);
+  }
+
+  endpointStats(jobId: string): Promise<EndpointStats[]> {
+    return endpointStats(this.#db, jobId);
+  }
+
+  recordEvent(jobId: string, event: Omit<JobEvent, 'at'> & { at?: number }): Promise<void> {
+    return insertEvent(this.#db, jobId, event);
+  }
+
+  jobEvents(jobId: string, limit = 20): Promise<JobEvent[]> {
+    return recentEvents(this.#db, jobId, limit);
   }
 
   async failItems(jobId: string, batchId: string, failures: ItemFailure[], workerId: string): Promise<void> {
@@ -435,6 +457,22 @@ export class KyselyJobStore implements JobStore {
         at: Date.now(),
       })
       .execute();
+  }
+
+  listTenantJobs(options: { tenant: string; active?: boolean; limit?: number }): Promise<JobRow[]> {
+    return listTenantJobs(this.#db, options);
+  }
+
+  taskPage(jobId: string, query: TaskPageQuery): Promise<TaskPage> {
+    return taskPage(this.#db, jobId, query);
+  }
+
+  taskStatistics(jobId: string): Promise<TaskStatistics> {
+    return taskStatistics(this.#db, jobId);
+  }
+
+  activeLoad(): Promise<ActiveLoad> {
+    return activeJobLoad(this.#db);
   }
 
   #rowsPerInsert(columns: number): number {

@@ -133,6 +133,29 @@ export interface GlossaryTable {
   note: string | null;
 }
 
+export interface CallsTable {
+  job_id: string;
+  at: number;
+  endpoint: string;
+  model: string;
+  batch_id: string | null;
+  items: number;
+  /** `ok`, `format` (answered in the wrong shape), or the failure kind (`rate_limit`, `timeout`, `server`…). */
+  outcome: string;
+  ms: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  worker_id: string | null;
+}
+
+export interface JobEventsTable {
+  job_id: string;
+  at: number;
+  kind: string;
+  message: string;
+  data: string | null;
+}
+
 export interface Database {
   jobs: JobsTable;
   tasks: TasksTable;
@@ -142,4 +165,6 @@ export interface Database {
   workers: WorkersTable;
   translation_memory: TranslationMemoryTable;
   glossary: GlossaryTable;
+  calls: CallsTable;
+  job_events: JobEventsTable;
 }

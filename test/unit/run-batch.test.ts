@@ -5,7 +5,6 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { configSchema } from '../../src/config/config-schema.ts';
 import { BatchRunner } from '../../src/executor/run-batch.ts';
-import { MemoryRateLimiter } from '../../src/limits/memory-rate-limiter.ts';
 import { ProviderError, type LlmProvider, type ProviderReply, type TranslateRequest } from '../../src/llm/provider.ts';
 import { EngineEvents } from '../../src/monitor/engine-events.ts';
 import { createSqliteStore } from '../../src/store/create-store.ts';
@@ -49,7 +48,6 @@ function runner(store: JobStore, provider: LlmProvider): BatchRunner {
   return new BatchRunner({
     store,
     provider,
-    limiter: new MemoryRateLimiter({ rpm: 1e9, tpm: 1e12 }),
     events: new EngineEvents(),
     retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 5, max429Waits: 5 },
     timeoutMs: 5_000,

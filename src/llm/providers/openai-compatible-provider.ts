@@ -1,4 +1,5 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { parseRateLimitHeaders } from '../../limits/rate-limit-headers.ts';
 import { buildTranslateMessages } from '../prompts/build-messages.ts';
 import { ProviderError, type LlmProvider, type ProviderReply, type TranslateRequest } from '../provider.ts';
 
@@ -28,15 +29,17 @@ export class OpenAiCompatibleProvider implements LlmProvider {
 
   async translate(request: TranslateRequest): Promise<ProviderReply> {
     try {
-      const completion = await this.#client.chat.completions.create(
-        {
-          model: this.model,
-          messages: buildTranslateMessages(request),
-          temperature: this.#config.temperature ?? 0.2,
-          ...(this.#config.jsonMode === false ? {} : { response_format: { type: 'json_object' as const } }),
-        },
-        { signal: request.signal, timeout: request.timeoutMs },
-      );
+      const { data: completion, response } = await this.#client.chat.completions
+        .create(
+          {
+            model: this.model,
+            messages: buildTranslateMessages(request),
+            temperature: this.#config.temperature ?? 0.2,
+            ...(this.#config.jsonMode === false ? {} : { response_format: { type: 'json_object' as const } }),
+          },
+          { signal: request.signal, timeout: request.timeoutMs },
+        )
+        .withResponse();
       const choice = completion.choices?.[0];
       // A 200 without a message is the server's failure, not a format error to split on.
       if (!choice || typeof choice.message?.content !== 'string') throw new ProviderError('server', 'reply had no message content');
@@ -46,6 +49,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
         promptTokens: completion.usage?.prompt_tokens ?? 0,
         completionTokens: completion.usage?.completion_tokens ?? 0,
         model: completion.model || this.model,
+        rateLimit: parseRateLimitHeaders(response.headers),
       };
     } catch (error) {
       throw toProviderError(error, request.signal);
@@ -66,11 +70,18 @@ export function toProviderError(error: unknown, signal?: AbortSignal): ProviderE
 function fromStatus(error: APIError): ProviderError {
   const status = error.status ?? 0;
   const message = `HTTP ${status}: ${shortMessage(error)}`;
-  if (status === 429) return new ProviderError('rate_limit', message, { status, retryAfterMs: retryAfter(error.headers) });
+  const rateLimit = parseRateLimitHeaders(error.headers);
+  if (status === 429 && errorCode(error) === 'insufficient_quota') return new ProviderError('quota', message, { status });
+  if (status === 429) return new ProviderError('rate_limit', message, { status, retryAfterMs: retryAfter(error.headers), rateLimit });
   if (status === 401 || status === 403) return new ProviderError('auth', message, { status });
   if (status === 408) return new ProviderError('timeout', message, { status });
   if (status >= 500) return new ProviderError('server', message, { status, retryAfterMs: retryAfter(error.headers) });
   return new ProviderError('bad_request', message, { status });
+}
+
+function errorCode(error: APIError): string | undefined {
+  const body = error.error as { code?: string; type?: string } | undefined;
+  return error.code ?? body?.code ?? body?.type ?? undefined;
 }
 
 function shortMessage(error: APIError): string {

@@ -11,8 +11,10 @@ export interface LocalDispatcherOptions {
   store: JobStore;
   runner: BatchRunner;
   events: EngineEvents;
-  /** Workers claiming batches at once (`--concurrency`, config `max_concurrent_workers`). Default 10. */
+  /** Most workers that may claim batches at once (the pool's size). */
   concurrency: number;
+  /** Workers allowed to claim right now (adaptive control); the rest idle. Default: all. */
+  activeWorkers?: () => number;
   /**
    * How long a claim holds a batch. A live worker renews it every third of this; a dead one lets
    * it run out, and any worker may then take the batch over. Default 120 s.
@@ -22,6 +24,8 @@ export interface LocalDispatcherOptions {
 
 /** How often an idle pool looks again while another process holds the job's last batches. */
 const LEASE_POLL_MS = 1_000;
+/** How often a worker parked by adaptive control checks whether it may work again. */
+const PARKED_POLL_MS = 250;
 
 /** In-process worker pool: N loops that claim by (priority, seq) with a lease, run, repeat. */
 export class LocalDispatcher implements Dispatcher {
@@ -40,10 +44,10 @@ export class LocalDispatcher implements Dispatcher {
     const stop = () => pool.abort(signal.reason);
     if (signal.aborted) stop();
     signal.addEventListener('abort', stop, { once: true });
-    const state: PoolState = { inFlight: 0, wake: new Set<() => void>(), claims: new ClaimGrouper(this.#o.store, jobId, this.#leaseMs) };
+    const state: PoolState = { inFlight: 0, done: false, wake: new Set<() => void>(), claims: new ClaimGrouper(this.#o.store, jobId, this.#leaseMs) };
     pool.signal.addEventListener('abort', () => notifyAll(state), { once: true });
     try {
-      const workers = Array.from({ length: this.#o.concurrency }, (_, n) => this.#worker(jobId, workerId(n), pool, state));
+      const workers = Array.from({ length: this.#o.concurrency }, (_, n) => this.#worker(jobId, n, pool, state));
       // allSettled: when one worker fails, the others still release their batches before we return.
       const failed = (await Promise.allSettled(workers)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
@@ -52,8 +56,15 @@ export class LocalDispatcher implements Dispatcher {
     }
   }
 
-  async #worker(jobId: string, id: string, pool: AbortController, state: PoolState): Promise<void> {
+  async #worker(jobId: string, n: number, pool: AbortController, state: PoolState): Promise<void> {
+    const id = workerId(n);
     while (!pool.signal.aborted) {
+      if (n >= (this.#o.activeWorkers?.() ?? Number.POSITIVE_INFINITY)) {
+        // Parked, but not forever: with nothing left to claim, the active workers end the run.
+        if (state.done) return;
+        await sleep(PARKED_POLL_MS, undefined, { signal: pool.signal }).catch(() => undefined);
+        continue;
+      }
       const batch = await state.claims.claim(id);
       if (!batch) {
         // Nothing claimable now; a batch still running elsewhere in the pool may yet be handed back.
@@ -62,7 +73,10 @@ export class LocalDispatcher implements Dispatcher {
           continue;
         }
         // Another process may hold live leases: wait for it to finish them or for the leases to run out.
-        if ((await this.#o.store.openBatchCount(jobId)) === 0) return notifyAll(state);
+        if ((await this.#o.store.openBatchCount(jobId)) === 0) {
+          state.done = true;
+          return notifyAll(state);
+        }
         await sleep(LEASE_POLL_MS, undefined, { signal: pool.signal }).catch(() => undefined);
         continue;
       }
@@ -96,6 +110,8 @@ export class LocalDispatcher implements Dispatcher {
 
 interface PoolState {
   inFlight: number;
+  /** Nothing open is left in the job: parked workers may end too. */
+  done: boolean;
   wake: Set<() => void>;
   claims: ClaimGrouper;
 }

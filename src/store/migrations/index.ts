@@ -1,9 +1,10 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.ts';
+import * as callsAndEvents from './002-calls-and-events.ts';
 
 /** Migrations are imported statically so they ship inside the package and run on every dialect. */
 export const migrationProvider: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { '001-initial': initial };
+    return { '001-initial': initial, '002-calls-and-events': callsAndEvents };
   },
 };

@@ -1,0 +1,174 @@
+import type { RateLimitSnapshot } from './rate-limit-headers.ts';
+import type { LimiterSnapshot, Permit, RateLimiter } from './rate-limiter.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+export interface EndpointLimiterOptions {
+  /** Requests per minute to pace at (config `rpm_throttle`, `--rpm`, or the endpoint's `rpm`). */
+  rpm: number;
+  /** Tokens per minute (prompt + completion), likewise. */
+  tpm: number;
+  /** Calls in flight at most. Default unlimited (the worker pool bounds it). */
+  maxConcurrency?: number;
+  /**
+   * How much of a minute's budget the provider lets through at once, in ms. Default 1000: OpenAI
+   * enforces its limits over about a second. Learned from `x-ratelimit-remaining/reset` headers.
+   */
+  burstMs?: number;
+  now?: () => number;
+}
+
+interface Waiter {
+  tokens: number;
+  resolve(permit: Permit): void;
+  reject(reason: unknown): void;
+  signal?: AbortSignal;
+  onAbort(): void;
+}
+
+/** Reservations are scaled by what replies really used (EWMA of used ÷ estimated), kept in this range. */
+const MIN_RATIO = 0.5;
+const MAX_RATIO = 3;
+/** A little above the learned ratio: under-reserving is what trips a 429, over-reserving costs nothing once reconciled. */
+const SAFETY = 1.05;
+
+/**
+ * One endpoint's RPM, TPM and concurrency as continuously refilled buckets mirroring the
+ * provider's own, served first come, first served. Each call reserves one request and its
+ * estimated tokens; `settle` replaces the estimate with the reply's usage and lets the reply's
+ * rate-limit headers correct the picture, so the local budget tracks the provider's.
+ */
+export class EndpointLimiter implements RateLimiter {
+  readonly #requests: TokenBucket;
+  readonly #tokens: TokenBucket;
+  readonly #maxConcurrency: number;
+  readonly #now: () => number;
+  readonly #queue: Waiter[] = [];
+  #inFlight = 0;
+  #pausedUntil = 0;
+  #ratio = 1;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: EndpointLimiterOptions) {
+    this.#now = options.now ?? Date.now;
+    const burstMs = options.burstMs ?? 1000;
+    const now = this.#now();
+    this.#requests = new TokenBucket(options.rpm, (options.rpm * burstMs) / 60_000, now);
+    this.#tokens = new TokenBucket(options.tpm, (options.tpm * burstMs) / 60_000, now);
+    this.#maxConcurrency = options.maxConcurrency ?? Number.POSITIVE_INFINITY;
+  }
+
+  acquire(tokens: number, signal?: AbortSignal): Promise<Permit> {
+    signal?.throwIfAborted();
+    return new Promise<Permit>((resolve, reject) => {
+      const waiter: Waiter = {
+        tokens: Math.max(1, Math.ceil(tokens * this.#ratio * SAFETY)),
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          const at = this.#queue.indexOf(waiter);
+          if (at >= 0) this.#queue.splice(at, 1);
+          reject(signal?.reason);
+          this.#pump();
+        },
+      };
+      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+      this.#queue.push(waiter);
+      this.#pump();
+    });
+  }
+
+  pause(ms: number): void {
+    this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + ms);
+    this.#pump();
+  }
+
+  snapshot(): LimiterSnapshot {
+    const now = this.#now();
+    return {
+      rpm: this.#requests.perMinute,
+      tpm: this.#tokens.perMinute,
+      inFlight: this.#inFlight,
+      maxConcurrency: this.#maxConcurrency,
+      waiting: this.#queue.length,
+      spareRequests: Math.max(0, this.#requests.level(now) / this.#requests.capacity),
+      spareTokens: Math.max(0, this.#tokens.level(now) / this.#tokens.capacity),
+      waitMs: (tokens) => this.#waitFor(Math.ceil(tokens * this.#ratio * SAFETY), this.#now()),
+    };
+  }
+
+  /** Grants every waiter at the head of the queue that fits now; sleeps until the head could fit. */
+  #pump(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const now = this.#now();
+    while (this.#queue.length) {
+      const head = this.#queue[0];
+      const wait = this.#waitFor(head.tokens, now);
+      // Out of concurrency: the next settle pumps again.
+      if (wait === Number.POSITIVE_INFINITY) return;
+      if (wait > 0) {
+        this.#timer = setTimeout(() => this.#pump(), wait);
+        return;
+      }
+      this.#queue.shift();
+      head.signal?.removeEventListener('abort', head.onAbort);
+      this.#requests.take(1, now);
+      this.#tokens.take(head.tokens, now);
+      this.#inFlight++;
+      head.resolve(this.#permit(head.tokens));
+    }
+  }
+
+  #waitFor(tokens: number, now: number): number {
+    if (this.#inFlight >= this.#maxConcurrency) return Number.POSITIVE_INFINITY;
+    return Math.max(0, this.#pausedUntil - now, this.#requests.waitMs(1, now), this.#tokens.waitMs(tokens, now));
+  }
+
+  #permit(reserved: number): Permit {
+    const startedAt = this.#now();
+    let settled = false;
+    return {
+      settle: (outcome = {}) => {
+        if (settled) return;
+        settled = true;
+        this.#inFlight--;
+        const now = this.#now();
+        if (outcome.usedTokens !== undefined) this.#reconcile(reserved, outcome.usedTokens, now);
+        if (outcome.rateLimit) this.#follow(outcome.rateLimit, now, now - startedAt);
+        this.#pump();
+      },
+    };
+  }
+
+  #reconcile(reserved: number, used: number, now: number): void {
+    this.#tokens.take(used - reserved, now);
+    // used = 0: the provider charged nothing (a 429, a dropped connection); says nothing of the estimate.
+    if (used > 0) {
+      const estimate = reserved / (this.#ratio * SAFETY);
+      this.#ratio = Math.min(MAX_RATIO, Math.max(MIN_RATIO, 0.8 * this.#ratio + 0.2 * (used / estimate)));
+    }
+  }
+
+  /**
+   * The provider's headers win over configuration: a lower reported limit is adopted, the burst is
+   * learned from remaining + time-to-full, and the local level never exceeds what the provider
+   * says it has left (allowing for the refill while the reply was on its way).
+   */
+  #follow(headers: RateLimitSnapshot, now: number, callMs: number): void {
+    follow(this.#requests, headers.limitRequests, headers.remainingRequests, headers.resetRequestsMs, now, callMs);
+    follow(this.#tokens, headers.limitTokens, headers.remainingTokens, headers.resetTokensMs, now, callMs);
+  }
+}
+
+function follow(bucket: TokenBucket, limit: number | undefined, remaining: number | undefined, resetMs: number | undefined, now: number, callMs: number): void {
+  const perMinute = limit && limit < bucket.perMinute ? limit : bucket.perMinute;
+  if (remaining === undefined) return;
+  let capacity = bucket.capacity;
+  if (resetMs !== undefined) {
+    const learned = remaining + (resetMs * perMinute) / 60_000;
+    if (learned >= 1 && learned <= perMinute && Math.abs(learned - capacity) > capacity * 0.1) capacity = learned;
+  }
+  if (perMinute !== bucket.perMinute || capacity !== bucket.capacity) bucket.reshape(perMinute, capacity, now);
+  bucket.clampTo(remaining + (callMs * perMinute) / 60_000, now);
+}

@@ -1,0 +1,69 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { CallMeta, EndpointStats, JobEvent } from '../job-store.ts';
+import type { Database } from '../schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Calls and job events: appended by the executor, read by `status` and the API. */
+
+export async function insertCall(db: Db, jobId: string, meta: CallMeta): Promise<void> {
+  await db
+    .insertInto('calls')
+    .values({
+      job_id: jobId,
+      at: meta.startedAt,
+      endpoint: meta.endpoint ?? 'default',
+      model: meta.model,
+      batch_id: meta.batchId ?? null,
+      items: meta.items ?? 0,
+      outcome: meta.outcome ?? 'ok',
+      ms: Math.max(0, Math.round(meta.endedAt - meta.startedAt)),
+      prompt_tokens: meta.promptTokens,
+      completion_tokens: meta.completionTokens,
+      worker_id: meta.workerId,
+    })
+    .execute();
+}
+
+/** Per endpoint: calls, tokens, 429s, other errors, and latency p50/p95 of answered calls. */
+export async function endpointStats(db: Db, jobId: string): Promise<EndpointStats[]> {
+  const rows = await db.selectFrom('calls').select(['endpoint', 'model', 'outcome', 'ms', 'prompt_tokens', 'completion_tokens']).where('job_id', '=', jobId).execute();
+  const byEndpoint = new Map<string, { stats: EndpointStats; latencies: number[] }>();
+  for (const row of rows) {
+    let entry = byEndpoint.get(row.endpoint);
+    if (!entry) {
+      entry = { stats: { endpoint: row.endpoint, model: row.model, calls: 0, answered: 0, tokens: 0, rateLimited: 0, errors: 0, p50Ms: null, p95Ms: null }, latencies: [] };
+      byEndpoint.set(row.endpoint, entry);
+    }
+    const { stats } = entry;
+    stats.calls++;
+    stats.tokens += Number(row.prompt_tokens) + Number(row.completion_tokens);
+    if (row.outcome === 'ok' || row.outcome === 'format') {
+      stats.answered++;
+      entry.latencies.push(Number(row.ms));
+    } else if (row.outcome === 'rate_limit') stats.rateLimited++;
+    else stats.errors++;
+  }
+  return [...byEndpoint.values()].map(({ stats, latencies }) => {
+    latencies.sort((a, b) => a - b);
+    return { ...stats, p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95) };
+  });
+}
+
+function percentile(sorted: number[], p: number): number | null {
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+}
+
+export async function insertEvent(db: Db, jobId: string, event: Omit<JobEvent, 'at'> & { at?: number }): Promise<void> {
+  await db
+    .insertInto('job_events')
+    .values({ job_id: jobId, at: event.at ?? Date.now(), kind: event.kind, message: event.message, data: event.data === undefined ? null : JSON.stringify(event.data) })
+    .execute();
+}
+
+/** The newest `limit` events, oldest first. */
+export async function recentEvents(db: Db, jobId: string, limit: number): Promise<JobEvent[]> {
+  const rows = await db.selectFrom('job_events').selectAll().where('job_id', '=', jobId).orderBy('at', 'desc').limit(limit).execute();
+  return rows.reverse().map((row) => ({ at: Number(row.at), kind: row.kind, message: row.message, data: row.data ? JSON.parse(row.data) : undefined }));
+}
