@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { FanyiConfig } from './config/config-schema.ts';
 import { FanyiError } from './errors.ts';
 import { BatchRunner } from './executor/run-batch.ts';
+import { Checkpointer } from './checkpoints/checkpointer.ts';
 import { AdaptiveControl } from './executor/adaptive-control.ts';
 import type { EndpointPool } from './llm/endpoints/endpoint-pool.ts';
 import { EngineEvents } from './monitor/engine-events.ts';
@@ -65,6 +66,7 @@ export class Engine {
   readonly events: EngineEvents;
   readonly store: JobStore;
   readonly config: FanyiConfig;
+  readonly checkpoints: Checkpointer;
   readonly #o: EngineOptions;
 
   constructor(options: EngineOptions) {
@@ -72,6 +74,7 @@ export class Engine {
     this.store = options.store;
     this.config = options.config;
     this.events = options.events ?? new EngineEvents();
+    this.checkpoints = new Checkpointer({ store: this.store, dir: path.join(options.filesDir, 'checkpoints'), exportWorkbook: (jobId, out) => this.exportJob(jobId, out) });
   }
 
   analyse(input: TranslateInput): Promise<{ document: SpreadsheetDocument; prepared: PreparedJob }> {
@@ -117,14 +120,18 @@ export class Engine {
       if (e.jobId === jobId) void this.store.recordEvent(jobId, { kind: `adjust:${e.setting}`, message: `${e.setting} ${e.from} → ${e.to}: ${e.reason}`, data: e }).catch(() => undefined);
     };
     this.events.on('control:adjusted', recordAdjustment);
+    const unsubscribe = this.#o.provider.onChange((e) => void this.store.recordEvent(jobId, { kind: `endpoint:${e.state}`, message: e.message }).catch(() => undefined));
     control.start();
+    const stopCheckpoints = this.checkpoints.every(jobId, path.extname(job.source_path), this.config.system.checkpoint_interval * 1000);
     try {
       await this.#dispatcher(control).run(jobId, signal);
     } catch (error) {
       await this.store.setJobStatus(jobId, 'failed', error instanceof Error ? error.message : String(error));
       throw error;
     } finally {
+      await stopCheckpoints();
       control.stop();
+      unsubscribe();
       this.events.off('control:adjusted', recordAdjustment);
     }
     if (signal.aborted) {

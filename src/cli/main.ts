@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { isFanyiError } from '../errors.ts';
+import { registerCheck } from './commands/check.ts';
 import { registerEstimate } from './commands/estimate.ts';
 import { registerJobCommands } from './commands/jobs.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerTranslate } from './commands/translate.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -23,6 +25,8 @@ export async function main(argv: string[]): Promise<number> {
   registerTranslate(program, exit);
   registerEstimate(program, exit);
   registerJobCommands(program, exit);
+  registerServe(program, exit);
+  registerCheck(program, exit);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

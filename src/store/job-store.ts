@@ -93,6 +93,23 @@ export interface EndpointStats {
   p95Ms: number | null;
 }
 
+/** A snapshot of a job: the partial workbook at `filePath`, the task table beside it. */
+export interface CheckpointRow {
+  checkpointId: string;
+  jobId: string;
+  /** Tasks settled (completed, needs review, failed) when it was taken. */
+  taskCount: number;
+  filePath: string | null;
+  metadata: unknown;
+  createdAt: number;
+}
+
+export type TaskSnapshotRow = Pick<
+  TaskRow,
+  | 'task_id' | 'batch_id' | 'group_id' | 'sheet_name' | 'cell_ref' | 'source_text' | 'target_lang' | 'status' | 'result'
+  | 'error_type' | 'error_msg' | 'retry_count' | 'quality_score' | 'qa_flags' | 'model_name' | 'checkpoint_id'
+>;
+
 /** Something the engine decided while a job ran (an adaptive adjustment, a failover, a checkpoint). */
 export interface JobEvent {
   at: number;
@@ -222,6 +239,14 @@ export interface JobStore {
   recordEvent(jobId: string, event: Omit<JobEvent, 'at'> & { at?: number }): Promise<void>;
   /** The newest `limit` events, oldest first. */
   jobEvents(jobId: string, limit?: number): Promise<JobEvent[]>;
+
+  /** Records a checkpoint and stamps the settled tasks it covers (`checkpoint_id`); returns their count. */
+  createCheckpoint(jobId: string, checkpoint: { checkpointId: string; filePath: string; metadata: unknown }): Promise<number>;
+  /** Newest first. */
+  listCheckpoints(jobId: string): Promise<CheckpointRow[]>;
+  deleteCheckpoint(jobId: string, checkpointId: string): Promise<void>;
+  /** Every task of the job, in task order, streamed in pages. */
+  taskSnapshot(jobId: string): AsyncIterable<TaskSnapshotRow>;
 
   countByStatus(jobId: string): Promise<StatusCounts>;
   progressByGroup(jobId: string): Promise<GroupProgress[]>;

@@ -2,6 +2,7 @@ import { CompiledQuery, Kysely, Migrator, sql, type Transaction } from 'kysely';
 import type {
   BatchRow,
   CallMeta,
+  CheckpointRow,
   ClaimedBatch,
   EndpointStats,
   GroupProgress,
@@ -14,13 +15,15 @@ import type {
   NewJob,
   StatusCounts,
   NewTaskRow,
+  TaskSnapshotRow,
   WritableResult,
 } from './job-store.ts';
 import { GroupCommit } from './group-commit.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { groupSizes, queryStats, queryStatsEnabled } from './query-stats.ts';
 import { chunks, flatten, lazyChunks } from './sql-chunks.ts';
-import { endpointStats, insertCall, insertEvent, recentEvents } from './queries/call-queries.ts';
+import { appendLog, endpointStats, insertCall, insertEvent, recentEvents, type LogEntry } from './queries/call-queries.ts';
+import { deleteCheckpoint, insertCheckpoint, listCheckpoints, taskSnapshot } from './queries/checkpoint-queries.ts';
 import { countByStatus, progressByGroup, writableResults } from './queries/progress-queries.ts';
 import { activeJobLoad, listTenantJobs, taskPage, taskStatistics } from './queries/api-queries.ts';
 import type { ActiveLoad, TaskPage, TaskPageQuery, TaskStatistics } from './job-store.ts';
@@ -167,7 +170,9 @@ export class KyselyJobStore implements JobStore {
           .where('job_id', '=', jobId)
           .where('batch_id', '=', batch.batch_id)
           .execute();
-        claimed.push(await this.#claimedItems(trx, batch));
+        const items = await this.#claimedItems(trx, batch);
+        await appendLog(trx, { jobId, batchId: batch.batch_id, event: 'claimed', detail: `${items.items.length} texts, attempt ${batch.attempts + 1}`, workerId: workerIds[i] });
+        claimed.push(items);
       }
       return claimed;
     });
@@ -239,19 +244,23 @@ export class KyselyJobStore implements JobStore {
 
   async #applyCommit(trx: Transaction<Database>, commit: PendingCommit): Promise<void> {
     const { jobId, batchId, results, meta } = commit;
+    let tasks = 0;
     for (const chunk of chunks(results, Math.floor(this.#adapter.maxParameters / 8))) {
-      await this.#writeResults(trx, jobId, batchId, chunk, meta);
+      tasks += await this.#writeResults(trx, jobId, batchId, chunk, meta);
     }
+    const review = results.filter((r) => r.status === 'needs_review').length;
+    const detail = `${tasks} tasks from ${results.length} texts${review ? ` (${review} need review)` : ''} via ${meta.endpoint ?? 'default'}`;
+    await appendLog(trx, { jobId, batchId, event: 'completed', detail, workerId: meta.workerId });
     await this.#addCall(trx, jobId, meta);
     if (commit.finish) await this.#finish(trx, jobId, batchId, false);
   }
 
   /** One statement per chunk: CASE on dedupe_key sets each text's result on every task sharing it. */
-  async #writeResults(trx: Transaction<Database>, jobId: string, batchId: string, results: ItemResult[], meta: CallMeta): Promise<void> {
+  async #writeResults(trx: Transaction<Database>, jobId: string, batchId: string, results: ItemResult[], meta: CallMeta): Promise<number> {
     const byKey = (pick: (r: ItemResult) => unknown) =>
       sql`case ${sql.ref('dedupe_key')} ${sql.join(results.map((r) => sql`when ${r.dedupeKey} then ${pick(r)}`), sql` `)} end`;
     const hasQa = results.some((r) => r.status === 'needs_review' || r.qaFlags?.length || r.qualityScore != null);
-    await trx
+    const written = await trx
       .updateTable('tasks')
       .set({
         status: hasQa ? byKey((r) => r.status ?? 'completed') : 'completed',
@@ -279,7 +288,8 @@ export class KyselyJobStore implements JobStore {
       .where('batch_id', '=', batchId)
       .where('dedupe_key', 'in', results.map((r) => r.dedupeKey))
       .where('status', 'in', OPEN)
-      .execute();
+      .executeTakeFirst();
+    return Number(written.numUpdatedRows);
   }
 
   /** Answered calls count in the job's totals; every attempt goes into the call log. */
@@ -316,6 +326,22 @@ export class KyselyJobStore implements JobStore {
     return recentEvents(this.#db, jobId, limit);
   }
 
+  createCheckpoint(jobId: string, checkpoint: { checkpointId: string; filePath: string; metadata: unknown }): Promise<number> {
+    return insertCheckpoint(this.#db, jobId, checkpoint);
+  }
+
+  listCheckpoints(jobId: string): Promise<CheckpointRow[]> {
+    return listCheckpoints(this.#db, jobId);
+  }
+
+  deleteCheckpoint(jobId: string, checkpointId: string): Promise<void> {
+    return deleteCheckpoint(this.#db, jobId, checkpointId);
+  }
+
+  taskSnapshot(jobId: string): AsyncIterable<TaskSnapshotRow> {
+    return taskSnapshot(this.#db, jobId);
+  }
+
   async failItems(jobId: string, batchId: string, failures: ItemFailure[], workerId: string): Promise<void> {
     if (!failures.length) return;
     const now = Date.now();
@@ -329,6 +355,7 @@ export class KyselyJobStore implements JobStore {
           .where('dedupe_key', '=', failure.dedupeKey)
           .where('status', 'in', OPEN)
           .execute();
+        await appendLog(trx, { jobId, batchId, event: 'failed', detail: `${failure.errorType}: ${failure.errorMsg.slice(0, 300)} (text ${failure.dedupeKey})`, workerId });
       }
     });
   }
@@ -345,6 +372,7 @@ export class KyselyJobStore implements JobStore {
         .where('status', 'in', OPEN)
         .execute();
     }
+    await appendLog(this.#db, { jobId, batchId, event: 'retry', detail: `${dedupeKeys.length} texts after ${errorType}: ${errorMsg.slice(0, 300)}` });
   }
 
   async finishBatch(jobId: string, batchId: string, workerId?: string): Promise<void> {
@@ -362,6 +390,7 @@ export class KyselyJobStore implements JobStore {
       .executeTakeFirstOrThrow();
     if (Number(open.n) === 0) {
       await trx.updateTable('batches').set({ status: 'done', lease_until: null, updated_at: Date.now() }).where('job_id', '=', jobId).where('batch_id', '=', batchId).execute();
+      await appendLog(trx, { jobId, batchId, event: 'done', workerId });
     } else if (releaseIfOpen) {
       await this.#release(trx, jobId, batchId, workerId);
     }
@@ -398,6 +427,7 @@ export class KyselyJobStore implements JobStore {
       for (const ids of chunks(batchIds, 500)) {
         await trx.updateTable('batches').set({ status: 'pending', worker_id: null, lease_until: null }).where('job_id', '=', jobId).where('batch_id', 'in', ids).execute();
       }
+      if (Number(result.numUpdatedRows)) await appendLog(trx, { jobId, event: 'requeued', detail: `${result.numUpdatedRows} tasks that failed on transient errors` });
       return Number(result.numUpdatedRows);
     });
   }
@@ -420,7 +450,8 @@ export class KyselyJobStore implements JobStore {
       .where('batch_id', '=', batchId)
       .where('status', '=', 'processing');
     if (workerId) query = query.where('worker_id', '=', workerId);
-    await query.execute();
+    const released = await query.executeTakeFirst();
+    if (Number(released.numUpdatedRows)) await appendLog(trx, { jobId, batchId, event: 'released', workerId });
   }
 
   countByStatus(jobId: string): Promise<StatusCounts> {
@@ -444,19 +475,8 @@ export class KyselyJobStore implements JobStore {
     return writableResults(this.#db, jobId);
   }
 
-  async log(entry: { jobId: string; batchId?: string | null; taskId?: string | null; event: string; detail?: string | null; workerId?: string | null }): Promise<void> {
-    await this.#db
-      .insertInto('task_logs')
-      .values({
-        job_id: entry.jobId,
-        batch_id: entry.batchId ?? null,
-        task_id: entry.taskId ?? null,
-        event: entry.event,
-        detail: entry.detail ?? null,
-        worker_id: entry.workerId ?? null,
-        at: Date.now(),
-      })
-      .execute();
+  async log(entry: LogEntry): Promise<void> {
+    await appendLog(this.#db, entry);
   }
 
   listTenantJobs(options: { tenant: string; active?: boolean; limit?: number }): Promise<JobRow[]> {

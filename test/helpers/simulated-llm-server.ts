@@ -12,6 +12,7 @@ import {
 import { applyContentFault, FAULT_NAMES, mulberry32, pickByProbability, type FaultName } from './simulated-faults.ts';
 import type { RequestLogEntry, SimulatedProvider, SimulatedProviderOptions, SimulatedProviderStats } from './simulated-provider-types.ts';
 import { RateLimits } from './simulated-rate-limits.ts';
+import { Timeline } from './simulated-timeline.ts';
 import { estimateTokens, simulatedTranslation } from './simulated-translation.ts';
 
 const DEFAULTS = { latencyMs: 0, latencyJitter: 0, burstWindowMs: 1000, injectedRetryAfterMs: 200, seed: 1, recordTexts: true };
@@ -25,6 +26,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
   #jitterRandom!: () => number;
   #stats = emptyStats();
   #origin = performance.now();
+  #timeline = new Timeline(this.#stats.perSecond, this.#origin, 0);
   #faultIndex = 0;
   #answerCount = 0;
   #port = 0;
@@ -62,6 +64,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
     const { inFlight } = this.#stats;
     this.#stats = { ...emptyStats(), inFlight, maxConcurrent: inFlight };
     this.#origin = performance.now();
+    this.#timeline = new Timeline(this.#stats.perSecond, this.#origin, inFlight);
     this.#faultIndex = 0;
   }
 
@@ -95,10 +98,14 @@ export class SimulatedLlmServer implements SimulatedProvider {
   #enter(res: ServerResponse): void {
     const stats = this.#stats;
     stats.requests++;
+    this.#timeline.openChanged(performance.now(), +1);
     stats.inFlight++;
     stats.maxConcurrent = Math.max(stats.maxConcurrent, stats.inFlight);
     // The stats object may have been replaced by reset() meanwhile; decrement the live one.
-    res.once('close', () => this.#stats.inFlight--);
+    res.once('close', () => {
+      this.#timeline.openChanged(performance.now(), -1);
+      this.#stats.inFlight--;
+    });
   }
 
   #isAuthorized(req: IncomingMessage): boolean {
@@ -113,10 +120,14 @@ export class SimulatedLlmServer implements SimulatedProvider {
       return sendJson(res, 404, openAiError(`The model \`${request.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found'));
     }
     const translated = translateSource(request.source, request.lang, translate);
-    const waitMs = this.#limits.admit(request.promptTokens + estimateTokens(serialize(translated)), performance.now());
-    this.#limits.writeHeaders(res, performance.now());
+    const cost = request.promptTokens + estimateTokens(serialize(translated));
+    const now = performance.now();
+    const waitMs = this.#limits.admit(cost, now);
+    this.#limits.writeHeaders(res, now);
+    this.#countAdmission(now, cost, waitMs);
     if (waitMs > 0) return this.#sendRateLimited(res, request, waitMs, 'Rate limit reached for requests or tokens per minute.');
     const fault = this.#pickFault(request);
+    if (fault) this.#timeline.at(now).faulted++;
     if (fault === 'hang') return this.#log(request, 0, fault);
     await sleep(this.#latency());
     if (!res.destroyed) this.#answer(res, request, translated, fault);
@@ -133,6 +144,17 @@ export class SimulatedLlmServer implements SimulatedProvider {
       return sendJson(res, fault === 'rate500' ? 500 : 503, openAiError('The server had an error while processing your request.', 'server_error', null));
     }
     this.#sendCompletion(res, request, translated, fault);
+  }
+
+  #countAdmission(now: number, cost: number, waitMs: number): void {
+    const second = this.#timeline.at(now);
+    second.requests++;
+    if (waitMs > 0) second.limited++;
+    else {
+      second.admitted++;
+      second.admittedTokens += cost;
+    }
+    this.#timeline.levels(now, this.#limits.levels(now));
   }
 
   #sendCompletion(res: ServerResponse, request: ChatRequest, translated: Body, fault: FaultName | undefined): void {
@@ -155,7 +177,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
   #sendRateLimited(res: ServerResponse, request: ChatRequest, waitMs: number, message: string, fault?: FaultName): void {
     const ms = Math.max(1, Math.ceil(waitMs));
     this.#log(request, 429, fault);
-    sendJson(res, 429, openAiError(message, 'rate_limit_exceeded', 'rate_limit_exceeded'), { 'retry-after': String(ms / 1000), 'retry-after-ms': String(ms) });
+    sendJson(res, 429, openAiError(message, 'rate_limit_exceeded', 'rate_limit_exceeded'), { 'retry-after': String(this.#options.retryAfterWholeSeconds ? Math.ceil(ms / 1000) : ms / 1000), 'retry-after-ms': String(ms) });
   }
 
   #pickFault(request: ChatRequest): FaultName | undefined {
@@ -194,7 +216,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
 
 function emptyStats(): SimulatedProviderStats {
   const faultsInjected = Object.fromEntries(FAULT_NAMES.map((name) => [name, 0])) as Record<FaultName, number>;
-  return { requests: 0, ok: 0, status429: 0, status5xx: 0, faultsInjected, promptTokens: 0, completionTokens: 0, translatedIds: new Map(), requestLog: [], inFlight: 0, maxConcurrent: 0 };
+  return { requests: 0, ok: 0, status429: 0, status5xx: 0, faultsInjected, promptTokens: 0, completionTokens: 0, translatedIds: new Map(), requestLog: [], inFlight: 0, maxConcurrent: 0, perSecond: [] };
 }
 
 /** Unref'd so a pending latency timer never keeps a closed server's process alive. */

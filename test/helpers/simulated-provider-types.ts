@@ -1,5 +1,6 @@
 /** What the simulated provider accepts and reports: its options, live stats and handle. */
 import type { FaultContext, FaultName } from './simulated-faults.ts';
+import type { SecondStats } from './simulated-timeline.ts';
 
 export interface SimulatedProviderOptions {
   /** Default 0: a random free port. The host is always 127.0.0.1. */
@@ -26,6 +27,11 @@ export interface SimulatedProviderOptions {
   faults?: Partial<Record<FaultName, number>>;
   /** Exact control for tests; when set it alone decides faults and `faults` is ignored. */
   faultPlan?: (context: FaultContext) => FaultName | undefined;
+  /**
+   * Send `retry-after` as whole seconds rounded up (RFC 9110 delay-seconds, as Azure OpenAI and
+   * most servers do) instead of fractional seconds; `retry-after-ms` stays exact. Default false.
+   */
+  retryAfterWholeSeconds?: boolean;
   /** `retry-after` of an injected `rate429` fault. Default 200. */
   injectedRetryAfterMs?: number;
   /** Seed of the fault and jitter PRNGs. Default 1. */
@@ -64,6 +70,11 @@ export interface SimulatedProviderStats {
   requestLog: RequestLogEntry[];
   inFlight: number;
   maxConcurrent: number;
+  /**
+   * One record per second since the start (or last reset): admitted requests and tokens, 429s
+   * from the limits, faults, open-request time and bucket levels (simulated-timeline.ts).
+   */
+  perSecond: SecondStats[];
 }
 
 export interface SimulatedProvider {

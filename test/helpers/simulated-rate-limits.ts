@@ -27,6 +27,8 @@ class TokenBucket {
   }
 
   take(cost: number): void { this.#level -= cost; }
+  /** The exact level after refilling to `now`; negative after an oversized request. */
+  level(now: number): number { this.#refill(now); return this.#level; }
   remaining(): number { return Math.max(0, Math.floor(this.#level)); }
   msUntilFull(now: number): number { this.#refill(now); return ((this.capacity - this.#level) * 60_000) / this.perMinute; }
 
@@ -53,6 +55,14 @@ export class RateLimits {
     this.#requests?.take(1);
     this.#tokens?.take(tokens);
     return 0;
+  }
+
+  /** Both buckets' exact levels at `now`, for the provider's timeline; a limit that is off is absent. */
+  levels(now: number): { requests?: number; tokens?: number } {
+    const levels: { requests?: number; tokens?: number } = {};
+    if (this.#requests) levels.requests = this.#requests.level(now);
+    if (this.#tokens) levels.tokens = this.#tokens.level(now);
+    return levels;
   }
 
   writeHeaders(res: ServerResponse, now: number): void {

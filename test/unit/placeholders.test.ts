@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findPlaceholders, placeholderMultiset, samePlaceholders } from '../../src/llm/qa/placeholders.ts';
+import { findPlaceholders, placeholderMultiset, samePlaceholders } from '../../src/qa/placeholders.ts';
 
 const tokens = (text: string): string[] => findPlaceholders(text).map((found) => found.token);
 const kinds = (text: string): string[] => findPlaceholders(text).map((found) => `${found.kind} ${found.token}`);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pseudoLocalize } from '../../src/llm/providers/pseudo-localize.ts';
-import { placeholderMultiset } from '../../src/llm/qa/placeholders.ts';
+import { placeholderMultiset } from '../../src/qa/placeholders.ts';
 
 const SOURCES = [
   'Hello {0}!',

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import type { JobOptions } from '../../engine.ts';
+import { copyFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { EndpointStats, JobEvent, JobStore } from '../../store/job-store.ts';
 import { FanyiError } from '../../errors.ts';
 import { addProviderOptions, addStoreOptions, assertDatabase, openEngine, openExistingStore, printJson, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -21,10 +24,14 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       const counts = await engine.store.countByStatus(job.job_id);
       const groups = await engine.store.progressByGroup(job.job_id);
       const totals = await engine.store.jobTotals(job.job_id);
+      const endpoints = await engine.store.endpointStats(job.job_id);
+      const events = await engine.store.jobEvents(job.job_id, 20);
+      const checkpoints = await engine.store.listCheckpoints(job.job_id);
       if (flags.json) {
-        printJson({ job_id: job.job_id, status: job.status, source: job.source_name, output: job.out_path, error: job.error_msg, counts, groups, calls: totals.apiCalls, tokens: totals });
+        printJson({ job_id: job.job_id, status: job.status, source: job.source_name, output: job.out_path, error: job.error_msg, counts, groups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints });
       } else {
         printStatus(job, counts, groups, totals);
+        printRouting(endpoints, events);
       }
       exit(EXIT.OK);
     } finally {
@@ -64,16 +71,46 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       .command('export')
       .description("write a job's results (so far) into a copy of its source workbook")
       .argument('<job>', 'job id')
-      .option('--out <path>', "output file (default: the job's original --out)"),
-  ).action(async (jobId: string, flags: CommonFlags & { out?: string }) => {
+      .option('--out <path>', "output file (default: the job's original --out)")
+      .option('--checkpoint [id]', 'hand out a checkpoint (default: the latest) instead of the live results'),
+  ).action(async (jobId: string, flags: CommonFlags & { out?: string; checkpoint?: string | boolean }) => {
     const engine = await openExistingStore(flags);
     try {
-      process.stdout.write(`${await engine.exportJob(jobId, flags.out)}\n`);
+      const written = flags.checkpoint ? await exportCheckpoint(engine.store, jobId, flags.checkpoint, flags.out) : await engine.exportJob(jobId, flags.out);
+      process.stdout.write(`${written}\n`);
       exit(EXIT.OK);
     } finally {
       await engine.store.close();
     }
   });
+}
+
+/** Copies a checkpoint's workbook (and names its task table) for the user; the store keeps the original. */
+async function exportCheckpoint(store: JobStore, jobId: string, which: string | boolean, out?: string): Promise<string> {
+  if (!(await store.getJob(jobId))) throw new FanyiError('JOB_NOT_FOUND', `no job ${jobId} in this database (see fanyi status)`);
+  const checkpoints = await store.listCheckpoints(jobId);
+  const checkpoint = typeof which === 'string' ? checkpoints.find((c) => c.checkpointId === which) : checkpoints[0];
+  if (!checkpoint?.filePath) {
+    throw new FanyiError('JOB_NOT_FOUND', typeof which === 'string' ? `job ${jobId} has no checkpoint ${which}` : `job ${jobId} has no checkpoint yet (one is taken every system.checkpoint_interval seconds while it runs)`);
+  }
+  const target = path.resolve(out ?? path.basename(checkpoint.filePath));
+  await copyFile(checkpoint.filePath, target);
+  const tasksFile = (checkpoint.metadata as { tasks_file?: string } | null)?.tasks_file;
+  process.stderr.write(`checkpoint ${checkpoint.checkpointId} (${checkpoint.taskCount} tasks settled)${tasksFile ? `; task table: ${tasksFile}` : ''}\n`);
+  return target;
+}
+
+/** Per-endpoint traffic and health, then what the engine adjusted and why. */
+function printRouting(endpoints: EndpointStats[], events: JobEvent[]): void {
+  const lines: string[] = [];
+  if (endpoints.length) lines.push('  endpoints (calls, tokens, 429s, errors, latency p50/p95):');
+  for (const e of endpoints) {
+    const latency = e.p50Ms === null ? '–' : `${e.p50Ms}/${e.p95Ms} ms`;
+    lines.push(`    ${e.endpoint} (${e.model}): ${e.calls} calls, ${e.tokens} tokens, ${e.rateLimited} × 429, ${e.errors} errors, ${latency}`);
+  }
+  if (events.length) lines.push('  adjustments and events:');
+  for (const e of events) lines.push(`    ${new Date(e.at).toISOString().slice(11, 19)}  ${e.message}`);
+  if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 function printStatus(

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import type { Permit } from '../../limits/rate-limiter.ts';
 import { ProviderError, type LlmProvider, type ProviderReply, type TranslateRequest } from '../provider.ts';
-import { Endpoint, type EndpointSpec, type EndpointState } from './endpoint.ts';
+import { Endpoint, type EndpointChange, type EndpointSpec, type EndpointState } from './endpoint.ts';
 
 export interface EndpointPoolOptions {
   /** Consecutive outages (timeouts, 5xx, network) after which an endpoint cools down (seed 000 auto-degrade: 3). */
@@ -10,6 +10,8 @@ export interface EndpointPoolOptions {
   /** How long a failing endpoint rests before one call probes it. Default 30 s. */
   cooldownMs?: number;
 }
+
+export type EndpointListener = (change: EndpointChange & { endpoint: string }) => void;
 
 export interface EndpointStatus {
   name: string;
@@ -35,15 +37,25 @@ const MAX_IDLE_WAIT_MS = 1_000;
 export class EndpointPool implements LlmProvider {
   readonly name = 'pool';
   readonly #endpoints: Endpoint[];
+  readonly #listeners = new Set<EndpointListener>();
 
   constructor(specs: EndpointSpec[], options: EndpointPoolOptions = {}) {
     if (!specs.length) throw new Error('an endpoint pool needs at least one endpoint');
-    const settings = { failoverAfter: options.failoverAfter ?? 3, cooldownMs: options.cooldownMs ?? 30_000 };
+    const onChange = (endpoint: Endpoint, change: EndpointChange) => {
+      for (const listener of this.#listeners) listener({ ...change, endpoint: endpoint.name });
+    };
+    const settings = { failoverAfter: options.failoverAfter ?? 3, cooldownMs: options.cooldownMs ?? 30_000, onChange };
     this.#endpoints = specs.map((spec) => new Endpoint(spec, settings));
   }
 
   get model(): string {
     return this.#endpoints[0].provider.model;
+  }
+
+  /** Cool-downs, recoveries and endpoints taken out of service; returns the unsubscribe. */
+  onChange(listener: EndpointListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** How many endpoints could take a call now or after a cooldown (not disabled). */

@@ -15,6 +15,11 @@ export interface EndpointSpec {
 
 export type EndpointState = 'ready' | 'probe' | 'cooling' | 'disabled';
 
+export interface EndpointChange {
+  state: EndpointState;
+  message: string;
+}
+
 /** Failures that say the endpoint is unwell; 429s (capacity) and bad replies (the model) do not. */
 const outage = handleWhen((error) => error instanceof ProviderError && (error.kind === 'timeout' || error.kind === 'server' || error.kind === 'network'));
 
@@ -33,8 +38,9 @@ export class Endpoint {
   readonly #cooldownMs: number;
   #openedAt = 0;
   #disabled: ProviderError | undefined;
+  readonly #onChange?: (endpoint: Endpoint, change: EndpointChange) => void;
 
-  constructor(spec: EndpointSpec, options: { failoverAfter: number; cooldownMs: number }) {
+  constructor(spec: EndpointSpec, options: { failoverAfter: number; cooldownMs: number; onChange?: (endpoint: Endpoint, change: EndpointChange) => void }) {
     this.name = spec.name;
     this.provider = spec.provider;
     this.limiter = spec.limiter;
@@ -44,7 +50,10 @@ export class Endpoint {
     this.breaker = circuitBreaker(outage, { halfOpenAfter: options.cooldownMs, breaker: new ConsecutiveBreaker(options.failoverAfter) });
     this.breaker.onBreak(() => {
       this.#openedAt = Date.now();
+      options.onChange?.(this, { state: 'cooling', message: `endpoint ${this.name} cools down for ${Math.round(this.#cooldownMs / 1000)} s after ${options.failoverAfter} failures in a row` });
     });
+    this.breaker.onReset(() => options.onChange?.(this, { state: 'ready', message: `endpoint ${this.name} answered its probe and is back in rotation` }));
+    this.#onChange = options.onChange;
   }
 
   get disabledBy(): ProviderError | undefined {
@@ -52,7 +61,9 @@ export class Endpoint {
   }
 
   disable(reason: ProviderError): void {
-    this.#disabled ??= reason;
+    if (this.#disabled) return;
+    this.#disabled = reason;
+    this.#onChange?.(this, { state: 'disabled', message: `endpoint ${this.name} is out of service for this run: ${reason.message}` });
   }
 
   state(now = Date.now()): EndpointState {

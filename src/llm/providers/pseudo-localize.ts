@@ -10,7 +10,7 @@
  * - `·` filler expands the text like a real translation would (see {@link expansionLength});
  * - placeholders, markup, escapes and entities ({@link findPlaceholders}) stay byte-identical.
  */
-import { findPlaceholders } from '../qa/placeholders.ts';
+import { findPlaceholders } from '../../qa/placeholders.ts';
 
 const PLAIN = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 // Every replacement is a single BMP code unit, so offsets and lengths stay predictable.

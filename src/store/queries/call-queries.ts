@@ -4,7 +4,28 @@ import type { Database } from '../schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Calls and job events: appended by the executor, read by `status` and the API. */
+/** The audit trail (task_logs), calls and job events: appended as work happens, read by `status` and the API. */
+
+export interface LogEntry {
+  jobId: string;
+  batchId?: string | null;
+  taskId?: string | null;
+  /** `claimed`, `completed`, `retry`, `failed`, `done`, `released`, `requeued`… */
+  event: string;
+  detail?: string | null;
+  workerId?: string | null;
+}
+
+/**
+ * One row per state change of a batch's tasks (seed 001 audit trail). Tasks change state together
+ * per call, so a row names the batch and the count rather than repeating itself per task.
+ */
+export async function appendLog(db: Db, entry: LogEntry): Promise<void> {
+  await db
+    .insertInto('task_logs')
+    .values({ job_id: entry.jobId, batch_id: entry.batchId ?? null, task_id: entry.taskId ?? null, event: entry.event, detail: entry.detail ?? null, worker_id: entry.workerId ?? null, at: Date.now() })
+    .execute();
+}
 
 export async function insertCall(db: Db, jobId: string, meta: CallMeta): Promise<void> {
   await db

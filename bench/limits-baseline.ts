@@ -1,0 +1,99 @@
+/**
+ * The naive client bench/limits.ts compares fanyi with: the same batches (fanyi's own read,
+ * split, dedupe and packing) sent in the same wire protocol (fanyi's prompt, the same request
+ * body), by a fixed pool of 10 workers that retry a 429 after its `retry-after` and do nothing
+ * else — no limiter, no pacing, no adaptation. Runs in a process of its own.
+ *
+ * Usage: limits-baseline.ts <input> <baseUrl> <targets> [concurrency]; prints one JSON line.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import path from 'node:path';
+import { loadConfig } from '../src/config/load-config.ts';
+import { analyseFile } from '../src/engine.ts';
+import { buildTranslateMessages } from '../src/llm/prompts/build-messages.ts';
+import type { TaskDraft } from '../src/tasks/split-tasks.ts';
+
+const [input, baseUrl, targetList, concurrencyArg] = process.argv.slice(2);
+const CONCURRENCY = Number(concurrencyArg ?? 10);
+
+interface WireBatch {
+  cells: number;
+  body: string;
+  ids: string[];
+}
+
+/** One request body per packed batch, its unique texts numbered "1", "2", … as fanyi sends them. */
+async function wireBatches(): Promise<WireBatch[]> {
+  const loaded = loadConfig({ provider: 'openai', baseUrl, apiKey: 'bench', model: 'sim' }, {}, path.dirname(input));
+  const { config } = loaded;
+  const { prepared } = await analyseFile({ file: input, to: targetList.split(',') }, config);
+  const byBatch = new Map<string, TaskDraft[]>();
+  for (const task of prepared.split.tasks) {
+    const list = byBatch.get(task.batchId!) ?? [];
+    list.push(task);
+    byBatch.set(task.batchId!, list);
+  }
+  return prepared.batches.map((batch) => {
+    const tasks = byBatch.get(batch.batchId) ?? [];
+    const unique = [...new Map(tasks.map((task) => [task.dedupeKey, task])).values()];
+    const items = unique.map((task, i) => ({ id: String(i + 1), text: task.sourceText }));
+    const messages = buildTranslateMessages({
+      sourceLang: unique[0].sourceLang,
+      targetLang: batch.targetLang,
+      items,
+      gameContext: config.translation.game_context || undefined,
+      timeoutMs: config.llm.performance.timeout * 1000,
+    });
+    const body = JSON.stringify({ model: loaded.provider.model, messages, temperature: config.llm.temperature ?? 0.2, response_format: { type: 'json_object' } });
+    return { cells: tasks.length, body, ids: items.map((item) => item.id) };
+  });
+}
+
+const counters = { calls: 0, status429: 0, otherErrors: 0, cells: 0, badReplies: 0 };
+
+/** Sends one batch until it is answered: a 429 waits `retry-after`, anything else waits 1 s. */
+async function send(batch: WireBatch): Promise<void> {
+  for (;;) {
+    counters.calls++;
+    const response = await fetch(`${baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
+      body: batch.body,
+    }).catch(() => undefined);
+    const text = await response?.text().catch(() => undefined);
+    if (response?.status === 200 && text !== undefined) {
+      if (!hasAllIds(text, batch.ids)) counters.badReplies++;
+      counters.cells += batch.cells;
+      return;
+    }
+    if (response?.status === 429) {
+      counters.status429++;
+      const seconds = Number.parseFloat(response.headers.get('retry-after') ?? '');
+      await sleep(Number.isFinite(seconds) ? seconds * 1000 : 1000);
+      continue;
+    }
+    counters.otherErrors++;
+    await sleep(1000);
+  }
+}
+
+function hasAllIds(text: string, ids: string[]): boolean {
+  try {
+    const content = JSON.parse(JSON.parse(text).choices[0].message.content) as Record<string, unknown>;
+    return ids.every((id) => typeof content[id] === 'string');
+  } catch {
+    return false;
+  }
+}
+
+const t0 = performance.now();
+const batches = await wireBatches();
+const t1 = performance.now();
+let next = 0;
+await Promise.all(
+  Array.from({ length: CONCURRENCY }, async () => {
+    while (next < batches.length) await send(batches[next++]);
+  }),
+);
+const t2 = performance.now();
+process.stdout.write(`${JSON.stringify({ batches: batches.length, ...counters, prepare_ms: Math.round(t1 - t0), calls_ms: Math.round(t2 - t1), total_ms: Math.round(t2 - t0) })}\n`);

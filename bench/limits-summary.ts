@@ -1,0 +1,36 @@
+/** The short human summary bench/limits.ts writes to stderr, each figure beside its target. */
+
+const pct = (value: number | undefined, digits = 1): string => (value === undefined ? '—' : `${(value * 100).toFixed(digits)}%`);
+const mark = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+
+export function printSummary(report: Record<string, any>): void {
+  const lines: string[] = [];
+  const { fanyi, baseline, fanyi_faults: faults } = report;
+  const row = (name: string, run: Record<string, any> | undefined): void => {
+    if (!run) return;
+    lines.push(
+      `${name.padEnd(14)} ${run.binding_limit.toUpperCase()} ${pct(run.share_of_binding_limit).padStart(6)} (refill ${pct(run.share_of_binding_refill)})` +
+        `  429s ${pct(run.share_429, 2).padStart(6)}  ${String(run.calls_per_1000_cells).padStart(5)} calls/1k cells` +
+        `  ${String(run.cells_per_min_active).padStart(6)} cells/min  in flight ${run.mean_in_flight} (need ${run.in_flight_needed_at_limit})` +
+        `  steady ${run.steady_seconds}s`,
+    );
+  };
+  lines.push(`bench:limits — ${report.code?.commit ?? 'src changed during the run'}, ${report.cells} cells, RPM ${report.limits.rpm}, TPM ${report.limits.tpm}, burst ${report.limits.burstWindowMs} ms, latency ${report.limits.latencyMs} ms ±25%`);
+  row('fanyi', fanyi);
+  row('baseline', baseline);
+  row('fanyi+faults', faults);
+  lines.push(`targets: binding limit ≥ 95%: ${mark(fanyi.share_of_binding_limit >= 0.95)} · 429s ≤ 1%: ${mark(fanyi.share_429 <= 0.01)}`);
+  if (report.throughput_vs_baseline !== undefined) lines.push(`         throughput vs baseline ${report.throughput_vs_baseline}× (≥ 1.10×): ${mark(report.throughput_vs_baseline >= 1.1)}`);
+  if (faults) {
+    const finished = faults.client.exit_code === 0 && faults.client.counts?.completed === report.cells && faults.client.wrong_cells === 0;
+    lines.push(`         with 10% faults ≥ 85%: ${mark(faults.share_of_binding_limit >= 0.85)} · every task finished: ${mark(finished)}`);
+  }
+  if (report.code?.before) lines.push('WARNING: src/ changed while the benchmark ran (see "code"): the runs may have measured different engines');
+  for (const [name, run] of [['fanyi', fanyi], ['fanyi+faults', faults]] as const) {
+    if (run && run.client.wrong_cells !== 0) lines.push(`WARNING: ${name}: exit ${run.client.exit_code}, ${run.client.wrong_cells ?? 'unchecked'} output cells wrong or missing`);
+  }
+  for (const [name, run] of Object.entries({ fanyi, baseline, faults })) {
+    if (run && run.steady_seconds < 60) lines.push(`note: ${name}: steady state only ${run.steady_seconds}s (< 60 s); use the default --cells 20000 for the figures of record`);
+  }
+  process.stderr.write(`${lines.join('\n')}\n`);
+}

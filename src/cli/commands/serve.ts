@@ -1,0 +1,71 @@
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { FanyiError } from '../../errors.ts';
+import { buildApp } from '../../server/build-app.ts';
+import { assertBindable, parseTokens, TokenTable } from '../../server/server-security.ts';
+import { addProviderOptions, addStoreOptions, openEngine, type CommonFlags } from '../common.ts';
+import { EXIT } from '../exit-codes.ts';
+
+interface ServeFlags extends CommonFlags {
+  host: string;
+  port: string;
+  rateLimit: string;
+}
+
+const LOG_LEVELS: Record<string, string> = { debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error' };
+
+/** `fanyi serve`: the REST API over the same store and engine as the CLI. */
+export function registerServe(program: Command, exit: (code: number) => void): void {
+  const command = program
+    .command('serve')
+    .description('run the REST API (upload, translate, status, export, metrics); tokens from FANYI_TOKENS=token:tenant,…')
+    .option('--host <host>', 'address to listen on; anything but loopback needs FANYI_TOKENS', '127.0.0.1')
+    .option('--port <n>', 'port (0: any free one)', '8080')
+    .option('--rate-limit <n>', 'API requests per second per token (0: unlimited)', '200');
+  addStoreOptions(addProviderOptions(command)).action(async (flags: ServeFlags) => {
+    const port = whole('--port', flags.port, 65_535);
+    const requestsPerSecond = whole('--rate-limit', flags.rateLimit, 1_000_000);
+    const tokens = new TokenTable(parseTokens(process.env.FANYI_TOKENS));
+    // Checked before anything is opened: an exposed server without tokens must never start.
+    assertBindable(flags.host, tokens);
+    const engine = await openEngine(flags);
+    try {
+      const app = await buildApp({
+        engine,
+        filesDir: `${path.resolve(flags.db ?? 'fanyi.db')}.files`,
+        tokens,
+        requestsPerSecond,
+        logger: { level: LOG_LEVELS[engine.config.system.log_level.toLowerCase()] ?? 'info', stream: process.stderr, redact: ['req.headers.authorization'] },
+      });
+      await app.listen({ host: flags.host, port });
+      const { address, port: bound } = app.server.address() as AddressInfo;
+      const url = `http://${address.includes(':') ? `[${address}]` : address}:${bound}`;
+      process.stdout.write(`fanyi: listening on ${url} (API docs: ${url}/api/docs)\n`);
+      const signal = await untilSignal();
+      process.stderr.write(`fanyi: ${signal}: stopping; in-flight batches are handed back, resume with fanyi resume\n`);
+      await app.close();
+      exit(EXIT.OK);
+    } finally {
+      await engine.store.close();
+    }
+  });
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+function whole(flag: string, value: string, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new FanyiError('USAGE', `${flag} must be a whole number from 0 to ${max} (got '${value}')`);
+  return n;
+}

@@ -1,0 +1,67 @@
+import type { FanyiConfig } from '../config/config-schema.ts';
+import type { PreparedJob } from '../tasks/prepare-job.ts';
+import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
+
+/** Per-call prompt overhead (system prompt and framing) in tokens, as `fanyi estimate` counts it. */
+const PROMPT_OVERHEAD_TOKENS = 250;
+
+export interface Estimate {
+  tasks: number;
+  unique_texts: number;
+  batches: number;
+  estimated_calls: number;
+  estimated_input_tokens: number;
+  estimated_output_tokens: number;
+  /** At the configured RPM/TPM throttles; the provider's limits are the only speed limit. */
+  estimated_seconds: number;
+}
+
+/** Calls, tokens and time a prepared job needs, like `fanyi estimate` (no calls made). */
+export function estimateOf(prepared: PreparedJob, config: FanyiConfig): Estimate {
+  const calls = prepared.batches.length;
+  const input = prepared.batches.reduce((sum, b) => sum + b.estInputTokens, 0) + calls * PROMPT_OVERHEAD_TOKENS;
+  const output = prepared.batches.reduce((sum, b) => sum + b.estOutputTokens, 0);
+  const perf = config.llm.performance;
+  const minutes = Math.max(calls / perf.rpm_throttle, (input + output) / perf.tpm_throttle);
+  return {
+    tasks: prepared.split.tasks.length,
+    unique_texts: prepared.uniqueTexts,
+    batches: calls,
+    estimated_calls: calls,
+    estimated_input_tokens: input,
+    estimated_output_tokens: output,
+    estimated_seconds: Math.round(minutes * 60 * 10) / 10,
+  };
+}
+
+/** Target languages of a plan, in first-seen order. */
+export function languagesOf(prepared: PreparedJob): string[] {
+  return [...new Set(prepared.plans.flatMap((p) => p.targets.map((t) => t.language)))];
+}
+
+/** What an upload found: sheets, language columns, the source, tasks per language and an estimate. */
+export function analysisView(document: SpreadsheetDocument, prepared: PreparedJob, config: FanyiConfig) {
+  const perLanguage: Record<string, number> = {};
+  for (const task of prepared.split.tasks) perLanguage[task.targetLang] = (perLanguage[task.targetLang] ?? 0) + 1;
+  const plans = new Map(prepared.plans.map((p) => [p.layout.sheetIndex, p]));
+  return {
+    format: document.format,
+    sheets: document.sheets.map((sheet) => {
+      const plan = plans.get(sheet.index);
+      return {
+        name: sheet.name,
+        hidden: sheet.hidden,
+        rows: sheet.rows.length,
+        header_row: plan ? plan.layout.headerRow + 1 : null,
+        language_columns: (plan?.layout.languageColumns ?? []).map((c) => ({ column: c.col + 1, header: c.header, language: c.language, by: c.by, filled: c.filled })),
+        source: plan ? { column: plan.source.col + 1, header: plan.source.header, language: plan.source.language } : null,
+        targets: (plan?.targets ?? []).map((t) => ({ column: t.col + 1, language: t.language, is_new: t.isNew })),
+      };
+    }),
+    skipped_sheets: prepared.skippedSheets,
+    languages: languagesOf(prepared),
+    tasks_per_language: perLanguage,
+    human_translations_kept: prepared.split.keptHuman,
+    estimate: estimateOf(prepared, config),
+  };
+}

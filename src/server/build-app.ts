@@ -1,0 +1,66 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Engine } from '../engine.ts';
+import { JobRunner } from './job-runner.ts';
+import { installAuth } from './plugins/auth.ts';
+import { installErrorHandler } from './plugins/error-handler.ts';
+import { registerMetrics } from './plugins/metrics.ts';
+import { registerOpenApi } from './plugins/openapi.ts';
+import { exportRoute } from './routes/export-route.ts';
+import { healthRoutes } from './routes/health-routes.ts';
+import { statusRoutes } from './routes/status-routes.ts';
+import { taskRoutes } from './routes/task-routes.ts';
+import { translateRoute } from './routes/translate-route.ts';
+import { uploadRoute } from './routes/upload-route.ts';
+import type { ServerContext } from './server-context.ts';
+import { TokenTable } from './server-security.ts';
+import { UploadStore } from './upload-store.ts';
+
+export interface AppOptions {
+  engine: Engine;
+  /** `<db>.files`, where the engine keeps sources: uploads, outputs and exports go beside them. */
+  filesDir: string;
+  /** Bearer tokens → tenants; empty: no authentication (only ever on loopback: see assertBindable). */
+  tokens?: TokenTable;
+  /** Requests per second per tenant; default 200; 0: unlimited. */
+  requestsPerSecond?: number;
+  /** fastify's logger option; default off. Authorization headers are redacted either way. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/**
+ * The HTTP app, apart from `listen` (tests go through `inject` or port 0). Closing it stops the
+ * background jobs (leases handed back, state stored) before the engine's store is left alone;
+ * closing the store is the caller's business, since it owns the engine.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Unknown properties are a 400 naming them, not silently dropped (fastify's default).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    bodyLimit: 1024 * 1024,
+  });
+  const ctx = await createContext(app, options);
+  installErrorHandler(app);
+  installAuth(app, { tokens: options.tokens ?? new TokenTable(new Map()), requestsPerSecond: options.requestsPerSecond ?? 200 });
+  await registerOpenApi(app);
+  // One file per request; its own size limit is checked per upload against the config.
+  await app.register(multipart, { limits: { files: 1, fields: 10, parts: 11 } });
+  registerMetrics(app, ctx.engine, ctx.runner);
+  for (const routes of [healthRoutes, uploadRoute, translateRoute, statusRoutes, taskRoutes, exportRoute]) await app.register(routes, { ctx });
+  app.addHook('onClose', async () => ctx.runner.close());
+  return app;
+}
+
+async function createContext(app: FastifyInstance, options: AppOptions): Promise<ServerContext> {
+  const { filesDir } = options;
+  await Promise.all(['uploads', 'outputs', 'exports'].map((dir) => mkdir(path.join(filesDir, dir), { recursive: true })));
+  return {
+    engine: options.engine,
+    runner: new JobRunner(options.engine, app.log),
+    uploads: new UploadStore(path.join(filesDir, 'uploads')),
+    filesDir,
+  };
+}

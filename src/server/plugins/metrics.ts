@@ -1,0 +1,78 @@
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Engine } from '../../engine.ts';
+import type { EngineEventMap } from '../../monitor/engine-events.ts';
+import type { ActiveLoad } from '../../store/job-store.ts';
+import type { JobRunner } from '../job-runner.ts';
+
+const TASK_STATUSES = ['pending', 'processing', 'completed', 'needs_review', 'failed'] as const;
+
+/**
+ * Prometheus metrics (seed 000 §8.1, seed 004 monitoring) in a registry of this app's own, so two
+ * servers in one process (tests) never share counters. Counters follow the engine's events;
+ * gauges read the task table at scrape time, so they count work of other processes on the same
+ * store too.
+ */
+export function registerMetrics(app: FastifyInstance, engine: Engine, runner: JobRunner): Registry {
+  const register = new Registry();
+  collectDefaultMetrics({ register });
+  const unsubscribe = countEvents(register, engine);
+  loadGauges(register, engine, runner);
+  app.addHook('onClose', async () => unsubscribe());
+  app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_request, reply) => {
+    return reply.header('content-type', register.contentType).send(await register.metrics());
+  });
+  return register;
+}
+
+function countEvents(register: Registry, engine: Engine): () => void {
+  const registers = [register];
+  const calls = new Counter({ name: 'fanyi_llm_calls_total', help: 'LLM calls by outcome (ok: a usable reply; error: see fanyi_llm_call_errors_total)', labelNames: ['outcome'], registers });
+  const errors = new Counter({ name: 'fanyi_llm_call_errors_total', help: 'failed LLM calls by kind (rate_limit counts the 429s)', labelNames: ['kind'], registers });
+  const tokens = new Counter({ name: 'fanyi_llm_tokens_total', help: 'tokens reported by the provider', labelNames: ['kind'], registers });
+  const latency = new Histogram({ name: 'fanyi_llm_call_duration_seconds', help: 'LLM call latency', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers });
+  const settled = new Counter({ name: 'fanyi_texts_settled_total', help: 'unique texts (one per dedupe key, fanned out to its duplicate cells) that reached a final state', labelNames: ['outcome'], registers });
+  const handlers: { [K in keyof EngineEventMap]?: (...args: EngineEventMap[K]) => void } = {
+    'call:done': (e) => {
+      calls.inc({ outcome: e.ok ? 'ok' : 'unusable' });
+      tokens.inc({ kind: 'prompt' }, e.promptTokens);
+      tokens.inc({ kind: 'completion' }, e.completionTokens);
+      latency.observe(e.ms / 1000);
+    },
+    'call:error': (e) => {
+      calls.inc({ outcome: 'error' });
+      errors.inc({ kind: e.kind });
+    },
+    'tasks:settled': (e) => {
+      if (e.completed) settled.inc({ outcome: 'completed' }, e.completed);
+      if (e.failed) settled.inc({ outcome: 'failed' }, e.failed);
+    },
+  };
+  for (const [name, handler] of Object.entries(handlers)) engine.events.on(name as keyof EngineEventMap, handler as never);
+  return () => {
+    for (const [name, handler] of Object.entries(handlers)) engine.events.off(name as keyof EngineEventMap, handler as never);
+  };
+}
+
+function loadGauges(register: Registry, engine: Engine, runner: JobRunner): void {
+  const registers = [register];
+  // One store read per scrape, shared by the gauges below.
+  let pending: { at: number; load: Promise<ActiveLoad> } | undefined;
+  const load = () => {
+    if (!pending || Date.now() - pending.at > 500) pending = { at: Date.now(), load: engine.store.activeLoad() };
+    return pending.load;
+  };
+  new Gauge({
+    name: 'fanyi_tasks',
+    help: 'tasks of unfinished jobs by status',
+    labelNames: ['status'],
+    registers,
+    async collect() {
+      const { tasks } = await load();
+      for (const status of TASK_STATUSES) this.set({ status }, tasks[status] ?? 0);
+    },
+  });
+  new Gauge({ name: 'fanyi_queue_depth_batches', help: 'batches of unfinished jobs not yet done', registers, async collect() { this.set((await load()).openBatches); } });
+  new Gauge({ name: 'fanyi_active_workers', help: 'batches held under a lease: workers busy on a call', registers, async collect() { this.set((await load()).leasedBatches); } });
+  new Gauge({ name: 'fanyi_jobs_running', help: 'jobs this server process is running', registers, collect() { this.set(runner.activeJobIds.length); } });
+}

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { JobOptions } from '../../engine.ts';
+import type { JobRow } from '../../store/job-store.ts';
+import { tenantJob } from '../job-view.ts';
+import { bearerSecurity, errorResponses, jobIdParams, type JobIdParams } from '../schemas/common-schemas.ts';
+import type { RouteOptions, ServerContext } from '../server-context.ts';
+
+const CONTENT_TYPES = {
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  csv: 'text/csv',
+} as const;
+
+const exportSchema = {
+  tags: ['jobs'],
+  summary: 'The translated workbook; mid-run, what is translated so far',
+  security: bearerSecurity,
+  params: jobIdParams,
+  produces: Object.values(CONTENT_TYPES),
+  response: { 200: { description: 'the workbook', type: 'string', format: 'binary' }, ...errorResponses },
+} as const;
+
+/** `GET /api/v3/export/:id`: the completed output, or a fresh copy with the results so far. */
+export async function exportRoute(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  app.get<{ Params: JobIdParams }>('/api/v3/export/:id', { schema: exportSchema }, async (request, reply) => {
+    const job = await tenantJob(ctx.engine.store, request.params.id, request.tenant);
+    const format = (JSON.parse(job.options) as JobOptions).format;
+    // A completed job's output was written when it finished, and nothing changes it afterwards.
+    if (job.status === 'completed' && job.out_path && existsSync(job.out_path)) return send(reply, job, format, job.out_path);
+    const temp = await exportNow(ctx, job, format);
+    reply.raw.once('close', () => void rm(temp, { force: true }));
+    return send(reply, job, format, temp);
+  });
+}
+
+/** Engine.exportJob writes whatever is completed now (it reads the store, not the running pool). */
+function exportNow(ctx: ServerContext, job: JobRow, format: JobOptions['format']): Promise<string> {
+  const ext = path.extname(job.out_path ?? '') || `.${format}`;
+  return ctx.engine.exportJob(job.job_id, path.join(ctx.filesDir, 'exports', `${job.job_id}-${randomBytes(4).toString('hex')}${ext}`));
+}
+
+function send(reply: FastifyReply, job: JobRow, format: JobOptions['format'], file: string): FastifyReply {
+  return reply
+    .header('content-type', CONTENT_TYPES[format])
+    .header('content-disposition', attachment(translatedName(job.source_name, path.extname(file))))
+    .send(createReadStream(file));
+}
+
+/** `game.xlsx` → `game.translated.xlsx`; the name was cleaned at upload, but CLI jobs' names were not. */
+function translatedName(sourceName: string, ext: string): string {
+  const base = path.basename(sourceName.replace(/\\/g, '/'), path.extname(sourceName)).replace(/[\u0000-\u001f\u007f"]/g, '') || 'workbook';
+  return `${base}.translated${ext}`;
+}
+
+/** RFC 6266: an ASCII fallback plus the exact UTF-8 name. */
+function attachment(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/[\\"]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}

@@ -1,0 +1,64 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { FanyiError } from '../../errors.ts';
+import { parseLanguageList } from '../../tasks/plan-targets.ts';
+import { estimateOf, languagesOf } from '../analysis-view.ts';
+import { conflict } from '../http-error.ts';
+import { bearerSecurity, errorResponses } from '../schemas/common-schemas.ts';
+import { translateBodySchema, translateReplySchema, type TranslateBody } from '../schemas/job-schemas.ts';
+import type { RouteOptions, ServerContext } from '../server-context.ts';
+import type { UploadSession } from '../upload-store.ts';
+
+const translateSchema = {
+  tags: ['jobs'],
+  summary: 'Start translating an uploaded workbook',
+  description: 'Stores the job (tasks and batches) and answers at once; the job runs in the background. Poll GET /api/v3/status/{session_id}.',
+  security: bearerSecurity,
+  body: translateBodySchema,
+  response: { 202: translateReplySchema, ...errorResponses, 409: { $ref: 'Error#' } },
+} as const;
+
+/** `POST /api/v3/translate` `{session_id, options}` → `{task_count, estimated_time}`. */
+export async function translateRoute(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  app.post<{ Body: TranslateBody }>('/api/v3/translate', { schema: translateSchema }, async (request, reply) => {
+    const { session_id: sessionId, options } = request.body;
+    const session = await ctx.uploads.get(sessionId, request.tenant);
+    if (!session) throw new FanyiError('JOB_NOT_FOUND', `no upload session ${sessionId}; upload the workbook first with POST /api/v3/upload`);
+    if (await ctx.engine.store.getJob(sessionId)) throw conflict(`session ${sessionId} was already started; poll GET /api/v3/status/${sessionId}`);
+    if (ctx.runner.isClosing) throw new FanyiError('PROVIDER_UNAVAILABLE', 'the server is shutting down; start the job again once it is back');
+    const { job, prepared } = await createJob(ctx, session, options);
+    ctx.runner.start(job.job_id);
+    return reply.code(202).send({
+      session_id: job.job_id,
+      status: job.status,
+      task_count: prepared.split.tasks.length,
+      unique_texts: prepared.uniqueTexts,
+      batches: prepared.batches.length,
+      languages: languagesOf(prepared),
+      estimated_time: estimateOf(prepared, ctx.engine.config).estimated_seconds,
+      status_url: `/api/v3/status/${job.job_id}`,
+    });
+  });
+}
+
+async function createJob(ctx: ServerContext, session: UploadSession, options: TranslateBody['options']) {
+  const to = languages(options.to);
+  const from = options.from ? parseLanguageList([options.from], 'options.from')[0] : undefined;
+  const input = { file: session.filePath, to, from, overwrite: options.overwrite ?? false };
+  const analysed = await ctx.engine.analyse(input);
+  if (!analysed.prepared.split.tasks.length) {
+    throw new FanyiError('NOTHING_TO_TRANSLATE', 'every target cell already holds text; name another language in options.to, or set options.overwrite');
+  }
+  // The output is written when the job completes; the job id keeps two jobs' outputs apart.
+  const ext = path.extname(session.filePath);
+  const outPath = path.join(ctx.filesDir, 'outputs', `${session.sessionId}${ext === '.bin' ? `.${analysed.document.format}` : ext}`);
+  return ctx.engine.createJob({ ...input, outPath, tenant: session.tenant, jobId: session.sessionId, sourceName: session.fileName }, analysed);
+}
+
+/** `["pt-BR","th"]` or `"pt-BR,th"`; canonical codes, or UNKNOWN_LANGUAGE naming the bad one. */
+function languages(to: string[] | string | undefined): string[] | undefined {
+  if (to === undefined) return undefined;
+  // Commas inside items too: ajv's array coercion turns "pt-BR,th" into ["pt-BR,th"].
+  const list = (Array.isArray(to) ? to : [to]).flatMap((item) => item.split(',')).map((s) => s.trim()).filter(Boolean);
+  return list.length ? parseLanguageList(list, 'options.to') : undefined;
+}

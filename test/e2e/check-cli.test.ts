@@ -1,0 +1,191 @@
+/**
+ * `fanyi check`: the QA checks over translations already in a table, through the real CLI. Crafted
+ * files with known defects give exact flags; the real files in ../shared/data/real give genuine
+ * defects that must be found and correct cells that must not be flagged.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import ExcelJS from 'exceljs';
+import { xlsxBuffer } from '../helpers/crafted-files.ts';
+import { describeResult, makeTempDir, parseSingleJson, runCli, type CliResult } from '../helpers/fanyi-cli.ts';
+import { REAL_DATA_DIR, realDataSkip } from '../helpers/real-data.ts';
+
+interface Finding {
+  sheet: string;
+  cell: string;
+  language: string;
+  source: string;
+  target: string;
+  flags: Array<{ code: string; severity: string }>;
+}
+
+const flagList = (json: Record<string, unknown>): string[] =>
+  (json.findings as Finding[]).flatMap((f) => f.flags.map((flag) => `${f.sheet}!${f.cell} ${f.language} ${flag.code}`)).sort();
+
+const XLSX_ROWS = [
+  ['Key', 'EN', 'TH', 'JA', 'Max Length', 'Notes'],
+  ['greet', 'Hello {0}!', 'สวัสดี!', 'こんにちは{0}！', null, null],
+  // As text: the sheet model reads numeric cells as NON_TEXT without their value (see the report).
+  ['start', 'Start', 'เริ่ม', 'スタート', '4', null],
+  ['options', 'Options', 'Options', 'オプション', null, null],
+  ['warn', '<b>Warning</b>', '<b>คำเตือน</b>', '<b>警告', null, null],
+  ['coins', 'You have 300 coins', 'คุณมี 500 เหรียญ', '300コインを持っています', null, null],
+  ['quit', 'Quit', null, '終了', null, null],
+  ['load', 'Load game', 'Charger la partie', 'ロード', null, null],
+  ['continue', 'Continue', 'ดำเนินการต่อ', 'つづける', null, 'button, max 6 chars'],
+];
+
+const XLSX_EXPECTED = [
+  'UI!C2 th placeholder_mismatch', 'UI!C3 th too_long', 'UI!C4 th untranslated', 'UI!D5 ja markup_mismatch',
+  'UI!C6 th numbers_differ', 'UI!C7 th missing', 'UI!C8 th wrong_script', 'UI!C9 th too_long',
+];
+
+const CSV = [
+  'key,en,vi,ko',
+  'score,Score: %d,Điểm: %s,점수: %d',
+  'welcome,Welcome back to the game,Chao mung tro lai tro choi,게임에 다시 오신 것을 환영합니다',
+  'press,Press [b]A[/b],Nhấn [b]A,[b]A[/b] 누르기',
+  'lines,"Line one\nLine two\nLine three","Dòng một\nDòng hai\nDòng ba",첫 줄 둘째 줄 셋째 줄',
+  'minutes, minutes,phút, 분',
+].join('\n');
+
+const CSV_EXPECTED = [
+  'strings!C2 vi placeholder_mismatch', 'strings!C3 vi wrong_script', 'strings!C4 vi markup_mismatch',
+  'strings!D5 ko line_breaks_differ', 'strings!C6 vi whitespace_differs',
+];
+
+const CLEAN_CSV = 'key,en,de,ja\nhello,"Hello, {name}!","Hallo, {name}!",こんにちは、{name}！\nlevel,Level %1$d,Stufe %1$d,レベル%1$d\n';
+
+describe('fanyi check', () => {
+  let temp: Awaited<ReturnType<typeof makeTempDir>>;
+  let xlsx: CliResult;
+  let xlsxJson: Record<string, unknown>;
+  let csvJson: CliResult;
+  let csvText: CliResult;
+  let clean: CliResult;
+  let report: string;
+
+  before(async () => {
+    temp = await makeTempDir('fanyi-check-');
+    const xlsxFile = path.join(temp.dir, 'ui.xlsx');
+    await writeFile(xlsxFile, await xlsxBuffer({ UI: XLSX_ROWS }));
+    const csvFile = path.join(temp.dir, 'strings.csv');
+    await writeFile(csvFile, CSV);
+    const cleanFile = path.join(temp.dir, 'clean.csv');
+    await writeFile(cleanFile, CLEAN_CSV);
+    report = path.join(temp.dir, 'report.xlsx');
+    [xlsx, csvJson, csvText, clean] = await Promise.all([
+      runCli(['check', xlsxFile, '--json', '--out', report], { cwd: temp.dir }),
+      runCli(['check', csvFile, '--json'], { cwd: temp.dir }),
+      runCli(['check', csvFile], { cwd: temp.dir }),
+      runCli(['check', cleanFile], { cwd: temp.dir }),
+    ]);
+    xlsxJson = xlsx.code === 3 ? parseSingleJson(xlsx.stdout) : {};
+  });
+
+  after(() => temp?.cleanup());
+
+  test('finds exactly the planted defects in an xlsx, exit 3', () => {
+    assert.equal(xlsx.code, 3, describeResult(xlsx));
+    assert.deepEqual(flagList(xlsxJson), [...XLSX_EXPECTED].sort());
+    assert.deepEqual(xlsxJson.problems, { cells: 7, flags: 7, hard: 2, soft: 5 });
+    assert.equal(xlsxJson.missing, 1);
+  });
+
+  test('finds exactly the planted defects in a csv, exit 3', () => {
+    assert.equal(csvJson.code, 3, describeResult(csvJson));
+    assert.deepEqual(flagList(parseSingleJson(csvJson.stdout)), [...CSV_EXPECTED].sort());
+  });
+
+  test('prints a table on the terminal', () => {
+    assert.equal(csvText.code, 3, describeResult(csvText));
+    const lines = csvText.stdout.split('\n');
+    assert.match(lines[0], /^CELL\s+LANG\s+FLAG\s+SOURCE\s+TARGET\s+DETAIL/);
+    assert.ok(lines.some((line) => /^strings!C2\s+vi\s+placeholder_mismatch!\s+Score: %d\s+Điểm: %s\s+placeholders differ: missing %d; unexpected %s/.test(line)), csvText.stdout);
+    assert.ok(lines.some((line) => /^strings!D5 .*Line one⏎Line two⏎Line three/.test(line)), 'line breaks shown as ⏎');
+    assert.match(csvText.stdout, /10 translations checked: 5 with problems \(2 hard, 3 soft\)/);
+  });
+
+  test('a clean file exits 0', () => {
+    assert.equal(clean.code, 0, describeResult(clean));
+    assert.match(clean.stdout, /^4 translations checked: 0 with problems/);
+  });
+
+  test('--out writes a report workbook with one row per flag', async () => {
+    assert.ok(existsSync(report));
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(report);
+    const findings = workbook.getWorksheet('Findings')!;
+    assert.deepEqual((findings.getRow(1).values as unknown[]).slice(1), ['Sheet', 'Cell', 'Key', 'Language', 'Severity', 'Flag', 'Detail', 'Source', 'Target', 'Score']);
+    assert.equal(findings.rowCount, 1 + XLSX_EXPECTED.length);
+    const greet = findings.getRow(2).values as unknown[];
+    assert.deepEqual(greet.slice(1, 7), ['UI', 'C2', 'greet', 'th', 'hard', 'placeholder_mismatch']);
+    assert.ok(workbook.getWorksheet('Summary'));
+  });
+
+  test('bad input exits 2 with one line', async () => {
+    const missing = await runCli(['check', path.join(temp.dir, 'nope.xlsx')]);
+    assert.equal(missing.code, 2, describeResult(missing));
+    assert.match(missing.stderr, /^fanyi: file not found: .*nope\.xlsx\n$/);
+    const noColumn = await runCli(['check', path.join(temp.dir, 'clean.csv'), '--to', 'th']);
+    assert.equal(noColumn.code, 2, describeResult(noColumn));
+    assert.match(noColumn.stderr, /no column for th/);
+  });
+});
+
+describe('fanyi check on real files', { skip: realDataSkip }, () => {
+  const results = new Map<string, Finding[]>();
+  const codes = new Map<string, number | null>();
+
+  before(async () => {
+    const files = ['panel-attack/localization.csv', 'mediainfo/Language.csv', 'ultimatemods-translatefiles/Localization.xlsx',
+      'polyglot-gamedev/PolyglotGamedev.csv', 'cats-blender-plugin/translations.csv', 'elin-plugins/cwl_sources.xlsx', 'moefight/Language.xlsx'];
+    // Two at a time: the machine is shared.
+    for (let i = 0; i < files.length; i += 2) {
+      await Promise.all(files.slice(i, i + 2).map(async (file) => {
+        const result = await runCli(['check', path.join(REAL_DATA_DIR, file), '--json'], { timeoutMs: 120_000 });
+        codes.set(file, result.code);
+        results.set(file, result.code === 0 || result.code === 3 ? (parseSingleJson(result.stdout).findings as Finding[]) : []);
+      }));
+    }
+  });
+
+  const flagged = (file: string, cell: string, code?: string): boolean =>
+    (results.get(file) ?? []).some((f) => f.cell === cell && f.flags.some((flag) => flag.severity !== 'info' && (!code || flag.code === code)));
+
+  test('reports genuine defects', () => {
+    const genuine: Array<[string, string, string]> = [
+      ['panel-attack/localization.csv', 'I87', 'placeholder_mismatch'], // IT "Replay di 1%"
+      ['panel-attack/localization.csv', 'E226', 'placeholder_mismatch'], // PT "Personagem: 1%"
+      ['panel-attack/localization.csv', 'F197', 'placeholder_mismatch'], // JA full-width "％1"
+      ['panel-attack/localization.csv', 'F29', 'corrupt_text'], // JA "??????"
+      ['panel-attack/localization.csv', 'J85', 'untranslated'], // TH "Options"
+      ['mediainfo/Language.csv', 'Q989', 'placeholder_mismatch'], // ID %HARGA%
+      ['mediainfo/Language.csv', 'R1270', 'placeholder_mismatch'], // IT %PICE%
+      ['mediainfo/Language.csv', 'R1048', 'placeholder_mismatch'], // IT "v% MI_VERSION %"
+      ['mediainfo/Language.csv', 'R1046', 'numbers_differ'], // IT "MD% contenuto…"
+      ['mediainfo/Language.csv', 'B948', 'wrong_script'], // AR column holding Thai
+      ['ultimatemods-translatefiles/Localization.xlsx', 'C17', 'markup_mismatch'], // "<color#00da00>"
+      ['ultimatemods-translatefiles/Localization.xlsx', 'D21', 'placeholder_mismatch'], // zh-CN lost {0}
+      ['polyglot-gamedev/PolyglotGamedev.csv', 'AB250', 'placeholder_mismatch'], // bs-BA lost {0}
+    ];
+    for (const [file, cell, code] of genuine) assert.ok(flagged(file, cell, code), `${file} ${cell} ${code}`);
+  });
+
+  test('leaves correct cells alone', () => {
+    const correct: Array<[string, string]> = [
+      ['panel-attack/localization.csv', 'F5'], // JA "EASY" for "Easy": a deliberate style
+      ['panel-attack/localization.csv', 'F161'], // JA "P1 wins": digits of a term
+      ['mediainfo/Language.csv', 'AH117'], // zh-CN "分" for " minutes": Chinese drops the space
+      ['mediainfo/Language.csv', 'B807'], // AR "Deutsch" for German: languages by their own name
+      ['cats-blender-plugin/translations.csv', 'C140'], // JA names list with と
+      ['polyglot-gamedev/PolyglotGamedev.csv', 'Q3'], // JA "Japanese" in the language-name row
+    ];
+    for (const [file, cell] of correct) assert.ok(!flagged(file, cell), `${file} ${cell}: ${JSON.stringify(results.get(file)?.find((f) => f.cell === cell))}`);
+    assert.equal(codes.get('moefight/Language.xlsx'), 0);
+    assert.equal(codes.get('elin-plugins/cwl_sources.xlsx'), 0); // English log text in the JP column copied to EN
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * The real `fanyi serve` process: it refuses to listen off loopback without tokens, and on SIGTERM
+ * mid-job it stops claiming, hands its batches back, stores the job as paused and exits 0; then
+ * `fanyi resume` finishes the job from the CLI with every cell right.
+ */
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { describeResult, makeTempDir, parseSingleJson, providerFlags, runCli, startCli, type CliProcess } from '../helpers/fanyi-cli.ts';
+import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
+import { uniqueTexts, writeStringTable, wrongCells } from '../helpers/string-table.ts';
+
+describe('fanyi serve as a process', () => {
+  let temp: Awaited<ReturnType<typeof makeTempDir>>;
+  let provider: SimulatedProvider;
+
+  before(async () => {
+    temp = await makeTempDir('fanyi-serve-cli-');
+    provider = await startSimulatedProvider({ apiKey: 'test-key', latencyMs: 300 });
+  });
+
+  after(async () => {
+    await provider?.close();
+    await temp?.cleanup();
+  });
+
+  test('refuses to listen on a non-loopback address without FANYI_TOKENS', async () => {
+    const result = await runCli(['serve', '--host', '0.0.0.0', '--port', '0', '--db', path.join(temp.dir, 'refused.db')], { cwd: temp.dir });
+    assert.equal(result.code, 2, describeResult(result));
+    assert.match(result.stderr, /refusing to listen on 0\.0\.0\.0 without tokens.*FANYI_TOKENS/);
+  });
+
+  test('rejects a weak token without echoing it', async () => {
+    const result = await runCli(['serve', '--port', '0', '--db', path.join(temp.dir, 'weak.db')], { cwd: temp.dir, env: { FANYI_TOKENS: 'short:team' } });
+    assert.equal(result.code, 2, describeResult(result));
+    assert.match(result.stderr, /at least 16/);
+    assert.ok(!result.stderr.includes('short'));
+  });
+
+  test('SIGTERM mid-job: exits 0, job paused with nothing leased; fanyi resume finishes it', async (t) => {
+    const db = path.join(temp.dir, 'fanyi.db');
+    await writeFile(path.join(temp.dir, 'fanyi.yaml'), 'llm:\n  batch_control: { max_batch_size: 4 }\n');
+    const table = await writeStringTable(path.join(temp.dir, 'strings.xlsx'), uniqueTexts(24));
+    const serve = startCli(['serve', '--port', '0', '--db', db, '--concurrency', '2', ...providerFlags(provider.baseUrl)], { cwd: temp.dir });
+    t.after(() => void serve.child.kill('SIGKILL'));
+    const base = await listeningUrl(serve);
+    const form = new FormData();
+    form.append('file', new Blob([await readFile(table.file)]), 'strings.xlsx');
+    const { session_id: id } = (await (await fetch(`${base}/api/v3/upload`, { method: 'POST', body: form })).json()) as { session_id: string };
+    const started = await fetch(`${base}/api/v3/translate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ session_id: id, options: { to: 'pt-BR,th' } }) });
+    assert.equal(started.status, 202);
+    await untilSomeDone(base, id);
+    // Mid-run, export holds what is done so far and leaves the rest empty.
+    const partial = path.join(temp.dir, 'partial.xlsx');
+    await writeFile(partial, Buffer.from(await (await fetch(`${base}/api/v3/export/${id}`)).arrayBuffer()));
+    const missing = (await wrongCells(partial, table.expected)).length;
+    assert.ok(missing > 0 && missing < table.expected.size, `${missing} of ${table.expected.size} cells missing mid-run`);
+    serve.child.kill('SIGTERM');
+    const stopped = await serve.done;
+    assert.equal(stopped.code, 0, describeResult(stopped));
+
+    const status = parseSingleJson((await runCli(['status', id, '--json', '--db', db], { cwd: temp.dir })).stdout);
+    const counts = status.counts as Record<string, number>;
+    assert.equal(status.status, 'paused');
+    assert.equal(counts.processing, 0, 'every lease handed back');
+    assert.ok(counts.completed > 0 && counts.completed < counts.total, JSON.stringify(counts));
+
+    const out = path.join(temp.dir, 'resumed.xlsx');
+    const resumed = await runCli(['resume', id, '--db', db, ...providerFlags(provider.baseUrl)], { cwd: temp.dir });
+    assert.equal(resumed.code, 0, describeResult(resumed));
+    const exported = await runCli(['export', id, '--out', out, '--db', db], { cwd: temp.dir });
+    assert.equal(exported.code, 0, describeResult(exported));
+    assert.deepEqual(await wrongCells(out, table.expected), []);
+  });
+});
+
+async function listeningUrl(serve: CliProcess): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const match = /listening on (http:\/\/\S+)/.exec(serve.output.stdout);
+    if (match) return match[1];
+    if (serve.child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`fanyi serve did not start\nstderr: ${serve.output.stderr}`);
+}
+
+async function untilSomeDone(base: string, id: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const status = (await (await fetch(`${base}/api/v3/status/${id}`)).json()) as { progress: { completed: number } };
+    if (status.progress.completed > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('no task completed in 10 s');
+}
