@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { mock, test } from 'node:test';
+import { EndpointLimiter } from '../../src/limits/endpoint-limiter.ts';
+import { duration, parseRateLimitHeaders } from '../../src/limits/rate-limit-headers.ts';
+import { TokenBucket } from '../../src/limits/token-bucket.ts';
+
+/** Fake time: the limiter's clock and its timers move only when the test ticks them. */
+function fakeClock() {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+  return { tick: (ms: number) => mock.timers.tick(ms), reset: () => mock.timers.reset() };
+}
+
+/** Lets granted promises settle their `then` callbacks. */
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+test('a token bucket refills continuously up to its capacity; an oversized cost waits for a full bucket', () => {
+  const bucket = new TokenBucket(60_000, 1_000, 0); // 1 per ms, 1000 at most
+  assert.equal(bucket.waitMs(1_000, 0), 0);
+  bucket.take(1_000, 0);
+  assert.equal(bucket.waitMs(250, 0), 250);
+  assert.equal(bucket.level(100), 100);
+  assert.equal(bucket.waitMs(5_000, 100), 900, 'more than the capacity goes once the bucket is full');
+  bucket.take(-5_000, 100);
+  assert.equal(bucket.level(100), 1_000, 'giving back never exceeds the capacity');
+  bucket.clampTo(300, 100);
+  assert.equal(bucket.level(100), 300);
+});
+
+test('calls are granted first come, first served, as fast as the buckets refill', async (t) => {
+  const clock = fakeClock();
+  t.after(clock.reset);
+  // 600 rpm with a one-second burst: 10 at once, then one every 100 ms.
+  const limiter = new EndpointLimiter({ rpm: 600, tpm: 1e9, now: Date.now });
+  const granted: number[] = [];
+  const start = Date.now();
+  for (let i = 0; i < 13; i++) void limiter.acquire(1).then(() => granted.push(Date.now() - start));
+  await flush();
+  assert.equal(granted.length, 10);
+  for (let step = 0; step < 3; step++) {
+    clock.tick(100);
+    await flush();
+  }
+  assert.deepEqual(granted.slice(10), [100, 200, 300]);
+});
+
+test('settling with the real usage gives back what the estimate over-reserved', async (t) => {
+  const clock = fakeClock();
+  t.after(clock.reset);
+  const limiter = new EndpointLimiter({ rpm: 1e6, tpm: 60_000, burstMs: 1_000, now: Date.now }); // 1,000 tokens of burst
+  const first = await limiter.acquire(900);
+  let second = false;
+  void limiter.acquire(500).then(() => (second = true));
+  await flush();
+  assert.equal(second, false, '945 reserved (with the safety margin), 500 more do not fit');
+  first.settle({ usedTokens: 300 });
+  await flush();
+  assert.equal(second, true, 'the call used 300: the rest is back at once');
+});
+
+test('provider headers win: a lower limit is adopted and the level never exceeds what is left', async (t) => {
+  const clock = fakeClock();
+  t.after(clock.reset);
+  const limiter = new EndpointLimiter({ rpm: 6_000, tpm: 1e9, now: Date.now });
+  const permit = await limiter.acquire(1);
+  permit.settle({ rateLimit: { limitRequests: 600, remainingRequests: 0, resetRequestsMs: 1_000 } });
+  assert.equal(limiter.snapshot().rpm, 600);
+  let granted = false;
+  void limiter.acquire(1).then(() => (granted = true));
+  await flush();
+  assert.equal(granted, false, 'nothing left at the provider: wait for its refill');
+  clock.tick(100);
+  await flush();
+  assert.equal(granted, true);
+});
+
+test('concurrency is capped, a pause holds everyone, and an aborted waiter leaves the queue', async (t) => {
+  const clock = fakeClock();
+  t.after(clock.reset);
+  const limiter = new EndpointLimiter({ rpm: 1e6, tpm: 1e9, maxConcurrency: 1, now: Date.now });
+  const first = await limiter.acquire(1);
+  const aborter = new AbortController();
+  const abandoned = limiter.acquire(1, aborter.signal);
+  let third = false;
+  void limiter.acquire(1).then(() => (third = true));
+  aborter.abort(new Error('cancelled'));
+  await assert.rejects(abandoned, /cancelled/);
+  limiter.pause(500);
+  first.settle();
+  await flush();
+  assert.equal(third, false, 'paused');
+  clock.tick(500);
+  await flush();
+  assert.equal(third, true);
+  assert.equal(limiter.snapshot().waiting, 0);
+});
+
+test('rate-limit headers parse in OpenAI formats', () => {
+  assert.equal(duration('250ms'), 250);
+  assert.equal(duration('1.5s'), 1_500);
+  assert.equal(duration('6m0s'), 360_000);
+  assert.equal(duration('2'), 2_000);
+  assert.equal(duration('soon'), undefined);
+  const headers = new Headers({ 'x-ratelimit-limit-tokens': '200000', 'x-ratelimit-remaining-tokens': '1234', 'x-ratelimit-reset-tokens': '20ms' });
+  assert.deepEqual(parseRateLimitHeaders(headers), { limitRequests: undefined, remainingRequests: undefined, resetRequestsMs: undefined, limitTokens: 200_000, remainingTokens: 1_234, resetTokensMs: 20 });
+  assert.equal(parseRateLimitHeaders(new Headers()), undefined);
+});
