@@ -14,8 +14,11 @@ const MIN_LETTERS = 4;
  */
 const MIN_SHARE = 0.2;
 
-/** All-caps Latin words (acronyms, labels like "BGM", "START", "IAP") are kept in Latin in every language. */
-const ACRONYM = /\b[A-Z][A-Z0-9]{1,5}\b/g;
+/**
+ * Acronyms, units and all-caps labels ("BGM", "START", "IAP", "GBps", "MiB") are kept in Latin in
+ * every language: words of up to 6 characters with two or more capitals.
+ */
+const ACRONYM = /\b(?=[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z])[A-Za-z0-9]{2,6}\b/g;
 
 /** E-mail addresses and URLs are written in Latin in every language. */
 const ADDRESS = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?:\/\/|www\.)\S+/g;

@@ -16,11 +16,14 @@ function englishNames(): Map<string, string> {
   for (const a of letters) {
     for (const b of letters) {
       const name = ENGLISH.of(a + b);
-      if (name && name !== a + b) codeByEnglishName.set(name.toLowerCase(), a + b);
+      if (name && name !== a + b) codeByEnglishName.set(fold(name), a + b);
     }
   }
   return codeByEnglishName;
 }
+
+/** Lower case without diacritics: "Māori" and "Maori", "Èdè Yorùbá" and "èdèe yoruba" meet. */
+const fold = (text: string): string => text.normalize('NFD').replace(/\p{M}/gu, '').trim().toLowerCase();
 
 const base = (lang: string): string => lang.split(/[-_]/)[0].toLowerCase();
 
@@ -30,12 +33,14 @@ const base = (lang: string): string => lang.split(/[-_]/)[0].toLowerCase();
  * "Deutsch", "Ukrainian" → "українська").
  */
 export function isLanguageName(source: string, target: string, targetLang: string): boolean {
-  const text = target.trim().toLowerCase();
-  const own = safeName(ENGLISH, base(targetLang))?.toLowerCase();
-  if (own && text.includes(own)) return true;
-  const named = englishNames().get(source.trim().toLowerCase());
-  const autonym = named && safeName(new Intl.DisplayNames([named], { type: 'language', fallback: 'none' }), named)?.toLowerCase();
-  return !!autonym && (text.includes(autonym) || autonym.includes(text));
+  const text = fold(target);
+  const own = safeName(ENGLISH, base(targetLang));
+  if (own && text.includes(fold(own))) return true;
+  const named = englishNames().get(fold(source));
+  const autonym = named && safeName(new Intl.DisplayNames([named], { type: 'language', fallback: 'none' }), named);
+  // The autonym's main word is enough: "Èdè Yorùbá" names Yoruba as "èdèe Yorùbá" does.
+  const words = autonym ? fold(autonym).split(/\s+/).filter((w) => w.length >= 4) : [];
+  return words.some((word) => text.includes(word));
 }
 
 function safeName(names: Intl.DisplayNames, code: string): string | undefined {

@@ -16,7 +16,7 @@ import { uniqueTexts, wrongCells, writeStringTable, type StringTable } from '../
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
 let table: StringTable;
 const providers: SimulatedProvider[] = [];
-const runs = {} as Record<'failover' | 'hang' | 'storm' | 'checkpoint', Promise<Run>>;
+const runs = {} as Record<'failover' | 'hang' | 'storm' | 'burst' | 'checkpoint', Promise<Run>>;
 
 interface Run {
   result: CliResult;
@@ -34,6 +34,7 @@ before(async () => {
   runs.failover = failoverRun();
   runs.hang = singleRun('hang', { faultPlan: ({ requestIndex }) => (requestIndex < 2 ? 'hang' : undefined) }, `${BASE_CONFIG}    timeout: 0.4\n`);
   runs.storm = singleRun('storm', { faults: { rate429: 0.5 }, injectedRetryAfterMs: 30, seed: 7 }, BASE_CONFIG);
+  runs.burst = singleRun('burst', { faultPlan: ({ requestIndex }) => (requestIndex < 8 ? 'rate500' : undefined) }, `${BASE_CONFIG}  failover:\n    cooldown_seconds: 0.3\n`);
   runs.checkpoint = singleRun('checkpoint', { latencyMs: 120 }, `${BASE_CONFIG}system:\n  checkpoint_interval: 0.25\n`, ['--concurrency', '1']);
   for (const run of Object.values(runs)) run.catch(() => undefined);
 });
@@ -125,6 +126,16 @@ describe('a 429 storm', () => {
     const touched = db.prepare("select count(*) n from tasks where retry_count > 0 or error_type is not null").get() as { n: number };
     db.close();
     assert.equal(touched.n, 0);
+  });
+});
+
+describe('a burst of 5xx on the only endpoint', () => {
+  test('cools it down, probes it, and finishes every task once it answers again', async () => {
+    const run = await runs.burst;
+    await assertAllCells(run);
+    assert.equal(endpoint(run, 'default').errors, 8);
+    const kinds = (run.status.events as Array<{ kind: string }>).map((e) => e.kind);
+    assert.ok(kinds.includes('endpoint:cooling') && kinds.includes('endpoint:ready'), kinds.join(', '));
   });
 });
 
