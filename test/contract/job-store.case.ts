@@ -98,6 +98,51 @@ export function jobStoreCases(name: string, open: () => Promise<JobStore>): void
     assert.ok(!(await store.listJobs({ active: true })).some((j) => j.job_id === jobId));
     await store.close();
   });
+
+  test(`${name}: every call attempt is logged per endpoint; only answered ones count in the job's totals`, async () => {
+    const store = await open();
+    const jobId = uniqueJob();
+    const { tasks, batches } = fixture(jobId);
+    await store.createJob({ jobId, kind: 'translate', sourceName: 'a.xlsx', sourcePath: '/x', excelId: 'e', outPath: null, options: {} }, tasks, batches);
+    const claim = (await store.claimBatch(jobId, 'w1', 60_000))!;
+    const at = Date.now();
+    const call = (ms: number, outcome: string, endpoint: string) => ({ ...meta(), startedAt: at, endedAt: at + ms, endpoint, outcome, batchId: claim.batchId, items: 1 });
+    await store.recordCall(jobId, call(50, 'rate_limit', 'a'));
+    await store.recordCall(jobId, call(900, 'timeout', 'a'));
+    await store.recordCall(jobId, call(100, 'format', 'b'));
+    await store.commitResults(jobId, claim.batchId, [{ dedupeKey: claim.items[0].dedupeKey, result: 'OK', tokenCount: 3 }], call(300, 'ok', 'b'), { finish: true });
+    const stats = await store.endpointStats(jobId);
+    const byName = Object.fromEntries(stats.map((s) => [s.endpoint, s]));
+    assert.deepEqual([byName.a.calls, byName.a.answered, byName.a.rateLimited, byName.a.errors, byName.a.p50Ms], [2, 0, 1, 1, null]);
+    assert.deepEqual([byName.b.calls, byName.b.answered, byName.b.errors, byName.b.p50Ms, byName.b.p95Ms, byName.b.tokens], [2, 2, 0, 100, 300, 60]);
+    assert.deepEqual(await store.jobTotals(jobId), { apiCalls: 2, promptTokens: 20, completionTokens: 40 });
+    await store.recordEvent(jobId, { kind: 'adjust:workers', message: 'workers 10 → 9', data: { to: 9 }, at: at });
+    await store.recordEvent(jobId, { kind: 'checkpoint', message: 'later', at: at + 1 });
+    const events = await store.jobEvents(jobId, 1);
+    assert.deepEqual(events.map((e) => e.kind), ['checkpoint'], 'the newest first when limited, oldest first in order');
+    assert.deepEqual((await store.jobEvents(jobId))[0].data, { to: 9 });
+    await store.close();
+  });
+
+  test(`${name}: a checkpoint stamps the settled tasks it covers; the snapshot streams every task in order`, async () => {
+    const store = await open();
+    const jobId = uniqueJob();
+    const { tasks, batches } = fixture(jobId);
+    await store.createJob({ jobId, kind: 'translate', sourceName: 'a.xlsx', sourcePath: '/x', excelId: 'e', outPath: null, options: {} }, tasks, batches);
+    const claim = (await store.claimBatch(jobId, 'w1', 60_000))!;
+    await store.commitResults(jobId, claim.batchId, [{ dedupeKey: claim.items[0].dedupeKey, result: 'OK', tokenCount: 3 }], meta(), { finish: true });
+    assert.equal(await store.createCheckpoint(jobId, { checkpointId: 'CKPT_1', filePath: '/c1.xlsx', metadata: { n: 1 } }), 2);
+    const second = (await store.claimBatch(jobId, 'w1', 60_000))!;
+    await store.failItems(jobId, second.batchId, [{ dedupeKey: second.items[0].dedupeKey, errorType: 'format', errorMsg: 'x' }], 'w1');
+    assert.equal(await store.createCheckpoint(jobId, { checkpointId: 'CKPT_2', filePath: '/c2.xlsx', metadata: null }), 3);
+    const snapshot = [];
+    for await (const row of store.taskSnapshot(jobId)) snapshot.push([row.task_id, row.status, row.checkpoint_id]);
+    assert.deepEqual(snapshot, [['TASK_1', 'completed', 'CKPT_1'], ['TASK_2', 'completed', 'CKPT_1'], ['TASK_3', 'failed', 'CKPT_2']]);
+    assert.deepEqual((await store.listCheckpoints(jobId)).map((c) => [c.checkpointId, c.taskCount]), [['CKPT_2', 3], ['CKPT_1', 2]]);
+    await store.deleteCheckpoint(jobId, 'CKPT_1');
+    assert.deepEqual((await store.listCheckpoints(jobId)).map((c) => c.checkpointId), ['CKPT_2']);
+    await store.close();
+  });
 }
 
 let counter = 0;
