@@ -20,3 +20,5 @@ await build({
 // Prompts are files loaded next to the code that reads them.
 const prompts = new URL('src/llm/prompts/', root);
 for (const name of readdirSync(prompts).filter((n) => n.endsWith('.md'))) cpSync(new URL(name, prompts), new URL(name, dist));
+// The dashboard's static files, served from `dashboard/` next to the bundled server code.
+cpSync(new URL('src/server/dashboard/', root), new URL('dashboard/', dist), { recursive: true });

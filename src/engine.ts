@@ -11,7 +11,13 @@ import { AdaptiveControl } from './executor/adaptive-control.ts';
 import type { EndpointPool } from './llm/endpoints/endpoint-pool.ts';
 import { EngineEvents } from './monitor/engine-events.ts';
 import { LocalDispatcher } from './queue/local/local-dispatcher.ts';
+import { reviewPathFor, reviewRows, writeReviewReport } from './review/review-report.ts';
+import { RunRegistry } from './queue/local/run-registry.ts';
 import type { JobRow, JobStore, StatusCounts } from './store/job-store.ts';
+import { fromGlossaryRows, toGlossaryRows } from './tasks/glossary/glossary.ts';
+import { GlossaryMatcher } from './tasks/glossary/match-terms.ts';
+import { readGlossary } from './tasks/glossary/read-glossary.ts';
+import { applyMemory, memoryKeys } from './tasks/memory.ts';
 import { prepareJob, toBatchRows, toTaskRows, type PreparedJob } from './tasks/prepare-job.ts';
 import { readWorkbook } from './workbook/read-workbook.ts';
 import type { DocumentFormat, ReadLimits, SpreadsheetDocument } from './workbook/sheet-model.ts';
@@ -38,6 +44,20 @@ export interface TranslateInput {
   jobId?: string;
   /** Name shown for the source; default: the file's base name (an upload's stored name says nothing). */
   sourceName?: string;
+  /** Job-level context sent with every call (`--context`); default config `translation.game_context`. */
+  gameContext?: string;
+  /** Glossary file, csv/tsv/xlsx (`--glossary`); default config `translation.glossary`. */
+  glossary?: string;
+  /** False (`--no-memory`): translate everything, reusing nothing from earlier jobs. Default config `translation.memory`. */
+  memory?: boolean;
+  /** Write results with hard QA flags too (`--write-unreviewed`); stored with the job, so export honours it. */
+  writeUnreviewed?: boolean;
+}
+
+/** How results are written back (export, or the end of a run). */
+export interface ExportOptions {
+  /** Also write `needs_review` results with hard flags; default: the job's stored option. */
+  writeUnreviewed?: boolean;
 }
 
 /** Stored with the job: what resume and export need. Never holds a key. */
@@ -52,12 +72,24 @@ export interface JobOptions {
   keptHuman: number;
   uniqueTexts: number;
   batches: number;
+  gameContext?: string;
+  /** The glossary's content version (stored in the `glossary` table): resume uses the same terms. */
+  glossaryVersion?: string;
+  /** Cells answered from translation memory at creation (stored completed, never sent). */
+  memoryCells?: number;
+  /** `--write-unreviewed`: results with hard QA flags are written too (see writableResults). */
+  writeUnreviewed?: boolean;
 }
+
+/** A paused job's `error_msg` when a person paused it (not a shutdown, not paused groups). */
+export const PAUSED_BY_REQUEST = 'paused by request';
 
 export interface JobOutcome {
   job: JobRow;
   counts: StatusCounts;
   outPath: string | null;
+  /** The review report beside the output (needs_review and failed cells), when there are any. */
+  reviewPath?: string | null;
   durationMs: number;
 }
 
@@ -68,6 +100,7 @@ export class Engine {
   readonly config: FanyiConfig;
   readonly checkpoints: Checkpointer;
   readonly #o: EngineOptions;
+  readonly #runs = new RunRegistry();
 
   constructor(options: EngineOptions) {
     this.#o = options;
@@ -83,7 +116,9 @@ export class Engine {
 
   /** Stores the source, the tasks and the batches: from here on the job survives any crash. */
   async createJob(input: TranslateInput, analysed?: { document: SpreadsheetDocument; prepared: PreparedJob }): Promise<{ job: JobRow; prepared: PreparedJob }> {
-    const { document, prepared } = analysed ?? (await this.analyse(input));
+    const { document, prepared: analysedJob } = analysed ?? (await this.analyse(input));
+    const prepared = await this.#withMemory(analysedJob, input.memory ?? this.config.translation.memory);
+    if (prepared.glossary) await this.store.saveGlossary(prepared.glossary.version, toGlossaryRows(prepared.glossary));
     const { sourcePath, excelId } = await this.#keepSource(input.file);
     const jobId = input.jobId ?? newJobId();
     const sheetNames = document.sheets.map((s) => s.name);
@@ -98,8 +133,12 @@ export class Engine {
       keptHuman: prepared.split.keptHuman,
       uniqueTexts: prepared.uniqueTexts,
       batches: prepared.batches.length,
+      gameContext: prepared.gameContext,
+      glossaryVersion: prepared.glossary?.version,
+      memoryCells: prepared.memoryCells,
+      ...(input.writeUnreviewed ? { writeUnreviewed: true } : {}),
     };
-    const gameContext = this.config.translation.game_context;
+    const gameContext = prepared.gameContext;
     await this.store.createJob(
       { jobId, kind: 'translate', tenant: input.tenant, sourceName: input.sourceName ?? path.basename(input.file), sourcePath, excelId, outPath: input.outPath ?? null, options },
       toTaskRows(jobId, excelId, prepared.split.tasks, gameContext),
@@ -109,12 +148,28 @@ export class Engine {
     return { job: job!, prepared };
   }
 
-  /** Runs (or resumes) a job to the end, then writes the output. Abort leaves it resumable. */
-  async runJob(jobId: string, signal: AbortSignal = new AbortController().signal): Promise<JobOutcome> {
+  /**
+   * Runs (or resumes) a job to the end, then writes the output. Abort, a pause or paused groups
+   * leave it resumable (`paused`); a cancelled job is never run again.
+   */
+  async runJob(jobId: string, signal: AbortSignal = new AbortController().signal, output: ExportOptions = {}): Promise<JobOutcome> {
+    // Registered before the first await: a pause or cancel arriving now waits for `running` to be stored.
+    const run = this.#runs.open(jobId, signal);
+    try {
+      const job = await this.#job(jobId);
+      if (job.status === 'cancelled') throw new FanyiError('USAGE', `job ${jobId} was cancelled; a cancelled job is never run again`);
+      return await this.#run(job, run.signal, run.markStarted, output);
+    } finally {
+      run.close();
+    }
+  }
+
+  async #run(job: JobRow, signal: AbortSignal, markStarted: () => void, output: ExportOptions): Promise<JobOutcome> {
     const started = Date.now();
-    const job = await this.#job(jobId);
+    const jobId = job.job_id;
     await this.#releaseDeadLeases(jobId);
     await this.store.setJobStatus(jobId, 'running');
+    markStarted();
     const control = this.#control(jobId);
     const recordAdjustment = (e: { jobId: string; setting: string; from: number; to: number; reason: string }) => {
       if (e.jobId === jobId) void this.store.recordEvent(jobId, { kind: `adjust:${e.setting}`, message: `${e.setting} ${e.from} → ${e.to}: ${e.reason}`, data: e }).catch(() => undefined);
@@ -124,7 +179,7 @@ export class Engine {
     control.start();
     const stopCheckpoints = this.checkpoints.every(jobId, path.extname(job.source_path), this.config.system.checkpoint_interval * 1000);
     try {
-      await this.#dispatcher(control).run(jobId, signal);
+      await this.#dispatcher(control, await this.#promptInputs(job)).run(jobId, signal);
     } catch (error) {
       await this.store.setJobStatus(jobId, 'failed', error instanceof Error ? error.message : String(error));
       throw error;
@@ -134,26 +189,80 @@ export class Engine {
       unsubscribe();
       this.events.off('control:adjusted', recordAdjustment);
     }
-    if (signal.aborted) {
-      await this.store.setJobStatus(jobId, 'paused', 'interrupted');
-      return { job: (await this.store.getJob(jobId))!, counts: await this.store.countByStatus(jobId), outPath: null, durationMs: Date.now() - started };
-    }
-    const outPath = job.out_path ? await this.exportJob(jobId, job.out_path) : null;
+    if (signal.aborted || (await this.store.openBatchCount(jobId)) > 0) return this.#stopped(jobId, signal.aborted, started);
+    const outPath = job.out_path ? await this.exportJob(jobId, job.out_path, output) : null;
+    const reviewPath = outPath ? await this.writeReview(jobId, outPath, output) : null;
     await this.store.setJobStatus(jobId, 'completed');
     this.events.emit('job:finished', { jobId, status: 'completed' });
-    return { job: (await this.store.getJob(jobId))!, counts: await this.store.countByStatus(jobId), outPath, durationMs: Date.now() - started };
+    return { job: (await this.store.getJob(jobId))!, counts: await this.store.countByStatus(jobId), outPath, reviewPath, durationMs: Date.now() - started };
+  }
+
+  /**
+   * Stopped with work left: aborted (shutdown, cancel) or nothing claimable (the job or its
+   * remaining groups paused). A cancel or a person's pause stays as it was stored.
+   */
+  async #stopped(jobId: string, aborted: boolean, started: number): Promise<JobOutcome> {
+    const job = await this.#job(jobId);
+    if (job.status === 'running') {
+      const reason = aborted ? 'interrupted' : `waiting for paused groups: ${(await this.store.pausedGroups(jobId)).join(', ')}`;
+      await this.store.setJobStatus(jobId, 'paused', reason);
+    }
+    const stored = (await this.store.getJob(jobId))!;
+    this.events.emit('job:finished', { jobId, status: stored.status });
+    return { job: stored, counts: await this.store.countByStatus(jobId), outPath: null, durationMs: Date.now() - started };
+  }
+
+  /**
+   * Stops handing out the job's batches, in every process sharing the store; batches already
+   * claimed finish, since their calls are under way and paid for. The run then stores `paused`.
+   */
+  async pauseJob(jobId: string): Promise<void> {
+    await this.#runs.whenStarted(jobId);
+    await this.store.setJobStatus(jobId, 'paused', PAUSED_BY_REQUEST);
+  }
+
+  /**
+   * Marks the job cancelled (never claimed again), aborts this process's in-flight calls for it
+   * (the HTTP requests are closed), and hands every leased batch back. Committed results stay.
+   */
+  async cancelJob(jobId: string): Promise<void> {
+    await this.#runs.whenStarted(jobId);
+    await this.store.setJobStatus(jobId, 'cancelled', 'cancelled by request');
+    await this.#runs.abort(jobId, new Error('job cancelled'));
+    for (const { batchId } of await this.store.leasedBatches(jobId)) await this.store.releaseBatch(jobId, batchId);
+  }
+
+  /** True while this process runs the job (also while it finishes the batches claimed before a pause). */
+  isRunning(jobId: string): boolean {
+    return this.#runs.has(jobId);
   }
 
   /** Writes what is translated so far into a copy of the source; works mid-run too. */
-  async exportJob(jobId: string, outPath?: string): Promise<string> {
+  async exportJob(jobId: string, outPath?: string, output: ExportOptions = {}): Promise<string> {
     const job = await this.#job(jobId);
     const target = outPath ?? job.out_path;
     if (!target) throw new FanyiError('USAGE', `job ${jobId} has no output path; pass --out`);
     const options = JSON.parse(job.options) as JobOptions;
     const edits: CellEdit[] = options.newHeaders.map((h) => ({ sheetName: h.sheetName, row: h.row, col: h.col, text: h.text }));
-    for (const r of await this.store.writableResults(jobId)) edits.push({ sheetName: r.sheetName, row: r.rowIdx, col: r.colIdx, text: r.result });
+    for (const r of await this.store.writableResults(jobId, output)) edits.push({ sheetName: r.sheetName, row: r.rowIdx, col: r.colIdx, text: r.result });
     await writeTranslatedCopy(job.source_path, options.format, target, edits);
     return target;
+  }
+
+  /**
+   * Lists the job's needs_review and failed cells in `<out>.review.xlsx` beside `outPath` (the
+   * output workbook changes nothing but target cells); null, and no file, when there are none.
+   */
+  async writeReview(jobId: string, outPath: string, output: ExportOptions = {}): Promise<string | null> {
+    const job = await this.#job(jobId);
+    const writeUnreviewed = output.writeUnreviewed ?? (JSON.parse(job.options) as Partial<JobOptions>).writeUnreviewed ?? false;
+    return writeReviewReport(reviewPathFor(outPath), await reviewRows(this.store, jobId, writeUnreviewed));
+  }
+
+  /** Tasks earlier jobs translated are answered from translation memory here, before packing. */
+  async #withMemory(prepared: PreparedJob, isEnabled: boolean): Promise<PreparedJob> {
+    if (!isEnabled) return prepared;
+    return applyMemory(prepared, await this.store.lookupMemory(memoryKeys(prepared)), this.config);
   }
 
   async #job(jobId: string): Promise<JobRow> {
@@ -176,7 +285,17 @@ export class Engine {
     });
   }
 
-  #dispatcher(control: AdaptiveControl): LocalDispatcher {
+  /** The job's own game context and glossary, as stored at creation (a resume uses the same ones). */
+  async #promptInputs(job: JobRow): Promise<{ gameContext?: string; glossary?: GlossaryMatcher }> {
+    const options = JSON.parse(job.options) as Partial<JobOptions>;
+    // Jobs stored before the option existed used the config's.
+    const gameContext = (options.gameContext ?? this.config.translation.game_context) || undefined;
+    if (!options.glossaryVersion) return { gameContext };
+    const rows = await this.store.loadGlossary(options.glossaryVersion);
+    return { gameContext, glossary: new GlossaryMatcher(fromGlossaryRows(options.glossaryVersion, rows)) };
+  }
+
+  #dispatcher(control: AdaptiveControl, prompt: { gameContext?: string; glossary?: GlossaryMatcher }): LocalDispatcher {
     const { config } = this;
     const perf = config.llm.performance;
     const runner = new BatchRunner({
@@ -187,10 +306,16 @@ export class Engine {
       giveUpMs: config.llm.failover.give_up_seconds * 1000,
       retry: { maxRetries: perf.max_retries, baseDelayMs: perf.retry_delay * 1000, maxDelayMs: 60_000, max429Waits: 50 },
       timeoutMs: perf.timeout * 1000,
-      gameContext: config.translation.game_context || undefined,
+      ...prompt,
       promptOverheadTokens: 250,
+      // Pseudo-localization is not a translation: judging its script or length would flag every cell.
+      qa: this.#isPseudo() ? undefined : { repair: true },
     });
     return new LocalDispatcher({ store: this.store, runner, events: this.events, concurrency: control.maxWorkers, activeWorkers: () => control.workers });
+  }
+
+  #isPseudo(): boolean {
+    return this.#o.provider.status().every((e) => e.name === 'pseudo' && e.model === 'pseudo');
   }
 
   /** A lease held by a process on this host that no longer exists is released at once. */
@@ -225,7 +350,10 @@ export function readLimits(config: FanyiConfig): ReadLimits {
 /** Reads and plans a file without storing anything or calling anyone (estimate, upload analysis). */
 export async function analyseFile(input: TranslateInput, config: FanyiConfig): Promise<{ document: SpreadsheetDocument; prepared: PreparedJob }> {
   const document = await readWorkbook(input.file, readLimits(config));
-  const prepared = prepareJob(document, config, { to: input.to, from: input.from, overwrite: input.overwrite ?? false });
+  const glossaryFile = input.glossary ?? (config.translation.glossary || undefined);
+  const glossary = glossaryFile ? await readGlossary(glossaryFile) : undefined;
+  const gameContext = input.gameContext ?? config.translation.game_context;
+  const prepared = prepareJob(document, config, { to: input.to, from: input.from, overwrite: input.overwrite ?? false, gameContext, glossary });
   return { document, prepared };
 }
 

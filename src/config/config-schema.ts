@@ -135,6 +135,10 @@ const dataProcessing = z
 const translation = z
   .object({
     game_context: z.string().default(''),
+    /** Glossary file (csv/tsv/xlsx: source term, one column per language, optional note and DNT columns); `--glossary` overrides. */
+    glossary: z.string().default(''),
+    /** Reuse translations of earlier jobs in the same store (exact text, context, language, glossary); `--no-memory` turns it off. */
+    memory: z.boolean().default(true),
     /** Priority 1–10 per content class or sheet (`UI`, `DIALOG`, `ITEM`, `TEXT`, or a sheet name); lower runs first. */
     group_priority: z.record(z.string(), z.number().int().min(1).max(10)).default({}),
   })

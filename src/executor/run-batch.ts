@@ -1,10 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FanyiError } from '../errors.ts';
-import { ProviderError, type LlmProvider, type ProviderReply, type TranslateItem } from '../llm/provider.ts';
+import { ProviderError, type LlmProvider, type ProviderReply, type RepairNote, type TranslateItem, type TranslateRequest } from '../llm/provider.ts';
 import { parseReply } from '../llm/reply/parse-reply.ts';
 import type { EngineEvents } from '../monitor/engine-events.ts';
 import type { BatchItem, CallMeta, ClaimedBatch, ItemResult, JobStore } from '../store/job-store.ts';
 import { estimateItemTokens } from '../tasks/batching/estimate-tokens.ts';
+import { promptContext } from '../tasks/context.ts';
+import { hitsIn, type GlossaryMatcher } from '../tasks/glossary/match-terms.ts';
+import { itemConfidences } from './item-confidence.ts';
+import { gateResults, type QaScope } from './qa-gate.ts';
 import { retryDelay, type RetryPolicy } from './retry-policy.ts';
 
 export interface BatchRunnerOptions {
@@ -25,6 +29,14 @@ export interface BatchRunnerOptions {
    * (resumable) instead of failing batch by batch. Default 120 s.
    */
   giveUpMs?: number;
+  /**
+   * QA gates on every result (qa-gate.ts): checks, one repair call for the failing items, then
+   * `needs_review` with flags. Off by default (the offline pseudo provider's output is not a
+   * translation to judge).
+   */
+  qa?: { repair: boolean };
+  /** The job's glossary (`--glossary`): each claimed batch gets the terms its texts use. */
+  glossary?: GlossaryMatcher;
 }
 
 /** Outcome of one call attempt on a set of items. */
@@ -57,6 +69,7 @@ export class BatchRunner {
   }
 
   async run(batch: ClaimedBatch, workerId: string, signal: AbortSignal): Promise<void> {
+    batch.glossary ??= nonEmpty(this.#o.glossary?.termsFor(batch.targetLang, batch.items.map((i) => i.sourceText)));
     const size = Math.max(1, this.#o.itemsPerCall?.(batch.items.length) ?? batch.items.length);
     let finishedInCommit = false;
     if (size >= batch.items.length) finishedInCommit = await this.#runItems(batch, batch.items, workerId, signal);
@@ -96,10 +109,14 @@ export class BatchRunner {
 
   /** One call (with its transient retries) and the handling of its reply. Undefined: settled as failed, or aborted. */
   async #attempt(batch: ClaimedBatch, items: BatchItem[], workerId: string, signal: AbortSignal): Promise<CallOutcome | undefined> {
-    const wireItems = items.map((item, i) => ({ id: String(i + 1), text: item.sourceText }));
+    const wireItems = this.#wireItems(batch, items);
     const answer = await this.#callUntilAnswered(batch, items, wireItems, workerId, signal);
     if (!answer || 'kind' in answer) return answer;
-    return this.#handleReply(batch, items, wireItems, answer.reply, answer.startedAt, workerId);
+    return this.#handleReply(batch, items, wireItems, answer.reply, answer.startedAt, workerId, signal);
+  }
+
+  #wireItems(batch: ClaimedBatch, items: BatchItem[]): TranslateItem[] {
+    return items.map((item, i) => ({ id: String(i + 1), text: item.sourceText, context: promptContext(item.sourceContext, batch.targetLang) }));
   }
 
   /**
@@ -112,6 +129,7 @@ export class BatchRunner {
     wireItems: TranslateItem[],
     workerId: string,
     signal: AbortSignal,
+    repair?: TranslateRequest['repair'],
   ): Promise<{ reply: ProviderReply; startedAt: number } | CallOutcome | undefined> {
     const { store, retry, events } = this.#o;
     let attempt = 0;
@@ -119,7 +137,7 @@ export class BatchRunner {
     for (;;) {
       const startedAt = Date.now();
       try {
-        const reply = await this.#send(batch, items, wireItems, signal);
+        const reply = await this.#send(batch, items, wireItems, signal, repair);
         this.#consecutiveOutages = 0;
         this.#lastAnswerAt = Date.now();
         return { reply, startedAt };
@@ -135,6 +153,8 @@ export class BatchRunner {
         const delay = failure.kind === 'rate_limit' && ++waits429 > retry.max429Waits ? undefined : retryDelay(retry, failure, attempt);
         events.emit('call:error', { jobId: batch.jobId, batchId: batch.batchId, kind: failure.kind, message: failure.message, retryInMs: delay, endpoint: failure.endpoint });
         if (delay === undefined) {
+          // A repair that cannot get through leaves the first answers standing: nothing to fail.
+          if (repair) return undefined;
           await store.failItems(batch.jobId, batch.batchId, items.map((i) => ({ dedupeKey: i.dedupeKey, errorType: failure.kind, errorMsg: failure.message })), workerId);
           events.emit('tasks:settled', { jobId: batch.jobId, completed: 0, failed: items.length, uniqueItems: items.length });
           return undefined;
@@ -175,41 +195,73 @@ export class BatchRunner {
     return { kind: 'format', detail: `provider rejected the request: ${failure.message}`, errorType: 'rejected' };
   }
 
-  async #send(batch: ClaimedBatch, items: BatchItem[], wireItems: TranslateItem[], signal: AbortSignal): Promise<ProviderReply> {
+  async #send(batch: ClaimedBatch, items: BatchItem[], wireItems: TranslateItem[], signal: AbortSignal, repair?: TranslateRequest['repair']): Promise<ProviderReply> {
     return this.#o.provider.translate({
       estimatedTokens: this.#estimate(items, batch.targetLang),
       sourceLang: batch.sourceLang,
       targetLang: batch.targetLang,
       items: wireItems,
       gameContext: this.#o.gameContext,
+      glossary: hitsIn(batch.glossary, items.map((i) => i.sourceText)),
       signal,
       timeoutMs: this.#timeoutFor(items),
+      ...(repair ? { repair } : {}),
     });
   }
 
-  async #handleReply(batch: ClaimedBatch, items: BatchItem[], wireItems: TranslateItem[], reply: ProviderReply, startedAt: number, workerId: string): Promise<CallOutcome> {
+  async #handleReply(
+    batch: ClaimedBatch,
+    items: BatchItem[],
+    wireItems: TranslateItem[],
+    reply: ProviderReply,
+    startedAt: number,
+    workerId: string,
+    signal: AbortSignal,
+  ): Promise<CallOutcome> {
     const { store, events } = this.#o;
     const meta = this.#meta(batch, items, workerId, startedAt, undefined, reply);
     const parsed = parseReply(reply, wireItems.map((w) => w.id));
-    events.emit('call:done', {
-      jobId: batch.jobId,
-      batchId: batch.batchId,
-      items: items.length,
-      promptTokens: reply.promptTokens,
-      completionTokens: reply.completionTokens,
-      ms: meta.endedAt - startedAt,
-      ok: parsed.ok,
-      endpoint: reply.endpoint,
-    });
+    this.#emitDone(batch, items.length, reply, meta, parsed.ok);
     if (!parsed.ok) {
       await store.recordCall(batch.jobId, { ...meta, outcome: 'format' });
       return { kind: 'format', detail: parsed.detail, errorType: 'format' };
     }
     this.#consecutiveRejects = 0;
-    const results = toResults(items, wireItems, parsed.translations, reply);
+    let results = toResults(items, wireItems, parsed.translations, reply);
+    // One commit after the repair: committing twice would log the first call twice. A crash
+    // during the repair call costs that batch's answers, re-sent on resume.
+    if (this.#o.qa) results = await gateResults(items, results, this.#qaScope(batch), this.#o.qa.repair ? (again, notes) => this.#repair(batch, again, notes, workerId, signal) : undefined);
     await store.commitResults(batch.jobId, batch.batchId, results, meta, { finish: items === batch.items });
     events.emit('tasks:settled', { jobId: batch.jobId, completed: items.length, failed: 0, uniqueItems: items.length });
     return { kind: 'done' };
+  }
+
+  #emitDone(batch: ClaimedBatch, items: number, reply: ProviderReply, meta: CallMeta, ok: boolean): void {
+    const { promptTokens, completionTokens, endpoint } = reply;
+    this.#o.events.emit('call:done', { jobId: batch.jobId, batchId: batch.batchId, items, promptTokens, completionTokens, ms: meta.endedAt - meta.startedAt, ok, endpoint });
+  }
+
+  /** What the gate checks results against: the batch's glossary terms too (each result is checked only for the terms its source uses). */
+  #qaScope(batch: ClaimedBatch): QaScope {
+    return { sourceLang: batch.sourceLang, targetLang: batch.targetLang, glossary: batch.glossary };
+  }
+
+  /**
+   * The one QA repair call: just the failing items, their previous answers and problems listed.
+   * Its answer is logged as a call of its own; undefined when it brought nothing usable (failed,
+   * rejected, malformed or aborted), and then the first answers stand.
+   */
+  async #repair(batch: ClaimedBatch, items: BatchItem[], notes: RepairNote[], workerId: string, signal: AbortSignal): Promise<ItemResult[] | undefined> {
+    if (signal.aborted) return undefined;
+    const wireItems = this.#wireItems(batch, items);
+    const repair = Object.fromEntries(wireItems.map((w, i) => [w.id, notes[i]]));
+    const answer = await this.#callUntilAnswered(batch, items, wireItems, workerId, signal, repair);
+    if (!answer || 'kind' in answer) return undefined;
+    const meta = this.#meta(batch, items, workerId, answer.startedAt, undefined, answer.reply);
+    const parsed = parseReply(answer.reply, wireItems.map((w) => w.id));
+    this.#emitDone(batch, items.length, answer.reply, meta, parsed.ok);
+    await this.#o.store.recordCall(batch.jobId, { ...meta, outcome: parsed.ok ? 'ok' : 'format' });
+    return parsed.ok ? toResults(items, wireItems, parsed.translations, answer.reply) : undefined;
   }
 
   #estimate(items: BatchItem[], targetLang: string): number {
@@ -228,11 +280,15 @@ export class BatchRunner {
   }
 }
 
+const nonEmpty = <T>(list: T[] | undefined): T[] | undefined => (list?.length ? list : undefined);
+
 function toResults(items: BatchItem[], wire: { id: string }[], translations: Map<string, string>, reply: ProviderReply): ItemResult[] {
   const total = [...translations.values()].reduce((sum, t) => sum + t.length, 0) || 1;
+  const confidences = itemConfidences(reply.content, reply.logprobs);
   return items.map((item, i) => {
     const result = translations.get(wire[i].id) ?? '';
-    return { dedupeKey: item.dedupeKey, result, tokenCount: Math.round((reply.completionTokens * result.length) / total) };
+    const tokenCount = Math.round((reply.completionTokens * result.length) / total);
+    return { dedupeKey: item.dedupeKey, result, tokenCount, confidence: confidences?.get(wire[i].id) ?? null };
   });
 }
 

@@ -8,6 +8,35 @@ export interface TranslateItem {
   /** Short id used on the wire ("1", "2", …), unique within the request. */
   id: string;
   text: string;
+  /** What a translator should know about this text; fields shared by every item are sent once. */
+  context?: ItemContext;
+}
+
+/** Context of one text (seed 000 §3.2.4), as the prompt carries it. Every field is optional. */
+export interface ItemContext {
+  sheet?: string;
+  /** Header of the source column. */
+  column?: string;
+  /** The row's key/ID, when it says something (`btn_start`, not `key_123`). */
+  key?: string;
+  /** The source cell's comment. */
+  comment?: string;
+  /** Note, description or speaker cells of the row, as `Header: value`. */
+  notes?: string[];
+  /** Hard limit in characters for the translation. */
+  maxLength?: number;
+  /** Translations of the same text already in the row, by language code (pivot languages). */
+  refs?: Record<string, string>;
+}
+
+/** A glossary entry whose source term occurs in the texts of a call. */
+export interface GlossaryHit {
+  source: string;
+  /** The required translation into the request's target language; absent for do-not-translate terms. */
+  target?: string;
+  note?: string;
+  /** The term stays exactly as written (brand, character name). */
+  doNotTranslate: boolean;
 }
 
 export interface TranslateRequest {
@@ -15,11 +44,32 @@ export interface TranslateRequest {
   targetLang: string;
   items: TranslateItem[];
   gameContext?: string;
+  /** Glossary terms that occur in these items' texts, for the target language. */
+  glossary?: GlossaryHit[];
   /** Aborts the HTTP request (cancel, shutdown). */
   signal?: AbortSignal;
   timeoutMs: number;
   /** Estimated prompt + completion tokens, reserved with the limiter before the call. */
   estimatedTokens?: number;
+  /**
+   * A QA repair call: per wire id, the previous translation and what the checks found wrong with
+   * it. The prompt lists them (prompts/repair.user.md); the items are the same source texts.
+   */
+  repair?: Record<string, RepairNote>;
+}
+
+/** Why one text is sent again: its rejected translation and the problems, one line each. */
+export interface RepairNote {
+  previous: string;
+  problems: string[];
+}
+
+/** One generated token and its log probability, as OpenAI-compatible servers report them. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  /** UTF-8 byte length of the token, when the server says (a token may hold part of a character). */
+  bytes?: number;
 }
 
 export interface ProviderReply {
@@ -34,6 +84,8 @@ export interface ProviderReply {
   rateLimit?: RateLimitSnapshot;
   /** Which configured endpoint answered (set by the endpoint pool). */
   endpoint?: string;
+  /** The content's tokens with their log probabilities, when the provider returned them. */
+  logprobs?: TokenLogprob[];
 }
 
 export interface LlmProvider {

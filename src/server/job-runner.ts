@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Engine } from '../engine.ts';
+import { PAUSED_BY_REQUEST, type Engine } from '../engine.ts';
 
 interface RunningJob {
   controller: AbortController;
@@ -9,12 +9,15 @@ interface RunningJob {
 /**
  * Runs API-started jobs in the background of the server process through the same Engine as the
  * CLI. One AbortController per job: shutdown aborts them all (the dispatcher stops claiming, aborts
- * in-flight calls and hands their batches back), and pause/cancel can later abort one.
+ * in-flight calls and hands their batches back). Pause, resume and cancel go through the engine
+ * and the store, so they also reach a job another process runs.
  */
 export class JobRunner {
   readonly #engine: Engine;
   readonly #log: FastifyBaseLogger;
   readonly #running = new Map<string, RunningJob>();
+  /** Resumed while their run was still finishing the batches claimed before a pause: run again if it stops. */
+  readonly #again = new Set<string>();
   #isClosing = false;
 
   constructor(engine: Engine, log: FastifyBaseLogger) {
@@ -43,6 +46,39 @@ export class JobRunner {
     this.#running.set(jobId, { controller, done });
   }
 
+  /**
+   * Job-wide: stops claiming in every process; batches already claimed finish (their calls are
+   * paid for) and the run stores `paused`. With groups: only those groups' batches are skipped.
+   */
+  async pause(jobId: string, groups?: string[]): Promise<void> {
+    if (groups) await this.#engine.store.pauseGroups(jobId, groups);
+    else await this.#engine.pauseJob(jobId);
+  }
+
+  /** Aborts the job's in-flight calls, hands its batches back and stores it `cancelled` for good. */
+  async cancel(jobId: string): Promise<void> {
+    this.#again.delete(jobId);
+    await this.#engine.cancelJob(jobId);
+  }
+
+  /**
+   * Job-wide: lets every paused group go too, retries cells that failed on transient errors (as
+   * `fanyi resume` does) and runs the job. With groups: lets those go, and runs the job unless a
+   * person paused the job itself. Works on jobs a stopped server left paused.
+   */
+  async resume(jobId: string, groups?: string[]): Promise<void> {
+    const { store } = this.#engine;
+    await store.resumeGroups(jobId, groups);
+    const job = await store.getJob(jobId);
+    if (!job || (groups && job.status === 'paused' && job.error_msg === PAUSED_BY_REQUEST)) return;
+    if (!groups) await store.requeueTransientFailures(jobId);
+    if (!this.#running.has(jobId)) return this.start(jobId);
+    // Still finishing what it claimed before the pause: its pool claims again once the status
+    // allows it, and if it ends first it is run again (see #run).
+    this.#again.add(jobId);
+    if (job.status === 'paused') await store.setJobStatus(jobId, 'running');
+  }
+
   /** Resolves when the job stops in this process (finished, failed or aborted). */
   async settled(jobId: string): Promise<void> {
     await this.#running.get(jobId)?.done;
@@ -59,12 +95,17 @@ export class JobRunner {
   }
 
   async #run(jobId: string, signal: AbortSignal): Promise<void> {
-    try {
-      const outcome = await this.#engine.runJob(jobId, signal);
-      this.#log.info({ jobId, status: outcome.job.status, ms: outcome.durationMs }, 'job stopped');
-    } catch (error) {
-      // runJob already stored the job as failed with its message; a background job has no caller to throw to.
-      this.#log.error({ jobId, err: error }, 'job failed');
+    for (;;) {
+      this.#again.delete(jobId);
+      try {
+        const outcome = await this.#engine.runJob(jobId, signal);
+        this.#log.info({ jobId, status: outcome.job.status, ms: outcome.durationMs }, 'job stopped');
+        if (!this.#again.has(jobId) || signal.aborted || outcome.job.status !== 'paused') return;
+      } catch (error) {
+        // runJob already stored the job as failed with its message; a background job has no caller to throw to.
+        this.#log.error({ jobId, err: error }, 'job failed');
+        return;
+      }
     }
   }
 }

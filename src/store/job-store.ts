@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import type { GlossaryHit } from '../llm/provider.ts';
 import type { BatchesTable, JobStatus, JobsTable, TaskStatus, TasksTable } from './schema.ts';
 
 export type { JobStatus, TaskStatus } from './schema.ts';
@@ -13,7 +14,9 @@ export type NewTaskRow = Pick<
   TasksTable,
   | 'job_id' | 'task_id' | 'batch_id' | 'group_id' | 'source_lang' | 'source_text' | 'source_context' | 'game_context'
   | 'target_lang' | 'target_region' | 'excel_id' | 'sheet_name' | 'row_idx' | 'col_idx' | 'cell_ref' | 'status' | 'priority' | 'dedupe_key'
->;
+> &
+  /** Set (on every row of the job, null where unused) only when translation memory answered some tasks. */
+  Partial<Pick<TasksTable, 'result' | 'model_name'>>;
 export type BatchRow = BatchesTable;
 
 export interface NewJob {
@@ -44,6 +47,21 @@ export interface ClaimedBatch {
   targetLang: string;
   attempts: number;
   items: BatchItem[];
+  /**
+   * The glossary terms its texts use in its target language. Not stored: the runner sets it once
+   * per claim (from the job's glossary) for the prompt and the QA gate; each call sends the terms
+   * its own items use.
+   */
+  glossary?: GlossaryHit[];
+}
+
+/** One `glossary` row: a term in one language (`*` for a do-not-translate term without translations). */
+export interface GlossaryTermRow {
+  source_term: string;
+  target_lang: string;
+  target_term: string | null;
+  do_not_translate: number;
+  note: string | null;
 }
 
 export interface ItemResult {
@@ -170,6 +188,23 @@ export interface TaskStatistics {
   failedTasks: number;
 }
 
+/** One call attempt as the dashboard's throughput chart reads it (from the `calls` log). */
+export interface CallSample {
+  /** Started, epoch ms. */
+  at: number;
+  ms: number;
+  /** Unique texts sent. */
+  items: number;
+  outcome: string;
+  endpoint: string;
+}
+
+/** A settled task as "recent tasks" shows it. */
+export type RecentTask = Pick<
+  TaskRow,
+  'task_id' | 'group_id' | 'target_lang' | 'cell_ref' | 'sheet_name' | 'status' | 'confidence' | 'quality_score' | 'error_type'
+> & { end_time: number; retry_count: number };
+
 /** Load over every unfinished job, for the metrics gauges. */
 export interface ActiveLoad {
   tasks: Record<string, number>;
@@ -251,8 +286,19 @@ export interface JobStore {
   countByStatus(jobId: string): Promise<StatusCounts>;
   progressByGroup(jobId: string): Promise<GroupProgress[]>;
   jobTotals(jobId: string): Promise<JobTotals>;
-  /** Results to write back, in sheet/row order; completed tasks only. */
-  writableResults(jobId: string): Promise<WritableResult[]>;
+  /**
+   * Results to write back, in sheet/row order: completed tasks, and `needs_review` ones without a
+   * hard QA flag — with them too when `writeUnreviewed` (default: the job's stored option).
+   */
+  writableResults(jobId: string, options?: { writeUnreviewed?: boolean }): Promise<WritableResult[]>;
+  /**
+   * Translation memory: the remembered result for each of `keys` (dedupe keys) that has one.
+   * Completed results are remembered by `commitResults` in its own transaction, one row per text.
+   */
+  lookupMemory(keys: readonly string[]): Promise<Map<string, string>>;
+  /** Stores a glossary under its content version; a version already stored is left as it is. */
+  saveGlossary(version: string, rows: readonly GlossaryTermRow[]): Promise<void>;
+  loadGlossary(version: string): Promise<GlossaryTermRow[]>;
   /** Appends to the audit trail. */
   log(entry: { jobId: string; batchId?: string | null; taskId?: string | null; event: string; detail?: string | null; workerId?: string | null }): Promise<void>;
 
@@ -261,4 +307,22 @@ export interface JobStore {
   taskPage(jobId: string, query: TaskPageQuery): Promise<TaskPage>;
   taskStatistics(jobId: string): Promise<TaskStatistics>;
   activeLoad(): Promise<ActiveLoad>;
+
+  /**
+   * Pause per group (seed 000 §3.2.3): claims skip batches of a paused group in every process;
+   * batches already claimed finish. Returns the job's paused groups after the change.
+   */
+  pauseGroups(jobId: string, groupIds: string[]): Promise<string[]>;
+  /** Lets the groups (all, without `groupIds`) be claimed again; returns the groups still paused. */
+  resumeGroups(jobId: string, groupIds?: string[]): Promise<string[]>;
+  pausedGroups(jobId: string): Promise<string[]>;
+  /**
+   * Open batches (pending or leased) outside paused groups; 0 when the job is paused or cancelled.
+   * A pool with none left to claim ends when this is 0, and waits for other holders otherwise.
+   */
+  runnableBatchCount(jobId: string): Promise<number>;
+  /** Call attempts since `since` (epoch ms), oldest first, for a throughput-over-time chart. */
+  callSamples(jobId: string, since?: number): Promise<CallSample[]>;
+  /** The `limit` most recently settled tasks, newest first. */
+  recentTasks(jobId: string, limit: number): Promise<RecentTask[]>;
 }

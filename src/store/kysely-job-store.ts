@@ -26,12 +26,15 @@ import { appendLog, endpointStats, insertCall, insertEvent, recentEvents, type L
 import { deleteCheckpoint, insertCheckpoint, listCheckpoints, taskSnapshot } from './queries/checkpoint-queries.ts';
 import { countByStatus, progressByGroup, writableResults } from './queries/progress-queries.ts';
 import { activeJobLoad, listTenantJobs, taskPage, taskStatistics } from './queries/api-queries.ts';
-import type { ActiveLoad, TaskPage, TaskPageQuery, TaskStatistics } from './job-store.ts';
+import { loadGlossary, lookupMemory, rememberResults, saveGlossary } from './queries/memory-queries.ts';
+import { callSamples, inRunnableGroup, isJobClaimable, listPausedGroups, pauseGroups, recentTasks, resumeGroups, runnableBatchCount } from './queries/control-queries.ts';
+import type { GlossaryTermRow } from './job-store.ts';
+import type { ActiveLoad, CallSample, RecentTask, TaskPage, TaskPageQuery, TaskStatistics } from './job-store.ts';
 import type { Database, JobStatus, TaskStatus } from './schema.ts';
 import type { StoreAdapter } from './store-adapter.ts';
 
-/** Columns bound per new task row (see NewTaskRow). */
-const TASK_COLUMNS = 18;
+/** Most columns bound per new task row (see NewTaskRow: 18, plus 2 when translation memory answered some). */
+const TASK_COLUMNS = 20;
 const BATCH_COLUMNS = 17;
 /**
  * Tasks not yet settled. A task's own status never reads `processing`: the lease lives on its
@@ -60,7 +63,9 @@ export class KyselyJobStore implements JobStore {
 
   async migrate(): Promise<void> {
     await this.#adapter.prepare?.();
-    const migrator = new Migrator({ db: this.#db, provider: migrationProvider });
+    // Unordered: migrations are written in parallel (004 may be applied before a later-merged 003);
+    // each creates its own tables, so the order between them does not matter.
+    const migrator = new Migrator({ db: this.#db, provider: migrationProvider, allowUnorderedMigrations: true });
     let { error, results } = await migrator.migrateToLatest();
     // Two processes opening a fresh database at once: the loser finds the tables made; look again.
     if (error) ({ error, results } = await migrator.migrateToLatest());
@@ -161,6 +166,8 @@ export class KyselyJobStore implements JobStore {
 
   claimBatches(jobId: string, workerIds: string[], leaseMs: number, now = Date.now()): Promise<ClaimedBatch[]> {
     return this.#db.transaction().execute(async (trx) => {
+      // A paused or cancelled job hands out nothing, whichever process asks.
+      if (!(await isJobClaimable(trx, jobId))) return [];
       const batches = await this.#nextClaimable(trx, jobId, now, workerIds.length);
       const claimed: ClaimedBatch[] = [];
       for (const [i, batch] of batches.entries()) {
@@ -212,7 +219,7 @@ export class KyselyJobStore implements JobStore {
   }
 
   async #nextClaimable(trx: Transaction<Database>, jobId: string, now: number, limit: number): Promise<BatchRow[]> {
-    const base = trx.selectFrom('batches').selectAll().where('job_id', '=', jobId).orderBy('priority').orderBy('seq').limit(limit);
+    const base = trx.selectFrom('batches').selectAll().where('job_id', '=', jobId).where(inRunnableGroup).orderBy('priority').orderBy('seq').limit(limit);
     const pending = await this.#locked(base.where('status', '=', 'pending')).execute();
     if (pending.length === limit) return pending;
     // A worker that died leaves its lease to run out; then anyone may take the batch over.
@@ -247,6 +254,7 @@ export class KyselyJobStore implements JobStore {
     let tasks = 0;
     for (const chunk of chunks(results, Math.floor(this.#adapter.maxParameters / 8))) {
       tasks += await this.#writeResults(trx, jobId, batchId, chunk, meta);
+      await rememberResults(trx, jobId, batchId, chunk, meta.endedAt);
     }
     const review = results.filter((r) => r.status === 'needs_review').length;
     const detail = `${tasks} tasks from ${results.length} texts${review ? ` (${review} need review)` : ''} via ${meta.endpoint ?? 'default'}`;
@@ -471,8 +479,20 @@ export class KyselyJobStore implements JobStore {
     };
   }
 
-  writableResults(jobId: string): Promise<WritableResult[]> {
-    return writableResults(this.#db, jobId);
+  writableResults(jobId: string, options?: { writeUnreviewed?: boolean }): Promise<WritableResult[]> {
+    return writableResults(this.#db, jobId, options);
+  }
+
+  lookupMemory(keys: readonly string[]): Promise<Map<string, string>> {
+    return lookupMemory(this.#db, keys, this.#adapter.maxParameters);
+  }
+
+  saveGlossary(version: string, rows: readonly GlossaryTermRow[]): Promise<void> {
+    return saveGlossary(this.#db, version, rows, this.#adapter.maxParameters);
+  }
+
+  loadGlossary(version: string): Promise<GlossaryTermRow[]> {
+    return loadGlossary(this.#db, version);
   }
 
   async log(entry: LogEntry): Promise<void> {
@@ -493,6 +513,30 @@ export class KyselyJobStore implements JobStore {
 
   activeLoad(): Promise<ActiveLoad> {
     return activeJobLoad(this.#db);
+  }
+
+  pauseGroups(jobId: string, groupIds: string[]): Promise<string[]> {
+    return pauseGroups(this.#db, jobId, groupIds);
+  }
+
+  resumeGroups(jobId: string, groupIds?: string[]): Promise<string[]> {
+    return resumeGroups(this.#db, jobId, groupIds);
+  }
+
+  pausedGroups(jobId: string): Promise<string[]> {
+    return listPausedGroups(this.#db, jobId);
+  }
+
+  runnableBatchCount(jobId: string): Promise<number> {
+    return runnableBatchCount(this.#db, jobId);
+  }
+
+  callSamples(jobId: string, since?: number): Promise<CallSample[]> {
+    return callSamples(this.#db, jobId, since);
+  }
+
+  recentTasks(jobId: string, limit: number): Promise<RecentTask[]> {
+    return recentTasks(this.#db, jobId, limit);
   }
 
   #rowsPerInsert(columns: number): number {

@@ -156,6 +156,13 @@ export interface JobEventsTable {
   data: string | null;
 }
 
+/** A group of a job that workers skip when claiming (migration 004). */
+export interface PausedGroupsTable {
+  job_id: string;
+  group_id: string;
+  paused_at: number;
+}
+
 export interface Database {
   jobs: JobsTable;
   tasks: TasksTable;
@@ -167,4 +174,5 @@ export interface Database {
   glossary: GlossaryTable;
   calls: CallsTable;
   job_events: JobEventsTable;
+  paused_groups: PausedGroupsTable;
 }

@@ -1,17 +1,22 @@
+import type { ItemContext } from '../llm/provider.ts';
+import { lengthLimit } from '../qa/length-hint.ts';
+import { languagesMatch } from '../workbook/language-codes.ts';
 import type { SheetLayout } from '../workbook/language-columns.ts';
 import { cellKey, type SheetTable } from '../workbook/sheet-model.ts';
+import { estimateTokens } from './batching/estimate-tokens.ts';
 
-/** What a translator would want to know about one cell (seed 000 §3.2.4). */
+/** What a translator would want to know about one cell (seed 000 §3.2.4); stored as the task's `source_context`. */
 export interface TaskContext {
   sheet: string;
   column: string;
   key?: string;
   comment?: string;
+  /** Note, description and speaker cells of the row, as `Header: value`. */
   notes?: string[];
   maxLength?: number;
+  /** Other language cells of the row already filled, by the column's language code (pivot translations). */
+  refs?: Record<string, string>;
 }
-
-const LENGTH_HINT = /(?:max(?:imum)?\.?\s*(\d+)\s*(?:chars?|characters?|letters?)?|(\d+)\s*(?:chars?|characters?)\s*max|最多\s*(\d+)\s*(?:个)?(?:字符|字|文字)|(\d+)\s*(?:字符|字|文字)以内)/i;
 
 export function taskContext(sheet: SheetTable, layout: SheetLayout, row: number, sourceCol: number): TaskContext {
   const cells = sheet.rows[row] ?? [];
@@ -19,16 +24,39 @@ export function taskContext(sheet: SheetTable, layout: SheetLayout, row: number,
     const value = col === undefined ? undefined : cells[col];
     return typeof value === 'string' && value.trim() ? value.trim() : undefined;
   };
-  const comment = sheet.comments.get(cellKey(row, sourceCol));
-  const notes = layout.noteColumns.map(text).filter((v): v is string => !!v);
+  const comment = sheet.comments.get(cellKey(row, sourceCol))?.trim();
+  const notes = layout.noteColumns.flatMap((col) => labelled(headerOf(sheet, layout, col), text(col)));
   const context: TaskContext = { sheet: sheet.name, column: headerOf(sheet, layout, sourceCol) };
   const key = text(layout.keyColumn);
   if (key) context.key = key;
-  if (comment) context.comment = comment.trim();
+  if (comment) context.comment = comment;
   if (notes.length) context.notes = notes;
-  const maxLength = lengthLimit(cells[layout.maxLengthColumn ?? -1], comment, notes);
+  const maxLength = lengthLimit(maxLengthCell(sheet, layout, row), comment, ...notes);
   if (maxLength) context.maxLength = maxLength;
+  const refs = rowRefs(layout, sourceCol, text);
+  if (refs) context.refs = refs;
   return context;
+}
+
+function labelled(header: string, value: string | undefined): string[] {
+  if (!value) return [];
+  return [header ? `${header}: ${value}` : value];
+}
+
+/** A max-length cell: its number when Excel stored one (numbers are not text in the sheet model), else its text. */
+function maxLengthCell(sheet: SheetTable, layout: SheetLayout, row: number): unknown {
+  if (layout.maxLengthColumn === undefined) return undefined;
+  return sheet.numbers?.get(cellKey(row, layout.maxLengthColumn)) ?? sheet.rows[row]?.[layout.maxLengthColumn];
+}
+
+/** The row's other language cells that hold text: reference translations that settle what a short string means. */
+function rowRefs(layout: SheetLayout, sourceCol: number, text: (col: number) => string | undefined): Record<string, string> | undefined {
+  let refs: Record<string, string> | undefined;
+  for (const column of layout.languageColumns) {
+    const value = column.col === sourceCol ? undefined : text(column.col);
+    if (value && !(refs && column.language in refs)) (refs ??= {})[column.language] = value;
+  }
+  return refs;
 }
 
 function headerOf(sheet: SheetTable, layout: SheetLayout, col: number): string {
@@ -36,21 +64,48 @@ function headerOf(sheet: SheetTable, layout: SheetLayout, col: number): string {
   return typeof value === 'string' ? value.trim() : '';
 }
 
-function lengthLimit(column: unknown, comment: string | undefined, notes: string[]): number | undefined {
-  const fromColumn = typeof column === 'string' ? Number.parseInt(column, 10) : undefined;
-  if (fromColumn && fromColumn > 0) return fromColumn;
-  for (const text of [comment, ...notes]) {
-    const match = text ? LENGTH_HINT.exec(text) : null;
-    const value = match?.slice(1).find(Boolean);
-    if (value) return Number(value);
-  }
-  return undefined;
+/**
+ * The part of the context that changes what a correct translation is: comment, notes, length
+ * limit, and the references in `keyedRefLanguages` (pivot columns that are not targets of the
+ * job; a human translation in another target column is sent but does not split a text). The key
+ * and sheet do not (identical UI words under different keys translate alike).
+ */
+export function dedupeContext(context: TaskContext, keyedRefLanguages: ReadonlySet<string> = new Set()): string {
+  const refs = Object.entries(context.refs ?? {}).filter(([lang]) => keyedRefLanguages.has(lang)).map(([lang, text]) => `${lang}=${text}`);
+  return [context.comment ?? '', ...(context.notes ?? []), context.maxLength ?? '', ...refs].join('\u0001');
+}
+
+/** Words that make a key say nothing about its text (`key_123`, `str_0042`, `ID 7`). */
+const GENERIC_KEY_WORDS = new Set(['key', 'keys', 'id', 'ids', 'str', 'string', 'strings', 'text', 'txt', 'row', 'no', 'idx', 'index', 'k', 's', 't', 'x']);
+
+/** True when a key carries meaning (`btn_start`, `dlg_001`); counters and hashes cost tokens for nothing. */
+export function isInformativeKey(key: string): boolean {
+  if (/^[0-9a-f]{6,}$/i.test(key) && /\d/.test(key)) return false;
+  const words = key.split(/[^\p{L}]+/u).filter(Boolean);
+  return words.some((word) => !GENERIC_KEY_WORDS.has(word.toLowerCase()));
 }
 
 /**
- * The part of the context that changes what a correct translation is. The key and sheet do not
- * (identical UI words under different keys translate alike), so they stay out of the dedupe key.
+ * A stored context as the prompt carries it into `targetLang`: an uninformative key dropped, and
+ * no reference in the target language itself (with --overwrite that is the old translation).
  */
-export function dedupeContext(context: TaskContext): string {
-  return [context.comment ?? '', ...(context.notes ?? []), context.maxLength ?? ''].join('\u0001');
+export function promptContext(json: string | null | undefined, targetLang: string): ItemContext | undefined {
+  if (!json) return undefined;
+  const { sheet, column, key, comment, notes, maxLength, refs } = JSON.parse(json) as TaskContext;
+  const context: ItemContext = { sheet, column, comment, notes, maxLength };
+  if (key && isInformativeKey(key)) context.key = key;
+  const kept = Object.entries(refs ?? {}).filter(([lang]) => languagesMatch(targetLang, lang) === 0);
+  if (kept.length) context.refs = Object.fromEntries(kept);
+  return context;
+}
+
+/** Estimated tokens of what is sent per item beside its text (sheet and column go once per batch). */
+export function itemContextTokens(context: TaskContext): number {
+  const key = context.key && isInformativeKey(context.key) ? context.key : '';
+  const refs = Object.values(context.refs ?? {}).join('');
+  const notes = (context.notes ?? []).join('');
+  const parts = `${key}${context.comment ?? ''}${notes}${refs}`;
+  if (!parts && !context.maxLength) return 0;
+  // Field names and JSON framing: {"text":…,"key":…} ≈ 4 tokens per field.
+  return estimateTokens(parts) + 4 * (Number(!!key) + Number(!!context.comment) + Number(!!notes) + Object.keys(context.refs ?? {}).length + Number(!!context.maxLength) + 1);
 }

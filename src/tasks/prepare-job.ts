@@ -4,6 +4,7 @@ import { FanyiError } from '../errors.ts';
 import { analyseSheet, isConfigSheet, type SheetLayout } from '../workbook/language-columns.ts';
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
 import { packBatches, type PackedBatch } from './batching/pack-batches.ts';
+import type { Glossary } from './glossary/glossary.ts';
 import { planTargets, type SheetPlan } from './plan-targets.ts';
 import { splitTasks, type SplitResult, type TaskDraft } from './split-tasks.ts';
 
@@ -11,6 +12,10 @@ export interface PrepareOptions {
   to?: string[];
   from?: string;
   overwrite: boolean;
+  /** Job-level context (`translation.game_context`, `--context`): sent with every call, part of every dedupe key. */
+  gameContext?: string;
+  /** `--glossary`: its version is part of every dedupe key, so memory made under another glossary is not reused. */
+  glossary?: Glossary;
 }
 
 /** Everything known about a job before any call: the plan, the tasks and their batches. */
@@ -19,7 +24,13 @@ export interface PreparedJob {
   skippedSheets: string[];
   split: SplitResult;
   batches: PackedBatch[];
+  /** Unique texts to send (after translation memory, when it was applied). */
   uniqueTexts: number;
+  gameContext: string;
+  glossary?: Glossary;
+  /** Cells and unique texts the translation memory answered (see applyMemory); 0 before it is applied. */
+  memoryCells: number;
+  memoryTexts: number;
 }
 
 /** Reserve for the system prompt and JSON framing inside the model's input window. */
@@ -42,10 +53,12 @@ export function prepareJob(document: SpreadsheetDocument, config: FanyiConfig, o
     overwrite: options.overwrite,
     maxCellChars: config.data_processing.cell_processing.max_cell_chars,
     groupPriority: config.translation.group_priority,
+    scope: `${options.gameContext ?? ''}\u0001${options.glossary?.version ?? ''}`,
   });
   const batches = packBatches(split.tasks, packOptions(config));
   const uniqueTexts = batches.reduce((sum, b) => sum + b.uniqueCount, 0);
-  return { plans, skippedSheets: skippedSheets.concat(plans.filter((p) => !p.targets.length).map((p) => p.layout.sheetName)), split, batches, uniqueTexts };
+  const skipped = skippedSheets.concat(plans.filter((p) => !p.targets.length).map((p) => p.layout.sheetName));
+  return { plans, skippedSheets: skipped, split, batches, uniqueTexts, gameContext: options.gameContext ?? '', glossary: options.glossary, memoryCells: 0, memoryTexts: 0 };
 }
 
 export function packOptions(config: FanyiConfig) {
@@ -62,6 +75,7 @@ export function packOptions(config: FanyiConfig) {
 
 /** Store rows for the drafts, made one at a time as the store consumes them. */
 export function* toTaskRows(jobId: string, excelId: string, tasks: TaskDraft[], gameContext: string): Generator<NewTaskRow> {
+  const withMemory = tasks.some((t) => t.memory);
   for (const t of tasks) yield {
     job_id: jobId,
     task_id: t.taskId,
@@ -78,9 +92,11 @@ export function* toTaskRows(jobId: string, excelId: string, tasks: TaskDraft[], 
     row_idx: t.rowIdx,
     col_idx: t.colIdx,
     cell_ref: t.cellRef,
-    status: 'pending',
+    status: t.memory ? 'completed' : 'pending',
     priority: t.priority,
     dedupe_key: t.dedupeKey,
+    // Only jobs with memory hits bind these two: every row of an insert must have the same columns.
+    ...(withMemory ? { result: t.memory?.result ?? null, model_name: t.memory?.modelName ?? null } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import { FanyiError } from '../errors.ts';
 import { isDataRow, isTranslatableText } from '../workbook/language-columns.ts';
 import { NON_TEXT, type SheetTable } from '../workbook/sheet-model.ts';
 import { encodeAddress } from '../workbook/cell-address.ts';
-import { dedupeContext, taskContext } from './context.ts';
+import { dedupeContext, itemContextTokens, taskContext } from './context.ts';
 import { classifyContent, groupId, groupPriority } from './groups.ts';
 import type { SheetPlan } from './plan-targets.ts';
 
@@ -22,13 +22,22 @@ export interface TaskDraft {
   groupId: string;
   priority: number;
   dedupeKey: string;
+  /** Estimated tokens of the context sent beside the text (see itemContextTokens). */
+  contextTokens?: number;
   batchId?: string;
+  /** A translation memory hit: the task is stored completed with this result and never sent. */
+  memory?: { result: string; modelName: string };
 }
 
 export interface SplitOptions {
   overwrite: boolean;
   maxCellChars: number;
   groupPriority: Readonly<Record<string, number>>;
+  /**
+   * What else decides a translation job-wide (game context, glossary version). Part of every
+   * dedupe key, so a key is also the text's translation-memory key across jobs.
+   */
+  scope?: string;
 }
 
 export interface SplitResult {
@@ -74,6 +83,7 @@ function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, o
         groupId: row.groupId,
         priority: row.priority,
         dedupeKey: `${target.language}:${row.textHash}`,
+        contextTokens: row.contextTokens,
       });
     }
   }
@@ -90,6 +100,7 @@ interface SourceRow {
   contextJson: string;
   /** Hash of the text and its meaning-bearing context, shared by all target languages. */
   textHash: string;
+  contextTokens: number;
   groupId: string;
   priority: number;
 }
@@ -98,6 +109,7 @@ interface SourceRow {
 function sourceRows(sheet: SheetTable, plan: SheetPlan, options: SplitOptions): SourceRow[] {
   const { layout, source } = plan;
   const rows: SourceRow[] = [];
+  const pivots = pivotLanguages(plan);
   for (let row = layout.firstDataRow; row < sheet.rows.length; row++) {
     const cells = sheet.rows[row];
     const text = cells?.[source.col];
@@ -109,12 +121,19 @@ function sourceRows(sheet: SheetTable, plan: SheetPlan, options: SplitOptions): 
       text,
       contextJson: JSON.stringify(context),
       // The source language is part of the identity: French "Chat" is not English "Chat".
-      textHash: textHash(`${source.language}\u0000${text}`, dedupeContext(context)),
+      textHash: textHash(`${source.language}\u0000${text}`, `${dedupeContext(context, pivots)}\u0002${options.scope ?? ''}`),
+      contextTokens: itemContextTokens(context),
       groupId: groupId(sheet.name, contentClass),
       priority: groupPriority(sheet.name, contentClass, options.groupPriority),
     });
   }
   return rows;
+}
+
+/** Language columns that are neither source nor target: their cells are references that can change a text's meaning. */
+function pivotLanguages(plan: SheetPlan): Set<string> {
+  const targets = new Set(plan.targets.map((t) => t.col));
+  return new Set(plan.layout.languageColumns.filter((c) => c.col !== plan.source.col && !targets.has(c.col)).map((c) => c.language));
 }
 
 /**

@@ -19,6 +19,12 @@ export interface SheetTable {
   readonly rows: ReadonlyArray<ReadonlyArray<CellValue> | undefined>;
   /** Cell comments keyed by `${row}:${col}` (0-based). */
   readonly comments: ReadonlyMap<string, string>;
+  /**
+   * Values of numeric cells (and of formulas with a numeric result), keyed like `comments`. Their
+   * `rows` entry stays {@link NON_TEXT}, so they are never translated; context reads them (a
+   * max-length column holding 12 as a number). Absent where the format has no numbers (CSV).
+   */
+  readonly numbers?: ReadonlyMap<string, number>;
   /** Merged ranges, 0-based inclusive. */
   readonly merges: ReadonlyArray<{ top: number; left: number; bottom: number; right: number }>;
 }

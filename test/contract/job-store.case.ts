@@ -4,12 +4,14 @@ import type { BatchRow, JobStore, NewTaskRow } from '../../src/store/job-store.t
 import { toBatchRows, toTaskRows } from '../../src/tasks/prepare-job.ts';
 import type { PackedBatch } from '../../src/tasks/batching/pack-batches.ts';
 import type { TaskDraft } from '../../src/tasks/split-tasks.ts';
+import { memoryStoreCases } from './memory-store.case.ts';
 
 /**
  * The JobStore contract, run against every back end. `open` returns a fresh, migrated store;
  * each test uses its own job id so back ends with a shared database need no cleanup between tests.
  */
 export function jobStoreCases(name: string, open: () => Promise<JobStore>): void {
+  memoryStoreCases(name, open);
   const meta = (workerId = 'w1') => ({ workerId, model: 'm', startedAt: Date.now() - 5, endedAt: Date.now(), promptTokens: 10, completionTokens: 20 });
 
   test(`${name}: claims by priority, never hands out a completed task, fans results out to duplicates`, async () => {

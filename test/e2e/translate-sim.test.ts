@@ -10,6 +10,7 @@ import { compareWorkbooks, formatDifferences, readNotes, readWorkbook } from '..
 import { describeResult, makeTempDir, parseSingleJson, providerFlags, runCli, type CliResult } from '../helpers/fanyi-cli.ts';
 import { GAME_LANGUAGES, writeGameWorkbook, type GameWorkbook } from '../helpers/game-workbook.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
+import { simulatedTranslation } from '../helpers/simulated-translation.ts';
 
 const TO = GAME_LANGUAGES.join(',');
 
@@ -72,7 +73,7 @@ describe('fanyi translate against the simulated provider', () => {
     const dialog = (await readWorkbook(output)).getWorksheet('Dialog')!;
     assert.equal(dialog.getCell('G1').value, 'vi');
     assert.equal(dialog.getCell('F1').value, 'Audio', 'the non-language column after ไทย is left alone');
-    assert.equal(dialog.getCell('G2').value, '⟪vi⟫欢迎来到星港。');
+    assert.equal(dialog.getCell('G2').value, simulatedTranslation('欢迎来到星港。', 'vi'));
   });
 
   test('changes nothing else: values, formulas, styles, merges, notes, widths, hidden sheets', async () => {
@@ -129,7 +130,8 @@ describe('fanyi translate against the simulated provider', () => {
   test('--json prints exactly one summary object and nothing else on stdout', async () => {
     assert.equal(jsonRun.code, 0, describeResult(jsonRun));
     const summary = parseSingleJson(jsonRun.stdout);
-    assert.deepEqual(Object.keys(summary).sort(), ['calls', 'counts', 'duration_ms', 'job_id', 'output', 'status', 'tokens']);
+    assert.deepEqual(Object.keys(summary).sort(), ['calls', 'counts', 'duration_ms', 'job_id', 'output', 'review_file', 'status', 'tokens']);
+    assert.equal(summary.review_file, null, 'nothing to review, no review report');
     assert.match(String(summary.job_id), /^job_/);
     assert.equal(summary.status, 'completed');
     const counts = summary.counts as Record<string, number>;

@@ -1,6 +1,7 @@
 /**
  * The wire format the simulated provider speaks: OpenAI routes, chat request parsing (target
- * language from the system prompt, id → text JSON from the last user message), and JSON replies.
+ * language from the system prompt, id → text JSON from the first user message — a QA repair
+ * follows it with the previous answer and a user turn listing problems), and JSON replies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { estimateTokens, parseTargetLanguage } from './simulated-translation.ts';
@@ -11,6 +12,14 @@ export interface ChatRequest {
   promptTokens: number;
   /** The parsed user JSON object, or the raw user text when it is not one. */
   source: Record<string, unknown> | string;
+  /** The raw text of the message `source` came from: the payload the texts must arrive in. */
+  payload: string;
+  /** Every other message's text (system prompt, a previous answer, repair notes): where no cell text belongs. */
+  instructions: string[];
+  /** An assistant turn is present: the client is asking again about its previous answer (a QA repair). */
+  repair: boolean;
+  /** The request asked for token log probabilities. */
+  logprobs: boolean;
 }
 
 export type Body = Record<string, unknown> | string;
@@ -28,10 +37,41 @@ export function parseChatRequest(raw: string): ChatRequest | string {
   const messages = Array.isArray(body.messages) ? (body.messages as Array<{ role?: unknown; content?: unknown }>) : [];
   if (messages.length === 0) return "'messages' must be a non-empty array.";
   const system = messages.find((message) => message.role === 'system') ?? messages[0];
-  const user = [...messages].reverse().find((message) => message.role === 'user') ?? messages[messages.length - 1];
+  const user = messages.find((message) => message.role === 'user') ?? messages[messages.length - 1];
   const userText = contentText(user.content);
   const promptTokens = estimateTokens(messages.map((message) => contentText(message.content)).join(''));
-  return { model: String(body.model ?? ''), lang: parseTargetLanguage(contentText(system.content)), promptTokens, source: parseJsonObject(userText) ?? userText };
+  return {
+    model: String(body.model ?? ''),
+    lang: parseTargetLanguage(contentText(system.content)),
+    promptTokens,
+    source: itemTexts(parseJsonObject(userText)) ?? userText,
+    payload: userText,
+    instructions: messages.filter((message) => message !== user).map((message) => contentText(message.content)),
+    repair: messages.some((message) => message.role === 'assistant'),
+    logprobs: body.logprobs === true,
+  };
+}
+
+/**
+ * OpenAI-style `logprobs.content` for `content`: tokens of up to three characters (the same rate
+ * as estimateTokens), each with its UTF-8 bytes and the log probability `logprobOf` gives it.
+ */
+export function simulatedLogprobs(content: string, logprobOf: (token: string) => number): { content: Array<{ token: string; logprob: number; bytes: number[]; top_logprobs: [] }> } {
+  const chars = Array.from(content);
+  const tokens: string[] = [];
+  for (let i = 0; i < chars.length; i += 3) tokens.push(chars.slice(i, i + 3).join(''));
+  return { content: tokens.map((token) => ({ token, logprob: logprobOf(token), bytes: [...Buffer.from(token, 'utf8')], top_logprobs: [] })) };
+}
+
+/**
+ * The id → text map of a user payload: the flat `{"1": "text"}`, or fanyi's shape with context
+ * `{"context": {…}, "items": {"1": "text" | {"text": "…", "note": …}}}` (context is not echoed back).
+ */
+export function itemTexts(payload: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const items = payload?.items;
+  if (!payload || items === null || typeof items !== 'object' || Array.isArray(items)) return payload;
+  const textOf = (item: unknown) => (item !== null && typeof item === 'object' && 'text' in item ? (item as { text: unknown }).text : item);
+  return Object.fromEntries(Object.entries(items).map(([id, item]) => [id, textOf(item)]));
 }
 
 /** Message content is a string or an array of parts; only text parts count. */

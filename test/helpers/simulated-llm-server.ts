@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import {
-  answeredTexts, modelList, openAiError, parseChatRequest, readBody, routeOf, sendJson, serialize, sourceIds, sourceTexts,
+  answeredTexts, modelList, openAiError, parseChatRequest, readBody, routeOf, sendJson, serialize, simulatedLogprobs, sourceIds, sourceTexts,
   translateSource, type Body, type ChatRequest,
 } from './simulated-chat-protocol.ts';
 import { applyContentFault, FAULT_NAMES, mulberry32, pickByProbability, type FaultName } from './simulated-faults.ts';
@@ -15,7 +15,7 @@ import { RateLimits } from './simulated-rate-limits.ts';
 import { Timeline } from './simulated-timeline.ts';
 import { estimateTokens, simulatedTranslation } from './simulated-translation.ts';
 
-const DEFAULTS = { latencyMs: 0, latencyJitter: 0, burstWindowMs: 1000, injectedRetryAfterMs: 200, seed: 1, recordTexts: true };
+const DEFAULTS = { latencyMs: 0, latencyJitter: 0, burstWindowMs: 1000, injectedRetryAfterMs: 200, seed: 1, recordTexts: true, rejectLogprobs: false };
 
 /** Created through startSimulatedProvider (simulated-provider.ts), which also starts listening. */
 export class SimulatedLlmServer implements SimulatedProvider {
@@ -119,7 +119,11 @@ export class SimulatedLlmServer implements SimulatedProvider {
       this.#log(request, 404);
       return sendJson(res, 404, openAiError(`The model \`${request.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found'));
     }
-    const translated = translateSource(request.source, request.lang, translate);
+    if (request.logprobs && this.#options.rejectLogprobs) {
+      this.#log(request, 400);
+      return sendJson(res, 400, openAiError('Unrecognized request argument supplied: logprobs', 'invalid_request_error', null));
+    }
+    const translated = translateSource(request.source, request.lang, (text, lang) => translate(text, lang, { repair: request.repair }));
     const cost = request.promptTokens + estimateTokens(serialize(translated));
     const now = performance.now();
     const waitMs = this.#limits.admit(cost, now);
@@ -160,6 +164,8 @@ export class SimulatedLlmServer implements SimulatedProvider {
   #sendCompletion(res: ServerResponse, request: ChatRequest, translated: Body, fault: FaultName | undefined): void {
     const shaped = applyContentFault(translated, fault);
     const completionTokens = estimateTokens(shaped.content);
+    const { tokenLogprob = () => Math.log(0.95) } = this.#options;
+    const logprobs = request.logprobs ? simulatedLogprobs(shaped.content, tokenLogprob) : null;
     this.#stats.promptTokens += request.promptTokens;
     this.#stats.completionTokens += completionTokens;
     this.#countTranslated(request, shaped.answeredIds);
@@ -169,7 +175,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: request.model,
-      choices: [{ index: 0, message: { role: 'assistant', content: shaped.content, refusal: null }, logprobs: null, finish_reason: shaped.finishReason }],
+      choices: [{ index: 0, message: { role: 'assistant', content: shaped.content, refusal: null }, logprobs, finish_reason: shaped.finishReason }],
       usage: { prompt_tokens: request.promptTokens, completion_tokens: completionTokens, total_tokens: request.promptTokens + completionTokens },
     });
   }
@@ -207,8 +213,12 @@ export class SimulatedLlmServer implements SimulatedProvider {
     if (status === 200) stats.ok++;
     else if (status === 429) stats.status429++;
     else if (status >= 500) stats.status5xx++;
-    const texts = this.#options.recordTexts ? sourceTexts(request.source) : [];
-    const entry: RequestLogEntry = { at: performance.now() - this.#origin, lang: request.lang, ids: sourceIds(request.source), texts, status };
+    const record = this.#options.recordTexts;
+    const texts = record ? sourceTexts(request.source) : [];
+    const entry: RequestLogEntry = {
+      at: performance.now() - this.#origin, lang: request.lang, ids: sourceIds(request.source), texts, status, repair: request.repair, logprobs: request.logprobs,
+      payload: record ? request.payload : '', instructions: record ? request.instructions : [],
+    };
     if (fault) entry.fault = fault;
     stats.requestLog.push(entry);
   }

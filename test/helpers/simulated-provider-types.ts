@@ -36,8 +36,16 @@ export interface SimulatedProviderOptions {
   injectedRetryAfterMs?: number;
   /** Seed of the fault and jitter PRNGs. Default 1. */
   seed?: number;
-  /** Replaces `simulatedTranslation` (simulated-translation.ts). */
-  translate?: (text: string, lang: string) => string;
+  /**
+   * Replaces `simulatedTranslation` (simulated-translation.ts). `call.repair` is true when the
+   * request asks again about a previous answer (a QA repair turn), so a test can make a text break
+   * the first time and come out right when the problems are pointed out.
+   */
+  translate?: (text: string, lang: string, call: { repair: boolean }) => string;
+  /** Answer a request that asks for `logprobs` with a 400, as servers without them do. Default false. */
+  rejectLogprobs?: boolean;
+  /** Log probability of each returned token when logprobs are asked for. Default ln 0.95. */
+  tokenLogprob?: (token: string) => number;
   /** Keep source texts in `requestLog` (counts are always kept). Default true. */
   recordTexts?: boolean;
 }
@@ -52,6 +60,14 @@ export interface RequestLogEntry {
   /** HTTP status, or 0 when no response was sent (`hang`, `resetConnection`). */
   status: number;
   fault?: FaultName;
+  /** The request carried a previous answer to fix (a QA repair). */
+  repair: boolean;
+  /** The request asked for logprobs. */
+  logprobs: boolean;
+  /** Raw text of the message the texts came from; empty unless `recordTexts`. */
+  payload: string;
+  /** Every other message (system prompt, previous answer, repair notes); empty unless `recordTexts`. */
+  instructions: string[];
 }
 
 export interface SimulatedProviderStats {

@@ -52,19 +52,23 @@ export class Timeline {
 
   /** The record of the second holding `now` (performance.now() time), created on first use. */
   at(now: number): SecondStats {
-    const index = Math.max(0, Math.floor((now - this.#origin) / 1000));
+    return this.#second(Math.max(0, Math.floor((now - this.#origin) / 1000)));
+  }
+
+  #second(index: number): SecondStats {
     for (let i = this.#seconds.length; i <= index; i++) this.#seconds.push(emptySecond());
     return this.#seconds[index];
   }
 
   /** Call on every change of the open-request count, before applying `delta`. */
   openChanged(now: number, delta: number): void {
-    let from = Math.max(this.#openSince, this.#origin);
     // Spread the open time over the seconds it covers, so each second's mean concurrency is right.
-    while (this.#open > 0 && from < now) {
-      const boundary = this.#origin + (Math.floor((from - this.#origin) / 1000) + 1) * 1000;
-      const to = Math.min(now, boundary);
-      this.at(from).busyMs += this.#open * (to - from);
+    // Counted in whole-second indexes: recomputing a boundary from a float time can loop forever.
+    const end = now - this.#origin;
+    let from = Math.max(0, this.#openSince - this.#origin);
+    for (let second = Math.floor(from / 1000); this.#open > 0 && from < end; second++) {
+      const to = Math.min(end, (second + 1) * 1000);
+      this.#second(second).busyMs += this.#open * Math.max(0, to - from);
       from = to;
     }
     this.#open = Math.max(0, this.#open + delta);

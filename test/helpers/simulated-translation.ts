@@ -16,18 +16,51 @@ const BRACKETED_TAG = new RegExp(TAG);
 const TARGET_TAG = new RegExp(String.raw`\binto\b[^\[\n]*` + TAG, 'i');
 
 /**
- * "Translates" `text` into `lang` by inserting the marker `⟪lang⟫` after the leading whitespace:
- * `simulatedTranslation('  Hello {0}\n', 'pt-BR') === '  ⟪pt-BR⟫Hello {0}\n'`.
+ * "Translates" `text` into `lang` by inserting the marker `⟪lang⟫` after the leading whitespace and
+ * writing each Han character in the target's script, one letter for one character:
+ * `simulatedTranslation('  Hello {0}\n', 'pt-BR') === '  ⟪pt-BR⟫Hello {0}\n'`,
+ * `simulatedTranslation('开始', 'th')` is `⟪th⟫` and two Thai letters.
  *
- * Everything else (placeholders, markup, inner and trailing whitespace, newlines) is kept byte for
- * byte, so QA checks pass and tests can compare cells exactly. An empty or whitespace-only string is
- * returned unchanged, because there is nothing to translate and adding a marker would alter the
- * surrounding whitespace.
+ * Everything else (placeholders, markup, digits, punctuation, inner and trailing whitespace,
+ * newlines) is kept byte for byte, so QA checks pass — the script check included, as a real
+ * translation would — and the length stays that of the source plus the marker. Tests compare cells
+ * exactly with this function. An empty or whitespace-only string is returned unchanged, because
+ * there is nothing to translate and adding a marker would alter the surrounding whitespace.
  */
 export function simulatedTranslation(text: string, lang: string): string {
   const leading = /^\s*/.exec(text)![0];
   if (leading.length === text.length) return text;
-  return `${leading}⟪${lang}⟫${text.slice(leading.length)}`;
+  return `${leading}⟪${lang}⟫${inTargetScript(text.slice(leading.length), lang)}`;
+}
+
+/** One alphabet per target script; Vietnamese gets letters with its diacritics (a QA check wants them). */
+const ALPHABETS: Record<string, string> = {
+  Latn: 'abcdefghijklmnopqrstuvwxyz',
+  vi: 'ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ',
+  Thai: 'กขคงจฉชซญดตถทนบปผพฟมยรลวศสหอ',
+  Cyrl: 'абвгдежзийклмнопрстуфхцчшщыэюя',
+  Grek: 'αβγδεζηθικλμνξοπρστυφχψω',
+  Arab: 'ابتثجحخدذرزسشصضطظعغفقكلمنهوي',
+  Hebr: 'אבגדהוזחטיכלמנסעפצקרשת',
+  Deva: 'कखगघचछजझटठडढणतथदधनपफबभमयरलवशसह',
+  Hang: '가나다라마바사아자차카타파하거너더러머버서어저처커터퍼허',
+};
+
+/** Han characters become letters of `lang`'s script (chosen by code point); Han targets keep them. */
+function inTargetScript(text: string, lang: string): string {
+  const alphabet = alphabetFor(lang);
+  if (!alphabet) return text;
+  return text.replace(/\p{Script=Han}/gu, (char) => alphabet[char.codePointAt(0)! % alphabet.length]);
+}
+
+function alphabetFor(lang: string): string | undefined {
+  if (/^vi\b/i.test(lang)) return ALPHABETS.vi;
+  try {
+    const script = new Intl.Locale(lang).maximize().script;
+    return script === 'Kore' ? ALPHABETS.Hang : ALPHABETS[script ?? ''];
+  } catch {
+    return undefined;
+  }
 }
 
 /**

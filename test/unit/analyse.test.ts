@@ -89,7 +89,7 @@ test('formulas, numbers and letter-less cells are never tasks; the context carri
   const prepared = prepareJob(doc(s), config, { to: ['pt-BR'], overwrite: false });
   assert.equal(prepared.split.tasks.length, 1);
   const context = JSON.parse(prepared.split.tasks[0].sourceContext);
-  assert.deepEqual(context, { sheet: 'UI', column: 'CH', key: 'k', comment: 'max 12 chars', notes: ['主菜单按钮'], maxLength: 12 });
+  assert.deepEqual(context, { sheet: 'UI', column: 'CH', key: 'k', comment: 'max 12 chars', notes: ['Description: 主菜单按钮'], maxLength: 12 });
 });
 
 test('identical texts in one job share one dedupe key; a different note makes them distinct', () => {

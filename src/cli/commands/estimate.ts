@@ -1,10 +1,26 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { FanyiConfig } from '../../config/config-schema.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { analyseFile } from '../../engine.ts';
 import { formatSeconds } from '../../monitor/progress.ts';
+import { createSqliteStore } from '../../store/create-store.ts';
+import { applyMemory, memoryKeys } from '../../tasks/memory.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
+import type { PreparedJob } from '../../tasks/prepare-job.ts';
 import { addProviderOptions, overridesFrom, printJson, splitList, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
+import { jobInputs } from './translate.ts';
+
+interface EstimateFlags extends CommonFlags {
+  to?: string;
+  from?: string;
+  overwrite?: boolean;
+  context?: string;
+  contextFile?: string;
+  glossary?: string;
+  memory?: boolean;
+}
 
 /** Per-call prompt overhead (system prompt and framing) in tokens, as sent by the executor. */
 const PROMPT_OVERHEAD = 250;
@@ -19,13 +35,21 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
       .option('--from <lang>', 'source language')
       .option('--overwrite', 'count target cells that already hold text too')
       .option('--config <file>', 'config file')
+      .option('--db <path>', 'database whose translation memory would answer texts (read only when it exists)', 'fanyi.db')
+      .option('--context <text>', 'job-level context, as translate takes it (part of the memory key)')
+      .option('--context-file <path>', 'the same, read from a text file')
+      .option('--glossary <file>', 'glossary, as translate takes it (its version is part of the memory key)')
+      .option('--no-memory', 'count as if nothing were remembered')
       .option('--json', 'print JSON'),
-  ).action(async (file: string, flags: CommonFlags & { to?: string; from?: string; overwrite?: boolean }) => {
+  ).action(async (file: string, flags: EstimateFlags) => {
     const loaded = loadConfig(overridesFrom(flags));
     const { config, provider } = loaded;
     const to = flags.to ? parseLanguageList(splitList(flags.to) ?? [], '--to') : undefined;
     const from = flags.from ? parseLanguageList([flags.from], '--from')[0] : undefined;
-    const { prepared } = await analyseFile({ file, to, from, overwrite: flags.overwrite }, config);
+    const inputs = await jobInputs(flags);
+    const { prepared: analysed } = await analyseFile({ file, to, from, overwrite: flags.overwrite, ...inputs }, config);
+    const prepared = (inputs.memory ?? config.translation.memory) ? await withMemory(analysed, flags.db, config) : analysed;
+    const uniqueBefore = new Set(analysed.split.tasks.map((t) => t.dedupeKey)).size;
     const calls = prepared.batches.length;
     const inputTokens = prepared.batches.reduce((s, b) => s + b.estInputTokens, 0) + calls * PROMPT_OVERHEAD;
     const outputTokens = prepared.batches.reduce((s, b) => s + b.estOutputTokens, 0);
@@ -39,8 +63,11 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
       file,
       model,
       tasks: prepared.split.tasks.length,
-      unique_texts: prepared.uniqueTexts,
-      duplicates_saved: prepared.split.tasks.length - prepared.uniqueTexts,
+      unique_texts: uniqueBefore,
+      duplicates_saved: prepared.split.tasks.length - uniqueBefore,
+      memory_cells: prepared.memoryCells,
+      memory_texts: prepared.memoryTexts,
+      texts_to_send: prepared.uniqueTexts,
       human_translations_kept: prepared.split.keptHuman,
       batches: calls,
       estimated_calls: calls,
@@ -57,6 +84,7 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
         [
           `${summary.tasks} cells to translate into ${summary.languages.join(', ') || 'none'}`,
           `${summary.unique_texts} unique texts after de-duplication (${summary.duplicates_saved} duplicates reuse a result)`,
+          `${summary.memory_cells} cells (${summary.memory_texts} texts) from translation memory; ${summary.texts_to_send} texts to send`,
           `${summary.batches} batches → ${summary.estimated_calls} calls`,
           `~${summary.estimated_input_tokens} input + ~${summary.estimated_output_tokens} output tokens`,
           `~${formatSeconds(minutes * 60)} at ${perf.rpm_throttle} RPM / ${perf.tpm_throttle} TPM`,
@@ -66,6 +94,17 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
     }
     exit(EXIT.OK);
   });
+}
+
+/** The job as `translate` would store it: texts earlier jobs in `db` translated are not sent. */
+async function withMemory(prepared: PreparedJob, db: string | undefined, config: FanyiConfig): Promise<PreparedJob> {
+  if (!db || !existsSync(db)) return prepared;
+  const store = await createSqliteStore({ filename: db });
+  try {
+    return applyMemory(prepared, await store.lookupMemory(memoryKeys(prepared)), config);
+  } finally {
+    await store.close();
+  }
 }
 
 function costLine(model: string, cost: { amount: number; currency: string } | null): string {

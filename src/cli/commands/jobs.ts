@@ -6,7 +6,7 @@ import type { EndpointStats, JobEvent, JobStore } from '../../store/job-store.ts
 import { FanyiError } from '../../errors.ts';
 import { addProviderOptions, addStoreOptions, assertDatabase, openEngine, openExistingStore, printJson, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
-import { runWithProgress } from './translate.ts';
+import { runWithProgress, WRITE_UNREVIEWED_HELP } from './translate.ts';
 
 /** status, resume, export: commands on a stored job. */
 export function registerJobCommands(program: Command, exit: (code: number) => void): void {
@@ -27,10 +27,11 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       const endpoints = await engine.store.endpointStats(job.job_id);
       const events = await engine.store.jobEvents(job.job_id, 20);
       const checkpoints = await engine.store.listCheckpoints(job.job_id);
+      const pausedGroups = await engine.store.pausedGroups(job.job_id);
       if (flags.json) {
-        printJson({ job_id: job.job_id, status: job.status, source: job.source_name, output: job.out_path, error: job.error_msg, counts, groups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints });
+        printJson({ job_id: job.job_id, status: job.status, source: job.source_name, output: job.out_path, error: job.error_msg, counts, groups, paused_groups: pausedGroups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints });
       } else {
-        printStatus(job, counts, groups, totals);
+        printStatus(job, counts, groups, totals, pausedGroups);
         printRouting(endpoints, events);
       }
       exit(EXIT.OK);
@@ -45,9 +46,10 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
         .command('resume')
         .description('continue an interrupted job (default: the most recent unfinished one); completed cells are never sent again')
         .argument('[job]', 'job id')
+        .option('--write-unreviewed', WRITE_UNREVIEWED_HELP)
         .option('--json', 'print one JSON summary on stdout'),
     ),
-  ).action(async (jobId: string | undefined, flags: CommonFlags) => {
+  ).action(async (jobId: string | undefined, flags: CommonFlags & { writeUnreviewed?: boolean }) => {
     assertDatabase(flags);
     const engine = await openEngine(flags);
     try {
@@ -60,7 +62,9 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       const options = JSON.parse(job.options) as JobOptions;
       const done = counts.completed + counts.failed + counts.needs_review;
       if (!flags.json) process.stderr.write(`resuming job ${job.job_id}: ${done}/${counts.total} cells already done\n`);
-      exit(await runWithProgress(engine, job.job_id, counts.total, options.uniqueTexts, flags.json, done));
+      // Not stored: this run's output only (a later `fanyi export` follows the job's own option).
+      const output = flags.writeUnreviewed ? { writeUnreviewed: true } : {};
+      exit(await runWithProgress(engine, job.job_id, counts.total, options.uniqueTexts, flags.json, done, output));
     } finally {
       await engine.store.close();
     }
@@ -72,11 +76,15 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       .description("write a job's results (so far) into a copy of its source workbook")
       .argument('<job>', 'job id')
       .option('--out <path>', "output file (default: the job's original --out)")
-      .option('--checkpoint [id]', 'hand out a checkpoint (default: the latest) instead of the live results'),
-  ).action(async (jobId: string, flags: CommonFlags & { out?: string; checkpoint?: string | boolean }) => {
+      .option('--checkpoint [id]', 'hand out a checkpoint (default: the latest) instead of the live results')
+      .option('--write-unreviewed', WRITE_UNREVIEWED_HELP),
+  ).action(async (jobId: string, flags: CommonFlags & { out?: string; checkpoint?: string | boolean; writeUnreviewed?: boolean }) => {
     const engine = await openExistingStore(flags);
     try {
-      const written = flags.checkpoint ? await exportCheckpoint(engine.store, jobId, flags.checkpoint, flags.out) : await engine.exportJob(jobId, flags.out);
+      const output = flags.writeUnreviewed ? { writeUnreviewed: true } : {};
+      const written = flags.checkpoint ? await exportCheckpoint(engine.store, jobId, flags.checkpoint, flags.out) : await engine.exportJob(jobId, flags.out, output);
+      const review = flags.checkpoint ? null : await engine.writeReview(jobId, written, output);
+      if (review) process.stderr.write(`cells to review: ${review}\n`);
       process.stdout.write(`${written}\n`);
       exit(EXIT.OK);
     } finally {
@@ -118,6 +126,7 @@ function printStatus(
   counts: Record<string, number>,
   groups: Array<{ groupId: string; priority: number; total: number; completed: number; failed: number; needs_review: number }>,
   totals: { apiCalls: number; promptTokens: number; completionTokens: number },
+  pausedGroups: string[] = [],
 ): void {
   const pct = counts.total ? ((100 * (counts.completed + counts.failed + counts.needs_review)) / counts.total).toFixed(1) : '100.0';
   const lines = [
@@ -127,6 +136,6 @@ function printStatus(
   ];
   if (job.error_msg) lines.push(`  last error: ${job.error_msg}`);
   lines.push('  groups (priority: done/total):');
-  for (const g of groups) lines.push(`    ${g.groupId}  p${g.priority}: ${g.completed + g.failed + g.needs_review}/${g.total}${g.failed ? `, ${g.failed} failed` : ''}`);
+  for (const g of groups) lines.push(`    ${g.groupId}  p${g.priority}: ${g.completed + g.failed + g.needs_review}/${g.total}${g.failed ? `, ${g.failed} failed` : ''}${pausedGroups.includes(g.groupId) ? '  (paused)' : ''}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { Engine, JobOutcome } from '../../engine.ts';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { Engine, ExportOptions, JobOutcome, TranslateInput } from '../../engine.ts';
+import { FanyiError } from '../../errors.ts';
 import { ProgressBar } from '../../monitor/progress.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
 import { addProviderOptions, addStoreOptions, defaultOutPath, openEngine, printJson, splitList, type CommonFlags } from '../common.ts';
@@ -11,7 +14,15 @@ interface TranslateFlags extends CommonFlags {
   from?: string;
   out?: string;
   overwrite?: boolean;
+  context?: string;
+  contextFile?: string;
+  glossary?: string;
+  memory?: boolean;
+  writeUnreviewed?: boolean;
 }
+
+/** Help text of `--write-unreviewed` (translate and resume). */
+export const WRITE_UNREVIEWED_HELP = 'also write results with broken placeholders, markup or ICU (hard QA flags; default: left empty, listed in the review report)';
 
 export function registerTranslate(program: Command, exit: (code: number) => void): void {
   const command = program
@@ -22,6 +33,11 @@ export function registerTranslate(program: Command, exit: (code: number) => void
     .option('--from <lang>', 'source language (default: the fullest language column)')
     .option('--out <path>', 'output file (default: <name>.translated.<ext> beside the input)')
     .option('--overwrite', 'also replace translations already in target cells')
+    .option('--context <text>', 'what the project is (genre, tone, audience), sent with every call; default config translation.game_context')
+    .option('--context-file <path>', 'the same, read from a text file')
+    .option('--glossary <file>', 'terms (csv/tsv/xlsx): source term, one column per language, optional note and DNT columns')
+    .option('--no-memory', 'translate every text, reusing nothing from earlier jobs in this database')
+    .option('--write-unreviewed', WRITE_UNREVIEWED_HELP)
     .option('--json', 'print one JSON summary on stdout and nothing else');
   addStoreOptions(addProviderOptions(command)).action(async (file: string, flags: TranslateFlags) => {
     const to = flags.to ? parseLanguageList(splitList(flags.to) ?? [], '--to') : undefined;
@@ -29,23 +45,37 @@ export function registerTranslate(program: Command, exit: (code: number) => void
     const engine = await openEngine(flags);
     try {
       const outPath = path.resolve(flags.out ?? defaultOutPath(file));
-      const { job, prepared } = await engine.createJob({ file, to, from, overwrite: flags.overwrite, outPath });
+      const { job, prepared } = await engine.createJob({ file, to, from, overwrite: flags.overwrite, outPath, writeUnreviewed: flags.writeUnreviewed, ...(await jobInputs(flags)) });
       if (!flags.json) {
         const langs = [...new Set(prepared.plans.flatMap((p) => p.targets.map((t) => t.language)))].join(', ') || 'none';
         process.stderr.write(
           `job ${job.job_id}: ${prepared.split.tasks.length} cells to translate into ${langs} ` +
-            `(${prepared.uniqueTexts} unique, ${prepared.batches.length} batches, ${prepared.split.keptHuman} human translations kept)\n`,
+            `(${prepared.uniqueTexts} unique, ${prepared.batches.length} batches, ${prepared.split.keptHuman} human translations kept` +
+            `${prepared.memoryCells ? `, ${prepared.memoryCells} from translation memory` : ''})\n`,
         );
       }
-      exit(await runWithProgress(engine, job.job_id, job.total_tasks, prepared.uniqueTexts, flags.json));
+      exit(await runWithProgress(engine, job.job_id, job.total_tasks, prepared.uniqueTexts, flags.json, prepared.memoryCells));
     } finally {
       await engine.store.close();
     }
   });
 }
 
+/** `--context`/`--context-file`, `--glossary` and `--no-memory` as engine input (estimate takes them too). */
+export async function jobInputs(flags: { context?: string; contextFile?: string; glossary?: string; memory?: boolean }): Promise<Pick<TranslateInput, 'gameContext' | 'glossary' | 'memory'>> {
+  if (flags.context !== undefined && flags.contextFile) throw new FanyiError('USAGE', 'pass --context or --context-file, not both');
+  const gameContext = flags.contextFile ? await readContextFile(flags.contextFile) : flags.context?.trim();
+  // commander's --no-memory makes `memory` true by default; only an explicit flag overrides the config.
+  return { gameContext, glossary: flags.glossary, memory: flags.memory === false ? false : undefined };
+}
+
+async function readContextFile(file: string): Promise<string> {
+  if (!existsSync(file)) throw new FanyiError('FILE_NOT_FOUND', `--context-file: no file at ${file}`);
+  return (await readFile(file, 'utf8')).trim();
+}
+
 /** Runs a job with Ctrl-C handling and a progress bar; prints the summary; returns the exit code. */
-export async function runWithProgress(engine: Engine, jobId: string, total: number, uniqueTotal: number, json = false, alreadyDone = 0): Promise<number> {
+export async function runWithProgress(engine: Engine, jobId: string, total: number, uniqueTotal: number, json = false, alreadyDone = 0, output: ExportOptions = {}): Promise<number> {
   const controller = new AbortController();
   const onSignal = () => {
     process.stderr.write(`\ninterrupted: finishing nothing new; resume with: fanyi resume ${jobId}\n`);
@@ -55,7 +85,7 @@ export async function runWithProgress(engine: Engine, jobId: string, total: numb
   process.once('SIGTERM', onSignal);
   const bar = !json && process.stderr.isTTY ? new ProgressBar(process.stderr, total, uniqueTotal, alreadyDone).attach(engine.events, jobId) : undefined;
   try {
-    const outcome = await engine.runJob(jobId, controller.signal);
+    const outcome = await engine.runJob(jobId, controller.signal, output);
     bar?.finish();
     return report(engine, outcome, json, controller.signal.aborted && outcome.job.status !== 'completed');
   } finally {
@@ -78,6 +108,7 @@ async function report(engine: Engine, outcome: JobOutcome, json: boolean, interr
       tokens: { prompt: totals.promptTokens, completion: totals.completionTokens, total: totals.promptTokens + totals.completionTokens },
       duration_ms: outcome.durationMs,
       output: outcome.outPath,
+      review_file: outcome.reviewPath ?? null,
     });
     return code;
   }
@@ -87,6 +118,7 @@ async function report(engine: Engine, outcome: JobOutcome, json: boolean, interr
       `in ${seconds}s; ${totals.apiCalls} calls, ${totals.promptTokens + totals.completionTokens} tokens\n`,
   );
   if (outcome.outPath) process.stdout.write(`${outcome.outPath}\n`);
+  if (outcome.reviewPath) process.stderr.write(`${counts.needs_review + counts.failed} cells to review (flags, results, errors): ${outcome.reviewPath}\n`);
   if (counts.failed) process.stderr.write(`some cells failed: see fanyi status ${job.job_id}\n`);
   return code;
 }

@@ -1,13 +1,14 @@
 import { languageDisplayName } from '../../workbook/language-codes.ts';
 import type { TranslateRequest } from '../provider.ts';
 import { renderPrompt } from './load-prompt.ts';
+import { glossaryLines, userPayload } from './wire-payload.ts';
 
 export interface ChatMessage {
-  role: 'system' | 'user';
+  role: 'system' | 'user' | 'assistant';
   content: string;
 }
 
-/** System prompt naming the target with its BCP-47 code in brackets; user message is the JSON object of ids. */
+/** System prompt naming the target with its BCP-47 code in brackets (and the call's glossary terms); user message: see userPayload. */
 export function buildTranslateMessages(request: TranslateRequest): ChatMessage[] {
   const system = renderPrompt('translate.system', {
     source_name: languageDisplayName(request.sourceLang),
@@ -15,11 +16,28 @@ export function buildTranslateMessages(request: TranslateRequest): ChatMessage[]
     target_name: languageDisplayName(request.targetLang),
     target_code: request.targetLang,
     game_context: request.gameContext ? `\nProject context: ${request.gameContext}` : '',
+    glossary: glossaryLines(request.glossary),
   });
-  const payload: Record<string, string> = {};
-  for (const item of request.items) payload[item.id] = item.text;
   return [
     { role: 'system', content: system },
-    { role: 'user', content: JSON.stringify(payload) },
+    { role: 'user', content: JSON.stringify(userPayload(request.items)) },
+    ...(request.repair ? repairTurns(request.repair) : []),
+  ];
+}
+
+/**
+ * A QA repair: the model's previous reply as its own turn, then the problems per id. The source
+ * texts stay in the first user message, so cell text is never mixed into an instruction.
+ */
+function repairTurns(repair: NonNullable<TranslateRequest['repair']>): ChatMessage[] {
+  const previous: Record<string, string> = {};
+  const problems: Record<string, string[]> = {};
+  for (const [id, note] of Object.entries(repair)) {
+    previous[id] = note.previous;
+    problems[id] = note.problems;
+  }
+  return [
+    { role: 'assistant', content: JSON.stringify(previous) },
+    { role: 'user', content: renderPrompt('repair.user', { problems: JSON.stringify(problems, null, 1) }) },
   ];
 }

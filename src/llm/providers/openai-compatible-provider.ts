@@ -1,7 +1,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { parseRateLimitHeaders } from '../../limits/rate-limit-headers.ts';
 import { buildTranslateMessages } from '../prompts/build-messages.ts';
-import { ProviderError, type LlmProvider, type ProviderReply, type TranslateRequest } from '../provider.ts';
+import { ProviderError, type LlmProvider, type ProviderReply, type TokenLogprob, type TranslateRequest } from '../provider.ts';
 
 export interface OpenAiCompatibleConfig {
   /** Any OpenAI-compatible endpoint: OpenAI, DashScope compatible mode, DeepSeek, vLLM, Ollama, llama.cpp… */
@@ -11,7 +11,15 @@ export interface OpenAiCompatibleConfig {
   temperature?: number;
   /** Ask for `response_format: json_object`; most compatible servers accept it. Default true. */
   jsonMode?: boolean;
+  /**
+   * Ask for token log probabilities (`logprobs: true`), from which each result's `confidence` is
+   * computed. Default true. A server that rejects them is asked again without, and never again.
+   */
+  logprobs?: boolean;
 }
+
+/** Whether the server takes `logprobs`: unknown until one call with them is answered or refused. */
+type LogprobSupport = 'unknown' | 'yes' | 'no';
 
 /** The one transport for real models: the `openai` SDK, with its own retries off (ours decide). */
 export class OpenAiCompatibleProvider implements LlmProvider {
@@ -19,15 +27,41 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   readonly model: string;
   readonly #client: OpenAI;
   readonly #config: OpenAiCompatibleConfig;
+  #logprobs: LogprobSupport;
 
   constructor(config: OpenAiCompatibleConfig) {
     this.#config = config;
+    this.#logprobs = config.logprobs === false ? 'no' : 'unknown';
     this.model = config.model;
     // Local servers (Ollama, vLLM) need no key, but the SDK insists on one.
     this.#client = new OpenAI({ baseURL: config.baseUrl, apiKey: config.apiKey || 'not-needed', maxRetries: 0 });
   }
 
   async translate(request: TranslateRequest): Promise<ProviderReply> {
+    const withLogprobs = this.#logprobs !== 'no';
+    try {
+      const reply = await this.#complete(request, withLogprobs);
+      if (withLogprobs) this.#logprobs = 'yes';
+      return reply;
+    } catch (error) {
+      if (!withLogprobs || !(error instanceof ProviderError) || !this.#mayBeLogprobs(error)) throw error;
+      // Without this, a server that does not know `logprobs` would answer every call with a 400.
+      const reply = await this.#complete(request, false);
+      this.#logprobs = 'no';
+      return reply;
+    }
+  }
+
+  /**
+   * A 400 while logprobs are unproven may be about them; once a call with them was answered, only
+   * a 400 that names them is (any other concerns that call's content and is handled upstream).
+   */
+  #mayBeLogprobs(error: ProviderError): boolean {
+    if (error.kind !== 'bad_request' || error.status === 404) return false;
+    return this.#logprobs === 'unknown' || /logprob/i.test(error.message);
+  }
+
+  async #complete(request: TranslateRequest, withLogprobs: boolean): Promise<ProviderReply> {
     try {
       const { data: completion, response } = await this.#client.chat.completions
         .create(
@@ -36,6 +70,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
             messages: buildTranslateMessages(request),
             temperature: this.#config.temperature ?? 0.2,
             ...(this.#config.jsonMode === false ? {} : { response_format: { type: 'json_object' as const } }),
+            ...(withLogprobs ? { logprobs: true } : {}),
           },
           { signal: request.signal, timeout: request.timeoutMs },
         )
@@ -50,11 +85,17 @@ export class OpenAiCompatibleProvider implements LlmProvider {
         completionTokens: completion.usage?.completion_tokens ?? 0,
         model: completion.model || this.model,
         rateLimit: parseRateLimitHeaders(response.headers),
+        logprobs: tokenLogprobs(choice.logprobs?.content),
       };
     } catch (error) {
       throw toProviderError(error, request.signal);
     }
   }
+}
+
+function tokenLogprobs(content: Array<{ token: string; logprob: number; bytes: number[] | null }> | null | undefined): TokenLogprob[] | undefined {
+  if (!content?.length) return undefined;
+  return content.map((t) => (t.bytes ? { token: t.token, logprob: t.logprob, bytes: t.bytes.length } : { token: t.token, logprob: t.logprob }));
 }
 
 /** Maps the SDK's errors onto our kinds. Messages never include the key or the request body. */

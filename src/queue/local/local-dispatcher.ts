@@ -73,7 +73,9 @@ export class LocalDispatcher implements Dispatcher {
           continue;
         }
         // Another process may hold live leases: wait for it to finish them or for the leases to run out.
-        if ((await this.#o.store.openBatchCount(jobId)) === 0) {
+        // Batches of paused groups (or of a paused or cancelled job) do not count: they wait for a
+        // resume, and the run ends with them open (the engine then stores the job as paused).
+        if ((await this.#o.store.runnableBatchCount(jobId)) === 0) {
           state.done = true;
           return notifyAll(state);
         }
@@ -110,7 +112,7 @@ export class LocalDispatcher implements Dispatcher {
 
 interface PoolState {
   inFlight: number;
-  /** Nothing open is left in the job: parked workers may end too. */
+  /** Nothing claimable is left in the job (done, or only paused work): parked workers may end too. */
   done: boolean;
   wake: Set<() => void>;
   claims: ClaimGrouper;

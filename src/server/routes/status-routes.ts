@@ -45,10 +45,11 @@ export async function statusRoutes(app: FastifyInstance, { ctx }: RouteOptions):
 
   app.get<{ Params: JobIdParams }>('/api/monitor/status/:id', { schema: monitorRouteSchema }, async (request) => {
     const job = await tenantJob(store, request.params.id, request.tenant);
-    const [status, groups] = await Promise.all([statusView(store, job), store.progressByGroup(job.job_id)]);
+    const [status, groups, paused] = await Promise.all([statusView(store, job), store.progressByGroup(job.job_id), store.pausedGroups(job.job_id)]);
     return {
       ...status,
-      groups: groups.map(({ groupId, ...g }) => ({ group_id: groupId, ...g })),
+      groups: groups.map(({ groupId, ...g }) => ({ group_id: groupId, ...g, paused: paused.includes(groupId) })),
+      paused_groups: paused,
       polled_at: new Date().toISOString(),
     };
   });

@@ -85,12 +85,13 @@ export const groupProgressSchema = {
     processing: count,
     failed: count,
     needs_review: count,
+    paused: { type: 'boolean', description: 'its batches are not claimed (POST /api/v3/pause/{id}?group=…)' },
   },
 } as const;
 
 export const monitorStatusSchema = {
   type: 'object',
-  properties: { ...statusSchema.properties, groups: { type: 'array', items: groupProgressSchema }, polled_at: { type: 'string', format: 'date-time' } },
+  properties: { ...statusSchema.properties, groups: { type: 'array', items: groupProgressSchema }, paused_groups: { type: 'array', items: { type: 'string' } }, polled_at: { type: 'string', format: 'date-time' } },
   required: [...statusSchema.required, 'groups'],
 } as const;
 

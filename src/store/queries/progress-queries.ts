@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { GroupProgress, StatusCounts, WritableResult } from '../job-store.ts';
+import { QA_CODES } from '../../qa/qa-flags.ts';
 import type { Database, TaskStatus } from '../schema.ts';
 
 /** Read-only queries behind `status`, per-group progress and export; they never change state. */
@@ -46,15 +47,39 @@ export async function progressByGroup(db: Kysely<Database>, jobId: string): Prom
     .sort((a, b) => a.priority - b.priority || a.groupId.localeCompare(b.groupId));
 }
 
-/** Completed results to write back. */
-export async function writableResults(db: Kysely<Database>, jobId: string): Promise<WritableResult[]> {
+/**
+ * Results to write back: completed ones, and `needs_review` ones whose flags are all soft (a long
+ * label is written and flagged). A hard flag (a placeholder, markup or ICU message broken) would
+ * break the game at run time: that cell stays empty unless `writeUnreviewed` — given here, else
+ * the job's stored `writeUnreviewed` option (`--write-unreviewed`).
+ */
+export async function writableResults(db: Kysely<Database>, jobId: string, options: { writeUnreviewed?: boolean } = {}): Promise<WritableResult[]> {
+  const writeUnreviewed = options.writeUnreviewed ?? (await storedWriteUnreviewed(db, jobId));
   const rows = await db
     .selectFrom('tasks')
-    .select(['sheet_name', 'row_idx', 'col_idx', 'target_lang', 'result'])
+    .select(['sheet_name', 'row_idx', 'col_idx', 'target_lang', 'result', 'status', 'qa_flags'])
     .where('job_id', '=', jobId)
-    .where('status', '=', 'completed')
+    .where('status', 'in', ['completed', 'needs_review'])
     .execute();
-  return rows.map((r) => ({ sheetName: r.sheet_name, rowIdx: r.row_idx, colIdx: r.col_idx, targetLang: r.target_lang, result: r.result ?? '' }));
+  return rows
+    .filter((r) => r.status === 'completed' || writeUnreviewed || !hasHardFlag(r.qa_flags))
+    .map((r) => ({ sheetName: r.sheet_name, rowIdx: r.row_idx, colIdx: r.col_idx, targetLang: r.target_lang, result: r.result ?? '' }));
+}
+
+async function storedWriteUnreviewed(db: Kysely<Database>, jobId: string): Promise<boolean> {
+  const job = await db.selectFrom('jobs').select('options').where('job_id', '=', jobId).executeTakeFirst();
+  try {
+    return (JSON.parse(job?.options ?? '{}') as { writeUnreviewed?: unknown }).writeUnreviewed === true;
+  } catch {
+    return false;
+  }
+}
+
+/** `qa_flags` is a JSON array of `code: message` strings (executor/qa-gate.ts formatFlag). */
+export function hasHardFlag(qaFlags: string | null): boolean {
+  if (!qaFlags) return false;
+  const flags = JSON.parse(qaFlags) as string[];
+  return flags.some((f) => QA_CODES[f.split(':')[0] as keyof typeof QA_CODES]?.severity === 'hard');
 }
 
 function toCounts(rows: { status: string; n: number | string | bigint }[]): StatusCounts {

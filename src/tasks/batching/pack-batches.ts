@@ -67,7 +67,7 @@ function collectUniques(tasks: TaskDraft[]): Map<string, Unique> {
       continue;
     }
     const tokens = estimateItemTokens(task.sourceText, task.targetLang);
-    uniques.set(task.dedupeKey, { task, followers: 0, inTokens: tokens.input, outTokens: tokens.output });
+    uniques.set(task.dedupeKey, { task, followers: 0, inTokens: tokens.input + (task.contextTokens ?? 0), outTokens: tokens.output });
   }
   return uniques;
 }
@@ -81,8 +81,31 @@ function groupByLane(uniques: Map<string, Unique>, lanes: LaneLimits = DEFAULT_L
     group.items.push(unique);
     groups.set(key, group);
   }
+  for (const group of groups.values()) group.items = clusterByContext(group.items);
   // Batches are created in priority order so `seq` alone orders claims within a priority.
   return [...groups].sort(([a], [b]) => Number(a.split('\u0000')[0]) - Number(b.split('\u0000')[0]));
+}
+
+/**
+ * Texts with the same notes (speaker, description) next to each other, in order of first
+ * appearance, so they share a batch and the prompt sends that context once for all of them.
+ * Rows without notes, or with notes of their own, keep their order.
+ */
+function clusterByContext(items: Unique[]): Unique[] {
+  const clusters = new Map<string, Unique[]>();
+  for (const item of items) {
+    const key = notesOf(item.task.sourceContext);
+    const cluster = clusters.get(key);
+    if (cluster) cluster.push(item);
+    else clusters.set(key, [item]);
+  }
+  return clusters.size === items.length || clusters.size === 1 ? items : [...clusters.values()].flat();
+}
+
+/** The `"notes":[…]` part of a stored context, found without parsing the JSON (this runs per task). */
+function notesOf(contextJson: string): string {
+  const at = contextJson.indexOf('"notes":[');
+  return at < 0 ? '' : contextJson.slice(at, contextJson.indexOf(']', at) + 1);
 }
 
 function fits(batch: PackedBatch, unique: Unique, lane: Lane, options: PackOptions): boolean {

@@ -46,10 +46,13 @@ export async function readXlsxDocument(file: string, maxCells: number): Promise<
 function toSheetTable(sheet: ExcelJS.Worksheet, index: number, budget: { cells: number; maxCells: number; file: string }): SheetTable {
   const rows: CellValue[][] = [];
   const comments = new Map<string, string>();
+  const numbers = new Map<string, number>();
   sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
     const values: CellValue[] = [];
     row.eachCell({ includeEmpty: false }, (cell, colNumber) => {
       values[colNumber - 1] = cellValue(cell);
+      const number = numericValue(cell.value);
+      if (number !== undefined) numbers.set(`${rowNumber - 1}:${colNumber - 1}`, number);
       const note = noteText(cell.note);
       if (note) comments.set(`${rowNumber - 1}:${colNumber - 1}`, note);
       if (++budget.cells > budget.maxCells) {
@@ -58,7 +61,7 @@ function toSheetTable(sheet: ExcelJS.Worksheet, index: number, budget: { cells: 
     });
     rows[rowNumber - 1] = values;
   });
-  return { name: sheet.name, index, hidden: sheet.state !== 'visible', rows, comments, merges: mergesOf(sheet) };
+  return { name: sheet.name, index, hidden: sheet.state !== 'visible', rows, comments, numbers, merges: mergesOf(sheet) };
 }
 
 function cellValue(cell: ExcelJS.Cell): CellValue {
@@ -71,6 +74,13 @@ function cellValue(cell: ExcelJS.Cell): CellValue {
   }
   // Numbers, dates, booleans, formulas, hyperlinks, errors: data, never translated.
   return NON_TEXT;
+}
+
+/** A number, or a formula's cached numeric result; kept beside the NON_TEXT marker for context. */
+function numericValue(value: ExcelJS.CellValue): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (value && typeof value === 'object' && 'formula' in value && typeof value.result === 'number') return value.result;
+  return undefined;
 }
 
 function noteText(note: ExcelJS.Cell['note']): string | undefined {

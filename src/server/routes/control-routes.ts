@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import { FanyiError } from '../../errors.ts';
+import type { JobRow } from '../../store/job-store.ts';
+import { conflict } from '../http-error.ts';
+import { tenantJob } from '../job-view.ts';
+import { bearerSecurity, errorResponses, jobIdParams, type JobIdParams } from '../schemas/common-schemas.ts';
+import { controlReplySchema, groupQuerySchema, type GroupQuery } from '../schemas/control-schemas.ts';
+import type { RouteOptions, ServerContext } from '../server-context.ts';
+
+type Action = 'pause' | 'resume' | 'cancel';
+
+const DESCRIPTIONS: Record<Action, string> = {
+  pause:
+    'Stops claiming the job’s batches (with `?group=`, only those groups’ batches), in every process sharing the store. ' +
+    'Batches already claimed finish: their calls are under way and paid for, and their results are committed. The job then reads `paused`.',
+  resume:
+    'Runs a paused job again (also one a stopped server left paused, or a failed one), letting every paused group go and retrying cells that failed on transient errors. ' +
+    'With `?group=`, lets only those groups go; the job runs again unless the job itself was paused.',
+  cancel:
+    'Aborts the job’s in-flight LLM calls (the HTTP requests are closed), hands its batches back and marks it `cancelled`: it is never claimed again. ' +
+    'Results committed so far stay and can still be exported.',
+};
+
+/** Job states an action cannot apply to: 409. */
+const REFUSED: Record<Action, string[]> = {
+  pause: ['completed', 'failed', 'cancelled'],
+  resume: ['completed', 'cancelled'],
+  cancel: ['completed'],
+};
+
+const controlSchema = (action: Action) =>
+  ({
+    tags: ['control'],
+    summary: `${action[0].toUpperCase()}${action.slice(1)} a job${action === 'cancel' ? '' : ' or some of its groups'}`,
+    description: DESCRIPTIONS[action],
+    security: bearerSecurity,
+    params: jobIdParams,
+    ...(action === 'cancel' ? {} : { querystring: groupQuerySchema }),
+    response: { 200: controlReplySchema, ...errorResponses, 409: { $ref: 'Error#' } },
+  }) as const;
+
+/** `POST /api/v3/pause/:id`, `/resume/:id`, `/cancel/:id` (seed 000 §3.2.3 per group with `?group=`). */
+export async function controlRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  for (const action of ['pause', 'resume', 'cancel'] as const) {
+    app.post<{ Params: JobIdParams; Querystring: GroupQuery }>(`/api/v3/${action}/:id`, { schema: controlSchema(action) }, async (request) => {
+      const job = await tenantJob(ctx.engine.store, request.params.id, request.tenant);
+      if (REFUSED[action].includes(job.status)) throw conflict(`job ${job.job_id} is ${job.status}; it cannot be ${action === 'pause' ? 'paused' : action === 'resume' ? 'resumed' : 'cancelled'}`);
+      const groups = request.query?.group ? await knownGroups(ctx, job, request.query.group) : undefined;
+      if (action === 'pause') await ctx.runner.pause(job.job_id, groups);
+      else if (action === 'resume') await ctx.runner.resume(job.job_id, groups);
+      else await ctx.runner.cancel(job.job_id);
+      return controlReply(ctx, job.job_id, action, groups);
+    });
+  }
+}
+
+/** The requested groups, each checked against the job's: a typo must not silently pause nothing. */
+async function knownGroups(ctx: ServerContext, job: JobRow, list: string): Promise<string[]> {
+  const groups = [...new Set(list.split(',').map((g) => g.trim()))];
+  const known = new Set((await ctx.engine.store.progressByGroup(job.job_id)).map((g) => g.groupId));
+  const unknown = groups.filter((g) => !known.has(g));
+  if (unknown.length) throw new FanyiError('USAGE', `job ${job.job_id} has no group ${unknown.join(', ')}; its groups: ${[...known].join(', ')}`);
+  return groups;
+}
+
+async function controlReply(ctx: ServerContext, jobId: string, action: Action, groups?: string[]) {
+  const { store } = ctx.engine;
+  const [job, paused, leased] = await Promise.all([store.getJob(jobId), store.pausedGroups(jobId), store.leasedBatches(jobId)]);
+  const what = groups ? `group${groups.length > 1 ? 's' : ''} ${groups.join(', ')}` : `job ${jobId}`;
+  const message =
+    action === 'pause'
+      ? `${what} paused${leased.length ? `; ${leased.length} claimed batches finish first` : ''}`
+      : action === 'resume'
+        ? `${what} resumed`
+        : `job ${jobId} cancelled; its in-flight calls were aborted`;
+  return { session_id: jobId, status: job!.status, paused_groups: paused, in_flight_batches: leased.length, message };
+}

@@ -1,0 +1,109 @@
+/**
+ * The dashboard in a real Chromium (Debian `chromium`, driven by playwright-core) against a real
+ * `fanyi serve` app with bearer tokens: paste the token, upload a workbook and start it from the
+ * page, watch the bar reach 100%, download the result and compare it cell by cell, screenshot.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { compareWorkbooks, formatDifferences, readWorkbook } from '../helpers/compare-workbooks.ts';
+import { writeGameWorkbook, type GameWorkbook } from '../helpers/game-workbook.ts';
+import { startServeHarness, type ServeHarness } from '../helpers/serve-harness.ts';
+import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const TOKEN = 'tok_dashboard_0123456789';
+
+/** Installs the Debian package when it is missing and we may (as root): `.ci/run` does the same. */
+function ensureChromium(): string | undefined {
+  if (existsSync(CHROMIUM)) return undefined;
+  if (process.getuid?.() === 0) {
+    for (const args of [['install', '-y', '--no-install-recommends', 'chromium'], ['update'], ['install', '-y', '--no-install-recommends', 'chromium']]) {
+      spawnSync('apt-get', args, { stdio: 'ignore', timeout: 300_000 });
+      if (existsSync(CHROMIUM)) return undefined;
+    }
+  }
+  return `${CHROMIUM} is missing and the Debian package chromium could not be installed (apt-get install chromium): the browser test cannot run`;
+}
+
+const missing = ensureChromium();
+
+describe('dashboard in Chromium', { skip: missing }, () => {
+  let provider: SimulatedProvider;
+  let server: ServeHarness;
+  let browser: Browser;
+  let game: GameWorkbook;
+
+  before(async () => {
+    provider = await startSimulatedProvider({ apiKey: 'test-key', latencyMs: 60 });
+    server = await startServeHarness({ provider, tokens: { [TOKEN]: 'team' }, configYaml: 'llm:\n  batch_control: { max_batch_size: 4 }\n' });
+    game = await writeGameWorkbook(path.join(server.dir, 'game.xlsx'));
+    // Root in a container has no user namespace for Chromium's sandbox.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await provider?.close();
+  });
+
+  test('upload and start from the page, watch it reach 100%, download the result, screenshot', async (t) => {
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${server.base}/`);
+    // Without the token the API answers 401 and the page says what to do.
+    await page.locator('#error', { hasText: 'needs a bearer token' }).waitFor();
+    await page.fill('#token', TOKEN);
+    await page.click('#token-form button');
+    await page.locator('#error').waitFor({ state: 'hidden' });
+
+    await page.setInputFiles('#upload-file', game.file);
+    await page.fill('#upload-to', 'pt-BR, th, vi');
+    await page.click('#upload-start');
+    await page.locator('#upload-note', { hasText: `started ${game.targets.size} tasks` }).waitFor();
+    await page.waitForFunction(() => document.getElementById('progress')?.getAttribute('aria-valuenow') === '100', null, { timeout: 20_000 });
+    await page.locator('#job-status', { hasText: 'completed' }).waitFor({ timeout: 10_000 });
+
+    assert.equal(await page.textContent('#progress-text'), '100%');
+    assert.equal(await page.textContent('[data-count="completed"]'), `${game.targets.size} (100.0%)`);
+    assert.equal(await page.textContent('#job-name'), 'game.xlsx');
+    assert.ok((await page.locator('#chart svg rect.texts').count()) > 0, 'throughput chart drawn');
+    assert.ok((await page.locator('#recent tr').count()) > 1, 'recent tasks listed');
+    assert.ok((await page.locator('#endpoints tr').count()) > 1, 'endpoint states listed');
+    assert.equal(await page.locator('#jobs li .name', { hasText: 'game.xlsx' }).count(), 1);
+    assert.match((await page.textContent('#review')) ?? '', /nothing needs review/);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    assert.equal(download.suggestedFilename(), 'game.translated.xlsx');
+    const out = path.join(server.dir, 'downloaded.xlsx');
+    await download.saveAs(out);
+    const book = await readWorkbook(out);
+    const wrong = [...game.targets].filter(([, c]) => book.getWorksheet(c.sheet)!.getCell(c.address).value !== c.text).map(([key]) => key);
+    assert.deepEqual(wrong, []);
+    const diffs = await compareWorkbooks(game.file, out, { allowValueChange: [...game.targets.keys(), ...game.newHeaders.keys()] });
+    assert.equal(diffs.length, 0, formatDifferences(diffs));
+
+    // Kept after the test (the server's temp dir is removed) so the picture can be looked at.
+    const shot = path.join(await mkdtemp(path.join(tmpdir(), 'fanyi-dashboard-')), 'dashboard.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    t.diagnostic(`screenshot: ${shot}`);
+    console.log(`dashboard screenshot: ${shot}`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('the page itself needs no token; the API behind it does', async () => {
+    assert.equal((await server.request('/')).status, 200);
+    assert.equal((await server.request('/dashboard/app.js')).headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.equal((await server.request('/dashboard/..%2Fjob-runner.ts')).status, 400);
+    assert.equal((await server.request('/api/v3/jobs')).status, 401);
+  });
+});
