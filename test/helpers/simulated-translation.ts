@@ -17,7 +17,8 @@ const TARGET_TAG = new RegExp(String.raw`\binto\b[^\[\n]*` + TAG, 'i');
 
 /**
  * "Translates" `text` into `lang` by inserting the marker `⟪lang⟫` after the leading whitespace and
- * writing each Han character in the target's script, one letter for one character:
+ * writing each Han character (each Latin letter too, for a non-Latin target or Vietnamese) in the
+ * target's script, one letter for one character:
  * `simulatedTranslation('  Hello {0}\n', 'pt-BR') === '  ⟪pt-BR⟫Hello {0}\n'`,
  * `simulatedTranslation('开始', 'th')` is `⟪th⟫` and two Thai letters.
  *
@@ -46,11 +47,29 @@ const ALPHABETS: Record<string, string> = {
   Hang: '가나다라마바사아자차카타파하거너더러머버서어저처커터퍼허',
 };
 
-/** Han characters become letters of `lang`'s script (chosen by code point); Han targets keep them. */
+/**
+ * What a translator copies as it is: placeholders (`{0}`, `{{x}}`, one level of ICU nesting,
+ * `%s`, `%1$d`, `%PRICE%`, `${x}`, `$t(key)`), markup (`<b>`, `[b]`), escapes, entities and URLs.
+ */
+const KEPT = /\{\{[^{}]*\}\}|\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|<[^<>]*>|\[[^[\]]*\]|%\w+%|%(?:\d+\$)?[-+ 0#]*\d*(?:\.\d+)?[a-zA-Z@%]|\$\{[^}]*\}|\$t\([^)]*\)|\\[a-z"\\]|&#?\w+;|https?:\/\/\S+/g;
+
+/**
+ * Han characters — and for a target not written in plain Latin (Thai, Vietnamese…), Latin letters
+ * too — become letters of `lang`'s script, chosen by code point; Han targets keep them. Tokens
+ * matched by KEPT are left alone, so placeholders survive byte for byte.
+ */
 function inTargetScript(text: string, lang: string): string {
   const alphabet = alphabetFor(lang);
   if (!alphabet) return text;
-  return text.replace(/\p{Script=Han}/gu, (char) => alphabet[char.codePointAt(0)! % alphabet.length]);
+  const letters = alphabet === ALPHABETS.Latn ? /\p{Script=Han}/gu : /[\p{Script=Han}A-Za-z]/gu;
+  const convert = (part: string) => part.replace(letters, (char) => alphabet[char.codePointAt(0)! % alphabet.length]);
+  let out = '';
+  let at = 0;
+  for (const match of text.matchAll(KEPT)) {
+    out += convert(text.slice(at, match.index)) + match[0];
+    at = match.index + match[0].length;
+  }
+  return out + convert(text.slice(at));
 }
 
 function alphabetFor(lang: string): string | undefined {
