@@ -45,7 +45,9 @@ export function languageDisplayName(code: string): string {
   return tag ? DISPLAY_NAMES.of(tag) ?? tag : code;
 }
 
-export function canonicalize(tag: string): string | undefined {
+export const canonicalize = memoize(canonicalizeTag);
+
+function canonicalizeTag(tag: string): string | undefined {
   if (!/^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$/.test(tag)) return undefined;
   try {
     const [canonical] = Intl.getCanonicalLocales(tag.replaceAll('_', '-'));
@@ -68,6 +70,15 @@ function isKnownLocale(locale: Intl.Locale): boolean {
  * regions/scripts (`pt-BR`/`pt-PT`, `zh-CN`/`zh-TW`).
  */
 export function languagesMatch(requested: string, column: string): number {
+  return matchMemo(`${requested}\u0000${column}`);
+}
+
+const matchMemo = memoize((pair: string) => {
+  const [requested, column] = pair.split('\u0000');
+  return matchLanguages(requested, column);
+});
+
+function matchLanguages(requested: string, column: string): number {
   const a = normalizeLanguageCode(requested);
   const b = normalizeLanguageCode(column);
   if (!a || !b) return requested.trim().toLowerCase() === column.trim().toLowerCase() ? 3 : 0;
@@ -83,3 +94,18 @@ export function languagesMatch(requested: string, column: string): number {
 
 /** Bokmål columns are usually headed plain `no`. */
 const macroLanguage = (language: string): string => (language === 'nb' ? 'no' : language);
+
+/**
+ * Language codes are few and Intl's locale calls slow (~10 µs): QA checks every result against
+ * its language, so the pure lookups above are answered from a cache. Bounded in case of hostile input.
+ */
+export function memoize<R>(fn: (key: string) => R, max = 10_000): (key: string) => R {
+  const cache = new Map<string, R>();
+  return (key) => {
+    if (cache.has(key)) return cache.get(key)!;
+    if (cache.size >= max) cache.clear();
+    const value = fn(key);
+    cache.set(key, value);
+    return value;
+  };
+}

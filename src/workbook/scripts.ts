@@ -2,7 +2,7 @@
  * The script (ISO 15924 writing system) a text is written in, and the one a language normally
  * uses, from code point ranges rather than per-language rules.
  */
-import { normalizeLanguageCode } from './language-codes.ts';
+import { memoize, normalizeLanguageCode } from './language-codes.ts';
 
 /** ISO 15924 codes {@link detectScript} reports. Han without kana is `Hani`; any kana makes it `Jpan`. */
 export type ScriptName =
@@ -71,7 +71,9 @@ export function detectScript(text: string): ScriptName | undefined {
 const SCRIPT_TAGS = new Set<string>([...SCRIPT_RANGES.map(([, , script]) => script), 'Jpan']);
 
 /** The script `code` is normally written in (`th` → `Thai`, `zh-TW` → `Hani`, `ko` → `Hang`, `sr` → `Cyrl`). */
-export function expectedScript(code: string): ScriptName | undefined {
+export const expectedScript = memoize(scriptOfLanguage);
+
+function scriptOfLanguage(code: string): ScriptName | undefined {
   const tag = normalizeLanguageCode(code);
   const script = tag && new Intl.Locale(tag).maximize().script;
   if (script === 'Hans' || script === 'Hant') return 'Hani';
