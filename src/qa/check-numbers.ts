@@ -32,8 +32,11 @@ const CJK_NUMERALS = ['零〇', '一壹', '二两兩貳', '三參叁', '四肆',
  * number written as a CJK numeral or an English word ("two", "third") counts as present.
  */
 export function checkNumbers(source: string, target: string): QaFlag[] {
-  const [want, got] = [numbersIn(source, false), numbersIn(target, false)];
-  const [wantAll, gotAll] = [numbersIn(source, true), numbersIn(target, true)];
+  // Most cells hold no digit at all; number words alone never raise a flag.
+  if (!ANY_DIGIT.test(source) && !ANY_DIGIT.test(target)) return [];
+  const [src, tgt] = [withoutPlaceholders(source), withoutPlaceholders(target)];
+  const [want, got] = [numbersOf(src, false), numbersOf(tgt, false)];
+  const [wantAll, gotAll] = [numbersOf(src, true), numbersOf(tgt, true)];
   const missing = [...want].filter((n) => !gotAll.has(n) && !hasCjkNumeral(target, n) && !numberWords(target).has(n));
   const extra = [...got].filter((n) => !wantAll.has(n) && !numberWords(source).has(n));
   missing.push(...brokenTerms(source, target).filter((n) => !missing.includes(n) && !gotAll.has(n)));
@@ -44,6 +47,13 @@ export function checkNumbers(source: string, target: string): QaFlag[] {
 
 /** The distinct numbers of `text` outside placeholders, as digit strings without separators; in Latin terms only if `withTerms`. */
 export function numbersIn(text: string, withTerms: boolean): Set<string> {
+  return numbersOf(withoutPlaceholders(text), withTerms);
+}
+
+const ANY_DIGIT = /\p{Nd}/u;
+
+/** NFKC text with placeholders and ICU explicit-case keys blanked out. */
+function withoutPlaceholders(text: string): string {
   // ICU explicit cases (`=0 {…}`) are keys, checked by checkIcu.
   const normal = text.normalize('NFKC').replace(/=\s*\d+\s*\{/g, '{');
   let plain = '';
@@ -52,7 +62,11 @@ export function numbersIn(text: string, withTerms: boolean): Set<string> {
     plain += `${normal.slice(at, token.start)} `;
     at = token.end;
   }
-  plain = (plain + normal.slice(at)).replace(withTerms ? /$^/ : LATIN_TERM, ' ').replace(/[\u0660-\u0669\u06f0-\u06f9\u0966-\u096f\u09e6-\u09ef\u0e50-\u0e59\u0ed0-\u0ed9\u1040-\u1049\u17e0-\u17e9]/g, asciiDigit);
+  return plain + normal.slice(at);
+}
+
+function numbersOf(stripped: string, withTerms: boolean): Set<string> {
+  const plain = (withTerms ? stripped : stripped.replace(LATIN_TERM, ' ')).replace(/[\u0660-\u0669\u06f0-\u06f9\u0966-\u096f\u09e6-\u09ef\u0e50-\u0e59\u0ed0-\u0ed9\u1040-\u1049\u17e0-\u17e9]/g, asciiDigit);
   return new Set((plain.match(NUMBER) ?? []).map((n) => n.replace(/\D/g, '').replace(/^0+(?=\d)/, '')));
 }
 

@@ -1,8 +1,5 @@
 import { flag, type QaFlag } from './qa-flags.ts';
 
-const LEADING = /^\s*/;
-const TRAILING = /\s*$/;
-
 /**
  * Leading and trailing whitespace must be the same: tables pad cells to align columns or to
  * build a sentence from pieces ("Score: " + value, " minutes" after a number), and a trimmed or
@@ -13,8 +10,11 @@ const TRAILING = /\s*$/;
 export function checkWhitespace(source: string, target: string): QaFlag[] {
   const [src, tgt] = [source.replace(/\r\n?/g, '\n'), target.replace(/\r\n?/g, '\n')];
   const sides: string[] = [];
-  if (!sameEdge(LEADING.exec(src)![0], LEADING.exec(tgt)![0], [src.trimStart()[0], tgt.trimStart()[0]])) sides.push('leading');
-  if (!sameEdge(TRAILING.exec(src)![0], TRAILING.exec(tgt)![0], [src.trimEnd().at(-1), tgt.trimEnd().at(-1)])) sides.push('trailing');
+  // trimStart/trimEnd strip what \s matches; a /\s*$/ scan would be quadratic on long cells.
+  const [srcStart, tgtStart, srcEnd, tgtEnd] = [src.trimStart(), tgt.trimStart(), src.trimEnd(), tgt.trimEnd()];
+  const leading = (text: string, trimmed: string) => text.slice(0, text.length - trimmed.length);
+  if (!sameEdge(leading(src, srcStart), leading(tgt, tgtStart), [srcStart[0], tgtStart[0]])) sides.push('leading');
+  if (!sameEdge(src.slice(srcEnd.length), tgt.slice(tgtEnd.length), [srcEnd.at(-1), tgtEnd.at(-1)])) sides.push('trailing');
   if (!sides.length) return [];
   return [flag('whitespace_differs', `${sides.join(' and ')} whitespace differs from the source`)];
 }
