@@ -20,9 +20,21 @@ export function itemConfidences(content: string, logprobs: readonly TokenLogprob
   const ends = tokenEnds(logprobs);
   if (ends[ends.length - 1] !== Buffer.byteLength(content)) return undefined;
   const confidences = new Map<string, number>();
+  // Spans come in content order, so one sweep over the tokens serves them all (linear, not items × tokens).
+  const bytes = new ByteOffsets(content);
+  let token = 0;
   for (const [id, span] of valueSpans(content)) {
-    const mean = meanProbability(logprobs, ends, toBytes(content, span));
-    if (mean !== undefined) confidences.set(id, Math.round(mean * 10_000) / 10_000);
+    const start = bytes.at(span.start);
+    const end = bytes.at(span.end);
+    while (token < ends.length && ends[token] <= start) token++;
+    let sum = 0;
+    let n = 0;
+    for (let i = token; i < ends.length && (i ? ends[i - 1] : 0) < end; i++) {
+      sum += Math.exp(logprobs[i].logprob);
+      n++;
+    }
+    // An empty value has no tokens of its own.
+    if (n && end > start) confidences.set(id, Math.round((sum / n) * 10_000) / 10_000);
   }
   return confidences;
 }
@@ -33,22 +45,21 @@ function tokenEnds(logprobs: readonly TokenLogprob[]): number[] {
   return logprobs.map((t) => (at += t.bytes ?? Buffer.byteLength(t.token)));
 }
 
-/** Mean probability of the tokens overlapping `span`; an empty value has no tokens of its own. */
-function meanProbability(logprobs: readonly TokenLogprob[], ends: number[], span: Span): number | undefined {
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < logprobs.length; i++) {
-    const start = i ? ends[i - 1] : 0;
-    if (ends[i] <= span.start || start >= span.end) continue;
-    sum += Math.exp(logprobs[i].logprob);
-    n++;
-  }
-  return n ? sum / n : undefined;
-}
+/** UTF-8 byte offsets of increasing character offsets, counted incrementally. */
+class ByteOffsets {
+  #char = 0;
+  #byte = 0;
+  constructor(readonly text: string) {}
 
-function toBytes(content: string, span: Span): Span {
-  const start = Buffer.byteLength(content.slice(0, span.start));
-  return { start, end: start + Buffer.byteLength(content.slice(span.start, span.end)) };
+  at(char: number): number {
+    if (char < this.#char) {
+      this.#char = 0;
+      this.#byte = 0;
+    }
+    this.#byte += Buffer.byteLength(this.text.slice(this.#char, char));
+    this.#char = char;
+    return this.#byte;
+  }
 }
 
 const PAIR = /"((?:[^"\\]|\\.)*)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;

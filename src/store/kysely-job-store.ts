@@ -265,22 +265,22 @@ export class KyselyJobStore implements JobStore {
 
   /** One statement per chunk: CASE on dedupe_key sets each text's result on every task sharing it. */
   async #writeResults(trx: Transaction<Database>, jobId: string, batchId: string, results: ItemResult[], meta: CallMeta): Promise<number> {
-    const byKey = (pick: (r: ItemResult) => unknown) =>
-      sql`case ${sql.ref('dedupe_key')} ${sql.join(results.map((r) => sql`when ${r.dedupeKey} then ${pick(r)}`), sql` `)} end`;
-    const hasQa = results.some((r) => r.status === 'needs_review' || r.qaFlags?.length || r.qualityScore != null);
+    // A column whose value is the same for every item (a clean batch: completed, score 100, no
+    // flags) is one bound value, not a CASE over the batch: that CASE was most of the update's cost.
+    const byKey = (pick: (r: ItemResult) => unknown) => {
+      const first = pick(results[0]);
+      if (results.every((r) => pick(r) === first)) return first;
+      return sql`case ${sql.ref('dedupe_key')} ${sql.join(results.map((r) => sql`when ${r.dedupeKey} then ${pick(r)}`), sql` `)} end`;
+    };
     const written = await trx
       .updateTable('tasks')
       .set({
-        status: hasQa ? byKey((r) => r.status ?? 'completed') : 'completed',
+        status: byKey((r) => r.status ?? 'completed'),
         result: byKey((r) => r.result),
         token_count: byKey((r) => r.tokenCount),
-        ...(hasQa
-          ? {
-              quality_score: byKey((r) => r.qualityScore ?? null),
-              qa_flags: byKey((r) => (r.qaFlags?.length ? JSON.stringify(r.qaFlags) : null)),
-            }
-          : {}),
-        confidence: results.some((r) => r.confidence != null) ? byKey((r) => r.confidence ?? null) : null,
+        quality_score: byKey((r) => r.qualityScore ?? null),
+        qa_flags: byKey((r) => (r.qaFlags?.length ? JSON.stringify(r.qaFlags) : null)),
+        confidence: byKey((r) => r.confidence ?? null),
         model_name: meta.model,
         worker_id: meta.workerId,
         start_time: meta.startedAt,
