@@ -85,7 +85,10 @@ async function fanyi(input: string, baseUrl: string, runDir: string): Promise<Re
   const out = path.join(runDir, 'strings.translated.xlsx');
   const args = ['translate', input, '--from', SOURCE, '--to', TARGETS.join(','), '--out', out, '--db', path.join(runDir, 'fanyi.db'), '--json'];
   const provider = ['--provider', 'openai', '--base-url', baseUrl, '--api-key', 'bench', '--model', 'sim', '--rpm', String(LIMITS.rpm), '--tpm', String(LIMITS.tpm)];
-  const { code, stdout, stderr } = await startCli([...args, ...provider], { cwd: runDir, timeoutMs: 60 * 60_000 }).done;
+  // A run that stalls (a protocol mismatch, a retry storm) must not hold the benchmark for an hour.
+  const timeoutMs = 5 * 60_000 + ROWS * TARGETS.length * 30;
+  const run = await startCli([...args, ...provider], { cwd: runDir, timeoutMs }).done.catch((error: Error) => ({ code: null, stdout: '', stderr: error.message }));
+  const { code, stdout, stderr } = run;
   let summary: Record<string, any> = {};
   try {
     summary = JSON.parse(stdout);

@@ -1,4 +1,4 @@
-import { CompiledQuery, Kysely, Migrator, sql, type Transaction } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, type Transaction } from 'kysely';
 import type {
   BatchRow,
   CallMeta,
@@ -19,28 +19,25 @@ import type {
   WritableResult,
 } from './job-store.ts';
 import { GroupCommit } from './group-commit.ts';
+import { claimBatches } from './queries/claim-queries.ts';
+import { addCall, applyCommit, failItems, finishBatch, recordRetry, releaseBatch, type PendingCommit } from './queries/task-writes.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { groupSizes, queryStats, queryStatsEnabled } from './query-stats.ts';
 import { chunks, flatten, lazyChunks } from './sql-chunks.ts';
-import { appendLog, endpointStats, insertCall, insertEvent, recentEvents, type LogEntry } from './queries/call-queries.ts';
+import { appendLog, endpointStats, insertEvent, recentEvents, type LogEntry } from './queries/call-queries.ts';
 import { deleteCheckpoint, insertCheckpoint, listCheckpoints, taskSnapshot } from './queries/checkpoint-queries.ts';
 import { countByStatus, progressByGroup, writableResults } from './queries/progress-queries.ts';
 import { activeJobLoad, listTenantJobs, taskPage, taskStatistics } from './queries/api-queries.ts';
-import { loadGlossary, lookupMemory, rememberResults, saveGlossary } from './queries/memory-queries.ts';
-import { callSamples, inRunnableGroup, isJobClaimable, listPausedGroups, pauseGroups, recentTasks, resumeGroups, runnableBatchCount } from './queries/control-queries.ts';
+import { loadGlossary, lookupMemory, saveGlossary } from './queries/memory-queries.ts';
+import { callSamples, listPausedGroups, pauseGroups, recentTasks, resumeGroups, runnableBatchCount } from './queries/control-queries.ts';
 import type { GlossaryTermRow } from './job-store.ts';
 import type { ActiveLoad, CallSample, RecentTask, TaskPage, TaskPageQuery, TaskStatistics } from './job-store.ts';
-import type { Database, JobStatus, TaskStatus } from './schema.ts';
+import type { Database, JobStatus } from './schema.ts';
 import type { StoreAdapter } from './store-adapter.ts';
 
 /** Most columns bound per new task row (see NewTaskRow: 18, plus 2 when translation memory answered some). */
 const TASK_COLUMNS = 20;
 const BATCH_COLUMNS = 17;
-/**
- * Tasks not yet settled. A task's own status never reads `processing`: the lease lives on its
- * batch row, and `countByStatus` derives processing from leased batches.
- */
-const OPEN: TaskStatus[] = ['pending'];
 const UNFINISHED: JobStatus[] = ['analyzing', 'queued', 'running', 'paused', 'failed'];
 const TRANSIENT_ERRORS = ['timeout', 'server', 'network', 'rate_limit'];
 
@@ -51,7 +48,7 @@ export class KyselyJobStore implements JobStore {
   readonly #commits = new GroupCommit<PendingCommit>(
     (group) =>
       this.#db.transaction().execute(async (trx) => {
-        for (const commit of group) await this.#applyCommit(trx, commit);
+        for (const commit of group) await applyCommit(trx, commit, this.#adapter.maxParameters);
       }),
     (size) => queryStatsEnabled && groupSizes.push(size),
   );
@@ -165,70 +162,7 @@ export class KyselyJobStore implements JobStore {
   }
 
   claimBatches(jobId: string, workerIds: string[], leaseMs: number, now = Date.now()): Promise<ClaimedBatch[]> {
-    return this.#db.transaction().execute(async (trx) => {
-      // A paused or cancelled job hands out nothing, whichever process asks.
-      if (!(await isJobClaimable(trx, jobId))) return [];
-      const batches = await this.#nextClaimable(trx, jobId, now, workerIds.length);
-      const claimed: ClaimedBatch[] = [];
-      for (const [i, batch] of batches.entries()) {
-        await trx
-          .updateTable('batches')
-          .set({ status: 'processing', worker_id: workerIds[i], lease_until: now + leaseMs, attempts: batch.attempts + 1, updated_at: now })
-          .where('job_id', '=', jobId)
-          .where('batch_id', '=', batch.batch_id)
-          .execute();
-        const items = await this.#claimedItems(trx, batch);
-        await appendLog(trx, { jobId, batchId: batch.batch_id, event: 'claimed', detail: `${items.items.length} texts, attempt ${batch.attempts + 1}`, workerId: workerIds[i] });
-        claimed.push(items);
-      }
-      return claimed;
-    });
-  }
-
-  /** One item per dedupe key: duplicates (same text, language and meaning-bearing context, under other keys or sheets) are sent once and their result fanned out on commit. */
-  async #claimedItems(trx: Transaction<Database>, batch: BatchRow): Promise<ClaimedBatch> {
-    const rows = await trx
-      .selectFrom('tasks')
-      .select(['dedupe_key', 'source_text', 'source_context', 'source_lang', 'retry_count'])
-      .where('job_id', '=', batch.job_id)
-      .where('batch_id', '=', batch.batch_id)
-      .where('status', '=', 'pending')
-      .execute();
-    // Deduplicated here rather than with GROUP BY: a temp b-tree per claim cost more than this loop.
-    const byKey = new Map<string, (typeof rows)[number]>();
-    for (const row of rows) {
-      const seen = byKey.get(row.dedupe_key);
-      if (!seen || row.retry_count > seen.retry_count) byKey.set(row.dedupe_key, row);
-    }
-    const items = [...byKey.values()];
-    return {
-      jobId: batch.job_id,
-      batchId: batch.batch_id,
-      groupId: batch.group_id,
-      lane: batch.lane,
-      targetLang: batch.target_lang,
-      sourceLang: items[0]?.source_lang ?? '',
-      attempts: batch.attempts + 1,
-      items: items.map((row) => ({
-        dedupeKey: row.dedupe_key,
-        sourceText: row.source_text,
-        sourceContext: row.source_context,
-        retryCount: Number(row.retry_count ?? 0),
-      })),
-    };
-  }
-
-  async #nextClaimable(trx: Transaction<Database>, jobId: string, now: number, limit: number): Promise<BatchRow[]> {
-    const base = trx.selectFrom('batches').selectAll().where('job_id', '=', jobId).where(inRunnableGroup).orderBy('priority').orderBy('seq').limit(limit);
-    const pending = await this.#locked(base.where('status', '=', 'pending')).execute();
-    if (pending.length === limit) return pending;
-    // A worker that died leaves its lease to run out; then anyone may take the batch over.
-    const expired = await this.#locked(base.where('status', '=', 'processing').where('lease_until', '<', now).limit(limit - pending.length)).execute();
-    return pending.concat(expired);
-  }
-
-  #locked<Q extends { forUpdate(): Q; skipLocked(): Q }>(query: Q): Q {
-    return this.#adapter.supportsSkipLocked ? query.forUpdate().skipLocked() : query;
+    return this.#db.transaction().execute((trx) => claimBatches(trx, { jobId, workerIds, leaseMs, now, skipLocked: this.#adapter.supportsSkipLocked }));
   }
 
   async renewLease(jobId: string, batchId: string, workerId: string, leaseMs: number): Promise<boolean> {
@@ -249,77 +183,8 @@ export class KyselyJobStore implements JobStore {
     return this.#commits.submit({ jobId, batchId, results, meta, finish: options.finish ?? false });
   }
 
-  async #applyCommit(trx: Transaction<Database>, commit: PendingCommit): Promise<void> {
-    const { jobId, batchId, results, meta } = commit;
-    let tasks = 0;
-    for (const chunk of chunks(results, Math.floor(this.#adapter.maxParameters / 8))) {
-      tasks += await this.#writeResults(trx, jobId, batchId, chunk, meta);
-      await rememberResults(trx, jobId, batchId, chunk, meta.endedAt);
-    }
-    const review = results.filter((r) => r.status === 'needs_review').length;
-    const detail = `${tasks} tasks from ${results.length} texts${review ? ` (${review} need review)` : ''} via ${meta.endpoint ?? 'default'}`;
-    await appendLog(trx, { jobId, batchId, event: 'completed', detail, workerId: meta.workerId });
-    await this.#addCall(trx, jobId, meta);
-    if (commit.finish) await this.#finish(trx, jobId, batchId, false);
-  }
-
-  /** One statement per chunk: CASE on dedupe_key sets each text's result on every task sharing it. */
-  async #writeResults(trx: Transaction<Database>, jobId: string, batchId: string, results: ItemResult[], meta: CallMeta): Promise<number> {
-    // A column whose value is the same for every item (a clean batch: completed, score 100, no
-    // flags) is one bound value, not a CASE over the batch: that CASE was most of the update's cost.
-    const byKey = (pick: (r: ItemResult) => unknown) => {
-      const first = pick(results[0]);
-      if (results.every((r) => pick(r) === first)) return first;
-      return sql`case ${sql.ref('dedupe_key')} ${sql.join(results.map((r) => sql`when ${r.dedupeKey} then ${pick(r)}`), sql` `)} end`;
-    };
-    const written = await trx
-      .updateTable('tasks')
-      .set({
-        status: byKey((r) => r.status ?? 'completed'),
-        result: byKey((r) => r.result),
-        token_count: byKey((r) => r.tokenCount),
-        quality_score: byKey((r) => r.qualityScore ?? null),
-        qa_flags: byKey((r) => (r.qaFlags?.length ? JSON.stringify(r.qaFlags) : null)),
-        confidence: byKey((r) => r.confidence ?? null),
-        model_name: meta.model,
-        worker_id: meta.workerId,
-        start_time: meta.startedAt,
-        end_time: meta.endedAt,
-        is_persisted: 1,
-        persist_time: meta.endedAt,
-        duration_ms: meta.endedAt - meta.startedAt,
-        lease_until: null,
-        error_type: null,
-        error_msg: null,
-      } as never)
-      .where('job_id', '=', jobId)
-      .where('batch_id', '=', batchId)
-      .where('dedupe_key', 'in', results.map((r) => r.dedupeKey))
-      .where('status', 'in', OPEN)
-      .executeTakeFirst();
-    return Number(written.numUpdatedRows);
-  }
-
-  /** Answered calls count in the job's totals; every attempt goes into the call log. */
-  async #addCall(trx: Kysely<Database> | Transaction<Database>, jobId: string, meta: CallMeta): Promise<void> {
-    const answered = meta.outcome === undefined || meta.outcome === 'ok' || meta.outcome === 'format';
-    if (answered) {
-      await trx
-        .updateTable('jobs')
-        .set((eb) => ({
-          api_calls: eb('api_calls', '+', 1),
-          prompt_tokens: eb('prompt_tokens', '+', meta.promptTokens),
-          completion_tokens: eb('completion_tokens', '+', meta.completionTokens),
-          updated_at: meta.endedAt,
-        }))
-        .where('job_id', '=', jobId)
-        .execute();
-    }
-    await insertCall(trx, jobId, meta);
-  }
-
   async recordCall(jobId: string, meta: CallMeta): Promise<void> {
-    await this.#addCall(this.#db, jobId, meta);
+    await addCall(this.#db, jobId, meta);
   }
 
   endpointStats(jobId: string): Promise<EndpointStats[]> {
@@ -351,57 +216,15 @@ export class KyselyJobStore implements JobStore {
   }
 
   async failItems(jobId: string, batchId: string, failures: ItemFailure[], workerId: string): Promise<void> {
-    if (!failures.length) return;
-    const now = Date.now();
-    await this.#db.transaction().execute(async (trx) => {
-      for (const failure of failures) {
-        await trx
-          .updateTable('tasks')
-          .set({ status: 'failed', error_type: failure.errorType, error_msg: failure.errorMsg.slice(0, 2000), end_time: now, worker_id: workerId, lease_until: null })
-          .where('job_id', '=', jobId)
-          .where('batch_id', '=', batchId)
-          .where('dedupe_key', '=', failure.dedupeKey)
-          .where('status', 'in', OPEN)
-          .execute();
-        await appendLog(trx, { jobId, batchId, event: 'failed', detail: `${failure.errorType}: ${failure.errorMsg.slice(0, 300)} (text ${failure.dedupeKey})`, workerId });
-      }
-    });
+    if (failures.length) await this.#db.transaction().execute((trx) => failItems(trx, jobId, batchId, failures, workerId));
   }
 
   async recordRetry(jobId: string, batchId: string, dedupeKeys: string[], errorType: string, errorMsg: string): Promise<void> {
-    if (!dedupeKeys.length) return;
-    for (const keys of chunks(dedupeKeys, this.#adapter.maxParameters - 10)) {
-      await this.#db
-        .updateTable('tasks')
-        .set((eb) => ({ retry_count: eb('retry_count', '+', 1), error_type: errorType, error_msg: errorMsg.slice(0, 2000) }))
-        .where('job_id', '=', jobId)
-        .where('batch_id', '=', batchId)
-        .where('dedupe_key', 'in', keys)
-        .where('status', 'in', OPEN)
-        .execute();
-    }
-    await appendLog(this.#db, { jobId, batchId, event: 'retry', detail: `${dedupeKeys.length} texts after ${errorType}: ${errorMsg.slice(0, 300)}` });
+    await recordRetry(this.#db, { jobId, batchId, dedupeKeys, errorType, errorMsg }, this.#adapter.maxParameters);
   }
 
   async finishBatch(jobId: string, batchId: string, workerId?: string): Promise<void> {
-    await this.#db.transaction().execute((trx) => this.#finish(trx, jobId, batchId, true, workerId));
-  }
-
-  /** Done when no task is open; otherwise handed back (`releaseIfOpen`) or left with its holder. */
-  async #finish(trx: Transaction<Database>, jobId: string, batchId: string, releaseIfOpen: boolean, workerId?: string): Promise<void> {
-    const open = await trx
-      .selectFrom('tasks')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('job_id', '=', jobId)
-      .where('batch_id', '=', batchId)
-      .where('status', 'in', OPEN)
-      .executeTakeFirstOrThrow();
-    if (Number(open.n) === 0) {
-      await trx.updateTable('batches').set({ status: 'done', lease_until: null, updated_at: Date.now() }).where('job_id', '=', jobId).where('batch_id', '=', batchId).execute();
-      await appendLog(trx, { jobId, batchId, event: 'done', workerId });
-    } else if (releaseIfOpen) {
-      await this.#release(trx, jobId, batchId, workerId);
-    }
+    await this.#db.transaction().execute((trx) => finishBatch(trx, jobId, batchId, true, workerId));
   }
 
   async openBatchCount(jobId: string): Promise<number> {
@@ -446,20 +269,7 @@ export class KyselyJobStore implements JobStore {
   }
 
   async releaseBatch(jobId: string, batchId: string, workerId?: string): Promise<void> {
-    await this.#db.transaction().execute((trx) => this.#release(trx, jobId, batchId, workerId));
-  }
-
-  /** With a worker id, only that worker's own lease is given back: a lease taken over stays with its new holder. */
-  async #release(trx: Transaction<Database>, jobId: string, batchId: string, workerId?: string): Promise<void> {
-    let query = trx
-      .updateTable('batches')
-      .set({ status: 'pending', worker_id: null, lease_until: null, updated_at: Date.now() })
-      .where('job_id', '=', jobId)
-      .where('batch_id', '=', batchId)
-      .where('status', '=', 'processing');
-    if (workerId) query = query.where('worker_id', '=', workerId);
-    const released = await query.executeTakeFirst();
-    if (Number(released.numUpdatedRows)) await appendLog(trx, { jobId, batchId, event: 'released', workerId });
+    await this.#db.transaction().execute((trx) => releaseBatch(trx, jobId, batchId, workerId));
   }
 
   countByStatus(jobId: string): Promise<StatusCounts> {
@@ -544,10 +354,3 @@ export class KyselyJobStore implements JobStore {
   }
 }
 
-interface PendingCommit {
-  jobId: string;
-  batchId: string;
-  results: ItemResult[];
-  meta: CallMeta;
-  finish: boolean;
-}

@@ -1,0 +1,159 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { CallMeta, ItemFailure, ItemResult } from '../job-store.ts';
+import type { Database, TaskStatus } from '../schema.ts';
+import { chunks } from '../sql-chunks.ts';
+import { appendLog, insertCall } from './call-queries.ts';
+import { rememberResults } from './memory-queries.ts';
+
+/**
+ * The task write path: results, failures, retries, batch completion and release, each with its
+ * audit-trail row. Functions take the caller's transaction so a commit group is one transaction.
+ */
+
+/** A task's open state is `pending`: the lease lives on its batch row (see countByStatus). */
+const OPEN: TaskStatus[] = ['pending'];
+
+export interface PendingCommit {
+  jobId: string;
+  batchId: string;
+  results: ItemResult[];
+  meta: CallMeta;
+  finish: boolean;
+}
+
+export async function applyCommit(trx: Transaction<Database>, commit: PendingCommit, maxParameters: number): Promise<void> {
+  const { jobId, batchId, results, meta } = commit;
+  let tasks = 0;
+  for (const chunk of chunks(results, Math.floor(maxParameters / 8))) {
+    tasks += await writeResults(trx, jobId, batchId, chunk, meta);
+    await rememberResults(trx, jobId, batchId, chunk, meta.endedAt);
+  }
+  const review = results.filter((r) => r.status === 'needs_review').length;
+  const detail = `${tasks} tasks from ${results.length} texts${review ? ` (${review} need review)` : ''} via ${meta.endpoint ?? 'default'}`;
+  await appendLog(trx, { jobId, batchId, event: 'completed', detail, workerId: meta.workerId });
+  await addCall(trx, jobId, meta);
+  if (commit.finish) await finishBatch(trx, jobId, batchId, false);
+}
+
+/** One statement per chunk: CASE on dedupe_key sets each text's result on every task sharing it. */
+async function writeResults(trx: Transaction<Database>, jobId: string, batchId: string, results: ItemResult[], meta: CallMeta): Promise<number> {
+  // A column whose value is the same for every item (a clean batch: completed, score 100, no
+  // flags) is one bound value, not a CASE over the batch: that CASE was most of the update's cost.
+  const byKey = (pick: (r: ItemResult) => unknown) => {
+    const first = pick(results[0]);
+    if (results.every((r) => pick(r) === first)) return first;
+    return sql`case ${sql.ref('dedupe_key')} ${sql.join(results.map((r) => sql`when ${r.dedupeKey} then ${pick(r)}`), sql` `)} end`;
+  };
+  const written = await trx
+    .updateTable('tasks')
+    .set({
+      status: byKey((r) => r.status ?? 'completed'),
+      result: byKey((r) => r.result),
+      token_count: byKey((r) => r.tokenCount),
+      quality_score: byKey((r) => r.qualityScore ?? null),
+      qa_flags: byKey((r) => (r.qaFlags?.length ? JSON.stringify(r.qaFlags) : null)),
+      confidence: byKey((r) => r.confidence ?? null),
+      model_name: meta.model,
+      worker_id: meta.workerId,
+      start_time: meta.startedAt,
+      end_time: meta.endedAt,
+      is_persisted: 1,
+      persist_time: meta.endedAt,
+      duration_ms: meta.endedAt - meta.startedAt,
+      lease_until: null,
+      error_type: null,
+      error_msg: null,
+    } as never)
+    .where('job_id', '=', jobId)
+    .where('batch_id', '=', batchId)
+    .where('dedupe_key', 'in', results.map((r) => r.dedupeKey))
+    .where('status', 'in', OPEN)
+    .executeTakeFirst();
+  return Number(written.numUpdatedRows);
+}
+
+/** Answered calls count in the job's totals; every attempt goes into the call log. */
+export async function addCall(trx: Kysely<Database> | Transaction<Database>, jobId: string, meta: CallMeta): Promise<void> {
+  const answered = meta.outcome === undefined || meta.outcome === 'ok' || meta.outcome === 'format';
+  if (answered) {
+    await trx
+      .updateTable('jobs')
+      .set((eb) => ({
+        api_calls: eb('api_calls', '+', 1),
+        prompt_tokens: eb('prompt_tokens', '+', meta.promptTokens),
+        completion_tokens: eb('completion_tokens', '+', meta.completionTokens),
+        updated_at: meta.endedAt,
+      }))
+      .where('job_id', '=', jobId)
+      .execute();
+  }
+  await insertCall(trx, jobId, meta);
+}
+
+export async function failItems(trx: Transaction<Database>, jobId: string, batchId: string, failures: ItemFailure[], workerId: string): Promise<void> {
+  const now = Date.now();
+  for (const failure of failures) {
+    await trx
+      .updateTable('tasks')
+      .set({ status: 'failed', error_type: failure.errorType, error_msg: failure.errorMsg.slice(0, 2000), end_time: now, worker_id: workerId, lease_until: null })
+      .where('job_id', '=', jobId)
+      .where('batch_id', '=', batchId)
+      .where('dedupe_key', '=', failure.dedupeKey)
+      .where('status', 'in', OPEN)
+      .execute();
+    await appendLog(trx, { jobId, batchId, event: 'failed', detail: `${failure.errorType}: ${failure.errorMsg.slice(0, 300)} (text ${failure.dedupeKey})`, workerId });
+  }
+}
+
+export interface RetryRecord {
+  jobId: string;
+  batchId: string;
+  dedupeKeys: string[];
+  errorType: string;
+  errorMsg: string;
+}
+
+export async function recordRetry(db: Kysely<Database>, { jobId, batchId, dedupeKeys, errorType, errorMsg }: RetryRecord, maxParameters: number): Promise<void> {
+  if (!dedupeKeys.length) return;
+  for (const keys of chunks(dedupeKeys, maxParameters - 10)) {
+    await db
+      .updateTable('tasks')
+      .set((eb) => ({ retry_count: eb('retry_count', '+', 1), error_type: errorType, error_msg: errorMsg.slice(0, 2000) }))
+      .where('job_id', '=', jobId)
+      .where('batch_id', '=', batchId)
+      .where('dedupe_key', 'in', keys)
+      .where('status', 'in', OPEN)
+      .execute();
+  }
+  await appendLog(db, { jobId, batchId, event: 'retry', detail: `${dedupeKeys.length} texts after ${errorType}: ${errorMsg.slice(0, 300)}` });
+}
+
+/** Done when no task is open; otherwise handed back (`releaseIfOpen`) or left with its holder. */
+export async function finishBatch(trx: Transaction<Database>, jobId: string, batchId: string, releaseIfOpen: boolean, workerId?: string): Promise<void> {
+  const open = await trx
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('job_id', '=', jobId)
+    .where('batch_id', '=', batchId)
+    .where('status', 'in', OPEN)
+    .executeTakeFirstOrThrow();
+  if (Number(open.n) === 0) {
+    await trx.updateTable('batches').set({ status: 'done', lease_until: null, updated_at: Date.now() }).where('job_id', '=', jobId).where('batch_id', '=', batchId).execute();
+    await appendLog(trx, { jobId, batchId, event: 'done', workerId });
+  } else if (releaseIfOpen) {
+    await releaseBatch(trx, jobId, batchId, workerId);
+  }
+}
+
+/** With a worker id, only that worker's own lease is given back: a lease taken over stays with its new holder. */
+export async function releaseBatch(trx: Transaction<Database>, jobId: string, batchId: string, workerId?: string): Promise<void> {
+  let query = trx
+    .updateTable('batches')
+    .set({ status: 'pending', worker_id: null, lease_until: null, updated_at: Date.now() })
+    .where('job_id', '=', jobId)
+    .where('batch_id', '=', batchId)
+    .where('status', '=', 'processing');
+  if (workerId) query = query.where('worker_id', '=', workerId);
+  const released = await query.executeTakeFirst();
+  if (Number(released.numUpdatedRows)) await appendLog(trx, { jobId, batchId, event: 'released', workerId });
+}
