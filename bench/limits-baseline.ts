@@ -1,7 +1,7 @@
 /**
  * The naive client bench/limits.ts compares fanyi with: the same batches (fanyi's own read,
- * split, dedupe and packing) sent in the same wire protocol (fanyi's prompt, the same request
- * body), by a fixed pool of 10 workers that retry a 429 after its `retry-after` and do nothing
+ * split, dedupe and packing) sent in the same wire protocol (fanyi's prompt and payload, item
+ * context included, the same request body; keep it in step with the executor's), by a fixed pool of 10 workers that retry a 429 after its `retry-after` and do nothing
  * else — no limiter, no pacing, no adaptation. Runs in a process of its own.
  *
  * Usage: limits-baseline.ts <input> <baseUrl> <targets> [concurrency]; prints one JSON line.
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { loadConfig } from '../src/config/load-config.ts';
 import { analyseFile } from '../src/engine.ts';
 import { buildTranslateMessages } from '../src/llm/prompts/build-messages.ts';
+import { promptContext } from '../src/tasks/context.ts';
 import type { TaskDraft } from '../src/tasks/split-tasks.ts';
 
 const [input, baseUrl, targetList, concurrencyArg] = process.argv.slice(2);
@@ -36,7 +37,8 @@ async function wireBatches(): Promise<WireBatch[]> {
   return prepared.batches.map((batch) => {
     const tasks = byBatch.get(batch.batchId) ?? [];
     const unique = [...new Map(tasks.map((task) => [task.dedupeKey, task])).values()];
-    const items = unique.map((task, i) => ({ id: String(i + 1), text: task.sourceText }));
+    // As the executor builds them (run-batch.ts #wireItems): the same ids, texts and context.
+    const items = unique.map((task, i) => ({ id: String(i + 1), text: task.sourceText, context: promptContext(task.sourceContext, batch.targetLang) }));
     const messages = buildTranslateMessages({
       sourceLang: unique[0].sourceLang,
       targetLang: batch.targetLang,
@@ -44,7 +46,8 @@ async function wireBatches(): Promise<WireBatch[]> {
       gameContext: config.translation.game_context || undefined,
       timeoutMs: config.llm.performance.timeout * 1000,
     });
-    const body = JSON.stringify({ model: loaded.provider.model, messages, temperature: config.llm.temperature ?? 0.2, response_format: { type: 'json_object' } });
+    // The body fanyi's provider sends (openai-compatible-provider.ts), logprobs included.
+    const body = JSON.stringify({ model: loaded.provider.model, messages, temperature: config.llm.temperature ?? 0.2, response_format: { type: 'json_object' }, logprobs: true });
     return { cells: tasks.length, body, ids: items.map((item) => item.id) };
   });
 }

@@ -38,6 +38,8 @@ export interface RunMeasure {
   max_in_flight: number;
   requests: number;
   admitted: number;
+  /** Mean cost of an admitted call over the whole run: equal for fanyi and the baseline when their wire formats agree. */
+  tokens_per_call: number;
   status429: number;
   faulted_admitted: number;
   /** First to last request the provider logged. */
@@ -107,6 +109,7 @@ export function measureRun(stats: SimulatedProviderStats, limits: LimitSettings)
     max_in_flight: stats.maxConcurrent,
     requests,
     admitted: sum(seconds, (s) => s.admitted),
+    tokens_per_call: Math.round(sum(seconds, (s) => s.admittedTokens) / Math.max(1, sum(seconds, (s) => s.admitted))),
     status429: limited,
     faulted_admitted: sum(seconds, (s) => s.faulted),
     active_s: log.length ? round((Math.max(...log.map((e) => e.at)) - Math.min(...log.map((e) => e.at))) / 1000, 1) : 0,

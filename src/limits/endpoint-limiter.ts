@@ -18,6 +18,8 @@ export interface EndpointLimiterOptions {
 }
 
 interface Waiter {
+  /** The caller's estimate; `tokens` is what was reserved for it (scaled by the learned ratio). */
+  estimate: number;
   tokens: number;
   resolve(permit: Permit): void;
   reject(reason: unknown): void;
@@ -61,6 +63,7 @@ export class EndpointLimiter implements RateLimiter {
     signal?.throwIfAborted();
     return new Promise<Permit>((resolve, reject) => {
       const waiter: Waiter = {
+        estimate: tokens,
         tokens: Math.max(1, Math.ceil(tokens * this.#ratio * SAFETY)),
         resolve,
         reject,
@@ -116,7 +119,7 @@ export class EndpointLimiter implements RateLimiter {
       this.#requests.take(1, now);
       this.#tokens.take(head.tokens, now);
       this.#inFlight++;
-      head.resolve(this.#permit(head.tokens));
+      head.resolve(this.#permit(head.tokens, head.estimate));
     }
   }
 
@@ -125,7 +128,7 @@ export class EndpointLimiter implements RateLimiter {
     return Math.max(0, this.#pausedUntil - now, this.#requests.waitMs(1, now), this.#tokens.waitMs(tokens, now));
   }
 
-  #permit(reserved: number): Permit {
+  #permit(reserved: number, estimate: number): Permit {
     const startedAt = this.#now();
     let settled = false;
     return {
@@ -134,18 +137,18 @@ export class EndpointLimiter implements RateLimiter {
         settled = true;
         this.#inFlight--;
         const now = this.#now();
-        if (outcome.usedTokens !== undefined) this.#reconcile(reserved, outcome.usedTokens, now);
+        if (outcome.usedTokens !== undefined) this.#reconcile(reserved, estimate, outcome.usedTokens, now);
         if (outcome.rateLimit) this.#follow(outcome.rateLimit, now, now - startedAt);
         this.#pump();
       },
     };
   }
 
-  #reconcile(reserved: number, used: number, now: number): void {
+  #reconcile(reserved: number, estimate: number, used: number, now: number): void {
     this.#tokens.take(used - reserved, now);
     // used = 0: the provider charged nothing (a 429, a dropped connection); says nothing of the estimate.
-    if (used > 0) {
-      const estimate = reserved / (this.#ratio * SAFETY);
+    // The estimate is the caller's own, not re-derived from a ratio that moved since the reservation.
+    if (used > 0 && estimate > 0) {
       this.#ratio = Math.min(MAX_RATIO, Math.max(MIN_RATIO, 0.8 * this.#ratio + 0.2 * (used / estimate)));
     }
   }
