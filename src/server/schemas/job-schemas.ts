@@ -6,15 +6,13 @@ export const JOB_STATUSES = ['analyzing', 'queued', 'running', 'paused', 'comple
 
 const count = { type: 'integer', minimum: 0 } as const;
 
+/** Tasks per status, the same in the job's progress and in each group's. */
+const statusCounts = { total: count, completed: count, pending: count, processing: count, failed: count, needs_review: count } as const;
+
 export const progressSchema = {
   type: 'object',
   properties: {
-    total: count,
-    completed: count,
-    pending: count,
-    processing: count,
-    failed: count,
-    needs_review: count,
+    ...statusCounts,
     completion_rate: { type: 'number', minimum: 0, maximum: 1, description: 'settled (completed, needs_review, failed) / total' },
   },
   required: ['total', 'completed', 'pending', 'processing', 'failed', 'needs_review', 'completion_rate'],
@@ -79,12 +77,7 @@ export const groupProgressSchema = {
   properties: {
     group_id: { type: 'string' },
     priority: { type: 'integer' },
-    total: count,
-    completed: count,
-    pending: count,
-    processing: count,
-    failed: count,
-    needs_review: count,
+    ...statusCounts,
     paused: { type: 'boolean', description: 'its batches are not claimed (POST /api/v3/pause/{id}?group=…)' },
   },
 } as const;
