@@ -8,6 +8,10 @@ export function printSummary(report: Record<string, any>): void {
   const { fanyi, baseline, fanyi_faults: faults } = report;
   const row = (name: string, run: Record<string, any> | undefined): void => {
     if (!run) return;
+    if (name === 'fanyi' && run.client.exit_code !== 0) {
+      lines.push(`${name.padEnd(14)} FAILED (exit ${run.client.exit_code}): no figures`);
+      return;
+    }
     lines.push(
       `${name.padEnd(14)} ${run.binding_limit.toUpperCase()} ${pct(run.share_of_binding_limit).padStart(6)} (refill ${pct(run.share_of_binding_refill)})` +
         `  429s ${pct(run.share_429, 2).padStart(6)}  ${String(run.calls_per_1000_cells).padStart(5)} calls/1k cells` +
@@ -19,8 +23,9 @@ export function printSummary(report: Record<string, any>): void {
   row('fanyi', fanyi);
   row('baseline', baseline);
   row('fanyi+faults', faults);
-  lines.push(`targets: binding limit ≥ 95%: ${mark(fanyi.share_of_binding_limit >= 0.95)} · 429s ≤ 1%: ${mark(fanyi.share_429 <= 0.01)}`);
-  if (report.throughput_vs_baseline !== undefined) lines.push(`         throughput vs baseline ${report.throughput_vs_baseline}× (≥ 1.10×): ${mark(report.throughput_vs_baseline >= 1.1)}`);
+  const ran = fanyi.client.exit_code === 0;
+  lines.push(`targets: binding limit ≥ 95%: ${mark(ran && fanyi.share_of_binding_limit >= 0.95)} · 429s ≤ 1%: ${mark(ran && fanyi.share_429 <= 0.01)}`);
+  if (ran && report.throughput_vs_baseline !== undefined) lines.push(`         throughput vs baseline ${report.throughput_vs_baseline}× (≥ 1.10×): ${mark(report.throughput_vs_baseline >= 1.1)}`);
   if (faults) {
     const finished = faults.client.exit_code === 0 && faults.client.counts?.completed === report.cells && faults.client.wrong_cells === 0;
     lines.push(`         with 10% faults ≥ 85%: ${mark(faults.share_of_binding_limit >= 0.85)} · every task finished: ${mark(finished)}`);

@@ -8,6 +8,7 @@ import ExcelJS from 'exceljs';
 import { loadConfig } from '../src/config/load-config.ts';
 import { analyseFile } from '../src/engine.ts';
 import { createEmbeddedEngine } from '../src/presets.ts';
+import { promptOverhead } from './pipeline-prompt-overhead.ts';
 
 const [mode, input, dir, baseUrl] = process.argv.slice(2);
 const TARGETS = ['pt-BR', 'th', 'vi'];
@@ -47,6 +48,7 @@ async function fanyi(): Promise<object> {
     peak_rss_mb: rssMb(),
     calls: totals.apiCalls,
     tokens: totals.promptTokens + totals.completionTokens,
+    prompt_overhead: promptOverhead(analysed.prepared, engine.prompts),
   };
 }
 

@@ -5,7 +5,8 @@
  * run in their own process, so each peak RSS is that process's own.
  *
  * Reports: target cells/s end to end, the time split (read+analyse, split+store, execute, write),
- * peak RSS, calls and tokens per 1,000 cells, and the ratio of fanyi's total to the baseline.
+ * peak RSS, calls and tokens per 1,000 cells, the ratio of fanyi's total to the baseline, and the
+ * prompt overhead: the share of input tokens that is not cell text (pipeline-prompt-overhead.ts).
  * Options: --rows N (default 100000), --keep (leave the temp dir).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -62,8 +63,10 @@ try {
     tokens_per_1000_cells: Math.round((run.tokens * 1000) / cells),
     baseline_exceljs: baseline,
     ratio_to_baseline: +(run.total_s / baseline.total_s).toFixed(2),
-    targets: { cells_per_s: '>= 20000', peak_rss_mb: '<= 1024', ratio_to_baseline: '<= 2' },
+    targets: { cells_per_s: '>= 20000', peak_rss_mb: '<= 1024', ratio_to_baseline: '<= 2', prompt_overhead: '<= 0.15' },
   };
+  const overhead = run.prompt_overhead;
+  process.stderr.write(`prompt overhead: ${(overhead.share * 100).toFixed(1)}% of input tokens (instructions ${(overhead.instructions_share * 100).toFixed(1)}%, JSON framing ${(overhead.payload_framing_share * 100).toFixed(1)}%; target <= 15%)\n`);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } finally {
   child.kill();

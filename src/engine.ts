@@ -9,9 +9,10 @@ import { BatchRunner } from './executor/run-batch.ts';
 import { Checkpointer } from './checkpoints/checkpointer.ts';
 import { AdaptiveControl } from './executor/adaptive-control.ts';
 import type { EndpointPool } from './llm/endpoints/endpoint-pool.ts';
+import { PromptStyle } from './llm/prompts/prompt-style.ts';
 import { EngineEvents } from './monitor/engine-events.ts';
 import { LocalDispatcher } from './queue/local/local-dispatcher.ts';
-import { reviewPathFor, reviewRows, writeReviewReport } from './review/review-report.ts';
+import { checkReviewPath, writeJobOutput, type OutputOptions, type WrittenOutput } from './review/job-output.ts';
 import { RunRegistry } from './queue/local/run-registry.ts';
 import type { JobRow, JobStore, StatusCounts } from './store/job-store.ts';
 import { fromGlossaryRows, toGlossaryRows } from './tasks/glossary/glossary.ts';
@@ -21,7 +22,6 @@ import { applyMemory, memoryKeys } from './tasks/memory.ts';
 import { prepareJob, toBatchRows, toTaskRows, type PreparedJob } from './tasks/prepare-job.ts';
 import { readWorkbook } from './workbook/read-workbook.ts';
 import type { DocumentFormat, ReadLimits, SpreadsheetDocument } from './workbook/sheet-model.ts';
-import { writeTranslatedCopy, type CellEdit } from './workbook/write-workbook.ts';
 
 export interface EngineOptions {
   store: JobStore;
@@ -52,13 +52,14 @@ export interface TranslateInput {
   memory?: boolean;
   /** Write results with hard QA flags too (`--write-unreviewed`); stored with the job, so export honours it. */
   writeUnreviewed?: boolean;
+  /** Fill flagged cells in the output (`--highlight`); stored with the job. */
+  highlight?: boolean;
+  /** The review list in this file (xlsx/csv) instead of a Review sheet (`--review`); stored with the job. */
+  reviewPath?: string;
 }
 
-/** How results are written back (export, or the end of a run). */
-export interface ExportOptions {
-  /** Also write `needs_review` results with hard flags; default: the job's stored option. */
-  writeUnreviewed?: boolean;
-}
+/** How results are written back (export, or the end of a run); each defaults to the job's stored option. */
+export type ExportOptions = OutputOptions;
 
 /** Stored with the job: what resume and export need. Never holds a key. */
 export interface JobOptions {
@@ -79,6 +80,10 @@ export interface JobOptions {
   memoryCells?: number;
   /** `--write-unreviewed`: results with hard QA flags are written too (see writableResults). */
   writeUnreviewed?: boolean;
+  /** `--highlight`: flagged cells get a fill in the output (review/job-output.ts). */
+  highlight?: boolean;
+  /** `--review PATH`: the review list goes to this file rather than a Review sheet. */
+  reviewPath?: string;
 }
 
 /** A paused job's `error_msg` when a person paused it (not a shutdown, not paused groups). */
@@ -88,8 +93,10 @@ export interface JobOutcome {
   job: JobRow;
   counts: StatusCounts;
   outPath: string | null;
-  /** The review report beside the output (needs_review and failed cells), when there are any. */
-  reviewPath?: string | null;
+  /** The output workbook's sheet listing the needs_review and failed cells, when there are any. */
+  reviewSheet?: string | null;
+  /** The separate review file (`--review PATH`, or beside a CSV output), when there are any. */
+  reviewFile?: string | null;
   durationMs: number;
 }
 
@@ -99,6 +106,8 @@ export class Engine {
   readonly store: JobStore;
   readonly config: FanyiConfig;
   readonly checkpoints: Checkpointer;
+  /** Config `prompts` (examples, language notes, system template), read and checked once. */
+  readonly prompts: PromptStyle;
   readonly #o: EngineOptions;
   readonly #runs = new RunRegistry();
 
@@ -107,6 +116,7 @@ export class Engine {
     this.store = options.store;
     this.config = options.config;
     this.events = options.events ?? new EngineEvents();
+    this.prompts = new PromptStyle(options.config.prompts);
     this.checkpoints = new Checkpointer({ store: this.store, dir: path.join(options.filesDir, 'checkpoints'), exportWorkbook: (jobId, out) => this.exportJob(jobId, out) });
   }
 
@@ -116,6 +126,7 @@ export class Engine {
 
   /** Stores the source, the tasks and the batches: from here on the job survives any crash. */
   async createJob(input: TranslateInput, analysed?: { document: SpreadsheetDocument; prepared: PreparedJob }): Promise<{ job: JobRow; prepared: PreparedJob }> {
+    checkReviewPath(input.reviewPath, input.outPath);
     const { document, prepared: analysedJob } = analysed ?? (await this.analyse(input));
     const prepared = await this.#withMemory(analysedJob, input.memory ?? this.config.translation.memory);
     if (prepared.glossary) await this.store.saveGlossary(prepared.glossary.version, toGlossaryRows(prepared.glossary));
@@ -137,6 +148,8 @@ export class Engine {
       glossaryVersion: prepared.glossary?.version,
       memoryCells: prepared.memoryCells,
       ...(input.writeUnreviewed ? { writeUnreviewed: true } : {}),
+      ...(input.highlight ? { highlight: true } : {}),
+      ...(input.reviewPath ? { reviewPath: input.reviewPath } : {}),
     };
     const gameContext = prepared.gameContext;
     await this.store.createJob(
@@ -190,11 +203,11 @@ export class Engine {
       this.events.off('control:adjusted', recordAdjustment);
     }
     if (signal.aborted || (await this.store.openBatchCount(jobId)) > 0) return this.#stopped(jobId, signal.aborted, started);
-    const outPath = job.out_path ? await this.exportJob(jobId, job.out_path, output) : null;
-    const reviewPath = outPath ? await this.writeReview(jobId, outPath, output) : null;
+    const written = job.out_path ? await this.writeOutput(jobId, job.out_path, output) : null;
     await this.store.setJobStatus(jobId, 'completed');
     this.events.emit('job:finished', { jobId, status: 'completed' });
-    return { job: (await this.store.getJob(jobId))!, counts: await this.store.countByStatus(jobId), outPath, reviewPath, durationMs: Date.now() - started };
+    const review = { reviewSheet: written?.reviewSheet ?? null, reviewFile: written?.reviewFile ?? null };
+    return { job: (await this.store.getJob(jobId))!, counts: await this.store.countByStatus(jobId), outPath: written?.outPath ?? null, ...review, durationMs: Date.now() - started };
   }
 
   /**
@@ -237,26 +250,29 @@ export class Engine {
     return this.#runs.has(jobId);
   }
 
-  /** Writes what is translated so far into a copy of the source; works mid-run too. */
+  /**
+   * Writes what is translated so far into a copy of the source, Review sheet included; works
+   * mid-run too (checkpoints, API downloads). No separate review file: see writeOutput.
+   */
   async exportJob(jobId: string, outPath?: string, output: ExportOptions = {}): Promise<string> {
+    return (await this.writeOutput(jobId, outPath, output, false)).outPath;
+  }
+
+  /** The output and, unless `withFile` is false, the separate review file (`--review`, CSV outputs). */
+  async writeOutput(jobId: string, outPath?: string, output: ExportOptions = {}, withFile = true): Promise<WrittenOutput> {
     const job = await this.#job(jobId);
     const target = outPath ?? job.out_path;
     if (!target) throw new FanyiError('USAGE', `job ${jobId} has no output path; pass --out`);
-    const options = JSON.parse(job.options) as JobOptions;
-    const edits: CellEdit[] = options.newHeaders.map((h) => ({ sheetName: h.sheetName, row: h.row, col: h.col, text: h.text }));
-    for (const r of await this.store.writableResults(jobId, output)) edits.push({ sheetName: r.sheetName, row: r.rowIdx, col: r.colIdx, text: r.result });
-    await writeTranslatedCopy(job.source_path, options.format, target, edits);
-    return target;
+    return writeJobOutput(this.store, job, target, output, withFile);
   }
 
-  /**
-   * Lists the job's needs_review and failed cells in `<out>.review.xlsx` beside `outPath` (the
-   * output workbook changes nothing but target cells); null, and no file, when there are none.
-   */
-  async writeReview(jobId: string, outPath: string, output: ExportOptions = {}): Promise<string | null> {
+  /** Stores the output options given (resume's flags) with the job, so later exports follow them too. */
+  async storeOutputOptions(jobId: string, output: ExportOptions): Promise<void> {
+    const given = Object.entries(output).filter(([, value]) => value !== undefined);
+    if (!given.length) return;
     const job = await this.#job(jobId);
-    const writeUnreviewed = output.writeUnreviewed ?? (JSON.parse(job.options) as Partial<JobOptions>).writeUnreviewed ?? false;
-    return writeReviewReport(reviewPathFor(outPath), await reviewRows(this.store, jobId, writeUnreviewed));
+    checkReviewPath(output.reviewPath, job.out_path);
+    await this.store.setJobOptions(jobId, { ...(JSON.parse(job.options) as JobOptions), ...Object.fromEntries(given) });
   }
 
   /** Tasks earlier jobs translated are answered from translation memory here, before packing. */
@@ -307,6 +323,7 @@ export class Engine {
       retry: { maxRetries: perf.max_retries, baseDelayMs: perf.retry_delay * 1000, maxDelayMs: 60_000, max429Waits: 50 },
       timeoutMs: perf.timeout * 1000,
       ...prompt,
+      prompts: this.prompts,
       promptOverheadTokens: 250,
       // Pseudo-localization is not a translation: judging its script or length would flag every cell.
       qa: this.#isPseudo() ? undefined : { repair: true },

@@ -3,7 +3,8 @@
  * translation jobs. The CLI in src/cli is built on exactly this.
  */
 export { Engine, analyseFile, readLimits } from './engine.ts';
-export type { EngineOptions, JobOptions, JobOutcome, TranslateInput } from './engine.ts';
+export type { EngineOptions, ExportOptions, JobOptions, JobOutcome, TranslateInput } from './engine.ts';
+export type { WrittenOutput } from './review/job-output.ts';
 export { createEmbeddedEngine, createProvider } from './presets.ts';
 export type { EmbeddedEngineOptions } from './presets.ts';
 export { loadConfig } from './config/load-config.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizeLanguageCode } from '../workbook/language-codes.ts';
 
 /**
  * One schema for every option (seed 000 §2.1 keys), defaults in it. `load-config.ts` merges the
@@ -144,12 +145,53 @@ const translation = z
   })
   .strict();
 
+/**
+ * A map keyed by target language code (BCP-47 such as `pt-BR`, or a game code such as `JP`). An
+ * unknown code is an error naming it, not a setting that silently never applies.
+ */
+function byLanguage<T extends z.ZodType>(value: T) {
+  return z.record(z.string(), value).superRefine((map, ctx) => {
+    for (const code of Object.keys(map)) {
+      if (!normalizeLanguageCode(code)) ctx.addIssue({ code: 'custom', path: [code], message: `unknown language code "${code}" (use BCP-47 such as pt-BR, th, zh-TW)` });
+    }
+  });
+}
+
+/** A source text and its approved translation (seed 003's "Input → Output" examples). */
+const fewShotExample = z.object({ source: z.string().min(1).max(500), target: z.string().min(1).max(500) }).strict();
+
+/** What the translate prompt adds per target language (llm/prompts/prompt-style.ts). */
+const prompts = z
+  .object({
+    /** A custom system prompt template (a file, relative to the config file) with the built-in's `${…}` slots; default: translate.system.md. */
+    system: z.string().min(1).optional(),
+    /** Per target language: a short note for the system prompt (`pt-BR: Use você…`); overrides the built-in notes, `""` turns one off. */
+    language_notes: byLanguage(z.string().max(500)).default({}),
+    /** Per target language: examples sent before every batch into it, as one earlier exchange in the wire format. */
+    examples: byLanguage(z.array(fewShotExample).min(1).max(20)).default({}),
+  })
+  .strict();
+
+/** One API token of `fanyi serve`, named by the environment variable holding it: the token itself never goes in a file. */
+const serverToken = z
+  .object({
+    token_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'),
+    /** Whose jobs the token sees; default `default` (CLI jobs and a server without tokens). */
+    tenant: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "1–64 letters, digits, '.', '_' or '-'").default('default'),
+  })
+  .strict();
+
+/** `fanyi serve`; tokens here add to those of `FANYI_TOKENS=token:tenant,…`. */
+const server = z.object({ tokens: z.array(serverToken).default([]) }).strict();
+
 export const configSchema = z
   .object({
     llm: llm.default(() => llm.parse({})),
     system: system.default(() => system.parse({})),
     data_processing: dataProcessing.default(() => dataProcessing.parse({})),
     translation: translation.default(() => translation.parse({})),
+    prompts: prompts.default(() => prompts.parse({})),
+    server: server.default(() => server.parse({})),
   })
   .strict();
 

@@ -58,6 +58,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const source = findConfigFile(overrides.configPath, cwd);
   const raw = source ? readYaml(source) : {};
   const config = validate(raw, source);
+  resolvePromptFile(config, source ? path.dirname(source) : cwd);
   applyOverrides(config, overrides);
   const provider = resolveProvider(config, overrides, env);
   const endpoints = resolveEndpoints(config, provider, overrides, env);
@@ -97,6 +98,14 @@ export function describeIssues(error: z.ZodError): string {
       return `${where}: ${issue.message}`;
     })
     .join('; ');
+}
+
+/** `prompts.system` is relative to the config file (the file is read and checked by prompt-style.ts). */
+function resolvePromptFile(config: FanyiConfig, dir: string): void {
+  if (!config.prompts.system) return;
+  const file = path.resolve(dir, config.prompts.system);
+  if (!existsSync(file)) throw new FanyiError('CONFIG_INVALID', `prompts.system: file not found: ${config.prompts.system} (looked in ${dir})`);
+  config.prompts.system = file;
 }
 
 function applyOverrides(config: FanyiConfig, o: ConfigOverrides): void {

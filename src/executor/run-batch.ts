@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FanyiError } from '../errors.ts';
 import { ProviderError, type LlmProvider, type ProviderReply, type RepairNote, type TranslateItem, type TranslateRequest } from '../llm/provider.ts';
+import type { PromptStyle } from '../llm/prompts/prompt-style.ts';
 import { parseReply } from '../llm/reply/parse-reply.ts';
 import type { EngineEvents } from '../monitor/engine-events.ts';
 import type { BatchItem, CallMeta, ClaimedBatch, ItemResult, JobStore } from '../store/job-store.ts';
 import { estimateItemTokens } from '../tasks/batching/estimate-tokens.ts';
-import { promptContext } from '../tasks/context.ts';
+import { itemContextTokens, promptContext, type TaskContext } from '../tasks/context.ts';
 import { hitsIn, type GlossaryMatcher } from '../tasks/glossary/match-terms.ts';
 import { itemConfidences } from './item-confidence.ts';
 import { gateResults, type QaScope } from './qa-gate.ts';
@@ -37,6 +38,8 @@ export interface BatchRunnerOptions {
   qa?: { repair: boolean };
   /** The job's glossary (`--glossary`): each claimed batch gets the terms its texts use. */
   glossary?: GlossaryMatcher;
+  /** Config `prompts`: each call gets its target language's examples, note and system template. */
+  prompts?: PromptStyle;
 }
 
 /** Outcome of one call attempt on a set of items. */
@@ -70,11 +73,47 @@ export class BatchRunner {
 
   async run(batch: ClaimedBatch, workerId: string, signal: AbortSignal): Promise<void> {
     batch.glossary ??= nonEmpty(this.#o.glossary?.termsFor(batch.targetLang, batch.items.map((i) => i.sourceText)));
-    const size = Math.max(1, this.#o.itemsPerCall?.(batch.items.length) ?? batch.items.length);
+    const chunks = this.#calls(batch);
     let finishedInCommit = false;
-    if (size >= batch.items.length) finishedInCommit = await this.#runItems(batch, batch.items, workerId, signal);
-    else for (let at = 0; at < batch.items.length; at += size) await this.#runItems(batch, batch.items.slice(at, at + size), workerId, signal);
+    if (chunks.length === 1) finishedInCommit = await this.#runItems(batch, batch.items, workerId, signal);
+    else for (const items of chunks) await this.#runItems(batch, items, workerId, signal);
     if (!signal.aborted && !finishedInCommit) await this.#o.store.finishBatch(batch.jobId, batch.batchId, workerId);
+  }
+
+  /**
+   * The claimed batch cut into calls: at most the adaptive items per call, and at most the
+   * tokens the provider's limits take comfortably in one call (LlmProvider.callTokenLimit).
+   */
+  #calls(batch: ClaimedBatch): BatchItem[][] {
+    const { items, targetLang } = batch;
+    const overhead = this.#overhead(targetLang);
+    const maxItems = Math.max(1, this.#o.itemsPerCall?.(items.length) ?? items.length);
+    const maxTokens = this.#o.provider.callTokenLimit?.(targetLang) ?? Number.POSITIVE_INFINITY;
+    const costs = items.map((item) => itemCost(item, targetLang));
+    const total = costs.reduce((sum, cost) => sum + cost, 0);
+    // Even calls rather than full ones and a scrap: as many as either bound needs.
+    const count = Math.max(Math.ceil(items.length / maxItems), Math.ceil(total / Math.max(1, maxTokens - overhead)));
+    if (count <= 1) return [items];
+    const target = total / count;
+    const chunks: BatchItem[][] = [];
+    let chunk: BatchItem[] = [];
+    let tokens = 0;
+    items.forEach((item, i) => {
+      if (chunk.length && (chunk.length >= maxItems || overhead + tokens + costs[i] > maxTokens)) {
+        chunks.push(chunk);
+        chunk = [];
+        tokens = 0;
+      }
+      chunk.push(item);
+      tokens += costs[i];
+      if (tokens >= target && chunks.length < count - 1) {
+        chunks.push(chunk);
+        chunk = [];
+        tokens = 0;
+      }
+    });
+    if (chunk.length) chunks.push(chunk);
+    return chunks;
   }
 
   /** Returns true when the first call answered every item and its commit also closed the batch. */
@@ -202,6 +241,7 @@ export class BatchRunner {
       targetLang: batch.targetLang,
       items: wireItems,
       gameContext: this.#o.gameContext,
+      prompt: this.#o.prompts?.forLanguage(batch.targetLang),
       glossary: hitsIn(batch.glossary, items.map((i) => i.sourceText)),
       signal,
       timeoutMs: this.#timeoutFor(items),
@@ -264,12 +304,14 @@ export class BatchRunner {
     return parsed.ok ? toResults(items, wireItems, parsed.translations, answer.reply) : undefined;
   }
 
+  /** Tokens of a call that are not its items: the system prompt, and the target language's examples and note. */
+  #overhead(targetLang: string): number {
+    return this.#o.promptOverheadTokens + (this.#o.prompts?.extraTokens(targetLang) ?? 0);
+  }
+
   #estimate(items: BatchItem[], targetLang: string): number {
-    let tokens = this.#o.promptOverheadTokens;
-    for (const item of items) {
-      const { input, output } = estimateItemTokens(item.sourceText, targetLang);
-      tokens += input + output;
-    }
+    let tokens = this.#overhead(targetLang);
+    for (const item of items) tokens += itemCost(item, targetLang);
     return tokens;
   }
 
@@ -310,4 +352,10 @@ function fatalError(error: ProviderError): FanyiError {
     return new FanyiError('PROVIDER_AUTH', `the provider rejected the API key (${error.message}); check OPENAI_API_KEY or --api-key`);
   }
   return new FanyiError('PROVIDER_REQUEST', `the provider refused the request (${error.message}); check --model and --base-url`);
+}
+
+/** One item's share of a call: its text, the context sent beside it, and its expected reply. */
+function itemCost(item: BatchItem, targetLang: string): number {
+  const { input, output } = estimateItemTokens(item.sourceText, targetLang);
+  return input + output + (item.sourceContext ? itemContextTokens(JSON.parse(item.sourceContext) as TaskContext) : 0);
 }

@@ -20,6 +20,7 @@ export interface EndpointLimiterOptions {
 interface Waiter {
   /** The caller's estimate; `tokens` is what was reserved for it (scaled by the learned ratio). */
   estimate: number;
+  kind: string;
   tokens: number;
   resolve(permit: Permit): void;
   reject(reason: unknown): void;
@@ -47,7 +48,12 @@ export class EndpointLimiter implements RateLimiter {
   readonly #queue: Waiter[] = [];
   #inFlight = 0;
   #pausedUntil = 0;
+  /** Used ÷ estimated tokens over all calls: the prior for a kind not seen yet. */
   #ratio = 1;
+  /** Used ÷ estimated tokens per kind of call (see RateLimiter.acquire). */
+  readonly #ratios = new Map<string, number>();
+  /** No reply has reported its usage yet: the estimates are untested (see #waitFor). */
+  #calibrated = false;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: EndpointLimiterOptions) {
@@ -59,12 +65,13 @@ export class EndpointLimiter implements RateLimiter {
     this.#maxConcurrency = options.maxConcurrency ?? Number.POSITIVE_INFINITY;
   }
 
-  acquire(tokens: number, signal?: AbortSignal): Promise<Permit> {
+  acquire(tokens: number, signal?: AbortSignal, kind = ''): Promise<Permit> {
     signal?.throwIfAborted();
     return new Promise<Permit>((resolve, reject) => {
       const waiter: Waiter = {
         estimate: tokens,
-        tokens: Math.max(1, Math.ceil(tokens * this.#ratio * SAFETY)),
+        kind,
+        tokens: this.#reserve(tokens, kind),
         resolve,
         reject,
         signal,
@@ -96,7 +103,8 @@ export class EndpointLimiter implements RateLimiter {
       waiting: this.#queue.length,
       spareRequests: Math.max(0, this.#requests.level(now) / this.#requests.capacity),
       spareTokens: Math.max(0, this.#tokens.level(now) / this.#tokens.capacity),
-      waitMs: (tokens) => this.#waitFor(Math.ceil(tokens * this.#ratio * SAFETY), this.#now()),
+      waitMs: (tokens, kind = '') => this.#waitFor(this.#reserve(tokens, kind), this.#now()),
+      burstTokens: (kind = '') => Math.floor(this.#tokens.capacity / (this.#ratioOf(kind) * SAFETY)),
     };
   }
 
@@ -119,16 +127,28 @@ export class EndpointLimiter implements RateLimiter {
       this.#requests.take(1, now);
       this.#tokens.take(head.tokens, now);
       this.#inFlight++;
-      head.resolve(this.#permit(head.tokens, head.estimate));
+      head.resolve(this.#permit(head.tokens, head.estimate, head.kind));
     }
   }
 
   #waitFor(tokens: number, now: number): number {
     if (this.#inFlight >= this.#maxConcurrency) return Number.POSITIVE_INFINITY;
+    // Slow start: one call until a reply says how far off the estimates are. Filling the burst
+    // with estimates 30% low is a 429 for every worker at once; one reply's wait is not.
+    if (!this.#calibrated && this.#inFlight > 0) return Number.POSITIVE_INFINITY;
     return Math.max(0, this.#pausedUntil - now, this.#requests.waitMs(1, now), this.#tokens.waitMs(tokens, now));
   }
 
-  #permit(reserved: number, estimate: number): Permit {
+  /** A kind not seen yet is assumed as far off as the worst one seen: over-reserving is reconciled, a 429 is not. */
+  #ratioOf(kind: string): number {
+    return this.#ratios.get(kind) ?? Math.max(this.#ratio, ...this.#ratios.values());
+  }
+
+  #reserve(estimate: number, kind: string): number {
+    return Math.max(1, Math.ceil(estimate * this.#ratioOf(kind) * SAFETY));
+  }
+
+  #permit(reserved: number, estimate: number, kind: string): Permit {
     const startedAt = this.#now();
     let settled = false;
     return {
@@ -137,19 +157,24 @@ export class EndpointLimiter implements RateLimiter {
         settled = true;
         this.#inFlight--;
         const now = this.#now();
-        if (outcome.usedTokens !== undefined) this.#reconcile(reserved, estimate, outcome.usedTokens, now);
+        if (outcome.usedTokens !== undefined) this.#reconcile(reserved, estimate, kind, outcome.usedTokens, now);
         if (outcome.rateLimit) this.#follow(outcome.rateLimit, now, now - startedAt);
         this.#pump();
       },
     };
   }
 
-  #reconcile(reserved: number, estimate: number, used: number, now: number): void {
+  #reconcile(reserved: number, estimate: number, kind: string, used: number, now: number): void {
     this.#tokens.take(used - reserved, now);
     // used = 0: the provider charged nothing (a 429, a dropped connection); says nothing of the estimate.
     // The estimate is the caller's own, not re-derived from a ratio that moved since the reservation.
     if (used > 0 && estimate > 0) {
-      this.#ratio = Math.min(MAX_RATIO, Math.max(MIN_RATIO, 0.8 * this.#ratio + 0.2 * (used / estimate)));
+      const observed = used / estimate;
+      // A first observation replaces the prior outright; later ones move an EWMA.
+      const mix = (prior: number | undefined) => clampRatio(prior === undefined ? observed : 0.8 * prior + 0.2 * observed);
+      this.#ratio = mix(this.#calibrated ? this.#ratio : undefined);
+      this.#ratios.set(kind, mix(this.#ratios.get(kind)));
+      this.#calibrated = true;
     }
   }
 
@@ -162,6 +187,10 @@ export class EndpointLimiter implements RateLimiter {
     follow(this.#requests, headers.limitRequests, headers.remainingRequests, headers.resetRequestsMs, now, callMs);
     follow(this.#tokens, headers.limitTokens, headers.remainingTokens, headers.resetTokensMs, now, callMs);
   }
+}
+
+function clampRatio(ratio: number): number {
+  return Math.min(MAX_RATIO, Math.max(MIN_RATIO, ratio));
 }
 
 function follow(bucket: TokenBucket, limit: number | undefined, remaining: number | undefined, resetMs: number | undefined, now: number, callMs: number): void {

@@ -6,8 +6,12 @@ import type { RateLimitSnapshot } from './rate-limit-headers.ts';
  * one keeps the same contract so many workers share one budget.
  */
 export interface RateLimiter {
-  /** Waits (first come, first served) until the call fits under every limit, then reserves it. */
-  acquire(tokens: number, signal?: AbortSignal): Promise<Permit>;
+  /**
+   * Waits (first come, first served) until the call fits under every limit, then reserves it.
+   * `kind` groups calls whose estimates err alike (the target language: Thai replies run longer
+   * than their estimate than German ones do), so each kind's estimates are corrected on their own.
+   */
+  acquire(tokens: number, signal?: AbortSignal, kind?: string): Promise<Permit>;
   /** Everyone waits: the provider said slow down (429 with retry-after). */
   pause(ms: number): void;
   /** What the limiter sees now, for routing and adaptive control. */
@@ -33,6 +37,12 @@ export interface LimiterSnapshot {
   /** Share 0..1 of each budget free now. */
   spareRequests: number;
   spareTokens: number;
-  /** Milliseconds until a call of `tokens` could start. */
-  waitMs(tokens: number): number;
+  /** Milliseconds until a call of `tokens` (of `kind`) could start. */
+  waitMs(tokens: number, kind?: string): number;
+  /**
+   * The largest call estimate (in the caller's units, before the learned used÷estimated ratio)
+   * that fits the provider's burst at once: the token bucket's capacity, which the provider's
+   * headers may have taught.
+   */
+  burstTokens(kind?: string): number;
 }

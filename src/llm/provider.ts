@@ -39,6 +39,22 @@ export interface GlossaryHit {
   doNotTranslate: boolean;
 }
 
+/** A source text and its approved translation, shown to the model before a batch (config `prompts.examples`). */
+export interface FewShotExample {
+  source: string;
+  target: string;
+}
+
+/** How the prompt is tailored to the request's target language (config `prompts`; see prompts/prompt-style.ts). */
+export interface PromptExtras {
+  /** Replaces the built-in system template (prompts/translate.system.md); the same `${…}` slots. */
+  systemTemplate?: string;
+  /** Added to the system prompt: script, punctuation or address conventions of the target language. */
+  languageNote?: string;
+  /** Sent as one prior user/assistant exchange, in the wire format of the real payload. */
+  examples?: FewShotExample[];
+}
+
 export interface TranslateRequest {
   sourceLang: string;
   targetLang: string;
@@ -46,6 +62,8 @@ export interface TranslateRequest {
   gameContext?: string;
   /** Glossary terms that occur in these items' texts, for the target language. */
   glossary?: GlossaryHit[];
+  /** Examples, language note and system template for this target language. */
+  prompt?: PromptExtras;
   /** Aborts the HTTP request (cancel, shutdown). */
   signal?: AbortSignal;
   timeoutMs: number;
@@ -92,6 +110,12 @@ export interface LlmProvider {
   readonly name: string;
   readonly model: string;
   translate(request: TranslateRequest): Promise<ProviderReply>;
+  /**
+   * The largest `estimatedTokens` a call into `targetLang` should have right now, when the
+   * provider's limits make bigger calls costly (see EndpointPool); undefined: no bound beyond the
+   * batch budget.
+   */
+  callTokenLimit?(targetLang?: string): number | undefined;
 }
 
 /** How a failed call should be handled; providers map their transport's errors into these. */

@@ -20,6 +20,7 @@ import { translateRoute } from './routes/translate-route.ts';
 import { uploadRoute } from './routes/upload-route.ts';
 import type { ServerContext } from './server-context.ts';
 import { TokenTable } from './server-security.ts';
+import { StatusReads } from './status-reads.ts';
 import { UploadStore } from './upload-store.ts';
 
 export interface AppOptions {
@@ -66,5 +67,6 @@ async function createContext(app: FastifyInstance, options: AppOptions): Promise
     runner: new JobRunner(options.engine, app.log),
     uploads: new UploadStore(path.join(filesDir, 'uploads')),
     filesDir,
+    reads: new StatusReads(options.engine.store),
   };
 }

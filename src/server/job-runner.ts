@@ -23,6 +23,10 @@ export class JobRunner {
   constructor(engine: Engine, log: FastifyBaseLogger) {
     this.#engine = engine;
     this.#log = log;
+    // Every running job subscribes to the engine's events (adaptive control, the event log) and
+    // unsubscribes when it stops; a server runs many jobs at once, so more than Node's default of
+    // ten listeners is no leak here.
+    engine.events.setMaxListeners(0);
   }
 
   get isClosing(): boolean {

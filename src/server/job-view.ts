@@ -1,4 +1,4 @@
-import type { JobRow, JobStore, StatusCounts, TaskStatistics } from '../store/job-store.ts';
+import type { JobRow, JobStore, JobTotals, StatusCounts, TaskStatistics } from '../store/job-store.ts';
 import { CpuSampler } from './cpu-sampler.ts';
 import { DEFAULT_TENANT } from './server-security.ts';
 import { FanyiError } from '../errors.ts';
@@ -30,21 +30,28 @@ export function jobSummary(job: JobRow) {
   };
 }
 
-/** `GET /api/v3/status/:id`: state, progress, seed 000 §8.1 statistics and an ETA. */
-export async function statusView(store: JobStore, job: JobRow) {
-  const [counts, stats, totals, leased] = await Promise.all([
-    store.countByStatus(job.job_id),
-    store.taskStatistics(job.job_id),
-    store.jobTotals(job.job_id),
-    store.leasedBatches(job.job_id),
-  ]);
+/** What the status view reads from the task table (through StatusReads, cached per job). */
+export interface JobProgress {
+  counts: StatusCounts;
+  stats: TaskStatistics;
+  /** Batches held under a lease. */
+  workers: number;
+}
+
+/**
+ * `GET /api/v3/status/:id`: state, progress, seed 000 §8.1 statistics and an ETA. State, calls and
+ * tokens come from the job row as read for this request; counts and statistics from `progress`.
+ */
+export function statusView(job: JobRow, progress: JobProgress) {
+  const { counts, stats, workers } = progress;
   const settled = counts.completed + counts.needs_review + counts.failed;
   const rate = counts.total ? settled / counts.total : 1;
   const perMin = throughputPerMin(stats, settled, job);
+  const totals = { apiCalls: Number(job.api_calls ?? 0), promptTokens: Number(job.prompt_tokens ?? 0), completionTokens: Number(job.completion_tokens ?? 0) };
   return {
     ...jobSummary(job),
     progress: { ...pick(counts), completion_rate: round(rate, 4) },
-    statistics: statistics(counts, stats, totals, leased.length, rate, perMin),
+    statistics: statistics(counts, stats, totals, workers, rate, perMin),
     eta_seconds: eta(counts, settled, perMin),
   };
 }
@@ -53,7 +60,7 @@ function pick(c: StatusCounts) {
   return { total: c.total, completed: c.completed, pending: c.pending, processing: c.processing, failed: c.failed, needs_review: c.needs_review };
 }
 
-function statistics(c: StatusCounts, s: TaskStatistics, totals: { apiCalls: number; promptTokens: number; completionTokens: number }, workers: number, rate: number, perMin: number | null) {
+function statistics(c: StatusCounts, s: TaskStatistics, totals: JobTotals, workers: number, rate: number, perMin: number | null) {
   const settled = c.completed + c.needs_review + c.failed;
   return {
     total_tasks: c.total,
@@ -68,7 +75,7 @@ function statistics(c: StatusCounts, s: TaskStatistics, totals: { apiCalls: numb
     avg_confidence: roundOrNull(s.avgConfidence, 4),
     avg_quality_score: roundOrNull(s.avgQualityScore, 2),
     active_workers: workers,
-    memory_usage_mb: round(process.memoryUsage().rss / 1024 / 1024, 1),
+    memory_usage_mb: round(process.memoryUsage.rss() / 1024 / 1024, 1),
     cpu_usage_percent: cpu.percent(),
     api_calls_count: totals.apiCalls,
     token_usage_total: totals.promptTokens + totals.completionTokens,

@@ -1,5 +1,6 @@
 import type { Engine } from '../engine.ts';
 import type { JobRunner } from './job-runner.ts';
+import type { StatusReads } from './status-reads.ts';
 import type { UploadStore } from './upload-store.ts';
 
 /** What every route plugin gets: the shared engine and the server's own parts. */
@@ -9,6 +10,8 @@ export interface ServerContext {
   uploads: UploadStore;
   /** `<db>.files`: uploads, API outputs and temporary exports live under it. */
   filesDir: string;
+  /** Status polls read the task table through this: a few aggregate reads per job per second at most. */
+  reads: StatusReads;
 }
 
 /** Options of a route plugin. */

@@ -45,15 +45,44 @@ export function parseTokens(value: string | undefined): Map<string, string> {
     const colon = item.lastIndexOf(':');
     const token = colon < 0 ? item : item.slice(0, colon);
     const tenant = colon < 0 ? DEFAULT_TENANT : item.slice(colon + 1);
-    if (token.length < 16 || !/^[\x21-\x7e]+$/.test(token)) {
-      throw new FanyiError('CONFIG_INVALID', `FANYI_TOKENS entry ${n + 1}: a token must be at least 16 printable characters without spaces`);
-    }
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(tenant)) {
-      throw new FanyiError('CONFIG_INVALID', `FANYI_TOKENS entry ${n + 1}: the tenant must be 1–64 letters, digits, '.', '_' or '-'`);
-    }
+    checkToken(token, tenant, `FANYI_TOKENS entry ${n + 1}`);
     tokens.set(token, tenant);
   }
   return tokens;
+}
+
+/** `server.tokens` of fanyi.yaml: each names the environment variable holding its token. */
+export interface ConfiguredToken {
+  token_env: string;
+  tenant: string;
+}
+
+/**
+ * Every token the server accepts: `server.tokens` (each read from its environment variable) and
+ * `FANYI_TOKENS`. A missing variable, a weak token or one token given two tenants is an error
+ * naming the variable or the entry, never the token.
+ */
+export function resolveTokens(configured: readonly ConfiguredToken[], env: NodeJS.ProcessEnv): Map<string, string> {
+  const tokens = parseTokens(env.FANYI_TOKENS);
+  for (const [n, { token_env: name, tenant }] of configured.entries()) {
+    const where = `server.tokens[${n}] (${name})`;
+    const token = env[name]?.trim();
+    if (!token) throw new FanyiError('CONFIG_INVALID', `${where}: environment variable ${name} is not set; export it or remove the entry`);
+    checkToken(token, tenant, where);
+    const known = tokens.get(token);
+    if (known !== undefined && known !== tenant) throw new FanyiError('CONFIG_INVALID', `${where}: the same token is already given to tenant ${known}; one token sees one tenant`);
+    tokens.set(token, tenant);
+  }
+  return tokens;
+}
+
+function checkToken(token: string, tenant: string, where: string): void {
+  if (token.length < 16 || !/^[\x21-\x7e]+$/.test(token)) {
+    throw new FanyiError('CONFIG_INVALID', `${where}: a token must be at least 16 printable characters without spaces`);
+  }
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(tenant)) {
+    throw new FanyiError('CONFIG_INVALID', `${where}: the tenant must be 1–64 letters, digits, '.', '_' or '-'`);
+  }
 }
 
 /** True for addresses only this machine can reach. `localhost` counts; names that may resolve elsewhere do not. */
@@ -68,5 +97,5 @@ export function isLoopbackHost(host: string): boolean {
 /** Anything reachable from another machine must ask for a token: refuse to start otherwise. */
 export function assertBindable(host: string, tokens: TokenTable): void {
   if (tokens.size || isLoopbackHost(host)) return;
-  throw new FanyiError('USAGE', `refusing to listen on ${host} without tokens: anyone who can reach it could read and start jobs; set FANYI_TOKENS=token:tenant,… or use --host 127.0.0.1`);
+  throw new FanyiError('USAGE', `refusing to listen on ${host} without tokens: anyone who can reach it could read and start jobs; set FANYI_TOKENS=token:tenant,… or server.tokens in fanyi.yaml, or use --host 127.0.0.1`);
 }

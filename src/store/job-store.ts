@@ -231,6 +231,8 @@ export interface JobStore {
   latestJob(options?: { unfinished?: boolean }): Promise<JobRow | undefined>;
   listJobs(options?: { active?: boolean; limit?: number }): Promise<JobRow[]>;
   setJobStatus(jobId: string, status: JobStatus, errorMsg?: string | null): Promise<void>;
+  /** Replaces the options stored with the job (a resume stores the output options it was given). */
+  setJobOptions(jobId: string, options: unknown): Promise<void>;
 
   /**
    * Claims the next batch by (priority, seq) whose status is pending or whose lease has expired,
@@ -284,6 +286,8 @@ export interface JobStore {
   taskSnapshot(jobId: string): AsyncIterable<TaskSnapshotRow>;
 
   countByStatus(jobId: string): Promise<StatusCounts>;
+  /** Tasks per QA flag code (`placeholder_mismatch`, `too_long`…), most frequent first; a task counts once per code. */
+  countByFlag(jobId: string): Promise<Record<string, number>>;
   progressByGroup(jobId: string): Promise<GroupProgress[]>;
   jobTotals(jobId: string): Promise<JobTotals>;
   /**

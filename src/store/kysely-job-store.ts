@@ -27,6 +27,7 @@ import { chunks, flatten, lazyChunks } from './sql-chunks.ts';
 import { appendLog, endpointStats, insertEvent, recentEvents, type LogEntry } from './queries/call-queries.ts';
 import { deleteCheckpoint, insertCheckpoint, listCheckpoints, taskSnapshot } from './queries/checkpoint-queries.ts';
 import { countByStatus, progressByGroup, writableResults } from './queries/progress-queries.ts';
+import { countByFlag } from './queries/flag-queries.ts';
 import { activeJobLoad, listTenantJobs, taskPage, taskStatistics } from './queries/api-queries.ts';
 import { loadGlossary, lookupMemory, saveGlossary } from './queries/memory-queries.ts';
 import { callSamples, listPausedGroups, pauseGroups, recentTasks, resumeGroups, runnableBatchCount } from './queries/control-queries.ts';
@@ -157,6 +158,10 @@ export class KyselyJobStore implements JobStore {
       .execute();
   }
 
+  async setJobOptions(jobId: string, options: unknown): Promise<void> {
+    await this.#db.updateTable('jobs').set({ options: JSON.stringify(options), updated_at: Date.now() }).where('job_id', '=', jobId).execute();
+  }
+
   async claimBatch(jobId: string, workerId: string, leaseMs: number, now = Date.now()): Promise<ClaimedBatch | undefined> {
     return (await this.claimBatches(jobId, [workerId], leaseMs, now))[0];
   }
@@ -274,6 +279,10 @@ export class KyselyJobStore implements JobStore {
 
   countByStatus(jobId: string): Promise<StatusCounts> {
     return countByStatus(this.#db, jobId);
+  }
+
+  countByFlag(jobId: string): Promise<Record<string, number>> {
+    return countByFlag(this.#db, jobId);
   }
 
   progressByGroup(jobId: string): Promise<GroupProgress[]> {

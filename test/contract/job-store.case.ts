@@ -4,6 +4,7 @@ import type { BatchRow, JobStore, NewTaskRow } from '../../src/store/job-store.t
 import { toBatchRows, toTaskRows } from '../../src/tasks/prepare-job.ts';
 import type { PackedBatch } from '../../src/tasks/batching/pack-batches.ts';
 import type { TaskDraft } from '../../src/tasks/split-tasks.ts';
+import { apiStoreCases } from './api-store.case.ts';
 import { memoryStoreCases } from './memory-store.case.ts';
 
 /**
@@ -12,6 +13,7 @@ import { memoryStoreCases } from './memory-store.case.ts';
  */
 export function jobStoreCases(name: string, open: () => Promise<JobStore>): void {
   memoryStoreCases(name, open);
+  apiStoreCases(name, open);
   const meta = (workerId = 'w1') => ({ workerId, model: 'm', startedAt: Date.now() - 5, endedAt: Date.now(), promptTokens: 10, completionTokens: 20 });
 
   test(`${name}: claims by priority, never hands out a completed task, fans results out to duplicates`, async () => {
@@ -123,6 +125,23 @@ export function jobStoreCases(name: string, open: () => Promise<JobStore>): void
     const events = await store.jobEvents(jobId, 1);
     assert.deepEqual(events.map((e) => e.kind), ['checkpoint'], 'the newest first when limited, oldest first in order');
     assert.deepEqual((await store.jobEvents(jobId))[0].data, { to: 9 });
+    await store.close();
+  });
+
+  test(`${name}: tasks counted per QA flag code, once per task and code; stored job options replaced`, async () => {
+    const store = await open();
+    const jobId = uniqueJob();
+    const { tasks, batches } = fixture(jobId);
+    await store.createJob({ jobId, kind: 'translate', sourceName: 'a.xlsx', sourcePath: '/x', excelId: 'e', outPath: null, options: { x: 1 } }, tasks, batches);
+    assert.deepEqual(await store.countByFlag(jobId), {});
+    const first = (await store.claimBatch(jobId, 'w1', 60_000))!;
+    const twoCodes = ['placeholder_mismatch: missing {0}', 'placeholder_mismatch: missing {1}', 'too_long: 14 characters, limit 10'];
+    await store.commitResults(jobId, first.batchId, [{ dedupeKey: first.items[0].dedupeKey, result: 'OK', tokenCount: 1, status: 'needs_review', qaFlags: twoCodes }], meta(), { finish: true });
+    const second = (await store.claimBatch(jobId, 'w1', 60_000))!;
+    await store.commitResults(jobId, second.batchId, [{ dedupeKey: second.items[0].dedupeKey, result: 'OK', tokenCount: 1, status: 'needs_review', qaFlags: ['too_long: 30 characters, limit 10'] }], meta(), { finish: true });
+    assert.deepEqual(Object.entries(await store.countByFlag(jobId)), [['too_long', 3], ['placeholder_mismatch', 2]], 'the duplicate carries the flags too; most frequent first');
+    await store.setJobOptions(jobId, { x: 1, highlight: true, reviewPath: '/r.csv' });
+    assert.deepEqual(JSON.parse((await store.getJob(jobId))!.options), { x: 1, highlight: true, reviewPath: '/r.csv' });
     await store.close();
   });
 

@@ -127,11 +127,14 @@ describe('QA gates on every result', () => {
     assert.equal((await cells(path.join(temp.dir, 'again.xlsx'))).get(cellOf(HARD)), broken);
   });
 
-  test('the review report beside the output lists the cells, their flags and whether they were written', async () => {
-    assert.equal(plain.summary.review_file, path.join(temp.dir, 'plain.review.xlsx'));
-    assert.ok(existsSync(plain.summary.review_file));
+  test('the Review sheet of the output lists the cells, their flags, why, and whether they were written', async () => {
+    assert.equal(plain.summary.review_sheet, 'Review');
+    assert.equal(plain.summary.review_file, null, 'no separate file for an xlsx output');
+    assert.ok(!existsSync(path.join(temp.dir, 'plain.review.xlsx')));
+    assert.deepEqual(plain.summary.flags, { placeholder_mismatch: 1, too_long: 1 });
     const book = new ExcelJS.Workbook();
-    await book.xlsx.readFile(plain.summary.review_file);
+    await book.xlsx.readFile(plain.out);
+    assert.deepEqual(book.worksheets.map((s) => s.name), ['UI', 'Review']);
     const sheet = book.getWorksheet('Review')!;
     const header = (sheet.getRow(1).values as unknown[]).slice(1);
     const rows = sheet.getRows(2, sheet.rowCount - 1)!.map((row) => Object.fromEntries(header.map((h, i) => [String(h), row.getCell(i + 1).value])));
@@ -139,8 +142,8 @@ describe('QA gates on every result', () => {
       [cellOf(HARD), 'msg_gold', 'pt-BR', 'needs_review', 'no', HARD],
       [cellOf(LONG), 'btn_start', 'pt-BR', 'needs_review', 'yes', LONG],
     ]);
-    assert.match(String(rows[0].Flags), /^placeholder_mismatch: /);
-    assert.match(String(rows[1].Flags), /^too_long: /);
+    assert.deepEqual([rows[0].Flags, rows[1].Flags], ['placeholder_mismatch', 'too_long']);
+    assert.match(String(rows[0].Reason), /\{0\}/, 'names the lost placeholder');
     assert.equal(rows[1].Result, LONG_ANSWER);
   });
 

@@ -1,10 +1,11 @@
 /**
- * The real `fanyi serve` process: it refuses to listen off loopback without tokens, and on SIGTERM
+ * The real `fanyi serve` process: it refuses to listen off loopback without tokens, takes tokens
+ * from fanyi.yaml (by environment variable name) as well as FANYI_TOKENS, and on SIGTERM
  * mid-job it stops claiming, hands its batches back, stores the job as paused and exits 0; then
  * `fanyi resume` finishes the job from the CLI with every cell right.
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { describeResult, makeTempDir, parseSingleJson, providerFlags, runCli, startCli, type CliProcess } from '../helpers/fanyi-cli.ts';
@@ -36,6 +37,25 @@ describe('fanyi serve as a process', () => {
     assert.equal(result.code, 2, describeResult(result));
     assert.match(result.stderr, /at least 16/);
     assert.ok(!result.stderr.includes('short'));
+  });
+
+  test('server.tokens in fanyi.yaml name their environment variables; a missing one stops the start, naming it', async (t) => {
+    const dir = path.join(temp.dir, 'tokens');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'fanyi.yaml'), 'server:\n  tokens:\n    - { token_env: TEAM_A_TOKEN, tenant: team-a }\n');
+    const missing = await runCli(['serve', '--port', '0', '--db', path.join(dir, 'fanyi.db')], { cwd: dir });
+    assert.equal(missing.code, 2, describeResult(missing));
+    assert.match(missing.stderr, /server\.tokens\[0\] \(TEAM_A_TOKEN\).*not set/);
+    const token = 'team-a-secret-0123456789';
+    const serve = startCli(['serve', '--host', '0.0.0.0', '--port', '0', '--db', path.join(dir, 'fanyi.db')], { cwd: dir, env: { TEAM_A_TOKEN: token } });
+    t.after(() => void serve.child.kill('SIGKILL'));
+    const base = (await listeningUrl(serve)).replace('0.0.0.0', '127.0.0.1');
+    assert.equal((await fetch(`${base}/api/v3/jobs`)).status, 401);
+    assert.equal((await fetch(`${base}/api/v3/jobs`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+    serve.child.kill('SIGTERM');
+    const stopped = await serve.done;
+    assert.equal(stopped.code, 0, describeResult(stopped));
+    assert.ok(!stopped.stdout.includes(token) && !stopped.stderr.includes(token), 'the token is never logged');
   });
 
   test('SIGTERM mid-job: exits 0, job paused with nothing leased; fanyi resume finishes it', async (t) => {

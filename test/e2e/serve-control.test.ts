@@ -76,6 +76,8 @@ describe('fanyi serve: pause, resume, cancel, checkpoints', () => {
     assert.equal(paused.body.status, 'paused');
     // In-flight calls are paid for: they finish and their batches are committed, none is handed out after.
     await until('the claimed batches to finish', async () => (await json(`/api/monitor/activity/${id}`)).body.workers.length === 0);
+    // The status's counts may be one cache TTL (250 ms) behind the leases: wait until they show nothing in flight.
+    await until('the status to show nothing processing', async () => (await progress(id)).progress.processing === 0);
     const settled = (await progress(id)).progress;
     const requests = provider.stats.requests;
     await sleep(500);

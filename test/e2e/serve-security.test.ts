@@ -69,6 +69,43 @@ describe('fanyi serve: tokens and tenants', () => {
   });
 });
 
+describe('fanyi serve: the error catalogue in the API document', () => {
+  let server: ServeHarness;
+  before(async () => {
+    server = await startServeHarness({ tokens: { [ALICE]: 'alice' } });
+  });
+  after(() => server?.close());
+
+  test('every operation behind the token check documents 401, 429 and 500 with the Error body; state changes 409', async () => {
+    const doc = (await (await server.request('/api/openapi.json')).json()) as Record<string, any>;
+    assert.deepEqual(Object.keys(doc.components.schemas.Error.properties).sort(), ['code', 'details', 'message', 'statusCode']);
+    const operations = Object.entries<Record<string, any>>(doc.paths).flatMap(([route, ops]) => Object.entries<any>(ops).map(([method, op]) => ({ name: `${method.toUpperCase()} ${route}`, op })));
+    const guarded = operations.filter(({ name }) => !/healthz|readyz/.test(name));
+    assert.ok(guarded.length >= 17, `${guarded.length} operations`);
+    for (const { name, op } of guarded) {
+      for (const status of ['401', '429', '500']) {
+        assert.equal(op.responses[status]?.content?.['application/json']?.schema?.$ref, '#/components/schemas/Error', `${name} ${status}`);
+        assert.ok(op.responses[status].description.length > 20, `${name} ${status} says when`);
+      }
+      assert.ok(op.responses['429'].headers['retry-after'], `${name} documents Retry-After`);
+    }
+    for (const name of ['POST /api/v3/translate', 'POST /api/v3/pause/{id}', 'POST /api/v3/resume/{id}', 'POST /api/v3/cancel/{id}']) {
+      assert.ok(guarded.find((o) => o.name === name)?.op.responses['409'], `${name} documents 409`);
+    }
+  });
+
+  test('401, 409 and 429 answer with the same body as every other error', async () => {
+    const uploaded = (await (await server.upload(await xlsxBuffer({ Strings: TABLE }), 'strings.xlsx', ALICE)).json()) as Record<string, any>;
+    await server.request('/api/v3/translate', { token: ALICE, json: { session_id: uploaded.session_id } });
+    await waitForJob(server, uploaded.session_id, ALICE);
+    const conflict = await expectProblem(await server.request(`/api/v3/resume/${uploaded.session_id}`, { method: 'POST', token: ALICE }), 409, /completed.*cannot be resumed/);
+    assert.deepEqual(Object.keys(conflict).sort(), ['code', 'message', 'statusCode']);
+    assert.equal(conflict.code, 'CONFLICT');
+    const unauthorized = await expectProblem(await server.request('/api/v3/jobs'), 401);
+    assert.deepEqual([Object.keys(unauthorized).sort(), unauthorized.code], [['code', 'message', 'statusCode'], 'UNAUTHORIZED']);
+  });
+});
+
 describe('fanyi serve: bad input', () => {
   let server: ServeHarness;
 
@@ -137,7 +174,8 @@ describe('fanyi serve: per-token rate limit', () => {
     const limited = answers.filter((a) => a.status === 429);
     assert.equal(limited.length, 2);
     assert.ok(Number(limited[0].headers.get('retry-after')) >= 1);
-    await expectProblem(limited[0], 429, /too many requests/);
+    const problem = await expectProblem(limited[0], 429, /too many requests/);
+    assert.deepEqual([Object.keys(problem).sort(), problem.code], [['code', 'message', 'statusCode'], 'RATE_LIMITED']);
     assert.equal((await server.request('/healthz')).status, 200);
   });
 });

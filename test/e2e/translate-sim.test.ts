@@ -130,8 +130,9 @@ describe('fanyi translate against the simulated provider', () => {
   test('--json prints exactly one summary object and nothing else on stdout', async () => {
     assert.equal(jsonRun.code, 0, describeResult(jsonRun));
     const summary = parseSingleJson(jsonRun.stdout);
-    assert.deepEqual(Object.keys(summary).sort(), ['calls', 'counts', 'duration_ms', 'job_id', 'output', 'review_file', 'status', 'tokens']);
-    assert.equal(summary.review_file, null, 'nothing to review, no review report');
+    assert.deepEqual(Object.keys(summary).sort(), ['calls', 'counts', 'duration_ms', 'flags', 'job_id', 'output', 'review_file', 'review_sheet', 'status', 'tokens']);
+    assert.deepEqual([summary.review_sheet, summary.review_file], [null, null], 'nothing to review: no Review sheet, no review file');
+    assert.deepEqual(summary.flags, {}, 'no task carries a QA flag');
     assert.match(String(summary.job_id), /^job_/);
     assert.equal(summary.status, 'completed');
     const counts = summary.counts as Record<string, number>;

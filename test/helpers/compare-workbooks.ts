@@ -26,6 +26,11 @@ export interface CompareOptions {
    * Their style and note must still match, since write-back must only change the text.
    */
   allowValueChange?: Iterable<string>;
+  /**
+   * Sheets the actual workbook has after the expected ones (the Review sheet fanyi appends when
+   * cells need review). They must come last, in this order; their content is not compared here.
+   */
+  addedSheets?: readonly string[];
 }
 
 /** The cell styles that write-back must never touch. */
@@ -42,8 +47,8 @@ export async function compareWorkbooks(expectedPath: string, actualPath: string,
   const allowed = new Set(options.allowValueChange ?? []);
   const diffs: WorkbookDifference[] = [];
   const names = (book: ExcelJS.Workbook) => book.worksheets.map((sheet) => sheet.name);
-  if (!isDeepStrictEqual(names(expected), names(actual))) {
-    diffs.push({ sheet: '*', aspect: 'sheet names', expected: names(expected), actual: names(actual) });
+  if (!isDeepStrictEqual([...names(expected), ...(options.addedSheets ?? [])], names(actual))) {
+    diffs.push({ sheet: '*', aspect: 'sheet names', expected: [...names(expected), ...(options.addedSheets ?? [])], actual: names(actual) });
   }
   for (const sheet of expected.worksheets) {
     const other = actual.getWorksheet(sheet.name);

@@ -1,7 +1,8 @@
 /**
  * The wire format the simulated provider speaks: OpenAI routes, chat request parsing (target
- * language from the system prompt, id → text JSON from the first user message — a QA repair
- * follows it with the previous answer and a user turn listing problems), and JSON replies.
+ * language from the system prompt, id → text JSON from the last user message holding JSON —
+ * few-shot examples come before it as user/assistant pairs, a QA repair follows it with the
+ * previous answer and a user turn listing problems), and JSON replies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { estimateTokens, parseTargetLanguage } from './simulated-translation.ts';
@@ -37,7 +38,8 @@ export function parseChatRequest(raw: string): ChatRequest | string {
   const messages = Array.isArray(body.messages) ? (body.messages as Array<{ role?: unknown; content?: unknown }>) : [];
   if (messages.length === 0) return "'messages' must be a non-empty array.";
   const system = messages.find((message) => message.role === 'system') ?? messages[0];
-  const user = messages.find((message) => message.role === 'user') ?? messages[messages.length - 1];
+  const at = payloadIndex(messages);
+  const user = messages[at];
   const userText = contentText(user.content);
   const promptTokens = estimateTokens(messages.map((message) => contentText(message.content)).join(''));
   return {
@@ -47,9 +49,22 @@ export function parseChatRequest(raw: string): ChatRequest | string {
     source: itemTexts(parseJsonObject(userText)) ?? userText,
     payload: userText,
     instructions: messages.filter((message) => message !== user).map((message) => contentText(message.content)),
-    repair: messages.some((message) => message.role === 'assistant'),
+    repair: messages.slice(at + 1).some((message) => message.role === 'assistant'),
     logprobs: body.logprobs === true,
   };
+}
+
+/**
+ * Where the texts to translate are: the last user message holding a JSON object. Few-shot
+ * examples are earlier user/assistant pairs in the same format; a QA repair's notes come after it
+ * as plain text. Without any JSON user message: the first user message (or the last message).
+ */
+function payloadIndex(messages: Array<{ role?: unknown; content?: unknown }>): number {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (messages[i].role === 'user' && parseJsonObject(contentText(messages[i].content))) return i;
+  }
+  const first = messages.findIndex((message) => message.role === 'user');
+  return first >= 0 ? first : messages.length - 1;
 }
 
 /**

@@ -31,16 +31,17 @@ test('calls are granted first come, first served, as fast as the buckets refill'
   t.after(clock.reset);
   // 600 rpm with a one-second burst: 10 at once, then one every 100 ms.
   const limiter = new EndpointLimiter({ rpm: 600, tpm: 1e9, now: Date.now });
+  (await limiter.acquire(1)).settle({ usedTokens: 1 }); // past the slow start
   const granted: number[] = [];
   const start = Date.now();
-  for (let i = 0; i < 13; i++) void limiter.acquire(1).then(() => granted.push(Date.now() - start));
+  for (let i = 0; i < 12; i++) void limiter.acquire(1).then(() => granted.push(Date.now() - start));
   await flush();
-  assert.equal(granted.length, 10);
+  assert.equal(granted.length, 9);
   for (let step = 0; step < 3; step++) {
     clock.tick(100);
     await flush();
   }
-  assert.deepEqual(granted.slice(10), [100, 200, 300]);
+  assert.deepEqual(granted.slice(9), [100, 200, 300]);
 });
 
 test('settling with the real usage gives back what the estimate over-reserved', async (t) => {
@@ -55,6 +56,33 @@ test('settling with the real usage gives back what the estimate over-reserved', 
   first.settle({ usedTokens: 300 });
   await flush();
   assert.equal(second, true, 'the call used 300: the rest is back at once');
+});
+
+test('slow start: one call at a time until a reply reports its usage; a first observation sets the ratio', async (t) => {
+  const clock = fakeClock();
+  t.after(clock.reset);
+  const limiter = new EndpointLimiter({ rpm: 1e6, tpm: 60_000, burstMs: 1_000, now: Date.now }); // 1,000 tokens of burst
+  const first = await limiter.acquire(100);
+  let second = false;
+  void limiter.acquire(100).then(() => (second = true));
+  await flush();
+  assert.equal(second, false, 'plenty of budget, but the estimates are untested');
+  first.settle({ usedTokens: 200 });
+  await flush();
+  assert.equal(second, true);
+  assert.equal(limiter.snapshot().burstTokens(), Math.floor(1_000 / (2 * 1.05)), 'estimates run 2× low: a burst holds half as much estimate');
+});
+
+test('each kind of call learns its own used ÷ estimated ratio; an unseen kind is assumed as far off as the worst', async (t) => {
+  const clock = fakeClock();
+  t.after(clock.reset);
+  const limiter = new EndpointLimiter({ rpm: 1e6, tpm: 60_000, burstMs: 1_000, now: Date.now });
+  (await limiter.acquire(100, undefined, 'de')).settle({ usedTokens: 100 });
+  (await limiter.acquire(100, undefined, 'th')).settle({ usedTokens: 250 });
+  const { burstTokens } = limiter.snapshot();
+  assert.equal(burstTokens('de'), Math.floor(1_000 / 1.05));
+  assert.equal(burstTokens('th'), Math.floor(1_000 / (2.5 * 1.05)));
+  assert.equal(burstTokens('vi'), burstTokens('th'), 'no vi reply yet: reserve like the worst kind seen');
 });
 
 test('provider headers win: a lower limit is adopted and the level never exceeds what is left', async (t) => {

@@ -121,3 +121,19 @@ test('an endpoint that stops answering stops the job instead of failing every ba
   assert.equal((await store.countByStatus(jobId)).completed, 0);
   await store.close();
 });
+
+test("a batch bigger than the provider takes comfortably in one call goes out as even calls under the provider's limit", async () => {
+  const texts = Array.from({ length: 30 }, (_, i) => `a short interface string number ${i} with a few more words`);
+  const { store, jobId } = await setup(texts);
+  const provider = new ScriptedProvider(ok);
+  const limit = 500;
+  Object.assign(provider, { callTokenLimit: (lang: string) => (lang === 'de' ? limit : undefined) });
+  await runAll(store, jobId, provider);
+  assert.equal((await store.countByStatus(jobId)).completed, 30);
+  assert.ok(provider.requests.length > 1, 'one claimed batch of 30 items is more than 500 tokens');
+  for (const request of provider.requests) assert.ok(request.estimatedTokens! <= limit, `a call of ${request.estimatedTokens} tokens`);
+  const sizes = provider.requests.map((r) => r.items.length);
+  assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 2, `calls of ${sizes.join(', ')} items: even, not full ones and a scrap`);
+  assert.equal(sizes.reduce((a, b) => a + b, 0), 30, 'every item sent once');
+  await store.close();
+});

@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import type { FastifyError } from 'fastify';
 import { FanyiError } from '../../src/errors.ts';
 import { toProblem } from '../../src/server/plugins/error-handler.ts';
-import { assertBindable, DEFAULT_TENANT, isLoopbackHost, parseTokens, TokenTable } from '../../src/server/server-security.ts';
+import { configSchema } from '../../src/config/config-schema.ts';
+import { assertBindable, DEFAULT_TENANT, isLoopbackHost, parseTokens, resolveTokens, TokenTable } from '../../src/server/server-security.ts';
 import { displayName } from '../../src/server/upload-store.ts';
 
 describe('server security helpers', () => {
@@ -16,6 +17,24 @@ describe('server security helpers', () => {
   test('parseTokens rejects short tokens and odd tenants without echoing the token', () => {
     assert.throws(() => parseTokens('short:team'), (error: FanyiError) => error.code === 'CONFIG_INVALID' && !error.message.includes('short'));
     assert.throws(() => parseTokens('aaaaaaaaaaaaaaaa:../team'), /tenant must be/);
+  });
+
+  test('resolveTokens: server.tokens read from their environment variables, added to FANYI_TOKENS', () => {
+    const configured = configSchema.parse({ server: { tokens: [{ token_env: 'TEAM_A_TOKEN', tenant: 'team-a' }, { token_env: 'OPS_TOKEN' }] } }).server.tokens;
+    const env = { FANYI_TOKENS: 'bbbbbbbbbbbbbbbb:team-b', TEAM_A_TOKEN: 'aaaaaaaaaaaaaaaa', OPS_TOKEN: ' oooooooooooooooo\n' };
+    assert.deepEqual([...resolveTokens(configured, env)], [['bbbbbbbbbbbbbbbb', 'team-b'], ['aaaaaaaaaaaaaaaa', 'team-a'], ['oooooooooooooooo', DEFAULT_TENANT]]);
+    assert.equal(resolveTokens([], {}).size, 0);
+  });
+
+  test('resolveTokens: a missing variable, a weak token or one token for two tenants fails, naming the entry, never the token', () => {
+    const entry = [{ token_env: 'TEAM_A_TOKEN', tenant: 'team-a' }];
+    assert.throws(() => resolveTokens(entry, {}), (error: FanyiError) => error.code === 'CONFIG_INVALID' && /server\.tokens\[0\] \(TEAM_A_TOKEN\).*not set/.test(error.message));
+    assert.throws(() => resolveTokens(entry, { TEAM_A_TOKEN: 'weak-secret' }), (error: FanyiError) => /at least 16/.test(error.message) && !error.message.includes('weak-secret'));
+    const shared = { TEAM_A_TOKEN: 'aaaaaaaaaaaaaaaa', FANYI_TOKENS: 'aaaaaaaaaaaaaaaa:team-b' };
+    assert.throws(() => resolveTokens(entry, shared), (error: FanyiError) => /tenant team-b/.test(error.message) && !error.message.includes('aaaaaaaa'));
+    // A token in the file itself is refused by the schema: only variable names belong there.
+    assert.ok(!configSchema.safeParse({ server: { tokens: [{ token: 'aaaaaaaaaaaaaaaa', tenant: 'x' }] } }).success);
+    assert.ok(!configSchema.safeParse({ server: { tokens: [{ token_env: 'A B' }] } }).success);
   });
 
   test('TokenTable finds the tenant of a token and nothing for another', () => {

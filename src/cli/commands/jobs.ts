@@ -6,7 +6,8 @@ import type { EndpointStats, JobEvent, JobStore } from '../../store/job-store.ts
 import { FanyiError } from '../../errors.ts';
 import { addProviderOptions, addStoreOptions, assertDatabase, openEngine, openExistingStore, printJson, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
-import { runWithProgress, WRITE_UNREVIEWED_HELP } from './translate.ts';
+import { addOutputOptions, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
+import { runWithProgress } from './translate.ts';
 
 /** status, resume, export: commands on a stored job. */
 export function registerJobCommands(program: Command, exit: (code: number) => void): void {
@@ -28,10 +29,11 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       const events = await engine.store.jobEvents(job.job_id, 20);
       const checkpoints = await engine.store.listCheckpoints(job.job_id);
       const pausedGroups = await engine.store.pausedGroups(job.job_id);
+      const qaFlags = await engine.store.countByFlag(job.job_id);
       if (flags.json) {
-        printJson({ job_id: job.job_id, status: job.status, source: job.source_name, output: job.out_path, error: job.error_msg, counts, groups, paused_groups: pausedGroups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints });
+        printJson({ job_id: job.job_id, status: job.status, source: job.source_name, output: job.out_path, error: job.error_msg, counts, flags: qaFlags, groups, paused_groups: pausedGroups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints });
       } else {
-        printStatus(job, counts, groups, totals, pausedGroups);
+        printStatus(job, counts, groups, totals, pausedGroups, qaFlags);
         printRouting(endpoints, events);
       }
       exit(EXIT.OK);
@@ -40,17 +42,18 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
     }
   });
 
-  addStoreOptions(
+  const resume = addStoreOptions(
     addProviderOptions(
       program
         .command('resume')
         .description('continue an interrupted job (default: the most recent unfinished one); completed cells are never sent again')
         .argument('[job]', 'job id')
-        .option('--write-unreviewed', WRITE_UNREVIEWED_HELP)
         .option('--json', 'print one JSON summary on stdout'),
     ),
-  ).action(async (jobId: string | undefined, flags: CommonFlags & { writeUnreviewed?: boolean }) => {
+  );
+  addOutputOptions(resume, 'stored with the job (a later export follows it)').action(async (jobId: string | undefined, flags: CommonFlags & OutputFlags) => {
     assertDatabase(flags);
+    const output = outputOptionsFrom(flags);
     const engine = await openEngine(flags);
     try {
       const job = jobId ? await engine.store.getJob(jobId) : await engine.store.latestJob({ unfinished: true });
@@ -62,30 +65,34 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       const options = JSON.parse(job.options) as JobOptions;
       const done = counts.completed + counts.failed + counts.needs_review;
       if (!flags.json) process.stderr.write(`resuming job ${job.job_id}: ${done}/${counts.total} cells already done\n`);
-      // Not stored: this run's output only (a later `fanyi export` follows the job's own option).
-      const output = flags.writeUnreviewed ? { writeUnreviewed: true } : {};
-      exit(await runWithProgress(engine, job.job_id, counts.total, options.uniqueTexts, flags.json, done, output));
+      // Stored with the job, so this run's output and every later export follow them.
+      await engine.storeOutputOptions(job.job_id, output);
+      exit(await runWithProgress(engine, job.job_id, counts.total, options.uniqueTexts, flags.json, done));
     } finally {
       await engine.store.close();
     }
   });
 
-  addStoreOptions(
+  const exportCommand = addStoreOptions(
     program
       .command('export')
       .description("write a job's results (so far) into a copy of its source workbook")
       .argument('<job>', 'job id')
       .option('--out <path>', "output file (default: the job's original --out)")
-      .option('--checkpoint [id]', 'hand out a checkpoint (default: the latest) instead of the live results')
-      .option('--write-unreviewed', WRITE_UNREVIEWED_HELP),
-  ).action(async (jobId: string, flags: CommonFlags & { out?: string; checkpoint?: string | boolean; writeUnreviewed?: boolean }) => {
+      .option('--checkpoint [id]', 'hand out a checkpoint (default: the latest) instead of the live results'),
+  );
+  addOutputOptions(exportCommand, "this export only (default: the job's stored choice)").action(async (jobId: string, flags: CommonFlags & OutputFlags & { out?: string; checkpoint?: string | boolean }) => {
+    const output = outputOptionsFrom(flags);
     const engine = await openExistingStore(flags);
     try {
-      const output = flags.writeUnreviewed ? { writeUnreviewed: true } : {};
-      const written = flags.checkpoint ? await exportCheckpoint(engine.store, jobId, flags.checkpoint, flags.out) : await engine.exportJob(jobId, flags.out, output);
-      const review = flags.checkpoint ? null : await engine.writeReview(jobId, written, output);
+      if (flags.checkpoint) {
+        process.stdout.write(`${await exportCheckpoint(engine.store, jobId, flags.checkpoint, flags.out)}\n`);
+        return exit(EXIT.OK);
+      }
+      const written = await engine.writeOutput(jobId, flags.out ? path.resolve(flags.out) : undefined, output);
+      const review = describeReview(written);
       if (review) process.stderr.write(`cells to review: ${review}\n`);
-      process.stdout.write(`${written}\n`);
+      process.stdout.write(`${written.outPath}\n`);
       exit(EXIT.OK);
     } finally {
       await engine.store.close();
@@ -127,6 +134,7 @@ function printStatus(
   groups: Array<{ groupId: string; priority: number; total: number; completed: number; failed: number; needs_review: number }>,
   totals: { apiCalls: number; promptTokens: number; completionTokens: number },
   pausedGroups: string[] = [],
+  qaFlags: Record<string, number> = {},
 ): void {
   const pct = counts.total ? ((100 * (counts.completed + counts.failed + counts.needs_review)) / counts.total).toFixed(1) : '100.0';
   const lines = [
@@ -134,6 +142,7 @@ function printStatus(
     `  ${pct}% done: ${counts.completed} completed, ${counts.needs_review} need review, ${counts.failed} failed, ${counts.processing} processing, ${counts.pending} pending (of ${counts.total})`,
     `  ${totals.apiCalls} calls, ${totals.promptTokens} prompt + ${totals.completionTokens} completion tokens`,
   ];
+  if (Object.keys(qaFlags).length) lines.push(`  QA flags (tasks per code): ${describeFlags(qaFlags)}`);
   if (job.error_msg) lines.push(`  last error: ${job.error_msg}`);
   lines.push('  groups (priority: done/total):');
   for (const g of groups) lines.push(`    ${g.groupId}  p${g.priority}: ${g.completed + g.failed + g.needs_review}/${g.total}${g.failed ? `, ${g.failed} failed` : ''}${pausedGroups.includes(g.groupId) ? '  (paused)' : ''}`);

@@ -3,8 +3,10 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { FanyiError } from '../../errors.ts';
 import { buildApp } from '../../server/build-app.ts';
-import { assertBindable, parseTokens, TokenTable } from '../../server/server-security.ts';
-import { addProviderOptions, addStoreOptions, openEngine, type CommonFlags } from '../common.ts';
+import { loadConfig } from '../../config/load-config.ts';
+import { createEmbeddedEngine } from '../../presets.ts';
+import { assertBindable, resolveTokens, TokenTable } from '../../server/server-security.ts';
+import { addProviderOptions, addStoreOptions, overridesFrom, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 
 interface ServeFlags extends CommonFlags {
@@ -19,17 +21,18 @@ const LOG_LEVELS: Record<string, string> = { debug: 'debug', info: 'info', warn:
 export function registerServe(program: Command, exit: (code: number) => void): void {
   const command = program
     .command('serve')
-    .description('run the REST API (upload, translate, status, export, metrics); tokens from FANYI_TOKENS=token:tenant,…')
+    .description('run the REST API (upload, translate, status, export, metrics); tokens from FANYI_TOKENS=token:tenant,… and server.tokens in fanyi.yaml')
     .option('--host <host>', 'address to listen on; anything but loopback needs FANYI_TOKENS', '127.0.0.1')
     .option('--port <n>', 'port (0: any free one)', '8080')
     .option('--rate-limit <n>', 'API requests per second per token (0: unlimited)', '200');
   addStoreOptions(addProviderOptions(command)).action(async (flags: ServeFlags) => {
     const port = whole('--port', flags.port, 65_535);
     const requestsPerSecond = whole('--rate-limit', flags.rateLimit, 1_000_000);
-    const tokens = new TokenTable(parseTokens(process.env.FANYI_TOKENS));
-    // Checked before anything is opened: an exposed server without tokens must never start.
+    const loaded = loadConfig(overridesFrom(flags));
+    const tokens = new TokenTable(resolveTokens(loaded.config.server.tokens, process.env));
+    // Checked before the store is opened: an exposed server without tokens must never start.
     assertBindable(flags.host, tokens);
-    const engine = await openEngine(flags);
+    const engine = await createEmbeddedEngine({ dbPath: flags.db, loaded });
     try {
       const app = await buildApp({
         engine,

@@ -8,8 +8,9 @@ import { ProgressBar } from '../../monitor/progress.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
 import { addProviderOptions, addStoreOptions, defaultOutPath, openEngine, printJson, splitList, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
+import { addOutputOptions, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
 
-interface TranslateFlags extends CommonFlags {
+interface TranslateFlags extends CommonFlags, OutputFlags {
   to?: string;
   from?: string;
   out?: string;
@@ -18,11 +19,7 @@ interface TranslateFlags extends CommonFlags {
   contextFile?: string;
   glossary?: string;
   memory?: boolean;
-  writeUnreviewed?: boolean;
 }
-
-/** Help text of `--write-unreviewed` (translate and resume). */
-export const WRITE_UNREVIEWED_HELP = 'also write results with broken placeholders, markup or ICU (hard QA flags; default: left empty, listed in the review report)';
 
 export function registerTranslate(program: Command, exit: (code: number) => void): void {
   const command = program
@@ -37,15 +34,16 @@ export function registerTranslate(program: Command, exit: (code: number) => void
     .option('--context-file <path>', 'the same, read from a text file')
     .option('--glossary <file>', 'terms (csv/tsv/xlsx): source term, one column per language, optional note and DNT columns')
     .option('--no-memory', 'translate every text, reusing nothing from earlier jobs in this database')
-    .option('--write-unreviewed', WRITE_UNREVIEWED_HELP)
     .option('--json', 'print one JSON summary on stdout and nothing else');
+  addOutputOptions(command, 'stored with the job (resume and export follow it)');
   addStoreOptions(addProviderOptions(command)).action(async (file: string, flags: TranslateFlags) => {
     const to = flags.to ? parseLanguageList(splitList(flags.to) ?? [], '--to') : undefined;
     const from = flags.from ? parseLanguageList([flags.from], '--from')[0] : undefined;
     const engine = await openEngine(flags);
     try {
       const outPath = path.resolve(flags.out ?? defaultOutPath(file));
-      const { job, prepared } = await engine.createJob({ file, to, from, overwrite: flags.overwrite, outPath, writeUnreviewed: flags.writeUnreviewed, ...(await jobInputs(flags)) });
+      const output = outputOptionsFrom(flags);
+      const { job, prepared } = await engine.createJob({ file, to, from, overwrite: flags.overwrite, outPath, ...output, ...(await jobInputs(flags)) });
       if (!flags.json) {
         const langs = [...new Set(prepared.plans.flatMap((p) => p.targets.map((t) => t.language)))].join(', ') || 'none';
         process.stderr.write(
@@ -97,6 +95,7 @@ export async function runWithProgress(engine: Engine, jobId: string, total: numb
 async function report(engine: Engine, outcome: JobOutcome, json: boolean, interrupted: boolean): Promise<number> {
   const { counts, job } = outcome;
   const totals = await engine.store.jobTotals(job.job_id);
+  const flags = await engine.store.countByFlag(job.job_id);
   const unfinished = counts.pending + counts.processing > 0;
   const code = interrupted ? 130 : counts.failed + counts.needs_review > 0 || unfinished ? EXIT.REVIEW : EXIT.OK;
   if (json) {
@@ -104,11 +103,13 @@ async function report(engine: Engine, outcome: JobOutcome, json: boolean, interr
       job_id: job.job_id,
       status: job.status,
       counts,
+      flags,
       calls: totals.apiCalls,
       tokens: { prompt: totals.promptTokens, completion: totals.completionTokens, total: totals.promptTokens + totals.completionTokens },
       duration_ms: outcome.durationMs,
       output: outcome.outPath,
-      review_file: outcome.reviewPath ?? null,
+      review_sheet: outcome.reviewSheet ?? null,
+      review_file: outcome.reviewFile ?? null,
     });
     return code;
   }
@@ -118,7 +119,8 @@ async function report(engine: Engine, outcome: JobOutcome, json: boolean, interr
       `in ${seconds}s; ${totals.apiCalls} calls, ${totals.promptTokens + totals.completionTokens} tokens\n`,
   );
   if (outcome.outPath) process.stdout.write(`${outcome.outPath}\n`);
-  if (outcome.reviewPath) process.stderr.write(`${counts.needs_review + counts.failed} cells to review (flags, results, errors): ${outcome.reviewPath}\n`);
+  const review = describeReview(outcome);
+  if (review) process.stderr.write(`${counts.needs_review + counts.failed} cells to review (${describeFlags(flags, counts.failed)}): ${review}\n`);
   if (counts.failed) process.stderr.write(`some cells failed: see fanyi status ${job.job_id}\n`);
   return code;
 }

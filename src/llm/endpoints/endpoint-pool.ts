@@ -24,6 +24,14 @@ export interface EndpointStatus {
   tpm: number;
 }
 
+/**
+ * A call may take at most this share of an endpoint's token burst. A call the size of the whole
+ * burst can only start when the provider's bucket is exactly full, so the slightest difference
+ * between our picture and the provider's (an estimate a little low, a reply a little late) is a
+ * 429; calls well inside the burst leave the pacing room to absorb it.
+ */
+const CALL_SHARE_OF_BURST = 0.7;
+
 /** Waiting for an endpoint to come back is re-checked at least this often. */
 const MAX_IDLE_WAIT_MS = 1_000;
 
@@ -70,10 +78,18 @@ export class EndpointPool implements LlmProvider {
     });
   }
 
+  /** A share of the largest token burst among the endpoints that take traffic now (see CALL_SHARE_OF_BURST). */
+  callTokenLimit(kind?: string): number | undefined {
+    const now = Date.now();
+    const open = this.#endpoints.filter((e) => ['ready', 'probe'].includes(e.state(now)));
+    if (!open.length) return undefined;
+    return Math.max(...open.map((e) => e.limiter.snapshot().burstTokens(kind))) * CALL_SHARE_OF_BURST;
+  }
+
   async translate(request: TranslateRequest): Promise<ProviderReply> {
     const tokens = request.estimatedTokens ?? 1;
-    const endpoint = await this.#choose(tokens, request.signal);
-    const permit = await endpoint.limiter.acquire(tokens, request.signal);
+    const endpoint = await this.#choose(tokens, request.targetLang, request.signal);
+    const permit = await endpoint.limiter.acquire(tokens, request.signal, request.targetLang);
     try {
       const reply = await endpoint.breaker.execute(() => endpoint.provider.translate(request));
       permit.settle({ usedTokens: reply.promptTokens + reply.completionTokens, rateLimit: reply.rateLimit });
@@ -111,13 +127,13 @@ export class EndpointPool implements LlmProvider {
   }
 
   /** Primaries first; fallbacks while no primary can serve; when all rest, wait for the first probe. */
-  async #choose(tokens: number, signal?: AbortSignal): Promise<Endpoint> {
+  async #choose(tokens: number, kind: string, signal?: AbortSignal): Promise<Endpoint> {
     for (;;) {
       signal?.throwIfAborted();
       const now = Date.now();
       const open = this.#endpoints.filter((e) => ['ready', 'probe'].includes(e.state(now)));
       const tier = open.some((e) => !e.fallback) ? open.filter((e) => !e.fallback) : open;
-      if (tier.length) return soonest(tier, tokens);
+      if (tier.length) return soonest(tier, tokens, kind);
       const live = this.#endpoints.filter((e) => e.state(now) !== 'disabled');
       if (!live.length) throw this.#endpoints[0].disabledBy!;
       const wait = Math.min(...live.map((e) => e.probeAt)) - now;
@@ -127,12 +143,12 @@ export class EndpointPool implements LlmProvider {
 }
 
 /** The endpoint whose limiter could start this call soonest; among equals, the most spare capacity per weight. */
-function soonest(endpoints: Endpoint[], tokens: number): Endpoint {
+function soonest(endpoints: Endpoint[], tokens: number, kind: string): Endpoint {
   let best = endpoints[0];
   let bestScore = Number.POSITIVE_INFINITY;
   for (const endpoint of endpoints) {
     const limits = endpoint.limiter.snapshot();
-    const wait = limits.waitMs(tokens);
+    const wait = limits.waitMs(tokens, kind);
     const spare = Math.min(limits.spareRequests, limits.spareTokens) * endpoint.weight;
     const score = (Number.isFinite(wait) ? wait : 1e9 + limits.waiting) - spare;
     if (score < bestScore) {

@@ -33,6 +33,28 @@ function wireFields(context: ItemContext | undefined): Record<string, unknown> {
   return out;
 }
 
+/** Whether a payload is the `{"context"?, "items"}` shape rather than the flat id → text object (ids are never "items"). */
+export function isWrapped(payload: Record<string, unknown>): boolean {
+  return typeof payload.items === 'object' && payload.items !== null;
+}
+
+/** What the context fields mean, for the ones whose name does not say it. */
+const FIELD_MEANINGS: Record<string, string> = { key: 'key = string id', max_len: 'max_len = hard character limit', ref: 'ref = existing translations, for meaning' };
+
+/**
+ * The system prompt's line on the user message: only the shape this call uses, and the meaning of
+ * only the context fields it sends. Every call pays for this line, so it says no more than that.
+ */
+export function describePayload(payload: Record<string, unknown>): string {
+  if (!isWrapped(payload)) return 'Input: a JSON object of id → text.';
+  const items = Object.values(payload.items as Record<string, unknown>);
+  const own = items.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null);
+  const shape = `{${'context' in payload ? '"context":{…},' : ''}"items":{id: text${own.length ? ' or {"text":…, context}' : ''}}}`;
+  const used = new Set([...Object.keys((payload.context as object | undefined) ?? {}), ...own.flatMap((item) => Object.keys(item))]);
+  const meanings = Object.entries(FIELD_MEANINGS).filter(([name]) => used.has(name)).map(([, meaning]) => meaning);
+  return `Input: ${shape}; context informs, never translate it${meanings.length ? ` (${meanings.join('; ')})` : ''}.`;
+}
+
 /** Fields present with the same value in every item. */
 function sharedFields(fields: Array<Record<string, unknown>>): Record<string, unknown> {
   const [first, ...rest] = fields;

@@ -62,12 +62,14 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   }
 
   async #complete(request: TranslateRequest, withLogprobs: boolean): Promise<ProviderReply> {
+    // Outside the try: a prompt that cannot be built is our bug, not an outage to retry.
+    const messages = buildTranslateMessages(request);
     try {
       const { data: completion, response } = await this.#client.chat.completions
         .create(
           {
             model: this.model,
-            messages: buildTranslateMessages(request),
+            messages,
             temperature: this.#config.temperature ?? 0.2,
             ...(this.#config.jsonMode === false ? {} : { response_format: { type: 'json_object' as const } }),
             ...(withLogprobs ? { logprobs: true } : {}),

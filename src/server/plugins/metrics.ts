@@ -4,6 +4,7 @@ import type { Engine } from '../../engine.ts';
 import type { EngineEventMap } from '../../monitor/engine-events.ts';
 import type { ActiveLoad } from '../../store/job-store.ts';
 import type { JobRunner } from '../job-runner.ts';
+import { bearerSecurity, fileAnswer, protectedErrors } from '../schemas/common-schemas.ts';
 
 const TASK_STATUSES = ['pending', 'processing', 'completed', 'needs_review', 'failed'] as const;
 
@@ -19,7 +20,7 @@ export function registerMetrics(app: FastifyInstance, engine: Engine, runner: Jo
   const unsubscribe = countEvents(register, engine);
   loadGauges(register, engine, runner);
   app.addHook('onClose', async () => unsubscribe());
-  app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics', security: bearerSecurity, response: { 200: fileAnswer('Prometheus text format', ['text/plain']), ...protectedErrors } } }, async (_request, reply) => {
     return reply.header('content-type', register.contentType).send(await register.metrics());
   });
   return register;

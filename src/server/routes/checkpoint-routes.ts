@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { FanyiError } from '../../errors.ts';
 import type { CheckpointRow } from '../../store/job-store.ts';
 import { tenantJob } from '../job-view.ts';
-import { bearerSecurity, errorResponses, jobIdParams, type JobIdParams } from '../schemas/common-schemas.ts';
+import { bearerSecurity, errorResponses, fileAnswer, jobIdParams, type JobIdParams } from '../schemas/common-schemas.ts';
 import { checkpointFileQuery, checkpointListSchema, checkpointParams, checkpointSchema } from '../schemas/control-schemas.ts';
 import type { RouteOptions } from '../server-context.ts';
 
@@ -39,8 +39,7 @@ const downloadSchema = {
   security: bearerSecurity,
   params: checkpointParams,
   querystring: checkpointFileQuery,
-  produces: Object.values(CONTENT_TYPES),
-  response: { 200: { description: 'the file', type: 'string', format: 'binary' }, ...errorResponses },
+  response: { 200: fileAnswer('the file', Object.values(CONTENT_TYPES)), ...errorResponses },
 } as const;
 
 /** `GET /api/v3/checkpoint/:id`, `POST` (take one now) and `GET /api/v3/checkpoint/:id/:checkpointId`. */

@@ -3,7 +3,7 @@ import { FanyiError } from '../../errors.ts';
 import type { JobRow } from '../../store/job-store.ts';
 import { conflict } from '../http-error.ts';
 import { tenantJob } from '../job-view.ts';
-import { bearerSecurity, errorResponses, jobIdParams, type JobIdParams } from '../schemas/common-schemas.ts';
+import { bearerSecurity, errorAnswers, jobIdParams, type JobIdParams } from '../schemas/common-schemas.ts';
 import { controlReplySchema, groupQuerySchema, type GroupQuery } from '../schemas/control-schemas.ts';
 import type { RouteOptions, ServerContext } from '../server-context.ts';
 
@@ -36,7 +36,7 @@ const controlSchema = (action: Action) =>
     security: bearerSecurity,
     params: jobIdParams,
     ...(action === 'cancel' ? {} : { querystring: groupQuerySchema }),
-    response: { 200: controlReplySchema, ...errorResponses, 409: { $ref: 'Error#' } },
+    response: { 200: controlReplySchema, ...errorAnswers(400, 401, 404, 409, 429, 500) },
   }) as const;
 
 /** `POST /api/v3/pause/:id`, `/resume/:id`, `/cancel/:id` (seed 000 §3.2.3 per group with `?group=`). */

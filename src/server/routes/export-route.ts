@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { JobOptions } from '../../engine.ts';
 import type { JobRow } from '../../store/job-store.ts';
 import { tenantJob } from '../job-view.ts';
-import { bearerSecurity, errorResponses, jobIdParams, type JobIdParams } from '../schemas/common-schemas.ts';
+import { bearerSecurity, errorResponses, fileAnswer, jobIdParams, type JobIdParams } from '../schemas/common-schemas.ts';
 import type { RouteOptions, ServerContext } from '../server-context.ts';
 
 const CONTENT_TYPES = {
@@ -19,8 +19,7 @@ const exportSchema = {
   summary: 'The translated workbook; mid-run, what is translated so far',
   security: bearerSecurity,
   params: jobIdParams,
-  produces: Object.values(CONTENT_TYPES),
-  response: { 200: { description: 'the workbook', type: 'string', format: 'binary' }, ...errorResponses },
+  response: { 200: fileAnswer('the workbook', Object.values(CONTENT_TYPES)), ...errorResponses },
 } as const;
 
 /** `GET /api/v3/export/:id`: the completed output, or a fresh copy with the results so far. */

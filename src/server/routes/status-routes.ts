@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { jobSummary, statusView, tenantJob } from '../job-view.ts';
-import { bearerSecurity, errorResponses, jobIdParams, type JobIdParams } from '../schemas/common-schemas.ts';
+import { bearerSecurity, errorAnswers, errorResponses, jobIdParams, type JobIdParams } from '../schemas/common-schemas.ts';
 import { jobSummarySchema, monitorStatusSchema, statusSchema } from '../schemas/job-schemas.ts';
 import type { RouteOptions } from '../server-context.ts';
 
@@ -31,7 +31,7 @@ const jobsRouteSchema = {
   },
   response: {
     200: { type: 'object', properties: { jobs: { type: 'array', items: jobSummarySchema }, total_count: { type: 'integer' } }, required: ['jobs', 'total_count'] },
-    ...errorResponses,
+    ...errorAnswers(400, 401, 429, 500),
   },
 } as const;
 
@@ -40,14 +40,15 @@ export async function statusRoutes(app: FastifyInstance, { ctx }: RouteOptions):
   const { store } = ctx.engine;
 
   app.get<{ Params: JobIdParams }>('/api/v3/status/:id', { schema: statusRouteSchema }, async (request) => {
-    return statusView(store, await tenantJob(store, request.params.id, request.tenant));
+    const job = await tenantJob(store, request.params.id, request.tenant);
+    return statusView(job, await ctx.reads.progress(job));
   });
 
   app.get<{ Params: JobIdParams }>('/api/monitor/status/:id', { schema: monitorRouteSchema }, async (request) => {
     const job = await tenantJob(store, request.params.id, request.tenant);
-    const [status, groups, paused] = await Promise.all([statusView(store, job), store.progressByGroup(job.job_id), store.pausedGroups(job.job_id)]);
+    const [progress, groups, paused] = await Promise.all([ctx.reads.progress(job), ctx.reads.groups(job), store.pausedGroups(job.job_id)]);
     return {
-      ...status,
+      ...statusView(job, progress),
       groups: groups.map(({ groupId, ...g }) => ({ group_id: groupId, ...g, paused: paused.includes(groupId) })),
       paused_groups: paused,
       polled_at: new Date().toISOString(),

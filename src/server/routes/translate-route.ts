@@ -4,7 +4,7 @@ import { FanyiError } from '../../errors.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
 import { estimateOf, languagesOf } from '../analysis-view.ts';
 import { conflict } from '../http-error.ts';
-import { bearerSecurity, errorResponses } from '../schemas/common-schemas.ts';
+import { bearerSecurity, errorAnswers } from '../schemas/common-schemas.ts';
 import { translateBodySchema, translateReplySchema, type TranslateBody } from '../schemas/job-schemas.ts';
 import type { RouteOptions, ServerContext } from '../server-context.ts';
 import type { UploadSession } from '../upload-store.ts';
@@ -15,7 +15,7 @@ const translateSchema = {
   description: 'Stores the job (tasks and batches) and answers at once; the job runs in the background. Poll GET /api/v3/status/{session_id}.',
   security: bearerSecurity,
   body: translateBodySchema,
-  response: { 202: translateReplySchema, ...errorResponses, 409: { $ref: 'Error#' } },
+  response: { 202: translateReplySchema, ...errorAnswers(400, 401, 404, 409, 413, 415, 429, 500, 503) },
 } as const;
 
 /** `POST /api/v3/translate` `{session_id, options}` → `{task_count, estimated_time}`. */

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { analyseFile, readLimits } from '../../engine.ts';
 import { FanyiError, isFanyiError } from '../../errors.ts';
 import { analysisView } from '../analysis-view.ts';
-import { bearerSecurity, errorResponses } from '../schemas/common-schemas.ts';
+import { bearerSecurity, errorAnswers } from '../schemas/common-schemas.ts';
 import type { RouteOptions, ServerContext } from '../server-context.ts';
 import type { UploadSession } from '../upload-store.ts';
 
@@ -25,9 +25,7 @@ const uploadSchema = {
       },
       required: ['session_id', 'file_name', 'analysis'],
     },
-    ...errorResponses,
-    413: { $ref: 'Error#' },
-    415: { $ref: 'Error#' },
+    ...errorAnswers(400, 401, 413, 415, 429, 500),
   },
 } as const;
 

@@ -18,13 +18,47 @@ export const errorSchema = {
   required: ['statusCode', 'code', 'message'],
 } as const;
 
-/** The answers every protected route may give besides its own. */
-export const errorResponses = {
-  400: { $ref: 'Error#' },
-  401: { $ref: 'Error#' },
-  404: { $ref: 'Error#' },
-  429: { $ref: 'Error#' },
+/**
+ * Every error status the API answers, with when. Each has the `Error` body; the table in the
+ * README repeats it. Routes declare the statuses they can give through {@link errorAnswers}.
+ */
+export const ERROR_STATUSES = {
+  400: 'malformed JSON, parameters or body (`BAD_REQUEST`, the schema errors in `details`), or input fanyi cannot use (`USAGE`, `CORRUPT_FILE`, `EMPTY_WORKBOOK`, `NO_SOURCE_COLUMN`, `UNKNOWN_LANGUAGE`, `NOTHING_TO_TRANSLATE`, …)',
+  401: 'no bearer token, or one this server does not know (`UNAUTHORIZED`, with `WWW-Authenticate: Bearer`); only on a server with tokens',
+  404: 'no such job or upload session for this token (`JOB_NOT_FOUND`); another tenant’s job answers exactly the same',
+  409: 'the job’s state does not allow it (`CONFLICT`): resume a completed or cancelled job, pause a finished one, start a session twice',
+  413: 'over the upload size, cell count or uncompressed size (`FILE_TOO_LARGE`), or a JSON body over 1 MB',
+  415: 'not a workbook fanyi reads, or not the expected content type (`UNSUPPORTED_FORMAT`)',
+  429: 'over this token’s request rate (`RATE_LIMITED`); `Retry-After` says in how many seconds to try again',
+  500: 'an internal error (`INTERNAL`); the server log has the details, the answer never does',
+  503: 'the server is shutting down (`PROVIDER_UNAVAILABLE`, `UNAVAILABLE`); try again once it is back',
 } as const;
+
+export type ErrorStatus = keyof typeof ERROR_STATUSES;
+
+const retryAfter = { 'retry-after': { type: 'string', description: 'seconds to wait before the next request' } } as const;
+
+/** The `response` entries for these error statuses: the `Error` body, described. */
+export function errorAnswers<S extends ErrorStatus>(...statuses: S[]): Record<S, { description: string; $ref: 'Error#' }> {
+  const answers = {} as Record<S, { description: string; $ref: 'Error#' }>;
+  for (const status of statuses) answers[status] = { description: ERROR_STATUSES[status], $ref: 'Error#', ...(status === 429 ? { headers: retryAfter } : {}) };
+  return answers;
+}
+
+/**
+ * A 200 that is a file (or text) in one of `mediaTypes`. Declared per answer, not with `produces`,
+ * so the error answers of the same route stay `application/json` in the document.
+ */
+export function fileAnswer(description: string, mediaTypes: readonly string[]) {
+  const schema = { type: 'string', format: 'binary' } as const;
+  return { description, content: Object.fromEntries(mediaTypes.map((type) => [type, { schema }])) };
+}
+
+/** What any route behind the token check may answer besides its own: 401, 429 and 500. */
+export const protectedErrors = errorAnswers(401, 429, 500);
+
+/** A protected route with a job id in its path (and maybe a query): 400, 401, 404, 429, 500. */
+export const errorResponses = errorAnswers(400, 401, 404, 429, 500);
 
 export const jobIdParams = {
   type: 'object',

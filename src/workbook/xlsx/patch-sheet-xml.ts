@@ -4,13 +4,20 @@
  * are written as inline strings so that sharedStrings.xml (and every `t="s"` index into it) stays
  * untouched.
  */
-import { attribute, columnIndex, columnName, elementEnd, escapeText, findTag, MalformedSheet, rowOf, withAttribute } from './sheet-xml-helpers.ts';
+import { attribute, columnIndex, columnName, elementEnd, escapeText, findTag, MalformedSheet, setAttribute, updateDimension, withAttribute } from './sheet-xml-helpers.ts';
 import { Utf8Sink } from './utf8-sink.ts';
 
-/** 1-based row number → 0-based column → text. */
-export type RowEdits = Map<number, Map<number, string>>;
+/** 1-based row number → 0-based column → text; null keeps the cell's value (a cell only highlighted). */
+export type RowEdits = Map<number, Map<number, string | null>>;
 
-/** Tag strings with the namespace prefix the sheet uses (some writers emit `x:`). */
+/** Cells to restyle (`--highlight`): 1-based row → 0-based columns, and the style that replaces a cell's own. */
+export interface SheetHighlight {
+  cells: Map<number, Set<number>>;
+  /** The highlighted twin of cellXfs index `style` (undefined: the default, 0). */
+  restyle(style: string | undefined): string;
+}
+
+/** Tag strings with the namespace prefix the sheet uses (some writers emit `x:`), and what every row needs. */
 interface SheetNames {
   prefix: string;
   rowOpen: string;
@@ -22,10 +29,11 @@ interface SheetNames {
   inlineOpen: string;
   inlineClose: string;
   columnStyles: Array<{ min: number; max: number; style: string }>;
+  highlight: SheetHighlight | undefined;
 }
 
-/** Returns the patched part as UTF-8. */
-export function patchSheetXml(xml: string, rows: RowEdits): Buffer {
+/** Returns the patched part as UTF-8. Every cell in `highlight` must have an entry in `rows`. */
+export function patchSheetXml(xml: string, rows: RowEdits, highlight?: SheetHighlight): Buffer {
   const p = /<(\w+:)?worksheet[\s>]/.exec(xml)?.[1] ?? '';
   const open = xml.indexOf(`<${p}sheetData`);
   const openEnd = xml.indexOf('>', open);
@@ -33,7 +41,7 @@ export function patchSheetXml(xml: string, rows: RowEdits): Buffer {
   const head = xml.slice(0, open);
   const names: SheetNames = {
     prefix: p, rowOpen: `<${p}row`, rowClose: `</${p}row>`, cellOpen: `<${p}c`, cellClose: `</${p}c>`, formulaOpen: `<${p}f`,
-    inlineOpen: ` t="inlineStr"><${p}is><${p}t`, inlineClose: `</${p}t></${p}is></${p}c>`, columnStyles: columnStyles(head),
+    inlineOpen: ` t="inlineStr"><${p}is><${p}t`, inlineClose: `</${p}t></${p}is></${p}c>`, columnStyles: columnStyles(head), highlight,
   };
   const out = new Utf8Sink();
   out.push(updateDimension(head, rows));
@@ -88,18 +96,20 @@ function newRow(out: Utf8Sink, rowNumber: number, rows: RowEdits, names: SheetNa
 interface RowContext {
   rowNumber: number;
   rowStyle: string | undefined;
-  edits: Map<number, string>;
+  edits: Map<number, string | null>;
+  /** Columns to restyle with `names.highlight`. */
+  highlighted: Set<number> | undefined;
   /** Edited columns, ascending. */
   cols: number[];
   names: SheetNames;
 }
 
-function rowContext(rowNumber: number, rowTag: string, edits: Map<number, string>, names: SheetNames): RowContext {
+function rowContext(rowNumber: number, rowTag: string, edits: Map<number, string | null>, names: SheetNames): RowContext {
   const customFormat = attribute(rowTag, 'customFormat');
   const rowStyle = customFormat === '1' || customFormat === 'true' ? attribute(rowTag, 's') : undefined;
   const cols = Array.from(edits.keys());
   if (cols.length > 1) cols.sort((a, b) => a - b);
-  return { rowNumber, rowStyle, edits, cols, names };
+  return { rowNumber, rowStyle, edits, cols, names, highlighted: names.highlight?.cells.get(rowNumber) };
 }
 
 /**
@@ -124,7 +134,7 @@ function patchRow(out: Utf8Sink, row: RowContext, rowTag: string, content: strin
       for (; cols[i] < col; i++) out.push(newCell(row, cols[i]));
     }
     if (cols[i] === col) {
-      out.push(replaceCell(content, pos, tagEnd, end, row.edits.get(cols[i++])!, names));
+      out.push(replaceCell(content, pos, tagEnd, end, row, cols[i++]));
       copied = end;
     }
     pos = lastCellEnd = end;
@@ -157,13 +167,23 @@ function cellColumn(content: string, pos: number, tagEnd: number, previous: numb
 }
 
 function newCell(row: RowContext, col: number): string {
-  const style = styleFor(col, row.rowStyle, row.names);
-  return cellXml(`r="${columnName(col)}${row.rowNumber}"${style}`, row.edits.get(col)!, row.names);
+  let style = styleFor(col, row.rowStyle, row.names);
+  if (row.highlighted?.has(col)) style = row.names.highlight!.restyle(style);
+  const attributes = `r="${columnName(col)}${row.rowNumber}"${style === undefined || style === '0' ? '' : ` s="${style}"`}`;
+  const text = row.edits.get(col)!;
+  return text === null ? `${row.names.cellOpen} ${attributes}/>` : cellXml(attributes, text, row.names);
 }
 
-/** Keeps every attribute but `t`; refuses formula cells, whose calcChain entry must stay valid. */
-function replaceCell(content: string, pos: number, tagEnd: number, end: number, text: string, names: SheetNames): string {
-  const tag = content.slice(pos, tagEnd + 1);
+/**
+ * Keeps every attribute but `t` (and `s` when highlighted); refuses formula cells, whose calcChain
+ * entry must stay valid. A cell only highlighted keeps its content as it is.
+ */
+function replaceCell(content: string, pos: number, tagEnd: number, end: number, row: RowContext, col: number): string {
+  const { names } = row;
+  const text = row.edits.get(col)!;
+  let tag = content.slice(pos, tagEnd + 1);
+  if (row.highlighted?.has(col)) tag = setAttribute(tag, 's', names.highlight!.restyle(attribute(tag, 's')));
+  if (text === null) return tag + content.slice(tagEnd + 1, end);
   if (findTag(content, names.formulaOpen, tagEnd, end) >= 0) {
     throw new Error(`patchXlsx: cell ${attribute(tag, 'r') ?? ''} holds a formula; only text cells may be patched`);
   }
@@ -207,33 +227,15 @@ function openRowTag(rowTag: string, cols: number[]): string {
  * A new cell takes the style Excel would give a cell typed there: the row's when the row is
  * custom-formatted, else its column's. Without it, a styled column would lose wrap/fill there.
  */
-function styleFor(col: number, rowStyle: string | undefined, names: SheetNames): string {
+function styleFor(col: number, rowStyle: string | undefined, names: SheetNames): string | undefined {
   let style = rowStyle;
   for (const range of names.columnStyles) if (style === undefined && col + 1 >= range.min && col + 1 <= range.max) style = range.style;
-  return style === undefined || style === '0' ? '' : ` s="${style}"`;
+  return style;
 }
 
 function columnStyles(head: string): SheetNames['columnStyles'] {
   return (head.match(/<(?:\w+:)?col\s[^>]*>/g) ?? []).flatMap((tag) => {
     const style = attribute(tag, 'style');
     return style === undefined ? [] : [{ min: Number(attribute(tag, 'min')), max: Number(attribute(tag, 'max')), style }];
-  });
-}
-
-function updateDimension(head: string, rows: RowEdits): string {
-  return head.replace(/(<(?:\w+:)?dimension\s+ref\s*=\s*)("[^"]*"|'[^']*')/, (_match, lead: string, quoted: string) => {
-    const [first, last = first] = quoted.slice(1, -1).replaceAll('$', '').split(':');
-    let [top, left, bottom, right] = [rowOf(first), columnIndex(first, 0), rowOf(last), columnIndex(last, 0)];
-    // An unreadable ref is replaced by the edits' own bounds rather than kept wrong.
-    if (!(top >= 1 && left >= 0 && bottom >= top && right >= left)) [top, left, bottom, right] = [Infinity, Infinity, 0, 0];
-    for (const [row, cols] of rows) {
-      if (row < top) top = row;
-      if (row > bottom) bottom = row;
-      for (const col of cols.keys()) {
-        if (col < left) left = col;
-        if (col > right) right = col;
-      }
-    }
-    return `${lead}"${columnName(left)}${top}:${columnName(right)}${bottom}"`;
   });
 }

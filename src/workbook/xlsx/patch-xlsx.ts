@@ -8,20 +8,47 @@
  * rows that carry edits are taken apart. Values are written as inline strings so that
  * sharedStrings.xml (and every `t="s"` index into it) stays untouched.
  *
+ * Two extras change more than target cells, and only when asked: a table sheet appended (the
+ * Review sheet: a new part, plus one element each in the workbook, its relationships and the
+ * content types) and highlighted cells (cloned styles appended to styles.xml).
+ *
  * This file groups the edits and ties the pieces together: xlsx-zip.ts reads and rebuilds the
- * zip, locate-sheet-parts.ts maps sheet names to parts, patch-sheet-xml.ts rewrites one part.
+ * zip, locate-sheet-parts.ts maps sheet names to parts, patch-sheet-xml.ts rewrites one part,
+ * workbook-package.ts adds parts, highlight-styles.ts clones styles, table-sheet-xml.ts builds a sheet.
  */
 import { corruptZip, openZip, readEntry, rebuildZip, writeAtomically, type SourceZip } from './xlsx-zip.ts';
+import { HighlightStyles, MINIMAL_STYLES, UnreadableStyles } from './highlight-styles.ts';
 import { locateSheetParts } from './locate-sheet-parts.ts';
-import { patchSheetXml, type RowEdits } from './patch-sheet-xml.ts';
+import { patchSheetXml, type RowEdits, type SheetHighlight } from './patch-sheet-xml.ts';
 import { MalformedSheet } from './sheet-xml-helpers.ts';
+import { tableSheetXml, type TableSheet } from './table-sheet-xml.ts';
+import { WorkbookPackage } from './workbook-package.ts';
 
-/** One cell to set. `row` and `col` are 0-based; a later edit of the same cell wins. */
-export interface CellEdit {
+export type { TableSheet } from './table-sheet-xml.ts';
+
+/** One cell, 0-based. */
+export interface CellAddress {
   sheetName: string;
   row: number;
   col: number;
+}
+
+/** One cell to set; a later edit of the same cell wins. */
+export interface CellEdit extends CellAddress {
   text: string;
+}
+
+/** What a write may add beyond the edits; nothing unless given. */
+export interface PatchExtras {
+  /** Cells to give a visible fill (`--highlight`); their values change only where `edits` set them. */
+  highlight?: Iterable<CellAddress>;
+  /** A sheet appended after the last one. */
+  appendSheet?: TableSheet;
+}
+
+export interface PatchResult {
+  /** The name the appended sheet got (`Review (2)` when `Review` was taken). */
+  appendedSheet?: string;
 }
 
 const MAX_ROWS = 1_048_576;
@@ -37,22 +64,42 @@ const MAX_COLS = 16_384;
  * @throws Error for an unknown sheet name, an out-of-range address or an edit of a formula cell
  *   (callers only ever target text cells, so these are programming errors).
  */
-export async function patchXlsx(inputPath: string, outputPath: string, edits: Iterable<CellEdit>): Promise<void> {
+export async function patchXlsx(inputPath: string, outputPath: string, edits: Iterable<CellEdit>, extras: PatchExtras = {}): Promise<PatchResult> {
   const zip = await openZip(inputPath);
   const bySheet = groupEdits(edits);
+  const highlighted = groupHighlights(extras.highlight ?? [], bySheet);
+  const pkg = highlighted.size > 0 || extras.appendSheet ? await WorkbookPackage.open(zip) : undefined;
+  const styles = highlighted.size > 0 ? await highlightStyles(zip, pkg!) : undefined;
   const parts = bySheet.size > 0 ? await locateSheetParts(zip) : new Map<string, string>();
   const replaced = new Map<string, Buffer>();
   for (const [sheetName, rows] of bySheet) {
     const part = parts.get(sheetName);
     if (part === undefined) throw new Error(`patchXlsx: no sheet named "${sheetName}" in ${zip.fileName}`);
-    replaced.set(part, patchPart(zip, part, (await readEntry(zip, part)).toString('utf8'), rows));
+    const cells = highlighted.get(sheetName);
+    const highlight = cells && styles && { cells, restyle: styles.styles.restyle };
+    replaced.set(part, patchPart(zip, part, (await readEntry(zip, part)).toString('utf8'), rows, highlight));
   }
-  await writeAtomically(outputPath, await rebuildZip(zip, replaced));
+  if (styles?.styles.isUsed) pkg!.setPart(styles.part, styles.styles.toXml());
+  const appendedSheet = extras.appendSheet && pkg!.addWorksheet(extras.appendSheet.name, tableSheetXml(extras.appendSheet, pkg!.namespace));
+  const added = pkg?.parts();
+  for (const [part, xml] of added?.replaced ?? []) replaced.set(part, xml);
+  await writeAtomically(outputPath, await rebuildZip(zip, replaced, added?.added));
+  return appendedSheet ? { appendedSheet } : {};
 }
 
-function patchPart(zip: SourceZip, part: string, xml: string, rows: RowEdits): Buffer {
+async function highlightStyles(zip: SourceZip, pkg: WorkbookPackage): Promise<{ part: string; styles: HighlightStyles }> {
+  const { part, xml } = await pkg.styles(MINIMAL_STYLES);
   try {
-    return patchSheetXml(xml, rows);
+    return { part, styles: new HighlightStyles(xml) };
+  } catch (error) {
+    if (error instanceof UnreadableStyles) throw corruptZip(zip.fileName, `${part} ${error.message}`);
+    throw error;
+  }
+}
+
+function patchPart(zip: SourceZip, part: string, xml: string, rows: RowEdits, highlight?: SheetHighlight): Buffer {
+  try {
+    return patchSheetXml(xml, rows, highlight);
   } catch (error) {
     if (error instanceof MalformedSheet) throw corruptZip(zip.fileName, `${part} ${error.message}`);
     throw error;
@@ -61,15 +108,36 @@ function patchPart(zip: SourceZip, part: string, xml: string, rows: RowEdits): B
 
 function groupEdits(edits: Iterable<CellEdit>): Map<string, RowEdits> {
   const bySheet = new Map<string, RowEdits>();
-  for (const { sheetName, row, col, text } of edits) {
-    if (!Number.isInteger(row) || !Number.isInteger(col) || row < 0 || col < 0 || row >= MAX_ROWS || col >= MAX_COLS) {
-      throw new RangeError(`patchXlsx: cell (${row}, ${col}) of "${sheetName}" is outside the sheet`);
-    }
-    let rows = bySheet.get(sheetName);
-    if (!rows) bySheet.set(sheetName, (rows = new Map()));
-    let cols = rows.get(row + 1);
-    if (!cols) rows.set(row + 1, (cols = new Map()));
-    cols.set(col, text);
-  }
+  for (const { sheetName, row, col, text } of edits) cellsOf(bySheet, sheetName, row, col).set(col, text);
   return bySheet;
+}
+
+/**
+ * Highlighted cells per sheet (1-based row → columns). A highlighted cell that is not edited gets
+ * a `null` edit, so the sheet patcher visits it and keeps its value.
+ */
+function groupHighlights(cells: Iterable<CellAddress>, bySheet: Map<string, RowEdits>): Map<string, Map<number, Set<number>>> {
+  const highlighted = new Map<string, Map<number, Set<number>>>();
+  for (const { sheetName, row, col } of cells) {
+    const cols = cellsOf(bySheet, sheetName, row, col);
+    if (!cols.has(col)) cols.set(col, null);
+    let rows = highlighted.get(sheetName);
+    if (!rows) highlighted.set(sheetName, (rows = new Map()));
+    let set = rows.get(row + 1);
+    if (!set) rows.set(row + 1, (set = new Set()));
+    set.add(col);
+  }
+  return highlighted;
+}
+
+/** The edits of one row (created empty), after checking the address. */
+function cellsOf(bySheet: Map<string, RowEdits>, sheetName: string, row: number, col: number): Map<number, string | null> {
+  if (!Number.isInteger(row) || !Number.isInteger(col) || row < 0 || col < 0 || row >= MAX_ROWS || col >= MAX_COLS) {
+    throw new RangeError(`patchXlsx: cell (${row}, ${col}) of "${sheetName}" is outside the sheet`);
+  }
+  let rows = bySheet.get(sheetName);
+  if (!rows) bySheet.set(sheetName, (rows = new Map()));
+  let cols = rows.get(row + 1);
+  if (!cols) rows.set(row + 1, (cols = new Map()));
+  return cols;
 }

@@ -64,6 +64,13 @@ export function withAttribute(tag: string, name: string, value: string | undefin
   return value === undefined ? tag.slice(0, start) + tag.slice(to + 1) : tag.slice(0, from) + value + tag.slice(to);
 }
 
+/** Sets an attribute of an open tag, adding it before the tag's end when it is not there. */
+export function setAttribute(tag: string, name: string, value: string): string {
+  if (attributeStart(tag, name) >= 0) return withAttribute(tag, name, value);
+  const end = tag.endsWith('/>') ? tag.length - 2 : tag.length - 1;
+  return `${tag.slice(0, end).trimEnd()} ${name}="${value}"${tag.slice(end)}`;
+}
+
 /** 0-based column of the cell reference starting at `from` ("C5" → 2). */
 export function columnIndex(ref: string, from: number): number {
   let col = 0;
@@ -77,6 +84,25 @@ export function columnIndex(ref: string, from: number): number {
 
 export function rowOf(ref: string): number {
   return Number(ref.replace(/^[A-Za-z]+/, ''));
+}
+
+/** `<dimension ref>` in the sheet's head, grown to cover the edited cells (1-based row → 0-based columns). */
+export function updateDimension(head: string, rows: ReadonlyMap<number, ReadonlyMap<number, unknown>>): string {
+  return head.replace(/(<(?:\w+:)?dimension\s+ref\s*=\s*)("[^"]*"|'[^']*')/, (_match, lead: string, quoted: string) => {
+    const [first, last = first] = quoted.slice(1, -1).replaceAll('$', '').split(':');
+    let [top, left, bottom, right] = [rowOf(first), columnIndex(first, 0), rowOf(last), columnIndex(last, 0)];
+    // An unreadable ref is replaced by the edits' own bounds rather than kept wrong.
+    if (!(top >= 1 && left >= 0 && bottom >= top && right >= left)) [top, left, bottom, right] = [Infinity, Infinity, 0, 0];
+    for (const [row, cols] of rows) {
+      if (row < top) top = row;
+      if (row > bottom) bottom = row;
+      for (const col of cols.keys()) {
+        if (col < left) left = col;
+        if (col > right) right = col;
+      }
+    }
+    return `${lead}"${columnName(left)}${top}:${columnName(right)}${bottom}"`;
+  });
 }
 
 const columnNames: string[] = [];

@@ -1,0 +1,50 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { ExportOptions, JobOutcome } from '../engine.ts';
+import { FanyiError } from '../errors.ts';
+
+/** The flags of translate, resume and export that decide how results and the review list are written. */
+export interface OutputFlags {
+  writeUnreviewed?: boolean;
+  highlight?: boolean;
+  review?: string;
+}
+
+/** Help text of `--write-unreviewed`. */
+export const WRITE_UNREVIEWED_HELP = 'also write results with broken placeholders, markup or ICU (hard QA flags; default: left empty, listed for review)';
+
+/** `--write-unreviewed`, `--highlight`, `--review PATH`; `stored` says what happens to them after this run. */
+export function addOutputOptions(command: Command, stored: string): Command {
+  return command
+    .option('--write-unreviewed', `${WRITE_UNREVIEWED_HELP}; ${stored}`)
+    .option('--highlight', `give cells that need review a light yellow fill in the output xlsx (default: no style is changed); ${stored}`)
+    .option(
+      '--review <path>',
+      'write the cells to review (needs_review and failed) to this file, .xlsx or .csv, instead of a Review sheet in the output ' +
+        `workbook; a CSV output always gets a separate file, <out>.review.xlsx unless this is given; ${stored}`,
+    );
+}
+
+/** The flags as engine options; only those given, so the job's stored ones apply to the rest. */
+export function outputOptionsFrom(flags: OutputFlags): ExportOptions {
+  if (flags.review !== undefined && !/\.(xlsx|csv)$/i.test(flags.review)) {
+    throw new FanyiError('USAGE', `--review must name an .xlsx or .csv file (got '${flags.review}')`);
+  }
+  return {
+    ...(flags.writeUnreviewed ? { writeUnreviewed: true } : {}),
+    ...(flags.highlight ? { highlight: true } : {}),
+    ...(flags.review !== undefined ? { reviewPath: path.resolve(flags.review) } : {}),
+  };
+}
+
+/** Where the list of cells to review went, for the summary on stderr; undefined when there is none. */
+export function describeReview(outcome: Pick<JobOutcome, 'outPath' | 'reviewSheet' | 'reviewFile'>): string | undefined {
+  if (outcome.reviewFile) return outcome.reviewFile;
+  if (outcome.reviewSheet && outcome.outPath) return `sheet "${outcome.reviewSheet}" of ${outcome.outPath}`;
+  return undefined;
+}
+
+/** `placeholder_mismatch 2, too_long 1, 1 failed`: tasks per QA flag code, then failed tasks. */
+export function describeFlags(flags: Record<string, number>, failed = 0): string {
+  return [...Object.entries(flags).map(([code, n]) => `${code} ${n}`), ...(failed ? [`${failed} failed`] : [])].join(', ');
+}

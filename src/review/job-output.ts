@@ -1,0 +1,87 @@
+/**
+ * Writes a job's output (issue 4 "Review output"): its results into a copy of the source, and
+ * the list of cells to review — by default a `Review` sheet appended to the output workbook, else
+ * a file of its own (`--review PATH`, and always beside a CSV output, which cannot hold a sheet).
+ * With `--highlight`, flagged cells get a fill; without it no style changes. A job with nothing
+ * left to review gets no Review sheet, so a re-export after fixes is the plain workbook again.
+ */
+import path from 'node:path';
+import { FanyiError } from '../errors.ts';
+import type { JobRow, JobStore } from '../store/job-store.ts';
+import type { DocumentFormat } from '../workbook/sheet-model.ts';
+import { writeTranslatedCopy, type CellEdit } from '../workbook/write-workbook.ts';
+import { reviewPathFor, writeReviewFile } from './review-file.ts';
+import { reviewRows, reviewSheet, type ReviewRow } from './review-rows.ts';
+
+/** How results are written; each option not given falls back to the one stored with the job. */
+export interface OutputOptions {
+  /** Also write `needs_review` results with hard flags (`--write-unreviewed`). Default false. */
+  writeUnreviewed?: boolean;
+  /** Give flagged (`needs_review`) cells a fill in the output (`--highlight`). Default false. */
+  highlight?: boolean;
+  /** Write the review list to this file (xlsx, or csv by extension) instead of a Review sheet. */
+  reviewPath?: string;
+}
+
+/** The part of a job's stored options (engine.ts JobOptions) that writing reads. */
+interface StoredOptions extends OutputOptions {
+  format: DocumentFormat;
+  newHeaders: Array<{ sheetName: string; row: number; col: number; text: string }>;
+}
+
+export interface WrittenOutput {
+  outPath: string;
+  /** The sheet of the output workbook listing the cells to review; null when there is none. */
+  reviewSheet: string | null;
+  /** The separate review file written; null when the list went into the workbook, or is empty. */
+  reviewFile: string | null;
+}
+
+/**
+ * Writes the output to `target`. `withFile` false (checkpoints, an API download) writes the
+ * workbook alone, Review sheet included, and no separate review file.
+ */
+export async function writeJobOutput(store: JobStore, job: JobRow, target: string, given: OutputOptions = {}, withFile = true): Promise<WrittenOutput> {
+  const stored = JSON.parse(job.options) as StoredOptions;
+  const options = outputOptions(stored, given);
+  const file = reviewFileFor(stored.format, target, options.reviewPath);
+  const rows = file === null || options.highlight || withFile ? await reviewRows(store, job.job_id, options.writeUnreviewed) : [];
+  const edits: CellEdit[] = stored.newHeaders.map((h) => ({ sheetName: h.sheetName, row: h.row, col: h.col, text: h.text }));
+  for (const r of await store.writableResults(job.job_id, { writeUnreviewed: options.writeUnreviewed })) edits.push({ sheetName: r.sheetName, row: r.rowIdx, col: r.colIdx, text: r.result });
+  const written = await writeTranslatedCopy(job.source_path, stored.format, target, edits, {
+    highlight: options.highlight ? flaggedCells(rows) : undefined,
+    appendSheet: file === null && rows.length ? reviewSheet(rows) : undefined,
+  });
+  const reviewFile = file !== null && withFile ? await writeReviewFile(file, rows) : null;
+  return { outPath: target, reviewSheet: written.appendedSheet ?? null, reviewFile };
+}
+
+/** Given options over stored ones over the defaults. */
+export function outputOptions(stored: OutputOptions, given: OutputOptions): { writeUnreviewed: boolean; highlight: boolean; reviewPath?: string } {
+  return {
+    writeUnreviewed: given.writeUnreviewed ?? stored.writeUnreviewed ?? false,
+    highlight: given.highlight ?? stored.highlight ?? false,
+    reviewPath: given.reviewPath ?? stored.reviewPath,
+  };
+}
+
+/**
+ * The separate review file: `--review PATH`, else `<out>.review.xlsx` beside a CSV output; null
+ * when the list goes into a Review sheet of the output workbook.
+ */
+export function reviewFileFor(format: DocumentFormat, outPath: string, reviewPath?: string): string | null {
+  checkReviewPath(reviewPath, outPath);
+  return reviewPath ?? (format === 'xlsx' ? null : reviewPathFor(outPath));
+}
+
+/** A review file must not overwrite the output it describes. */
+export function checkReviewPath(reviewPath: string | undefined, outPath: string | null | undefined): void {
+  if (reviewPath && outPath && path.resolve(reviewPath) === path.resolve(outPath)) {
+    throw new FanyiError('USAGE', `--review ${reviewPath} is the output file itself; name another file`);
+  }
+}
+
+/** Cells a person must look at: written with soft flags, or held back with hard ones. */
+function flaggedCells(rows: readonly ReviewRow[]): Array<{ sheetName: string; row: number; col: number }> {
+  return rows.filter((r) => r.status === 'needs_review').map((r) => ({ sheetName: r.sheet, row: r.row, col: r.col }));
+}

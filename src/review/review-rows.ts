@@ -1,0 +1,97 @@
+/**
+ * What a reviewer needs about each `needs_review` and `failed` cell of a job, read from the task
+ * table, and the one column layout every form of the list uses (the Review sheet in the output
+ * workbook, a separate xlsx or csv file).
+ */
+import type { JobStore, TaskView } from '../store/job-store.ts';
+import { hasHardFlag } from '../store/queries/progress-queries.ts';
+import type { TableSheet } from '../workbook/write-workbook.ts';
+
+export interface ReviewRow {
+  sheet: string;
+  cell: string;
+  /** 0-based, for highlighting the cell itself. */
+  row: number;
+  col: number;
+  key: string;
+  language: string;
+  status: string;
+  source: string;
+  result: string;
+  /** Whether the result is in the output workbook (hard flags are held back unless --write-unreviewed). */
+  written: boolean;
+  score: number | null;
+  /** QA flag codes (`placeholder_mismatch`…), one per flag. */
+  flags: string[];
+  /** Why: each flag's explanation, or the error of a failed cell. */
+  reason: string;
+}
+
+/** The list's columns, in order, with widths for the xlsx forms. */
+export const REVIEW_COLUMNS = [
+  { header: 'Sheet', width: 16 }, { header: 'Cell', width: 8 }, { header: 'Key', width: 20 }, { header: 'Language', width: 9 },
+  { header: 'Status', width: 13 }, { header: 'Written', width: 8 }, { header: 'Score', width: 7 }, { header: 'Flags', width: 24 },
+  { header: 'Reason', width: 50 }, { header: 'Source', width: 50 }, { header: 'Result', width: 50 },
+] as const;
+
+/** The name the sheet is given in the output workbook (`Review (2)`… when taken). */
+export const REVIEW_SHEET_NAME = 'Review';
+
+const PAGE = 1_000;
+
+/** The job's needs_review and failed tasks, in task order. */
+export async function reviewRows(store: JobStore, jobId: string, writeUnreviewed: boolean): Promise<ReviewRow[]> {
+  const rows: ReviewRow[] = [];
+  for (let offset = 0; ; offset += PAGE) {
+    const page = await store.taskPage(jobId, { statuses: ['needs_review', 'failed'], offset, limit: PAGE });
+    rows.push(...page.rows.map((task) => toRow(task, writeUnreviewed)));
+    if (page.rows.length < PAGE) return rows;
+  }
+}
+
+/** One row of cells per review row, in REVIEW_COLUMNS order. */
+export function reviewCells(row: ReviewRow): Array<string | number | null> {
+  return [row.sheet, row.cell, row.key, row.language, row.status, row.written ? 'yes' : 'no', row.score, row.flags.join('\n'), row.reason, row.source, row.result];
+}
+
+/** The list as a sheet to append to the output workbook. */
+export function reviewSheet(rows: readonly ReviewRow[]): TableSheet {
+  return { name: REVIEW_SHEET_NAME, columns: REVIEW_COLUMNS, rows: rows.map(reviewCells) };
+}
+
+function toRow(task: TaskView, writeUnreviewed: boolean): ReviewRow {
+  const isReview = task.status === 'needs_review';
+  const flags = parseFlags(task.qa_flags);
+  return {
+    sheet: task.sheet_name,
+    cell: task.cell_ref,
+    row: task.row_idx,
+    col: task.col_idx,
+    key: contextKey(task.source_context),
+    language: task.target_lang,
+    status: task.status,
+    source: task.source_text,
+    result: task.result ?? '',
+    written: isReview && (writeUnreviewed || !hasHardFlag(task.qa_flags)),
+    score: task.quality_score,
+    flags: flags.map((f) => f.code),
+    reason: task.error_type ? `${task.error_type}: ${task.error_msg ?? ''}` : flags.map((f) => f.message).join('\n'),
+  };
+}
+
+/** `qa_flags` holds `code: message` strings (executor/qa-gate.ts formatFlag). */
+function parseFlags(json: string | null): Array<{ code: string; message: string }> {
+  const flags = json ? (JSON.parse(json) as string[]) : [];
+  return flags.map((flag) => {
+    const at = flag.indexOf(':');
+    return at < 0 ? { code: flag, message: '' } : { code: flag.slice(0, at), message: flag.slice(at + 1).trim() };
+  });
+}
+
+function contextKey(json: string | null): string {
+  try {
+    return (JSON.parse(json ?? '{}') as { key?: string }).key ?? '';
+  } catch {
+    return '';
+  }
+}
