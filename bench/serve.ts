@@ -13,7 +13,8 @@
  *   submit  autocannon on POST /api/v3/upload of a 3-row xlsx then POST /api/v3/translate of that
  *           session (--submit-connections): each pair creates and starts a real job, which runs.
  * autocannon runs in a child process (serve-load.ts); server, load generator and provider share
- * the machine's cores. The job's throughput is counted from its settled tasks in the SQLite file
+ * the machine's cores. The server logs at its default level (INFO: a line per request, to a pipe
+ * this process drains). The job's throughput is counted from its settled tasks in the SQLite file
  * at each window's edges, and a load window is compared with the mean of the idle ones around it.
  *
  * Prints a table on stderr and the JSON report on stdout. Options: --cells, --latency MS,
@@ -69,7 +70,7 @@ async function startJob(server: ServeProcess, dir: string): Promise<string> {
 }
 
 /** Runs `body` and returns the window it measured: seconds, the job's settled cells, server CPU. */
-async function measure(name: string, pid: number | undefined, settled: () => number, body: () => Promise<{ t0: number; t1: number; c0: number; c1: number; load?: Record<string, any> }>): Promise<Window> {
+async function measure(name: string, pid: number | undefined, body: () => Promise<{ t0: number; t1: number; c0: number; c1: number; load?: Record<string, any> }>): Promise<Window> {
   const cpu0 = cpuSeconds(pid);
   const { t0, t1, c0, c1, load } = await body();
   const cpu1 = cpuSeconds(pid);
@@ -79,7 +80,7 @@ async function measure(name: string, pid: number | undefined, settled: () => num
 }
 
 function idle(name: string, pid: number | undefined, settled: () => number): Promise<Window> {
-  return measure(name, pid, settled, async () => {
+  return measure(name, pid, async () => {
     const [t0, c0] = [performance.now(), settled()];
     await sleep(WINDOW_S * 1000);
     return { t0, c0, t1: performance.now(), c1: settled() };
@@ -87,7 +88,7 @@ function idle(name: string, pid: number | undefined, settled: () => number): Pro
 }
 
 function loaded(name: string, pid: number | undefined, settled: () => number, args: string[]): Promise<Window> {
-  return measure(name, pid, settled, async () => {
+  return measure(name, pid, async () => {
     const run = await runLoad(args, settled);
     return { t0: run.startedAt, t1: run.endedAt, c0: run.marks.start, c1: run.marks.end, load: run.result };
   });
@@ -129,6 +130,7 @@ try {
     verdicts: verdicts(windows),
   };
   table.close();
+  if (!report.job_still_running_after_last_window) process.stderr.write('warning: the job ended before the last window; raise --cells\n');
   printTable(report);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } catch (error) {

@@ -29,7 +29,7 @@ export interface AppOptions {
   filesDir: string;
   /** Bearer tokens → tenants; empty: no authentication (only ever on loopback: see assertBindable). */
   tokens?: TokenTable;
-  /** Requests per second per tenant; default 200; 0: unlimited. */
+  /** Requests per second per token; default 200; 0: unlimited. */
   requestsPerSecond?: number;
   /** fastify's logger option; default off. Authorization headers are redacted either way. */
   logger?: FastifyServerOptions['logger'];

@@ -22,9 +22,14 @@ export class TokenTable {
    * so neither a token's prefix nor its position can be learned from the response time.
    */
   tenantOf(token: string): string | undefined {
+    return this.lookup(token)?.tenant;
+  }
+
+  /** The tenant of `token` and the token's position in the table (a key for per-token limits that is not the token). */
+  lookup(token: string): { tenant: string; index: number } | undefined {
     const probe = digest(token);
-    let found: string | undefined;
-    for (const entry of this.#entries) if (timingSafeEqual(entry.digest, probe)) found ??= entry.tenant;
+    let found: { tenant: string; index: number } | undefined;
+    for (const [index, entry] of this.#entries.entries()) if (timingSafeEqual(entry.digest, probe)) found ??= { tenant: entry.tenant, index };
     return found;
   }
 }

@@ -178,4 +178,15 @@ describe('fanyi serve: per-token rate limit', () => {
     assert.deepEqual([Object.keys(problem).sort(), problem.code], [['code', 'message', 'statusCode'], 'RATE_LIMITED']);
     assert.equal((await server.request('/healthz')).status, 200);
   });
+
+  test('each token has its own budget, even two tokens of one tenant', async () => {
+    const shared = await startServeHarness({ tokens: { [ALICE]: 'team', [BOB]: 'team' }, requestsPerSecond: 2 });
+    try {
+      const alice = await Promise.all(Array.from({ length: 3 }, () => shared.request('/api/v3/jobs', { token: ALICE })));
+      assert.deepEqual(alice.map((a) => a.status).sort(), [200, 200, 429]);
+      assert.equal((await shared.request('/api/v3/jobs', { token: BOB })).status, 200);
+    } finally {
+      await shared.close();
+    }
+  });
 });

@@ -16,7 +16,7 @@ declare module 'fastify' {
 
 export interface AuthOptions {
   tokens: TokenTable;
-  /** Requests per second per tenant (cheap, in memory) so one client cannot starve the others; 0: no limit. */
+  /** Requests per second per token (cheap, in memory) so one client cannot starve the others; 0: no limit. */
   requestsPerSecond: number;
 }
 
@@ -32,8 +32,10 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('tenant', DEFAULT_TENANT);
   app.addHook('onRequest', async (request) => {
     if (isPublic(request)) return;
-    if (options.tokens.size) request.tenant = tenantOf(request, options.tokens);
-    if (limiter) await consume(limiter, request.tenant);
+    // Without tokens (loopback only) every caller shares one budget.
+    const token = options.tokens.size ? tokenOf(request, options.tokens) : { tenant: DEFAULT_TENANT, index: -1 };
+    request.tenant = token.tenant;
+    if (limiter) await consume(limiter, `token-${token.index}`);
   });
 }
 
@@ -41,13 +43,13 @@ function isPublic(request: FastifyRequest): boolean {
   return request.routeOptions.config?.isPublic === true || request.url.startsWith(PUBLIC_PREFIX);
 }
 
-function tenantOf(request: FastifyRequest, tokens: TokenTable): string {
+function tokenOf(request: FastifyRequest, tokens: TokenTable): { tenant: string; index: number } {
   const header = request.headers.authorization;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   if (!match) throw unauthorized('this server needs a bearer token: send Authorization: Bearer <token>');
-  const tenant = tokens.tenantOf(match[1]);
-  if (!tenant) throw unauthorized('the bearer token is not valid for this server');
-  return tenant;
+  const found = tokens.lookup(match[1]);
+  if (!found) throw unauthorized('the bearer token is not valid for this server');
+  return found;
 }
 
 async function consume(limiter: RateLimiterMemory, key: string): Promise<void> {
