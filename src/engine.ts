@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -351,9 +351,12 @@ export class Engine {
     const sourcePath = path.join(dir, `${excelId}${path.extname(file).toLowerCase() || '.bin'}`);
     // Content-addressed: a file already kept is the same bytes, and the bytes are in hand anyway.
     // Written under a temporary name and renamed, so a crash never leaves a partial file there.
+    // Each writer has its own temporary name: two jobs from the same bytes at once (the API) both
+    // rename onto the same content, and whichever lands last leaves identical bytes.
     if (!existsSync(sourcePath)) {
-      await writeFile(`${sourcePath}.tmp-${process.pid}`, bytes);
-      await rename(`${sourcePath}.tmp-${process.pid}`, sourcePath);
+      const temporary = `${sourcePath}.tmp-${process.pid}-${randomUUID()}`;
+      await writeFile(temporary, bytes);
+      await rename(temporary, sourcePath);
     }
     return { sourcePath, excelId };
   }

@@ -354,8 +354,16 @@ function fatalError(error: ProviderError): FanyiError {
   return new FanyiError('PROVIDER_REQUEST', `the provider refused the request (${error.message}); check --model and --base-url`);
 }
 
+/** Items' costs, once per item however often it is estimated (calls, retries, halves). */
+const itemCosts = new WeakMap<BatchItem, number>();
+
 /** One item's share of a call: its text, the context sent beside it, and its expected reply. */
 function itemCost(item: BatchItem, targetLang: string): number {
-  const { input, output } = estimateItemTokens(item.sourceText, targetLang);
-  return input + output + (item.sourceContext ? itemContextTokens(JSON.parse(item.sourceContext) as TaskContext) : 0);
+  let cost = itemCosts.get(item);
+  if (cost === undefined) {
+    const { input, output } = estimateItemTokens(item.sourceText, targetLang);
+    cost = input + output + (item.sourceContext ? itemContextTokens(JSON.parse(item.sourceContext) as TaskContext) : 0);
+    itemCosts.set(item, cost);
+  }
+  return cost;
 }

@@ -2,6 +2,7 @@ import type { ItemContext } from '../llm/provider.ts';
 import { lengthLimit } from '../qa/length-hint.ts';
 import { languagesMatch } from '../workbook/language-codes.ts';
 import type { SheetLayout } from '../workbook/language-columns.ts';
+import { languageFromHeader } from '../workbook/language-headers.ts';
 import { cellKey, type SheetTable } from '../workbook/sheet-model.ts';
 import { estimateTokens } from './batching/estimate-tokens.ts';
 
@@ -86,17 +87,28 @@ export function isInformativeKey(key: string): boolean {
 }
 
 /**
- * A stored context as the prompt carries it into `targetLang`: an uninformative key dropped, and
- * no reference in the target language itself (with --overwrite that is the old translation).
+ * A stored context as the prompt carries it into `targetLang`: an uninformative key or column
+ * header dropped, and no reference in the target language itself (with --overwrite that is the
+ * old translation).
  */
 export function promptContext(json: string | null | undefined, targetLang: string): ItemContext | undefined {
   if (!json) return undefined;
   const { sheet, column, key, comment, notes, maxLength, refs } = JSON.parse(json) as TaskContext;
-  const context: ItemContext = { sheet, column, comment, notes, maxLength };
+  const context: ItemContext = { sheet, comment, notes, maxLength };
+  if (column && isInformativeHeader(column)) context.column = column;
   if (key && isInformativeKey(key)) context.key = key;
   const kept = Object.entries(refs ?? {}).filter(([lang]) => languagesMatch(targetLang, lang) === 0);
   if (kept.length) context.refs = Object.fromEntries(kept);
   return context;
+}
+
+const headerVerdicts = new Map<string, boolean>();
+
+/** `CH`, `中文`, `English text` only name the language, which the prompt names already. */
+function isInformativeHeader(header: string): boolean {
+  let verdict = headerVerdicts.get(header);
+  if (verdict === undefined) headerVerdicts.set(header, (verdict = languageFromHeader(header) === undefined));
+  return verdict;
 }
 
 /** Estimated tokens of what is sent per item beside its text (sheet and column go once per batch). */

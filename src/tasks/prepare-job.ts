@@ -35,6 +35,12 @@ export interface PreparedJob {
 
 /** Reserve for the system prompt and JSON framing inside the model's input window. */
 const PROMPT_RESERVE_TOKENS = 1_500;
+/** A batch's texts (in and out) take at most this share of one second of the TPM limit… */
+const BURST_SHARE_PER_BATCH = 0.8;
+/** …after the prompt around them (run-batch adds this much to each call's estimate)… */
+const PROMPT_TOKENS = 250;
+/** …but never less than this: below it a batch is a handful of cells and the prompt dominates. */
+const MIN_CALL_TOKENS = 200;
 
 /** Analyse → plan → split → dedupe → pack: the pure, one-directional front half of the pipeline. */
 export function prepareJob(document: SpreadsheetDocument, config: FanyiConfig, options: PrepareOptions): PreparedJob {
@@ -62,14 +68,20 @@ export function prepareJob(document: SpreadsheetDocument, config: FanyiConfig, o
 }
 
 export function packOptions(config: FanyiConfig) {
-  const { model_limits: limits, batch_control: batch } = config.llm;
+  const { model_limits: limits, batch_control: batch, performance, endpoints } = config.llm;
   const inputBudget = limits.input_tokens - PROMPT_RESERVE_TOKENS;
+  // Providers enforce TPM over about a second (OpenAI: "enforced over shorter periods"). A call
+  // bigger than that burst only gets in when the provider's bucket is full to the token, so the
+  // batch is sized to go out whole inside it, with room for the prompt and estimate error; the
+  // executor still cuts calls to what it learns of the real burst (EndpointPool.callTokenLimit).
+  const tpm = Math.max(...(endpoints.length ? endpoints.map((e) => e.tpm ?? performance.tpm_throttle) : [performance.tpm_throttle]));
   return {
     maxInputTokens: Math.max(50, Math.min(batch.max_batch_tokens ?? inputBudget, inputBudget)),
     // Headroom: the estimate is rough and a truncated reply costs a whole retry.
     maxOutputTokens: Math.floor(limits.output_tokens * 0.8),
     maxChars: batch.max_chars_per_batch,
     maxBatchSize: batch.max_batch_size,
+    maxCallTokens: Math.max(MIN_CALL_TOKENS, Math.floor((tpm / 60) * BURST_SHARE_PER_BATCH) - PROMPT_TOKENS),
   };
 }
 

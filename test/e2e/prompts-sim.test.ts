@@ -76,7 +76,7 @@ describe('prompt examples and language notes through the CLI', () => {
     for (const entry of th) {
       assert.equal(entry.instructions.length, 1, 'the system prompt only');
       assert.ok(!/Mochila|você/.test(entry.instructions[0]));
-      assert.match(entry.instructions[0], /no spaces between words/);
+      assert.match(entry.instructions[0], /No spaces between Thai words/);
     }
   });
 

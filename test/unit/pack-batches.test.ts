@@ -82,3 +82,16 @@ test('max_batch_size caps items per call; batches come in priority order', () =>
   assert.equal(batches[0].groupId, 'GROUP_UI_UI');
   assert.deepEqual(batches.map((b) => b.seq), batches.map((_, i) => i + 1));
 });
+
+test("a batch's texts, in and out together, stay inside the per-call budget derived from the TPM limit", async () => {
+  const tasks = Array.from({ length: 100 }, (_, i) => task(`物品 ${i} 的描述：造成 %d 点伤害`));
+  const perItem = tasks.slice(0, 1).map((t) => estimateTokens(t.sourceText) + estimateOutputTokens(t.sourceText, 'pt-BR') + 2 * ITEM_OVERHEAD_TOKENS)[0];
+  const batches = packBatches(tasks, { ...roomy, maxCallTokens: perItem * 30 });
+  assert.ok(batches.length >= 4, `${batches.length} batches`);
+  for (const b of batches) assert.ok(b.estInputTokens + b.estOutputTokens <= perItem * 30, `${b.estInputTokens + b.estOutputTokens} tokens`);
+  // packOptions: TPM 200,000 is 3,333 tokens a second; a batch gets 80% of it, less the prompt.
+  const { packOptions } = await import('../../src/tasks/prepare-job.ts');
+  const { configSchema } = await import('../../src/config/config-schema.ts');
+  assert.equal(packOptions(configSchema.parse({ llm: { performance: { tpm_throttle: 200_000 } } })).maxCallTokens, Math.floor((200_000 / 60) * 0.8) - 250);
+  assert.equal(packOptions(configSchema.parse({})).maxCallTokens, Math.floor((1_100_000 / 60) * 0.8) - 250, 'the default limit is far above a batch of short strings');
+});

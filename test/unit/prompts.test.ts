@@ -48,8 +48,8 @@ test('examples and the note go only to calls into their language; the system pro
 });
 
 test('notes: config before built-ins, "" turns one off, a code without region covers its regions only', () => {
-  assert.ok(!buildTranslateMessages(request('th'))[0].content.includes('no spaces between words'), 'th: "" in config');
-  assert.match(buildTranslateMessages({ ...request('th'), prompt: new PromptStyle().forLanguage('th') })[0].content, /no spaces between words/);
+  assert.ok(!buildTranslateMessages(request('th'))[0].content.includes("No spaces between Thai words"), 'th: "" in config');
+  assert.match(buildTranslateMessages({ ...request('th'), prompt: new PromptStyle().forLanguage('th') })[0].content, /No spaces between Thai words/);
   const notes = Object.entries({ pt: 'any Portuguese', 'pt-PT': 'European', 'zh-Hant': 'Traditional' });
   assert.equal(bestMatch(notes, 'pt-BR'), 'any Portuguese');
   assert.equal(bestMatch(notes, 'pt-PT'), 'European', 'the exact locale beats the bare language');
@@ -66,7 +66,7 @@ test('examples follow the payload shape: wrapped in "items" when the call sends 
   assert.deepEqual(JSON.parse(messages[1].content), { items: { 1: '开始游戏', 2: '背包已满' } });
   assert.match(messages[0].content, /max_len = hard character limit/);
   assert.ok(!messages[0].content.includes('ref ='), 'only the fields this call sends are explained');
-  assert.equal(describePayload({ 1: 'a' }), 'Input: a JSON object of id → text.');
+  assert.equal(describePayload({ 1: 'a' }), 'Input: JSON, id → text.');
 });
 
 test('the simulated provider finds the texts after the examples, and a repair after them', () => {
@@ -96,7 +96,7 @@ test('config: a custom system template, relative to the config file, with the bu
   await writeFile(path.join(dir, 'my-system.md'), '<!-- house style -->\nYou translate for Acme into ${target_name} [${target_code}].\n${language_note}\n${input_shape}\n');
   const custom = new PromptStyle(loadConfig({}, {}, dir).config.prompts);
   const [system] = buildTranslateMessages({ ...request('pt-BR'), prompt: custom.forLanguage('pt-BR') });
-  assert.equal(system.content, 'You translate for Acme into Portuguese (Brazil) [pt-BR].\nUse você.\nInput: a JSON object of id → text.');
+  assert.equal(system.content, 'You translate for Acme into Portuguese (Brazil) [pt-BR].\nUse você.\nInput: JSON, id → text.');
 
   await writeFile(path.join(dir, 'my-system.md'), 'Translate into [${target_code}] for ${studio}.');
   assert.throws(() => new PromptStyle(loadConfig({}, {}, dir).config.prompts), /unknown slot \$\{studio\}/);

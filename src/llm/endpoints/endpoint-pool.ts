@@ -30,7 +30,7 @@ export interface EndpointStatus {
  * between our picture and the provider's (an estimate a little low, a reply a little late) is a
  * 429; calls well inside the burst leave the pacing room to absorb it.
  */
-const CALL_SHARE_OF_BURST = 0.7;
+const CALL_SHARE_OF_BURST = 0.9;
 
 /** Waiting for an endpoint to come back is re-checked at least this often. */
 const MAX_IDLE_WAIT_MS = 1_000;

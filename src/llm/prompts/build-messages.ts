@@ -25,7 +25,8 @@ export function buildTranslateMessages(request: TranslateRequest): ChatMessage[]
 
 function systemPrompt(request: TranslateRequest, payload: Record<string, unknown>): string {
   const vars = {
-    source_name: languageDisplayName(request.sourceLang),
+    // The source's region rarely matters and its code is there; the target's name keeps its region.
+    source_name: languageDisplayName(request.sourceLang.split('-')[0]),
     source_code: request.sourceLang,
     target_name: languageDisplayName(request.targetLang),
     target_code: request.targetLang,

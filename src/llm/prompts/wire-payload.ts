@@ -46,13 +46,13 @@ const FIELD_MEANINGS: Record<string, string> = { key: 'key = string id', max_len
  * only the context fields it sends. Every call pays for this line, so it says no more than that.
  */
 export function describePayload(payload: Record<string, unknown>): string {
-  if (!isWrapped(payload)) return 'Input: a JSON object of id → text.';
+  if (!isWrapped(payload)) return 'Input: JSON, id → text.';
   const items = Object.values(payload.items as Record<string, unknown>);
   const own = items.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null);
-  const shape = `{${'context' in payload ? '"context":{…},' : ''}"items":{id: text${own.length ? ' or {"text":…, context}' : ''}}}`;
+  const shape = `"items" id → text${own.length ? ' or {"text", context}' : ''}${'context' in payload ? ' and "context"' : ''}`;
   const used = new Set([...Object.keys((payload.context as object | undefined) ?? {}), ...own.flatMap((item) => Object.keys(item))]);
   const meanings = Object.entries(FIELD_MEANINGS).filter(([name]) => used.has(name)).map(([, meaning]) => meaning);
-  return `Input: ${shape}; context informs, never translate it${meanings.length ? ` (${meanings.join('; ')})` : ''}.`;
+  return `Input: ${shape}; context only informs${meanings.length ? ` (${meanings.join('; ')})` : ''}.`;
 }
 
 /** Fields present with the same value in every item. */

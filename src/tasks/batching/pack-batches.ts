@@ -9,6 +9,11 @@ export interface PackOptions {
   maxOutputTokens: number;
   maxChars: number;
   maxBatchSize: number;
+  /**
+   * Budget for the texts of one call, input and reply together: a share of the provider's
+   * per-second token burst (see packOptions), so a batch goes out as one call under the limit.
+   */
+  maxCallTokens?: number;
   lanes?: LaneLimits;
 }
 
@@ -113,6 +118,7 @@ function fits(batch: PackedBatch, unique: Unique, lane: Lane, options: PackOptio
     batch.uniqueCount < laneBatchSize(lane, options.maxBatchSize, options.lanes) &&
     batch.estInputTokens + unique.inTokens <= options.maxInputTokens &&
     batch.estOutputTokens + unique.outTokens <= options.maxOutputTokens &&
+    batch.estInputTokens + batch.estOutputTokens + unique.inTokens + unique.outTokens <= (options.maxCallTokens ?? Number.POSITIVE_INFINITY) &&
     batch.chars + unique.task.sourceText.length <= options.maxChars
   );
 }
