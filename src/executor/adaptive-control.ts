@@ -34,7 +34,10 @@ const MIN_FACTOR = 0.05;
 
 /**
  * Seed 000 §2.2, evaluated every period over the calls of that period:
- * - error rate above 10% → batches 20% smaller; errors rare and tokens under half the budget → back up;
+ * - error rate above 10% → batches 20% smaller; errors rare and tokens under half the budget → back
+ *   up. Only errors a smaller call can avoid count: malformed or truncated replies and timeouts.
+ *   A 5xx or a dropped connection strikes a call whatever its size; shrinking on those ratchets
+ *   the batches down to a few cells under a steady 10% of them, paying the prompt per few cells;
  * - a 429, or calls queuing at the limiter (the limit binds) → one worker fewer;
  * - calls slower than 5 s on average, or every worker busy with the limit not reached → two more.
  * Each change is emitted as `control:adjusted` (stored as a job event, shown by `status`).
@@ -138,7 +141,7 @@ export class AdaptiveControl {
     if (e.jobId !== this.#o.jobId) return;
     this.#window.attempts++;
     if (e.kind === 'rate_limit') this.#window.rateLimited++;
-    else this.#window.errors++;
+    else if (e.kind === 'timeout') this.#window.errors++;
   }
 }
 

@@ -85,3 +85,24 @@ test('adaptive control: errors shrink batches, 429s and queuing drop workers, bu
   control.stop();
   assert.deepEqual(adjustments, ['batch_size 1→0.8', 'workers 4→6', 'batch_size 0.8→1', 'workers 6→5', 'workers 5→4']);
 });
+
+test('adaptive control shrinks batches for errors a smaller call avoids (timeouts, bad replies), not for 5xx or dropped connections', () => {
+  const events = new EngineEvents();
+  const endpoints: EndpointStatus[] = [{ name: 'e', model: 'm', state: 'ready', fallback: false, inFlight: 0, waiting: 0, rpm: 1, tpm: 1 }];
+  const control = new AdaptiveControl({ jobId: 'j', events, startWorkers: 4, maxWorkers: 8, endpoints: () => endpoints, batchTokenBudget: 10_000 });
+  const done = () => events.emit('call:done', { jobId: 'j', batchId: 'b', items: 10, promptTokens: 500, completionTokens: 500, ms: 300, ok: true });
+  const failed = (kind: 'server' | 'network' | 'timeout') => events.emit('call:error', { jobId: 'j', batchId: 'b', kind, message: kind });
+  control.start();
+  for (let i = 0; i < 6; i++) done();
+  failed('server');
+  failed('network');
+  failed('server');
+  control.evaluate();
+  assert.equal(control.itemsPerCall(100), 100, '33% 5xx and resets: the batch size stays');
+  for (let i = 0; i < 6; i++) done();
+  failed('timeout');
+  failed('timeout');
+  control.evaluate();
+  assert.equal(control.itemsPerCall(100), 80, '25% timeouts: 20% smaller');
+  control.stop();
+});
