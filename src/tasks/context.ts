@@ -87,14 +87,15 @@ export function isInformativeKey(key: string): boolean {
 }
 
 /**
- * A stored context as the prompt carries it into `targetLang`: an uninformative key or column
- * header dropped, and no reference in the target language itself (with --overwrite that is the
+ * A stored context as the prompt carries it into `targetLang`: an uninformative key, sheet name or
+ * column header dropped, and no reference in the target language itself (with --overwrite that is the
  * old translation).
  */
 export function promptContext(json: string | null | undefined, targetLang: string): ItemContext | undefined {
   if (!json) return undefined;
   const { sheet, column, key, comment, notes, maxLength, refs } = JSON.parse(json) as TaskContext;
-  const context: ItemContext = { sheet, comment, notes, maxLength };
+  const context: ItemContext = { comment, notes, maxLength };
+  if (sheet && isInformativeSheet(sheet)) context.sheet = sheet;
   if (column && isInformativeHeader(column)) context.column = column;
   if (key && isInformativeKey(key)) context.key = key;
   const kept = Object.entries(refs ?? {}).filter(([lang]) => languagesMatch(targetLang, lang) === 0);
@@ -103,6 +104,22 @@ export function promptContext(json: string | null | undefined, targetLang: strin
 }
 
 const headerVerdicts = new Map<string, boolean>();
+const sheetVerdicts = new Map<string, boolean>();
+/** Words of default and catch-all sheet names: `Sheet1`, `Tabelle1`, `工作表1`, `Strings`, `Localization`. */
+const GENERIC_SHEET_WORDS = new Set([
+  'sheet', 'sheets', 'tabelle', 'feuil', 'feuille', 'hoja', 'foglio', 'planilha', 'blad', 'arkusz', 'лист', '工作表', 'シート', '시트',
+  'string', 'strings', 'text', 'texts', 'translation', 'translations', 'localization', 'localisation', 'l', 'n', 'i', 'lang', 'language', 'languages', 'data', 'export', 'main', 'default', 'all',
+]);
+
+/** A sheet named `Sheet1` or `Strings` says nothing about its texts; `Items` or `Dialogue` does. */
+function isInformativeSheet(name: string): boolean {
+  let verdict = sheetVerdicts.get(name);
+  if (verdict === undefined) {
+    verdict = name.split(/[^\p{L}]+/u).some((word) => word && !GENERIC_SHEET_WORDS.has(word.toLowerCase()));
+    sheetVerdicts.set(name, verdict);
+  }
+  return verdict;
+}
 
 /** `CH`, `中文`, `English text` only name the language, which the prompt names already. */
 function isInformativeHeader(header: string): boolean {

@@ -108,3 +108,14 @@ test('texts with the same notes share a batch; other texts keep their order', ()
   const speakers = prepared.batches.map((b) => [...new Set(prepared.split.tasks.filter((t) => t.batchId === b.batchId).map((t) => JSON.parse(t.sourceContext).notes[0]))]);
   assert.deepEqual(speakers, [['Speaker: Captain'], ['Speaker: Merchant']]);
 });
+
+test('sheet names and column headers that say nothing are not sent: Sheet1, Strings, a header that only names the language', () => {
+  const sent = (sheet: string, column: string) => JSON.parse(JSON.stringify(promptContext(JSON.stringify({ sheet, column }), 'pt-BR')));
+  assert.deepEqual(sent('Sheet1', 'CH'), {});
+  assert.deepEqual(sent('Strings', '中文'), {});
+  assert.deepEqual(sent('工作表1', 'English text'), {});
+  assert.deepEqual(sent('Localization', 'zh-CN'), {});
+  assert.deepEqual(sent('Items', 'CH'), { sheet: 'Items' });
+  assert.deepEqual(sent('Dialogue_Strings', 'Item description (CN)'), { sheet: 'Dialogue_Strings', column: 'Item description (CN)' });
+  assert.deepEqual(userPayload([{ id: '1', text: '开始', context: sent('Sheet1', 'CH') }]), { 1: '开始' }, 'nothing to say: the flat payload');
+});
