@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { LoadedConfig } from './config/load-config.ts';
+import type { FanyiConfig } from './config/config-schema.ts';
 import { Engine } from './engine.ts';
 import { FanyiError } from './errors.ts';
 import { EndpointLimiter } from './limits/endpoint-limiter.ts';
@@ -32,14 +33,14 @@ export async function createProvider({ provider, endpoints, config }: LoadedConf
   const limiter = (e: (typeof endpoints)[number]) => new EndpointLimiter({ rpm: e.rpm, tpm: e.tpm, maxConcurrency: e.maxConcurrency });
   if (provider.provider === 'pseudo') return new EndpointPool([{ name: 'pseudo', provider: new PseudoProvider(), limiter: limiter(endpoints[0]) }], poolOptions);
   const specs = [];
-  for (const endpoint of endpoints) specs.push({ name: endpoint.name, provider: await openAiProvider(endpoint, config.llm.temperature), limiter: limiter(endpoint), weight: endpoint.weight, fallback: endpoint.fallback });
+  for (const endpoint of endpoints) specs.push({ name: endpoint.name, provider: await openAiProvider(endpoint, config.llm), limiter: limiter(endpoint), weight: endpoint.weight, fallback: endpoint.fallback });
   return new EndpointPool(specs, poolOptions);
 }
 
-async function openAiProvider(endpoint: LoadedConfig['endpoints'][number], temperature: number): Promise<LlmProvider> {
+async function openAiProvider(endpoint: LoadedConfig['endpoints'][number], llm: Pick<FanyiConfig['llm'], 'temperature' | 'logprobs'>): Promise<LlmProvider> {
   if (!endpoint.baseUrl && !endpoint.apiKey) {
     throw new FanyiError('USAGE', 'the openai provider needs --base-url or --api-key (or OPENAI_BASE_URL / OPENAI_API_KEY)');
   }
   const { OpenAiCompatibleProvider } = await import('./llm/providers/openai-compatible-provider.ts');
-  return new OpenAiCompatibleProvider({ baseUrl: endpoint.baseUrl, apiKey: endpoint.apiKey, model: endpoint.model, temperature });
+  return new OpenAiCompatibleProvider({ baseUrl: endpoint.baseUrl, apiKey: endpoint.apiKey, model: endpoint.model, temperature: llm.temperature, logprobs: llm.logprobs });
 }

@@ -93,6 +93,11 @@ const llm = z
     api_key_env: z.string().default('OPENAI_API_KEY'),
     model: z.string().min(1).default('gpt-4o-mini'),
     temperature: z.number().min(0).max(2).default(0.2),
+    /**
+     * Ask for token log probabilities, from which each result's `confidence` comes. On by
+     * default; a server that refuses them is asked without from then on. Off: smaller replies.
+     */
+    logprobs: z.boolean().default(true),
     model_limits: modelLimits.default(() => modelLimits.parse({})),
     batch_control: batchControl.default(() => batchControl.parse({})),
     performance: performance.default(() => performance.parse({})),
