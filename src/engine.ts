@@ -195,6 +195,8 @@ export class Engine {
       await this.#dispatcher(control, await this.#promptInputs(job)).run(jobId, signal);
     } catch (error) {
       await this.store.setJobStatus(jobId, 'failed', error instanceof Error ? error.message : String(error));
+      // Best effort: what stays unremembered is remembered by the next memory lookup.
+      await this.store.rememberResults(jobId).catch(() => undefined);
       throw error;
     } finally {
       await stopCheckpoints();
@@ -202,6 +204,8 @@ export class Engine {
       unsubscribe();
       this.events.off('control:adjusted', recordAdjustment);
     }
+    // Commits leave translation memory to one statement per run (a crash before it loses nothing: see JobStore.rememberResults).
+    await this.store.rememberResults(jobId);
     if (signal.aborted || (await this.store.openBatchCount(jobId)) > 0) return this.#stopped(jobId, signal.aborted, started);
     const written = job.out_path ? await this.writeOutput(jobId, job.out_path, output) : null;
     await this.store.setJobStatus(jobId, 'completed');

@@ -6,7 +6,7 @@ import { parseReply } from '../llm/reply/parse-reply.ts';
 import type { EngineEvents } from '../monitor/engine-events.ts';
 import type { BatchItem, CallMeta, ClaimedBatch, ItemResult, JobStore } from '../store/job-store.ts';
 import { estimateItemTokens } from '../tasks/batching/estimate-tokens.ts';
-import { itemContextTokens, promptContext, type TaskContext } from '../tasks/context.ts';
+import { itemContextTokens, parseTaskContext, promptContext } from '../tasks/context.ts';
 import { hitsIn, type GlossaryMatcher } from '../tasks/glossary/match-terms.ts';
 import { itemConfidences } from './item-confidence.ts';
 import { gateResults, type QaScope } from './qa-gate.ts';
@@ -362,7 +362,7 @@ function itemCost(item: BatchItem, targetLang: string): number {
   let cost = itemCosts.get(item);
   if (cost === undefined) {
     const { input, output } = estimateItemTokens(item.sourceText, targetLang);
-    cost = input + output + (item.sourceContext ? itemContextTokens(JSON.parse(item.sourceContext) as TaskContext) : 0);
+    cost = input + output + (item.sourceContext ? itemContextTokens(parseTaskContext(item.sourceContext)) : 0);
     itemCosts.set(item, cost);
   }
   return cost;

@@ -1,5 +1,6 @@
 import { findPlaceholders } from './placeholders.ts';
 import { flag, type QaFlag } from './qa-flags.ts';
+import { factsOf, TextFacts, type CheckedText, type NumberFacts } from './text-facts.ts';
 
 /** Digits of other scripts, mapped to ASCII (NFKC already folds full-width digits). */
 const DIGIT_BLOCKS = [0x660, 0x6f0, 0x966, 0x9e6, 0xe50, 0xed0, 0x1040, 0x17e0];
@@ -31,15 +32,15 @@ const CJK_NUMERALS = ['零〇', '一壹', '二两兩貳', '三參叁', '四肆',
  * 1.5 = 1,5 — locales differ), ignoring numbers inside placeholders ({0}, %1$s, #1). A small
  * number written as a CJK numeral or an English word ("two", "third") counts as present.
  */
-export function checkNumbers(source: string, target: string): QaFlag[] {
+export function checkNumbers(source: CheckedText, target: CheckedText): QaFlag[] {
+  const [src, tgt] = [factsOf(source), factsOf(target)];
   // Most cells hold no digit at all; number words alone never raise a flag.
-  if (!ANY_DIGIT.test(source) && !ANY_DIGIT.test(target)) return [];
-  const [src, tgt] = [withoutPlaceholders(source), withoutPlaceholders(target)];
-  const [want, got] = [numbersOf(src, false), numbersOf(tgt, false)];
-  const [wantAll, gotAll] = [numbersOf(src, true), numbersOf(tgt, true)];
-  const missing = [...want].filter((n) => !gotAll.has(n) && !hasCjkNumeral(target, n) && !numberWords(target).has(n));
-  const extra = [...got].filter((n) => !wantAll.has(n) && !numberWords(source).has(n));
-  missing.push(...brokenTerms(source, target).filter((n) => !missing.includes(n) && !gotAll.has(n)));
+  if (!hasDigit(src) && !hasDigit(tgt)) return [];
+  const [want, got] = [numberFacts(src), numberFacts(tgt)];
+  const [sourceText, targetText] = [src.text, tgt.text];
+  const missing = want.plain.filter((n) => !got.all.includes(n) && !hasCjkNumeral(targetText, n) && !numberWords(targetText).has(n));
+  const extra = got.plain.filter((n) => !want.all.includes(n) && !numberWords(sourceText).has(n));
+  missing.push(...brokenTerms(sourceText, targetText).filter((n) => !missing.includes(n) && !got.all.includes(n)));
   if (!missing.length && !extra.length) return [];
   const parts = [missing.length ? `missing ${missing.join(', ')}` : '', extra.length ? `unexpected ${extra.join(', ')}` : ''];
   return [flag('numbers_differ', `numbers differ: ${parts.filter(Boolean).join('; ')}`, { missing, extra })];
@@ -47,26 +48,45 @@ export function checkNumbers(source: string, target: string): QaFlag[] {
 
 /** The distinct numbers of `text` outside placeholders, as digit strings without separators; in Latin terms only if `withTerms`. */
 export function numbersIn(text: string, withTerms: boolean): Set<string> {
-  return numbersOf(withoutPlaceholders(text), withTerms);
+  const stripped = withoutPlaceholders(new TextFacts(text));
+  return numbersOf(withTerms ? stripped : stripped.replace(LATIN_TERM, ' '));
 }
 
 const ANY_DIGIT = /\p{Nd}/u;
 
+const hasDigit = (text: TextFacts): boolean => (text.hasDigit ??= ANY_DIGIT.test(text.text));
+
+function numberFacts(text: TextFacts): NumberFacts {
+  if (!text.numbers) {
+    const stripped = withoutPlaceholders(text);
+    const termless = stripped.replace(LATIN_TERM, ' ');
+    const all = listOf(numbersOf(stripped));
+    // Without a Latin term both readings are the same numbers.
+    text.numbers = { plain: termless === stripped ? all : listOf(numbersOf(termless)), all };
+  }
+  return text.numbers;
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+const listOf = (numbers: Set<string>): readonly string[] => (numbers.size ? [...numbers] : NONE);
+
+/** ICU explicit cases (`=0 {…}`) are keys, checked by checkIcu. */
+const ICU_CASE_KEY = /=\s*\d+\s*\{/g;
+
 /** NFKC text with placeholders and ICU explicit-case keys blanked out. */
-function withoutPlaceholders(text: string): string {
-  // ICU explicit cases (`=0 {…}`) are keys, checked by checkIcu.
-  const normal = text.normalize('NFKC').replace(/=\s*\d+\s*\{/g, '{');
+function withoutPlaceholders(text: TextFacts): string {
+  const normal = text.normal.replace(ICU_CASE_KEY, '{');
   let plain = '';
   let at = 0;
-  for (const token of findPlaceholders(normal)) {
+  for (const token of normal === text.normal ? text.normalPlaceholders : findPlaceholders(normal)) {
     plain += `${normal.slice(at, token.start)} `;
     at = token.end;
   }
   return plain + normal.slice(at);
 }
 
-function numbersOf(stripped: string, withTerms: boolean): Set<string> {
-  const plain = (withTerms ? stripped : stripped.replace(LATIN_TERM, ' ')).replace(/[\u0660-\u0669\u06f0-\u06f9\u0966-\u096f\u09e6-\u09ef\u0e50-\u0e59\u0ed0-\u0ed9\u1040-\u1049\u17e0-\u17e9]/g, asciiDigit);
+function numbersOf(stripped: string): Set<string> {
+  const plain = stripped.replace(/[\u0660-\u0669\u06f0-\u06f9\u0966-\u096f\u09e6-\u09ef\u0e50-\u0e59\u0ed0-\u0ed9\u1040-\u1049\u17e0-\u17e9]/g, asciiDigit);
   return new Set((plain.match(NUMBER) ?? []).map((n) => n.replace(/\D/g, '').replace(/^0+(?=\d)/, '')));
 }
 

@@ -1,8 +1,8 @@
 import { languagesMatch } from '../workbook/language-codes.ts';
 import { countScripts, detectScript, expectedScript, type ScriptName } from '../workbook/scripts.ts';
 import { isLanguageName } from './language-names.ts';
-import { findPlaceholders } from './placeholders.ts';
 import { flag, type QaFlag } from './qa-flags.ts';
+import { factsOf, type CheckedText } from './text-facts.ts';
 
 /** Fewer letters than this say nothing reliable about a language ("OK", "rtl", "x2"). */
 const MIN_LETTERS = 4;
@@ -98,10 +98,15 @@ function scriptName(script: string): string {
 }
 
 /** NFKC, lower case, letters and digits only, placeholders out: what "the same text" means. */
-function comparable(text: string): string {
-  let plain = text.normalize('NFKC');
-  for (const token of findPlaceholders(plain).reverse()) plain = plain.slice(0, token.start) + plain.slice(token.end);
-  return plain.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+function comparable(text: CheckedText): string {
+  const facts = factsOf(text);
+  if (facts.comparable === undefined) {
+    let plain = facts.normal;
+    const tokens = facts.normalPlaceholders;
+    for (let i = tokens.length - 1; i >= 0; i--) plain = plain.slice(0, tokens[i].start) + plain.slice(tokens[i].end);
+    facts.comparable = plain.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+  }
+  return facts.comparable;
 }
 
 /**
@@ -112,10 +117,12 @@ function comparable(text: string): string {
  * "Video", "Pause", "Normal", technical terms), so only a phrase of three or more words and 15+
  * letters counts.
  */
-export function checkUntranslated(source: string, target: string, sourceLang: string | undefined, targetLang: string | undefined): QaFlag[] {
+export function checkUntranslated(sourceText: CheckedText, targetText: CheckedText, sourceLang: string | undefined, targetLang: string | undefined): QaFlag[] {
   if (sourceLang && targetLang && languagesMatch(sourceLang, targetLang) > 0) return [];
-  const text = comparable(source);
-  if (text !== comparable(target) || !/\p{L}.*\p{L}/u.test(text) || isRestyled(source, target)) return [];
+  const [src, tgt] = [factsOf(sourceText), factsOf(targetText)];
+  const [source, target] = [src.text, tgt.text];
+  const text = comparable(src);
+  if (text !== comparable(tgt) || !/\p{L}.*\p{L}/u.test(text) || isRestyled(source, target)) return [];
   const expected = targetLang ? expectedScript(targetLang) : undefined;
   const written = detectScript(source);
   // A "source" cell not in the source language (English log text in a JP column) copied into the

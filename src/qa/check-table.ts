@@ -13,6 +13,7 @@ import { checkTranslation } from './check-translation.ts';
 import { lengthLimit } from './length-hint.ts';
 import { flag, type QaFlag } from './qa-flags.ts';
 import { pairColumns, type ColumnPair } from './table-pairs.ts';
+import { SourceMemo } from './text-facts.ts';
 
 export interface TableCheckOptions {
   /** Source language (default: the column `translate` would pick). */
@@ -60,9 +61,11 @@ export function checkTable(document: SpreadsheetDocument, options: TableCheckOpt
   for (const plan of plans) {
     const sheet = document.sheets[plan.layout.sheetIndex];
     const pairs = pairColumns(sheet, plan.layout, plan.source).filter((p) => wanted(p, options.to));
+    // Each source cell is checked once per translation column: its analysis is kept for the sheet.
+    const memo = pairs.length > 1 ? new SourceMemo(sheet.rows.length) : undefined;
     for (const pair of pairs) {
       report.pairs.push({ sheet: sheet.name, source: pair.sourceHeader, target: pair.targetHeader, language: pair.language ?? 'und' });
-      checkPair(sheet, plan.layout, pair, report);
+      checkPair(sheet, plan.layout, pair, report, memo);
     }
   }
   if (options.to?.length && !report.pairs.length) {
@@ -75,19 +78,19 @@ function wanted(pair: ColumnPair, to: string[] | undefined): boolean {
   return !to?.length || (!!pair.language && to.some((lang) => languagesMatch(lang, pair.language!) > 0));
 }
 
-function checkPair(sheet: SheetTable, layout: SheetLayout, pair: ColumnPair, report: TableReport): void {
+function checkPair(sheet: SheetTable, layout: SheetLayout, pair: ColumnPair, report: TableReport, memo?: SourceMemo): void {
   for (let row = layout.firstDataRow; row < sheet.rows.length; row++) {
     const cells = sheet.rows[row];
     const source = cells?.[pair.sourceCol];
     const target = cells?.[pair.targetCol];
     if (!isTranslatableText(source) || !isDataRow(cells) || target === NON_TEXT) continue;
     report.checked++;
-    const finding = checkCell(sheet, layout, pair, row, source, typeof target === 'string' ? target : '');
+    const finding = checkCell(sheet, layout, pair, row, source, typeof target === 'string' ? target : '', memo);
     if (finding) report.findings.push(finding);
   }
 }
 
-function checkCell(sheet: SheetTable, layout: SheetLayout, pair: ColumnPair, row: number, source: string, target: string): CellFinding | undefined {
+function checkCell(sheet: SheetTable, layout: SheetLayout, pair: ColumnPair, row: number, source: string, target: string, memo?: SourceMemo): CellFinding | undefined {
   const cells = sheet.rows[row] ?? [];
   const text = (col: number | undefined): string | undefined => {
     const value = col === undefined ? undefined : cells[col];
@@ -98,7 +101,7 @@ function checkCell(sheet: SheetTable, layout: SheetLayout, pair: ColumnPair, row
   const maxLength = lengthLimit(layout.maxLengthColumn === undefined ? undefined : cells[layout.maxLengthColumn], ...comments, ...notes);
   // A cell nobody filled in is not a defect of a translation: its own kind, counted apart.
   const result = target.trim()
-    ? checkTranslation({ source, target, sourceLang: pair.sourceLanguage, targetLang: pair.language, maxLength })
+    ? checkTranslation({ source, target, sourceLang: pair.sourceLanguage, targetLang: pair.language, maxLength, memo })
     : { flags: [flag('missing', 'no translation yet')], score: 0 };
   if (!result.flags.length) return undefined;
   const key = text(layout.keyColumn)?.trim();

@@ -1,6 +1,7 @@
 import { hasIcuChoice, parseIcu } from './icu-message.ts';
 import { findPlaceholders, type PlaceholderKind } from './placeholders.ts';
 import { describe, difference, flag, type QaCode, type QaFlag } from './qa-flags.ts';
+import { factsOf, type CheckedText, type TextFacts } from './text-facts.ts';
 
 /** Which flag a lost or added token raises: format placeholders, markup, or escapes/entities. */
 const CODE_OF: Readonly<Record<PlaceholderKind, QaCode>> = {
@@ -31,14 +32,15 @@ const LABEL: Readonly<Partial<Record<QaCode, string>>> = {
  * or fewer branches, so there only the *set* of tokens must match, and `{…}` tokens are left to
  * checkIcu: `male {He}` is a branch, not a placeholder `{He}`.
  */
-export function checkTokens(source: string, target: string): QaFlag[] {
-  const isIcu = hasIcuChoice(source) && parseIcu(source) !== undefined;
+export function checkTokens(source: CheckedText, target: CheckedText): QaFlag[] {
+  const [src, tgt] = [factsOf(source), factsOf(target)];
+  const isIcu = (src.isIcu ??= hasIcuChoice(src.text) && parseIcu(src.text) !== undefined);
   const flags: QaFlag[] = [];
   for (const code of ['placeholder_mismatch', 'markup_mismatch', 'escape_mismatch'] as const) {
-    let [want, got] = [tokensOf(source, code, isIcu), tokensOf(target, code, isIcu)];
+    let [want, got] = [tokensOf(src, code, isIcu), tokensOf(tgt, code, isIcu)];
     if (isIcu) [want, got] = [[...new Set(want)], [...new Set(got)]];
     const missing = difference(want, got);
-    const extra = withoutTranslatedBrackets(difference(got, want), source);
+    const extra = withoutTranslatedBrackets(difference(got, want), src.text);
     if (missing.length || extra.length) flags.push(flag(code, `${LABEL[code]} differ: ${describe(missing, extra)}`, { missing, extra }));
   }
   return flags;
@@ -49,16 +51,17 @@ export function checkTokens(source: string, target: string): QaFlag[] {
  * source has a bracketed phrase that is no token, is that phrase translated, not a new tag.
  */
 function withoutTranslatedBrackets(extra: string[], source: string): string[] {
+  if (!extra.length) return extra;
   let phrases = (source.match(/\[[^\[\]\n]{1,60}\]/g) ?? []).filter((text) => !findPlaceholders(text).length).length;
   return extra.filter((token) => !(BRACKET_WORD.test(token) && phrases-- > 0));
 }
 
 const BRACKET_WORD = /^\[[A-Z][A-Z0-9_]*\]$/;
 
-function tokensOf(text: string, code: QaCode, isIcu: boolean): string[] {
-  return findPlaceholders(text)
-    .filter((p) => CODE_OF[p.kind] === code && !(isIcu && p.kind === 'brace'))
-    .map((p) => p.token);
+function tokensOf(text: TextFacts, code: QaCode, isIcu: boolean): string[] {
+  const tokens: string[] = [];
+  for (const p of text.placeholders) if (CODE_OF[p.kind] === code && !(isIcu && p.kind === 'brace')) tokens.push(p.token);
+  return tokens;
 }
 
 /**

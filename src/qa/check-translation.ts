@@ -10,6 +10,7 @@ import { checkTerms, type GlossaryTerm } from './check-terms.ts';
 import { checkCorruption, checkWhitespace } from './check-text.ts';
 import { checkLineBreaks, checkTokens } from './check-tokens.ts';
 import { flag, isHard, qualityScore, type QaFlag } from './qa-flags.ts';
+import { TextFacts, type SourceMemo } from './text-facts.ts';
 
 export interface QaInput {
   source: string;
@@ -22,6 +23,11 @@ export interface QaInput {
   maxLength?: number;
   /** Terms for this target language; only those the source uses are checked. */
   glossary?: readonly GlossaryTerm[];
+  /**
+   * Facts of source texts kept across calls (a source is checked once per target language);
+   * without it each call works them out anew. The flags are the same either way.
+   */
+  memo?: SourceMemo;
 }
 
 export interface QaResult {
@@ -38,18 +44,20 @@ export function checkTranslation(input: QaInput): QaResult {
   return { flags, hard: isHard(flags), score: qualityScore(flags) };
 }
 
-function collectFlags({ source, target, sourceLang, targetLang, maxLength, glossary }: QaInput): QaFlag[] {
+function collectFlags({ source, target, sourceLang, targetLang, maxLength, glossary, memo }: QaInput): QaFlag[] {
   if (!source.trim()) return [];
   if (!target.trim()) return [flag('empty', 'the translation is empty')];
-  const untranslated = checkUntranslated(source, target, sourceLang, targetLang);
-  const tokens = checkTokens(source, target);
-  return [
+  // Tokens, numbers and the comparable form of each side are worked out once for all checks.
+  const [src, tgt] = [memo?.of(source) ?? new TextFacts(source), new TextFacts(target)];
+  const untranslated = checkUntranslated(src, tgt, sourceLang, targetLang);
+  const tokens = checkTokens(src, tgt);
+  const flags = [
     ...tokens,
     ...checkIcu(source, target, targetLang),
     ...checkWhitespace(source, target),
     ...checkLineBreaks(source, target),
     // A broken token ("%1" → "1%") leaves stray digits; the token flag already says it.
-    ...(tokens.some((f) => f.severity === 'hard') ? [] : checkNumbers(source, target)),
+    ...(tokens.some((f) => f.severity === 'hard') ? [] : checkNumbers(src, tgt)),
     ...checkLength(target, maxLength),
     ...untranslated,
     // Left in the source language says all a script check would.
@@ -57,4 +65,7 @@ function collectFlags({ source, target, sourceLang, targetLang, maxLength, gloss
     ...checkCorruption(source, target),
     ...checkTerms(source, target, glossary ?? []),
   ];
+  // What the remembered source keeps is its checks' results, not their working (see SourceMemo).
+  if (memo) src.dropIntermediates();
+  return flags;
 }

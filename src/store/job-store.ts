@@ -297,9 +297,16 @@ export interface JobStore {
   writableResults(jobId: string, options?: { writeUnreviewed?: boolean }): Promise<WritableResult[]>;
   /**
    * Translation memory: the remembered result for each of `keys` (dedupe keys) that has one.
-   * Completed results are remembered by `commitResults` in its own transaction, one row per text.
+   * Every completed result committed so far counts, in any job: results not yet remembered (see
+   * rememberResults) are remembered first.
    */
   lookupMemory(keys: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * Copies the job's completed results into translation memory, one row per text. A commit only
+   * marks its job (the results are in the task table); the engine calls this when a run ends,
+   * and lookupMemory does it for any job still marked, such as one whose process died.
+   */
+  rememberResults(jobId: string): Promise<void>;
   /** Stores a glossary under its content version; a version already stored is left as it is. */
   saveGlossary(version: string, rows: readonly GlossaryTermRow[]): Promise<void>;
   loadGlossary(version: string): Promise<GlossaryTermRow[]>;

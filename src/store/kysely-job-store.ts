@@ -29,7 +29,7 @@ import { deleteCheckpoint, insertCheckpoint, listCheckpoints, taskSnapshot } fro
 import { countByStatus, progressByGroup, writableResults } from './queries/progress-queries.ts';
 import { countByFlag } from './queries/flag-queries.ts';
 import { activeJobLoad, listTenantJobs, taskPage, taskStatistics } from './queries/api-queries.ts';
-import { loadGlossary, lookupMemory, saveGlossary } from './queries/memory-queries.ts';
+import { loadGlossary, lookupMemory, rememberJob, saveGlossary } from './queries/memory-queries.ts';
 import { callSamples, listPausedGroups, pauseGroups, recentTasks, resumeGroups, runnableBatchCount } from './queries/control-queries.ts';
 import type { GlossaryTermRow } from './job-store.ts';
 import type { ActiveLoad, CallSample, RecentTask, TaskPage, TaskPageQuery, TaskStatistics } from './job-store.ts';
@@ -304,6 +304,10 @@ export class KyselyJobStore implements JobStore {
 
   lookupMemory(keys: readonly string[]): Promise<Map<string, string>> {
     return lookupMemory(this.#db, keys, this.#adapter.maxParameters);
+  }
+
+  rememberResults(jobId: string): Promise<void> {
+    return rememberJob(this.#db, jobId);
   }
 
   saveGlossary(version: string, rows: readonly GlossaryTermRow[]): Promise<void> {

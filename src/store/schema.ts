@@ -163,6 +163,12 @@ export interface PausedGroupsTable {
   paused_at: number;
 }
 
+/** A job whose committed results are not yet in translation memory (migration 005). */
+export interface MemoryPendingTable {
+  job_id: string;
+  marked_at: number;
+}
+
 export interface Database {
   jobs: JobsTable;
   tasks: TasksTable;
@@ -175,4 +181,5 @@ export interface Database {
   calls: CallsTable;
   job_events: JobEventsTable;
   paused_groups: PausedGroupsTable;
+  memory_pending: MemoryPendingTable;
 }

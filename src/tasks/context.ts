@@ -93,13 +93,32 @@ export function isInformativeKey(key: string): boolean {
  */
 export function promptContext(json: string | null | undefined, targetLang: string): ItemContext | undefined {
   if (!json) return undefined;
-  const { sheet, column, key, comment, notes, maxLength, refs } = JSON.parse(json) as TaskContext;
+  const { sheet, column, key, comment, notes, maxLength, refs } = parseTaskContext(json);
   const context: ItemContext = { comment, notes, maxLength };
   if (sheet && isInformativeSheet(sheet)) context.sheet = sheet;
   if (column && isInformativeHeader(column)) context.column = column;
   if (key && isInformativeKey(key)) context.key = key;
   const kept = Object.entries(refs ?? {}).filter(([lang]) => languagesMatch(targetLang, lang) === 0);
   if (kept.length) context.refs = Object.fromEntries(kept);
+  return context;
+}
+
+/** Parsed contexts by their JSON; a run reads each item's three times (cost estimate, prompt, QA length limit). */
+const parsedContexts = new Map<string, TaskContext>();
+const MAX_PARSED_CONTEXTS = 16_384;
+
+/**
+ * A stored `source_context`, parsed (throws like JSON.parse on bad JSON). The object is shared
+ * between callers: read it, never change it.
+ */
+export function parseTaskContext(json: string): TaskContext {
+  let context = parsedContexts.get(json);
+  if (context === undefined) {
+    context = JSON.parse(json) as TaskContext;
+    // The calls that read one item's context come close together: forgetting all at once is enough.
+    if (parsedContexts.size >= MAX_PARSED_CONTEXTS) parsedContexts.clear();
+    parsedContexts.set(json, context);
+  }
   return context;
 }
 

@@ -85,10 +85,10 @@ export function packOptions(config: FanyiConfig) {
   };
 }
 
-/** Store rows for the drafts, made one at a time as the store consumes them. */
+/** Store rows for the drafts, made one at a time as the store consumes them, a batch's side by side (see byBatch). */
 export function* toTaskRows(jobId: string, excelId: string, tasks: TaskDraft[], gameContext: string): Generator<NewTaskRow> {
   const withMemory = tasks.some((t) => t.memory);
-  for (const t of tasks) yield {
+  for (const t of byBatch(tasks)) yield {
     job_id: jobId,
     task_id: t.taskId,
     batch_id: t.batchId ?? null,
@@ -110,6 +110,22 @@ export function* toTaskRows(jobId: string, excelId: string, tasks: TaskDraft[], 
     // Only jobs with memory hits bind these two: every row of an insert must have the same columns.
     ...(withMemory ? { result: t.memory?.result ?? null, model_name: t.memory?.modelName ?? null } : {}),
   };
+}
+
+/**
+ * The drafts grouped by batch, in the order batches first occur, each batch's in split order.
+ * Rows are stored in this order, so a batch's tasks (the duplicates of a common text from all
+ * over the sheet included) share table pages: committing a batch then rewrites a few pages
+ * rather than touching most of its language's. Task ids keep the split order.
+ */
+function* byBatch(tasks: TaskDraft[]): Generator<TaskDraft> {
+  const groups = new Map<string | undefined, TaskDraft[]>();
+  for (const task of tasks) {
+    const group = groups.get(task.batchId);
+    if (group) group.push(task);
+    else groups.set(task.batchId, [task]);
+  }
+  for (const group of groups.values()) yield* group;
 }
 
 export function toBatchRows(jobId: string, batches: PackedBatch[]): BatchRow[] {

@@ -58,9 +58,11 @@ export function splitTasks(sheets: readonly SheetTable[], plans: SheetPlan[], op
 function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, out: SplitResult): void {
   const { layout, source, targets } = plan;
   const rows = sourceRows(sheet, plan, options);
-  // Language-major order keeps a batch's rows next to each other in the task table.
+  // Language-major order: task ids run by language, then row (rows are stored batch by batch: see toTaskRows).
   for (const target of targets) {
     if (target.isNew) out.newHeaders.push({ sheetIndex: sheet.index, row: layout.headerRow, col: target.col, text: target.language });
+    // One string per target, not one per task: the drafts stay in memory for the whole run.
+    const targetRegion = target.language.split('-')[1]?.toUpperCase() ?? null;
     for (const row of rows) {
       const existing = sheet.rows[row.row]?.[target.col];
       if (existing === NON_TEXT) continue; // formulas, numbers, dates: never overwritten
@@ -79,7 +81,7 @@ function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, o
         sourceText: row.text,
         sourceContext: row.contextJson,
         targetLang: target.language,
-        targetRegion: target.language.split('-')[1]?.toUpperCase() ?? null,
+        targetRegion,
         groupId: row.groupId,
         priority: row.priority,
         dedupeKey: `${target.language}:${row.textHash}`,

@@ -29,6 +29,24 @@ export function memoryStoreCases(name: string, open: () => Promise<JobStore>): v
     await store.close();
   });
 
+  test(`${name}: results are remembered at the end of a run or by the next lookup; an older job's never replace a newer one's`, async () => {
+    const store = await open();
+    const tag = `${process.pid}_${Date.now()}_${n++}`;
+    const key = `pt-BR:${tag}:确定`;
+    const commitIn = async (jobId: string, result: string, endedAt: number) => {
+      await store.createJob({ jobId, kind: 'translate', sourceName: 'a.xlsx', sourcePath: '/x', excelId: 'e', outPath: null, options: {} }, toTaskRows(jobId, 'e', [draft(1, '确定', key)], ''), toBatchRows(jobId, [batch()]));
+      const claim = (await store.claimBatch(jobId, 'w1', 60_000))!;
+      await store.commitResults(jobId, claim.batchId, [{ dedupeKey: key, result, tokenCount: 1 }], { ...meta(), startedAt: endedAt - 5, endedAt }, { finish: true });
+    };
+    // The older job's process died before its run ended: its result was never remembered.
+    await commitIn(`job_old_${tag}`, 'Okay', Date.now() - 60_000);
+    await commitIn(`job_new_${tag}`, 'OK', Date.now());
+    await store.rememberResults(`job_new_${tag}`);
+    await store.rememberResults(`job_new_${tag}`);
+    assert.deepEqual([...(await store.lookupMemory([key]))], [[key, 'OK']]);
+    await store.close();
+  });
+
   test(`${name}: tasks answered from memory are stored completed and never claimed`, async () => {
     const store = await open();
     const jobId = `job_mem_${process.pid}_${Date.now()}_${n++}`;

@@ -64,6 +64,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   async #complete(request: TranslateRequest, withLogprobs: boolean): Promise<ProviderReply> {
     // Outside the try: a prompt that cannot be built is our bug, not an outage to retry.
     const messages = buildTranslateMessages(request);
+    const call = followAbort(request.signal);
     try {
       const { data: completion, response } = await this.#client.chat.completions
         .create(
@@ -74,7 +75,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
             ...(this.#config.jsonMode === false ? {} : { response_format: { type: 'json_object' as const } }),
             ...(withLogprobs ? { logprobs: true } : {}),
           },
-          { signal: request.signal, timeout: request.timeoutMs },
+          { signal: call.signal, timeout: request.timeoutMs },
         )
         .withResponse();
       const choice = completion.choices?.[0];
@@ -91,8 +92,24 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       };
     } catch (error) {
       throw toProviderError(error, request.signal);
+    } finally {
+      call.release();
     }
   }
+}
+
+/**
+ * A signal for one call that aborts with `signal`. The SDK adds an abort listener to the signal
+ * it is given and never removes it: given the run's long-lived signal, that signal gained one
+ * listener per call, and each addEventListener walks the whole list (quadratic over a job).
+ */
+function followAbort(signal: AbortSignal | undefined): { signal?: AbortSignal; release(): void } {
+  if (!signal) return { release: () => undefined };
+  const controller = new AbortController();
+  const abort = () => controller.abort(signal.reason);
+  if (signal.aborted) abort();
+  else signal.addEventListener('abort', abort, { once: true });
+  return { signal: controller.signal, release: () => signal.removeEventListener('abort', abort) };
 }
 
 function tokenLogprobs(content: Array<{ token: string; logprob: number; bytes: number[] | null }> | null | undefined): TokenLogprob[] | undefined {

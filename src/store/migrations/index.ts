@@ -3,10 +3,17 @@ import * as initial from './001-initial.ts';
 import * as callsAndEvents from './002-calls-and-events.ts';
 import * as memoryAndGlossary from './003-memory-and-glossary.ts';
 import * as pausedGroups from './004-paused-groups.ts';
+import * as memoryPending from './005-memory-pending.ts';
 
 /** Migrations are imported statically so they ship inside the package and run on every dialect. */
 export const migrationProvider: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { '001-initial': initial, '002-calls-and-events': callsAndEvents, '003-memory-and-glossary': memoryAndGlossary, '004-paused-groups': pausedGroups };
+    return {
+      '001-initial': initial,
+      '002-calls-and-events': callsAndEvents,
+      '003-memory-and-glossary': memoryAndGlossary,
+      '004-paused-groups': pausedGroups,
+      '005-memory-pending': memoryPending,
+    };
   },
 };

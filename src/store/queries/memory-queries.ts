@@ -1,12 +1,17 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { GlossaryTermRow, ItemResult } from '../job-store.ts';
+import type { Kysely, Transaction } from 'kysely';
+import type { GlossaryTermRow } from '../job-store.ts';
 import type { Database } from '../schema.ts';
 import { chunks } from '../sql-chunks.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Remembered results by dedupe key (which is the memory key: see split-tasks.ts textHash). */
-export async function lookupMemory(db: Db, keys: readonly string[], maxParameters: number): Promise<Map<string, string>> {
+/**
+ * Remembered results by dedupe key (which is the memory key: see split-tasks.ts textHash). Jobs
+ * whose results are not in memory yet (a process that died before its run ended) are copied in
+ * first, so no committed result is ever missing from a lookup.
+ */
+export async function lookupMemory(db: Kysely<Database>, keys: readonly string[], maxParameters: number): Promise<Map<string, string>> {
+  await rememberPendingJobs(db);
   const found = new Map<string, string>();
   for (const chunk of chunks([...keys], maxParameters - 10)) {
     const rows = await db.selectFrom('translation_memory').select(['memory_key', 'result']).where('memory_key', 'in', chunk).execute();
@@ -16,42 +21,66 @@ export async function lookupMemory(db: Db, keys: readonly string[], maxParameter
 }
 
 /**
- * Remembers the completed results of one commit: one upsert statement per chunk, one row per
- * text, its source and language read from the task rows the same transaction just wrote. Results
- * held for review are not remembered; a newer translation of a text replaces the older one.
+ * Marks the job as having results to remember: inside each commit's transaction, so a committed
+ * result is always either in memory or in a marked job's task rows.
  */
-export async function rememberResults(trx: Transaction<Database>, jobId: string, batchId: string, results: readonly ItemResult[], now: number): Promise<void> {
-  const keys = results.filter((r) => r.status !== 'needs_review' && r.result).map((r) => r.dedupeKey);
-  if (!keys.length) return;
+export async function markMemoryPending(trx: Transaction<Database>, jobId: string, now: number): Promise<void> {
   await trx
-    .insertInto('translation_memory')
-    .columns(['memory_key', 'source_text', 'target_lang', 'result', 'model_name', 'created_at'])
-    .expression((eb) =>
-      eb
-        .selectFrom('tasks')
-        .select((s) => [
-          'dedupe_key',
-          s.fn.min('source_text').as('source_text'),
-          s.fn.min('target_lang').as('target_lang'),
-          s.fn.min('result').as('result'),
-          s.fn.min('model_name').as('model_name'),
-          sql<number>`${now}`.as('created_at'),
-        ])
-        .where('job_id', '=', jobId)
-        .where('batch_id', '=', batchId)
-        .where('dedupe_key', 'in', keys)
-        .where('status', '=', 'completed')
-        // One row per key: PostgreSQL refuses to upsert the same key twice in one statement.
-        .groupBy('dedupe_key'),
-    )
-    .onConflict((oc) =>
-      oc.column('memory_key').doUpdateSet((eb) => ({
-        result: eb.ref('excluded.result'),
-        model_name: eb.ref('excluded.model_name'),
-        created_at: eb.ref('excluded.created_at'),
-      })),
-    )
+    .insertInto('memory_pending')
+    .values({ job_id: jobId, marked_at: now })
+    .onConflict((oc) => oc.column('job_id').doNothing())
     .execute();
+}
+
+/** Remembers the results of every marked job (see rememberJob). */
+export async function rememberPendingJobs(db: Kysely<Database>): Promise<void> {
+  const pending = await db.selectFrom('memory_pending').select('job_id').execute();
+  for (const { job_id } of pending) await rememberJob(db, job_id);
+}
+
+/**
+ * Copies the job's completed results into translation memory in one statement, one row per text
+ * (its source and language read from the task rows), and clears its mark in the same transaction.
+ * Results held for review are not remembered, nor tasks answered from memory (they have no end
+ * time). A newer translation of a text replaces an older one, whichever job is copied last.
+ */
+export async function rememberJob(db: Kysely<Database>, jobId: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    // First: a commit after this point marks the job again (in PostgreSQL it waits on this row).
+    await trx.deleteFrom('memory_pending').where('job_id', '=', jobId).execute();
+    await trx
+      .insertInto('translation_memory')
+      .columns(['memory_key', 'source_text', 'target_lang', 'result', 'model_name', 'created_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('tasks')
+          .select((s) => [
+            'dedupe_key',
+            s.fn.min('source_text').as('source_text'),
+            s.fn.min('target_lang').as('target_lang'),
+            s.fn.min('result').as('result'),
+            s.fn.min('model_name').as('model_name'),
+            s.fn.max('end_time').as('created_at'),
+          ])
+          .where('job_id', '=', jobId)
+          .where('status', '=', 'completed')
+          .where('end_time', 'is not', null)
+          .where('result', '!=', '')
+          // One row per key: PostgreSQL refuses to upsert the same key twice in one statement.
+          .groupBy('dedupe_key'),
+      )
+      .onConflict((oc) =>
+        oc
+          .column('memory_key')
+          .doUpdateSet((eb) => ({
+            result: eb.ref('excluded.result'),
+            model_name: eb.ref('excluded.model_name'),
+            created_at: eb.ref('excluded.created_at'),
+          }))
+          .where((eb) => eb('translation_memory.created_at', '<=', eb.ref('excluded.created_at'))),
+      )
+      .execute();
+  });
 }
 
 export async function saveGlossary(db: Kysely<Database>, version: string, rows: readonly GlossaryTermRow[], maxParameters: number): Promise<void> {

@@ -3,7 +3,7 @@ import type { CallMeta, ItemFailure, ItemResult } from '../job-store.ts';
 import type { Database, TaskStatus } from '../schema.ts';
 import { chunks } from '../sql-chunks.ts';
 import { appendLog, insertCall } from './call-queries.ts';
-import { rememberResults } from './memory-queries.ts';
+import { markMemoryPending } from './memory-queries.ts';
 
 /**
  * The task write path: results, failures, retries, batch completion and release, each with its
@@ -24,10 +24,9 @@ export interface PendingCommit {
 export async function applyCommit(trx: Transaction<Database>, commit: PendingCommit, maxParameters: number): Promise<void> {
   const { jobId, batchId, results, meta } = commit;
   let tasks = 0;
-  for (const chunk of chunks(results, Math.floor(maxParameters / 8))) {
-    tasks += await writeResults(trx, jobId, batchId, chunk, meta);
-    await rememberResults(trx, jobId, batchId, chunk, meta.endedAt);
-  }
+  for (const chunk of chunks(results, Math.floor(maxParameters / 8))) tasks += await writeResults(trx, jobId, batchId, chunk, meta);
+  // Translation memory is filled from the task rows in one statement later (memory-queries.ts rememberJob).
+  await markMemoryPending(trx, jobId, meta.endedAt);
   const review = results.filter((r) => r.status === 'needs_review').length;
   const detail = `${tasks} tasks from ${results.length} texts${review ? ` (${review} need review)` : ''} via ${meta.endpoint ?? 'default'}`;
   await appendLog(trx, { jobId, batchId, event: 'completed', detail, workerId: meta.workerId });

@@ -1,4 +1,4 @@
-import { closeSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
+import { close as closeFile, fdatasync, mkdirSync, open as openFile } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Dialect, type Driver, type SqliteDialectConfig } from 'kysely';
@@ -62,18 +62,20 @@ function withStatementCache(database: Database.Database, limit = 500): Database.
  * dirty pages, so one fdatasync a second bounds what a power cut can take back.
  */
 function flushWalPeriodically(database: Database.Database, walPath: string, intervalMs: number): void {
+  let isFlushing = false;
   const flush = () => {
     if (!database.open) return clearInterval(timer);
-    try {
-      const fd = openSync(walPath, 'r');
-      try {
-        fdatasyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    } catch {
+    if (isFlushing) return;
+    isFlushing = true;
+    const done = () => {
+      isFlushing = false;
+    };
+    // In libuv's thread pool: a synchronous fdatasync held up every commit queued behind it.
+    openFile(walPath, 'r', (error, fd) => {
       // No WAL yet (nothing written) or already checkpointed away: nothing to flush.
-    }
+      if (error) return done();
+      fdatasync(fd, () => closeFile(fd, done));
+    });
   };
   const timer = setInterval(flush, intervalMs);
   timer.unref();
