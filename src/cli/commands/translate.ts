@@ -43,20 +43,29 @@ export function registerTranslate(program: Command, exit: (code: number) => void
     try {
       const outPath = path.resolve(flags.out ?? defaultOutPath(file));
       const output = outputOptionsFrom(flags);
-      const { job, prepared } = await engine.createJob({ file, to, from, overwrite: flags.overwrite, outPath, ...output, ...(await jobInputs(flags)) });
-      if (!flags.json) {
-        const langs = [...new Set(prepared.plans.flatMap((p) => p.targets.map((t) => t.language)))].join(', ') || 'none';
-        process.stderr.write(
-          `job ${job.job_id}: ${prepared.split.tasks.length} cells to translate into ${langs} ` +
-            `(${prepared.uniqueTexts} unique, ${prepared.batches.length} batches, ${prepared.split.keptHuman} human translations kept` +
-            `${prepared.memoryCells ? `, ${prepared.memoryCells} from translation memory` : ''})\n`,
-        );
-      }
-      exit(await runWithProgress(engine, job.job_id, job.total_tasks, prepared.uniqueTexts, flags.json, prepared.memoryCells));
+      const job = await createJob(engine, { file, to, from, overwrite: flags.overwrite, outPath, ...output, ...(await jobInputs(flags)) }, !flags.json);
+      exit(await runWithProgress(engine, job.jobId, job.totalTasks, job.uniqueTexts, flags.json, job.memoryCells));
     } finally {
       await engine.store.close();
     }
   });
+}
+
+/**
+ * Creates the job and says what it holds. Only numbers leave this function: the task drafts and
+ * the parsed workbook behind them (hundreds of MB for a big file) are garbage before the run.
+ */
+async function createJob(engine: Engine, input: TranslateInput, describe: boolean) {
+  const { job, prepared } = await engine.createJob(input);
+  if (describe) {
+    const langs = [...new Set(prepared.plans.flatMap((p) => p.targets.map((t) => t.language)))].join(', ') || 'none';
+    process.stderr.write(
+      `job ${job.job_id}: ${prepared.split.tasks.length} cells to translate into ${langs} ` +
+        `(${prepared.uniqueTexts} unique, ${prepared.batches.length} batches, ${prepared.split.keptHuman} human translations kept` +
+        `${prepared.memoryCells ? `, ${prepared.memoryCells} from translation memory` : ''})\n`,
+    );
+  }
+  return { jobId: job.job_id, totalTasks: job.total_tasks, uniqueTexts: prepared.uniqueTexts, memoryCells: prepared.memoryCells };
 }
 
 /** `--context`/`--context-file`, `--glossary` and `--no-memory` as engine input (estimate takes them too). */
