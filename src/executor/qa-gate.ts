@@ -10,7 +10,7 @@ import { checkTranslation, type QaResult } from '../qa/check-translation.ts';
 import type { GlossaryTerm } from '../qa/check-terms.ts';
 import type { QaFlag } from '../qa/qa-flags.ts';
 import type { BatchItem, ItemResult } from '../store/job-store.ts';
-import { parseTaskContext } from '../tasks/context.ts';
+import { itemTaskContext } from '../tasks/context.ts';
 
 /** What every result of one call is checked against besides its own source text. */
 export interface QaScope {
@@ -75,7 +75,7 @@ export function checkResult(item: BatchItem, result: ItemResult, scope: QaScope)
 export function maxLengthOf(item: BatchItem): number | undefined {
   if (!item.sourceContext) return undefined;
   try {
-    const { maxLength } = parseTaskContext(item.sourceContext) as { maxLength?: unknown };
+    const { maxLength } = (itemTaskContext(item) ?? {}) as { maxLength?: unknown };
     return typeof maxLength === 'number' && maxLength > 0 ? maxLength : undefined;
   } catch {
     return undefined;

@@ -6,7 +6,7 @@ import { parseReply } from '../llm/reply/parse-reply.ts';
 import type { EngineEvents } from '../monitor/engine-events.ts';
 import type { BatchItem, CallMeta, ClaimedBatch, ItemResult, JobStore } from '../store/job-store.ts';
 import { estimateItemTokens } from '../tasks/batching/estimate-tokens.ts';
-import { itemContextTokens, parseTaskContext, promptContext } from '../tasks/context.ts';
+import { itemContextTokens, itemTaskContext, promptContext } from '../tasks/context.ts';
 import { hitsIn, type GlossaryMatcher } from '../tasks/glossary/match-terms.ts';
 import { itemConfidences } from './item-confidence.ts';
 import { gateResults, type QaScope } from './qa-gate.ts';
@@ -155,7 +155,7 @@ export class BatchRunner {
   }
 
   #wireItems(batch: ClaimedBatch, items: BatchItem[]): TranslateItem[] {
-    return items.map((item, i) => ({ id: String(i + 1), text: item.sourceText, context: promptContext(item.sourceContext, batch.targetLang) }));
+    return items.map((item, i) => ({ id: String(i + 1), text: item.sourceText, context: promptContext(itemTaskContext(item), batch.targetLang) }));
   }
 
   /**
@@ -362,7 +362,8 @@ function itemCost(item: BatchItem, targetLang: string): number {
   let cost = itemCosts.get(item);
   if (cost === undefined) {
     const { input, output } = estimateItemTokens(item.sourceText, targetLang);
-    cost = input + output + (item.sourceContext ? itemContextTokens(parseTaskContext(item.sourceContext)) : 0);
+    const context = itemTaskContext(item);
+    cost = input + output + (context ? itemContextTokens(context) : 0);
     itemCosts.set(item, cost);
   }
   return cost;

@@ -91,9 +91,9 @@ export function isInformativeKey(key: string): boolean {
  * column header dropped, and no reference in the target language itself (with --overwrite that is the
  * old translation).
  */
-export function promptContext(json: string | null | undefined, targetLang: string): ItemContext | undefined {
-  if (!json) return undefined;
-  const { sheet, column, key, comment, notes, maxLength, refs } = parseTaskContext(json);
+export function promptContext(stored: string | TaskContext | null | undefined, targetLang: string): ItemContext | undefined {
+  if (!stored) return undefined;
+  const { sheet, column, key, comment, notes, maxLength, refs } = typeof stored === 'string' ? parseTaskContext(stored) : stored;
   const context: ItemContext = { comment, notes, maxLength };
   if (sheet && isInformativeSheet(sheet)) context.sheet = sheet;
   if (column && isInformativeHeader(column)) context.column = column;
@@ -103,22 +103,22 @@ export function promptContext(json: string | null | undefined, targetLang: strin
   return context;
 }
 
-/** Parsed contexts by their JSON; a run reads each item's three times (cost estimate, prompt, QA length limit). */
-const parsedContexts = new Map<string, TaskContext>();
-const MAX_PARSED_CONTEXTS = 16_384;
+/** A stored `source_context`, parsed (throws like JSON.parse on bad JSON). */
+export function parseTaskContext(json: string): TaskContext {
+  return JSON.parse(json) as TaskContext;
+}
+
+/** Parsed contexts by the item that carries them: a run reads each three times (cost estimate, prompt, QA length limit). */
+const itemContexts = new WeakMap<{ sourceContext: string | null }, TaskContext | undefined>();
 
 /**
- * A stored `source_context`, parsed (throws like JSON.parse on bad JSON). The object is shared
- * between callers: read it, never change it.
+ * An item's stored context, parsed once for the item's lifetime (keyed by the object, so no
+ * hashing of the JSON and nothing kept after the batch). Shared between callers: never change it.
  */
-export function parseTaskContext(json: string): TaskContext {
-  let context = parsedContexts.get(json);
-  if (context === undefined) {
-    context = JSON.parse(json) as TaskContext;
-    // The calls that read one item's context come close together: forgetting all at once is enough.
-    if (parsedContexts.size >= MAX_PARSED_CONTEXTS) parsedContexts.clear();
-    parsedContexts.set(json, context);
-  }
+export function itemTaskContext(item: { sourceContext: string | null }): TaskContext | undefined {
+  if (itemContexts.has(item)) return itemContexts.get(item);
+  const context = item.sourceContext ? parseTaskContext(item.sourceContext) : undefined;
+  itemContexts.set(item, context);
   return context;
 }
 
