@@ -1,6 +1,6 @@
 import type { ItemContext } from '../llm/provider.ts';
 import { lengthLimit } from '../qa/length-hint.ts';
-import { languagesMatch } from '../workbook/language-codes.ts';
+import { languagesMatch, memoize } from '../workbook/language-codes.ts';
 import type { SheetLayout } from '../workbook/language-columns.ts';
 import { languageFromHeader } from '../workbook/language-headers.ts';
 import { cellKey, type SheetTable } from '../workbook/sheet-model.ts';
@@ -122,8 +122,6 @@ export function itemTaskContext(item: { sourceContext: string | null }): TaskCon
   return context;
 }
 
-const headerVerdicts = new Map<string, boolean>();
-const sheetVerdicts = new Map<string, boolean>();
 /** Words of default and catch-all sheet names: `Sheet1`, `Tabelle1`, `工作表1`, `Strings`, `Localization`. */
 const GENERIC_SHEET_WORDS = new Set([
   'sheet', 'sheets', 'tabelle', 'feuil', 'feuille', 'hoja', 'foglio', 'planilha', 'blad', 'arkusz', 'лист', '工作表', 'シート', '시트',
@@ -131,21 +129,10 @@ const GENERIC_SHEET_WORDS = new Set([
 ]);
 
 /** A sheet named `Sheet1` or `Strings` says nothing about its texts; `Items` or `Dialogue` does. */
-function isInformativeSheet(name: string): boolean {
-  let verdict = sheetVerdicts.get(name);
-  if (verdict === undefined) {
-    verdict = name.split(/[^\p{L}]+/u).some((word) => word && !GENERIC_SHEET_WORDS.has(word.toLowerCase()));
-    sheetVerdicts.set(name, verdict);
-  }
-  return verdict;
-}
+const isInformativeSheet = memoize((name: string): boolean => name.split(/[^\p{L}]+/u).some((word) => word && !GENERIC_SHEET_WORDS.has(word.toLowerCase())));
 
 /** `CH`, `中文`, `English text` only name the language, which the prompt names already. */
-function isInformativeHeader(header: string): boolean {
-  let verdict = headerVerdicts.get(header);
-  if (verdict === undefined) headerVerdicts.set(header, (verdict = languageFromHeader(header) === undefined));
-  return verdict;
-}
+const isInformativeHeader = memoize((header: string): boolean => languageFromHeader(header) === undefined);
 
 /** Estimated tokens of what is sent per item beside its text (sheet and column go once per batch). */
 export function itemContextTokens(context: TaskContext): number {
