@@ -15,6 +15,7 @@ import { LocalDispatcher } from './queue/local/local-dispatcher.ts';
 import { checkReviewPath, writeJobOutput, type OutputOptions, type WrittenOutput } from './review/job-output.ts';
 import { RunRegistry } from './queue/local/run-registry.ts';
 import type { JobRow, JobStore, StatusCounts } from './store/job-store.ts';
+import { PROMPT_OVERHEAD_TOKENS } from './tasks/batching/estimate-tokens.ts';
 import { fromGlossaryRows, toGlossaryRows } from './tasks/glossary/glossary.ts';
 import { GlossaryMatcher } from './tasks/glossary/match-terms.ts';
 import { readGlossary } from './tasks/glossary/read-glossary.ts';
@@ -328,7 +329,7 @@ export class Engine {
       timeoutMs: perf.timeout * 1000,
       ...prompt,
       prompts: this.prompts,
-      promptOverheadTokens: 250,
+      promptOverheadTokens: PROMPT_OVERHEAD_TOKENS,
       // Pseudo-localization is not a translation: judging its script or length would flag every cell.
       qa: this.#isPseudo() ? undefined : { repair: true },
     });

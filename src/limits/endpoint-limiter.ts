@@ -10,12 +10,15 @@ export interface EndpointLimiterOptions {
   /** Calls in flight at most. Default unlimited (the worker pool bounds it). */
   maxConcurrency?: number;
   /**
-   * How much of a minute's budget the provider lets through at once, in ms. Default 1000: OpenAI
-   * enforces its limits over about a second. Learned from `x-ratelimit-remaining/reset` headers.
+   * How much of a minute's budget the provider lets through at once, in ms (default
+   * DEFAULT_BURST_MS). Learned from `x-ratelimit-remaining/reset` headers.
    */
   burstMs?: number;
   now?: () => number;
 }
+
+/** How much of a minute's budget providers let through at once, unless headers teach otherwise: OpenAI enforces limits over about a second. */
+export const DEFAULT_BURST_MS = 1000;
 
 interface Waiter {
   /** The caller's estimate; `tokens` is what was reserved for it (scaled by the learned ratio). */
@@ -58,7 +61,7 @@ export class EndpointLimiter implements RateLimiter {
 
   constructor(options: EndpointLimiterOptions) {
     this.#now = options.now ?? Date.now;
-    const burstMs = options.burstMs ?? 1000;
+    const burstMs = options.burstMs ?? DEFAULT_BURST_MS;
     const now = this.#now();
     this.#requests = new TokenBucket(options.rpm, (options.rpm * burstMs) / 60_000, now);
     this.#tokens = new TokenBucket(options.tpm, (options.tpm * burstMs) / 60_000, now);

@@ -1,9 +1,8 @@
 import type { FanyiConfig } from '../config/config-schema.ts';
+import { PROMPT_OVERHEAD_TOKENS } from '../tasks/batching/estimate-tokens.ts';
 import type { PreparedJob } from '../tasks/prepare-job.ts';
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
 
-/** Per-call prompt overhead (system prompt and framing) in tokens, as `fanyi estimate` counts it. */
-const PROMPT_OVERHEAD_TOKENS = 250;
 
 export interface Estimate {
   tasks: number;

@@ -1,8 +1,10 @@
 import type { FanyiConfig } from '../config/config-schema.ts';
 import type { BatchRow, NewTaskRow } from '../store/job-store.ts';
 import { FanyiError } from '../errors.ts';
+import { DEFAULT_BURST_MS } from '../limits/endpoint-limiter.ts';
 import { analyseSheet, isConfigSheet, type SheetLayout } from '../workbook/language-columns.ts';
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
+import { PROMPT_OVERHEAD_TOKENS } from './batching/estimate-tokens.ts';
 import { packBatches, type PackedBatch } from './batching/pack-batches.ts';
 import type { Glossary } from './glossary/glossary.ts';
 import { planTargets, type SheetPlan } from './plan-targets.ts';
@@ -35,10 +37,8 @@ export interface PreparedJob {
 
 /** Reserve for the system prompt and JSON framing inside the model's input window. */
 const PROMPT_RESERVE_TOKENS = 1_500;
-/** A batch's texts (in and out) take at most this share of one second of the TPM limit… */
+/** A batch's texts (in and out) take at most this share of the TPM limit's burst, less the prompt… */
 const BURST_SHARE_PER_BATCH = 0.8;
-/** …after the prompt around them (run-batch adds this much to each call's estimate)… */
-const PROMPT_TOKENS = 250;
 /** …but never less than this: below it a batch is a handful of cells and the prompt dominates. */
 const MIN_CALL_TOKENS = 200;
 
@@ -81,7 +81,7 @@ export function packOptions(config: FanyiConfig) {
     maxOutputTokens: Math.floor(limits.output_tokens * 0.8),
     maxChars: batch.max_chars_per_batch,
     maxBatchSize: batch.max_batch_size,
-    maxCallTokens: Math.max(MIN_CALL_TOKENS, Math.floor((tpm / 60) * BURST_SHARE_PER_BATCH) - PROMPT_TOKENS),
+    maxCallTokens: Math.max(MIN_CALL_TOKENS, Math.floor(((tpm * DEFAULT_BURST_MS) / 60_000) * BURST_SHARE_PER_BATCH) - PROMPT_OVERHEAD_TOKENS),
   };
 }
 

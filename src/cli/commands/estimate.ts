@@ -4,6 +4,7 @@ import type { FanyiConfig } from '../../config/config-schema.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { analyseFile } from '../../engine.ts';
 import { formatSeconds } from '../../monitor/progress.ts';
+import { PROMPT_OVERHEAD_TOKENS } from '../../tasks/batching/estimate-tokens.ts';
 import { createSqliteStore } from '../../store/create-store.ts';
 import { applyMemory, memoryKeys } from '../../tasks/memory.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
@@ -22,8 +23,6 @@ interface EstimateFlags extends CommonFlags {
   memory?: boolean;
 }
 
-/** Per-call prompt overhead (system prompt and framing) in tokens, as sent by the executor. */
-const PROMPT_OVERHEAD = 250;
 
 export function registerEstimate(program: Command, exit: (code: number) => void): void {
   addProviderOptions(
@@ -51,7 +50,7 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
     const prepared = (inputs.memory ?? config.translation.memory) ? await withMemory(analysed, flags.db, config) : analysed;
     const uniqueBefore = new Set(analysed.split.tasks.map((t) => t.dedupeKey)).size;
     const calls = prepared.batches.length;
-    const inputTokens = prepared.batches.reduce((s, b) => s + b.estInputTokens, 0) + calls * PROMPT_OVERHEAD;
+    const inputTokens = prepared.batches.reduce((s, b) => s + b.estInputTokens, 0) + calls * PROMPT_OVERHEAD_TOKENS;
     const outputTokens = prepared.batches.reduce((s, b) => s + b.estOutputTokens, 0);
     const perf = config.llm.performance;
     const minutes = Math.max(calls / perf.rpm_throttle, (inputTokens + outputTokens) / perf.tpm_throttle);

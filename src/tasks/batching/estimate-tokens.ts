@@ -23,6 +23,13 @@ export function estimateOutputTokens(sourceText: string, targetLang: string, sou
   return Math.ceil(sourceTokens * (OUTPUT_FACTOR[base] ?? 1.3));
 }
 
+/**
+ * Tokens of one call that are not its items: the system prompt and the JSON around the texts.
+ * The executor adds it to each call's reservation, the packer leaves room for it, `estimate`
+ * and the API's analysis count it per call.
+ */
+export const PROMPT_OVERHEAD_TOKENS = 250;
+
 /** JSON framing per item in the request and reply: `"123": "…",`. */
 export const ITEM_OVERHEAD_TOKENS = 6;
 
