@@ -80,8 +80,7 @@ export class EndpointPool implements LlmProvider {
 
   /** A share of the largest token burst among the endpoints that take traffic now (see CALL_SHARE_OF_BURST). */
   callTokenLimit(kind?: string): number | undefined {
-    const now = Date.now();
-    const open = this.#endpoints.filter((e) => ['ready', 'probe'].includes(e.state(now)));
+    const open = this.#open(Date.now());
     if (!open.length) return undefined;
     return Math.max(...open.map((e) => e.limiter.snapshot().burstTokens(kind))) * CALL_SHARE_OF_BURST;
   }
@@ -126,12 +125,17 @@ export class EndpointPool implements LlmProvider {
     return error;
   }
 
+  /** Endpoints that take a call now: ready, or due a probe. */
+  #open(now: number): Endpoint[] {
+    return this.#endpoints.filter((e) => ['ready', 'probe'].includes(e.state(now)));
+  }
+
   /** Primaries first; fallbacks while no primary can serve; when all rest, wait for the first probe. */
   async #choose(tokens: number, kind: string, signal?: AbortSignal): Promise<Endpoint> {
     for (;;) {
       signal?.throwIfAborted();
       const now = Date.now();
-      const open = this.#endpoints.filter((e) => ['ready', 'probe'].includes(e.state(now)));
+      const open = this.#open(now);
       const tier = open.some((e) => !e.fallback) ? open.filter((e) => !e.fallback) : open;
       if (tier.length) return soonest(tier, tokens, kind);
       const live = this.#endpoints.filter((e) => e.state(now) !== 'disabled');
