@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { quoteField } from '../workbook/csv/csv-parse.ts';
 import { writeFileAtomic } from '../workbook/csv/csv-write.ts';
+import { addFilteredTable } from '../workbook/xlsx/filtered-table.ts';
 import { REVIEW_COLUMNS, REVIEW_SHEET_NAME, reviewCells, type ReviewRow } from './review-rows.ts';
 
 /** `game.translated.csv` → `game.translated.review.xlsx` (xlsx: reviewers filter and comment in it). */
@@ -42,10 +43,6 @@ async function writeCsv(file: string, rows: readonly ReviewRow[]): Promise<void>
 async function writeXlsx(file: string, rows: readonly ReviewRow[]): Promise<void> {
   const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
-  const sheet = workbook.addWorksheet(REVIEW_SHEET_NAME, { views: [{ state: 'frozen', ySplit: 1 }] });
-  sheet.columns = REVIEW_COLUMNS.map((c) => ({ header: c.header, width: c.width }));
-  for (const row of rows) sheet.addRow(reviewCells(row));
-  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: REVIEW_COLUMNS.length } };
-  sheet.getRow(1).font = { bold: true };
+  addFilteredTable(workbook, { name: REVIEW_SHEET_NAME, columns: REVIEW_COLUMNS, rows: rows.map(reviewCells) });
   await workbook.xlsx.writeFile(file);
 }

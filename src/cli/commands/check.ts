@@ -12,6 +12,7 @@ import { checkTable, type CellFinding, type TableReport } from '../../qa/check-t
 import type { QaFlag } from '../../qa/qa-flags.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
 import { readWorkbook } from '../../workbook/read-workbook.ts';
+import { addFilteredTable } from '../../workbook/xlsx/filtered-table.ts';
 import { overridesFrom, printJson, splitList } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -135,17 +136,15 @@ function displayWidth(text: string): number {
 async function writeReport(out: string, report: TableReport, summary: Summary): Promise<void> {
   const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
-  const sheet = workbook.addWorksheet('Findings', { views: [{ state: 'frozen', ySplit: 1 }] });
-  sheet.columns = [
-    { header: 'Sheet', width: 16 }, { header: 'Cell', width: 8 }, { header: 'Key', width: 24 }, { header: 'Language', width: 9 },
-    { header: 'Severity', width: 8 }, { header: 'Flag', width: 22 }, { header: 'Detail', width: 50 },
-    { header: 'Source', width: 50 }, { header: 'Target', width: 50 }, { header: 'Score', width: 7 },
-  ];
-  for (const f of report.findings) {
-    for (const flag of f.flags) sheet.addRow([f.sheet, f.cell, f.key ?? '', f.language, flag.severity, flag.code, flag.message, f.source, f.target, f.score]);
-  }
-  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: 10 } };
-  sheet.getRow(1).font = { bold: true };
+  addFilteredTable(workbook, {
+    name: 'Findings',
+    columns: [
+      { header: 'Sheet', width: 16 }, { header: 'Cell', width: 8 }, { header: 'Key', width: 24 }, { header: 'Language', width: 9 },
+      { header: 'Severity', width: 8 }, { header: 'Flag', width: 22 }, { header: 'Detail', width: 50 },
+      { header: 'Source', width: 50 }, { header: 'Target', width: 50 }, { header: 'Score', width: 7 },
+    ],
+    rows: report.findings.flatMap((f) => f.flags.map((flag) => [f.sheet, f.cell, f.key ?? '', f.language, flag.severity, flag.code, flag.message, f.source, f.target, f.score])),
+  });
   const totals = workbook.addWorksheet('Summary');
   totals.columns = [{ header: 'Measure', width: 28 }, { header: 'Count', width: 10 }];
   totals.addRows([['file', summary.file], ['translations checked', summary.checked], ['cells with problems', summary.problems.cells],
