@@ -11,9 +11,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import ExcelJS from 'exceljs';
-import { describeResult, makeTempDir, parseSingleJson, providerFlags, runCli, type CliResult } from '../helpers/fanyi-cli.ts';
-import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
+import { describeResult, makeTempDir, parseSingleJson, runCli, type CliResult } from '../helpers/fanyi-cli.ts';
 import { simulatedTranslation } from '../helpers/simulated-translation.ts';
+import { translateRun, type TranslateRun } from '../helpers/translate-run.ts';
 
 const FIXABLE = '等级 {0}';
 const HARD = '获得{0}金币';
@@ -56,13 +56,7 @@ function holdsAsValue(value: unknown, text: string): boolean {
   return value !== null && typeof value === 'object' && Object.values(value).some((v) => holdsAsValue(v, text));
 }
 
-interface Run {
-  result: CliResult;
-  summary: Record<string, any>;
-  out: string;
-  db: string;
-  provider: SimulatedProvider;
-}
+type Run = TranslateRun;
 
 describe('QA gates on every result', () => {
   let temp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -72,13 +66,7 @@ describe('QA gates on every result', () => {
   let status: Record<string, any>;
   let exported: CliResult;
 
-  async function translate(name: string, extra: string[]): Promise<Run> {
-    const provider = await startSimulatedProvider({ apiKey: 'test-key', translate: breaking });
-    const out = path.join(temp.dir, `${name}.xlsx`);
-    const db = path.join(temp.dir, `${name}.db`);
-    const result = await runCli(['translate', input, '--to', 'pt-BR', '--out', out, '--db', db, '--json', ...providerFlags(provider.baseUrl), ...extra], { cwd: temp.dir });
-    return { result, summary: result.stdout ? parseSingleJson(result.stdout) : {}, out, db, provider };
-  }
+  const translate = (name: string, extra: string[]): Promise<Run> => translateRun({ dir: temp.dir, input, name, extra, translate: breaking });
 
   before(async () => {
     temp = await makeTempDir();

@@ -18,8 +18,8 @@ import { parseCsv } from '../../src/workbook/csv/csv-parse.ts';
 import { compareWorkbooks, formatDifferences, readWorkbook } from '../helpers/compare-workbooks.ts';
 import { describeResult, makeTempDir, parseSingleJson, providerFlags, runCli, type CliResult } from '../helpers/fanyi-cli.ts';
 import { mulberry32 } from '../helpers/simulated-faults.ts';
-import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { simulatedTranslation } from '../helpers/simulated-translation.ts';
+import { translateRun, type TranslateRun } from '../helpers/translate-run.ts';
 import { diffZipParts, sheetParts } from '../helpers/xlsx-cell-diff.ts';
 
 const TEMPLATES = [(i: number) => `第${i}关：获得{0}金币`, (i: number) => `<b>任务${i}</b>完成了`, (i: number) => `玩家%s打开了${i}个宝箱`, (i: number) => `{name}的第${i}次挑战`];
@@ -80,13 +80,7 @@ async function reviewSheetRows(file: string, name = 'Review'): Promise<Array<Rec
   return asObjects(table);
 }
 
-interface Run {
-  result: CliResult;
-  summary: Record<string, any>;
-  out: string;
-  db: string;
-  provider: SimulatedProvider;
-}
+type Run = TranslateRun;
 
 describe('review output: Review sheet, --review file, --highlight, flag counts', () => {
   let temp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -94,13 +88,7 @@ describe('review output: Review sheet, --review file, --highlight, flag counts',
   const runs: Record<'plain' | 'csvList' | 'highlight' | 'resumed', Run> = {} as never;
   let status: Record<string, any>;
 
-  async function translate(name: string, extra: string[]): Promise<Run> {
-    const provider = await startSimulatedProvider({ apiKey: 'test-key', translate: breaking });
-    const out = path.join(temp.dir, `${name}.xlsx`);
-    const db = path.join(temp.dir, `${name}.db`);
-    const result = await runCli(['translate', input, '--to', 'pt-BR', '--out', out, '--db', db, '--json', ...providerFlags(provider.baseUrl), ...extra], { cwd: temp.dir });
-    return { result, summary: result.stdout ? parseSingleJson(result.stdout) : {}, out, db, provider };
-  }
+  const translate = (name: string, extra: string[]): Promise<Run> => translateRun({ dir: temp.dir, input, name, extra, translate: breaking });
 
   const cli = async (args: string[]): Promise<CliResult> => {
     const result = await runCli(args, { cwd: temp.dir });
