@@ -73,9 +73,9 @@ export function checkResult(item: BatchItem, result: ItemResult, scope: QaScope)
 
 /** The item's character limit, from its stored context (a max-length column or a hint in a comment/note). */
 export function maxLengthOf(item: BatchItem): number | undefined {
-  if (!item.sourceContext) return undefined;
   try {
-    const { maxLength } = (itemTaskContext(item) ?? {}) as { maxLength?: unknown };
+    // Stored data: checked, not trusted to be the number the type says.
+    const maxLength: unknown = itemTaskContext(item)?.maxLength;
     return typeof maxLength === 'number' && maxLength > 0 ? maxLength : undefined;
   } catch {
     return undefined;
