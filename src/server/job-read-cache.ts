@@ -61,11 +61,6 @@ export class JobReadCache<T> {
     return entry.value !== undefined && age < 2 * entry.ttlMs ? Promise.resolve(entry.value) : entry.reading!;
   }
 
-  /** Forgets a job (deleted, or its tasks changed in a way its status does not show). */
-  invalidate(jobId: string): void {
-    this.#entries.delete(jobId);
-  }
-
   #entry(job: JobRow): Entry<T> {
     let entry = this.#entries.get(job.job_id);
     if (entry && entry.status === job.status) {
