@@ -64,6 +64,20 @@ export function qualityScore(flags: readonly QaFlag[]): number {
 
 export const isHard = (flags: readonly QaFlag[]): boolean => flags.some((f) => f.severity === 'hard');
 
+/**
+ * A task's stored `qa_flags` (a JSON array of `code: message` strings: executor/qa-gate.ts
+ * formatFlag) read back. Throws on anything else: those are written only by the gate.
+ */
+export function storedFlags(json: string | null): Array<{ code: string; message: string }> {
+  const flags = json ? (JSON.parse(json) as unknown) : [];
+  if (!Array.isArray(flags)) throw new TypeError(`qa_flags is not a JSON array: ${json?.slice(0, 80)}`);
+  return flags.map((entry) => {
+    const flag = String(entry);
+    const at = flag.indexOf(':');
+    return at < 0 ? { code: flag.trim(), message: '' } : { code: flag.slice(0, at).trim(), message: flag.slice(at + 1).trim() };
+  });
+}
+
 /** Items of `from` not matched one-for-one in `minus`. */
 export function difference(from: readonly string[], minus: readonly string[]): string[] {
   const left = [...minus];

@@ -4,6 +4,7 @@
  * workbook, a separate xlsx or csv file).
  */
 import type { JobStore, TaskView } from '../store/job-store.ts';
+import { storedFlags } from '../qa/qa-flags.ts';
 import { hasHardFlag } from '../store/queries/progress-queries.ts';
 import type { TableSheet } from '../workbook/write-workbook.ts';
 
@@ -61,7 +62,7 @@ export function reviewSheet(rows: readonly ReviewRow[]): TableSheet {
 
 function toRow(task: TaskView, writeUnreviewed: boolean): ReviewRow {
   const isReview = task.status === 'needs_review';
-  const flags = parseFlags(task.qa_flags);
+  const flags = storedFlags(task.qa_flags);
   return {
     sheet: task.sheet_name,
     cell: task.cell_ref,
@@ -77,15 +78,6 @@ function toRow(task: TaskView, writeUnreviewed: boolean): ReviewRow {
     flags: flags.map((f) => f.code),
     reason: task.error_type ? `${task.error_type}: ${task.error_msg ?? ''}` : flags.map((f) => f.message).join('\n'),
   };
-}
-
-/** `qa_flags` holds `code: message` strings (executor/qa-gate.ts formatFlag). */
-function parseFlags(json: string | null): Array<{ code: string; message: string }> {
-  const flags = json ? (JSON.parse(json) as string[]) : [];
-  return flags.map((flag) => {
-    const at = flag.indexOf(':');
-    return at < 0 ? { code: flag, message: '' } : { code: flag.slice(0, at), message: flag.slice(at + 1).trim() };
-  });
 }
 
 function contextKey(json: string | null): string {

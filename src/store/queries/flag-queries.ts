@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { storedFlags } from '../../qa/qa-flags.ts';
 import type { Database } from '../schema.ts';
 
 /** Tasks per QA flag code, for `status` and the `--json` summaries; read-only. */
@@ -30,10 +31,10 @@ export async function countByFlag(db: Kysely<Database>, jobId: string): Promise<
   return Object.fromEntries([...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)));
 }
 
+/** The codes of a task's flags; unreadable stored flags count as none (this is a report). */
 function flagCodes(qaFlags: string | null): Set<string> {
   try {
-    const flags = JSON.parse(qaFlags ?? '[]') as unknown;
-    return new Set(Array.isArray(flags) ? flags.map((f) => String(f).split(':')[0].trim()).filter(Boolean) : []);
+    return new Set(storedFlags(qaFlags).map((f) => f.code).filter(Boolean));
   } catch {
     return new Set();
   }

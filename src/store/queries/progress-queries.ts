@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { GroupProgress, StatusCounts, WritableResult } from '../job-store.ts';
-import { QA_CODES } from '../../qa/qa-flags.ts';
+import { QA_CODES, storedFlags } from '../../qa/qa-flags.ts';
 import type { Database, TaskStatus } from '../schema.ts';
 
 /** Read-only queries behind `status`, per-group progress and export; they never change state. */
@@ -75,11 +75,9 @@ async function storedWriteUnreviewed(db: Kysely<Database>, jobId: string): Promi
   }
 }
 
-/** `qa_flags` is a JSON array of `code: message` strings (executor/qa-gate.ts formatFlag). */
+/** Whether a task's stored `qa_flags` hold a hard flag (broken placeholders, markup, ICU). */
 export function hasHardFlag(qaFlags: string | null): boolean {
-  if (!qaFlags) return false;
-  const flags = JSON.parse(qaFlags) as string[];
-  return flags.some((f) => QA_CODES[f.split(':')[0] as keyof typeof QA_CODES]?.severity === 'hard');
+  return storedFlags(qaFlags).some((f) => QA_CODES[f.code as keyof typeof QA_CODES]?.severity === 'hard');
 }
 
 function toCounts(rows: { status: string; n: number | string | bigint }[]): StatusCounts {
