@@ -5,6 +5,7 @@
  */
 import type { JobStore, TaskView } from '../store/job-store.ts';
 import { storedFlags } from '../qa/qa-flags.ts';
+import { parseTaskContext } from '../tasks/context.ts';
 import { hasHardFlag } from '../store/queries/progress-queries.ts';
 import type { TableSheet } from '../workbook/write-workbook.ts';
 
@@ -82,7 +83,7 @@ function toRow(task: TaskView, writeUnreviewed: boolean): ReviewRow {
 
 function contextKey(json: string | null): string {
   try {
-    return (JSON.parse(json ?? '{}') as { key?: string }).key ?? '';
+    return (json ? parseTaskContext(json).key : undefined) ?? '';
   } catch {
     return '';
   }
