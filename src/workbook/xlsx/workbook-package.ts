@@ -6,19 +6,13 @@
  */
 import { posix } from 'node:path';
 import { attribute, escapeText, unescapeXml } from './sheet-xml-helpers.ts';
+import { relationships, sheetTags, workbookPartOf, type Relationship } from './locate-sheet-parts.ts';
 import { corruptZip, readEntry, type SourceZip } from './xlsx-zip.ts';
 
 const CONTENT_TYPES = '[Content_Types].xml';
 const WORKSHEET_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml';
 const STYLES_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml';
 const TRANSITIONAL_RELS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
-
-interface Relationship {
-  id: string;
-  type: string;
-  /** The part's zip entry name, resolved. */
-  part: string;
-}
 
 export class WorkbookPackage {
   readonly #zip: SourceZip;
@@ -36,8 +30,7 @@ export class WorkbookPackage {
 
   /** Follows the package relationships to the workbook part, as Excel does. */
   static async open(zip: SourceZip): Promise<WorkbookPackage> {
-    const root = relationships((await readEntry(zip, '_rels/.rels')).toString('utf8'), '');
-    const pkg = new WorkbookPackage(zip, root.find((rel) => rel.type.endsWith('/officeDocument'))?.part ?? 'xl/workbook.xml');
+    const pkg = new WorkbookPackage(zip, workbookPartOf((await readEntry(zip, '_rels/.rels')).toString('utf8')));
     for (const part of [pkg.#workbookPart, pkg.#relsPart, CONTENT_TYPES]) pkg.#xml.set(part, (await readEntry(zip, part)).toString('utf8'));
     return pkg;
   }
@@ -77,7 +70,7 @@ export class WorkbookPackage {
   /** The styles part and its XML; `template` is added as the styles part when the workbook has none. */
   async styles(template: string): Promise<{ part: string; xml: string }> {
     const rel = this.#relationships().find((r) => r.type.endsWith('/styles'));
-    if (rel) return { part: rel.part, xml: this.#xml.get(rel.part) ?? (await readEntry(this.#zip, rel.part)).toString('utf8') };
+    if (rel) return { part: rel.target, xml: this.#xml.get(rel.target) ?? (await readEntry(this.#zip, rel.target)).toString('utf8') };
     // `styles.xml` where free: some readers (exceljs) look for that name rather than follow the relationship.
     const plain = posix.normalize(`${posix.dirname(this.#workbookPart)}/styles.xml`);
     const part = this.#zip.byName.has(plain) ? this.#freePart(`${posix.dirname(this.#workbookPart)}/styles`, '.xml') : plain;
@@ -155,15 +148,3 @@ export function uniqueSheetName(existing: readonly string[], wanted: string): st
   return `${wanted} (${n})`;
 }
 
-function sheetTags(workbook: string): string[] {
-  return workbook.match(/<(?:\w+:)?sheet\s[^>]*>/g) ?? [];
-}
-
-/** Targets are relative to the source part's folder unless absolute (leading "/"). */
-function relationships(xml: string, dir: string): Relationship[] {
-  return (xml.match(/<(?:\w+:)?Relationship\s[^>]*>/g) ?? []).map((tag) => {
-    const target = unescapeXml(attribute(tag, 'Target') ?? '');
-    const part = target.startsWith('/') ? target.slice(1) : posix.normalize(posix.join(dir, target));
-    return { id: attribute(tag, 'Id') ?? '', type: attribute(tag, 'Type') ?? '', part };
-  });
-}
