@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { ExportOptions, JobOutcome } from '../engine.ts';
 import { FanyiError } from '../errors.ts';
+import { isReviewFileName } from '../review/review-file.ts';
 
 /** The flags of translate, resume and export that decide how results and the review list are written. */
 export interface OutputFlags {
@@ -27,7 +28,7 @@ export function addOutputOptions(command: Command, stored: string): Command {
 
 /** The flags as engine options; only those given, so the job's stored ones apply to the rest. */
 export function outputOptionsFrom(flags: OutputFlags): ExportOptions {
-  if (flags.review !== undefined && !/\.(xlsx|csv)$/i.test(flags.review)) {
+  if (flags.review !== undefined && !isReviewFileName(flags.review)) {
     throw new FanyiError('USAGE', `--review must name an .xlsx or .csv file (got '${flags.review}')`);
   }
   return {
