@@ -11,8 +11,8 @@ import path from 'node:path';
 import { loadConfig } from '../src/config/load-config.ts';
 import { analyseFile } from '../src/engine.ts';
 import { buildTranslateMessages } from '../src/llm/prompts/build-messages.ts';
-import { promptContext } from '../src/tasks/context.ts';
-import type { TaskDraft } from '../src/tasks/split-tasks.ts';
+import { PromptStyle } from '../src/llm/prompts/prompt-style.ts';
+import { batchRequests } from './batch-requests.ts';
 
 const [input, baseUrl, targetList, concurrencyArg] = process.argv.slice(2);
 const CONCURRENCY = Number(concurrencyArg ?? 10);
@@ -28,27 +28,11 @@ async function wireBatches(): Promise<WireBatch[]> {
   const loaded = loadConfig({ provider: 'openai', baseUrl, apiKey: 'bench', model: 'sim' }, {}, path.dirname(input));
   const { config } = loaded;
   const { prepared } = await analyseFile({ file: input, to: targetList.split(',') }, config);
-  const byBatch = new Map<string, TaskDraft[]>();
-  for (const task of prepared.split.tasks) {
-    const list = byBatch.get(task.batchId!) ?? [];
-    list.push(task);
-    byBatch.set(task.batchId!, list);
-  }
-  return prepared.batches.map((batch) => {
-    const tasks = byBatch.get(batch.batchId) ?? [];
-    const unique = [...new Map(tasks.map((task) => [task.dedupeKey, task])).values()];
-    // As the executor builds them (run-batch.ts #wireItems): the same ids, texts and context.
-    const items = unique.map((task, i) => ({ id: String(i + 1), text: task.sourceText, context: promptContext(task.sourceContext, batch.targetLang) }));
-    const messages = buildTranslateMessages({
-      sourceLang: unique[0].sourceLang,
-      targetLang: batch.targetLang,
-      items,
-      gameContext: config.translation.game_context || undefined,
-      timeoutMs: config.llm.performance.timeout * 1000,
-    });
+  return batchRequests(prepared, new PromptStyle(config.prompts), config.llm.performance.timeout * 1000).map(({ tasks, request }) => {
+    const messages = buildTranslateMessages(request);
     // The body fanyi's provider sends (openai-compatible-provider.ts), logprobs included.
     const body = JSON.stringify({ model: loaded.provider.model, messages, temperature: config.llm.temperature ?? 0.2, response_format: { type: 'json_object' }, logprobs: true });
-    return { cells: tasks.length, body, ids: items.map((item) => item.id) };
+    return { cells: tasks.length, body, ids: request.items.map((item) => item.id) };
   });
 }
 

@@ -8,11 +8,9 @@
  */
 import { buildTranslateMessages } from '../src/llm/prompts/build-messages.ts';
 import type { PromptStyle } from '../src/llm/prompts/prompt-style.ts';
-import type { TranslateRequest } from '../src/llm/provider.ts';
 import { estimateTokens } from '../src/tasks/batching/estimate-tokens.ts';
-import { promptContext } from '../src/tasks/context.ts';
 import type { PreparedJob } from '../src/tasks/prepare-job.ts';
-import type { TaskDraft } from '../src/tasks/split-tasks.ts';
+import { batchRequests } from './batch-requests.ts';
 
 export interface PromptOverhead {
   /** (input tokens − cell text tokens) ÷ input tokens, over every call. */
@@ -30,12 +28,12 @@ export function promptOverhead(prepared: PreparedJob, prompts: PromptStyle): Pro
   let input = 0;
   let payload = 0;
   let text = 0;
-  const batches = sentTasksByBatch(prepared.split.tasks);
-  for (const tasks of batches) {
-    const messages = buildTranslateMessages(requestFor(tasks, prepared, prompts));
+  const batches = batchRequests(prepared, prompts, 0);
+  for (const { unique, request } of batches) {
+    const messages = buildTranslateMessages(request);
     input += messages.reduce((sum, message) => sum + estimateTokens(message.content), 0);
     payload += estimateTokens(messages[messages.length - 1].content);
-    text += tasks.reduce((sum, task) => sum + estimateTokens(task.sourceText), 0);
+    text += unique.reduce((sum, task) => sum + estimateTokens(task.sourceText), 0);
   }
   const share = (value: number) => +(value / input).toFixed(4);
   return {
@@ -45,32 +43,5 @@ export function promptOverhead(prepared: PreparedJob, prompts: PromptStyle): Pro
     calls: batches.length,
     input_tokens_per_call: Math.round(input / batches.length),
     target: '<= 0.15',
-  };
-}
-
-/** The tasks each batch sends: one per dedupe key, none answered by translation memory. */
-function sentTasksByBatch(tasks: readonly TaskDraft[]): TaskDraft[][] {
-  const byBatch = new Map<string, TaskDraft[]>();
-  const seen = new Set<string>();
-  for (const task of tasks) {
-    if (!task.batchId || task.memory || seen.has(task.dedupeKey)) continue;
-    seen.add(task.dedupeKey);
-    const list = byBatch.get(task.batchId) ?? [];
-    list.push(task);
-    byBatch.set(task.batchId, list);
-  }
-  return [...byBatch.values()];
-}
-
-/** The request BatchRunner sends for these tasks (the bench has no glossary). */
-function requestFor(tasks: TaskDraft[], prepared: PreparedJob, prompts: PromptStyle): TranslateRequest {
-  const { sourceLang, targetLang } = tasks[0];
-  return {
-    sourceLang,
-    targetLang,
-    items: tasks.map((task, i) => ({ id: String(i + 1), text: task.sourceText, context: promptContext(task.sourceContext, targetLang) })),
-    gameContext: prepared.gameContext || undefined,
-    prompt: prompts.forLanguage(targetLang),
-    timeoutMs: 0,
   };
 }
