@@ -189,7 +189,10 @@ export class BatchRunner {
         await store.recordCall(batch.jobId, { ...this.#meta(batch, items, workerId, startedAt, failure.endpoint), outcome: failure.kind });
         if (failure.kind === 'bad_request') return this.#rejected(failure);
         if (failure.kind !== 'rate_limit' && this.#outage()) throw unavailable(failure);
-        const delay = failure.kind === 'rate_limit' && ++waits429 > retry.max429Waits ? undefined : retryDelay(retry, failure, attempt);
+        // A 429 never spends a retry, nor does a failed probe of an endpoint that was already down:
+        // which batch happens to carry the probes is chance, and an outage is bounded by #outage.
+        const spends = failure.kind !== 'rate_limit' && !failure.probe;
+        const delay = failure.kind === 'rate_limit' && ++waits429 > retry.max429Waits ? undefined : retryDelay(retry, failure, spends ? attempt : 0);
         events.emit('call:error', { jobId: batch.jobId, batchId: batch.batchId, kind: failure.kind, message: failure.message, retryInMs: delay, endpoint: failure.endpoint });
         if (delay === undefined) {
           // A repair that cannot get through leaves the first answers standing: nothing to fail.
@@ -198,7 +201,7 @@ export class BatchRunner {
           events.emit('tasks:settled', { jobId: batch.jobId, completed: 0, failed: items.length, uniqueItems: items.length });
           return undefined;
         }
-        if (failure.kind !== 'rate_limit') {
+        if (spends) {
           attempt++;
           await store.recordRetry(batch.jobId, batch.batchId, items.map((i) => i.dedupeKey), failure.kind, failure.message);
         }

@@ -138,6 +138,11 @@ export class ProviderError extends Error {
   readonly rateLimit?: RateLimitSnapshot;
   /** Which configured endpoint failed (set by the endpoint pool). */
   endpoint?: string;
+  /**
+   * The call was the probe of an endpoint that had been failing (set by the endpoint pool): its
+   * failure says the endpoint is still down, nothing about the texts it carried.
+   */
+  probe?: boolean;
 
   constructor(
     kind: ProviderErrorKind,

@@ -106,3 +106,13 @@ test('adaptive control shrinks batches for errors a smaller call avoids (timeout
   assert.equal(control.itemsPerCall(100), 80, '25% timeouts: 20% smaller');
   control.stop();
 });
+
+test('a failed probe of a cooling endpoint is marked as a probe; the failures that opened the circuit are not', async () => {
+  const only = new FakeProvider('p', (n) => (n <= 4 ? down() : reply));
+  const pool = new EndpointPool([{ name: 'only', provider: only, limiter: limiter() }], { failoverAfter: 3, cooldownMs: 50 });
+  for (let i = 0; i < 3; i++) await assert.rejects(pool.translate(request), (e: ProviderError) => e.kind === 'server' && !e.probe);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  await assert.rejects(pool.translate(request), (e: ProviderError) => e.kind === 'server' && e.probe === true);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal((await pool.translate(request)).endpoint, 'only');
+});

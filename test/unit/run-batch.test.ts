@@ -137,3 +137,26 @@ test("a batch bigger than the provider takes comfortably in one call goes out as
   assert.equal(sizes.reduce((a, b) => a + b, 0), 30, 'every item sent once');
   await store.close();
 });
+
+test('failed probes of an endpoint that is down spend none of the batch’s retries; ordinary 5xx do', async () => {
+  const { store, jobId } = await setup(['one', 'two']);
+  const failure = (n: number) => Object.assign(new ProviderError('server', 'HTTP 503', { status: 503 }), n > 2 ? { probe: true } : {});
+  // Two ordinary failures (max_retries 2 allows them), then five probes failing: the outage, not the batch.
+  const provider = new ScriptedProvider((request, n) => {
+    if (n <= 7) throw failure(n);
+    return ok(request);
+  });
+  await runAll(store, jobId, provider);
+  assert.equal((await store.countByStatus(jobId)).completed, 2);
+  assert.equal(provider.requests.length, 8);
+
+  const second = await setup(['three']);
+  const plain = new ScriptedProvider((request, n) => {
+    if (n <= 3) throw new ProviderError('server', 'HTTP 503', { status: 503 });
+    return ok(request);
+  });
+  await runAll(second.store, second.jobId, plain);
+  assert.equal((await second.store.countByStatus(second.jobId)).failed, 1, 'three ordinary 5xx in a row exceed max_retries 2');
+  await store.close();
+  await second.store.close();
+});

@@ -89,12 +89,15 @@ export class EndpointPool implements LlmProvider {
     const tokens = request.estimatedTokens ?? 1;
     const endpoint = await this.#choose(tokens, request.targetLang, request.signal);
     const permit = await endpoint.limiter.acquire(tokens, request.signal, request.targetLang);
+    const probing = endpoint.state() === 'probe';
     try {
       const reply = await endpoint.breaker.execute(() => endpoint.provider.translate(request));
       permit.settle({ usedTokens: reply.promptTokens + reply.completionTokens, rateLimit: reply.rateLimit });
       return { ...reply, endpoint: endpoint.name };
     } catch (error) {
-      throw this.#failed(endpoint, permit, error);
+      const failure = this.#failed(endpoint, permit, error);
+      if (probing) failure.probe = true;
+      throw failure;
     }
   }
 
