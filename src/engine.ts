@@ -1,28 +1,25 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { FanyiConfig } from './config/config-schema.ts';
 import { FanyiError } from './errors.ts';
-import { BatchRunner } from './executor/run-batch.ts';
 import { Checkpointer } from './checkpoints/checkpointer.ts';
-import { AdaptiveControl } from './executor/adaptive-control.ts';
+import { createJobControl, createJobDispatcher, jobPromptInputs, type JobRunParts } from './executor/create-job-dispatcher.ts';
 import type { EndpointPool } from './llm/endpoints/endpoint-pool.ts';
 import { PromptStyle } from './llm/prompts/prompt-style.ts';
 import { EngineEvents } from './monitor/engine-events.ts';
-import { LocalDispatcher } from './queue/local/local-dispatcher.ts';
 import { checkReviewPath, writeJobOutput, type OutputOptions, type WrittenOutput } from './review/job-output.ts';
+import { releaseDeadLeases } from './queue/local/release-dead-leases.ts';
 import { RunRegistry } from './queue/local/run-registry.ts';
 import type { JobRow, JobStore, StatusCounts } from './store/job-store.ts';
-import { PROMPT_OVERHEAD_TOKENS } from './tasks/batching/estimate-tokens.ts';
-import { fromGlossaryRows, toGlossaryRows } from './tasks/glossary/glossary.ts';
-import { GlossaryMatcher } from './tasks/glossary/match-terms.ts';
-import { readGlossary } from './tasks/glossary/read-glossary.ts';
+import { keepSource } from './store/keep-source.ts';
+import { analyseFile, type AnalyseInput, type AnalysedFile } from './tasks/analyse-file.ts';
+import { toGlossaryRows } from './tasks/glossary/glossary.ts';
 import { applyMemory, memoryKeys } from './tasks/memory.ts';
-import { prepareJob, toBatchRows, toTaskRows, type PreparedJob } from './tasks/prepare-job.ts';
-import { readWorkbook } from './workbook/read-workbook.ts';
-import type { DocumentFormat, ReadLimits, SpreadsheetDocument } from './workbook/sheet-model.ts';
+import { toBatchRows, toTaskRows, type PreparedJob } from './tasks/prepare-job.ts';
+import type { DocumentFormat } from './workbook/sheet-model.ts';
+
+// Reading and planning a file lives in tasks/analyse-file.ts; re-exported so callers keep one entry.
+export { analyseFile, readLimits, type AnalyseInput, type AnalysedFile } from './tasks/analyse-file.ts';
 
 export interface EngineOptions {
   store: JobStore;
@@ -34,21 +31,14 @@ export interface EngineOptions {
   events?: EngineEvents;
 }
 
-export interface TranslateInput {
-  file: string;
-  to?: string[];
-  from?: string;
-  overwrite?: boolean;
+/** A job to create: the file and its plan (AnalyseInput), and how the job is stored and written. */
+export interface TranslateInput extends AnalyseInput {
   outPath?: string;
   tenant?: string;
   /** The id to store the job under (the API's upload session id); default: a new one. */
   jobId?: string;
   /** Name shown for the source; default: the file's base name (an upload's stored name says nothing). */
   sourceName?: string;
-  /** Job-level context sent with every call (`--context`); default config `translation.game_context`. */
-  gameContext?: string;
-  /** Glossary file, csv/tsv/xlsx (`--glossary`); default config `translation.glossary`. */
-  glossary?: string;
   /** False (`--no-memory`): translate everything, reusing nothing from earlier jobs. Default config `translation.memory`. */
   memory?: boolean;
   /** Write results with hard QA flags too (`--write-unreviewed`); stored with the job, so export honours it. */
@@ -111,6 +101,8 @@ export class Engine {
   readonly prompts: PromptStyle;
   readonly #o: EngineOptions;
   readonly #runs = new RunRegistry();
+  /** What each run is built from (executor/create-job-dispatcher.ts). */
+  readonly #parts: JobRunParts;
 
   constructor(options: EngineOptions) {
     this.#o = options;
@@ -118,20 +110,21 @@ export class Engine {
     this.config = options.config;
     this.events = options.events ?? new EngineEvents();
     this.prompts = new PromptStyle(options.config.prompts);
+    this.#parts = { store: this.store, config: this.config, provider: options.provider, events: this.events, prompts: this.prompts };
     this.checkpoints = new Checkpointer({ store: this.store, dir: path.join(options.filesDir, 'checkpoints'), exportWorkbook: (jobId, out) => this.exportJob(jobId, out) });
   }
 
-  analyse(input: TranslateInput): Promise<{ document: SpreadsheetDocument; prepared: PreparedJob }> {
+  analyse(input: TranslateInput): Promise<AnalysedFile> {
     return analyseFile(input, this.config);
   }
 
   /** Stores the source, the tasks and the batches: from here on the job survives any crash. */
-  async createJob(input: TranslateInput, analysed?: { document: SpreadsheetDocument; prepared: PreparedJob }): Promise<{ job: JobRow; prepared: PreparedJob }> {
+  async createJob(input: TranslateInput, analysed?: AnalysedFile): Promise<{ job: JobRow; prepared: PreparedJob }> {
     checkReviewPath(input.reviewPath, input.outPath);
     const { document, prepared: analysedJob } = analysed ?? (await this.analyse(input));
     const prepared = await this.#withMemory(analysedJob, input.memory ?? this.config.translation.memory);
     if (prepared.glossary) await this.store.saveGlossary(prepared.glossary.version, toGlossaryRows(prepared.glossary));
-    const { sourcePath, excelId } = await this.#keepSource(input.file);
+    const { sourcePath, excelId } = await keepSource(this.#o.filesDir, input.file);
     const jobId = input.jobId ?? newJobId();
     const sheetNames = document.sheets.map((s) => s.name);
     const options: JobOptions = {
@@ -181,10 +174,10 @@ export class Engine {
   async #run(job: JobRow, signal: AbortSignal, markStarted: () => void, output: ExportOptions): Promise<JobOutcome> {
     const started = Date.now();
     const jobId = job.job_id;
-    await this.#releaseDeadLeases(jobId);
+    await releaseDeadLeases(this.store, jobId);
     await this.store.setJobStatus(jobId, 'running');
     markStarted();
-    const control = this.#control(jobId);
+    const control = createJobControl(this.#parts, jobId);
     const recordAdjustment = (e: { jobId: string; setting: string; from: number; to: number; reason: string }) => {
       if (e.jobId === jobId) void this.store.recordEvent(jobId, { kind: `adjust:${e.setting}`, message: `${e.setting} ${e.from} → ${e.to}: ${e.reason}`, data: e }).catch(() => undefined);
     };
@@ -193,7 +186,8 @@ export class Engine {
     control.start();
     const stopCheckpoints = this.checkpoints.every(jobId, path.extname(job.source_path), this.config.system.checkpoint_interval * 1000);
     try {
-      await this.#dispatcher(control, await this.#promptInputs(job)).run(jobId, signal);
+      const prompt = await jobPromptInputs(this.#parts, JSON.parse(job.options) as Partial<JobOptions>);
+      await createJobDispatcher(this.#parts, control, prompt).run(jobId, signal);
     } catch (error) {
       await this.store.setJobStatus(jobId, 'failed', error instanceof Error ? error.message : String(error));
       // Best effort: what stays unremembered is remembered by the next memory lookup.
@@ -290,106 +284,6 @@ export class Engine {
     const job = await this.store.getJob(jobId);
     if (!job) throw new FanyiError('JOB_NOT_FOUND', `no job ${jobId} in this database (see fanyi status)`);
     return job;
-  }
-
-  #control(jobId: string): AdaptiveControl {
-    const { batch_control: batch, model_limits: limits, adaptive } = this.config.llm;
-    return new AdaptiveControl({
-      jobId,
-      events: this.events,
-      startWorkers: batch.max_concurrent_workers,
-      maxWorkers: adaptive.max_workers,
-      enabled: adaptive.enabled,
-      intervalMs: adaptive.interval_seconds * 1000,
-      endpoints: () => this.#o.provider.status(),
-      batchTokenBudget: (batch.max_batch_tokens ?? limits.input_tokens) + limits.output_tokens,
-    });
-  }
-
-  /** The job's own game context and glossary, as stored at creation (a resume uses the same ones). */
-  async #promptInputs(job: JobRow): Promise<{ gameContext?: string; glossary?: GlossaryMatcher }> {
-    const options = JSON.parse(job.options) as Partial<JobOptions>;
-    // Jobs stored before the option existed used the config's.
-    const gameContext = (options.gameContext ?? this.config.translation.game_context) || undefined;
-    if (!options.glossaryVersion) return { gameContext };
-    const rows = await this.store.loadGlossary(options.glossaryVersion);
-    return { gameContext, glossary: new GlossaryMatcher(fromGlossaryRows(options.glossaryVersion, rows)) };
-  }
-
-  #dispatcher(control: AdaptiveControl, prompt: { gameContext?: string; glossary?: GlossaryMatcher }): LocalDispatcher {
-    const { config } = this;
-    const perf = config.llm.performance;
-    const runner = new BatchRunner({
-      store: this.store,
-      provider: this.#o.provider,
-      events: this.events,
-      itemsPerCall: (size) => control.itemsPerCall(size),
-      giveUpMs: config.llm.failover.give_up_seconds * 1000,
-      retry: { maxRetries: perf.max_retries, baseDelayMs: perf.retry_delay * 1000, maxDelayMs: 60_000, max429Waits: 50 },
-      timeoutMs: perf.timeout * 1000,
-      ...prompt,
-      prompts: this.prompts,
-      promptOverheadTokens: PROMPT_OVERHEAD_TOKENS,
-      // Pseudo-localization is not a translation: judging its script or length would flag every cell.
-      qa: this.#isPseudo() ? undefined : { repair: true },
-    });
-    return new LocalDispatcher({ store: this.store, runner, events: this.events, concurrency: control.maxWorkers, activeWorkers: () => control.workers });
-  }
-
-  #isPseudo(): boolean {
-    return this.#o.provider.status().every((e) => e.name === 'pseudo' && e.model === 'pseudo');
-  }
-
-  /** A lease held by a process on this host that no longer exists is released at once. */
-  async #releaseDeadLeases(jobId: string): Promise<void> {
-    for (const { batchId, workerId } of await this.store.leasedBatches(jobId)) {
-      const [host, pid] = (workerId ?? '').split(':');
-      if (host === hostname() && !isAlive(Number(pid))) await this.store.releaseBatch(jobId, batchId, workerId ?? undefined);
-    }
-  }
-
-  async #keepSource(file: string): Promise<{ sourcePath: string; excelId: string }> {
-    const bytes = await readFile(file);
-    const excelId = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
-    const dir = path.join(this.#o.filesDir, 'sources');
-    await mkdir(dir, { recursive: true });
-    const sourcePath = path.join(dir, `${excelId}${path.extname(file).toLowerCase() || '.bin'}`);
-    // Content-addressed: a file already kept is the same bytes, and the bytes are in hand anyway.
-    // Written under a temporary name and renamed, so a crash never leaves a partial file there.
-    // Each writer has its own temporary name: two jobs from the same bytes at once (the API) both
-    // rename onto the same content, and whichever lands last leaves identical bytes.
-    if (!existsSync(sourcePath)) {
-      const temporary = `${sourcePath}.tmp-${process.pid}-${randomUUID()}`;
-      await writeFile(temporary, bytes);
-      await rename(temporary, sourcePath);
-    }
-    return { sourcePath, excelId };
-  }
-}
-
-export function readLimits(config: FanyiConfig): ReadLimits {
-  const cells = config.data_processing.cell_processing;
-  return { maxFileBytes: cells.max_file_mb * 1024 * 1024, maxUncompressedBytes: cells.max_uncompressed_mb * 1024 * 1024, maxCells: cells.max_cells };
-}
-
-/** Reads and plans a file without storing anything or calling anyone (estimate, upload analysis). */
-export async function analyseFile(input: TranslateInput, config: FanyiConfig): Promise<{ document: SpreadsheetDocument; prepared: PreparedJob }> {
-  const document = await readWorkbook(input.file, readLimits(config));
-  const glossaryFile = input.glossary ?? (config.translation.glossary || undefined);
-  const glossary = glossaryFile ? await readGlossary(glossaryFile) : undefined;
-  const gameContext = input.gameContext ?? config.translation.game_context;
-  const prepared = prepareJob(document, config, { to: input.to, from: input.from, overwrite: input.overwrite ?? false, gameContext, glossary });
-  return { document, prepared };
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return false; // our own old workers from an earlier run in this process are gone too
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

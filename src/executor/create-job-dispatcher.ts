@@ -1,0 +1,82 @@
+/**
+ * What one run of a job is built from, per the config: its adaptive control, its batch runner
+ * and the dispatcher that hands the runner its batches. The engine makes these once per run.
+ */
+import type { FanyiConfig } from '../config/config-schema.ts';
+import type { EndpointPool } from '../llm/endpoints/endpoint-pool.ts';
+import type { PromptStyle } from '../llm/prompts/prompt-style.ts';
+import type { EngineEvents } from '../monitor/engine-events.ts';
+import { LocalDispatcher } from '../queue/local/local-dispatcher.ts';
+import type { JobStore } from '../store/job-store.ts';
+import { PROMPT_OVERHEAD_TOKENS } from '../tasks/batching/estimate-tokens.ts';
+import { fromGlossaryRows } from '../tasks/glossary/glossary.ts';
+import { GlossaryMatcher } from '../tasks/glossary/match-terms.ts';
+import { AdaptiveControl } from './adaptive-control.ts';
+import { BatchRunner } from './run-batch.ts';
+
+/** The engine's parts a run uses. */
+export interface JobRunParts {
+  store: JobStore;
+  config: FanyiConfig;
+  provider: EndpointPool;
+  events: EngineEvents;
+  prompts: PromptStyle;
+}
+
+/** What every call of the job is sent besides its texts. */
+export interface JobPromptInputs {
+  gameContext?: string;
+  glossary?: GlossaryMatcher;
+}
+
+/** Starts at `batch_control.max_concurrent_workers` and, when `adaptive.enabled`, moves within `adaptive.max_workers`. */
+export function createJobControl(parts: JobRunParts, jobId: string): AdaptiveControl {
+  const { batch_control: batch, model_limits: limits, adaptive } = parts.config.llm;
+  return new AdaptiveControl({
+    jobId,
+    events: parts.events,
+    startWorkers: batch.max_concurrent_workers,
+    maxWorkers: adaptive.max_workers,
+    enabled: adaptive.enabled,
+    intervalMs: adaptive.interval_seconds * 1000,
+    endpoints: () => parts.provider.status(),
+    batchTokenBudget: (batch.max_batch_tokens ?? limits.input_tokens) + limits.output_tokens,
+  });
+}
+
+/**
+ * The job's own game context and glossary, as stored at creation (a resume uses the same ones).
+ * `stored` is the job's stored options (engine.ts JobOptions).
+ */
+export async function jobPromptInputs(parts: JobRunParts, stored: { gameContext?: string; glossaryVersion?: string }): Promise<JobPromptInputs> {
+  // Jobs stored before the option existed used the config's.
+  const gameContext = (stored.gameContext ?? parts.config.translation.game_context) || undefined;
+  if (!stored.glossaryVersion) return { gameContext };
+  const rows = await parts.store.loadGlossary(stored.glossaryVersion);
+  return { gameContext, glossary: new GlossaryMatcher(fromGlossaryRows(stored.glossaryVersion, rows)) };
+}
+
+/** A dispatcher running the job's batches through a batch runner, as many at once as `control` allows. */
+export function createJobDispatcher(parts: JobRunParts, control: AdaptiveControl, prompt: JobPromptInputs): LocalDispatcher {
+  const { config, store, events } = parts;
+  const perf = config.llm.performance;
+  const runner = new BatchRunner({
+    store,
+    provider: parts.provider,
+    events,
+    itemsPerCall: (size) => control.itemsPerCall(size),
+    giveUpMs: config.llm.failover.give_up_seconds * 1000,
+    retry: { maxRetries: perf.max_retries, baseDelayMs: perf.retry_delay * 1000, maxDelayMs: 60_000, max429Waits: 50 },
+    timeoutMs: perf.timeout * 1000,
+    ...prompt,
+    prompts: parts.prompts,
+    promptOverheadTokens: PROMPT_OVERHEAD_TOKENS,
+    // Pseudo-localization is not a translation: judging its script or length would flag every cell.
+    qa: isPseudo(parts.provider) ? undefined : { repair: true },
+  });
+  return new LocalDispatcher({ store, runner, events, concurrency: control.maxWorkers, activeWorkers: () => control.workers });
+}
+
+function isPseudo(provider: EndpointPool): boolean {
+  return provider.status().every((e) => e.name === 'pseudo' && e.model === 'pseudo');
+}

@@ -1,0 +1,39 @@
+import type { FanyiConfig } from '../config/config-schema.ts';
+import { readWorkbook } from '../workbook/read-workbook.ts';
+import type { ReadLimits, SpreadsheetDocument } from '../workbook/sheet-model.ts';
+import { readGlossary } from './glossary/read-glossary.ts';
+import { prepareJob, type PreparedJob } from './prepare-job.ts';
+
+/** What planning a file needs; the engine's TranslateInput adds how the job is stored and written. */
+export interface AnalyseInput {
+  file: string;
+  to?: string[];
+  from?: string;
+  overwrite?: boolean;
+  /** Job-level context sent with every call (`--context`); default config `translation.game_context`. */
+  gameContext?: string;
+  /** Glossary file, csv/tsv/xlsx (`--glossary`); default config `translation.glossary`. */
+  glossary?: string;
+}
+
+/** A file read and planned: its document and the job it would make. */
+export interface AnalysedFile {
+  document: SpreadsheetDocument;
+  prepared: PreparedJob;
+}
+
+/** The config's `data_processing.cell_processing` caps, as the workbook readers take them. */
+export function readLimits(config: FanyiConfig): ReadLimits {
+  const cells = config.data_processing.cell_processing;
+  return { maxFileBytes: cells.max_file_mb * 1024 * 1024, maxUncompressedBytes: cells.max_uncompressed_mb * 1024 * 1024, maxCells: cells.max_cells };
+}
+
+/** Reads and plans a file without storing anything or calling anyone (estimate, upload analysis). */
+export async function analyseFile(input: AnalyseInput, config: FanyiConfig): Promise<AnalysedFile> {
+  const document = await readWorkbook(input.file, readLimits(config));
+  const glossaryFile = input.glossary ?? (config.translation.glossary || undefined);
+  const glossary = glossaryFile ? await readGlossary(glossaryFile) : undefined;
+  const gameContext = input.gameContext ?? config.translation.game_context;
+  const prepared = prepareJob(document, config, { to: input.to, from: input.from, overwrite: input.overwrite ?? false, gameContext, glossary });
+  return { document, prepared };
+}
