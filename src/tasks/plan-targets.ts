@@ -1,6 +1,6 @@
 import { FanyiError } from '../errors.ts';
 import type { LanguageColumn, SheetLayout } from '../workbook/language-columns.ts';
-import { isValidLanguageCode, languagesMatch, normalizeLanguageCode } from '../workbook/language-codes.ts';
+import { bestLanguageMatch, isValidLanguageCode, languagesMatch, normalizeLanguageCode } from '../workbook/language-codes.ts';
 import type { SheetTable } from '../workbook/sheet-model.ts';
 
 export interface TargetColumn {
@@ -65,7 +65,9 @@ function requestedTargets(layout: SheetLayout, sheet: SheetTable, source: Langua
   const targets: TargetColumn[] = [];
   const allocate = newColumnAllocator(layout, sheet);
   for (const language of requested) {
-    const existing = bestColumn(layout, language, taken);
+    // A column already given to another requested language (or the source) is not a candidate.
+    const free = layout.languageColumns.filter((column) => !taken.has(column.col));
+    const existing = bestLanguageMatch(free, language, (column) => column.language);
     if (existing) {
       taken.add(existing.col);
       targets.push({ language, col: existing.col, isNew: false });
@@ -74,16 +76,6 @@ function requestedTargets(layout: SheetLayout, sheet: SheetTable, source: Langua
     }
   }
   return targets;
-}
-
-function bestColumn(layout: SheetLayout, language: string, taken: Set<number>): LanguageColumn | undefined {
-  let best: { column: LanguageColumn; score: number } | undefined;
-  for (const column of layout.languageColumns) {
-    if (taken.has(column.col)) continue;
-    const score = languagesMatch(language, column.language);
-    if (score > 0 && (!best || score > best.score)) best = { column, score };
-  }
-  return best?.column;
 }
 
 /** Without `--to`: every other language column with at least one empty cell beside a filled source cell. */

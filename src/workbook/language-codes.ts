@@ -73,6 +73,21 @@ export function languagesMatch(requested: string, column: string): number {
   return matchMemo(`${requested}\u0000${column}`);
 }
 
+/**
+ * Of `candidates`, the one whose language (`languageOf`) best serves `requested`: the highest
+ * languagesMatch score, never 0. Among equal scores the first wins, so callers list candidates
+ * in their order of preference. Undefined when none matches.
+ */
+export function bestLanguageMatch<T>(candidates: Iterable<T>, requested: string, languageOf: (candidate: T) => string): T | undefined {
+  let best: T | undefined;
+  let bestScore = 0;
+  for (const candidate of candidates) {
+    const score = languagesMatch(requested, languageOf(candidate));
+    if (score > bestScore) [best, bestScore] = [candidate, score];
+  }
+  return best;
+}
+
 const matchMemo = memoize((pair: string) => {
   const [requested, column] = pair.split('\u0000');
   return matchLanguages(requested, column);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  bestLanguageMatch,
   detectScript,
   expectedScript,
   guessLanguageFromTexts,
@@ -141,6 +142,16 @@ test('languagesMatch scores exact, compatible and conflicting tags', () => {
     ['sr-Latn', 'sr-Cyrl', 0], ['en-US', 'en-GB', 0], ['vi', 'th', 0], ['pt-BR', 'es', 0], ['ja', 'JP', 3],
   ];
   assert.deepEqual(cases.map(([a, b]) => [a, b, languagesMatch(a, b)]), cases);
+});
+
+test('bestLanguageMatch takes the highest score, the first of equals, and nothing at 0', () => {
+  const best = (codes: string[], requested: string) => bestLanguageMatch(codes.map((code, i) => ({ code, i })), requested, (c) => c.code)?.i;
+  assert.equal(best(['pt', 'pt-BR'], 'pt-BR'), 1); // 3 beats an earlier 2
+  assert.equal(best(['pt-BR', 'pt'], 'pt-BR'), 0);
+  assert.equal(best(['pt', 'pt-PT'], 'pt-BR'), 0); // pt-PT scores 0, bare pt 2
+  assert.equal(best(['zh-TW', 'zh', 'zh-Hant'], 'zh-HK'), 1); // two 2s: the first wins
+  assert.equal(best(['pt-PT', 'es'], 'pt-BR'), undefined);
+  assert.equal(best([], 'pt-BR'), undefined);
 });
 
 test('detectScript finds the dominant script and ignores markup', () => {

@@ -70,6 +70,8 @@ export class PromptStyle {
  * The value of the code that best serves `targetLang`: the same locale first; else a code
  * without a region whose language and script match (`pt` for `pt-BR`, `zh-Hant` for `zh-HK`).
  * A regional code never serves another region (`pt-PT` is not `pt-BR`). Undefined: none does.
+ * Not bestLanguageMatch: a regional code serves only at score 3, so a note or examples written
+ * for `pt-BR` are never sent for a bare `pt` target (languagesMatch scores that pair 2).
  */
 export function bestMatch<T>(entries: ReadonlyArray<[string, T]>, targetLang: string): T | undefined {
   let best: T | undefined;

@@ -1,5 +1,5 @@
 import type { GlossaryHit } from '../../llm/provider.ts';
-import { languagesMatch } from '../../workbook/language-codes.ts';
+import { bestLanguageMatch } from '../../workbook/language-codes.ts';
 import type { Glossary, GlossaryEntry } from './glossary.ts';
 
 interface CompiledTerm {
@@ -59,12 +59,8 @@ export function hitsIn(hits: readonly GlossaryHit[] | undefined, texts: readonly
 function hitFor(entry: GlossaryEntry, targetLang: string): GlossaryHit | undefined {
   const note = entry.note ? { note: entry.note } : {};
   if (entry.doNotTranslate) return { source: entry.source, doNotTranslate: true, ...note };
-  let best: { target: string; score: number } | undefined;
-  for (const [lang, target] of Object.entries(entry.targets)) {
-    const score = languagesMatch(targetLang, lang);
-    if (score > 0 && (!best || score > best.score)) best = { target, score };
-  }
-  return best ? { source: entry.source, target: best.target, doNotTranslate: false, ...note } : undefined;
+  const best = bestLanguageMatch(Object.entries(entry.targets), targetLang, ([lang]) => lang);
+  return best ? { source: entry.source, target: best[1], doNotTranslate: false, ...note } : undefined;
 }
 
 const WORD_CHAR = String.raw`[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}\p{Script=Hangul}\p{Script=Armenian}\p{Script=Georgian}\p{N}_]`;
