@@ -7,8 +7,7 @@ const root = new URL('../', import.meta.url);
 const dist = new URL('dist/', root);
 rmSync(dist, { recursive: true, force: true });
 await build({
-  // The QA worker thread's module is loaded by file (src/qa/qa-workers.ts), so it is an entry of its own.
-  entryPoints: { main: new URL('src/cli/main.ts', root).pathname, 'qa-worker': new URL('src/qa/qa-worker.ts', root).pathname },
+  entryPoints: [new URL('src/cli/main.ts', root).pathname],
   bundle: true,
   splitting: true,
   platform: 'node',

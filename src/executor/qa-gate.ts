@@ -6,8 +6,7 @@
  * export (hard flags are held back unless the job says `--write-unreviewed`).
  */
 import type { GlossaryHit, RepairNote } from '../llm/provider.ts';
-import { checkTranslation, type QaInput, type QaResult } from '../qa/check-translation.ts';
-import { checkAll } from '../qa/qa-workers.ts';
+import { checkTranslation, type QaResult } from '../qa/check-translation.ts';
 import type { GlossaryTerm } from '../qa/check-terms.ts';
 import type { QaFlag } from '../qa/qa-flags.ts';
 import type { BatchItem, ItemResult } from '../store/job-store.ts';
@@ -46,34 +45,30 @@ const MAX_FLAG_CHARS = 200;
  * `qualityScore` on all of them.
  */
 export async function gateResults(items: BatchItem[], results: ItemResult[], scope: QaScope, repair?: RepairCall): Promise<ItemResult[]> {
-  const checked = await checkResults(items, results, scope);
+  const checked = results.map((result, i) => checkResult(items[i], result, scope));
   const failing = checked.flatMap((c, i) => (c.qa.flags.length ? [i] : []));
   if (failing.length && repair) {
     const again = await repair(failing.map((i) => items[i]), failing.map((i) => repairNote(checked[i])));
-    const rechecked = again && (await checkResults(failing.map((i) => items[i]), again, scope));
-    rechecked?.forEach((second, k) => {
+    again?.forEach((result, k) => {
       const i = failing[k];
-      const kept = better(checked[i], second);
+      const kept = better(checked[i], checkResult(items[i], result, scope));
       // Both calls were paid for this text, whichever answer is kept.
-      checked[i] = { ...kept, result: { ...kept.result, tokenCount: checked[i].result.tokenCount + second.result.tokenCount } };
+      checked[i] = { ...kept, result: { ...kept.result, tokenCount: checked[i].result.tokenCount + result.tokenCount } };
     });
   }
   return checked.map(settle);
 }
 
 export function checkResult(item: BatchItem, result: ItemResult, scope: QaScope): Checked {
-  return { result, qa: checkTranslation(qaInput(item, result, scope)) };
-}
-
-/** checkResult for a whole reply, on the QA worker when that pays (qa-workers.ts). */
-async function checkResults(items: BatchItem[], results: ItemResult[], scope: QaScope): Promise<Checked[]> {
-  const glossary = scope.glossary?.map(toGlossaryTerm);
-  const qa = await checkAll(results.map((result, i) => qaInput(items[i], result, scope, glossary)));
-  return results.map((result, i) => ({ result, qa: qa[i] }));
-}
-
-function qaInput(item: BatchItem, result: ItemResult, scope: QaScope, glossary = scope.glossary?.map(toGlossaryTerm)): QaInput {
-  return { source: item.sourceText, target: result.result, sourceLang: scope.sourceLang, targetLang: scope.targetLang, maxLength: maxLengthOf(item), glossary };
+  const qa = checkTranslation({
+    source: item.sourceText,
+    target: result.result,
+    sourceLang: scope.sourceLang,
+    targetLang: scope.targetLang,
+    maxLength: maxLengthOf(item),
+    glossary: scope.glossary?.map(toGlossaryTerm),
+  });
+  return { result, qa };
 }
 
 /** The item's character limit, from its stored context (a max-length column or a hint in a comment/note). */
