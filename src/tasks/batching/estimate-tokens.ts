@@ -1,3 +1,5 @@
+import { memoize } from '../../workbook/language-codes.ts';
+
 /**
  * Token estimates without a tokenizer: good to ~20% on BPE models (cl100k/o200k, Qwen), which is
  * what budgeting needs. ASCII runs cost ~1 token per 4 characters; CJK, Thai and other scripts
@@ -18,10 +20,11 @@ const OUTPUT_FACTOR: Record<string, number> = { th: 2.2, vi: 1.6, ko: 1.3, ja: 1
 
 /** Expected reply tokens for a source text translated into `targetLang`. */
 export function estimateOutputTokens(sourceText: string, targetLang: string, sourceTokens = estimateTokens(sourceText)): number {
-  const base = targetLang.split('-')[0].toLowerCase();
-  // Latin-script output of CJK source takes ~1.5× the characters but about as many tokens.
-  return Math.ceil(sourceTokens * (OUTPUT_FACTOR[base] ?? 1.3));
+  return Math.ceil(sourceTokens * outputFactor(targetLang));
 }
+
+/** Reply tokens per source token for a language; Latin-script output of CJK source takes ~1.5× the characters but about as many tokens. */
+const outputFactor = memoize((targetLang: string): number => OUTPUT_FACTOR[targetLang.split('-')[0].toLowerCase()] ?? 1.3);
 
 /**
  * Tokens of one call that are not its items: the system prompt and the JSON around the texts.

@@ -36,6 +36,7 @@ interface Unique {
   followers: number;
   inTokens: number;
   outTokens: number;
+  batchId?: string;
 }
 
 /**
@@ -44,9 +45,8 @@ interface Unique {
  * a batch of its own. Every task sharing a dedupe key gets the batch of its first occurrence.
  */
 export function packBatches(tasks: TaskDraft[], options: PackOptions): PackedBatch[] {
-  const uniques = collectUniques(tasks);
+  const { uniques, uniqueOf } = collectUniques(tasks);
   const batches: PackedBatch[] = [];
-  const keyToBatch = new Map<string, string>();
   const seqPerLang = new Map<string, number>();
   for (const [, lane] of groupByLane(uniques, options.lanes)) {
     let open: PackedBatch | undefined;
@@ -56,35 +56,46 @@ export function packBatches(tasks: TaskDraft[], options: PackOptions): PackedBat
         batches.push(open);
       }
       add(open, unique);
-      keyToBatch.set(unique.task.dedupeKey, open.batchId);
+      unique.batchId = open.batchId;
     }
   }
-  for (const task of tasks) task.batchId = keyToBatch.get(task.dedupeKey);
+  tasks.forEach((task, i) => (task.batchId = uniqueOf[i].batchId));
   return batches;
 }
 
-function collectUniques(tasks: TaskDraft[]): Map<string, Unique> {
+/** The unique texts in order of first appearance, and for each task (by index) the unique it shares. */
+function collectUniques(tasks: TaskDraft[]): { uniques: Map<string, Unique>; uniqueOf: Unique[] } {
   const uniques = new Map<string, Unique>();
-  for (const task of tasks) {
+  const uniqueOf = tasks.map((task) => {
     const seen = uniques.get(task.dedupeKey);
     if (seen) {
       seen.followers++;
-      continue;
+      return seen;
     }
     const tokens = estimateItemTokens(task.sourceText, task.targetLang);
-    uniques.set(task.dedupeKey, { task, followers: 0, inTokens: tokens.input + (task.contextTokens ?? 0), outTokens: tokens.output });
-  }
-  return uniques;
+    const unique: Unique = { task, followers: 0, inTokens: tokens.input + (task.contextTokens ?? 0), outTokens: tokens.output };
+    uniques.set(task.dedupeKey, unique);
+    return unique;
+  });
+  return { uniques, uniqueOf };
 }
 
 function groupByLane(uniques: Map<string, Unique>, lanes: LaneLimits = DEFAULT_LANE_LIMITS) {
   const groups = new Map<string, { lane: Lane; items: Unique[] }>();
+  // Tasks come sheet by sheet and language by language: the previous text's groups usually fit.
+  let last: { task: TaskDraft; byLane: Partial<Record<Lane, { lane: Lane; items: Unique[] }>> } | undefined;
   for (const unique of uniques.values()) {
-    const lane = laneOf(unique.task.sourceText, lanes);
-    const key = `${unique.task.priority}\u0000${unique.task.targetLang}\u0000${unique.task.groupId}\u0000${lane}`;
-    const group = groups.get(key) ?? { lane, items: [] };
+    const { task } = unique;
+    if (!last || last.task.priority !== task.priority || last.task.targetLang !== task.targetLang || last.task.groupId !== task.groupId) last = { task, byLane: {} };
+    const lane = laneOf(task.sourceText, lanes);
+    let group = last.byLane[lane];
+    if (!group) {
+      const key = `${task.priority}\u0000${task.targetLang}\u0000${task.groupId}\u0000${lane}`;
+      group = groups.get(key) ?? { lane, items: [] };
+      groups.set(key, group);
+      last.byLane[lane] = group;
+    }
     group.items.push(unique);
-    groups.set(key, group);
   }
   for (const group of groups.values()) group.items = clusterByContext(group.items);
   // Batches are created in priority order so `seq` alone orders claims within a priority.
