@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import ExcelJS from 'exceljs';
 import { xlsxBuffer } from '../helpers/crafted-files.ts';
 import { describeResult, makeTempDir, parseSingleJson, runCli, type CliResult } from '../helpers/fanyi-cli.ts';
 import { REAL_DATA_DIR, realDataSkip } from '../helpers/real-data.ts';
+import { readWorkbook } from '../helpers/compare-workbooks.ts';
 
 interface Finding {
   sheet: string;
@@ -116,8 +116,7 @@ describe('fanyi check', () => {
 
   test('--out writes a report workbook with one row per flag', async () => {
     assert.ok(existsSync(report));
-    const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.readFile(report);
+    const workbook = await readWorkbook(report);
     const findings = workbook.getWorksheet('Findings')!;
     assert.deepEqual((findings.getRow(1).values as unknown[]).slice(1), ['Sheet', 'Cell', 'Key', 'Language', 'Severity', 'Flag', 'Detail', 'Source', 'Target', 'Score']);
     assert.equal(findings.rowCount, 1 + XLSX_EXPECTED.length);

@@ -11,6 +11,7 @@ import ExcelJS from 'exceljs';
 import { describeResult, makeTempDir, parseSingleJson, providerFlags, runCli, type CliResult } from '../helpers/fanyi-cli.ts';
 import { startSimulatedProvider, type RequestLogEntry, type SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { simulatedTranslation } from '../helpers/simulated-translation.ts';
+import { readWorkbook } from '../helpers/compare-workbooks.ts';
 
 const GAME_CONTEXT = 'A cozy space trading game for teenagers';
 
@@ -67,8 +68,7 @@ describe('context, glossary and translation memory through the CLI', () => {
 
   test('the first job translates every cell', async () => {
     assert.equal(first.code, 0, describeResult(first));
-    const book = new ExcelJS.Workbook();
-    await book.xlsx.readFile(path.join(temp.dir, 'first.xlsx'));
+    const book = await readWorkbook(path.join(temp.dir, 'first.xlsx'));
     assert.equal(book.getWorksheet('UI')!.getCell('D2').value, translate('背包', 'pt-BR'));
     assert.equal(book.getWorksheet('Dialog')!.getCell('D3').value, translate('出发！', 'pt-BR'));
   });
@@ -107,8 +107,7 @@ describe('context, glossary and translation memory through the CLI', () => {
     const summary = parseSingleJson(second.stdout);
     assert.equal(summary.calls, 0);
     assert.equal((summary.counts as Record<string, number>).completed, 5);
-    const book = new ExcelJS.Workbook();
-    await book.xlsx.readFile(path.join(temp.dir, 'second.xlsx'));
+    const book = await readWorkbook(path.join(temp.dir, 'second.xlsx'));
     assert.equal(book.getWorksheet('Dialog')!.getCell('D4').value, translate('欢迎来到Star Harbor。', 'pt-BR'));
 
     const fresh = await runCli(translateArgs(path.join(temp.dir, 'third.xlsx'), ['--no-memory']), { cwd: temp.dir });

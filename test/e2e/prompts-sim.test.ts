@@ -10,6 +10,7 @@ import ExcelJS from 'exceljs';
 import { describeResult, makeTempDir, providerFlags, runCli, type CliResult } from '../helpers/fanyi-cli.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { simulatedTranslation } from '../helpers/simulated-translation.ts';
+import { readWorkbook } from '../helpers/compare-workbooks.ts';
 
 const CONFIG = `prompts:
   language_notes:
@@ -47,8 +48,7 @@ describe('prompt examples and language notes through the CLI', () => {
 
   test('every cell is translated: the examples are never taken for texts', async () => {
     assert.equal(result.code, 0, describeResult(result));
-    const book = new ExcelJS.Workbook();
-    await book.xlsx.readFile(out);
+    const book = await readWorkbook(out);
     const sheet = book.getWorksheet('UI')!;
     TEXTS.forEach((text, i) => {
       assert.equal(sheet.getCell(i + 2, 3).value, simulatedTranslation(text, 'pt-BR'));

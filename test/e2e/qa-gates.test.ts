@@ -14,6 +14,7 @@ import ExcelJS from 'exceljs';
 import { describeResult, makeTempDir, parseSingleJson, runCli, type CliResult } from '../helpers/fanyi-cli.ts';
 import { simulatedTranslation } from '../helpers/simulated-translation.ts';
 import { translateRun, type TranslateRun } from '../helpers/translate-run.ts';
+import { readWorkbook } from '../helpers/compare-workbooks.ts';
 
 const FIXABLE = '等级 {0}';
 const HARD = '获得{0}金币';
@@ -43,8 +44,7 @@ async function writeTable(file: string): Promise<void> {
 }
 
 async function cells(file: string): Promise<Map<string, unknown>> {
-  const book = new ExcelJS.Workbook();
-  await book.xlsx.readFile(file);
+  const book = await readWorkbook(file);
   const values = new Map<string, unknown>();
   book.getWorksheet('UI')!.eachRow((row, r) => row.eachCell((cell, c) => values.set(`${String.fromCharCode(64 + c)}${r}`, cell.value)));
   return values;
@@ -120,8 +120,7 @@ describe('QA gates on every result', () => {
     assert.equal(plain.summary.review_file, null, 'no separate file for an xlsx output');
     assert.ok(!existsSync(path.join(temp.dir, 'plain.review.xlsx')));
     assert.deepEqual(plain.summary.flags, { placeholder_mismatch: 1, too_long: 1 });
-    const book = new ExcelJS.Workbook();
-    await book.xlsx.readFile(plain.out);
+    const book = await readWorkbook(plain.out);
     assert.deepEqual(book.worksheets.map((s) => s.name), ['UI', 'Review']);
     const sheet = book.getWorksheet('Review')!;
     const header = (sheet.getRow(1).values as unknown[]).slice(1);

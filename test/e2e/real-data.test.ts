@@ -10,11 +10,11 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import ExcelJS from 'exceljs';
 import { diffCsv, readCsvFile, type AddedField } from '../helpers/csv-file-diff.ts';
 import { copyRealFile, distinctSourceLangAndTargetCol, readStoredJob, REAL_DATA_DIR, realDataSkip, type StoredJob, type StoredTask } from '../helpers/real-data.ts';
-import { describeResult, makeTempDir, parseSingleJson, runCli, type CliResult } from '../helpers/fanyi-cli.ts';
+import { describeResult, parseSingleJson, runCli, withTempDir, type CliResult } from '../helpers/fanyi-cli.ts';
 import { cellText, diffXlsx, sheetParts, targetKey, type AddedCell } from '../helpers/xlsx-cell-diff.ts';
+import { readWorkbook } from '../helpers/compare-workbooks.ts';
 
 /** The `--json` summary `translate` prints on stdout. */
 interface TranslateSummary {
@@ -23,14 +23,6 @@ interface TranslateSummary {
   counts: { pending: number; processing: number; completed: number; needs_review: number; failed: number; total: number };
 }
 
-async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const { dir, cleanup } = await makeTempDir('fanyi-real-');
-  try {
-    return await fn(dir);
-  } finally {
-    await cleanup();
-  }
-}
 
 /** What one run produced, for the per-file checks. */
 interface RealRun {
@@ -86,8 +78,7 @@ function assertAllCompleted(summary: TranslateSummary): void {
 // ---- xlsx ------------------------------------------------------------------------------------
 
 async function xlsxGrid(file: string): Promise<Map<string, string[][]>> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.readFile(file);
+  const workbook = await readWorkbook(file);
   const grid = new Map<string, string[][]>();
   for (const sheet of workbook.worksheets) {
     const rows: string[][] = [];

@@ -75,6 +75,16 @@ export async function makeTempDir(prefix = 'fanyi-e2e-'): Promise<{ dir: string;
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/** Runs `fn` in a fresh temp directory and removes the directory afterwards, whatever `fn` did. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>, prefix = 'fanyi-test-'): Promise<T> {
+  const { dir, cleanup } = await makeTempDir(prefix);
+  try {
+    return await fn(dir);
+  } finally {
+    await cleanup();
+  }
+}
+
 /** The CLI flags that point a run at a simulated provider. */
 export function providerFlags(baseUrl: string, apiKey = 'test-key', model = 'sim-model'): string[] {
   return ['--base-url', baseUrl, '--api-key', apiKey, '--model', model];

@@ -4,6 +4,7 @@
  */
 import ExcelJS from 'exceljs';
 import { simulatedTranslation } from './simulated-translation.ts';
+import { readWorkbook } from './compare-workbooks.ts';
 
 /** Requested code → 1-based column. */
 export const TABLE_TARGETS = [{ lang: 'pt-BR', col: 3 }, { lang: 'th', col: 4 }] as const;
@@ -37,8 +38,7 @@ export async function writeStringTable(file: string, texts: string[]): Promise<S
 
 /** Cells of `Strings` in `file` that do not hold their expected text, as readable lines. */
 export async function wrongCells(file: string, expected: Map<string, string>): Promise<string[]> {
-  const book = new ExcelJS.Workbook();
-  await book.xlsx.readFile(file);
+  const book = await readWorkbook(file);
   const sheet = book.getWorksheet('Strings')!;
   const wrong: string[] = [];
   for (const [key, text] of expected) {

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
+import { readWorkbook } from './compare-workbooks.ts';
 
 /** A cell that was empty (or absent) in the input and holds a value in the output; 0-based. */
 export interface AddedCell {
@@ -46,8 +47,7 @@ export async function diffXlsx(inputPath: string, outputPath: string, targets: T
 }
 
 async function loadWorkbook(file: string): Promise<ExcelJS.Workbook> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.readFile(file);
+  const workbook = await readWorkbook(file);
   return workbook;
 }
 

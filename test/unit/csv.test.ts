@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { readCsvDocument, type CsvDocument } from '../../src/workbook/csv/csv-document.ts';
@@ -11,18 +9,10 @@ import { sniffDelimiter } from '../../src/workbook/csv/sniff-delimiter.ts';
 import { sniffEncoding } from '../../src/workbook/csv/sniff-encoding.ts';
 import { isFanyiError } from '../../src/errors.ts';
 import { DEFAULT_READ_LIMITS, type CellValue, type ReadLimits } from '../../src/workbook/sheet-model.ts';
+import { withTempDir } from '../helpers/fanyi-cli.ts';
+import { REAL_DATA_DIR, realDataSkip } from '../helpers/real-data.ts';
 
-const REAL = path.resolve(import.meta.dirname, '../../../shared/data/real');
-const NO_REAL = existsSync(REAL) ? false : `real-data folder ${REAL} is absent (CI keeps ../shared beside the clone)`;
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'fanyi-csv-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 const BOM_BYTES: Record<string, number[]> = { 'utf-8': [0xef, 0xbb, 0xbf], 'utf-16le': [0xff, 0xfe], 'utf-16be': [0xfe, 0xff] };
 
@@ -284,8 +274,8 @@ function fillOf(rows: ReadonlyArray<ReadonlyArray<CellValue> | undefined>, col: 
 }
 
 for (const real of REAL_FILES) {
-  test(`real ${real.file}: shape matches PROVENANCE.md and a no-change save is byte-identical`, { skip: NO_REAL }, async () => {
-    const source = path.join(REAL, real.file);
+  test(`real ${real.file}: shape matches PROVENANCE.md and a no-change save is byte-identical`, { skip: realDataSkip }, async () => {
+    const source = path.join(REAL_DATA_DIR, real.file);
     const doc = await readCsvDocument(source, DEFAULT_READ_LIMITS);
     assert.equal(doc.encoding, 'utf8');
     assert.equal(doc.bom, real.bom);
@@ -307,15 +297,15 @@ for (const real of REAL_FILES) {
   });
 }
 
-test('real panel-attack: ragged rows and multi-line cells', { skip: NO_REAL }, async () => {
-  const { rows } = (await readCsvDocument(path.join(REAL, 'panel-attack/localization.csv'), DEFAULT_READ_LIMITS)).sheets[0];
+test('real panel-attack: ragged rows and multi-line cells', { skip: realDataSkip }, async () => {
+  const { rows } = (await readCsvDocument(path.join(REAL_DATA_DIR, 'panel-attack/localization.csv'), DEFAULT_READ_LIMITS)).sheets[0];
   const ragged = rows.filter((r) => r!.length !== 10).map((r) => [r![0], r!.length]);
   assert.deepEqual(ragged, [['op_username_blank_warning', 9], ['op_shakeIntensity', 8], ['op_performance_drain', 8]]);
   assert.equal(rows.flat().filter((c) => typeof c === 'string' && c.includes('\n')).length, 87);
 });
 
-test('real mediainfo: leading spaces kept, quoted ";" row, one edit changes one line only', { skip: NO_REAL }, async () => {
-  const source = path.join(REAL, 'mediainfo/Language.csv');
+test('real mediainfo: leading spaces kept, quoted ";" row, one edit changes one line only', { skip: realDataSkip }, async () => {
+  const source = path.join(REAL_DATA_DIR, 'mediainfo/Language.csv');
   const doc = await readCsvDocument(source, DEFAULT_READ_LIMITS);
   const { rows } = doc.sheets[0];
   assert.equal(rows[0]![0], '  Language_ISO639');

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
@@ -10,24 +9,12 @@ import { isFanyiError, type ErrorCode } from '../../src/errors.ts';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from '../../src/workbook/sheet-model.ts';
 import { inspectSpreadsheetFile } from '../../src/workbook/xlsx/inspect-xlsx.ts';
 import { patchXlsx, type CellEdit } from '../../src/workbook/xlsx/patch-xlsx.ts';
+import { readWorkbook } from '../helpers/compare-workbooks.ts';
+import { withTempDir } from '../helpers/fanyi-cli.ts';
+import { REAL_DATA_DIR, realDataSkip } from '../helpers/real-data.ts';
 
-const REAL = path.resolve(import.meta.dirname, '../../../shared/data/real');
-const NO_REAL = existsSync(REAL) ? false : `real-data folder ${REAL} is absent (CI keeps ../shared beside the clone)`;
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'fanyi-xlsx-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
-async function readWorkbook(file: string): Promise<ExcelJS.Workbook> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.readFile(file);
-  return workbook;
-}
 
 async function zipEntries(file: string): Promise<Map<string, Buffer>> {
   const zip = await JSZip.loadAsync(await readFile(file));
@@ -296,11 +283,11 @@ test('patchXlsx escapes text for XML and for Excel', async () => {
 // ---- real workbooks -------------------------------------------------------------------------
 
 async function realFiles(extension: string): Promise<string[]> {
-  const folders = await readdir(REAL, { withFileTypes: true });
+  const folders = await readdir(REAL_DATA_DIR, { withFileTypes: true });
   const files: string[] = [];
   for (const folder of folders.filter((entry) => entry.isDirectory())) {
-    for (const name of await readdir(path.join(REAL, folder.name))) {
-      if (name.toLowerCase().endsWith(extension)) files.push(path.join(REAL, folder.name, name));
+    for (const name of await readdir(path.join(REAL_DATA_DIR, folder.name))) {
+      if (name.toLowerCase().endsWith(extension)) files.push(path.join(REAL_DATA_DIR, folder.name, name));
     }
   }
   return files.sort();
@@ -316,7 +303,7 @@ function cellValues(workbook: ExcelJS.Workbook): Map<string, string> {
   return values;
 }
 
-test('patchXlsx adds a column to every real workbook without disturbing it', { skip: NO_REAL }, async () => {
+test('patchXlsx adds a column to every real workbook without disturbing it', { skip: realDataSkip }, async () => {
   await withTempDir(async (dir) => {
     const files = await realFiles('.xlsx');
     assert.ok(files.length >= 7, `found ${files.length} real xlsx files`);
@@ -339,7 +326,7 @@ test('patchXlsx adds a column to every real workbook without disturbing it', { s
   });
 });
 
-test('inspectSpreadsheetFile recognises the real xlsx and csv files', { skip: NO_REAL }, async () => {
+test('inspectSpreadsheetFile recognises the real xlsx and csv files', { skip: realDataSkip }, async () => {
   for (const file of await realFiles('.xlsx')) assert.deepEqual(await inspectSpreadsheetFile(file, DEFAULT_READ_LIMITS), { kind: 'xlsx' }, file);
   for (const file of await realFiles('.csv')) assert.deepEqual(await inspectSpreadsheetFile(file, DEFAULT_READ_LIMITS), { kind: 'csv' }, file);
 });

@@ -4,31 +4,19 @@
  * level for what must stay byte-identical.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { patchXlsx, type TableSheet } from '../../src/workbook/xlsx/patch-xlsx.ts';
+import { readWorkbook } from '../helpers/compare-workbooks.ts';
+import { withTempDir } from '../helpers/fanyi-cli.ts';
 
 const FILL = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFFF2CC' }, bgColor: { indexed: 64 } };
 const TABLE: TableSheet = { name: 'Review', columns: [{ header: 'Cell', width: 8 }, { header: 'Score', width: 6 }, { header: 'Note', width: 30 }], rows: [['C2', 40, ' two\nlines & <b>'], ['C3', null, '']] };
 
-async function withTempDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'fanyi-review-xlsx-'));
-  try {
-    await run(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
-async function read(file: string): Promise<ExcelJS.Workbook> {
-  const book = new ExcelJS.Workbook();
-  await book.xlsx.readFile(file);
-  return book;
-}
 
 async function entries(file: string): Promise<Map<string, string>> {
   const zip = await JSZip.loadAsync(await readFile(file));
@@ -45,7 +33,7 @@ test('an appended sheet takes the next free name, holds the table, and leaves th
     await book.xlsx.writeFile(input);
     const output = path.join(dir, 'out.xlsx');
     assert.deepEqual(await patchXlsx(input, output, [], { appendSheet: TABLE }), { appendedSheet: 'Review (2)' });
-    const back = await read(output);
+    const back = await readWorkbook(output);
     assert.deepEqual(back.worksheets.map((s) => s.name), ['review', 'Review (2)']);
     const sheet = back.getWorksheet('Review (2)')!;
     assert.deepEqual((sheet.getRow(1).values as unknown[]).slice(1), ['Cell', 'Score', 'Note']);
@@ -74,11 +62,11 @@ test('highlighted cells get a fill over their own style; cells sharing that styl
     const edits = [{ sheetName: 'UI', row: 1, col: 2, text: 'Olá' }];
     const highlight = [{ sheetName: 'UI', row: 1, col: 2 }, { sheetName: 'UI', row: 2, col: 2 }, { sheetName: 'UI', row: 6, col: 4 }];
     await patchXlsx(input, output, edits, { highlight });
-    const ui = (await read(output)).getWorksheet('UI')!;
+    const ui = (await readWorkbook(output)).getWorksheet('UI')!;
     assert.deepEqual([ui.getCell('C2').value, ui.getCell('C2').fill, ui.getCell('C2').font], ['Olá', FILL, { italic: true, name: 'Arial', size: 10 }]);
     assert.deepEqual([ui.getCell('C3').value, ui.getCell('C3').fill], ['old', FILL], 'a highlighted cell keeps its value');
     assert.deepEqual([ui.getCell('E7').value, ui.getCell('E7').fill], [null, FILL], 'a cell that did not exist is added, empty');
-    assert.deepEqual(ui.getCell('C4').style, (await read(input)).getWorksheet('UI')!.getCell('C4').style, 'same style, not highlighted: unchanged');
+    assert.deepEqual(ui.getCell('C4').style, (await readWorkbook(input)).getWorksheet('UI')!.getCell('C4').style, 'same style, not highlighted: unchanged');
   });
 });
 
@@ -93,7 +81,7 @@ test('a workbook without a styles part gets a minimal one when cells are highlig
     const input = path.join(dir, 'bare.xlsx');
     await writeFile(input, await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }));
     await patchXlsx(input, input, [{ sheetName: 'S', row: 0, col: 1, text: 'y' }], { highlight: [{ sheetName: 'S', row: 0, col: 1 }], appendSheet: TABLE });
-    const back = await read(input);
+    const back = await readWorkbook(input);
     assert.deepEqual(back.worksheets.map((s) => s.name), ['S', 'Review']);
     assert.deepEqual([back.getWorksheet('S')!.getCell('B1').value, back.getWorksheet('S')!.getCell('B1').fill], ['y', FILL]);
     const parts = await entries(input);
