@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import {
-  answeredTexts, modelList, openAiError, parseChatRequest, readBody, routeOf, sendJson, serialize, simulatedLogprobs, sourceIds, sourceTexts,
+  answeredTexts, modelList, openAiError, parseChatRequest, readBody, routeOf, sendJson, sendJsonText, serialize, simulatedLogprobsJson, sourceIds, sourceTexts,
   translateSource, type Body, type ChatRequest,
 } from './simulated-chat-protocol.ts';
 import { applyContentFault, FAULT_NAMES, mulberry32, pickByProbability, type FaultName } from './simulated-faults.ts';
@@ -165,19 +165,22 @@ export class SimulatedLlmServer implements SimulatedProvider {
     const shaped = applyContentFault(translated, fault);
     const completionTokens = estimateTokens(shaped.content);
     const { tokenLogprob = () => Math.log(0.95) } = this.#options;
-    const logprobs = request.logprobs ? simulatedLogprobs(shaped.content, tokenLogprob) : null;
     this.#stats.promptTokens += request.promptTokens;
     this.#stats.completionTokens += completionTokens;
     this.#countTranslated(request, shaped.answeredIds);
     this.#log(request, 200, fault);
-    sendJson(res, 200, {
+    const completion = JSON.stringify({
       id: `chatcmpl-sim-${++this.#answerCount}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: request.model,
-      choices: [{ index: 0, message: { role: 'assistant', content: shaped.content, refusal: null }, logprobs, finish_reason: shaped.finishReason }],
+      choices: [{ index: 0, message: { role: 'assistant', content: shaped.content, refusal: null }, logprobs: null, finish_reason: shaped.finishReason }],
       usage: { prompt_tokens: request.promptTokens, completion_tokens: completionTokens, total_tokens: request.promptTokens + completionTokens },
     });
+    // The logprobs, serialized apart (simulatedLogprobsJson), take the place of their null.
+    const logprobs = request.logprobs ? simulatedLogprobsJson(shaped.content, tokenLogprob) : 'null';
+    const at = completion.lastIndexOf('"logprobs":null');
+    sendJsonText(res, 200, `${completion.slice(0, at)}"logprobs":${logprobs}${completion.slice(at + '"logprobs":null'.length)}`);
   }
 
   #sendRateLimited(res: ServerResponse, request: ChatRequest, waitMs: number, message: string, fault?: FaultName): void {

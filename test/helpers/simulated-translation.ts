@@ -72,7 +72,15 @@ function inTargetScript(text: string, lang: string): string {
   return out + convert(text.slice(at));
 }
 
+/** Alphabets by language tag: Intl.Locale#maximize per text was a tenth of the simulator's time. */
+const alphabets = new Map<string, string | undefined>();
+
 function alphabetFor(lang: string): string | undefined {
+  if (!alphabets.has(lang)) alphabets.set(lang, scriptAlphabet(lang));
+  return alphabets.get(lang);
+}
+
+function scriptAlphabet(lang: string): string | undefined {
   if (/^vi\b/i.test(lang)) return ALPHABETS.vi;
   try {
     const script = new Intl.Locale(lang).maximize().script;
