@@ -3,7 +3,6 @@ import { PROMPT_OVERHEAD_TOKENS } from '../tasks/batching/estimate-tokens.ts';
 import type { PreparedJob } from '../tasks/prepare-job.ts';
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
 
-
 export interface Estimate {
   tasks: number;
   unique_texts: number;

@@ -32,7 +32,7 @@ export type TargetCells = ReadonlySet<string>;
 export const targetKey = (sheet: string, row: number, col: number): string => `${sheet}!${row}:${col}`;
 
 export async function diffXlsx(inputPath: string, outputPath: string, targets: TargetCells = new Set()): Promise<XlsxDiff> {
-  const [input, output] = await Promise.all([loadWorkbook(inputPath), loadWorkbook(outputPath)]);
+  const [input, output] = await Promise.all([readWorkbook(inputPath), readWorkbook(outputPath)]);
   const diff: XlsxDiff = { problems: [], added: [], changedParts: await diffZipParts(inputPath, outputPath) };
   compareWorkbook(input, output, diff.problems);
   for (const sheet of input.worksheets) {
@@ -44,11 +44,6 @@ export async function diffXlsx(inputPath: string, outputPath: string, targets: T
     diff.added.push(...addedCells(sheet, twin));
   }
   return diff;
-}
-
-async function loadWorkbook(file: string): Promise<ExcelJS.Workbook> {
-  const workbook = await readWorkbook(file);
-  return workbook;
 }
 
 function compareWorkbook(input: ExcelJS.Workbook, output: ExcelJS.Workbook, problems: string[]): void {

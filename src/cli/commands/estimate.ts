@@ -23,7 +23,6 @@ interface EstimateFlags extends CommonFlags {
   memory?: boolean;
 }
 
-
 export function registerEstimate(program: Command, exit: (code: number) => void): void {
   addProviderOptions(
     program

@@ -147,4 +147,3 @@ export function uniqueSheetName(existing: readonly string[], wanted: string): st
   while (taken.has(`${wanted} (${n})`.toLowerCase())) n++;
   return `${wanted} (${n})`;
 }
-
