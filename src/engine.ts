@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { FanyiConfig } from './config/config-schema.ts';
+import type { ConfigOverrides } from './config/load-config.ts';
+import { applyResumeFlags, type ProviderKeys, type RunSettings } from './config/run-settings.ts';
 import { FanyiError } from './errors.ts';
 import { Checkpointer } from './checkpoints/checkpointer.ts';
 import { createJobControl, createJobDispatcher, jobPromptInputs, type JobRunParts } from './executor/create-job-dispatcher.ts';
@@ -23,9 +25,15 @@ export { analyseFile, readLimits, type AnalyseInput, type AnalysedFile } from '.
 
 export interface EngineOptions {
   store: JobStore;
+  /** This process's config; a job's own `llm` and `prompts` settings come from its stored RunSettings. */
   config: FanyiConfig;
-  /** Every endpoint behind one router, each with its own limiter and breaker (see presets.ts). */
-  provider: EndpointPool;
+  /** What a new job is run with (stored with it; presets.ts defaultRunSettings). */
+  run: RunSettings;
+  /**
+   * A job's endpoints behind one router, each with its own limiter and breaker, keys from this
+   * process (presets.ts createProvider). Jobs with the same endpoints share one pool, and so one budget.
+   */
+  providers: (settings: RunSettings) => Promise<EndpointPool>;
   /** Where source files are kept (content-addressed) so resume and export never need the original. */
   filesDir: string;
   events?: EngineEvents;
@@ -58,8 +66,11 @@ export interface JobOptions {
   to?: string[];
   from?: string;
   overwrite: boolean;
+  /** `openai` or `pseudo` (jobs before `run` existed stored `pool` here). */
   provider: string;
   model: string;
+  /** How the job is run: provider, endpoints, limits, concurrency, prompts; never a key. Absent on jobs stored before it existed. */
+  run?: RunSettings;
   newHeaders: Array<{ sheetName: string; row: number; col: number; text: string }>;
   keptHuman: number;
   uniqueTexts: number;
@@ -97,20 +108,19 @@ export class Engine {
   readonly store: JobStore;
   readonly config: FanyiConfig;
   readonly checkpoints: Checkpointer;
-  /** Config `prompts` (examples, language notes, system template), read and checked once. */
+  /** New jobs' prompt settings (examples, language notes, system template), read and checked once. */
   readonly prompts: PromptStyle;
   readonly #o: EngineOptions;
   readonly #runs = new RunRegistry();
-  /** What each run is built from (executor/create-job-dispatcher.ts). */
-  readonly #parts: JobRunParts;
+  /** One pool per distinct endpoint settings, so jobs on the same endpoints share their limits. */
+  readonly #pools = new Map<string, Promise<EndpointPool>>();
 
   constructor(options: EngineOptions) {
     this.#o = options;
     this.store = options.store;
     this.config = options.config;
     this.events = options.events ?? new EngineEvents();
-    this.prompts = new PromptStyle(options.config.prompts);
-    this.#parts = { store: this.store, config: this.config, provider: options.provider, events: this.events, prompts: this.prompts };
+    this.prompts = new PromptStyle(options.run.prompts);
     this.checkpoints = new Checkpointer({ store: this.store, dir: path.join(options.filesDir, 'checkpoints'), exportWorkbook: (jobId, out) => this.exportJob(jobId, out) });
   }
 
@@ -121,6 +131,8 @@ export class Engine {
   /** Stores the source, the tasks and the batches: from here on the job survives any crash. */
   async createJob(input: TranslateInput, analysed?: AnalysedFile): Promise<{ job: JobRow; prepared: PreparedJob }> {
     checkReviewPath(input.reviewPath, input.outPath);
+    // Built now, so a missing key or URL stops before anything is stored.
+    const pool = await this.#pool(this.#o.run);
     const { document, prepared: analysedJob } = analysed ?? (await this.analyse(input));
     const prepared = await this.#withMemory(analysedJob, input.memory ?? this.config.translation.memory);
     if (prepared.glossary) await this.store.saveGlossary(prepared.glossary.version, toGlossaryRows(prepared.glossary));
@@ -132,8 +144,9 @@ export class Engine {
       to: input.to,
       from: input.from,
       overwrite: input.overwrite ?? false,
-      provider: this.#o.provider.name,
-      model: this.#o.provider.model,
+      provider: this.#o.run.provider,
+      model: pool.model,
+      run: this.#o.run,
       newHeaders: prepared.split.newHeaders.map((h) => ({ sheetName: sheetNames[h.sheetIndex], row: h.row, col: h.col, text: h.text })),
       keptHuman: prepared.split.keptHuman,
       uniqueTexts: prepared.uniqueTexts,
@@ -165,29 +178,31 @@ export class Engine {
     try {
       const job = await this.#job(jobId);
       if (job.status === 'cancelled') throw new FanyiError('USAGE', `job ${jobId} was cancelled; a cancelled job is never run again`);
-      return await this.#run(job, run.signal, run.markStarted, output);
+      // Before anything changes: a missing key stops here, with the job as it was.
+      const parts = await this.#partsFor(this.runSettings(job));
+      return await this.#run(job, parts, run.signal, run.markStarted, output);
     } finally {
       run.close();
     }
   }
 
-  async #run(job: JobRow, signal: AbortSignal, markStarted: () => void, output: ExportOptions): Promise<JobOutcome> {
+  async #run(job: JobRow, parts: JobRunParts, signal: AbortSignal, markStarted: () => void, output: ExportOptions): Promise<JobOutcome> {
     const started = Date.now();
     const jobId = job.job_id;
     await releaseDeadLeases(this.store, jobId);
     await this.store.setJobStatus(jobId, 'running');
     markStarted();
-    const control = createJobControl(this.#parts, jobId);
+    const control = createJobControl(parts, jobId);
     const recordAdjustment = (e: { jobId: string; setting: string; from: number; to: number; reason: string }) => {
       if (e.jobId === jobId) void this.store.recordEvent(jobId, { kind: `adjust:${e.setting}`, message: `${e.setting} ${e.from} → ${e.to}: ${e.reason}`, data: e }).catch(() => undefined);
     };
     this.events.on('control:adjusted', recordAdjustment);
-    const unsubscribe = this.#o.provider.onChange((e) => void this.store.recordEvent(jobId, { kind: `endpoint:${e.state}`, message: e.message }).catch(() => undefined));
+    const unsubscribe = parts.provider.onChange((e) => void this.store.recordEvent(jobId, { kind: `endpoint:${e.state}`, message: e.message }).catch(() => undefined));
     control.start();
     const stopCheckpoints = this.checkpoints.every(jobId, path.extname(job.source_path), this.config.system.checkpoint_interval * 1000);
     try {
-      const prompt = await jobPromptInputs(this.#parts, JSON.parse(job.options) as Partial<JobOptions>);
-      await createJobDispatcher(this.#parts, control, prompt).run(jobId, signal);
+      const prompt = await jobPromptInputs(parts, JSON.parse(job.options) as Partial<JobOptions>);
+      await createJobDispatcher(parts, control, prompt).run(jobId, signal);
     } catch (error) {
       await this.store.setJobStatus(jobId, 'failed', error instanceof Error ? error.message : String(error));
       // Best effort: what stays unremembered is remembered by the next memory lookup.
@@ -272,6 +287,58 @@ export class Engine {
     const job = await this.#job(jobId);
     checkReviewPath(output.reviewPath, job.out_path);
     await this.store.setJobOptions(jobId, { ...(JSON.parse(job.options) as JobOptions), ...Object.fromEntries(given) });
+  }
+
+  /**
+   * How the job runs: its stored settings. Jobs stored before settings were stored run with this
+   * process's, except that a pseudo job stays pseudo and a real one never becomes pseudo.
+   */
+  runSettings(job: JobRow): RunSettings {
+    const stored = JSON.parse(job.options) as Partial<JobOptions>;
+    if (stored.run) return stored.run;
+    const defaults = this.#o.run;
+    const wasPseudo = stored.model === 'pseudo';
+    if (wasPseudo) return { ...defaults, provider: 'pseudo', endpoints: [{ ...defaults.endpoints[0], name: 'default', model: 'pseudo', needsKey: false }] };
+    if (defaults.provider === 'pseudo') {
+      throw new FanyiError('USAGE', `job ${job.job_id} was stored before fanyi kept how jobs run, and was run with model ${stored.model}: resume it with the flags it was started with (--base-url, --api-key, --model)`);
+    }
+    return defaults;
+  }
+
+  /**
+   * Applies `resume`'s flags to the job's stored settings and stores the result, so this run and
+   * every later one (a worker, the API's resume) use it. Returns what changed (`concurrency 4 → 2`).
+   */
+  async changeRunSettings(jobId: string, flags: ConfigOverrides, keys: ProviderKeys): Promise<string[]> {
+    const job = await this.#job(jobId);
+    const { settings, changes } = applyResumeFlags(this.runSettings(job), flags, keys);
+    if (!changes.length) return changes;
+    await this.store.setJobOptions(jobId, { ...(JSON.parse(job.options) as JobOptions), run: settings });
+    await this.store.recordEvent(jobId, { kind: 'settings', message: `resumed with ${changes.join(', ')}` });
+    return changes;
+  }
+
+  /** Throws (a missing key, no URL) unless the job's endpoints can be called from this process. */
+  async assertRunnable(jobId: string): Promise<void> {
+    await this.#pool(this.runSettings(await this.#job(jobId)));
+  }
+
+  async #partsFor(settings: RunSettings): Promise<JobRunParts> {
+    const config = { ...this.config, llm: settings.llm };
+    return { store: this.store, config, provider: await this.#pool(settings), events: this.events, prompts: new PromptStyle(settings.prompts) };
+  }
+
+  #pool(settings: RunSettings): Promise<EndpointPool> {
+    const { provider, endpoints, llm } = settings;
+    const key = JSON.stringify({ provider, endpoints, failover: llm.failover, temperature: llm.temperature, logprobs: llm.logprobs });
+    let pool = this.#pools.get(key);
+    if (!pool) {
+      pool = this.#o.providers(settings);
+      this.#pools.set(key, pool);
+      // A failed build (a missing key) is not cached: the next run may have the key.
+      pool.catch(() => this.#pools.delete(key));
+    }
+    return pool;
   }
 
   /** Tasks earlier jobs translated are answered from translation memory here, before packing. */

@@ -1,10 +1,12 @@
 import path from 'node:path';
 import type { LoadedConfig } from './config/load-config.ts';
 import type { FanyiConfig } from './config/config-schema.ts';
+import { runSettingsFrom, withKeys, type KeyedEndpoint, type ProviderKeys, type RunSettings } from './config/run-settings.ts';
 import { Engine } from './engine.ts';
 import { FanyiError } from './errors.ts';
 import { EndpointLimiter } from './limits/endpoint-limiter.ts';
 import { EndpointPool } from './llm/endpoints/endpoint-pool.ts';
+import { readSystemTemplate } from './llm/prompts/prompt-style.ts';
 import type { LlmProvider } from './llm/provider.ts';
 import { PseudoProvider } from './llm/providers/pseudo-provider.ts';
 import { createSqliteStore } from './store/create-store.ts';
@@ -20,24 +22,31 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions): Prom
   const dbPath = path.resolve(options.dbPath ?? 'fanyi.db');
   const { config } = options.loaded;
   const store = await createSqliteStore({ filename: dbPath });
-  return new Engine({ store, config, provider: await createProvider(options.loaded), filesDir: `${dbPath}.files` });
+  return new Engine({ store, config, run: defaultRunSettings(options.loaded), providers: (settings) => createProvider(settings, options.loaded.keys), filesDir: `${dbPath}.files` });
+}
+
+/** What a new job is run with: the loaded config (its system template read and checked now). */
+export function defaultRunSettings(loaded: LoadedConfig): RunSettings {
+  const { system } = loaded.config.prompts;
+  return runSettingsFrom(loaded, system ? readSystemTemplate(system) : undefined);
 }
 
 /**
- * Every endpoint behind one pool with its own limiter and circuit breaker. The `openai` SDK is
- * loaded only when a real endpoint is used: offline runs start faster.
+ * A job's endpoints behind one pool, each with its own limiter and circuit breaker, keys from
+ * `keys`. The `openai` SDK is loaded only when a real endpoint is used: offline runs start faster.
  */
-export async function createProvider({ provider, endpoints, config }: LoadedConfig): Promise<EndpointPool> {
-  const { failover } = config.llm;
+export async function createProvider(settings: RunSettings, keys: ProviderKeys): Promise<EndpointPool> {
+  const { failover } = settings.llm;
   const poolOptions = { failoverAfter: failover.consecutive_failures, cooldownMs: failover.cooldown_seconds * 1000 };
-  const limiter = (e: (typeof endpoints)[number]) => new EndpointLimiter({ rpm: e.rpm, tpm: e.tpm, maxConcurrency: e.maxConcurrency });
-  if (provider.provider === 'pseudo') return new EndpointPool([{ name: 'pseudo', provider: new PseudoProvider(), limiter: limiter(endpoints[0]) }], poolOptions);
+  const limiter = (e: KeyedEndpoint) => new EndpointLimiter({ rpm: e.rpm, tpm: e.tpm, maxConcurrency: e.maxConcurrency });
+  const endpoints = withKeys(settings, keys);
+  if (settings.provider === 'pseudo') return new EndpointPool([{ name: 'pseudo', provider: new PseudoProvider(), limiter: limiter(endpoints[0]) }], poolOptions);
   const specs = [];
-  for (const endpoint of endpoints) specs.push({ name: endpoint.name, provider: await openAiProvider(endpoint, config.llm), limiter: limiter(endpoint), weight: endpoint.weight, fallback: endpoint.fallback });
+  for (const endpoint of endpoints) specs.push({ name: endpoint.name, provider: await openAiProvider(endpoint, settings.llm), limiter: limiter(endpoint), weight: endpoint.weight, fallback: endpoint.fallback });
   return new EndpointPool(specs, poolOptions);
 }
 
-async function openAiProvider(endpoint: LoadedConfig['endpoints'][number], llm: Pick<FanyiConfig['llm'], 'temperature' | 'logprobs'>): Promise<LlmProvider> {
+async function openAiProvider(endpoint: KeyedEndpoint, llm: Pick<FanyiConfig['llm'], 'temperature' | 'logprobs'>): Promise<LlmProvider> {
   if (!endpoint.baseUrl && !endpoint.apiKey) {
     throw new FanyiError('USAGE', 'the openai provider needs --base-url or --api-key (or OPENAI_BASE_URL / OPENAI_API_KEY)');
   }

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { FanyiError } from '../errors.ts';
 import { configSchema, type FanyiConfig } from './config-schema.ts';
+import type { ProviderKeys } from './run-settings.ts';
 
 /** Flags that override the file and the environment (CLI or API options). */
 export interface ConfigOverrides {
@@ -31,6 +32,8 @@ export interface EndpointSettings {
   name: string;
   baseUrl?: string;
   apiKey?: string;
+  /** The environment variable the key is read from (stored with a job instead of the key). */
+  apiKeyEnv: string;
   model: string;
   rpm: number;
   tpm: number;
@@ -44,6 +47,8 @@ export interface LoadedConfig {
   provider: ProviderSettings;
   /** The pool to route over: `llm.endpoints`, else the one endpoint of `provider`. */
   endpoints: EndpointSettings[];
+  /** Where this process's keys come from: `--api-key` and the environment (run-settings.ts withKeys). */
+  keys: ProviderKeys;
   /** The file that was read, if any. */
   source?: string;
 }
@@ -62,7 +67,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   applyOverrides(config, overrides);
   const provider = resolveProvider(config, overrides, env);
   const endpoints = resolveEndpoints(config, provider, overrides, env);
-  return { config: deepFreeze(config), provider, endpoints, source };
+  return { config: deepFreeze(config), provider, endpoints, keys: { apiKey: overrides.apiKey, env }, source };
 }
 
 function findConfigFile(explicit: string | undefined, cwd: string): string | undefined {
@@ -140,7 +145,8 @@ function resolveEndpoints(config: FanyiConfig, provider: ProviderSettings, o: Co
   const perf = config.llm.performance;
   const explicitUrl = o.baseUrl ?? env.OPENAI_BASE_URL;
   if (provider.provider === 'pseudo' || explicitUrl || !config.llm.endpoints.length) {
-    return [{ name: 'default', baseUrl: provider.baseUrl, apiKey: provider.apiKey, model: provider.model, rpm: perf.rpm_throttle, tpm: perf.tpm_throttle, weight: 1, fallback: false }];
+    const apiKeyEnv = config.llm.api_key_env;
+    return [{ name: 'default', baseUrl: provider.baseUrl, apiKey: provider.apiKey, apiKeyEnv, model: provider.model, rpm: perf.rpm_throttle, tpm: perf.tpm_throttle, weight: 1, fallback: false }];
   }
   return config.llm.endpoints.map((e) => {
     const keyEnv = e.api_key_env ?? config.llm.api_key_env;
@@ -150,6 +156,7 @@ function resolveEndpoints(config: FanyiConfig, provider: ProviderSettings, o: Co
       name: e.name,
       baseUrl: e.base_url,
       apiKey: env[keyEnv],
+      apiKeyEnv: keyEnv,
       model: o.model ?? e.model ?? provider.model,
       rpm: cap(e.rpm, o.rpm, perf.rpm_throttle),
       tpm: cap(e.tpm, o.tpm, perf.tpm_throttle),

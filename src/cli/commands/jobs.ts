@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
-import type { JobOptions } from '../../engine.ts';
+import type { Engine, JobOptions } from '../../engine.ts';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { EndpointStats, JobEvent, JobStore } from '../../store/job-store.ts';
+import type { EndpointStats, JobEvent, JobRow, JobStore } from '../../store/job-store.ts';
 import { FanyiError } from '../../errors.ts';
-import { addProviderOptions, addStoreOptions, assertDatabase, openEngine, openExistingStore, printJson, type CommonFlags } from '../common.ts';
+import { loadConfig } from '../../config/load-config.ts';
+import { describeRunSettings, type RunSettings } from '../../config/run-settings.ts';
+import { createEmbeddedEngine } from '../../presets.ts';
+import { addProviderOptions, addStoreOptions, assertDatabase, openExistingStore, overridesFrom, printJson, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 import { addOutputOptions, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
 import { runWithProgress } from './translate.ts';
@@ -30,10 +33,12 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       const checkpoints = await engine.store.listCheckpoints(job.job_id);
       const pausedGroups = await engine.store.pausedGroups(job.job_id);
       const qaFlags = await engine.store.countByFlag(job.job_id);
+      const run = storedRun(engine, job);
       if (flags.json) {
-        printJson({ job_id: job.job_id, status: job.status, source: job.source_name, output: job.out_path, error: job.error_msg, counts, flags: qaFlags, groups, paused_groups: pausedGroups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints });
+        printJson({ job_id: job.job_id, status: job.status, source: job.source_name, output: job.out_path, error: job.error_msg, run, counts, flags: qaFlags, groups, paused_groups: pausedGroups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints });
       } else {
         printStatus(job, counts, groups, totals, pausedGroups, qaFlags);
+        if (run) process.stdout.write(`  runs with: ${describeRunSettings(run)}\n`);
         printRouting(endpoints, events);
       }
       exit(EXIT.OK);
@@ -54,10 +59,16 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
   addOutputOptions(resume, 'stored with the job (a later export follows it)').action(async (jobId: string | undefined, flags: CommonFlags & OutputFlags) => {
     assertDatabase(flags);
     const output = outputOptionsFrom(flags);
-    const engine = await openEngine(flags);
+    const overrides = overridesFrom(flags);
+    const loaded = loadConfig(overrides);
+    const engine = await createEmbeddedEngine({ dbPath: flags.db, loaded });
     try {
       const job = jobId ? await engine.store.getJob(jobId) : await engine.store.latestJob({ unfinished: true });
       if (!job) throw new FanyiError('JOB_NOT_FOUND', jobId ? `no job ${jobId} in ${flags.db}` : `no unfinished job in ${flags.db}`);
+      // The job runs as it was started; only the flags given here change that, for good.
+      const changes = await engine.changeRunSettings(job.job_id, overrides, loaded.keys);
+      if (changes.length && !flags.json) process.stderr.write(`settings changed for this and later runs: ${changes.join(', ')}\n`);
+      await engine.assertRunnable(job.job_id);
       // Cells that failed on an outage (timeouts, 5xx, network, 429 storms) get another chance.
       const requeued = await engine.store.requeueTransientFailures(job.job_id);
       if (requeued && !flags.json) process.stderr.write(`retrying ${requeued} cells that failed on transient errors\n`);
@@ -98,6 +109,15 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       await engine.store.close();
     }
   });
+}
+
+/** The job's stored run settings (never a key); null for a job stored before they were kept, whose settings this process cannot tell. */
+function storedRun(engine: Engine, job: JobRow): RunSettings | null {
+  try {
+    return engine.runSettings(job);
+  } catch {
+    return null;
+  }
 }
 
 /** Copies a checkpoint's workbook (and names its task table) for the user; the store keeps the original. */

@@ -9,6 +9,8 @@ import { loadPrompt, stripHeader, templateSlots } from './load-prompt.ts';
 export interface PromptStyleOptions {
   /** A custom system template file; default: the built-in translate.system.md. */
   system?: string;
+  /** The same template's text, read and checked earlier (a job's stored prompts); wins over `system`. */
+  system_template?: string;
   /** Target language code → note; overrides the built-in notes (language-notes.md), `""` turns one off. */
   language_notes?: Readonly<Record<string, string>>;
   /** Target language code → few-shot examples. */
@@ -34,7 +36,7 @@ export class PromptStyle {
     this.#notes = Object.entries(options.language_notes ?? {});
     this.#builtInNotes = Object.entries(builtInNotes);
     this.#examples = Object.entries(options.examples ?? {});
-    this.#systemTemplate = options.system ? readSystemTemplate(options.system) : undefined;
+    this.#systemTemplate = options.system_template ?? (options.system ? readSystemTemplate(options.system) : undefined);
   }
 
   /** The extras of calls into `targetLang`; undefined when there are none. */
@@ -104,7 +106,7 @@ export function builtInLanguageNotes(): Record<string, string> {
  * fills, and `${target_code}` must be there, since the model (and the QA checks) rely on the prompt
  * naming the target language by its code.
  */
-function readSystemTemplate(file: string): string {
+export function readSystemTemplate(file: string): string {
   let raw: string;
   try {
     raw = readFileSync(file, 'utf8');

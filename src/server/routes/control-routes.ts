@@ -47,7 +47,11 @@ export async function controlRoutes(app: FastifyInstance, { ctx }: RouteOptions)
       if (REFUSED[action].includes(job.status)) throw conflict(`job ${job.job_id} is ${job.status}; it cannot be ${action === 'pause' ? 'paused' : action === 'resume' ? 'resumed' : 'cancelled'}`);
       const groups = request.query?.group ? await knownGroups(ctx, job, request.query.group) : undefined;
       if (action === 'pause') await ctx.runner.pause(job.job_id, groups);
-      else if (action === 'resume') await ctx.runner.resume(job.job_id, groups);
+      else if (action === 'resume') {
+        // The job runs with its own stored endpoints; one whose key this server lacks answers 400 now, not a silent failure later.
+        await ctx.engine.assertRunnable(job.job_id);
+        await ctx.runner.resume(job.job_id, groups);
+      }
       else await ctx.runner.cancel(job.job_id);
       return controlReply(ctx, job.job_id, action, groups);
     });
