@@ -10,21 +10,11 @@ import type { FanyiConfig } from './config-schema.ts';
 import { FanyiError } from '../errors.ts';
 import type { ConfigOverrides, EndpointSettings, LoadedConfig } from './load-config.ts';
 
-/** One endpoint as stored with a job: everything but its key. */
-export interface StoredEndpoint {
-  name: string;
-  baseUrl?: string;
-  model: string;
-  rpm: number;
-  tpm: number;
-  maxConcurrency?: number;
-  weight: number;
-  fallback: boolean;
-  /** The environment variable the key comes from (`--api-key` also serves the `default` endpoint). */
-  apiKeyEnv: string;
+/** One endpoint as stored with a job: everything but its key (`apiKeyEnv` names where it comes from). */
+export type StoredEndpoint = Omit<EndpointSettings, 'apiKey'> & {
   /** It was called with a key: a run that has none for it stops before any call. */
   needsKey: boolean;
-}
+};
 
 /** The prompt options of a job, the custom system template inlined (its file may be gone by the next run). */
 export interface StoredPrompts {
