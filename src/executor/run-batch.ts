@@ -42,6 +42,15 @@ export interface BatchRunnerOptions {
   prompts?: PromptStyle;
 }
 
+/** When an attempt's request went out: after `waitMs` at the limiter, which is not the call's latency. */
+interface Sent {
+  startedAt: number;
+  waitMs: number;
+}
+
+/** The attempt began at `attemptAt`; the pool says how much of what followed was waiting (0 without a pool). */
+const sentAfter = (attemptAt: number, waitMs = 0): Sent => ({ startedAt: attemptAt + waitMs, waitMs });
+
 /** Outcome of one call attempt on a set of items. */
 type CallOutcome = { kind: 'done' } | { kind: 'format'; detail: string; errorType: 'format' | 'rejected' };
 
@@ -151,7 +160,7 @@ export class BatchRunner {
     const wireItems = this.#wireItems(batch, items);
     const answer = await this.#callUntilAnswered(batch, items, wireItems, workerId, signal);
     if (!answer || 'kind' in answer) return answer;
-    return this.#handleReply(batch, items, wireItems, answer.reply, answer.startedAt, workerId, signal);
+    return this.#handleReply(batch, items, wireItems, answer.reply, answer.sent, workerId, signal);
   }
 
   #wireItems(batch: ClaimedBatch, items: BatchItem[]): TranslateItem[] {
@@ -169,7 +178,7 @@ export class BatchRunner {
     workerId: string,
     signal: AbortSignal,
     repair?: TranslateRequest['repair'],
-  ): Promise<{ reply: ProviderReply; startedAt: number } | CallOutcome | undefined> {
+  ): Promise<{ reply: ProviderReply; sent: Sent } | CallOutcome | undefined> {
     const { store, retry, events } = this.#o;
     let attempt = 0;
     let waits429 = 0;
@@ -179,21 +188,21 @@ export class BatchRunner {
         const reply = await this.#send(batch, items, wireItems, signal, repair);
         this.#consecutiveOutages = 0;
         this.#lastAnswerAt = Date.now();
-        return { reply, startedAt };
+        return { reply, sent: sentAfter(startedAt, reply.waitMs) };
       } catch (error) {
         if (signal.aborted) return undefined;
         const failure = asProviderError(error);
         if (failure.isFatal) throw fatalError(failure);
         // The pool took that endpoint out of rotation; the next try goes elsewhere at once.
         if (failure.kind === 'failover') continue;
-        await store.recordCall(batch.jobId, { ...this.#meta(batch, items, workerId, startedAt, failure.endpoint), outcome: failure.kind });
+        await store.recordCall(batch.jobId, { ...this.#meta(batch, items, workerId, sentAfter(startedAt, failure.waitMs), failure.endpoint), outcome: failure.kind });
         if (failure.kind === 'bad_request') return this.#rejected(failure);
         if (failure.kind !== 'rate_limit' && this.#outage()) throw unavailable(failure);
         // A 429 never spends a retry, nor does a failed probe of an endpoint that was already down:
         // which batch happens to carry the probes is chance, and an outage is bounded by #outage.
         const spends = failure.kind !== 'rate_limit' && !failure.probe;
         const delay = failure.kind === 'rate_limit' && ++waits429 > retry.max429Waits ? undefined : retryDelay(retry, failure, spends ? attempt : 0);
-        events.emit('call:error', { jobId: batch.jobId, batchId: batch.batchId, kind: failure.kind, message: failure.message, retryInMs: delay, endpoint: failure.endpoint });
+        events.emit('call:error', { jobId: batch.jobId, batchId: batch.batchId, kind: failure.kind, message: failure.message, retryInMs: delay, endpoint: failure.endpoint, waitMs: failure.waitMs ?? 0 });
         if (delay === undefined) {
           // A repair that cannot get through leaves the first answers standing: nothing to fail.
           if (repair) return undefined;
@@ -217,12 +226,13 @@ export class BatchRunner {
     return n >= MAX_CONSECUTIVE_OUTAGES || (n >= MIN_OUTAGES_TO_GIVE_UP && Date.now() - this.#lastAnswerAt > (this.#o.giveUpMs ?? 120_000));
   }
 
-  #meta(batch: ClaimedBatch, items: BatchItem[], workerId: string, startedAt: number, endpoint?: string, reply?: ProviderReply): CallMeta {
+  #meta(batch: ClaimedBatch, items: BatchItem[], workerId: string, sent: Sent, endpoint?: string, reply?: ProviderReply): CallMeta {
     return {
       workerId,
       model: reply?.model || this.#o.provider.model,
-      startedAt,
+      startedAt: sent.startedAt,
       endedAt: Date.now(),
+      waitMs: sent.waitMs,
       promptTokens: reply?.promptTokens ?? 0,
       completionTokens: reply?.completionTokens ?? 0,
       endpoint: reply?.endpoint ?? endpoint,
@@ -257,12 +267,12 @@ export class BatchRunner {
     items: BatchItem[],
     wireItems: TranslateItem[],
     reply: ProviderReply,
-    startedAt: number,
+    sent: Sent,
     workerId: string,
     signal: AbortSignal,
   ): Promise<CallOutcome> {
     const { store, events } = this.#o;
-    const meta = this.#meta(batch, items, workerId, startedAt, undefined, reply);
+    const meta = this.#meta(batch, items, workerId, sent, undefined, reply);
     const parsed = parseReply(reply, wireItems.map((w) => w.id));
     this.#emitDone(batch, items.length, reply, meta, parsed.ok);
     if (!parsed.ok) {
@@ -281,7 +291,8 @@ export class BatchRunner {
 
   #emitDone(batch: ClaimedBatch, items: number, reply: ProviderReply, meta: CallMeta, ok: boolean): void {
     const { promptTokens, completionTokens, endpoint } = reply;
-    this.#o.events.emit('call:done', { jobId: batch.jobId, batchId: batch.batchId, items, promptTokens, completionTokens, ms: meta.endedAt - meta.startedAt, ok, endpoint });
+    const ms = meta.endedAt - meta.startedAt;
+    this.#o.events.emit('call:done', { jobId: batch.jobId, batchId: batch.batchId, items, promptTokens, completionTokens, ms, waitMs: meta.waitMs ?? 0, ok, endpoint });
   }
 
   /** What the gate checks results against: the batch's glossary terms too (each result is checked only for the terms its source uses). */
@@ -300,7 +311,7 @@ export class BatchRunner {
     const repair = Object.fromEntries(wireItems.map((w, i) => [w.id, notes[i]]));
     const answer = await this.#callUntilAnswered(batch, items, wireItems, workerId, signal, repair);
     if (!answer || 'kind' in answer) return undefined;
-    const meta = this.#meta(batch, items, workerId, answer.startedAt, undefined, answer.reply);
+    const meta = this.#meta(batch, items, workerId, answer.sent, undefined, answer.reply);
     const parsed = parseReply(answer.reply, wireItems.map((w) => w.id));
     this.#emitDone(batch, items.length, answer.reply, meta, parsed.ok);
     await this.#o.store.recordCall(batch.jobId, { ...meta, outcome: parsed.ok ? 'ok' : 'format' });

@@ -102,6 +102,11 @@ export interface ProviderReply {
   rateLimit?: RateLimitSnapshot;
   /** Which configured endpoint answered (set by the endpoint pool). */
   endpoint?: string;
+  /**
+   * How long the call waited, before it was sent, for an endpoint and its limiter's permit (set
+   * by the endpoint pool). The call's own latency starts after it.
+   */
+  waitMs?: number;
   /** The content's tokens with their log probabilities, when the provider returned them. */
   logprobs?: TokenLogprob[];
 }
@@ -143,6 +148,8 @@ export class ProviderError extends Error {
    * failure says the endpoint is still down, nothing about the texts it carried.
    */
   probe?: boolean;
+  /** How long the failed call waited for its permit before it was sent (set by the endpoint pool). */
+  waitMs?: number;
 
   constructor(
     kind: ProviderErrorKind,

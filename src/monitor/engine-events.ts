@@ -6,8 +6,9 @@ export interface EngineEventMap {
   'batch:finished': [{ jobId: string; batchId: string; workerId: string }];
   /** Tasks (including duplicates fanned out) that reached a final state. */
   'tasks:settled': [{ jobId: string; completed: number; failed: number; uniqueItems: number }];
-  'call:done': [{ jobId: string; batchId: string; items: number; promptTokens: number; completionTokens: number; ms: number; ok: boolean; endpoint?: string }];
-  'call:error': [{ jobId: string; batchId: string; kind: string; message: string; retryInMs?: number; endpoint?: string }];
+  /** `ms`: the call alone; `waitMs`: its wait at the limiter before it was sent (0 when unknown). */
+  'call:done': [{ jobId: string; batchId: string; items: number; promptTokens: number; completionTokens: number; ms: number; waitMs?: number; ok: boolean; endpoint?: string }];
+  'call:error': [{ jobId: string; batchId: string; kind: string; message: string; retryInMs?: number; endpoint?: string; waitMs?: number }];
   /** The adaptive controller changed a setting (workers, batch size); also stored as a job event. */
   'control:adjusted': [{ jobId: string; setting: 'workers' | 'batch_size'; from: number; to: number; reason: string }];
   'job:finished': [{ jobId: string; status: string }];

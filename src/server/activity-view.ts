@@ -32,7 +32,7 @@ export async function activityView(store: JobStore, job: JobRow) {
 }
 
 function endpointView(e: EndpointStats) {
-  return { endpoint: e.endpoint, model: e.model, calls: e.calls, answered: e.answered, tokens: e.tokens, rate_limited: e.rateLimited, errors: e.errors, p50_ms: e.p50Ms, p95_ms: e.p95Ms };
+  return { endpoint: e.endpoint, model: e.model, calls: e.calls, answered: e.answered, tokens: e.tokens, rate_limited: e.rateLimited, errors: e.errors, p50_ms: e.p50Ms, p95_ms: e.p95Ms, wait_p50_ms: e.waitP50Ms, wait_p95_ms: e.waitP95Ms };
 }
 
 function eventView(e: JobEvent) {

@@ -83,8 +83,11 @@ export interface ItemFailure {
 export interface CallMeta {
   workerId: string;
   model: string;
+  /** When the request was sent, after any wait at the limiter: `endedAt − startedAt` is the call alone. */
   startedAt: number;
   endedAt: number;
+  /** How long the call waited for its endpoint's limiter (a permit, a 429 pause) before `startedAt`. */
+  waitMs?: number;
   promptTokens: number;
   completionTokens: number;
   /** Which configured endpoint was called. Default `default`. */
@@ -107,8 +110,15 @@ export interface EndpointStats {
   rateLimited: number;
   /** Timeouts, 5xx, network and other failures (not 429s). */
   errors: number;
+  /** Latency of answered calls, the HTTP call alone (seed 000 §8.1 duration), in ms. */
   p50Ms: number | null;
   p95Ms: number | null;
+  /**
+   * Wait at the limiter before each attempt was sent, every attempt counted; null when none was
+   * logged with it (calls logged before migration 006 have their wait inside `ms`).
+   */
+  waitP50Ms: number | null;
+  waitP95Ms: number | null;
 }
 
 /** A snapshot of a job: the partial workbook at `filePath`, the task table beside it. */
@@ -190,8 +200,9 @@ export interface TaskStatistics {
 
 /** One call attempt as the dashboard's throughput chart reads it (from the `calls` log). */
 export interface CallSample {
-  /** Started, epoch ms. */
+  /** Sent, epoch ms (after the wait at the limiter). */
   at: number;
+  /** The call alone. */
   ms: number;
   /** Unique texts sent. */
   items: number;

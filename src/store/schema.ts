@@ -142,7 +142,10 @@ export interface CallsTable {
   items: number;
   /** `ok`, `format` (answered in the wrong shape), or the failure kind (`rate_limit`, `timeout`, `server`…). */
   outcome: string;
+  /** The HTTP call alone, from sending the request to its answer or failure. */
   ms: number;
+  /** Wait at the limiter before the request was sent (migration 006; null in rows logged before it). */
+  wait_ms: number | null;
   prompt_tokens: number;
   completion_tokens: number;
   worker_id: string | null;

@@ -110,15 +110,18 @@ export function jobStoreCases(name: string, open: () => Promise<JobStore>): void
     await store.createJob({ jobId, kind: 'translate', sourceName: 'a.xlsx', sourcePath: '/x', excelId: 'e', outPath: null, options: {} }, tasks, batches);
     const claim = (await store.claimBatch(jobId, 'w1', 60_000))!;
     const at = Date.now();
-    const call = (ms: number, outcome: string, endpoint: string) => ({ ...meta(), startedAt: at, endedAt: at + ms, endpoint, outcome, batchId: claim.batchId, items: 1 });
-    await store.recordCall(jobId, call(50, 'rate_limit', 'a'));
+    // startedAt is when the request went out; waitMs what it queued at the limiter before that.
+    const call = (ms: number, outcome: string, endpoint: string, waitMs = 0) => ({ ...meta(), startedAt: at, endedAt: at + ms, waitMs, endpoint, outcome, batchId: claim.batchId, items: 1 });
+    await store.recordCall(jobId, call(50, 'rate_limit', 'a', 7_000));
     await store.recordCall(jobId, call(900, 'timeout', 'a'));
-    await store.recordCall(jobId, call(100, 'format', 'b'));
-    await store.commitResults(jobId, claim.batchId, [{ dedupeKey: claim.items[0].dedupeKey, result: 'OK', tokenCount: 3 }], call(300, 'ok', 'b'), { finish: true });
+    await store.recordCall(jobId, call(100, 'format', 'b', 2_000));
+    await store.commitResults(jobId, claim.batchId, [{ dedupeKey: claim.items[0].dedupeKey, result: 'OK', tokenCount: 3 }], call(300, 'ok', 'b', 9_000), { finish: true });
     const stats = await store.endpointStats(jobId);
     const byName = Object.fromEntries(stats.map((s) => [s.endpoint, s]));
     assert.deepEqual([byName.a.calls, byName.a.answered, byName.a.rateLimited, byName.a.errors, byName.a.p50Ms], [2, 0, 1, 1, null]);
     assert.deepEqual([byName.b.calls, byName.b.answered, byName.b.errors, byName.b.p50Ms, byName.b.p95Ms, byName.b.tokens], [2, 2, 0, 100, 300, 60]);
+    // Latency is the call alone; every attempt's wait is counted apart, unanswered ones too.
+    assert.deepEqual([byName.a.waitP50Ms, byName.a.waitP95Ms, byName.b.waitP50Ms, byName.b.waitP95Ms], [0, 7_000, 2_000, 9_000]);
     assert.deepEqual(await store.jobTotals(jobId), { apiCalls: 2, promptTokens: 20, completionTokens: 40 });
     await store.recordEvent(jobId, { kind: 'adjust:workers', message: 'workers 10 → 9', data: { to: 9 }, at: at });
     await store.recordEvent(jobId, { kind: 'checkpoint', message: 'later', at: at + 1 });

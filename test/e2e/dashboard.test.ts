@@ -78,6 +78,9 @@ describe('dashboard in Chromium', { skip: missing }, () => {
     assert.ok((await page.locator('#chart svg rect.texts').count()) > 0, 'throughput chart drawn');
     assert.ok((await page.locator('#recent tr').count()) > 1, 'recent tasks listed');
     assert.ok((await page.locator('#endpoints tr').count()) > 1, 'endpoint states listed');
+    // The call's latency and the wait at the limiter before it, in columns of their own.
+    assert.match((await page.locator('#endpoints tr').first().textContent()) ?? '', /Call p50\/p95.*Limiter wait p50\/p95/);
+    assert.match((await page.locator('#endpoints tr').nth(1).textContent()) ?? '', /\d+\/\d+ ms.*\d+\/\d+ ms/);
     assert.equal(await page.locator('#jobs li .name', { hasText: 'game.xlsx' }).count(), 1);
     assert.match((await page.textContent('#review')) ?? '', /nothing needs review/);
 

@@ -135,13 +135,18 @@ async function exportCheckpoint(store: JobStore, jobId: string, which: string | 
   return target;
 }
 
-/** Per-endpoint traffic and health, then what the engine adjusted and why. */
+/**
+ * Per-endpoint traffic and health, then what the engine adjusted and why. The call's latency and
+ * the wait at the limiter before it are shown apart: summed, a slow provider and a tight rate
+ * limit look the same.
+ */
 function printRouting(endpoints: EndpointStats[], events: JobEvent[]): void {
   const lines: string[] = [];
-  if (endpoints.length) lines.push('  endpoints (calls, tokens, 429s, errors, latency p50/p95):');
+  const pair = (p50: number | null, p95: number | null) => (p50 === null ? '–' : `${p50}/${p95} ms`);
+  if (endpoints.length) lines.push('  endpoints (calls, tokens, 429s, errors, call latency p50/p95, limiter wait p50/p95):');
   for (const e of endpoints) {
-    const latency = e.p50Ms === null ? '–' : `${e.p50Ms}/${e.p95Ms} ms`;
-    lines.push(`    ${e.endpoint} (${e.model}): ${e.calls} calls, ${e.tokens} tokens, ${e.rateLimited} × 429, ${e.errors} errors, ${latency}`);
+    const timing = `call ${pair(e.p50Ms, e.p95Ms)}, limiter wait ${pair(e.waitP50Ms, e.waitP95Ms)}`;
+    lines.push(`    ${e.endpoint} (${e.model}): ${e.calls} calls, ${e.tokens} tokens, ${e.rateLimited} × 429, ${e.errors} errors, ${timing}`);
   }
   if (events.length) lines.push('  adjustments and events:');
   for (const e of events) lines.push(`    ${new Date(e.at).toISOString().slice(11, 19)}  ${e.message}`);

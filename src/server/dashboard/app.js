@@ -68,7 +68,7 @@ function renderOverview(s) {
   $('overview').replaceChildren(...rows.flatMap(([label, n]) => [el('dt', {}, label), el('dd', { 'data-count': label.toLowerCase().replace(' ', '_') }, label === 'Total' ? n : `${n} (${pct(n, p.total)})`)]));
   const st = s.statistics;
   const perf = [
-    ['Avg duration', st.avg_duration_ms === null ? '–' : `${(st.avg_duration_ms / 1000).toFixed(2)} s`],
+    ['Avg call duration', st.avg_duration_ms === null ? '–' : `${(st.avg_duration_ms / 1000).toFixed(2)} s`],
     ['Throughput', st.throughput_per_min === null ? '–' : `${num(st.throughput_per_min)} tasks/min`],
     ['Avg confidence', num(st.avg_confidence, 2)],
     ['Quality score', num(st.avg_quality_score, 1)],
@@ -117,7 +117,11 @@ function renderActivity(a) {
   // Worker ids are `host:pid:n`; the seed's layout names them Worker_n.
   const workers = a.workers.map((w) => el('li', { title: w.worker_id ?? '' }, `Worker_${(w.worker_id ?? '?').split(':').pop()}: [processing] ${w.batch_id}`));
   $('workers').replaceChildren(...(workers.length ? workers : [el('li', { class: 'muted' }, 'no batch claimed right now')]));
-  table($('endpoints'), ['Endpoint', 'Calls', '429s', 'Errors', 'p50/p95'], a.endpoints.map((e) => [`${e.endpoint} (${e.model})`, e.calls, e.rate_limited, e.errors, e.p50_ms === null ? '–' : `${e.p50_ms}/${e.p95_ms} ms`]));
+  // The call and the wait at the limiter before it apart: summed, a tight rate limit looks like a slow provider.
+  const pair = (p50, p95) => (p50 === null ? '–' : `${p50}/${p95} ms`);
+  table($('endpoints'), ['Endpoint', 'Calls', '429s', 'Errors', 'Call p50/p95', 'Limiter wait p50/p95'], a.endpoints.map((e) => [
+    `${e.endpoint} (${e.model})`, e.calls, e.rate_limited, e.errors, pair(e.p50_ms, e.p95_ms), pair(e.wait_p50_ms, e.wait_p95_ms),
+  ]));
   $('events').replaceChildren(...a.events.slice().reverse().map((e) => el('li', {}, `${clock(Date.parse(e.at))} ${e.message}`)));
   table($('recent'), ['Time', 'Task', 'Cell', 'Status', 'Confidence'], a.recent_tasks.map((t) => [clock(t.end_time), t.task_id, `${t.sheet_name}!${t.cell_ref} → ${t.target_lang}`, t.status, num(t.confidence, 2)]));
   drawThroughput($('chart'), a.throughput);

@@ -31,7 +31,10 @@ function countEvents(register: Registry, engine: Engine): () => void {
   const calls = new Counter({ name: 'fanyi_llm_calls_total', help: 'LLM calls by outcome (ok: a usable reply; error: see fanyi_llm_call_errors_total)', labelNames: ['outcome'], registers });
   const errors = new Counter({ name: 'fanyi_llm_call_errors_total', help: 'failed LLM calls by kind (rate_limit counts the 429s)', labelNames: ['kind'], registers });
   const tokens = new Counter({ name: 'fanyi_llm_tokens_total', help: 'tokens reported by the provider', labelNames: ['kind'], registers });
-  const latency = new Histogram({ name: 'fanyi_llm_call_duration_seconds', help: 'LLM call latency', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers });
+  const buckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+  const latency = new Histogram({ name: 'fanyi_llm_call_duration_seconds', help: 'LLM call latency of answered calls, from sending the request to the reply (the wait at the limiter excluded)', buckets, registers });
+  // Apart from the latency: under a binding rate limit the wait is most of a batch's time.
+  const wait = new Histogram({ name: 'fanyi_llm_limiter_wait_seconds', help: 'time each call attempt waited for its endpoint rate limiter (RPM, TPM, concurrency, a 429 pause) before it was sent', buckets, registers });
   const settled = new Counter({ name: 'fanyi_texts_settled_total', help: 'unique texts (one per dedupe key, fanned out to its duplicate cells) that reached a final state', labelNames: ['outcome'], registers });
   const handlers: { [K in keyof EngineEventMap]?: (...args: EngineEventMap[K]) => void } = {
     'call:done': (e) => {
@@ -39,10 +42,12 @@ function countEvents(register: Registry, engine: Engine): () => void {
       tokens.inc({ kind: 'prompt' }, e.promptTokens);
       tokens.inc({ kind: 'completion' }, e.completionTokens);
       latency.observe(e.ms / 1000);
+      wait.observe((e.waitMs ?? 0) / 1000);
     },
     'call:error': (e) => {
       calls.inc({ outcome: 'error' });
       errors.inc({ kind: e.kind });
+      wait.observe((e.waitMs ?? 0) / 1000);
     },
     'tasks:settled': (e) => {
       if (e.completed) settled.inc({ outcome: 'completed' }, e.completed);

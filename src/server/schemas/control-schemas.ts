@@ -87,7 +87,13 @@ export const activitySchema = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { endpoint: str, model: str, calls: int, answered: int, tokens: int, rate_limited: int, errors: int, p50_ms: nullableNumber, p95_ms: nullableNumber },
+        properties: {
+          endpoint: str, model: str, calls: int, answered: int, tokens: int, rate_limited: int, errors: int,
+          p50_ms: { ...nullableNumber, description: 'call latency p50 of answered calls, the HTTP call alone (limiter wait excluded)' },
+          p95_ms: { ...nullableNumber, description: 'call latency p95 of answered calls, the HTTP call alone (limiter wait excluded)' },
+          wait_p50_ms: { ...nullableNumber, description: 'p50 of the wait at the rate limiter before each attempt was sent' },
+          wait_p95_ms: { ...nullableNumber, description: 'p95 of the wait at the rate limiter before each attempt was sent' },
+        },
       },
     },
     events: { type: 'array', items: { type: 'object', properties: { at: { type: 'string', format: 'date-time' }, kind: str, message: str } } },

@@ -4,6 +4,7 @@ import * as callsAndEvents from './002-calls-and-events.ts';
 import * as memoryAndGlossary from './003-memory-and-glossary.ts';
 import * as pausedGroups from './004-paused-groups.ts';
 import * as memoryPending from './005-memory-pending.ts';
+import * as callWait from './006-call-wait.ts';
 
 /** Migrations are imported statically so they ship inside the package and run on every dialect. */
 export const migrationProvider: MigrationProvider = {
@@ -14,6 +15,7 @@ export const migrationProvider: MigrationProvider = {
       '003-memory-and-glossary': memoryAndGlossary,
       '004-paused-groups': pausedGroups,
       '005-memory-pending': memoryPending,
+      '006-call-wait': callWait,
     };
   },
 };

@@ -39,6 +39,7 @@ export async function insertCall(db: Db, jobId: string, meta: CallMeta): Promise
       items: meta.items ?? 0,
       outcome: meta.outcome ?? 'ok',
       ms: Math.max(0, Math.round(meta.endedAt - meta.startedAt)),
+      wait_ms: Math.max(0, Math.round(meta.waitMs ?? 0)),
       prompt_tokens: meta.promptTokens,
       completion_tokens: meta.completionTokens,
       worker_id: meta.workerId,
@@ -46,28 +47,34 @@ export async function insertCall(db: Db, jobId: string, meta: CallMeta): Promise
     .execute();
 }
 
-/** Per endpoint: calls, tokens, 429s, other errors, and latency p50/p95 of answered calls. */
+/**
+ * Per endpoint: calls, tokens, 429s, other errors; latency p50/p95 of answered calls (the call
+ * alone) and, apart, p50/p95 of the wait at the limiter before every attempt.
+ */
 export async function endpointStats(db: Db, jobId: string): Promise<EndpointStats[]> {
-  const rows = await db.selectFrom('calls').select(['endpoint', 'model', 'outcome', 'ms', 'prompt_tokens', 'completion_tokens']).where('job_id', '=', jobId).execute();
-  const byEndpoint = new Map<string, { stats: EndpointStats; latencies: number[] }>();
+  const rows = await db.selectFrom('calls').select(['endpoint', 'model', 'outcome', 'ms', 'wait_ms', 'prompt_tokens', 'completion_tokens']).where('job_id', '=', jobId).execute();
+  const byEndpoint = new Map<string, { stats: EndpointStats; latencies: number[]; waits: number[] }>();
   for (const row of rows) {
     let entry = byEndpoint.get(row.endpoint);
     if (!entry) {
-      entry = { stats: { endpoint: row.endpoint, model: row.model, calls: 0, answered: 0, tokens: 0, rateLimited: 0, errors: 0, p50Ms: null, p95Ms: null }, latencies: [] };
+      const stats = { endpoint: row.endpoint, model: row.model, calls: 0, answered: 0, tokens: 0, rateLimited: 0, errors: 0, p50Ms: null, p95Ms: null, waitP50Ms: null, waitP95Ms: null };
+      entry = { stats, latencies: [], waits: [] };
       byEndpoint.set(row.endpoint, entry);
     }
     const { stats } = entry;
     stats.calls++;
     stats.tokens += Number(row.prompt_tokens) + Number(row.completion_tokens);
+    if (row.wait_ms !== null) entry.waits.push(Number(row.wait_ms));
     if (row.outcome === 'ok' || row.outcome === 'format') {
       stats.answered++;
       entry.latencies.push(Number(row.ms));
     } else if (row.outcome === 'rate_limit') stats.rateLimited++;
     else stats.errors++;
   }
-  return [...byEndpoint.values()].map(({ stats, latencies }) => {
+  return [...byEndpoint.values()].map(({ stats, latencies, waits }) => {
     latencies.sort((a, b) => a - b);
-    return { ...stats, p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95) };
+    waits.sort((a, b) => a - b);
+    return { ...stats, p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95), waitP50Ms: percentile(waits, 0.5), waitP95Ms: percentile(waits, 0.95) };
   });
 }
 
