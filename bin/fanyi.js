@@ -16,6 +16,16 @@ function newestSource(dir) {
   return newest;
 }
 
+// A reader that stops early (`fanyi status | head -1`) closes the pipe. Unix tools die quietly of
+// SIGPIPE then; Node ignores SIGPIPE, so the write fails with EPIPE, which unhandled would print a
+// stack trace. Every command writes through these two streams, so this one place covers them all.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 let main;
 if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(new URL('src/', root))) {
   ({ main } = await import(bundle.href));

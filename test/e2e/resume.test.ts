@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
 import { compareWorkbooks, formatDifferences } from '../helpers/compare-workbooks.ts';
 import { describeResult, makeTempDir, providerFlags, runCli, startCli, type CliResult } from '../helpers/fanyi-cli.ts';
+import { withReadonlyDb as withDb } from '../helpers/read-db.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { uniqueTexts, wrongCells, writeStringTable, type StringTable } from '../helpers/string-table.ts';
 
@@ -94,15 +94,6 @@ function completedCount(file: string): number {
 function completedPairs(file: string): Set<string> {
   const rows = withDb(file, (db) => db.prepare("select target_lang as lang, source_text as text from tasks where status = 'completed'").all() as Array<{ lang: string; text: string }>);
   return new Set(rows.map((row) => `${row.lang}\u0000${row.text}`));
-}
-
-function withDb<T>(file: string, use: (db: Database.Database) => T): T {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return use(db);
-  } finally {
-    db.close();
-  }
 }
 
 /** What each interrupted scenario must show; `name` picks the scenario. */

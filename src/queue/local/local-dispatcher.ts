@@ -1,11 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hostname } from 'node:os';
 import type { BatchRunner } from '../../executor/run-batch.ts';
 import type { EngineEvents } from '../../monitor/engine-events.ts';
 import type { ClaimedBatch, JobStore } from '../../store/job-store.ts';
 import type { Dispatcher } from '../dispatcher.ts';
 import { ClaimGrouper } from './claim-grouper.ts';
+import { workerId } from './worker-id.ts';
 
 export interface LocalDispatcherOptions {
   store: JobStore;
@@ -121,9 +121,4 @@ interface PoolState {
 function notifyAll(state: PoolState): void {
   for (const wake of state.wake) wake();
   state.wake.clear();
-}
-
-/** `host:pid:n` — lets a later run on the same host see that the holder of a lease is dead. */
-function workerId(n: number): string {
-  return `${hostname()}:${process.pid}:${n}`;
 }
