@@ -138,6 +138,19 @@ const dataProcessing = z
   })
   .strict();
 
+/**
+ * `auto` or a list of BCP-47 codes (`en`, `pt-BR`) or game codes (`JP`), made canonical. The codes
+ * are checked after the union matched, so an unknown one is an error naming it, not "Invalid input".
+ */
+const referenceLanguages = z.union([z.literal('auto'), z.array(z.string()).max(20)], { error: 'expected auto or a list of language codes such as [en, ja]' }).transform((value, ctx) => {
+  if (value === 'auto') return value;
+  return value.map((code, i) => {
+    const canonical = normalizeLanguageCode(code);
+    if (!canonical) ctx.addIssue({ code: 'custom', path: [i], message: `unknown language code "${code}" (use BCP-47 such as en, ja, pt-BR)` });
+    return canonical ?? code;
+  });
+});
+
 const translation = z
   .object({
     game_context: z.string().default(''),
@@ -147,6 +160,14 @@ const translation = z
     memory: z.boolean().default(true),
     /** Priority 1–10 per content class or sheet (`UI`, `DIALOG`, `ITEM`, `TEXT`, or a sheet name); lower runs first. */
     group_priority: z.record(z.string(), z.number().int().min(1).max(10)).default({}),
+    /**
+     * Which other language cells of a row go beside its text as reference translations. Each is
+     * paid for on every call, so not every language of a wide table. `auto` (default): at most 2,
+     * English where it is not the source, then the language column most complete over the sheet.
+     * A list (`[en, ja]`): those of its languages that have a column filled in the row, in list
+     * order. `[]`: none. Never the source or the target language. Part of the dedupe key.
+     */
+    reference_languages: referenceLanguages.default('auto'),
   })
   .strict();
 

@@ -164,7 +164,7 @@ export class BatchRunner {
   }
 
   #wireItems(batch: ClaimedBatch, items: BatchItem[]): TranslateItem[] {
-    return items.map((item, i) => ({ id: String(i + 1), text: item.sourceText, context: promptContext(itemTaskContext(item), batch.targetLang) }));
+    return items.map((item, i) => ({ id: String(i + 1), text: item.sourceText, context: promptContext(itemTaskContext(item), batch.targetLang, item.sourceText) }));
   }
 
   /**
@@ -377,7 +377,7 @@ function itemCost(item: BatchItem, targetLang: string): number {
   if (cost === undefined) {
     const { input, output } = estimateItemTokens(item.sourceText, targetLang);
     const context = itemTaskContext(item);
-    cost = input + output + (context ? itemContextTokens(context) : 0);
+    cost = input + output + (context ? itemContextTokens(context, item.sourceText) : 0);
     itemCosts.set(item, cost);
   }
   return cost;

@@ -15,28 +15,49 @@ export interface TaskContext {
   /** Note, description and speaker cells of the row, as `Header: value`. */
   notes?: string[];
   maxLength?: number;
-  /** Other language cells of the row already filled, by the column's language code (pivot translations). */
+  /**
+   * A few other language cells of the row already filled, by the column's language code (pivot
+   * translations): those `translation.reference_languages` chooses for the task's target (see
+   * reference-languages.ts), not every language of the row.
+   */
   refs?: Record<string, string>;
 }
 
-export function taskContext(sheet: SheetTable, layout: SheetLayout, row: number, sourceCol: number): TaskContext {
+/**
+ * Note columns sent per item at most (the leftmost filled ones). A sheet may head many columns
+ * `Description…`/`Comment…`; every one would be paid for on every call, like references.
+ */
+export const MAX_NOTE_COLUMNS = 3;
+
+/** The row's trimmed text in a column, undefined for empty or non-text cells. */
+export function rowText(sheet: SheetTable, row: number): (col: number | undefined) => string | undefined {
   const cells = sheet.rows[row] ?? [];
-  const text = (col: number | undefined) => {
+  return (col) => {
     const value = col === undefined ? undefined : cells[col];
     return typeof value === 'string' && value.trim() ? value.trim() : undefined;
   };
+}
+
+/** A cell's context without references: those depend on the target (see withReferences). */
+export function taskContext(sheet: SheetTable, layout: SheetLayout, row: number, sourceCol: number): TaskContext {
+  const text = rowText(sheet, row);
   const comment = sheet.comments.get(cellKey(row, sourceCol))?.trim();
-  const notes = layout.noteColumns.flatMap((col) => labelled(headerOf(sheet, layout, col), text(col)));
+  const allNotes = layout.noteColumns.flatMap((col) => labelled(headerOf(sheet, layout, col), text(col)));
+  const notes = allNotes.slice(0, MAX_NOTE_COLUMNS);
   const context: TaskContext = { sheet: sheet.name, column: headerOf(sheet, layout, sourceCol) };
   const key = text(layout.keyColumn);
   if (key) context.key = key;
   if (comment) context.comment = comment;
   if (notes.length) context.notes = notes;
-  const maxLength = lengthLimit(maxLengthCell(sheet, layout, row), comment, ...notes);
+  // A length hint counts from any note column, sent or not: it is one number in the context.
+  const maxLength = lengthLimit(maxLengthCell(sheet, layout, row), comment, ...allNotes);
   if (maxLength) context.maxLength = maxLength;
-  const refs = rowRefs(layout, sourceCol, text);
-  if (refs) context.refs = refs;
   return context;
+}
+
+/** The context with these references (none: the context itself). */
+export function withReferences(context: TaskContext, refs: Record<string, string> | undefined): TaskContext {
+  return refs ? { ...context, refs } : context;
 }
 
 function labelled(header: string, value: string | undefined): string[] {
@@ -50,16 +71,6 @@ function maxLengthCell(sheet: SheetTable, layout: SheetLayout, row: number): unk
   return sheet.numbers?.get(cellKey(row, layout.maxLengthColumn)) ?? sheet.rows[row]?.[layout.maxLengthColumn];
 }
 
-/** The row's other language cells that hold text: reference translations that settle what a short string means. */
-function rowRefs(layout: SheetLayout, sourceCol: number, text: (col: number) => string | undefined): Record<string, string> | undefined {
-  let refs: Record<string, string> | undefined;
-  for (const column of layout.languageColumns) {
-    const value = column.col === sourceCol ? undefined : text(column.col);
-    if (value && !(refs && column.language in refs)) (refs ??= {})[column.language] = value;
-  }
-  return refs;
-}
-
 function headerOf(sheet: SheetTable, layout: SheetLayout, col: number): string {
   const value = sheet.rows[layout.headerRow]?.[col];
   return typeof value === 'string' ? value.trim() : '';
@@ -68,8 +79,10 @@ function headerOf(sheet: SheetTable, layout: SheetLayout, col: number): string {
 /**
  * The part of the context that changes what a correct translation is: comment, notes, length
  * limit, and the references in `keyedRefLanguages` (pivot columns that are not targets of the
- * job; a human translation in another target column is sent but does not split a text). The key
- * and sheet do not (identical UI words under different keys translate alike).
+ * job; a human translation in another target column is sent but does not split a text). Only the
+ * references the context holds count, which are the ones sent: a language cell that is not sent
+ * never splits a text. The key and sheet do not (identical UI words under different keys
+ * translate alike).
  */
 export function dedupeContext(context: TaskContext, keyedRefLanguages: ReadonlySet<string> = new Set()): string {
   const refs = Object.entries(context.refs ?? {}).filter(([lang]) => keyedRefLanguages.has(lang)).map(([lang, text]) => `${lang}=${text}`);
@@ -87,17 +100,31 @@ export function isInformativeKey(key: string): boolean {
 }
 
 /**
- * A stored context as the prompt carries it into `targetLang`: an uninformative key, sheet name or
- * column header dropped, and no reference in the target language itself (with --overwrite that is the
- * old translation).
+ * The key as the prompt carries it beside `sourceText`: none when it says nothing, or only what
+ * the text says (`ChannelLayout` beside "Channel layout", `Cancel` beside "Cancel"), which string
+ * tables generated from source strings are full of.
  */
-export function promptContext(stored: string | TaskContext | null | undefined, targetLang: string): ItemContext | undefined {
+function sentKey(key: string | undefined, sourceText: string | undefined): string | undefined {
+  if (!key || !isInformativeKey(key)) return undefined;
+  return sourceText !== undefined && lettersOf(key) === lettersOf(sourceText) ? undefined : key;
+}
+
+const lettersOf = (text: string): string => text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+
+/**
+ * A stored context as the prompt carries it into `targetLang` beside `sourceText`: an
+ * uninformative key, sheet name or column header dropped, and no reference in the target language
+ * itself (with --overwrite that is the old translation; jobs stored before references were
+ * chosen per target hold it).
+ */
+export function promptContext(stored: string | TaskContext | null | undefined, targetLang: string, sourceText?: string): ItemContext | undefined {
   if (!stored) return undefined;
   const { sheet, column, key, comment, notes, maxLength, refs } = typeof stored === 'string' ? parseTaskContext(stored) : stored;
   const context: ItemContext = { comment, notes, maxLength };
   if (sheet && isInformativeSheet(sheet)) context.sheet = sheet;
   if (column && isInformativeHeader(column)) context.column = column;
-  if (key && isInformativeKey(key)) context.key = key;
+  const sent = sentKey(key, sourceText);
+  if (sent) context.key = sent;
   const kept = Object.entries(refs ?? {}).filter(([lang]) => languagesMatch(targetLang, lang) === 0);
   if (kept.length) context.refs = Object.fromEntries(kept);
   return context;
@@ -134,13 +161,16 @@ const isInformativeSheet = memoize((name: string): boolean => name.split(/[^\p{L
 /** `CH`, `中文`, `English text` only name the language, which the prompt names already. */
 const isInformativeHeader = memoize((header: string): boolean => languageFromHeader(header) === undefined);
 
-/** Estimated tokens of what is sent per item beside its text (sheet and column go once per batch). */
-export function itemContextTokens(context: TaskContext): number {
-  const key = context.key && isInformativeKey(context.key) ? context.key : '';
+/** Estimated tokens of what is sent per item beside `sourceText` (sheet and column go once per batch). */
+export function itemContextTokens(context: TaskContext, sourceText?: string): number {
+  const key = sentKey(context.key, sourceText) ?? '';
   const refs = Object.values(context.refs ?? {}).join('');
   const notes = (context.notes ?? []).join('');
   const parts = `${key}${context.comment ?? ''}${notes}${refs}`;
   if (!parts && !context.maxLength) return 0;
-  // Field names and JSON framing: {"text":…,"key":…} ≈ 4 tokens per field.
-  return estimateTokens(parts) + 4 * (Number(!!key) + Number(!!context.comment) + Number(!!notes) + Object.keys(context.refs ?? {}).length + Number(!!context.maxLength) + 1);
+  // Field names and JSON framing: {"text":…,"key":…} ≈ 4 tokens per field; references go as a
+  // list in the batch's shared language order, `"ref":["…","…"]`, ≈ 1 more per reference.
+  const refCount = Object.keys(context.refs ?? {}).length;
+  const fields = Number(!!key) + Number(!!context.comment) + Number(!!notes) + Number(refCount > 0) + Number(!!context.maxLength) + 1;
+  return estimateTokens(parts) + 4 * fields + refCount;
 }

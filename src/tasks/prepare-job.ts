@@ -59,6 +59,7 @@ export function prepareJob(document: SpreadsheetDocument, config: FanyiConfig, o
     overwrite: options.overwrite,
     maxCellChars: config.data_processing.cell_processing.max_cell_chars,
     groupPriority: config.translation.group_priority,
+    referenceLanguages: config.translation.reference_languages,
     scope: `${options.gameContext ?? ''}\u0001${options.glossary?.version ?? ''}`,
   });
   const batches = packBatches(split.tasks, packOptions(config));

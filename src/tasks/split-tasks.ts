@@ -3,9 +3,10 @@ import { FanyiError } from '../errors.ts';
 import { isDataRow, isTranslatableText } from '../workbook/language-columns.ts';
 import { NON_TEXT, type SheetTable } from '../workbook/sheet-model.ts';
 import { encodeAddress } from '../workbook/cell-address.ts';
-import { dedupeContext, itemContextTokens, taskContext } from './context.ts';
+import { dedupeContext, itemContextTokens, rowText, taskContext, withReferences, type TaskContext } from './context.ts';
 import { classifyContent, groupId, groupPriority } from './groups.ts';
 import type { SheetPlan } from './plan-targets.ts';
+import { chooseReferences, referencePlan, type ReferencePlan, type ReferenceSetting } from './reference-languages.ts';
 
 /** A task before it is stored: one (source cell, target language). */
 export interface TaskDraft {
@@ -38,6 +39,8 @@ export interface SplitOptions {
    * dedupe key, so a key is also the text's translation-memory key across jobs.
    */
   scope?: string;
+  /** `translation.reference_languages`; default `'auto'`. */
+  referenceLanguages?: ReferenceSetting;
 }
 
 export interface SplitResult {
@@ -71,6 +74,7 @@ function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, o
         continue;
       }
       if (row.text.length > options.maxCellChars) throw tooLong(sheet, row, plan.source.col, options.maxCellChars);
+      const variant = row.forTarget(target.language);
       out.tasks.push({
         taskId: `TASK_${String(out.tasks.length + 1).padStart(6, '0')}`,
         sheetName: sheet.name,
@@ -79,13 +83,13 @@ function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, o
         cellRef: encodeAddress(row.row, target.col),
         sourceLang: source.language,
         sourceText: row.text,
-        sourceContext: row.contextJson,
+        sourceContext: variant.contextJson,
         targetLang: target.language,
         targetRegion,
         groupId: row.groupId,
         priority: row.priority,
-        dedupeKey: `${target.language}:${row.textHash}`,
-        contextTokens: row.contextTokens,
+        dedupeKey: `${target.language}:${variant.textHash}`,
+        contextTokens: variant.contextTokens,
       });
     }
   }
@@ -99,12 +103,17 @@ function tooLong(sheet: SheetTable, row: SourceRow, col: number, max: number): F
 interface SourceRow {
   row: number;
   text: string;
-  contextJson: string;
-  /** Hash of the text and its meaning-bearing context, shared by all target languages. */
-  textHash: string;
-  contextTokens: number;
+  /** The stored context, dedupe hash and context tokens for one target (targets given the same references share them). */
+  forTarget: (targetLang: string) => ContextVariant;
   groupId: string;
   priority: number;
+}
+
+interface ContextVariant {
+  contextJson: string;
+  /** Hash of the text and its meaning-bearing context (the references sent included). */
+  textHash: string;
+  contextTokens: number;
 }
 
 /** The rows whose source cell holds translatable text, with what every target shares. */
@@ -112,24 +121,49 @@ function sourceRows(sheet: SheetTable, plan: SheetPlan, options: SplitOptions): 
   const { layout, source } = plan;
   const rows: SourceRow[] = [];
   const pivots = pivotLanguages(plan);
+  const references = referencePlan(layout.languageColumns, source, options.referenceLanguages ?? 'auto');
   for (let row = layout.firstDataRow; row < sheet.rows.length; row++) {
     const cells = sheet.rows[row];
     const text = cells?.[source.col];
     if (!isTranslatableText(text) || !isDataRow(cells)) continue;
     const context = taskContext(sheet, layout, row, source.col);
     const contentClass = classifyContent(sheet.name, context.column, context.key, text);
+    // The source language is part of the identity: French "Chat" is not English "Chat".
+    const identity = { language: source.language, text, scope: options.scope ?? '', pivots };
     rows.push({
       row,
       text,
-      contextJson: JSON.stringify(context),
-      // The source language is part of the identity: French "Chat" is not English "Chat".
-      textHash: textHash(`${source.language}\u0000${text}`, `${dedupeContext(context, pivots)}\u0002${options.scope ?? ''}`),
-      contextTokens: itemContextTokens(context),
+      forTarget: contextVariants(context, identity, references, rowText(sheet, row)),
       groupId: groupId(sheet.name, contentClass),
       priority: groupPriority(sheet.name, contentClass, options.groupPriority),
     });
   }
   return rows;
+}
+
+/**
+ * One row's context per target language. Most targets get the same references, so the variants
+ * are kept by their reference languages: one JSON string per variant, not one per task.
+ */
+function contextVariants(
+  context: TaskContext,
+  identity: { language: string; text: string; scope: string; pivots: ReadonlySet<string> },
+  references: ReferencePlan,
+  text: (col: number) => string | undefined,
+): (targetLang: string) => ContextVariant {
+  const variants = new Map<string, ContextVariant>();
+  return (targetLang) => {
+    const refs = chooseReferences(references, text, targetLang);
+    const name = Object.keys(refs ?? {}).join('\u0000');
+    let variant = variants.get(name);
+    if (!variant) {
+      const full = withReferences(context, refs);
+      const hash = textHash(`${identity.language}\u0000${identity.text}`, `${dedupeContext(full, identity.pivots)}\u0002${identity.scope}`);
+      variant = { contextJson: JSON.stringify(full), textHash: hash, contextTokens: itemContextTokens(full, identity.text) };
+      variants.set(name, variant);
+    }
+    return variant;
+  };
 }
 
 /** Language columns that are neither source nor target: their cells are references that can change a text's meaning. */

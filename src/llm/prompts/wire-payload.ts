@@ -9,7 +9,8 @@ import type { GlossaryHit, ItemContext, TranslateItem } from '../provider.ts';
  */
 export function userPayload(items: readonly TranslateItem[]): Record<string, unknown> {
   const fields = items.map((item) => wireFields(item.context));
-  const shared = sharedFields(fields);
+  const refLangs = compactRefs(fields);
+  const shared = { ...sharedFields(fields), ...(refLangs && { ref_langs: refLangs }) };
   const own = fields.map((f) => Object.fromEntries(Object.entries(f).filter(([name]) => !(name in shared))));
   const hasOwn = own.some((f) => Object.keys(f).length > 0);
   const hasShared = Object.keys(shared).length > 0;
@@ -33,13 +34,34 @@ function wireFields(context: ItemContext | undefined): Record<string, unknown> {
   return out;
 }
 
+/**
+ * References in the batch's most common language order become lists, `"ref": ["…", "…"]`, and
+ * that order is returned, to go once into `context` as `ref_langs`; other items keep the
+ * `{"lang": "…"}` object. On a wide table most items carry references in the same languages, and
+ * their names repeated on every item cost about as much as a short reference itself.
+ */
+function compactRefs(fields: Array<Record<string, unknown>>): string[] | undefined {
+  const order = (f: Record<string, unknown>) => (f.ref ? Object.keys(f.ref as object).join(',') : '');
+  const counts = new Map<string, number>();
+  for (const f of fields) if (f.ref) counts.set(order(f), (counts.get(order(f)) ?? 0) + 1);
+  const [common, count] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+  if (count < 2) return undefined;
+  for (const f of fields) if (order(f) === common) f.ref = Object.values(f.ref as Record<string, string>);
+  return common.split(',');
+}
+
 /** Whether a payload is the `{"context"?, "items"}` shape rather than the flat id → text object (ids are never "items"). */
 export function isWrapped(payload: Record<string, unknown>): boolean {
   return typeof payload.items === 'object' && payload.items !== null;
 }
 
 /** What the context fields mean, for the ones whose name does not say it. */
-const FIELD_MEANINGS: Record<string, string> = { key: 'key = string id', max_len: 'max_len = hard character limit', ref: 'ref = existing translations, for meaning' };
+const FIELD_MEANINGS: Record<string, string> = {
+  key: 'key = string id',
+  max_len: 'max_len = hard character limit',
+  ref: 'ref = existing translations, for meaning',
+  ref_langs: 'a ref list is in ref_langs order',
+};
 
 /**
  * The system prompt's line on the user message: only the shape this call uses, and the meaning of
