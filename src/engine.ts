@@ -55,6 +55,8 @@ export interface TranslateInput extends AnalyseInput {
   highlight?: boolean;
   /** The review list in this file (xlsx/csv) instead of a Review sheet (`--review`); stored with the job. */
   reviewPath?: string;
+  /** A CSV output's encoding (`--encoding`); stored with the job. Default `keep`. */
+  encoding?: OutputOptions['encoding'];
 }
 
 /** How results are written back (export, or the end of a run); each defaults to the job's stored option. */
@@ -86,6 +88,8 @@ export interface JobOptions {
   highlight?: boolean;
   /** `--review PATH`: the review list goes to this file rather than a Review sheet. */
   reviewPath?: string;
+  /** `--encoding utf-8-bom`: a CSV output is written as UTF-8 with a BOM rather than in its source's encoding. */
+  encoding?: OutputOptions['encoding'];
 }
 
 /** A paused job's `error_msg` when a person paused it (not a shutdown, not paused groups). */
@@ -99,6 +103,8 @@ export interface JobOutcome {
   reviewSheet?: string | null;
   /** The separate review file (`--review PATH`, or beside a CSV output), when there are any. */
   reviewFile?: string | null;
+  /** A CSV output holding text its source's encoding cannot (review/job-output.ts), when there is any. */
+  encodingLoss?: WrittenOutput['encodingLoss'];
   durationMs: number;
 }
 
@@ -157,6 +163,7 @@ export class Engine {
       ...(input.writeUnreviewed ? { writeUnreviewed: true } : {}),
       ...(input.highlight ? { highlight: true } : {}),
       ...(input.reviewPath ? { reviewPath: input.reviewPath } : {}),
+      ...(input.encoding ? { encoding: input.encoding } : {}),
     };
     const gameContext = prepared.gameContext;
     await this.store.createJob(
@@ -220,7 +227,7 @@ export class Engine {
     const written = job.out_path ? await this.writeOutput(jobId, job.out_path, output) : null;
     await this.store.setJobStatus(jobId, 'completed');
     this.events.emit('job:finished', { jobId, status: 'completed' });
-    const review = { reviewSheet: written?.reviewSheet ?? null, reviewFile: written?.reviewFile ?? null };
+    const review = { reviewSheet: written?.reviewSheet ?? null, reviewFile: written?.reviewFile ?? null, encodingLoss: written?.encodingLoss ?? null };
     return { job: (await this.store.getJob(jobId))!, counts: await this.store.countByStatus(jobId), outPath: written?.outPath ?? null, ...review, durationMs: Date.now() - started };
   }
 

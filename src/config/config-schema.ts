@@ -4,15 +4,36 @@ import { normalizeLanguageCode } from '../workbook/language-codes.ts';
 /**
  * One schema for every option (seed 000 §2.1 keys), defaults in it. `load-config.ts` merges the
  * yaml file, the environment and CLI flags into one frozen {@link FanyiConfig}.
+ *
+ * A seed key either takes effect or is refused by {@link replacedBy} with what replaces it: a
+ * setting that is accepted and silently does nothing is a bug.
  */
+
+/**
+ * A seed 000 §2.1 key fanyi does not honour: giving it is a config error (exit 2) whose message
+ * (`<path>: <why>`) says what replaces it. Absent, it is undefined and nothing reads it.
+ */
+function replacedBy(why: string) {
+  return z
+    .unknown()
+    .superRefine((_value, ctx) => ctx.addIssue({ code: 'custom', message: `${why}; remove the key` }))
+    .optional();
+}
+
 const modelLimits = z
   .object({
     /** Largest prompt the model accepts, in tokens. */
     input_tokens: z.number().int().positive().default(98_304),
     /** Largest reply; binds before the input budget for translation (output ≈ input). */
     output_tokens: z.number().int().positive().default(16_384),
-    rpm_limit: z.number().int().positive().default(15_000),
-    tpm_limit: z.number().int().positive().default(1_200_000),
+    /**
+     * The model's (account's) requests per minute: a ceiling. Every endpoint's RPM — the
+     * `performance.rpm_throttle` the limiter paces at, an endpoint's `rpm`, `--rpm` — is capped to
+     * it (load-config.ts), estimates included. Unset (default): no ceiling beyond the throttles.
+     */
+    rpm_limit: z.number().int().positive().optional(),
+    /** The model's tokens per minute: a ceiling on every endpoint's TPM, like `rpm_limit`. Unset: none. */
+    tpm_limit: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -20,7 +41,10 @@ const batchControl = z
   .object({
     max_chars_per_batch: z.number().int().min(100).max(500_000).default(50_000),
     max_concurrent_workers: z.number().int().min(1).max(200).default(10),
-    min_batch_size: z.number().int().min(1).default(1),
+    /** Refused: batches are packed by token budget, so there is no minimum to keep. */
+    min_batch_size: replacedBy(
+      'batches are packed by token budget (llm.batch_control.max_batch_tokens, max_batch_size and the model_limits): a batch holds as many texts as fit, and a failing one is split down to single texts, so there is no minimum size',
+    ),
     max_batch_size: z.number().int().min(1).max(1000).default(100),
     /** Cap on a batch's estimated input tokens; unset: derived from `model_limits`. */
     max_batch_tokens: z.number().int().min(50).optional(),
@@ -113,18 +137,30 @@ const llm = z
 const system = z
   .object({
     checkpoint_interval: z.number().positive().default(60),
-    monitoring_interval: z.number().positive().default(5),
-    max_memory_usage: z.number().positive().default(4096),
+    /**
+     * Seconds between the dashboard's polls of the API (`fanyi serve`), the one periodic monitoring
+     * refresh there is (the progress bar, /metrics and the status API are event-driven or on request).
+     * Default 3, what the dashboard polled at before it was configurable (the seed's example has 5).
+     */
+    monitoring_interval: z.number().min(1).max(3600).default(3),
+    /** Refused until a run's memory can be bounded (streaming read, issue #16); nothing enforced it. */
+    max_memory_usage: replacedBy('not supported yet: nothing bounds a run\'s memory until the streaming read of issue #16 lands'),
     log_level: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'debug', 'info', 'warn', 'warning', 'error']).default('INFO'),
   })
   .strict();
 
 const dataProcessing = z
   .object({
+    /** Seed character counting, both keys refused: token estimates replaced it. */
     char_counting: z
-      .object({ include_context: z.boolean().default(true), char_weight: z.number().positive().default(1.5) })
+      .object({
+        include_context: replacedBy('the context sent with a text is always counted in its batch\'s token estimate (it is sent, so it is paid for)'),
+        char_weight: replacedBy(
+          'token estimates replace character counting: tokens are estimated per script (ASCII ~4 characters a token, CJK and Thai ~1), and the limiter corrects its reservations from the usage each reply reports',
+        ),
+      })
       .strict()
-      .default({ include_context: true, char_weight: 1.5 }),
+      .optional(),
     cell_processing: z
       .object({
         max_cell_chars: z.number().int().positive().default(10_000),

@@ -66,7 +66,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   resolvePromptFile(config, source ? path.dirname(source) : cwd);
   applyOverrides(config, overrides);
   const provider = resolveProvider(config, overrides, env);
-  const endpoints = resolveEndpoints(config, provider, overrides, env);
+  const endpoints = capToModelLimits(config, resolveEndpoints(config, provider, overrides, env));
   return { config: deepFreeze(config), provider, endpoints, keys: { apiKey: overrides.apiKey, env }, source };
 }
 
@@ -165,6 +165,19 @@ function resolveEndpoints(config: FanyiConfig, provider: ProviderSettings, o: Co
       fallback: e.fallback,
     };
   });
+}
+
+/**
+ * `model_limits.rpm_limit`/`tpm_limit` are the model's own limits: nothing may pace above them,
+ * whether the file, an endpoint or a flag set the pace. Capped rather than refused: the throttle
+ * defaults (14,000 RPM, 1,100,000 TPM) are nobody's choice, and a limit is what a pace stays under.
+ */
+function capToModelLimits(config: FanyiConfig, endpoints: EndpointSettings[]): EndpointSettings[] {
+  const { rpm_limit: rpm = Number.POSITIVE_INFINITY, tpm_limit: tpm = Number.POSITIVE_INFINITY } = config.llm.model_limits;
+  const perf = config.llm.performance;
+  perf.rpm_throttle = Math.min(perf.rpm_throttle, rpm);
+  perf.tpm_throttle = Math.min(perf.tpm_throttle, tpm);
+  return endpoints.map((e) => ({ ...e, rpm: Math.min(e.rpm, rpm), tpm: Math.min(e.tpm, tpm) }));
 }
 
 function deepFreeze<T>(value: T): T {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { FanyiError } from '../errors.ts';
 import type { JobRow, JobStore } from '../store/job-store.ts';
 import type { DocumentFormat } from '../workbook/sheet-model.ts';
-import { writeTranslatedCopy, type CellEdit } from '../workbook/write-workbook.ts';
+import { writeTranslatedCopy, type CellEdit, type EncodingLoss, type OutputEncoding } from '../workbook/write-workbook.ts';
 import { reviewPathFor, writeReviewFile } from './review-file.ts';
 import { reviewRows, reviewSheet, type ReviewRow } from './review-rows.ts';
 
@@ -21,6 +21,8 @@ export interface OutputOptions {
   highlight?: boolean;
   /** Write the review list to this file (xlsx, or csv by extension) instead of a Review sheet. */
   reviewPath?: string;
+  /** A CSV output's encoding (`--encoding`): `keep` the source's (default) or `utf-8-bom`. */
+  encoding?: OutputEncoding;
 }
 
 /** The part of a job's stored options (engine.ts JobOptions) that writing reads. */
@@ -35,6 +37,8 @@ export interface WrittenOutput {
   reviewSheet: string | null;
   /** The separate review file written; null when the list went into the workbook, or is empty. */
   reviewFile: string | null;
+  /** A CSV written in its source's encoding holding text that encoding's readers cannot read; null when none. */
+  encodingLoss: EncodingLoss | null;
 }
 
 /**
@@ -51,17 +55,19 @@ export async function writeJobOutput(store: JobStore, job: JobRow, target: strin
   const written = await writeTranslatedCopy(job.source_path, stored.format, target, edits, {
     highlight: options.highlight ? flaggedCells(rows) : undefined,
     appendSheet: file === null && rows.length ? reviewSheet(rows) : undefined,
+    encoding: options.encoding,
   });
   const reviewFile = file !== null && withFile ? await writeReviewFile(file, rows) : null;
-  return { outPath: target, reviewSheet: written.appendedSheet ?? null, reviewFile };
+  return { outPath: target, reviewSheet: written.appendedSheet ?? null, reviewFile, encodingLoss: written.encodingLoss ?? null };
 }
 
 /** Given options over stored ones over the defaults. */
-export function outputOptions(stored: OutputOptions, given: OutputOptions): { writeUnreviewed: boolean; highlight: boolean; reviewPath?: string } {
+export function outputOptions(stored: OutputOptions, given: OutputOptions): { writeUnreviewed: boolean; highlight: boolean; reviewPath?: string; encoding: OutputEncoding } {
   return {
     writeUnreviewed: given.writeUnreviewed ?? stored.writeUnreviewed ?? false,
     highlight: given.highlight ?? stored.highlight ?? false,
     reviewPath: given.reviewPath ?? stored.reviewPath,
+    encoding: given.encoding ?? stored.encoding ?? 'keep',
   };
 }
 

@@ -1,18 +1,31 @@
 import { DEFAULT_READ_LIMITS, type DocumentFormat } from './sheet-model.ts';
 import { readCsvDocument } from './csv/csv-document.ts';
+import type { EncodingLoss, OutputEncoding } from './csv/output-encoding.ts';
 import { patchXlsx, type CellEdit, type PatchExtras, type PatchResult } from './xlsx/patch-xlsx.ts';
 
 export type { CellAddress, CellEdit, PatchExtras, PatchResult, TableSheet } from './xlsx/patch-xlsx.ts';
+export type { EncodingLoss, OutputEncoding } from './csv/output-encoding.ts';
+
+export interface WriteExtras extends PatchExtras {
+  /** CSV only (an xlsx stores its text as UTF-8 XML): `keep` the source's encoding (default) or `utf-8-bom`. */
+  encoding?: OutputEncoding;
+}
+
+export interface WriteResult extends PatchResult {
+  /** CSV only: written text the source's readers cannot read in its encoding; null when none. */
+  encodingLoss?: EncodingLoss | null;
+}
 
 /**
  * Writes a copy of `sourcePath` to `outPath` with only the edited cells changed: xlsx by patching
  * the sheet XML inside the original zip, csv by rewriting only the changed rows. `extras` (an
- * appended sheet, highlighted cells) apply to xlsx only: a CSV holds one table and no styles.
+ * appended sheet, highlighted cells) apply to xlsx only: a CSV holds one table and no styles;
+ * its encoding applies to csv only.
  */
-export async function writeTranslatedCopy(sourcePath: string, format: DocumentFormat, outPath: string, edits: CellEdit[], extras: PatchExtras = {}): Promise<PatchResult> {
+export async function writeTranslatedCopy(sourcePath: string, format: DocumentFormat, outPath: string, edits: CellEdit[], extras: WriteExtras = {}): Promise<WriteResult> {
   if (format === 'xlsx') return patchXlsx(sourcePath, outPath, edits, extras);
   const document = await readCsvDocument(sourcePath, { ...DEFAULT_READ_LIMITS, maxFileBytes: Number.MAX_SAFE_INTEGER, maxCells: Number.MAX_SAFE_INTEGER });
   for (const edit of edits) document.setText(0, edit.row, edit.col, edit.text);
-  await document.save(outPath);
-  return {};
+  await document.save(outPath, extras.encoding);
+  return { encodingLoss: extras.encoding === 'utf-8-bom' ? null : document.lossInSourceEncoding() };
 }

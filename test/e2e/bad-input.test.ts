@@ -119,6 +119,23 @@ const CASES: BadCase[] = [
   { name: 'a config file that is not YAML', keyword: /YAML/, setup: withConfig('llm: [unclosed\n  model: {\n', (dir) => table(dir)) },
   { name: 'a config file with an unknown key', keyword: /modle/, setup: withConfig('llm:\n  modle: gpt-4o\n', (dir) => table(dir)) },
   { name: 'a config value of the wrong type', keyword: /llm\.temperature/, setup: withConfig('llm:\n  temperature: hot\n', (dir) => table(dir)) },
+  // Seed 000 §2.1 keys fanyi does not honour: refused, naming the key and what replaces it (issue 12).
+  {
+    name: 'llm.batch_control.min_batch_size',
+    keyword: /llm\.batch_control\.min_batch_size: batches are packed by token budget.*remove the key/,
+    setup: withConfig('llm:\n  batch_control: { min_batch_size: 1 }\n', (dir) => table(dir)),
+  },
+  { name: 'system.max_memory_usage', keyword: /system\.max_memory_usage: not supported yet: .*issue #16.*remove the key/, setup: withConfig('system:\n  max_memory_usage: 4096\n', (dir) => table(dir)) },
+  {
+    name: 'data_processing.char_counting.char_weight',
+    keyword: /data_processing\.char_counting\.char_weight: token estimates replace character counting.*remove the key/,
+    setup: withConfig('data_processing:\n  char_counting: { char_weight: 1.5 }\n', (dir) => table(dir)),
+  },
+  {
+    name: 'data_processing.char_counting.include_context',
+    keyword: /data_processing\.char_counting\.include_context: the context sent with a text is always counted in its batch's token estimate.*remove the key/,
+    setup: withConfig('data_processing:\n  char_counting: { include_context: true }\n', (dir) => table(dir)),
+  },
   { name: '--concurrency abc', keyword: /--concurrency/, setup: flags('--concurrency', 'abc') },
   { name: '--provider foo', keyword: /--provider/, setup: flags('--provider', 'foo') },
   { name: 'an unknown option', keyword: /--bogus/, setup: flags('--bogus') },

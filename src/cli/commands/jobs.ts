@@ -9,7 +9,7 @@ import { describeRunSettings, type RunSettings } from '../../config/run-settings
 import { createEmbeddedEngine } from '../../presets.ts';
 import { addProviderOptions, addStoreOptions, assertDatabase, openExistingStore, overridesFrom, printJson, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
-import { addOutputOptions, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
+import { addOutputOptions, describeEncodingLoss, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
 import { runWithProgress } from './translate.ts';
 
 /** status, resume, export: commands on a stored job. */
@@ -103,6 +103,8 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       const written = await engine.writeOutput(jobId, flags.out ? path.resolve(flags.out) : undefined, output);
       const review = describeReview(written);
       if (review) process.stderr.write(`cells to review: ${review}\n`);
+      const encodingWarning = describeEncodingLoss(written.encodingLoss, jobId);
+      if (encodingWarning) process.stderr.write(`${encodingWarning}\n`);
       process.stdout.write(`${written.outPath}\n`);
       exit(EXIT.OK);
     } finally {

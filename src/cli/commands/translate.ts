@@ -8,7 +8,7 @@ import { ProgressBar } from '../../monitor/progress.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
 import { addProviderOptions, addStoreOptions, defaultOutPath, openEngine, printJson, splitList, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
-import { addOutputOptions, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
+import { addOutputOptions, describeEncodingLoss, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
 
 interface TranslateFlags extends CommonFlags, OutputFlags {
   to?: string;
@@ -107,6 +107,9 @@ async function report(engine: Engine, outcome: JobOutcome, json: boolean, interr
   const flags = await engine.store.countByFlag(job.job_id);
   const unfinished = counts.pending + counts.processing > 0;
   const code = interrupted ? 130 : counts.failed + counts.needs_review > 0 || unfinished ? EXIT.REVIEW : EXIT.OK;
+  // On stderr with --json too: the file is fine, but not for the program most people open it with.
+  const encodingWarning = describeEncodingLoss(outcome.encodingLoss, job.job_id);
+  if (encodingWarning) process.stderr.write(`${encodingWarning}\n`);
   if (json) {
     printJson({
       job_id: job.job_id,

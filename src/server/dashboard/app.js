@@ -2,7 +2,8 @@
 // built with textContent, never innerHTML: workbook texts are untrusted input.
 import { drawThroughput } from './charts.js';
 
-const POLL_MS = 3000;
+/** Seconds between polls: the server's `system.monitoring_interval`, written into the page's meta tag. */
+const POLL_MS = 1000 * (Number(document.querySelector('meta[name="fanyi-refresh-seconds"]')?.content) || 3);
 const TOKEN_KEY = 'fanyi.token';
 const $ = (id) => document.getElementById(id);
 const state = { jobId: new URLSearchParams(location.search).get('job'), timer: 0 };

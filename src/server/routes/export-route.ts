@@ -6,7 +6,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { JobOptions } from '../../engine.ts';
 import type { JobRow } from '../../store/job-store.ts';
 import { tenantJob } from '../job-view.ts';
+import type { OutputEncoding } from '../../workbook/csv/output-encoding.ts';
 import { bearerSecurity, errorResponses, fileAnswer, jobIdParams, type JobIdParams } from '../schemas/common-schemas.ts';
+import { outputEncodingSchema } from '../schemas/job-schemas.ts';
 import type { RouteOptions, ServerContext } from '../server-context.ts';
 
 const CONTENT_TYPES = {
@@ -19,26 +21,32 @@ const exportSchema = {
   summary: 'The translated workbook; mid-run, what is translated so far',
   security: bearerSecurity,
   params: jobIdParams,
+  querystring: {
+    type: 'object',
+    properties: { encoding: { ...outputEncodingSchema, description: `${outputEncodingSchema.description}; default: the job's choice` } },
+    additionalProperties: false,
+  },
   response: { 200: fileAnswer('the workbook', Object.values(CONTENT_TYPES)), ...errorResponses },
 } as const;
 
 /** `GET /api/v3/export/:id`: the completed output, or a fresh copy with the results so far. */
 export async function exportRoute(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
-  app.get<{ Params: JobIdParams }>('/api/v3/export/:id', { schema: exportSchema }, async (request, reply) => {
+  app.get<{ Params: JobIdParams; Querystring: { encoding?: OutputEncoding } }>('/api/v3/export/:id', { schema: exportSchema }, async (request, reply) => {
     const job = await tenantJob(ctx.engine.store, request.params.id, request.tenant);
     const format = (JSON.parse(job.options) as JobOptions).format;
+    const { encoding } = request.query;
     // A completed job's output was written when it finished, and nothing changes it afterwards.
-    if (job.status === 'completed' && job.out_path && existsSync(job.out_path)) return send(reply, job, format, job.out_path);
-    const temp = await exportNow(ctx, job, format);
+    if (!encoding && job.status === 'completed' && job.out_path && existsSync(job.out_path)) return send(reply, job, format, job.out_path);
+    const temp = await exportNow(ctx, job, format, encoding);
     reply.raw.once('close', () => void rm(temp, { force: true }));
     return send(reply, job, format, temp);
   });
 }
 
 /** Engine.exportJob writes whatever is completed now (it reads the store, not the running pool). */
-function exportNow(ctx: ServerContext, job: JobRow, format: JobOptions['format']): Promise<string> {
+function exportNow(ctx: ServerContext, job: JobRow, format: JobOptions['format'], encoding?: OutputEncoding): Promise<string> {
   const ext = path.extname(job.out_path ?? '') || `.${format}`;
-  return ctx.engine.exportJob(job.job_id, path.join(ctx.filesDir, 'exports', `${job.job_id}-${randomBytes(4).toString('hex')}${ext}`));
+  return ctx.engine.exportJob(job.job_id, path.join(ctx.filesDir, 'exports', `${job.job_id}-${randomBytes(4).toString('hex')}${ext}`), { encoding });
 }
 
 function send(reply: FastifyReply, job: JobRow, format: JobOptions['format'], file: string): FastifyReply {

@@ -52,7 +52,7 @@ async function createJob(ctx: ServerContext, session: UploadSession, options: Tr
   // The output is written when the job completes; the job id keeps two jobs' outputs apart.
   const ext = path.extname(session.filePath);
   const outPath = path.join(ctx.filesDir, 'outputs', `${session.sessionId}${ext === '.bin' ? `.${analysed.document.format}` : ext}`);
-  return ctx.engine.createJob({ ...input, outPath, tenant: session.tenant, jobId: session.sessionId, sourceName: session.fileName }, analysed);
+  return ctx.engine.createJob({ ...input, outPath, encoding: options.encoding, tenant: session.tenant, jobId: session.sessionId, sourceName: session.fileName }, analysed);
 }
 
 /** `["pt-BR","th"]` or `"pt-BR,th"`; canonical codes, or UNKNOWN_LANGUAGE naming the bad one. */

@@ -1,3 +1,4 @@
+import { OUTPUT_ENCODINGS, type OutputEncoding } from '../../workbook/csv/output-encoding.ts';
 import { nullableNumber, nullableString } from './common-schemas.ts';
 
 /** Schemas of the job-level answers: status, the jobs list, translate. */
@@ -88,6 +89,13 @@ export const monitorStatusSchema = {
   required: [...statusSchema.required, 'groups'],
 } as const;
 
+/** A CSV output's encoding (`--encoding` of the CLI). */
+export const outputEncodingSchema = {
+  type: 'string',
+  enum: OUTPUT_ENCODINGS,
+  description: "a CSV output's encoding: keep the source's (default; a GBK file that gains characters GBK lacks becomes GB18030, which Excel on Chinese Windows misreads) or utf-8-bom",
+} as const;
+
 export const translateBodySchema = {
   type: 'object',
   properties: {
@@ -101,6 +109,7 @@ export const translateBodySchema = {
         },
         from: { type: 'string', minLength: 1, maxLength: 35, description: 'source language; default: the fullest language column' },
         overwrite: { type: 'boolean', default: false, description: 'also replace translations already in target cells' },
+        encoding: outputEncodingSchema,
       },
       additionalProperties: false,
       default: {},
@@ -112,7 +121,7 @@ export const translateBodySchema = {
 
 export interface TranslateBody {
   session_id: string;
-  options: { to?: string[] | string; from?: string; overwrite?: boolean };
+  options: { to?: string[] | string; from?: string; overwrite?: boolean; encoding?: OutputEncoding };
 }
 
 export const translateReplySchema = {

@@ -6,6 +6,7 @@ import { csvNotFound, emptyCsv, fileTooLarge, notTextCsv, tooManyCells, unknownE
 import { parseCsv, type CsvDelimiter, type CsvRecord, type LineEnding } from './csv-parse.ts';
 import { serializeChangedRow, writeFileAtomic } from './csv-write.ts';
 import { sniffDelimiter } from './sniff-delimiter.ts';
+import { countLoss, narrowerCharset, type EncodingLoss, type OutputEncoding } from './output-encoding.ts';
 import { BOMS, isBinaryLike, sniffEncoding, type CsvEncoding, type EncodingGuess } from './sniff-encoding.ts';
 
 export interface ReadCsvOptions {
@@ -19,6 +20,8 @@ export interface ReadCsvOptions {
 interface CsvDocumentInit {
   readonly sheetName: string;
   readonly guess: EncodingGuess;
+  /** The narrower encoding the source's readers use (GBK for a two-byte-only GB18030 file), if any. */
+  readonly narrower?: string | null;
   readonly delimiter: CsvDelimiter;
   readonly lineEnding: LineEnding;
   readonly records: readonly CsvRecord[];
@@ -41,6 +44,7 @@ export class CsvDocument implements SpreadsheetDocument {
   readonly delimiter: CsvDelimiter;
   /** The file's dominant line ending; rows added by setText end with it. */
   readonly lineEnding: LineEnding;
+  readonly #narrower: string | null;
   readonly #rows: CellValue[][];
   readonly #raws: string[];
   readonly #terminators: Array<LineEnding | ''>;
@@ -52,6 +56,7 @@ export class CsvDocument implements SpreadsheetDocument {
     this.bom = init.guess.bom;
     this.delimiter = init.delimiter;
     this.lineEnding = init.lineEnding;
+    this.#narrower = init.narrower ?? null;
     this.#rows = init.rows;
     this.#raws = init.records.map((r) => r.raw);
     this.#terminators = init.records.map((r) => r.terminator);
@@ -69,8 +74,15 @@ export class CsvDocument implements SpreadsheetDocument {
     this.#changedCols(row).add(col);
   }
 
-  async save(path: string): Promise<void> {
-    await writeFileAtomic(path, this.#encodedChunks());
+  /** Writes the document: `keep` (default) keeps the source's encoding and BOM, `utf-8-bom` re-encodes every row. */
+  async save(path: string, encoding: OutputEncoding = 'keep'): Promise<void> {
+    const target = encoding === 'keep' ? { encoding: this.encoding, bom: this.bom } : { encoding: 'utf8' as const, bom: true };
+    await writeFileAtomic(path, this.#encodedChunks(target));
+  }
+
+  /** What of the changed text the source's readers cannot read when it is saved in the source's encoding. */
+  lossInSourceEncoding(): EncodingLoss | null {
+    return this.#narrower ? countLoss(this.#changedTexts(), this.#narrower, this.encoding.toUpperCase()) : null;
   }
 
   /** Appends empty rows up to `row`; the old last line gains a line break only if it lacked one. */
@@ -92,8 +104,17 @@ export class CsvDocument implements SpreadsheetDocument {
     return cols;
   }
 
-  *#encodedChunks(): Generator<Uint8Array> {
-    if (this.bom) yield BOMS[this.encoding];
+  *#changedTexts(): Generator<string> {
+    for (const [row, cols] of this.#changed) {
+      for (const col of cols) {
+        const cell = this.#rows[row][col];
+        if (typeof cell === 'string') yield cell;
+      }
+    }
+  }
+
+  *#encodedChunks({ encoding, bom }: EncodingGuess): Generator<Uint8Array> {
+    if (bom) yield BOMS[encoding];
     // Chunks split only between rows, so a stateless encoder reproduces unchanged rows exactly.
     let parts: string[] = [];
     let size = 0;
@@ -102,10 +123,10 @@ export class CsvDocument implements SpreadsheetDocument {
       parts.push(line);
       size += line.length;
       if (size < SAVE_CHUNK_CHARS) continue;
-      yield encodeCsvText(parts.join(''), this.encoding);
+      yield encodeCsvText(parts.join(''), encoding);
       [parts, size] = [[], 0];
     }
-    if (parts.length > 0) yield encodeCsvText(parts.join(''), this.encoding);
+    if (parts.length > 0) yield encodeCsvText(parts.join(''), encoding);
   }
 
   #rowText(row: number): string {
@@ -130,7 +151,7 @@ export async function readCsvDocument(path: string, limits: ReadLimits, options:
   const { records, lineEnding } = parseCsv(text, delimiter);
   const rows = toCells(records, limits.maxCells, name);
   const sheetName = options.sheetName ?? basename(path, extname(path));
-  return new CsvDocument({ sheetName, guess, delimiter, lineEnding, records, rows });
+  return new CsvDocument({ sheetName, guess, narrower: narrowerCharset(bytes, guess.encoding), delimiter, lineEnding, records, rows });
 }
 
 /** Checks the size before reading, so an oversized file is never loaded into memory. */
