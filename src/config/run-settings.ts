@@ -111,11 +111,13 @@ export function applyResumeFlags(stored: RunSettings, o: ConfigOverrides, keys: 
     llm.model = model;
     for (const e of next.endpoints) e.model = model;
   });
-  set('rpm', llm.performance.rpm_throttle, o.rpm, (rpm) => {
+  // model_limits.rpm_limit/tpm_limit stay the ceiling, as on translate (load-config.ts capToModelLimits).
+  const ceiling = (flag: number | undefined, limit: number | undefined) => (flag === undefined ? undefined : Math.min(flag, limit ?? flag));
+  set('rpm', llm.performance.rpm_throttle, ceiling(o.rpm, llm.model_limits.rpm_limit), (rpm) => {
     llm.performance.rpm_throttle = rpm;
     for (const e of next.endpoints) e.rpm = Math.min(configured(llm, e.name)?.rpm ?? rpm, rpm);
   });
-  set('tpm', llm.performance.tpm_throttle, o.tpm, (tpm) => {
+  set('tpm', llm.performance.tpm_throttle, ceiling(o.tpm, llm.model_limits.tpm_limit), (tpm) => {
     llm.performance.tpm_throttle = tpm;
     for (const e of next.endpoints) e.tpm = Math.min(configured(llm, e.name)?.tpm ?? tpm, tpm);
   });
