@@ -325,6 +325,11 @@ export class Engine {
     return changes;
   }
 
+  /** Throws (a missing key, no URL) unless new jobs' endpoints can be called: a server checks at start. */
+  async assertDefaultsRunnable(): Promise<void> {
+    await this.#pool(this.#o.run);
+  }
+
   /** Throws (a missing key, no URL) unless the job's endpoints can be called from this process. */
   async assertRunnable(jobId: string): Promise<void> {
     await this.#pool(this.runSettings(await this.#job(jobId)));

@@ -34,6 +34,7 @@ export function registerServe(program: Command, exit: (code: number) => void): v
     assertBindable(flags.host, tokens);
     const engine = await createEmbeddedEngine({ dbPath: flags.db, loaded });
     try {
+      await engine.assertDefaultsRunnable();
       const app = await buildApp({
         engine,
         filesDir: `${path.resolve(flags.db ?? 'fanyi.db')}.files`,
