@@ -79,6 +79,22 @@ const CASES: BadCase[] = [
     keyword: /source/,
     setup: async (dir) => ({ file: await writeBytes(path.join(dir, 'numbers.csv'), 'foo,bar\n1,2\n3,4\n') }),
   },
+  {
+    // Shaped like Luban's own examples: `##var` field names, `##type`, `##group`, a `##` comment
+    // row, then data whose Chinese text columns would otherwise be found by their script.
+    name: 'a Luban game-config workbook (##var header rows)',
+    keyword: /game-config workbook/,
+    setup: async (dir) => {
+      const rows = [
+        ['##var', 'id', 'name', 'desc', 'count'],
+        ['##type', 'int', 'string', 'string', 'int'],
+        ['##group', null, 'c', 's', 'c,s'],
+        ['##', 'id', '名称', '描述', '个数'],
+        ...Array.from({ length: 6 }, (_, i) => [null, 1001 + i, `奖励${i + 1}`, `获得金币和碎片 ${i + 1}`, 100 * (i + 1)]),
+      ];
+      return { file: await writeBytes(path.join(dir, 'reward.xlsx'), await xlsxBuffer({ TbReward: rows })) };
+    },
+  },
   { name: '--to xx-YY9', keyword: /xx-YY9.*language|language.*xx-YY9/, setup: flags('--to', 'xx-YY9') },
   { name: '--to klingon', keyword: /klingon.*language|language.*klingon/, setup: flags('--to', 'klingon') },
   {
