@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { describeResult, makeTempDir, parseSingleJson, providerFlags, runCli, startCli, type CliProcess } from '../helpers/fanyi-cli.ts';
+import { describeResult, makeTempDir, parseSingleJson, providerFlags, runCli, startCli } from '../helpers/fanyi-cli.ts';
+import { listeningUrl } from '../helpers/serve-process.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { uniqueTexts, writeStringTable, wrongCells } from '../helpers/string-table.ts';
 
@@ -94,16 +95,6 @@ describe('fanyi serve as a process', () => {
     assert.deepEqual(await wrongCells(out, table.expected), []);
   });
 });
-
-async function listeningUrl(serve: CliProcess): Promise<string> {
-  for (let i = 0; i < 200; i++) {
-    const match = /listening on (http:\/\/\S+)/.exec(serve.output.stdout);
-    if (match) return match[1];
-    if (serve.child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`fanyi serve did not start\nstderr: ${serve.output.stderr}`);
-}
 
 async function untilSomeDone(base: string, id: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
