@@ -91,8 +91,10 @@ export interface TokenLogprob {
 }
 
 export interface ProviderReply {
-  /** The message content, expected to be a JSON object of the same ids. */
+  /** The message content, expected to be a JSON object of the same ids; '' when the server sent `null`. */
   content: string;
+  /** The model's refusal message, when it refused instead of answering (content then empty). */
+  refusal?: string;
   /** `stop`, or `length` when the reply was cut off by the output limit. */
   finishReason: string;
   promptTokens: number;

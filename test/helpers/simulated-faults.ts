@@ -3,9 +3,21 @@
  * reshapes a good answer. Picks come from a seeded PRNG so a failing run can be replayed.
  */
 import { serialize, type Body } from './simulated-chat-protocol.ts';
+import { isReplyShapeFault, shapeReply } from './simulated-reply-shapes.ts';
 
 /** Fault names, in the order their probabilities are stacked on one PRNG draw. */
-export const FAULT_NAMES = ['rate429', 'rate500', 'rate503', 'badJson', 'dropId', 'extraId', 'truncate', 'hang', 'resetConnection'] as const;
+export const FAULT_NAMES = [
+  'rate429', 'rate500', 'rate503', 'badJson', 'dropId', 'extraId', 'truncate', 'hang', 'resetConnection',
+  'proseAround',
+  'codeFence',
+  'trailingComma',
+  'reorderIds',
+  'numbersForStrings',
+  'nullContent',
+  'echoItems',
+  'echoTextObjects',
+  'echoRequest',
+] as const;
 
 /**
  * - `rate429`/`rate500`/`rate503`: that HTTP status with an OpenAI error body.
@@ -14,6 +26,18 @@ export const FAULT_NAMES = ['rate429', 'rate500', 'rate503', 'badJson', 'dropId'
  * - `truncate`: 200 with `finish_reason: 'length'` and the content cut in half.
  * - `hang`: never answers (until the client aborts or the server closes).
  * - `resetConnection`: the socket is destroyed without a response.
+ * The right answer in the shapes real models and servers write it (simulated-reply-shapes.ts):
+ * - `proseAround`: a sentence before the JSON ("Here are the translations:") and one after.
+ * - `codeFence`: the JSON, pretty-printed, inside a ```json fence.
+ * - `trailingComma`: pretty-printed JSON with a comma after the last entry.
+ * - `reorderIds`: the same entries, last id first.
+ * - `numbersForStrings`: a translation that is a number literal as written (`42`, `3.5`) is sent
+ *   as a JSON number; other texts stay strings.
+ * - `nullContent`: `message.content` is `null` (as with a refusal or a reasoning-only answer).
+ * - `echoItems`: `{"items": {"1": "…"}}`, the wrapper of the request's context shape.
+ * - `echoTextObjects`: `{"1": {"text": "…"}}`, each item as the request's per-item object.
+ * - `echoRequest`: the request's JSON copied with each text replaced by its translation, its
+ *   `context` and per-item fields kept (a flat request stays flat: the right shape).
  */
 export type FaultName = (typeof FAULT_NAMES)[number];
 
@@ -24,11 +48,16 @@ export interface FaultContext {
   lang: string;
 }
 
-export function applyContentFault(translated: Body, fault: FaultName | undefined): { content: string; finishReason: 'stop' | 'length'; answeredIds: string[] | 'all' } {
+/** `payload`: the raw user message the texts came from (what a model echoing the request copies). */
+export function applyContentFault(translated: Body, fault: FaultName | undefined, payload = ''): { content: string | null; finishReason: 'stop' | 'length'; answeredIds: string[] | 'all' } {
   const content = serialize(translated);
   if (fault === 'truncate') return { content: content.slice(0, Math.max(1, Math.floor(content.length / 2))), finishReason: 'length', answeredIds: [] };
   if (fault === 'badJson') return { content: asPlainLines(translated), finishReason: 'stop', answeredIds: [] };
   if (typeof translated === 'string') return { content, finishReason: 'stop', answeredIds: 'all' };
+  if (isReplyShapeFault(fault)) {
+    const shaped = shapeReply(translated, fault, payload);
+    return { content: shaped, finishReason: 'stop', answeredIds: shaped === null ? [] : 'all' };
+  }
   if (fault === 'dropId') return { content: JSON.stringify(Object.fromEntries(Object.entries(translated).slice(0, -1))), finishReason: 'stop', answeredIds: Object.keys(translated).slice(0, -1) };
   if (fault === 'extraId') return { content: JSON.stringify({ ...translated, [unusedId(translated)]: '⟪extra⟫' }), finishReason: 'stop', answeredIds: 'all' };
   return { content, finishReason: 'stop', answeredIds: 'all' };

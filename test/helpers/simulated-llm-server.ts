@@ -162,8 +162,8 @@ export class SimulatedLlmServer implements SimulatedProvider {
   }
 
   #sendCompletion(res: ServerResponse, request: ChatRequest, translated: Body, fault: FaultName | undefined): void {
-    const shaped = applyContentFault(translated, fault);
-    const completionTokens = estimateTokens(shaped.content);
+    const shaped = applyContentFault(translated, fault, request.payload);
+    const completionTokens = estimateTokens(shaped.content ?? '');
     const { tokenLogprob = () => Math.log(0.95) } = this.#options;
     this.#stats.promptTokens += request.promptTokens;
     this.#stats.completionTokens += completionTokens;
@@ -178,7 +178,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
       usage: { prompt_tokens: request.promptTokens, completion_tokens: completionTokens, total_tokens: request.promptTokens + completionTokens },
     });
     // The logprobs, serialized apart (simulatedLogprobsJson), take the place of their null.
-    const logprobs = request.logprobs ? simulatedLogprobsJson(shaped.content, tokenLogprob) : 'null';
+    const logprobs = request.logprobs && shaped.content !== null ? simulatedLogprobsJson(shaped.content, tokenLogprob) : 'null';
     const at = completion.lastIndexOf('"logprobs":null');
     sendJsonText(res, 200, `${completion.slice(0, at)}"logprobs":${logprobs}${completion.slice(at + '"logprobs":null'.length)}`);
   }

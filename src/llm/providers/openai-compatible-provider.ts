@@ -79,10 +79,13 @@ export class OpenAiCompatibleProvider implements LlmProvider {
         )
         .withResponse();
       const choice = completion.choices?.[0];
-      // A 200 without a message is the server's failure, not a format error to split on.
-      if (!choice || typeof choice.message?.content !== 'string') throw new ProviderError('server', 'reply had no message content');
+      // A 200 without a message is the server's failure, not a format error to split on. A
+      // message whose content is null (a refusal, a reasoning-only answer) is the model's answer
+      // about these texts: read as empty, it is split and retried like any unreadable reply.
+      if (!choice?.message || (typeof choice.message.content !== 'string' && choice.message.content !== null)) throw new ProviderError('server', 'reply had no message content');
       return {
-        content: choice.message.content,
+        content: choice.message.content ?? '',
+        ...(choice.message.refusal ? { refusal: choice.message.refusal } : {}),
         finishReason: choice.finish_reason ?? 'stop',
         promptTokens: completion.usage?.prompt_tokens ?? 0,
         completionTokens: completion.usage?.completion_tokens ?? 0,

@@ -1,23 +1,50 @@
 import type { ProviderReply } from '../provider.ts';
+import { extractJsonObject, type ExtractedObject } from './extract-json.ts';
 
 export type ParsedReply =
   | { ok: true; translations: Map<string, string> }
-  | { ok: false; reason: 'truncated' | 'bad_json' | 'not_object' | 'ids_mismatch' | 'not_string'; detail: string };
+  | { ok: false; reason: 'truncated' | 'empty' | 'bad_json' | 'not_object' | 'ids_mismatch' | 'not_string'; detail: string };
+
+type Failure = Extract<ParsedReply, { ok: false }>;
 
 /**
- * Accepts a reply only if it is a JSON object with exactly the requested ids, each a string.
- * Anything else is a format error: the caller splits the batch and retries the halves.
+ * Reads a reply the way real models write it (see extract-json.ts for where the object may be):
+ * the flat `{"1": "text"}` asked for, or an echo of the request's shape — `{"items": {…}}`
+ * (beside an echoed `"context"`), `{"1": {"text": "…"}}` — with ids in any order and a number
+ * where a string was asked (`{"1": 42}` reads as "42"). Only then is it a format error, and the
+ * caller splits the batch and retries the halves. Whatever is read here still goes through QA.
  */
 export function parseReply(reply: ProviderReply, ids: readonly string[]): ParsedReply {
   if (reply.finishReason === 'length') return { ok: false, reason: 'truncated', detail: 'reply cut off at the output limit (finish_reason=length)' };
-  let value: unknown;
-  try {
-    value = JSON.parse(stripFences(reply.content));
-  } catch {
-    return { ok: false, reason: 'bad_json', detail: `reply is not JSON: ${reply.content.slice(0, 80)}` };
+  const found = extractJsonObject(reply.content);
+  if (!found.ok) return notFound(found, reply);
+  return matchIds(answers(found.value, ids), ids);
+}
+
+function notFound(found: Extract<ExtractedObject, { ok: false }>, reply: ProviderReply): Failure {
+  const start = reply.content.trim().slice(0, 80);
+  switch (found.reason) {
+    case 'empty':
+      return { ok: false, reason: 'empty', detail: reply.refusal ? `the model refused: ${reply.refusal.slice(0, 200)}` : 'reply had no content' };
+    case 'unclosed':
+      return { ok: false, reason: 'truncated', detail: `reply's JSON object is never closed: ${start}` };
+    case 'no_object':
+      return { ok: false, reason: 'not_object', detail: `reply holds no JSON object: ${start}` };
+    case 'bad_json':
+      return { ok: false, reason: 'bad_json', detail: `reply is not JSON, even repaired: ${start}` };
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'not_object', detail: 'reply is not a JSON object' };
-  return matchIds(value as Record<string, unknown>, ids);
+}
+
+/**
+ * The id → answer object: the reply itself, or what it wraps. `items` is the request's own
+ * wrapper; a lone object-valued key (`{"translations": {…}}`) is unwrapped only when the reply
+ * names none of the ids itself.
+ */
+function answers(object: Record<string, unknown>, ids: readonly string[]): Record<string, unknown> {
+  if (isRecord(object.items) && !ids.includes('items')) return object.items;
+  const values = Object.values(object);
+  if (values.length === 1 && isRecord(values[0]) && !ids.some((id) => id in object)) return values[0];
+  return object;
 }
 
 function matchIds(object: Record<string, unknown>, ids: readonly string[]): ParsedReply {
@@ -29,16 +56,24 @@ function matchIds(object: Record<string, unknown>, ids: readonly string[]): Pars
   }
   const translations = new Map<string, string>();
   for (const id of ids) {
-    const text = object[id];
-    if (typeof text !== 'string') return { ok: false, reason: 'not_string', detail: `id ${id} is not a string` };
+    const text = answerText(object[id]);
+    if (text === undefined) return { ok: false, reason: 'not_string', detail: `id ${id} is not a string` };
     translations.set(id, text);
   }
   return { ok: true, translations };
 }
 
-/** Models sometimes wrap JSON in ```json fences despite json mode. */
-function stripFences(content: string): string {
-  const trimmed = content.trim();
-  const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/i.exec(trimmed);
-  return fenced ? fenced[1] : trimmed;
+/**
+ * One id's answer as text: a string; a finite number in JavaScript's notation (`42` → "42", `1.50` → "1.5"); or the
+ * request's per-item object echoed with the translation in `text` (other fields ignored).
+ */
+function answerText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (isRecord(value) && !isRecord(value.text)) return answerText(value.text);
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
