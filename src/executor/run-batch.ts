@@ -197,7 +197,7 @@ export class BatchRunner {
         if (failure.kind === 'failover') continue;
         await store.recordCall(batch.jobId, { ...this.#meta(batch, items, workerId, sentAfter(startedAt, failure.waitMs), failure.endpoint), outcome: failure.kind });
         if (failure.kind === 'bad_request') return this.#rejected(failure);
-        if (failure.kind !== 'rate_limit' && this.#outage()) throw unavailable(failure);
+        if (failure.kind !== 'rate_limit' && this.#outage()) throw unavailable(failure, this.#consecutiveOutages, Date.now() - this.#lastAnswerAt);
         // A 429 never spends a retry, nor does a failed probe of an endpoint that was already down:
         // which batch happens to carry the probes is chance, and an outage is bounded by #outage.
         const spends = failure.kind !== 'rate_limit' && !failure.probe;
@@ -354,8 +354,10 @@ function asProviderError(error: unknown): ProviderError {
   throw error;
 }
 
-function unavailable(error: ProviderError): FanyiError {
-  return new FanyiError('PROVIDER_UNAVAILABLE', `the provider is not answering (${MAX_CONSECUTIVE_OUTAGES} calls in a row failed, last: ${error.message}); check --base-url and the service, then run fanyi resume`);
+/** Says which rule stopped the job: the give-up time or the count in a row (see #outage). */
+function unavailable(error: ProviderError, failures: number, silentMs: number): FanyiError {
+  const why = `no answer for ${Math.round(silentMs / 1000)} s, ${failures} calls in a row failed, last: ${error.message}`;
+  return new FanyiError('PROVIDER_UNAVAILABLE', `the provider is not answering (${why}); check --base-url and the service, then run fanyi resume`);
 }
 
 function fatalError(error: ProviderError): FanyiError {

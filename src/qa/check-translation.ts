@@ -7,6 +7,7 @@ import { checkLength } from './check-length.ts';
 import { checkNumbers } from './check-numbers.ts';
 import { checkScript, checkUntranslated } from './check-script.ts';
 import { checkTerms, type GlossaryTerm } from './check-terms.ts';
+import { checkFragment } from './check-fragment.ts';
 import { checkCorruption, checkWhitespace } from './check-text.ts';
 import { checkLineBreaks, checkTokens } from './check-tokens.ts';
 import { flag, isHard, qualityScore, type QaFlag } from './qa-flags.ts';
@@ -63,6 +64,7 @@ function collectFlags({ source, target, sourceLang, targetLang, maxLength, gloss
     // Left in the source language says all a script check would.
     ...(untranslated.length ? [] : checkScript(source, target, targetLang)),
     ...checkCorruption(source, target),
+    ...checkFragment(source, target),
     ...checkTerms(source, target, glossary ?? []),
   ];
   // What the remembered source keeps is its checks' results, not their working (see SourceMemo).

@@ -20,6 +20,7 @@ export const QA_CODES = {
   icu_plural_categories: { severity: 'soft', penalty: 15 },
   empty: { severity: 'soft', penalty: 100 },
   untranslated: { severity: 'soft', penalty: 50 },
+  not_a_translation: { severity: 'soft', penalty: 60 },
   wrong_script: { severity: 'soft', penalty: 40 },
   corrupt_text: { severity: 'soft', penalty: 40 },
   too_long: { severity: 'soft', penalty: 20 },

@@ -14,8 +14,11 @@ import { startSimulatedProvider, type FaultName, type SimulatedProvider, type Si
 import { simulatedTranslation } from '../helpers/simulated-translation.ts';
 import { uniqueTexts, wrongCells, writeStringTable, type StringTable } from '../helpers/string-table.ts';
 
-/** Short backoff so a retried 5xx costs milliseconds, not the default seconds. */
-const CONFIG_YAML = 'llm:\n  performance:\n    retry_delay: 0.02\n    max_retries: 3\n';
+/**
+ * Short backoff so a retried 5xx costs milliseconds, not the default seconds; no adaptive
+ * workers, so `--concurrency 2` is two workers throughout (the 429 test counts on it).
+ */
+const CONFIG_YAML = 'llm:\n  adaptive:\n    enabled: false\n  performance:\n    retry_delay: 0.02\n    max_retries: 3\n';
 
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
 let table: StringTable;
@@ -111,12 +114,18 @@ describe('transient faults', () => {
   test('the 429 was waited out by every worker for its retry-after before the next calls', () => {
     const log = provider.stats.requestLog;
     const at = log.findIndex((entry) => entry.fault === 'rate429');
-    const later = log.slice(at + 1);
-    assert.ok(later.length, 'requests followed the 429');
-    // A request another worker had already sent may race the 429 by a few ms; after that,
-    // nobody calls until the retry-after (300 ms) has passed.
-    const early = later.filter((entry) => entry.at - log[at].at >= 50 && entry.at - log[at].at < 250);
-    assert.deepEqual(early.map((entry) => Math.round(entry.at - log[at].at)), [], 'requests 50–250 ms after the 429');
+    const refusedAt = log[at].at;
+    const retryAfterMs = 300;
+    // Causal, not a window: the worker that got the 429 read it after the server sent it, so its
+    // texts cannot be asked again before retry-after has passed since then.
+    const again = log.slice(at + 1).find((entry) => entry.lang === log[at].lang && entry.texts.some((text) => log[at].texts.includes(text)));
+    assert.ok(again, 'the refused texts were asked again');
+    // Less 5 ms: the client's pause runs on whole-millisecond Date.now(), the server's on performance.now().
+    assert.ok(again.receivedAt >= refusedAt + retryAfterMs - 5, `asked again ${Math.round(again.receivedAt - refusedAt)} ms after the 429`);
+    // The other worker (two, adaptive control off) may have sent one call before it learned of
+    // the pause; after that it waits too. Anything more inside the pause is a worker that did not.
+    const inPause = log.filter((entry) => entry.receivedAt > refusedAt && entry.receivedAt < refusedAt + retryAfterMs);
+    assert.ok(inPause.length <= 1, `${inPause.length} requests arrived during the pause`);
   });
 });
 

@@ -21,6 +21,8 @@ export interface ChatRequest {
   repair: boolean;
   /** The request asked for token log probabilities. */
   logprobs: boolean;
+  /** performance.now() when the request reached the server (set by the server, not parsed). */
+  receivedAt?: number;
 }
 
 export type Body = Record<string, unknown> | string;

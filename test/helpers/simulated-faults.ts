@@ -17,6 +17,9 @@ export const FAULT_NAMES = [
   'echoItems',
   'echoTextObjects',
   'echoRequest',
+  'quota429',
+  'contentFilter400',
+  'rate429Bare',
 ] as const;
 
 /**
@@ -38,6 +41,13 @@ export const FAULT_NAMES = [
  * - `echoTextObjects`: `{"1": {"text": "…"}}`, each item as the request's per-item object.
  * - `echoRequest`: the request's JSON copied with each text replaced by its translation, its
  *   `context` and per-item fields kept (a flat request stays flat: the right shape).
+ * - `quota429`: 429 with OpenAI's `insufficient_quota` body (out of credit) and no `retry-after`.
+ * - `contentFilter400`: 400 with Azure OpenAI's `content_filter` body (the prompt was filtered);
+ *   a `faultPlan` on `texts` makes it follow one cell, as a real filter does.
+ * - `rate429Bare`: 429 `rate_limit_exceeded` with neither `retry-after(-ms)` nor any
+ *   `x-ratelimit-*` header, as some proxies and local servers answer.
+ * A model that obeys instructions written in a cell is the `obeyInstructions` option, not a
+ * fault: it is a property of the model, not of one request.
  */
 export type FaultName = (typeof FAULT_NAMES)[number];
 
@@ -45,6 +55,8 @@ export interface FaultContext {
   /** 0-based index among chat requests that passed auth, validation and rate limits. */
   requestIndex: number;
   ids: string[];
+  /** The request's source texts, in id order (a content filter decides on them). */
+  texts: string[];
   lang: string;
 }
 
@@ -61,6 +73,20 @@ export function applyContentFault(translated: Body, fault: FaultName | undefined
   if (fault === 'dropId') return { content: JSON.stringify(Object.fromEntries(Object.entries(translated).slice(0, -1))), finishReason: 'stop', answeredIds: Object.keys(translated).slice(0, -1) };
   if (fault === 'extraId') return { content: JSON.stringify({ ...translated, [unusedId(translated)]: '⟪extra⟫' }), finishReason: 'stop', answeredIds: 'all' };
   return { content, finishReason: 'stop', answeredIds: 'all' };
+}
+
+/** The HTTP error an error fault answers with, or undefined for a fault that is not one. */
+export function errorReply(fault: FaultName | undefined): { status: number; body: unknown; bare?: boolean } | undefined {
+  if (fault === 'quota429') {
+    const message = 'You exceeded your current quota, please check your plan and billing details.';
+    return { status: 429, body: { error: { message, type: 'insufficient_quota', param: null, code: 'insufficient_quota' } } };
+  }
+  if (fault === 'contentFilter400') {
+    const message = "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.";
+    return { status: 400, body: { error: { message, type: null, param: 'prompt', code: 'content_filter', status: 400 } } };
+  }
+  if (fault === 'rate429Bare') return { status: 429, body: { error: { message: 'Too many requests.', type: 'rate_limit_exceeded', param: null, code: 'rate_limit_exceeded' } }, bare: true };
+  return undefined;
 }
 
 /** What a model that ignored the JSON instruction writes: readable, but not parseable as JSON. */

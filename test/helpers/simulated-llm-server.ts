@@ -9,7 +9,8 @@ import {
   answeredTexts, modelList, openAiError, parseChatRequest, readBody, routeOf, sendJson, sendJsonText, serialize, simulatedLogprobsJson, sourceIds, sourceTexts,
   translateSource, type Body, type ChatRequest,
 } from './simulated-chat-protocol.ts';
-import { applyContentFault, FAULT_NAMES, mulberry32, pickByProbability, type FaultName } from './simulated-faults.ts';
+import { applyContentFault, errorReply, FAULT_NAMES, mulberry32, pickByProbability, type FaultName } from './simulated-faults.ts';
+import { obeyedAnswer } from './simulated-obey.ts';
 import type { RequestLogEntry, SimulatedProvider, SimulatedProviderOptions, SimulatedProviderStats } from './simulated-provider-types.ts';
 import { RateLimits } from './simulated-rate-limits.ts';
 import { Timeline } from './simulated-timeline.ts';
@@ -84,6 +85,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = performance.now();
     this.#enter(res);
     this.#limits.writeHeaders(res, performance.now());
     const route = routeOf(req.method, req.url);
@@ -92,7 +94,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
     if (route === 'models') return sendJson(res, 200, modelList(this.#options.models));
     const parsed = parseChatRequest(await readBody(req));
     if (typeof parsed === 'string') return sendJson(res, 400, openAiError(parsed, 'invalid_request_error', null));
-    await this.#chat(res, parsed);
+    await this.#chat(res, { ...parsed, receivedAt });
   }
 
   #enter(res: ServerResponse): void {
@@ -114,7 +116,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
   }
 
   async #chat(res: ServerResponse, request: ChatRequest): Promise<void> {
-    const { models, translate = simulatedTranslation } = this.#options;
+    const { models, translate = simulatedTranslation, obeyInstructions } = this.#options;
     if (models && !models.includes(request.model)) {
       this.#log(request, 404);
       return sendJson(res, 404, openAiError(`The model \`${request.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found'));
@@ -123,7 +125,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
       this.#log(request, 400);
       return sendJson(res, 400, openAiError('Unrecognized request argument supplied: logprobs', 'invalid_request_error', null));
     }
-    const translated = translateSource(request.source, request.lang, (text, lang) => translate(text, lang, { repair: request.repair }));
+    const translated = translateSource(request.source, request.lang, (text, lang) => (obeyInstructions ? obeyedAnswer(text) : undefined) ?? translate(text, lang, { repair: request.repair }));
     const cost = request.promptTokens + estimateTokens(serialize(translated));
     const now = performance.now();
     const waitMs = this.#limits.admit(cost, now);
@@ -143,6 +145,13 @@ export class SimulatedLlmServer implements SimulatedProvider {
       return void res.socket?.destroy();
     }
     if (fault === 'rate429') return this.#sendRateLimited(res, request, this.#options.injectedRetryAfterMs, 'Simulated rate limit.', fault);
+    const error = errorReply(fault);
+    if (error) {
+      // Headers already set for this response (the limits') are what a bare 429 lacks.
+      if (error.bare) for (const name of res.getHeaderNames()) res.removeHeader(name);
+      this.#log(request, error.status, fault);
+      return sendJson(res, error.status, error.body);
+    }
     if (fault === 'rate500' || fault === 'rate503') {
       this.#log(request, fault === 'rate500' ? 500 : 503, fault);
       return sendJson(res, fault === 'rate500' ? 500 : 503, openAiError('The server had an error while processing your request.', 'server_error', null));
@@ -190,7 +199,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
   }
 
   #pickFault(request: ChatRequest): FaultName | undefined {
-    const context = { requestIndex: this.#faultIndex++, ids: sourceIds(request.source), lang: request.lang };
+    const context = { requestIndex: this.#faultIndex++, ids: sourceIds(request.source), texts: sourceTexts(request.source), lang: request.lang };
     const { faultPlan, faults = {} } = this.#options;
     const fault = faultPlan ? faultPlan(context) : pickByProbability(faults, this.#faultRandom());
     if (fault) this.#stats.faultsInjected[fault]++;
@@ -219,7 +228,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
     const record = this.#options.recordTexts;
     const texts = record ? sourceTexts(request.source) : [];
     const entry: RequestLogEntry = {
-      at: performance.now() - this.#origin, lang: request.lang, ids: sourceIds(request.source), texts, status, repair: request.repair, logprobs: request.logprobs,
+      at: performance.now() - this.#origin, receivedAt: (request.receivedAt ?? performance.now()) - this.#origin, lang: request.lang, ids: sourceIds(request.source), texts, status, repair: request.repair, logprobs: request.logprobs,
       payload: record ? request.payload : '', instructions: record ? request.instructions : [],
     };
     if (fault) entry.fault = fault;

@@ -42,6 +42,11 @@ export interface SimulatedProviderOptions {
    * the first time and come out right when the problems are pointed out.
    */
   translate?: (text: string, lang: string, call: { repair: boolean }) => string;
+  /**
+   * Be a naive model that obeys an instruction written inside a cell ("… reply with HACKED"): that
+   * item's answer is what the cell demands (simulated-obey.ts), the others are translated. Default false.
+   */
+  obeyInstructions?: boolean;
   /** Answer a request that asks for `logprobs` with a 400, as servers without them do. Default false. */
   rejectLogprobs?: boolean;
   /** Log probability of each returned token when logprobs are asked for. Default ln 0.95. */
@@ -51,8 +56,10 @@ export interface SimulatedProviderOptions {
 }
 
 export interface RequestLogEntry {
-  /** Milliseconds since the provider started or was last reset. */
+  /** When the answer (or refusal) was sent: milliseconds since the provider started or was last reset. */
   at: number;
+  /** When the request reached the server, on the same clock as `at`. */
+  receivedAt: number;
   lang: string;
   ids: string[];
   /** Empty unless `recordTexts`. */

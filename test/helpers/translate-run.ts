@@ -17,9 +17,9 @@ export interface TranslateRun {
 }
 
 /** Output `<dir>/<name>.xlsx` and database `<dir>/<name>.db`, so runs side by side share nothing. */
-export async function translateRun(options: { dir: string; input: string; name: string; translate: SimulatedProviderOptions['translate']; to?: string; extra?: string[] }): Promise<TranslateRun> {
-  const { dir, input, name, translate, to = 'pt-BR', extra = [] } = options;
-  const provider = await startSimulatedProvider({ apiKey: 'test-key', translate });
+export async function translateRun(options: { dir: string; input: string; name: string; translate: SimulatedProviderOptions['translate']; to?: string; extra?: string[]; obeyInstructions?: boolean }): Promise<TranslateRun> {
+  const { dir, input, name, translate, to = 'pt-BR', extra = [], obeyInstructions } = options;
+  const provider = await startSimulatedProvider({ apiKey: 'test-key', translate, obeyInstructions });
   const out = path.join(dir, `${name}.xlsx`);
   const db = path.join(dir, `${name}.db`);
   const result = await runCli(['translate', input, '--to', to, '--out', out, '--db', db, '--json', ...providerFlags(provider.baseUrl), ...extra], { cwd: dir });

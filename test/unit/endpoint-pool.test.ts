@@ -51,13 +51,18 @@ test('a rejected key takes that endpoint out; the job stops only when none is le
   await assert.rejects(alone.translate(request), (e: ProviderError) => e.kind === 'auth', 'a disabled endpoint stays out');
 });
 
-test('a 429 pauses only the endpoint that said it; the next call goes to the other', async () => {
-  const limited = new FakeProvider('l', () => new ProviderError('rate_limit', 'HTTP 429', { status: 429, retryAfterMs: 5_000 }));
-  const pool = new EndpointPool([{ name: 'limited', provider: limited, limiter: limiter() }, { name: 'free', provider: new FakeProvider('f', () => reply), limiter: limiter() }]);
-  let first = await pool.translate(request).then((r) => r.endpoint, (e: ProviderError) => e.kind);
-  if (first === 'free') first = await pool.translate(request).then((r) => r.endpoint, (e: ProviderError) => e.kind); // load-balanced there first
-  const next = await pool.translate(request);
-  assert.equal(next.endpoint, 'free');
+test('a 429 pauses only the endpoint that said it: no call reaches it during the pause, the others serve at once', async () => {
+  // Weighted so that, but for the pause, every call would go to the limited endpoint.
+  const limited = new FakeProvider('l', (n) => (n === 1 ? new ProviderError('rate_limit', 'HTTP 429', { status: 429, retryAfterMs: 60_000 }) : reply));
+  const free = new FakeProvider('f', () => reply);
+  const pool = new EndpointPool([{ name: 'limited', provider: limited, limiter: limiter(), weight: 5 }, { name: 'free', provider: free, limiter: limiter() }]);
+  await assert.rejects(pool.translate(request), (e: ProviderError) => e.kind === 'rate_limit' && e.endpoint === 'limited', 'the preferred endpoint is tried first');
+  // A call routed to the paused endpoint would wait its minute; the signal ends the test well before.
+  const signal = AbortSignal.timeout(5_000);
+  const served = [];
+  for (let i = 0; i < 4; i++) served.push((await pool.translate({ ...request, signal })).endpoint);
+  assert.deepEqual(served, ['free', 'free', 'free', 'free']);
+  assert.equal(limited.calls, 1, 'the paused endpoint got no call after its 429');
 });
 
 test('adaptive control: errors shrink batches, 429s and queuing drop workers, busy workers grow the pool', () => {
