@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { xlsxBuffer } from '../helpers/crafted-files.ts';
 import { describeResult, makeTempDir, parseSingleJson, runCli, type CliResult } from '../helpers/fanyi-cli.ts';
-import { REAL_DATA_DIR, realDataSkip } from '../helpers/real-data.ts';
+import { realDataPath, realDataSkip } from '../helpers/real-data.ts';
 import { readWorkbook } from '../helpers/compare-workbooks.ts';
 
 interface Finding {
@@ -145,7 +145,7 @@ describe('fanyi check on real files', { skip: realDataSkip }, () => {
     // Two at a time: the machine is shared.
     for (let i = 0; i < files.length; i += 2) {
       await Promise.all(files.slice(i, i + 2).map(async (file) => {
-        const result = await runCli(['check', path.join(REAL_DATA_DIR, file), '--json'], { timeoutMs: 120_000 });
+        const result = await runCli(['check', realDataPath(file), '--json'], { timeoutMs: 120_000 });
         codes.set(file, result.code);
         results.set(file, result.code === 0 || result.code === 3 ? (parseSingleJson(result.stdout).findings as Finding[]) : []);
       }));
