@@ -12,6 +12,8 @@ export interface JobReadCacheOptions {
   costFactor?: number;
   /** Jobs remembered at most; the least recently read is dropped first. Default 1,000. */
   maxEntries?: number;
+  /** The clock for ages and read costs, in ms (tests pass a mocked `Date.now`). Default `performance.now`. */
+  now?: () => number;
 }
 
 interface Entry<T> {
@@ -42,6 +44,7 @@ export class JobReadCache<T> {
   readonly #maxTtl: number;
   readonly #costFactor: number;
   readonly #maxEntries: number;
+  readonly #now: () => number;
 
   constructor(read: (jobId: string) => Promise<T>, options: JobReadCacheOptions = {}) {
     this.#read = read;
@@ -49,11 +52,12 @@ export class JobReadCache<T> {
     this.#maxTtl = options.maxTtlMs ?? 5_000;
     this.#costFactor = options.costFactor ?? 20;
     this.#maxEntries = options.maxEntries ?? 1_000;
+    this.#now = options.now ?? (() => performance.now());
   }
 
   get(job: JobRow): Promise<T> {
     const entry = this.#entry(job);
-    const age = Date.now() - entry.readAt;
+    const age = this.#now() - entry.readAt;
     if (age < entry.ttlMs) return Promise.resolve(entry.value!);
     if (!entry.reading) this.#refresh(entry, job.job_id);
     // Within a second TTL the last value answers while the refresh runs; older than that (polls
@@ -67,7 +71,7 @@ export class JobReadCache<T> {
       // Map order is recency order: re-inserting marks it most recently read.
       this.#entries.delete(job.job_id);
     } else {
-      entry = { status: job.status, readAt: 0, ttlMs: 0 };
+      entry = { status: job.status, readAt: Number.NEGATIVE_INFINITY, ttlMs: 0 };
     }
     this.#entries.set(job.job_id, entry);
     if (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
@@ -75,11 +79,11 @@ export class JobReadCache<T> {
   }
 
   #refresh(entry: Entry<T>, jobId: string): void {
-    const started = performance.now();
+    const started = this.#now();
     const reading = this.#read(jobId).then((value) => {
-      const cost = performance.now() - started;
+      entry.readAt = this.#now();
+      const cost = entry.readAt - started;
       entry.value = value;
-      entry.readAt = Date.now();
       entry.ttlMs = Math.min(this.#maxTtl, Math.max(this.#minTtl, cost * this.#costFactor));
       return value;
     });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { xlsxBuffer } from '../helpers/crafted-files.ts';
 import { describeResult, makeTempDir, parseSingleJson, runCli, type CliResult } from '../helpers/fanyi-cli.ts';
-import { REAL_DATA_DIR, realDataSkip } from '../helpers/real-data.ts';
+import { realDataPath, realDataSkip } from '../helpers/real-data.ts';
 import { readWorkbook } from '../helpers/compare-workbooks.ts';
 
 interface Finding {
@@ -135,25 +135,53 @@ describe('fanyi check', () => {
   });
 });
 
+/**
+ * What `fanyi check --json` reports for each real file: the exit code (3: problems found) and how
+ * many translations it checked in how many columns, so a crash or a check that read nothing
+ * cannot pass the "not flagged" cases below.
+ */
+const REAL_CHECKS: Record<string, { code: number; checked: number; columns: number }> = {
+  'panel-attack/localization.csv': { code: 3, checked: 1813, columns: 7 },
+  'mediainfo/Language.csv': { code: 3, checked: 50283, columns: 37 },
+  'ultimatemods-translatefiles/Localization.xlsx': { code: 3, checked: 933, columns: 36 },
+  'polyglot-gamedev/PolyglotGamedev.csv': { code: 3, checked: 16666, columns: 26 },
+  'cats-blender-plugin/translations.csv': { code: 3, checked: 1594, columns: 2 },
+  'elin-plugins/cwl_sources.xlsx': { code: 0, checked: 139, columns: 1 }, // English log text in the JP column copied to EN
+  'moefight/Language.xlsx': { code: 0, checked: 56, columns: 2 },
+};
+
 describe('fanyi check on real files', { skip: realDataSkip }, () => {
-  const results = new Map<string, Finding[]>();
-  const codes = new Map<string, number | null>();
+  const runs = new Map<string, CliResult>();
 
   before(async () => {
-    const files = ['panel-attack/localization.csv', 'mediainfo/Language.csv', 'ultimatemods-translatefiles/Localization.xlsx',
-      'polyglot-gamedev/PolyglotGamedev.csv', 'cats-blender-plugin/translations.csv', 'elin-plugins/cwl_sources.xlsx', 'moefight/Language.xlsx'];
+    const files = Object.keys(REAL_CHECKS);
     // Two at a time: the machine is shared.
     for (let i = 0; i < files.length; i += 2) {
       await Promise.all(files.slice(i, i + 2).map(async (file) => {
-        const result = await runCli(['check', path.join(REAL_DATA_DIR, file), '--json'], { timeoutMs: 120_000 });
-        codes.set(file, result.code);
-        results.set(file, result.code === 0 || result.code === 3 ? (parseSingleJson(result.stdout).findings as Finding[]) : []);
+        runs.set(file, await runCli(['check', realDataPath(file), '--json'], { timeoutMs: 120_000 }));
       }));
     }
   });
 
+  /** The findings of a check that ran to the end; throws (failing the test) for any other outcome. */
+  const findingsOf = (file: string): Finding[] => {
+    const run = runs.get(file);
+    assert.ok(run && (run.code === 0 || run.code === 3), `${file}: check did not finish: ${run ? describeResult(run) : 'not run'}`);
+    return parseSingleJson(run.stdout).findings as Finding[];
+  };
+
   const flagged = (file: string, cell: string, code?: string): boolean =>
-    (results.get(file) ?? []).some((f) => f.cell === cell && f.flags.some((flag) => flag.severity !== 'info' && (!code || flag.code === code)));
+    findingsOf(file).some((f) => f.cell === cell && f.flags.some((flag) => flag.severity !== 'info' && (!code || flag.code === code)));
+
+  test('checks every file to the end: exit code, translations checked, columns', () => {
+    for (const [file, expected] of Object.entries(REAL_CHECKS)) {
+      const run = runs.get(file)!;
+      assert.equal(run.code, expected.code, `${file}: ${describeResult(run)}`);
+      const json = parseSingleJson(run.stdout);
+      assert.deepEqual({ checked: json.checked, columns: (json.columns as unknown[]).length }, { checked: expected.checked, columns: expected.columns }, file);
+      assert.ok(Array.isArray(json.findings), `${file}: findings listed`);
+    }
+  });
 
   test('reports genuine defects', () => {
     const genuine: Array<[string, string, string]> = [
@@ -183,8 +211,8 @@ describe('fanyi check on real files', { skip: realDataSkip }, () => {
       ['cats-blender-plugin/translations.csv', 'C140'], // JA names list with と
       ['polyglot-gamedev/PolyglotGamedev.csv', 'Q3'], // JA "Japanese" in the language-name row
     ];
-    for (const [file, cell] of correct) assert.ok(!flagged(file, cell), `${file} ${cell}: ${JSON.stringify(results.get(file)?.find((f) => f.cell === cell))}`);
-    assert.equal(codes.get('moefight/Language.xlsx'), 0);
-    assert.equal(codes.get('elin-plugins/cwl_sources.xlsx'), 0); // English log text in the JP column copied to EN
+    for (const [file, cell] of correct) assert.ok(!flagged(file, cell), `${file} ${cell}: ${JSON.stringify(findingsOf(file).find((f) => f.cell === cell))}`);
+    assert.deepEqual(findingsOf('moefight/Language.xlsx'), []);
+    assert.deepEqual(findingsOf('elin-plugins/cwl_sources.xlsx'), []);
   });
 });

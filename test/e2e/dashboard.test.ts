@@ -2,9 +2,9 @@
  * The dashboard in a real Chromium (Debian `chromium`, driven by playwright-core) against a real
  * `fanyi serve` app with bearer tokens: paste the token, upload a workbook and start it from the
  * page, watch the bar reach 100%, download the result and compare it cell by cell, screenshot.
+ * The test that needs no browser (the page is public, the API is not) runs outside the browser block.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,34 +14,43 @@ import { chromium, type Browser } from 'playwright-core';
 import { compareWorkbooks, formatDifferences, readWorkbook } from '../helpers/compare-workbooks.ts';
 import { writeGameWorkbook, type GameWorkbook } from '../helpers/game-workbook.ts';
 import { startServeHarness, type ServeHarness } from '../helpers/serve-harness.ts';
+import { assertPresent, skipUnlessPresent, type Requirement } from '../helpers/requirements.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'tok_dashboard_0123456789';
 
-/** Installs the Debian package when it is missing and we may (as root): `.ci/run` does the same. */
-function ensureChromium(): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined;
-  if (process.getuid?.() === 0) {
-    for (const args of [['install', '-y', '--no-install-recommends', 'chromium'], ['update'], ['install', '-y', '--no-install-recommends', 'chromium']]) {
-      spawnSync('apt-get', args, { stdio: 'ignore', timeout: 300_000 });
-      if (existsSync(CHROMIUM)) return undefined;
-    }
-  }
-  return `${CHROMIUM} is missing and the Debian package chromium could not be installed (apt-get install chromium): the browser test cannot run`;
+/** `.ci/run` installs it; a test file installs nothing. */
+const BROWSER: Requirement = {
+  isPresent: existsSync(CHROMIUM),
+  missing: `${CHROMIUM} is missing: install the Debian package (apt-get install chromium), as .ci/run does`,
+};
+
+/** The server and provider a test starts; `close` stops both. */
+async function startServer(): Promise<{ provider: SimulatedProvider; server: ServeHarness; close: () => Promise<void> }> {
+  const provider = await startSimulatedProvider({ apiKey: 'test-key', latencyMs: 60 });
+  const server = await startServeHarness({ provider, tokens: { [TOKEN]: 'team' }, configYaml: 'llm:\n  batch_control: { max_batch_size: 4 }\n' });
+  return { provider, server, close: async () => { await server.close(); await provider.close(); } };
 }
 
-const missing = ensureChromium();
+test('the page itself needs no token; the API behind it does (no browser needed)', async (t) => {
+  const { server, close } = await startServer();
+  t.after(close);
+  assert.equal((await server.request('/')).status, 200);
+  assert.equal((await server.request('/dashboard/app.js')).headers.get('content-type'), 'text/javascript; charset=utf-8');
+  assert.equal((await server.request('/dashboard/..%2Fjob-runner.ts')).status, 400);
+  assert.equal((await server.request('/api/v3/jobs')).status, 401);
+});
 
-describe('dashboard in Chromium', { skip: missing }, () => {
-  let provider: SimulatedProvider;
+describe('dashboard in Chromium', { skip: skipUnlessPresent(BROWSER) }, () => {
   let server: ServeHarness;
+  let close: (() => Promise<void>) | undefined;
   let browser: Browser;
   let game: GameWorkbook;
 
   before(async () => {
-    provider = await startSimulatedProvider({ apiKey: 'test-key', latencyMs: 60 });
-    server = await startServeHarness({ provider, tokens: { [TOKEN]: 'team' }, configYaml: 'llm:\n  batch_control: { max_batch_size: 4 }\n' });
+    assertPresent(BROWSER);
+    ({ server, close } = await startServer());
     game = await writeGameWorkbook(path.join(server.dir, 'game.xlsx'));
     // Root in a container has no user namespace for Chromium's sandbox.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -49,8 +58,7 @@ describe('dashboard in Chromium', { skip: missing }, () => {
 
   after(async () => {
     await browser?.close();
-    await server?.close();
-    await provider?.close();
+    await close?.();
   });
 
   test('upload and start from the page, watch it reach 100%, download the result, screenshot', async (t) => {
@@ -101,12 +109,5 @@ describe('dashboard in Chromium', { skip: missing }, () => {
     console.log(`dashboard screenshot: ${shot}`);
     assert.deepEqual(errors, []);
     await context.close();
-  });
-
-  test('the page itself needs no token; the API behind it does', async () => {
-    assert.equal((await server.request('/')).status, 200);
-    assert.equal((await server.request('/dashboard/app.js')).headers.get('content-type'), 'text/javascript; charset=utf-8');
-    assert.equal((await server.request('/dashboard/..%2Fjob-runner.ts')).status, 400);
-    assert.equal((await server.request('/api/v3/jobs')).status, 401);
   });
 });

@@ -11,7 +11,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { diffCsv, readCsvFile, type AddedField } from '../helpers/csv-file-diff.ts';
-import { copyRealFile, distinctSourceLangAndTargetCol, readStoredJob, REAL_DATA_DIR, realDataSkip, type StoredJob, type StoredTask } from '../helpers/real-data.ts';
+import { copyRealFile, distinctSourceLangAndTargetCol, readStoredJob, realDataPath, realDataSkip, type StoredJob, type StoredTask } from '../helpers/real-data.ts';
 import { describeResult, parseSingleJson, runCli, withTempDir, type CliResult } from '../helpers/fanyi-cli.ts';
 import { cellText, diffXlsx, sheetParts, targetKey, type AddedCell } from '../helpers/xlsx-cell-diff.ts';
 import { readWorkbook } from '../helpers/compare-workbooks.ts';
@@ -315,9 +315,9 @@ async function refusedCleanly(relative: string): Promise<string | undefined> {
 
 test('the real-data folder holds the files this suite covers', { skip: realDataSkip }, async () => {
   const found: string[] = [];
-  for (const entry of await readdir(REAL_DATA_DIR, { withFileTypes: true })) {
+  for (const entry of await readdir(realDataPath(), { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
-    for (const file of await readdir(path.join(REAL_DATA_DIR, entry.name))) if (/\.(xlsx|csv)$/.test(file)) found.push(`${entry.name}/${file}`);
+    for (const file of await readdir(realDataPath(entry.name))) if (/\.(xlsx|csv)$/.test(file)) found.push(`${entry.name}/${file}`);
   }
   assert.deepEqual(found.sort(), COVERED.slice().sort(), 'a new real file needs a case here');
 });

@@ -37,6 +37,11 @@ describe('fanyi serve: pause, resume, cancel, checkpoints', () => {
     server = await startServeHarness({ provider, configYaml: CONFIG });
     game = await writeGameWorkbook(path.join(server.dir, 'game.xlsx'));
     bytes = await readFile(game.file);
+    // The endpoint's limiter sends one call at a time until a first reply calibrates it (slow
+    // start). Run one job through first, so every test starts past it whichever ones run, and in
+    // whatever order: the cancel test needs both workers' calls in flight.
+    provider.setOptions({ latencyMs: 0 });
+    assert.equal((await waitForJob(server, await startJob())).status, 'completed');
   });
 
   after(async () => {

@@ -1,24 +1,34 @@
 /**
  * Access to the real-world localization files in `../shared/data/real` (see its PROVENANCE.md).
- * They are never copied into the repository: tests copy one into a temp dir per run, and skip
- * with a reason when the folder is absent (CI keeps ../shared beside the clone).
+ * They are never copied into the repository: tests copy one into a temp dir per run. When the
+ * folder is absent they skip with a reason, except under CI=true where they fail (requirements.ts).
  */
 import { existsSync } from 'node:fs';
 import { chmod, copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { assertPresent, skipUnlessPresent, type Requirement } from './requirements.ts';
 
-export const REAL_DATA_DIR = path.resolve(import.meta.dirname, '../../../shared/data/real');
+const REAL_DATA_DIR = path.resolve(import.meta.dirname, '../../../shared/data/real');
 
-/** `false` when the real files are there, else the reason to give `test(name, { skip })`. */
-export const realDataSkip: false | string = existsSync(REAL_DATA_DIR)
-  ? false
-  : `real-data folder ${REAL_DATA_DIR} is absent (CI keeps ../shared beside the clone)`;
+const REAL_DATA: Requirement = {
+  isPresent: existsSync(REAL_DATA_DIR),
+  missing: `real-data folder ${REAL_DATA_DIR} is absent: check out the shared folder beside the clone (../shared/data/real)`,
+};
+
+/** `false` when the real files are there (or under CI), else the reason to give `test(name, { skip })`. */
+export const realDataSkip = skipUnlessPresent(REAL_DATA);
+
+/** The path of `relative` (default: the folder) in the real-data folder; throws what is missing when it is absent. */
+export function realDataPath(relative = ''): string {
+  assertPresent(REAL_DATA);
+  return path.join(REAL_DATA_DIR, relative);
+}
 
 /** Copies `relative` (e.g. `moefight/Language.xlsx`) into `dir`, writable; returns the copy's path. */
 export async function copyRealFile(relative: string, dir: string): Promise<string> {
   const target = path.join(dir, path.basename(relative));
-  await copyFile(path.join(REAL_DATA_DIR, relative), target);
+  await copyFile(realDataPath(relative), target);
   await chmod(target, 0o644); // the originals are read-only
   return target;
 }

@@ -10,7 +10,7 @@ import { sniffEncoding } from '../../src/workbook/csv/sniff-encoding.ts';
 import { isFanyiError } from '../../src/errors.ts';
 import { DEFAULT_READ_LIMITS, type CellValue, type ReadLimits } from '../../src/workbook/sheet-model.ts';
 import { withTempDir } from '../helpers/fanyi-cli.ts';
-import { REAL_DATA_DIR, realDataSkip } from '../helpers/real-data.ts';
+import { realDataPath, realDataSkip } from '../helpers/real-data.ts';
 
 
 
@@ -275,7 +275,7 @@ function fillOf(rows: ReadonlyArray<ReadonlyArray<CellValue> | undefined>, col: 
 
 for (const real of REAL_FILES) {
   test(`real ${real.file}: shape matches PROVENANCE.md and a no-change save is byte-identical`, { skip: realDataSkip }, async () => {
-    const source = path.join(REAL_DATA_DIR, real.file);
+    const source = realDataPath(real.file);
     const doc = await readCsvDocument(source, DEFAULT_READ_LIMITS);
     assert.equal(doc.encoding, 'utf8');
     assert.equal(doc.bom, real.bom);
@@ -298,14 +298,14 @@ for (const real of REAL_FILES) {
 }
 
 test('real panel-attack: ragged rows and multi-line cells', { skip: realDataSkip }, async () => {
-  const { rows } = (await readCsvDocument(path.join(REAL_DATA_DIR, 'panel-attack/localization.csv'), DEFAULT_READ_LIMITS)).sheets[0];
+  const { rows } = (await readCsvDocument(realDataPath('panel-attack/localization.csv'), DEFAULT_READ_LIMITS)).sheets[0];
   const ragged = rows.filter((r) => r!.length !== 10).map((r) => [r![0], r!.length]);
   assert.deepEqual(ragged, [['op_username_blank_warning', 9], ['op_shakeIntensity', 8], ['op_performance_drain', 8]]);
   assert.equal(rows.flat().filter((c) => typeof c === 'string' && c.includes('\n')).length, 87);
 });
 
 test('real mediainfo: leading spaces kept, quoted ";" row, one edit changes one line only', { skip: realDataSkip }, async () => {
-  const source = path.join(REAL_DATA_DIR, 'mediainfo/Language.csv');
+  const source = realDataPath('mediainfo/Language.csv');
   const doc = await readCsvDocument(source, DEFAULT_READ_LIMITS);
   const { rows } = doc.sheets[0];
   assert.equal(rows[0]![0], '  Language_ISO639');

@@ -78,13 +78,3 @@ test('samePlaceholders accepts reordering and catches real defects', () => {
   assert.deepEqual(samePlaceholders('<color=#00a2ff>{0}</color>', '{0}'),
     { ok: false, missing: ['<color=#00a2ff>', '</color>'], extra: [] });
 });
-
-test('scans a large workbook quickly', () => {
-  const cells = Array.from({ length: 300_000 }, (_, i) =>
-    i % 3 === 0 ? `Deal <color=#f00>{${i % 5}}</color> damage to %1 (%.2f%%)` : `Plain text cell number ${i}`);
-  const started = performance.now();
-  let count = 0;
-  for (const cell of cells) count += findPlaceholders(cell).length;
-  assert.equal(count, 100_000 * 6);
-  assert.ok(performance.now() - started < 3_000, 'under 3 s for 300k cells');
-});

@@ -11,7 +11,7 @@ import { inspectSpreadsheetFile } from '../../src/workbook/xlsx/inspect-xlsx.ts'
 import { patchXlsx, type CellEdit } from '../../src/workbook/xlsx/patch-xlsx.ts';
 import { readWorkbook } from '../helpers/compare-workbooks.ts';
 import { withTempDir } from '../helpers/fanyi-cli.ts';
-import { REAL_DATA_DIR, realDataSkip } from '../helpers/real-data.ts';
+import { realDataPath, realDataSkip } from '../helpers/real-data.ts';
 
 
 
@@ -283,11 +283,11 @@ test('patchXlsx escapes text for XML and for Excel', async () => {
 // ---- real workbooks -------------------------------------------------------------------------
 
 async function realFiles(extension: string): Promise<string[]> {
-  const folders = await readdir(REAL_DATA_DIR, { withFileTypes: true });
+  const folders = await readdir(realDataPath(), { withFileTypes: true });
   const files: string[] = [];
   for (const folder of folders.filter((entry) => entry.isDirectory())) {
-    for (const name of await readdir(path.join(REAL_DATA_DIR, folder.name))) {
-      if (name.toLowerCase().endsWith(extension)) files.push(path.join(REAL_DATA_DIR, folder.name, name));
+    for (const name of await readdir(realDataPath(folder.name))) {
+      if (name.toLowerCase().endsWith(extension)) files.push(realDataPath(path.join(folder.name, name)));
     }
   }
   return files.sort();
