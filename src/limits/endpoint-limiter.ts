@@ -43,6 +43,13 @@ const SAFETY = 1.05;
  * token on BPE tokenizers), and a burst of those is a 429 for every worker at once.
  */
 const FRESH_MARGIN = 0.5;
+/**
+ * Share of the token burst left free after every grant. Calls granted together reach the provider
+ * in another order and spread (a busy machine delays one by 100 ms, another by none), so a bucket
+ * run to exactly zero here is a 429 there. The free share costs nothing in the long run (grants
+ * still follow the refill rate, the level just runs that much lower) and absorbs ~100 ms of skew.
+ */
+const HEADROOM = 0.1;
 
 /** What the replies of one kind of call taught: used ÷ estimated tokens, and from how many replies. */
 interface Learned {
@@ -155,7 +162,7 @@ export class EndpointLimiter implements RateLimiter {
     // every worker at once; one reply's wait is not.
     if (!this.#learned.size && this.#inFlight > 0) return Number.POSITIVE_INFINITY;
     if (!this.#learned.has(kind) && (this.#inFlightByKind.get(kind) ?? 0) > 0) return Number.POSITIVE_INFINITY;
-    return Math.max(0, this.#pausedUntil - now, this.#requests.waitMs(1, now), this.#tokens.waitMs(tokens, now));
+    return Math.max(0, this.#pausedUntil - now, this.#requests.waitMs(1, now), this.#tokens.waitMs(tokens + HEADROOM * this.#tokens.capacity, now));
   }
 
   /**

@@ -116,6 +116,21 @@ test('the margin shrinks as replies confirm a ratio', async (t) => {
   assert.ok(margins[9] < 1.11 && margins[9] >= 1.05, `after ten replies the margin is ${margins[9]}`);
 });
 
+test('a tenth of the token burst stays free after every grant, for calls that reach the provider out of step', async (t) => {
+  const clock = fakeClock();
+  t.after(clock.reset);
+  const limiter = new EndpointLimiter({ rpm: 1e6, tpm: 60_000, burstMs: 1_000, now: Date.now }); // 1,000 tokens, 1 a ms
+  (await limiter.acquire(100)).settle({ usedTokens: 100 }); // ratio 1, margin 1.3: level 900
+  await limiter.acquire(600); // 780 reserved: 120 left
+  let granted = false;
+  void limiter.acquire(20).then(() => (granted = true)); // 26 reserved: fits in 120, but not with 100 kept free
+  await flush();
+  assert.equal(granted, false);
+  clock.tick(10);
+  await flush();
+  assert.equal(granted, true, 'once the level covers the call and the headroom');
+});
+
 test('provider headers win: a lower limit is adopted and the level never exceeds what is left', async (t) => {
   const clock = fakeClock();
   t.after(clock.reset);
