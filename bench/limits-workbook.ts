@@ -37,24 +37,24 @@ export function sourceTexts(rows: number, seed = 1): string[] {
   return texts;
 }
 
-export async function writeBenchWorkbook(file: string, texts: string[]): Promise<void> {
+export async function writeBenchWorkbook(file: string, texts: string[], targets = TARGETS): Promise<void> {
   const workbook = new ExcelJS.Workbook();
   const sheet = workbook.addWorksheet('UI');
-  sheet.addRow(['Key', SOURCE, ...TARGETS]);
+  sheet.addRow(['Key', SOURCE, ...targets]);
   texts.forEach((text, i) => sheet.addRow([`ui_label_${i + 1}`, text]));
   await workbook.xlsx.writeFile(file);
 }
 
 /** Target cells that are missing or differ from the simulated provider's translation. */
-export async function wrongCells(file: string, texts: string[]): Promise<number> {
+export async function wrongCells(file: string, texts: string[], targets = TARGETS): Promise<number> {
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.readFile(file);
   const sheet = workbook.getWorksheet('UI');
-  if (!sheet) return texts.length * TARGETS.length;
+  if (!sheet) return texts.length * targets.length;
   let wrong = 0;
   texts.forEach((text, i) => {
     const row = sheet.getRow(i + 2);
-    TARGETS.forEach((lang, t) => {
+    targets.forEach((lang, t) => {
       if (row.getCell(3 + t).value !== simulatedTranslation(text, lang)) wrong++;
     });
   });

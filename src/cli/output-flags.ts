@@ -72,6 +72,14 @@ export function describeReview(outcome: Pick<JobOutcome, 'outPath' | 'reviewShee
   return undefined;
 }
 
+/**
+ * ` (1,234 estimated: replies without usage)`, or nothing when every reply reported its usage:
+ * the part of a token count that is fanyi's estimate, not the provider's count.
+ */
+export function describeEstimated(estimatedTokens: number): string {
+  return estimatedTokens > 0 ? ` (${estimatedTokens} estimated: replies without usage)` : '';
+}
+
 /** `placeholder_mismatch 2, too_long 1, 1 failed`: tasks per QA flag code, then failed tasks. */
 export function describeFlags(flags: Record<string, number>, failed = 0): string {
   return [...Object.entries(flags).map(([code, n]) => `${code} ${n}`), ...(failed ? [`${failed} failed`] : [])].join(', ');

@@ -235,6 +235,7 @@ export class BatchRunner {
       waitMs: sent.waitMs,
       promptTokens: reply?.promptTokens ?? 0,
       completionTokens: reply?.completionTokens ?? 0,
+      ...(reply?.tokensEstimated ? { tokensEstimated: true } : {}),
       endpoint: reply?.endpoint ?? endpoint,
       batchId: batch.batchId,
       items: items.length,
@@ -292,7 +293,8 @@ export class BatchRunner {
   #emitDone(batch: ClaimedBatch, items: number, reply: ProviderReply, meta: CallMeta, ok: boolean): void {
     const { promptTokens, completionTokens, endpoint } = reply;
     const ms = meta.endedAt - meta.startedAt;
-    this.#o.events.emit('call:done', { jobId: batch.jobId, batchId: batch.batchId, items, promptTokens, completionTokens, ms, waitMs: meta.waitMs ?? 0, ok, endpoint });
+    const tokensEstimated = reply.tokensEstimated === true;
+    this.#o.events.emit('call:done', { jobId: batch.jobId, batchId: batch.batchId, items, promptTokens, completionTokens, tokensEstimated, ms, waitMs: meta.waitMs ?? 0, ok, endpoint });
   }
 
   /** What the gate checks results against: the batch's glossary terms too (each result is checked only for the terms its source uses). */

@@ -36,6 +36,26 @@ const MIN_RATIO = 0.5;
 const MAX_RATIO = 3;
 /** A little above the learned ratio: under-reserving is what trips a 429, over-reserving costs nothing once reconciled. */
 const SAFETY = 1.05;
+/**
+ * More margin while a kind's ratio rests on few replies: SAFETY + FRESH_MARGIN / (1 + replies),
+ * ×1.55 before its first reply, ×1.30 after one, ×1.10 after nine. A language's first calls are
+ * sized from another language's ratio or none (Thai replies run twice German ones per estimated
+ * token on BPE tokenizers), and a burst of those is a 429 for every worker at once.
+ */
+const FRESH_MARGIN = 0.5;
+/**
+ * Share of the token burst left free after every grant. Calls granted together reach the provider
+ * in another order and spread (a busy machine delays one by 100 ms, another by none), so a bucket
+ * run to exactly zero here is a 429 there. The free share costs nothing in the long run (grants
+ * still follow the refill rate, the level just runs that much lower) and absorbs ~100 ms of skew.
+ */
+const HEADROOM = 0.1;
+
+/** What the replies of one kind of call taught: used ÷ estimated tokens, and from how many replies. */
+interface Learned {
+  ratio: number;
+  replies: number;
+}
 
 /**
  * One endpoint's RPM, TPM and concurrency as continuously refilled buckets mirroring the
@@ -51,12 +71,10 @@ export class EndpointLimiter implements RateLimiter {
   readonly #queue: Waiter[] = [];
   #inFlight = 0;
   #pausedUntil = 0;
-  /** Used ÷ estimated tokens over all calls: the prior for a kind not seen yet. */
-  #ratio = 1;
   /** Used ÷ estimated tokens per kind of call (see RateLimiter.acquire). */
-  readonly #ratios = new Map<string, number>();
-  /** No reply has reported its usage yet: the estimates are untested (see #waitFor). */
-  #calibrated = false;
+  readonly #learned = new Map<string, Learned>();
+  /** Calls in flight per kind: a kind with no reply yet sends one at a time (see #waitFor). */
+  readonly #inFlightByKind = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: EndpointLimiterOptions) {
@@ -106,8 +124,8 @@ export class EndpointLimiter implements RateLimiter {
       waiting: this.#queue.length,
       spareRequests: Math.max(0, this.#requests.level(now) / this.#requests.capacity),
       spareTokens: Math.max(0, this.#tokens.level(now) / this.#tokens.capacity),
-      waitMs: (tokens, kind = '') => this.#waitFor(this.#reserve(tokens, kind), this.#now()),
-      burstTokens: (kind = '') => Math.floor(this.#tokens.capacity / (this.#ratioOf(kind) * SAFETY)),
+      waitMs: (tokens, kind = '') => this.#waitFor(this.#reserve(tokens, kind), kind, this.#now()),
+      burstTokens: (kind = '') => Math.floor(this.#tokens.capacity / this.#scale(kind)),
     };
   }
 
@@ -118,7 +136,9 @@ export class EndpointLimiter implements RateLimiter {
     const now = this.#now();
     while (this.#queue.length) {
       const head = this.#queue[0];
-      const wait = this.#waitFor(head.tokens, now);
+      // Sized now, not when it queued: a reply meanwhile may have taught its kind's ratio.
+      head.tokens = this.#reserve(head.estimate, head.kind);
+      const wait = this.#waitFor(head.tokens, head.kind, now);
       // Out of concurrency: the next settle pumps again.
       if (wait === Number.POSITIVE_INFINITY) return;
       if (wait > 0) {
@@ -130,25 +150,34 @@ export class EndpointLimiter implements RateLimiter {
       this.#requests.take(1, now);
       this.#tokens.take(head.tokens, now);
       this.#inFlight++;
+      this.#inFlightByKind.set(head.kind, (this.#inFlightByKind.get(head.kind) ?? 0) + 1);
       head.resolve(this.#permit(head.tokens, head.estimate, head.kind));
     }
   }
 
-  #waitFor(tokens: number, now: number): number {
+  #waitFor(tokens: number, kind: string, now: number): number {
     if (this.#inFlight >= this.#maxConcurrency) return Number.POSITIVE_INFINITY;
-    // Slow start: one call until a reply says how far off the estimates are. Filling the burst
-    // with estimates 30% low is a 429 for every worker at once; one reply's wait is not.
-    if (!this.#calibrated && this.#inFlight > 0) return Number.POSITIVE_INFINITY;
-    return Math.max(0, this.#pausedUntil - now, this.#requests.waitMs(1, now), this.#tokens.waitMs(tokens, now));
+    // Slow start: one call until a reply says how far off the estimates are, and one call of each
+    // kind until a reply of that kind does. Filling the burst with estimates 30% low is a 429 for
+    // every worker at once; one reply's wait is not.
+    if (!this.#learned.size && this.#inFlight > 0) return Number.POSITIVE_INFINITY;
+    if (!this.#learned.has(kind) && (this.#inFlightByKind.get(kind) ?? 0) > 0) return Number.POSITIVE_INFINITY;
+    return Math.max(0, this.#pausedUntil - now, this.#requests.waitMs(1, now), this.#tokens.waitMs(tokens + HEADROOM * this.#tokens.capacity, now));
   }
 
-  /** A kind not seen yet is assumed as far off as the worst one seen: over-reserving is reconciled, a 429 is not. */
-  #ratioOf(kind: string): number {
-    return this.#ratios.get(kind) ?? Math.max(this.#ratio, ...this.#ratios.values());
+  /**
+   * Tokens reserved per estimated token: the kind's learned ratio with a margin that shrinks as
+   * replies confirm it. A kind not seen yet is assumed at least as far off as the worst one seen,
+   * and never below 1 (the estimates err high on purpose): over-reserving is reconciled, a 429 is not.
+   */
+  #scale(kind: string): number {
+    const learned = this.#learned.get(kind);
+    const ratio = learned?.ratio ?? Math.max(1, ...[...this.#learned.values()].map((l) => l.ratio));
+    return ratio * (SAFETY + FRESH_MARGIN / (1 + (learned?.replies ?? 0)));
   }
 
   #reserve(estimate: number, kind: string): number {
-    return Math.max(1, Math.ceil(estimate * this.#ratioOf(kind) * SAFETY));
+    return Math.max(1, Math.ceil(estimate * this.#scale(kind)));
   }
 
   #permit(reserved: number, estimate: number, kind: string): Permit {
@@ -159,6 +188,7 @@ export class EndpointLimiter implements RateLimiter {
         if (settled) return;
         settled = true;
         this.#inFlight--;
+        this.#inFlightByKind.set(kind, (this.#inFlightByKind.get(kind) ?? 1) - 1);
         const now = this.#now();
         if (outcome.usedTokens !== undefined) this.#reconcile(reserved, estimate, kind, outcome.usedTokens, now);
         if (outcome.rateLimit) this.#follow(outcome.rateLimit, now, now - startedAt);
@@ -173,11 +203,10 @@ export class EndpointLimiter implements RateLimiter {
     // The estimate is the caller's own, not re-derived from a ratio that moved since the reservation.
     if (used > 0 && estimate > 0) {
       const observed = used / estimate;
+      const prior = this.#learned.get(kind);
       // A first observation replaces the prior outright; later ones move an EWMA.
-      const mix = (prior: number | undefined) => clampRatio(prior === undefined ? observed : 0.8 * prior + 0.2 * observed);
-      this.#ratio = mix(this.#calibrated ? this.#ratio : undefined);
-      this.#ratios.set(kind, mix(this.#ratios.get(kind)));
-      this.#calibrated = true;
+      const ratio = clampRatio(prior === undefined ? observed : 0.8 * prior.ratio + 0.2 * observed);
+      this.#learned.set(kind, { ratio, replies: (prior?.replies ?? 0) + 1 });
     }
   }
 

@@ -99,6 +99,11 @@ export interface ProviderReply {
   finishReason: string;
   promptTokens: number;
   completionTokens: number;
+  /**
+   * The reply carried no `usage` (a proxy or local server dropped it): the token counts are
+   * fanyi's estimate of the prompt and the answer, and are reported as estimated.
+   */
+  tokensEstimated?: boolean;
   model: string;
   /** The `x-ratelimit-*` headers of the reply, when the provider sends them. */
   rateLimit?: RateLimitSnapshot;

@@ -7,7 +7,7 @@ export interface EngineEventMap {
   /** Tasks (including duplicates fanned out) that reached a final state. */
   'tasks:settled': [{ jobId: string; completed: number; failed: number; uniqueItems: number }];
   /** `ms`: the call alone; `waitMs`: its wait at the limiter before it was sent (0 when unknown). */
-  'call:done': [{ jobId: string; batchId: string; items: number; promptTokens: number; completionTokens: number; ms: number; waitMs?: number; ok: boolean; endpoint?: string }];
+  'call:done': [{ jobId: string; batchId: string; items: number; promptTokens: number; completionTokens: number; tokensEstimated?: boolean; ms: number; waitMs?: number; ok: boolean; endpoint?: string }];
   'call:error': [{ jobId: string; batchId: string; kind: string; message: string; retryInMs?: number; endpoint?: string; waitMs?: number }];
   /** The adaptive controller changed a setting (workers, batch size); also stored as a job event. */
   'control:adjusted': [{ jobId: string; setting: 'workers' | 'batch_size'; from: number; to: number; reason: string }];

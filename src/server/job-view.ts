@@ -47,7 +47,7 @@ export function statusView(job: JobRow, progress: JobProgress) {
   const settled = counts.completed + counts.needs_review + counts.failed;
   const rate = counts.total ? settled / counts.total : 1;
   const perMin = throughputPerMin(stats, settled, job);
-  const totals = { apiCalls: Number(job.api_calls ?? 0), promptTokens: Number(job.prompt_tokens ?? 0), completionTokens: Number(job.completion_tokens ?? 0) };
+  const totals = { apiCalls: Number(job.api_calls ?? 0), promptTokens: Number(job.prompt_tokens ?? 0), completionTokens: Number(job.completion_tokens ?? 0), estimatedTokens: Number(job.estimated_tokens ?? 0) };
   return {
     ...jobSummary(job),
     progress: { ...pick(counts), completion_rate: round(rate, 4) },

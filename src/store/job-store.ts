@@ -90,6 +90,8 @@ export interface CallMeta {
   waitMs?: number;
   promptTokens: number;
   completionTokens: number;
+  /** The reply had no `usage`: the tokens are fanyi's estimate. */
+  tokensEstimated?: boolean;
   /** Which configured endpoint was called. Default `default`. */
   endpoint?: string;
   batchId?: string;
@@ -165,6 +167,8 @@ export interface JobTotals {
   apiCalls: number;
   promptTokens: number;
   completionTokens: number;
+  /** How many of the prompt + completion tokens are fanyi's estimate (replies without `usage`). */
+  estimatedTokens: number;
 }
 
 /** A page request over a job's tasks (API `tasks`, `results`, `monitor/dataframe`). */

@@ -98,6 +98,7 @@ export class KyselyJobStore implements JobStore {
           api_calls: 0,
           prompt_tokens: 0,
           completion_tokens: 0,
+          estimated_tokens: 0,
           error_msg: null,
           created_at: now,
           updated_at: now,
@@ -295,6 +296,7 @@ export class KyselyJobStore implements JobStore {
       apiCalls: Number(job?.api_calls ?? 0),
       promptTokens: Number(job?.prompt_tokens ?? 0),
       completionTokens: Number(job?.completion_tokens ?? 0),
+      estimatedTokens: Number(job?.estimated_tokens ?? 0),
     };
   }
 

@@ -16,6 +16,8 @@ export interface JobsTable {
   api_calls: number;
   prompt_tokens: number;
   completion_tokens: number;
+  /** The part of prompt + completion tokens fanyi estimated: replies without `usage` (migration 007). */
+  estimated_tokens: number;
   error_msg: string | null;
   created_at: number;
   updated_at: number;
@@ -148,6 +150,8 @@ export interface CallsTable {
   wait_ms: number | null;
   prompt_tokens: number;
   completion_tokens: number;
+  /** 1 when the reply had no `usage` and the tokens are fanyi's estimate (migration 007). */
+  tokens_estimated: number;
   worker_id: string | null;
 }
 

@@ -36,7 +36,7 @@ export function jobStoreCases(name: string, open: () => Promise<JobStore>): void
     const after = await store.countByStatus(jobId);
     assert.deepEqual([after.completed, after.processing, after.pending, after.total], [2, 1, 0, 3]);
     const totals = await store.jobTotals(jobId);
-    assert.deepEqual(totals, { apiCalls: 1, promptTokens: 10, completionTokens: 20 });
+    assert.deepEqual(totals, { apiCalls: 1, promptTokens: 10, completionTokens: 20, estimatedTokens: 0 });
     await store.close();
   });
 
@@ -114,7 +114,8 @@ export function jobStoreCases(name: string, open: () => Promise<JobStore>): void
     const call = (ms: number, outcome: string, endpoint: string, waitMs = 0) => ({ ...meta(), startedAt: at, endedAt: at + ms, waitMs, endpoint, outcome, batchId: claim.batchId, items: 1 });
     await store.recordCall(jobId, call(50, 'rate_limit', 'a', 7_000));
     await store.recordCall(jobId, call(900, 'timeout', 'a'));
-    await store.recordCall(jobId, call(100, 'format', 'b', 2_000));
+    // A reply without usage: its tokens are fanyi's estimate, and the totals say how many.
+    await store.recordCall(jobId, { ...call(100, 'format', 'b', 2_000), tokensEstimated: true });
     await store.commitResults(jobId, claim.batchId, [{ dedupeKey: claim.items[0].dedupeKey, result: 'OK', tokenCount: 3 }], call(300, 'ok', 'b', 9_000), { finish: true });
     const stats = await store.endpointStats(jobId);
     const byName = Object.fromEntries(stats.map((s) => [s.endpoint, s]));
@@ -122,7 +123,7 @@ export function jobStoreCases(name: string, open: () => Promise<JobStore>): void
     assert.deepEqual([byName.b.calls, byName.b.answered, byName.b.errors, byName.b.p50Ms, byName.b.p95Ms, byName.b.tokens], [2, 2, 0, 100, 300, 60]);
     // Latency is the call alone; every attempt's wait is counted apart, unanswered ones too.
     assert.deepEqual([byName.a.waitP50Ms, byName.a.waitP95Ms, byName.b.waitP50Ms, byName.b.waitP95Ms], [0, 7_000, 2_000, 9_000]);
-    assert.deepEqual(await store.jobTotals(jobId), { apiCalls: 2, promptTokens: 20, completionTokens: 40 });
+    assert.deepEqual(await store.jobTotals(jobId), { apiCalls: 2, promptTokens: 20, completionTokens: 40, estimatedTokens: 30 });
     await store.recordEvent(jobId, { kind: 'adjust:workers', message: 'workers 10 → 9', data: { to: 9 }, at: at });
     await store.recordEvent(jobId, { kind: 'checkpoint', message: 'later', at: at + 1 });
     const events = await store.jobEvents(jobId, 1);

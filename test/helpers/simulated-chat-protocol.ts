@@ -5,7 +5,8 @@
  * previous answer and a user turn listing problems), and JSON replies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { estimateTokens, parseTargetLanguage } from './simulated-translation.ts';
+import { countThirds, type CountTokens } from './simulated-tokens.ts';
+import { parseTargetLanguage } from './simulated-translation.ts';
 
 export interface ChatRequest {
   model: string;
@@ -34,7 +35,8 @@ export function routeOf(method: string | undefined, url = ''): 'chat' | 'models'
   return 'unknown';
 }
 
-export function parseChatRequest(raw: string): ChatRequest | string {
+/** `countTokens` prices the prompt: every message's text, as the server's tokenizer counts it. */
+export function parseChatRequest(raw: string, countTokens: CountTokens = countThirds): ChatRequest | string {
   const body = parseJsonObject(raw);
   if (!body) return 'The request body must be a JSON object.';
   const messages = Array.isArray(body.messages) ? (body.messages as Array<{ role?: unknown; content?: unknown }>) : [];
@@ -43,7 +45,7 @@ export function parseChatRequest(raw: string): ChatRequest | string {
   const at = payloadIndex(messages);
   const user = messages[at];
   const userText = contentText(user.content);
-  const promptTokens = estimateTokens(messages.map((message) => contentText(message.content)).join(''));
+  const promptTokens = countTokens(messages.map((message) => contentText(message.content)).join(''));
   return {
     model: String(body.model ?? ''),
     lang: parseTargetLanguage(contentText(system.content)),

@@ -14,9 +14,10 @@ import { obeyedAnswer } from './simulated-obey.ts';
 import type { RequestLogEntry, SimulatedProvider, SimulatedProviderOptions, SimulatedProviderStats } from './simulated-provider-types.ts';
 import { RateLimits } from './simulated-rate-limits.ts';
 import { Timeline } from './simulated-timeline.ts';
-import { estimateTokens, simulatedTranslation } from './simulated-translation.ts';
+import { tokenCounter, type TokenCounting } from './simulated-tokens.ts';
+import { simulatedTranslation } from './simulated-translation.ts';
 
-const DEFAULTS = { latencyMs: 0, latencyJitter: 0, burstWindowMs: 1000, injectedRetryAfterMs: 200, seed: 1, recordTexts: true, rejectLogprobs: false };
+const DEFAULTS = { latencyMs: 0, latencyJitter: 0, burstWindowMs: 1000, injectedRetryAfterMs: 200, seed: 1, recordTexts: true, rejectLogprobs: false, usage: true, tokenCounting: 'thirds' as TokenCounting };
 
 /** Created through startSimulatedProvider (simulated-provider.ts), which also starts listening. */
 export class SimulatedLlmServer implements SimulatedProvider {
@@ -92,7 +93,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
     if (route === 'unknown') return sendJson(res, 404, openAiError(`Unknown request URL: ${req.method} ${req.url}`, 'invalid_request_error', 'unknown_url'));
     if (!this.#isAuthorized(req)) return sendJson(res, 401, openAiError('Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key'));
     if (route === 'models') return sendJson(res, 200, modelList(this.#options.models));
-    const parsed = parseChatRequest(await readBody(req));
+    const parsed = parseChatRequest(await readBody(req), tokenCounter(this.#options.tokenCounting));
     if (typeof parsed === 'string') return sendJson(res, 400, openAiError(parsed, 'invalid_request_error', null));
     await this.#chat(res, { ...parsed, receivedAt });
   }
@@ -126,7 +127,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
       return sendJson(res, 400, openAiError('Unrecognized request argument supplied: logprobs', 'invalid_request_error', null));
     }
     const translated = translateSource(request.source, request.lang, (text, lang) => (obeyInstructions ? obeyedAnswer(text) : undefined) ?? translate(text, lang, { repair: request.repair }));
-    const cost = request.promptTokens + estimateTokens(serialize(translated));
+    const cost = request.promptTokens + tokenCounter(this.#options.tokenCounting)(serialize(translated));
     const now = performance.now();
     const waitMs = this.#limits.admit(cost, now);
     this.#limits.writeHeaders(res, now);
@@ -172,7 +173,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
 
   #sendCompletion(res: ServerResponse, request: ChatRequest, translated: Body, fault: FaultName | undefined): void {
     const shaped = applyContentFault(translated, fault, request.payload);
-    const completionTokens = estimateTokens(shaped.content ?? '');
+    const completionTokens = tokenCounter(this.#options.tokenCounting)(shaped.content ?? '');
     const { tokenLogprob = () => Math.log(0.95) } = this.#options;
     this.#stats.promptTokens += request.promptTokens;
     this.#stats.completionTokens += completionTokens;
@@ -184,7 +185,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
       created: Math.floor(Date.now() / 1000),
       model: request.model,
       choices: [{ index: 0, message: { role: 'assistant', content: shaped.content, refusal: null }, logprobs: null, finish_reason: shaped.finishReason }],
-      usage: { prompt_tokens: request.promptTokens, completion_tokens: completionTokens, total_tokens: request.promptTokens + completionTokens },
+      ...(this.#options.usage ? { usage: { prompt_tokens: request.promptTokens, completion_tokens: completionTokens, total_tokens: request.promptTokens + completionTokens } } : {}),
     });
     // The logprobs, serialized apart (simulatedLogprobsJson), take the place of their null.
     const logprobs = request.logprobs && shaped.content !== null ? simulatedLogprobsJson(shaped.content, tokenLogprob) : 'null';

@@ -1,6 +1,7 @@
 /** What the simulated provider accepts and reports: its options, live stats and handle. */
 import type { FaultContext, FaultName } from './simulated-faults.ts';
 import type { SecondStats } from './simulated-timeline.ts';
+import type { TokenCounting } from './simulated-tokens.ts';
 
 export interface SimulatedProviderOptions {
   /** Default 0: a random free port. The host is always 127.0.0.1. */
@@ -53,6 +54,18 @@ export interface SimulatedProviderOptions {
   tokenLogprob?: (token: string) => number;
   /** Keep source texts in `requestLog` (counts are always kept). Default true. */
   recordTexts?: boolean;
+  /**
+   * Send `usage` in chat replies. Default true. False: replies lack it, as behind proxies and
+   * local servers that drop it; the `x-ratelimit-*` headers are still sent and the limits still
+   * charged by the server's own count.
+   */
+  usage?: boolean;
+  /**
+   * How tokens are counted, for the TPM limit and `usage` (simulated-tokens.ts): `thirds` (default,
+   * a token per three characters in any script) or `bpe` (as BPE tokenizers count: ~4 ASCII
+   * characters per token, a Thai character a token, a Han character 1.25).
+   */
+  tokenCounting?: TokenCounting;
 }
 
 export interface RequestLogEntry {

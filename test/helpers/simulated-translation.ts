@@ -101,9 +101,7 @@ export function parseTargetLanguage(systemPrompt: string): string {
 }
 
 /**
- * Deterministic token estimate used for `usage` and the tokens-per-minute limit: one token per
- * three UTF-16 code units, rounded up. Crude, but stable across runs, which is what tests need.
+ * Deterministic token estimate used for `usage` and the tokens-per-minute limit by default: one
+ * token per three UTF-16 code units, rounded up (see simulated-tokens.ts for the BPE-like count).
  */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 3);
-}
+export { countThirds as estimateTokens } from './simulated-tokens.ts';

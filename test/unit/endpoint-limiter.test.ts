@@ -70,19 +70,65 @@ test('slow start: one call at a time until a reply reports its usage; a first ob
   first.settle({ usedTokens: 200 });
   await flush();
   assert.equal(second, true);
-  assert.equal(limiter.snapshot().burstTokens(), Math.floor(1_000 / (2 * 1.05)), 'estimates run 2× low: a burst holds half as much estimate');
+  assert.equal(limiter.snapshot().burstTokens(), Math.floor(1_000 / (2 * (1.05 + 0.5 / 2))), 'estimates run 2× low: a burst holds half as much estimate, less the margin of a ratio seen once');
 });
 
-test('each kind of call learns its own used ÷ estimated ratio; an unseen kind is assumed as far off as the worst', async (t) => {
+test('each kind of call learns its own used ÷ estimated ratio; an unseen kind is assumed as far off as the worst, with a wider margin', async (t) => {
   const clock = fakeClock();
   t.after(clock.reset);
   const limiter = new EndpointLimiter({ rpm: 1e6, tpm: 60_000, burstMs: 1_000, now: Date.now });
   (await limiter.acquire(100, undefined, 'de')).settle({ usedTokens: 100 });
   (await limiter.acquire(100, undefined, 'th')).settle({ usedTokens: 250 });
   const { burstTokens } = limiter.snapshot();
-  assert.equal(burstTokens('de'), Math.floor(1_000 / 1.05));
-  assert.equal(burstTokens('th'), Math.floor(1_000 / (2.5 * 1.05)));
-  assert.equal(burstTokens('vi'), burstTokens('th'), 'no vi reply yet: reserve like the worst kind seen');
+  assert.equal(burstTokens('de'), Math.floor(1_000 / 1.3));
+  assert.equal(burstTokens('th'), Math.floor(1_000 / (2.5 * 1.3)));
+  assert.equal(burstTokens('vi'), Math.floor(1_000 / (2.5 * 1.55)), 'no vi reply yet: reserve like the worst kind seen, with the margin of an untested ratio');
+});
+
+test("a language's first calls go out one at a time and sized as untested, however high another language's estimates ran", async (t) => {
+  const clock = fakeClock();
+  t.after(clock.reset);
+  const limiter = new EndpointLimiter({ rpm: 1e6, tpm: 60_000, burstMs: 1_000, now: Date.now }); // 1,000 tokens of burst
+  (await limiter.acquire(100, undefined, 'pt-BR')).settle({ usedTokens: 60 }); // pt-BR estimates run high
+  assert.equal(limiter.snapshot().burstTokens('th'), Math.floor(1_000 / 1.55), 'no Thai reply yet: at least 1× the estimate, with the widest margin');
+  const firstThai = await limiter.acquire(100, undefined, 'th');
+  const granted: string[] = [];
+  void limiter.acquire(100, undefined, 'th').then((permit) => granted.push('th') && permit);
+  await flush();
+  assert.deepEqual(granted, [], 'the second Thai call waits for the first Thai reply');
+  firstThai.settle({ usedTokens: 200 });
+  await flush();
+  assert.deepEqual(granted, ['th']);
+  assert.equal(limiter.snapshot().burstTokens('th'), Math.floor(1_000 / (2 * 1.3)), 'one Thai reply: its ratio, with a margin for a ratio seen once');
+});
+
+test('the margin shrinks as replies confirm a ratio', async (t) => {
+  const clock = fakeClock();
+  t.after(clock.reset);
+  const limiter = new EndpointLimiter({ rpm: 1e6, tpm: 60_000, burstMs: 1_000, now: Date.now });
+  const margins: number[] = [];
+  for (let reply = 0; reply < 10; reply++) {
+    (await limiter.acquire(100, undefined, 'th')).settle({ usedTokens: 200 });
+    margins.push(1_000 / 2 / limiter.snapshot().burstTokens('th'));
+    clock.tick(1_000);
+  }
+  for (let i = 1; i < margins.length; i++) assert.ok(margins[i] < margins[i - 1], `margin after ${i + 1} replies: ${margins[i]} < ${margins[i - 1]}`);
+  assert.ok(margins[9] < 1.11 && margins[9] >= 1.05, `after ten replies the margin is ${margins[9]}`);
+});
+
+test('a tenth of the token burst stays free after every grant, for calls that reach the provider out of step', async (t) => {
+  const clock = fakeClock();
+  t.after(clock.reset);
+  const limiter = new EndpointLimiter({ rpm: 1e6, tpm: 60_000, burstMs: 1_000, now: Date.now }); // 1,000 tokens, 1 a ms
+  (await limiter.acquire(100)).settle({ usedTokens: 100 }); // ratio 1, margin 1.3: level 900
+  await limiter.acquire(600); // 780 reserved: 120 left
+  let granted = false;
+  void limiter.acquire(20).then(() => (granted = true)); // 26 reserved: fits in 120, but not with 100 kept free
+  await flush();
+  assert.equal(granted, false);
+  clock.tick(10);
+  await flush();
+  assert.equal(granted, true, 'once the level covers the call and the headroom');
 });
 
 test('provider headers win: a lower limit is adopted and the level never exceeds what is left', async (t) => {

@@ -2,14 +2,14 @@ import type { Command } from 'commander';
 import type { Engine, JobOptions } from '../../engine.ts';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { EndpointStats, JobEvent, JobRow, JobStore } from '../../store/job-store.ts';
+import type { EndpointStats, JobEvent, JobRow, JobStore, JobTotals } from '../../store/job-store.ts';
 import { FanyiError } from '../../errors.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { describeRunSettings, type RunSettings } from '../../config/run-settings.ts';
 import { createEmbeddedEngine } from '../../presets.ts';
 import { addProviderOptions, addStoreOptions, assertDatabase, openExistingStore, overridesFrom, printJson, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
-import { addOutputOptions, describeEncodingLoss, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
+import { addOutputOptions, describeEncodingLoss, describeEstimated, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
 import { runWithProgress } from './translate.ts';
 
 /** status, resume, export: commands on a stored job. */
@@ -159,7 +159,7 @@ function printStatus(
   job: { job_id: string; status: string; source_name: string; out_path: string | null; error_msg: string | null },
   counts: Record<string, number>,
   groups: Array<{ groupId: string; priority: number; total: number; completed: number; failed: number; needs_review: number }>,
-  totals: { apiCalls: number; promptTokens: number; completionTokens: number },
+  totals: JobTotals,
   pausedGroups: string[] = [],
   qaFlags: Record<string, number> = {},
 ): void {
@@ -167,7 +167,7 @@ function printStatus(
   const lines = [
     `job ${job.job_id}  ${job.status}  ${job.source_name} → ${job.out_path ?? '(no output)'}`,
     `  ${pct}% done: ${counts.completed} completed, ${counts.needs_review} need review, ${counts.failed} failed, ${counts.processing} processing, ${counts.pending} pending (of ${counts.total})`,
-    `  ${totals.apiCalls} calls, ${totals.promptTokens} prompt + ${totals.completionTokens} completion tokens`,
+    `  ${totals.apiCalls} calls, ${totals.promptTokens} prompt + ${totals.completionTokens} completion tokens${describeEstimated(totals.estimatedTokens)}`,
   ];
   if (Object.keys(qaFlags).length) lines.push(`  QA flags (tasks per code): ${describeFlags(qaFlags)}`);
   if (job.error_msg) lines.push(`  last error: ${job.error_msg}`);

@@ -8,7 +8,7 @@ import { ProgressBar } from '../../monitor/progress.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
 import { addProviderOptions, addStoreOptions, defaultOutPath, openEngine, printJson, splitList, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
-import { addOutputOptions, describeEncodingLoss, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
+import { addOutputOptions, describeEncodingLoss, describeEstimated, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
 
 interface TranslateFlags extends CommonFlags, OutputFlags {
   to?: string;
@@ -117,7 +117,7 @@ async function report(engine: Engine, outcome: JobOutcome, json: boolean, interr
       counts,
       flags,
       calls: totals.apiCalls,
-      tokens: { prompt: totals.promptTokens, completion: totals.completionTokens, total: totals.promptTokens + totals.completionTokens },
+      tokens: { prompt: totals.promptTokens, completion: totals.completionTokens, total: totals.promptTokens + totals.completionTokens, estimated: totals.estimatedTokens },
       duration_ms: outcome.durationMs,
       output: outcome.outPath,
       review_sheet: outcome.reviewSheet ?? null,
@@ -128,7 +128,7 @@ async function report(engine: Engine, outcome: JobOutcome, json: boolean, interr
   const seconds = (outcome.durationMs / 1000).toFixed(1);
   process.stderr.write(
     `${counts.completed} completed, ${counts.needs_review} need review, ${counts.failed} failed, ${counts.pending + counts.processing} pending ` +
-      `in ${seconds}s; ${totals.apiCalls} calls, ${totals.promptTokens + totals.completionTokens} tokens\n`,
+      `in ${seconds}s; ${totals.apiCalls} calls, ${totals.promptTokens + totals.completionTokens} tokens${describeEstimated(totals.estimatedTokens)}\n`,
   );
   if (outcome.outPath) process.stdout.write(`${outcome.outPath}\n`);
   const review = describeReview(outcome);

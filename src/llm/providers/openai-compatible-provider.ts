@@ -1,5 +1,6 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { parseRateLimitHeaders } from '../../limits/rate-limit-headers.ts';
+import { estimateTokens } from '../../tasks/batching/estimate-tokens.ts';
 import { buildTranslateMessages } from '../prompts/build-messages.ts';
 import { ProviderError, type LlmProvider, type ProviderReply, type TokenLogprob, type TranslateRequest } from '../provider.ts';
 
@@ -87,8 +88,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
         content: choice.message.content ?? '',
         ...(choice.message.refusal ? { refusal: choice.message.refusal } : {}),
         finishReason: choice.finish_reason ?? 'stop',
-        promptTokens: completion.usage?.prompt_tokens ?? 0,
-        completionTokens: completion.usage?.completion_tokens ?? 0,
+        ...usageOf(completion.usage, messages, choice.message.content ?? ''),
         model: completion.model || this.model,
         rateLimit: parseRateLimitHeaders(response.headers),
         logprobs: tokenLogprobs(choice.logprobs?.content),
@@ -99,6 +99,21 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       call.release();
     }
   }
+}
+
+type Usage = Pick<ProviderReply, 'promptTokens' | 'completionTokens' | 'tokensEstimated'>;
+
+/**
+ * The reply's `usage`, or, when the server sent none (proxies and local servers drop it), an
+ * estimate of the prompt and the answer: counted as zero, the limiter would never learn what
+ * calls cost nor leave its slow start, and the job would report 0 tokens.
+ */
+function usageOf(usage: { prompt_tokens?: number; completion_tokens?: number } | undefined | null, messages: Array<{ content?: unknown }>, content: string): Usage {
+  if (typeof usage?.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number') {
+    return { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens };
+  }
+  const prompt = messages.reduce((sum, message) => sum + (typeof message.content === 'string' ? estimateTokens(message.content) : 0), 0);
+  return { promptTokens: prompt, completionTokens: estimateTokens(content), tokensEstimated: true };
 }
 
 /**

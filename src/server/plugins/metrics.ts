@@ -30,7 +30,8 @@ function countEvents(register: Registry, engine: Engine): () => void {
   const registers = [register];
   const calls = new Counter({ name: 'fanyi_llm_calls_total', help: 'LLM calls by outcome (ok: a usable reply; error: see fanyi_llm_call_errors_total)', labelNames: ['outcome'], registers });
   const errors = new Counter({ name: 'fanyi_llm_call_errors_total', help: 'failed LLM calls by kind (rate_limit counts the 429s)', labelNames: ['kind'], registers });
-  const tokens = new Counter({ name: 'fanyi_llm_tokens_total', help: 'tokens reported by the provider', labelNames: ['kind'], registers });
+  // `source`: a reply without `usage` is counted from fanyi's estimate, never passed off as the provider's count.
+  const tokens = new Counter({ name: 'fanyi_llm_tokens_total', help: 'tokens of answered calls: source="reported" from the reply\'s usage, source="estimated" by fanyi for replies without usage', labelNames: ['kind', 'source'], registers });
   const buckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
   const latency = new Histogram({ name: 'fanyi_llm_call_duration_seconds', help: 'LLM call latency of answered calls, from sending the request to the reply (the wait at the limiter excluded)', buckets, registers });
   // Apart from the latency: under a binding rate limit the wait is most of a batch's time.
@@ -39,8 +40,9 @@ function countEvents(register: Registry, engine: Engine): () => void {
   const handlers: { [K in keyof EngineEventMap]?: (...args: EngineEventMap[K]) => void } = {
     'call:done': (e) => {
       calls.inc({ outcome: e.ok ? 'ok' : 'unusable' });
-      tokens.inc({ kind: 'prompt' }, e.promptTokens);
-      tokens.inc({ kind: 'completion' }, e.completionTokens);
+      const source = e.tokensEstimated ? 'estimated' : 'reported';
+      tokens.inc({ kind: 'prompt', source }, e.promptTokens);
+      tokens.inc({ kind: 'completion', source }, e.completionTokens);
       latency.observe(e.ms / 1000);
       wait.observe((e.waitMs ?? 0) / 1000);
     },

@@ -5,6 +5,7 @@ import * as memoryAndGlossary from './003-memory-and-glossary.ts';
 import * as pausedGroups from './004-paused-groups.ts';
 import * as memoryPending from './005-memory-pending.ts';
 import * as callWait from './006-call-wait.ts';
+import * as estimatedTokens from './007-estimated-tokens.ts';
 
 /** Migrations are imported statically so they ship inside the package and run on every dialect. */
 export const migrationProvider: MigrationProvider = {
@@ -16,6 +17,7 @@ export const migrationProvider: MigrationProvider = {
       '004-paused-groups': pausedGroups,
       '005-memory-pending': memoryPending,
       '006-call-wait': callWait,
+      '007-estimated-tokens': estimatedTokens,
     };
   },
 };

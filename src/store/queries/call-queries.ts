@@ -42,6 +42,7 @@ export async function insertCall(db: Db, jobId: string, meta: CallMeta): Promise
       wait_ms: Math.max(0, Math.round(meta.waitMs ?? 0)),
       prompt_tokens: meta.promptTokens,
       completion_tokens: meta.completionTokens,
+      tokens_estimated: meta.tokensEstimated ? 1 : 0,
       worker_id: meta.workerId,
     })
     .execute();

@@ -81,6 +81,7 @@ export async function addCall(trx: Kysely<Database> | Transaction<Database>, job
         api_calls: eb('api_calls', '+', 1),
         prompt_tokens: eb('prompt_tokens', '+', meta.promptTokens),
         completion_tokens: eb('completion_tokens', '+', meta.completionTokens),
+        estimated_tokens: eb('estimated_tokens', '+', meta.tokensEstimated ? meta.promptTokens + meta.completionTokens : 0),
         updated_at: meta.endedAt,
       }))
       .where('job_id', '=', jobId)
