@@ -32,7 +32,9 @@ before(async () => {
   temp = await makeTempDir();
   table = await writeStringTable(path.join(temp.dir, 'strings.xlsx'), uniqueTexts(24));
   runs.failover = failoverRun();
-  runs.hang = singleRun('hang', { faultPlan: ({ requestIndex }) => (requestIndex < 2 ? 'hang' : undefined) }, `${BASE_CONFIG}    timeout: 1.5\n`);
+  // 4 s: well past what an answered call takes even on a machine loaded by the rest of the suite
+  // (at 1.5 s, answered calls starved of CPU timed out too and the count of timeouts drifted).
+  runs.hang = singleRun('hang', { faultPlan: ({ requestIndex }) => (requestIndex < 2 ? 'hang' : undefined) }, `${BASE_CONFIG}    timeout: 4\n`);
   runs.storm = singleRun('storm', { faults: { rate429: 0.5 }, injectedRetryAfterMs: 30, seed: 7 }, BASE_CONFIG);
   runs.burst = singleRun('burst', { faultPlan: ({ requestIndex }) => (requestIndex < 8 ? 'rate500' : undefined) }, `${BASE_CONFIG}  failover:\n    cooldown_seconds: 0.3\n`);
   runs.checkpoint = singleRun('checkpoint', { latencyMs: 120 }, `${BASE_CONFIG}system:\n  checkpoint_interval: 0.25\n`, ['--concurrency', '1']);
