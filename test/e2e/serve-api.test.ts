@@ -111,7 +111,7 @@ describe('fanyi serve: upload, translate, poll, export', () => {
     const answer = await server.request('/metrics');
     assert.equal(answer.status, 200);
     const text = await answer.text();
-    for (const name of ['fanyi_llm_calls_total{outcome="ok"}', 'fanyi_llm_tokens_total{kind="prompt"}', 'fanyi_llm_call_duration_seconds_bucket', 'fanyi_tasks{status="pending"}', 'fanyi_queue_depth_batches', 'fanyi_active_workers', 'process_resident_memory_bytes']) {
+    for (const name of ['fanyi_llm_calls_total{outcome="ok"}', 'fanyi_llm_tokens_total{kind="prompt",source="reported"}', 'fanyi_llm_call_duration_seconds_bucket', 'fanyi_tasks{status="pending"}', 'fanyi_queue_depth_batches', 'fanyi_active_workers', 'process_resident_memory_bytes']) {
       assert.ok(text.includes(name), `${name} in /metrics`);
     }
     const calls = Number(/fanyi_llm_calls_total\{outcome="ok"\} (\d+)/.exec(text)?.[1]);
