@@ -69,6 +69,24 @@ export function prepareJob(document: SpreadsheetDocument, config: FanyiConfig, o
   return { plans, skippedSheets: skipped, split, batches, uniqueTexts, gameContext: options.gameContext ?? '', glossary: options.glossary, memoryCells: 0, memoryTexts: 0 };
 }
 
+/** One text field of a game-data sheet in a job: estimate, the stored job (status --json) show them. */
+export interface FieldSummary {
+  sheet: string;
+  field: string;
+  /** Header of the field's source column. */
+  source: string;
+  tasks: number;
+}
+
+/** Cells per text field of game-data sheets (`Items.detail`); none for string tables. */
+export function fieldSummary(prepared: PreparedJob): FieldSummary[] {
+  const tasks = new Map<string, number>();
+  for (const task of prepared.split.tasks) if (task.field) tasks.set(`${task.sheetName}\u0000${task.field}`, (tasks.get(`${task.sheetName}\u0000${task.field}`) ?? 0) + 1);
+  return prepared.plans
+    .filter((p) => p.field?.name)
+    .map((p) => ({ sheet: p.layout.sheetName, field: p.field!.name, source: p.source.header, tasks: tasks.get(`${p.layout.sheetName}\u0000${p.field!.name}`) ?? 0 }));
+}
+
 export function packOptions(config: FanyiConfig) {
   const { model_limits: limits, batch_control: batch, performance, endpoints } = config.llm;
   const inputBudget = limits.input_tokens - PROMPT_RESERVE_TOKENS;

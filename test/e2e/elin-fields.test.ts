@@ -25,6 +25,8 @@ interface Run {
   problems: string[];
   unexpectedParts: string[];
   contexts: Array<{ field?: string; fields?: Record<string, string> }>;
+  /** `fanyi status --json`'s `fields`. */
+  statusFields: Array<{ sheet: string; field: string; source: string; tasks: number }>;
 }
 
 /** A source cell: sheet, 0-based row, the `_JP` header and its text. */
@@ -55,6 +57,13 @@ describe('Elin workbooks: every text field translated, nothing else changed', { 
       checkNewColumns(run);
       checkNeverTranslated(run);
       checkRichText(run);
+      const perField = new Map<string, number>();
+      for (const task of run.job.tasks) perField.set(`${task.sheetName}.${task.sourceColumn}`, (perField.get(`${task.sheetName}.${task.sourceColumn}`) ?? 0) + 1);
+      assert.deepEqual(
+        run.statusFields.map((f) => `${f.sheet}.${f.source}=${f.tasks}`).sort(),
+        [...perField].map(([field, tasks]) => `${field}=${tasks}`).sort(),
+        'status --json lists every field with its tasks',
+      );
       t.diagnostic(`${file}: ${sources.length} source cells in ${new Set(sources.map((s) => `${s.sheet}.${s.header}`)).size} fields; ${run.job.tasks.length} tasks; new: ${run.job.newHeaders.map((h) => h.text).join(' ')}`);
     });
   }
@@ -78,10 +87,11 @@ async function translate(file: string, baseUrl: string): Promise<Run> {
     const diff = await diffXlsx(inputPath, outputPath, targets);
     const parts = await sheetParts(inputPath);
     const edited = new Set([...targets].map((key) => parts.get(key.slice(0, key.lastIndexOf('!')))));
-    const [input, output] = await Promise.all([readWorkbook(inputPath), readWorkbook(outputPath)]);
+    const [input, output, status] = await Promise.all([readWorkbook(inputPath), readWorkbook(outputPath), runCli(['status', '--json', '--db', db], { cwd: dir })]);
+    const statusFields = (parseSingleJson(status.stdout) as { fields: Run['statusFields'] }).fields;
     const written = new Map(diff.added.map((a) => [targetKey(a.sheet, a.row, a.col), cellText(a.value)]));
     for (const task of job.tasks) assert.equal(written.get(targetKey(task.sheetName, task.rowIdx, task.colIdx)), task.result ?? undefined, `${task.sheetName} row ${task.rowIdx + 1}: the result is written`);
-    return { input, output, job, problems: diff.problems, unexpectedParts: diff.changedParts.filter((part) => !edited.has(part)), contexts: storedContexts(db) };
+    return { input, output, job, problems: diff.problems, unexpectedParts: diff.changedParts.filter((part) => !edited.has(part)), contexts: storedContexts(db), statusFields };
   });
 }
 

@@ -8,7 +8,7 @@ import { PROMPT_OVERHEAD_TOKENS } from '../../tasks/batching/estimate-tokens.ts'
 import { createSqliteStore } from '../../store/create-store.ts';
 import { applyMemory, memoryKeys } from '../../tasks/memory.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
-import type { PreparedJob } from '../../tasks/prepare-job.ts';
+import { fieldSummary, type PreparedJob } from '../../tasks/prepare-job.ts';
 import { addProviderOptions, columnNameFlag, overridesFrom, printJson, splitList, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 import { jobInputs } from './translate.ts';
@@ -77,7 +77,7 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
       limits: { rpm: perf.rpm_throttle, tpm: perf.tpm_throttle },
       cost: cost === undefined ? null : { amount: Number(cost.toFixed(4)), currency: price!.currency },
       languages: [...new Set(prepared.plans.flatMap((p) => p.targets.map((t) => t.language)))],
-      fields: fieldsOf(prepared),
+      fields: fieldSummary(prepared),
     };
     if (flags.json) printJson(summary);
     else {
@@ -96,15 +96,6 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
     }
     exit(EXIT.OK);
   });
-}
-
-/** Cells per text field of game-data sheets (`Items.detail`); none for string tables. */
-function fieldsOf(prepared: PreparedJob): Array<{ sheet: string; field: string; source: string; tasks: number }> {
-  const tasks = new Map<string, number>();
-  for (const task of prepared.split.tasks) if (task.field) tasks.set(`${task.sheetName}\u0000${task.field}`, (tasks.get(`${task.sheetName}\u0000${task.field}`) ?? 0) + 1);
-  return prepared.plans
-    .filter((p) => p.field?.name)
-    .map((p) => ({ sheet: p.layout.sheetName, field: p.field!.name, source: p.source.header, tasks: tasks.get(`${p.layout.sheetName}\u0000${p.field!.name}`) ?? 0 }));
 }
 
 /** The job as `translate` would store it: texts earlier jobs in `db` translated are not sent. */
