@@ -17,7 +17,7 @@ import { keepSource } from './store/keep-source.ts';
 import { analyseFile, type AnalyseInput, type AnalysedFile } from './tasks/analyse-file.ts';
 import { toGlossaryRows } from './tasks/glossary/glossary.ts';
 import { applyMemory, memoryKeys } from './tasks/memory.ts';
-import { toBatchRows, toTaskRows, type PreparedJob } from './tasks/prepare-job.ts';
+import { fieldSummary, toBatchRows, toTaskRows, type FieldSummary, type PreparedJob } from './tasks/prepare-job.ts';
 import type { DocumentFormat } from './workbook/sheet-model.ts';
 
 // Reading and planning a file lives in tasks/analyse-file.ts; re-exported so callers keep one entry.
@@ -74,6 +74,8 @@ export interface JobOptions {
   /** How the job is run: provider, endpoints, limits, concurrency, prompts; never a key. Absent on jobs stored before it existed. */
   run?: RunSettings;
   newHeaders: Array<{ sheetName: string; row: number; col: number; text: string }>;
+  /** Tasks per text field of game-data sheets, as planned (`fanyi status --json` shows them). */
+  fields?: FieldSummary[];
   keptHuman: number;
   uniqueTexts: number;
   batches: number;
@@ -154,6 +156,7 @@ export class Engine {
       model: pool.model,
       run: this.#o.run,
       newHeaders: prepared.split.newHeaders.map((h) => ({ sheetName: sheetNames[h.sheetIndex], row: h.row, col: h.col, text: h.text })),
+      fields: fieldSummary(prepared),
       keptHuman: prepared.split.keptHuman,
       uniqueTexts: prepared.uniqueTexts,
       batches: prepared.batches.length,

@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   NO_SOURCE_COLUMN: { exitCode: 2, statusCode: 400 },
   /** `fanyi check --to`: no column of a requested language beside a source column. */
   NO_TARGET_COLUMN: { exitCode: 2, statusCode: 400 },
+  /** A header row that cannot be read without a guess (two columns claiming one field and language). */
+  BAD_LAYOUT: { exitCode: 2, statusCode: 400 },
   UNKNOWN_LANGUAGE: { exitCode: 2, statusCode: 400 },
   CELL_TOO_LONG: { exitCode: 2, statusCode: 400 },
   FILE_TOO_LARGE: { exitCode: 2, statusCode: 413 },

@@ -87,6 +87,12 @@ export function defaultOutPath(file: string): string {
   return path.join(path.dirname(file), `${path.basename(file, ext)}.translated${ext || '.xlsx'}`);
 }
 
+/** `--column-name`: a template must name the field, or every field's new column would get one header. */
+export function columnNameFlag(template: string | undefined): string | undefined {
+  if (template !== undefined && !(template.includes('{field}') && template.includes('{code}'))) throw new FanyiError('USAGE', `--column-name '${template}' must contain {field} and {code} (e.g. '{field}_{code}'): each field and language gets its own column`);
+  return template;
+}
+
 export function splitList(value: string | undefined): string[] | undefined {
   const list = value?.split(',').map((s) => s.trim()).filter(Boolean);
   return list?.length ? list : undefined;

@@ -7,7 +7,7 @@ import { FanyiError } from '../errors.ts';
 import { planTargets } from '../tasks/plan-targets.ts';
 import { encodeAddress } from '../workbook/cell-address.ts';
 import { languagesMatch } from '../workbook/language-codes.ts';
-import { analyseSheet, isConfigSheet, isDataRow, isTranslatableText, type SheetLayout } from '../workbook/language-columns.ts';
+import { analyseSheets, isConfigSheet, isDataRow, isTranslatableText, type SheetLayout } from '../workbook/language-columns.ts';
 import { cellKey, NON_TEXT, type SheetTable, type SpreadsheetDocument } from '../workbook/sheet-model.ts';
 import { checkTranslation } from './check-translation.ts';
 import { lengthLimit } from './length-hint.ts';
@@ -50,7 +50,7 @@ export interface TableReport {
 }
 
 export function checkTable(document: SpreadsheetDocument, options: TableCheckOptions = {}): TableReport {
-  const layouts = document.sheets.map(analyseSheet).filter((l): l is SheetLayout => !!l);
+  const layouts = analyseSheets(document.sheets).filter((l): l is SheetLayout => !!l);
   if (!layouts.length && document.sheets.some(isConfigSheet)) {
     throw new FanyiError('NO_SOURCE_COLUMN', 'this looks like a game-config workbook (##var/##type header rows), not a string table');
   }
@@ -60,8 +60,8 @@ export function checkTable(document: SpreadsheetDocument, options: TableCheckOpt
   report.skippedSheets = document.sheets.filter((s) => !planned.has(s.index)).map((s) => s.name);
   for (const plan of plans) {
     const sheet = document.sheets[plan.layout.sheetIndex];
-    const pairs = pairColumns(sheet, plan.layout, plan.source).filter((p) => wanted(p, options.to));
-    // Each source cell is checked once per translation column: its analysis is kept for the sheet.
+    const pairs = pairColumns(plan).filter((p) => wanted(p, options.to));
+    // Each source cell is checked once per translation column: its analysis is kept for the field.
     const memo = pairs.length > 1 ? new SourceMemo(sheet.rows.length) : undefined;
     for (const pair of pairs) {
       report.pairs.push({ sheet: sheet.name, source: pair.sourceHeader, target: pair.targetHeader, language: pair.language ?? 'und' });

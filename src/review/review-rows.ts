@@ -16,6 +16,8 @@ export interface ReviewRow {
   row: number;
   col: number;
   key: string;
+  /** The text field of a game-data sheet (`detail`); '' in string tables. */
+  field: string;
   language: string;
   status: string;
   source: string;
@@ -33,7 +35,7 @@ export interface ReviewRow {
 export const REVIEW_COLUMNS = [
   { header: 'Sheet', width: 16 }, { header: 'Cell', width: 8 }, { header: 'Key', width: 20 }, { header: 'Language', width: 9 },
   { header: 'Status', width: 13 }, { header: 'Written', width: 8 }, { header: 'Score', width: 7 }, { header: 'Flags', width: 24 },
-  { header: 'Reason', width: 50 }, { header: 'Source', width: 50 }, { header: 'Result', width: 50 },
+  { header: 'Reason', width: 50 }, { header: 'Source', width: 50 }, { header: 'Result', width: 50 }, { header: 'Field', width: 14 },
 ] as const;
 
 /** The name the sheet is given in the output workbook (`Review (2)`… when taken). */
@@ -53,7 +55,7 @@ export async function reviewRows(store: JobStore, jobId: string, writeUnreviewed
 
 /** One row of cells per review row, in REVIEW_COLUMNS order. */
 export function reviewCells(row: ReviewRow): Array<string | number | null> {
-  return [row.sheet, row.cell, row.key, row.language, row.status, row.written ? 'yes' : 'no', row.score, row.flags.join('\n'), row.reason, row.source, row.result];
+  return [row.sheet, row.cell, row.key, row.language, row.status, row.written ? 'yes' : 'no', row.score, row.flags.join('\n'), row.reason, row.source, row.result, row.field];
 }
 
 /** The list as a sheet to append to the output workbook. */
@@ -69,7 +71,7 @@ function toRow(task: TaskView, writeUnreviewed: boolean): ReviewRow {
     cell: task.cell_ref,
     row: task.row_idx,
     col: task.col_idx,
-    key: contextKey(task.source_context),
+    ...keyAndField(task.source_context),
     language: task.target_lang,
     status: task.status,
     source: task.source_text,
@@ -81,10 +83,11 @@ function toRow(task: TaskView, writeUnreviewed: boolean): ReviewRow {
   };
 }
 
-function contextKey(json: string | null): string {
+function keyAndField(json: string | null): { key: string; field: string } {
   try {
-    return (json ? parseTaskContext(json).key : undefined) ?? '';
+    const context = json ? parseTaskContext(json) : undefined;
+    return { key: context?.key ?? '', field: context?.field ?? '' };
   } catch {
-    return '';
+    return { key: '', field: '' };
   }
 }

@@ -1,6 +1,8 @@
 import type { FanyiConfig } from '../config/config-schema.ts';
 import { PROMPT_OVERHEAD_TOKENS } from '../tasks/batching/estimate-tokens.ts';
+import type { TargetColumn } from '../tasks/plan-targets.ts';
 import type { PreparedJob } from '../tasks/prepare-job.ts';
+import type { LanguageColumn } from '../workbook/language-columns.ts';
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
 
 export interface Estimate {
@@ -37,23 +39,29 @@ export function languagesOf(prepared: PreparedJob): string[] {
   return [...new Set(prepared.plans.flatMap((p) => p.targets.map((t) => t.language)))];
 }
 
+const columnView = (c: LanguageColumn) => ({ column: c.col + 1, header: c.header, language: c.language });
+const targetView = (t: TargetColumn) => ({ column: t.col + 1, language: t.language, is_new: t.isNew, ...(t.header ? { header: t.header } : {}) });
+
 /** What an upload found: sheets, language columns, the source, tasks per language and an estimate. */
 export function analysisView(document: SpreadsheetDocument, prepared: PreparedJob, config: FanyiConfig) {
   const perLanguage: Record<string, number> = {};
   for (const task of prepared.split.tasks) perLanguage[task.targetLang] = (perLanguage[task.targetLang] ?? 0) + 1;
-  const plans = new Map(prepared.plans.map((p) => [p.layout.sheetIndex, p]));
+  const plansOf = (sheetIndex: number) => prepared.plans.filter((p) => p.layout.sheetIndex === sheetIndex);
   return {
     format: document.format,
     sheets: document.sheets.map((sheet) => {
-      const plan = plans.get(sheet.index);
+      const sheetPlans = plansOf(sheet.index);
+      const plan = sheetPlans[0];
       return {
         name: sheet.name,
         hidden: sheet.hidden,
         rows: sheet.rows.length,
         header_row: plan ? plan.layout.headerRow + 1 : null,
         language_columns: (plan?.layout.languageColumns ?? []).map((c) => ({ column: c.col + 1, header: c.header, language: c.language, by: c.by, filled: c.filled })),
-        source: plan ? { column: plan.source.col + 1, header: plan.source.header, language: plan.source.language } : null,
-        targets: (plan?.targets ?? []).map((t) => ({ column: t.col + 1, language: t.language, is_new: t.isNew })),
+        // The first field's source: a string table has one field; `fields` lists every field's.
+        source: plan ? columnView(plan.source) : null,
+        targets: sheetPlans.flatMap((p) => p.targets.map(targetView)),
+        fields: sheetPlans.map((p) => ({ name: p.field?.name ?? '', source: columnView(p.source), targets: p.targets.map(targetView) })),
       };
     }),
     skipped_sheets: prepared.skippedSheets,

@@ -9,6 +9,8 @@ export interface AnalyseInput {
   file: string;
   to?: string[];
   from?: string;
+  /** `--column-name`: header template for new columns of named fields (`{field}_{code}`). */
+  columnName?: string;
   overwrite?: boolean;
   /** Job-level context sent with every call (`--context`); default config `translation.game_context`. */
   gameContext?: string;
@@ -34,6 +36,6 @@ export async function analyseFile(input: AnalyseInput, config: FanyiConfig): Pro
   const glossaryFile = input.glossary ?? (config.translation.glossary || undefined);
   const glossary = glossaryFile ? await readGlossary(glossaryFile) : undefined;
   const gameContext = input.gameContext ?? config.translation.game_context;
-  const prepared = prepareJob(document, config, { to: input.to, from: input.from, overwrite: input.overwrite ?? false, gameContext, glossary });
+  const prepared = prepareJob(document, config, { to: input.to, from: input.from, columnName: input.columnName, overwrite: input.overwrite ?? false, gameContext, glossary });
   return { document, prepared };
 }

@@ -1,6 +1,7 @@
 import type { ItemContext } from '../llm/provider.ts';
 import { lengthLimit } from '../qa/length-hint.ts';
 import { languagesMatch, memoize } from '../workbook/language-codes.ts';
+import type { TextField } from '../workbook/field-families.ts';
 import type { SheetLayout } from '../workbook/language-columns.ts';
 import { languageFromHeader } from '../workbook/language-headers.ts';
 import { cellKey, type SheetTable } from '../workbook/sheet-model.ts';
@@ -21,6 +22,13 @@ export interface TaskContext {
    * reference-languages.ts), not every language of the row.
    */
   refs?: Record<string, string>;
+  /** The text field the cell belongs to in a game-data sheet (`detail` for `detail_JP`); absent in string tables. */
+  field?: string;
+  /**
+   * The row's other fields, by field name (`{ name: "剣" }` beside a `detail`): the source-language
+   * member's text, else the first filled one. At most MAX_FIELD_CONTEXT, each cut to MAX_FIELD_CHARS.
+   */
+  fields?: Record<string, string>;
 }
 
 /**
@@ -28,6 +36,10 @@ export interface TaskContext {
  * `Description…`/`Comment…`; every one would be paid for on every call, like references.
  */
 export const MAX_NOTE_COLUMNS = 3;
+
+/** Other fields sent per item at most (the leftmost filled ones), and characters kept of each. */
+export const MAX_FIELD_CONTEXT = 3;
+export const MAX_FIELD_CHARS = 200;
 
 /** The row's trimmed text in a column, undefined for empty or non-text cells. */
 export function rowText(sheet: SheetTable, row: number): (col: number | undefined) => string | undefined {
@@ -39,7 +51,8 @@ export function rowText(sheet: SheetTable, row: number): (col: number | undefine
 }
 
 /** A cell's context without references: those depend on the target (see withReferences). */
-export function taskContext(sheet: SheetTable, layout: SheetLayout, row: number, sourceCol: number): TaskContext {
+export function taskContext(sheet: SheetTable, layout: SheetLayout, row: number, source: { col: number; language?: string }, field?: TextField): TaskContext {
+  const sourceCol = source.col;
   const text = rowText(sheet, row);
   const comment = sheet.comments.get(cellKey(row, sourceCol))?.trim();
   const allNotes = layout.noteColumns.flatMap((col) => labelled(headerOf(sheet, layout, col), text(col)));
@@ -52,7 +65,21 @@ export function taskContext(sheet: SheetTable, layout: SheetLayout, row: number,
   // A length hint counts from any note column, sent or not: it is one number in the context.
   const maxLength = lengthLimit(maxLengthCell(sheet, layout, row), comment, ...allNotes);
   if (maxLength) context.maxLength = maxLength;
+  if (field?.name) Object.assign(context, fieldContext(layout, field, source.language ?? '', text));
   return context;
+}
+
+/** `field` and the row's other fields, so a description is translated knowing what it describes. */
+function fieldContext(layout: SheetLayout, field: TextField, sourceLang: string, text: (col: number) => string | undefined): Pick<TaskContext, 'field' | 'fields'> {
+  const others: Array<[string, string]> = [];
+  for (const other of layout.fields ?? []) {
+    if (others.length >= MAX_FIELD_CONTEXT) break;
+    if (other === field || !other.name) continue;
+    const members = [...other.members.filter((m) => languagesMatch(sourceLang, m.language) >= 2), ...other.members];
+    const value = members.map((m) => text(m.col)).find((v) => v !== undefined);
+    if (value) others.push([other.name, value.length > MAX_FIELD_CHARS ? `${value.slice(0, MAX_FIELD_CHARS)}…` : value]);
+  }
+  return others.length ? { field: field.name, fields: Object.fromEntries(others) } : { field: field.name };
 }
 
 /** The context with these references (none: the context itself). */
@@ -78,7 +105,7 @@ function headerOf(sheet: SheetTable, layout: SheetLayout, col: number): string {
 
 /**
  * The part of the context that changes what a correct translation is: comment, notes, length
- * limit, and the references in `keyedRefLanguages` (pivot columns that are not targets of the
+ * limit, the row's other fields, and the references in `keyedRefLanguages` (pivot columns that are not targets of the
  * job; a human translation in another target column is sent but does not split a text). Only the
  * references the context holds count, which are the ones sent: a language cell that is not sent
  * never splits a text. The key and sheet do not (identical UI words under different keys
@@ -86,7 +113,8 @@ function headerOf(sheet: SheetTable, layout: SheetLayout, col: number): string {
  */
 export function dedupeContext(context: TaskContext, keyedRefLanguages: ReadonlySet<string> = new Set()): string {
   const refs = Object.entries(context.refs ?? {}).filter(([lang]) => keyedRefLanguages.has(lang)).map(([lang, text]) => `${lang}=${text}`);
-  return [context.comment ?? '', ...(context.notes ?? []), context.maxLength ?? '', ...refs].join('\u0001');
+  const fields = Object.entries(context.fields ?? {}).map(([name, text]) => `${name}=${text}`);
+  return [context.comment ?? '', ...(context.notes ?? []), context.maxLength ?? '', ...refs, ...fields].join('\u0001');
 }
 
 /** Words that make a key say nothing about its text (`key_123`, `str_0042`, `ID 7`). */
@@ -119,8 +147,8 @@ const lettersOf = (text: string): string => text.toLowerCase().replace(/[^\p{L}\
  */
 export function promptContext(stored: string | TaskContext | null | undefined, targetLang: string, sourceText?: string): ItemContext | undefined {
   if (!stored) return undefined;
-  const { sheet, column, key, comment, notes, maxLength, refs } = typeof stored === 'string' ? parseTaskContext(stored) : stored;
-  const context: ItemContext = { comment, notes, maxLength };
+  const { sheet, column, key, comment, notes, maxLength, refs, fields } = typeof stored === 'string' ? parseTaskContext(stored) : stored;
+  const context: ItemContext = { comment, notes: withFields(notes, fields), maxLength };
   if (sheet && isInformativeSheet(sheet)) context.sheet = sheet;
   if (column && isInformativeHeader(column)) context.column = column;
   const sent = sentKey(key, sourceText);
@@ -128,6 +156,12 @@ export function promptContext(stored: string | TaskContext | null | undefined, t
   const kept = Object.entries(refs ?? {}).filter(([lang]) => languagesMatch(targetLang, lang) === 0);
   if (kept.length) context.refs = Object.fromEntries(kept);
   return context;
+}
+
+/** The row's other fields go to the model as notes, `name: 剣`: what the item is, beside its text. */
+function withFields(notes: string[] | undefined, fields: Record<string, string> | undefined): string[] | undefined {
+  if (!fields) return notes;
+  return [...(notes ?? []), ...Object.entries(fields).map(([name, text]) => `${name}: ${text}`)];
 }
 
 /** A stored `source_context`, parsed (throws like JSON.parse on bad JSON). */
@@ -165,7 +199,7 @@ const isInformativeHeader = memoize((header: string): boolean => languageFromHea
 export function itemContextTokens(context: TaskContext, sourceText?: string): number {
   const key = sentKey(context.key, sourceText) ?? '';
   const refs = Object.values(context.refs ?? {}).join('');
-  const notes = (context.notes ?? []).join('');
+  const notes = withFields(context.notes, context.fields)?.join('') ?? '';
   const parts = `${key}${context.comment ?? ''}${notes}${refs}`;
   if (!parts && !context.maxLength) return 0;
   // Field names and JSON framing: {"text":…,"key":…} ≈ 4 tokens per field; references go as a

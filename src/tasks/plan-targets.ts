@@ -1,18 +1,29 @@
 import { FanyiError } from '../errors.ts';
 import type { LanguageColumn, SheetLayout } from '../workbook/language-columns.ts';
 import { bestLanguageMatch, isValidLanguageCode, languagesMatch, normalizeLanguageCode } from '../workbook/language-codes.ts';
+import type { TextField } from '../workbook/field-families.ts';
 import type { SheetTable } from '../workbook/sheet-model.ts';
+import { newColumnAllocator, type ColumnAllocator } from './new-columns.ts';
 
 export interface TargetColumn {
   language: string;
   col: number;
   /** True when the column did not exist and gets a header written. */
   isNew: boolean;
+  /** The header a new column of a named field gets (see new-columns.ts); else its language code. */
+  header?: string;
 }
 
-/** What will be translated in one sheet: one source column into some target columns. */
+/**
+ * What will be translated in one field of one sheet: its source column into some target
+ * columns. A string table has one field; a game-data sheet one per text field (`name`, `detail`…).
+ */
 export interface SheetPlan {
   layout: SheetLayout;
+  /** The field; undefined when the layout has none (layouts made by hand). */
+  field?: TextField;
+  /** The field's language columns: the only candidates for source, targets and references. */
+  columns: LanguageColumn[];
   source: LanguageColumn;
   targets: TargetColumn[];
 }
@@ -21,6 +32,8 @@ export interface PlanOptions {
   /** Requested target languages (BCP-47); empty: every language column with empty cells. */
   to?: string[];
   from?: string;
+  /** `--column-name`: header template for new columns of named fields (`{field}_{code}`). */
+  columnName?: string;
 }
 
 /** Validates `--to`/`--from` codes and returns them canonical (`pt_br` → `pt-BR`). */
@@ -36,11 +49,16 @@ export function parseLanguageList(list: string[], flag: string): string[] {
 export function planTargets(layouts: SheetLayout[], sheets: readonly SheetTable[], options: PlanOptions): SheetPlan[] {
   const plans: SheetPlan[] = [];
   for (const layout of layouts) {
-    const source = pickSource(layout, options.from);
-    if (!source) continue;
     const sheet = sheets[layout.sheetIndex];
-    const targets = options.to?.length ? requestedTargets(layout, sheet, source, options.to) : emptyTargets(layout, sheet, source);
-    plans.push({ layout, source, targets });
+    const allocator = newColumnAllocator(layout, sheet, options.columnName);
+    // Field order, then language: new columns come out in that order.
+    for (const field of layout.fields ?? [undefined]) {
+      const columns = field?.members ?? layout.languageColumns;
+      const source = pickSource(columns, options.from);
+      if (!source) continue;
+      const targets = options.to?.length ? requestedTargets(columns, field, source, options.to, allocator) : emptyTargets(layout, columns, sheet, source);
+      plans.push({ layout, ...(field ? { field } : {}), columns, source, targets });
+    }
   }
   if (!plans.length) {
     const which = options.from ? `a '${options.from}' source column` : 'a source language column';
@@ -54,51 +72,38 @@ export function planTargets(layouts: SheetLayout[], sheets: readonly SheetTable[
  * their source first; a translation that is a little fuller than its source (a stray extra
  * row) must not steal the role.
  */
-function pickSource(layout: SheetLayout, from: string | undefined): LanguageColumn | undefined {
-  const candidates = (from ? layout.languageColumns.filter((c) => languagesMatch(from, c.language) > 0) : layout.languageColumns).filter((c) => c.filled > 0);
+function pickSource(columns: LanguageColumn[], from: string | undefined): LanguageColumn | undefined {
+  const candidates = (from ? columns.filter((c) => languagesMatch(from, c.language) > 0) : columns).filter((c) => c.filled > 0);
   const fullest = Math.max(0, ...candidates.map((c) => c.filled));
   return candidates.filter((c) => c.filled >= fullest * 0.9).sort((a, b) => a.col - b.col)[0];
 }
 
-function requestedTargets(layout: SheetLayout, sheet: SheetTable, source: LanguageColumn, requested: string[]): TargetColumn[] {
+function requestedTargets(columns: LanguageColumn[], field: TextField | undefined, source: LanguageColumn, requested: string[], allocator: ColumnAllocator): TargetColumn[] {
   const taken = new Set<number>([source.col]);
   const targets: TargetColumn[] = [];
-  const allocate = newColumnAllocator(layout, sheet);
   for (const language of requested) {
-    // A column already given to another requested language (or the source) is not a candidate.
-    const free = layout.languageColumns.filter((column) => !taken.has(column.col));
+    // A column already given to another requested language (or the source) is not a candidate;
+    // a member named for its language (`text_EN`) is preferred over one read from its content (`text`).
+    const free = columns.filter((column) => !taken.has(column.col)).sort((a, b) => Number(a.by === 'content') - Number(b.by === 'content'));
     const existing = bestLanguageMatch(free, language, (column) => column.language);
     if (existing) {
       taken.add(existing.col);
       targets.push({ language, col: existing.col, isNew: false });
     } else if (languagesMatch(language, source.language) < 2) {
-      targets.push({ language, col: allocate(), isNew: true });
+      const { col, header } = allocator.next(field, language);
+      targets.push({ language, col, isNew: true, ...(header ? { header } : {}) });
     }
   }
   return targets;
 }
 
 /** Without `--to`: every other language column with at least one empty cell beside a filled source cell. */
-function emptyTargets(layout: SheetLayout, sheet: SheetTable, source: LanguageColumn): TargetColumn[] {
+function emptyTargets(layout: SheetLayout, columns: LanguageColumn[], sheet: SheetTable, source: LanguageColumn): TargetColumn[] {
   const isEmpty = (value: unknown) => value === null || value === undefined || (typeof value === 'string' && !value.trim());
   const hasGap = (col: number) =>
     sheet.rows.some((cells, row) => row >= layout.firstDataRow && typeof cells?.[source.col] === 'string' && isEmpty(cells?.[col]));
-  return layout.languageColumns
+  return columns
     .filter((column) => column.col !== source.col && languagesMatch(column.language, source.language) < 2)
     .filter((column) => hasGap(column.col))
     .map((column) => ({ language: column.language, col: column.col, isNew: false }));
-}
-
-/**
- * New language columns go into the first wholly empty columns after the last language column.
- * Existing cells are never shifted: moving them would break formulas, merges and references
- * elsewhere in the workbook.
- */
-function newColumnAllocator(layout: SheetLayout, sheet: SheetTable): () => number {
-  let cursor = Math.max(...layout.languageColumns.map((c) => c.col)) + 1;
-  const isEmpty = (col: number) => sheet.rows.every((cells) => cells?.[col] === null || cells?.[col] === undefined);
-  return () => {
-    while (!isEmpty(cursor)) cursor++;
-    return cursor++;
-  };
 }

@@ -2,7 +2,7 @@ import type { FanyiConfig } from '../config/config-schema.ts';
 import type { BatchRow, NewTaskRow } from '../store/job-store.ts';
 import { FanyiError } from '../errors.ts';
 import { DEFAULT_BURST_MS } from '../limits/endpoint-limiter.ts';
-import { analyseSheet, isConfigSheet, type SheetLayout } from '../workbook/language-columns.ts';
+import { analyseSheets, isConfigSheet, type SheetLayout } from '../workbook/language-columns.ts';
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
 import { PROMPT_OVERHEAD_TOKENS } from './batching/estimate-tokens.ts';
 import { packBatches, type PackedBatch } from './batching/pack-batches.ts';
@@ -13,6 +13,8 @@ import { splitTasks, type SplitResult, type TaskDraft } from './split-tasks.ts';
 export interface PrepareOptions {
   to?: string[];
   from?: string;
+  /** `--column-name`: header template for new columns of named fields (`{field}_{code}`). */
+  columnName?: string;
   overwrite: boolean;
   /** Job-level context (`translation.game_context`, `--context`): sent with every call, part of every dedupe key. */
   gameContext?: string;
@@ -46,15 +48,14 @@ const MIN_CALL_TOKENS = 200;
 export function prepareJob(document: SpreadsheetDocument, config: FanyiConfig, options: PrepareOptions): PreparedJob {
   const layouts: SheetLayout[] = [];
   const skippedSheets: string[] = [];
-  for (const sheet of document.sheets) {
-    const layout = analyseSheet(sheet);
+  analyseSheets(document.sheets).forEach((layout, i) => {
     if (layout) layouts.push(layout);
-    else skippedSheets.push(sheet.name);
-  }
+    else skippedSheets.push(document.sheets[i].name);
+  });
   if (!layouts.length && document.sheets.some(isConfigSheet)) {
     throw new FanyiError('NO_SOURCE_COLUMN', 'this looks like a game-config workbook (##var/##type header rows), not a string table; export its text fields to a string table to translate them');
   }
-  const plans = planTargets(layouts, document.sheets, { to: options.to, from: options.from });
+  const plans = planTargets(layouts, document.sheets, { to: options.to, from: options.from, columnName: options.columnName });
   const split = splitTasks(document.sheets, plans, {
     overwrite: options.overwrite,
     maxCellChars: config.data_processing.cell_processing.max_cell_chars,
@@ -64,8 +65,26 @@ export function prepareJob(document: SpreadsheetDocument, config: FanyiConfig, o
   });
   const batches = packBatches(split.tasks, packOptions(config));
   const uniqueTexts = batches.reduce((sum, b) => sum + b.uniqueCount, 0);
-  const skipped = skippedSheets.concat(plans.filter((p) => !p.targets.length).map((p) => p.layout.sheetName));
+  const skipped = skippedSheets.concat(layouts.filter((l) => plans.some((p) => p.layout === l) && !plans.some((p) => p.layout === l && p.targets.length)).map((l) => l.sheetName));
   return { plans, skippedSheets: skipped, split, batches, uniqueTexts, gameContext: options.gameContext ?? '', glossary: options.glossary, memoryCells: 0, memoryTexts: 0 };
+}
+
+/** One text field of a game-data sheet in a job: estimate, the stored job (status --json) show them. */
+export interface FieldSummary {
+  sheet: string;
+  field: string;
+  /** Header of the field's source column. */
+  source: string;
+  tasks: number;
+}
+
+/** Cells per text field of game-data sheets (`Items.detail`); none for string tables. */
+export function fieldSummary(prepared: PreparedJob): FieldSummary[] {
+  const tasks = new Map<string, number>();
+  for (const task of prepared.split.tasks) if (task.field) tasks.set(`${task.sheetName}\u0000${task.field}`, (tasks.get(`${task.sheetName}\u0000${task.field}`) ?? 0) + 1);
+  return prepared.plans
+    .filter((p) => p.field?.name)
+    .map((p) => ({ sheet: p.layout.sheetName, field: p.field!.name, source: p.source.header, tasks: tasks.get(`${p.layout.sheetName}\u0000${p.field!.name}`) ?? 0 }));
 }
 
 export function packOptions(config: FanyiConfig) {

@@ -12,6 +12,8 @@ import { chooseReferences, referencePlan, type ReferencePlan, type ReferenceSett
 export interface TaskDraft {
   taskId: string;
   sheetName: string;
+  /** The text field of a game-data sheet (also in `sourceContext`); absent in string tables. */
+  field?: string;
   rowIdx: number;
   colIdx: number;
   cellRef: string;
@@ -63,7 +65,7 @@ function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, o
   const rows = sourceRows(sheet, plan, options);
   // Language-major order: task ids run by language, then row (rows are stored batch by batch: see toTaskRows).
   for (const target of targets) {
-    if (target.isNew) out.newHeaders.push({ sheetIndex: sheet.index, row: layout.headerRow, col: target.col, text: target.language });
+    if (target.isNew) out.newHeaders.push({ sheetIndex: sheet.index, row: layout.headerRow, col: target.col, text: target.header ?? target.language });
     // One string per target, not one per task: the drafts stay in memory for the whole run.
     const targetRegion = target.language.split('-')[1]?.toUpperCase() ?? null;
     for (const row of rows) {
@@ -78,6 +80,7 @@ function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, o
       out.tasks.push({
         taskId: `TASK_${String(out.tasks.length + 1).padStart(6, '0')}`,
         sheetName: sheet.name,
+        ...(plan.field?.name ? { field: plan.field.name } : {}),
         rowIdx: row.row,
         colIdx: target.col,
         cellRef: encodeAddress(row.row, target.col),
@@ -121,12 +124,12 @@ function sourceRows(sheet: SheetTable, plan: SheetPlan, options: SplitOptions): 
   const { layout, source } = plan;
   const rows: SourceRow[] = [];
   const pivots = pivotLanguages(plan);
-  const references = referencePlan(layout.languageColumns, source, options.referenceLanguages ?? 'auto');
+  const references = referencePlan(plan.columns, source, options.referenceLanguages ?? 'auto');
   for (let row = layout.firstDataRow; row < sheet.rows.length; row++) {
     const cells = sheet.rows[row];
     const text = cells?.[source.col];
     if (!isTranslatableText(text) || !isDataRow(cells)) continue;
-    const context = taskContext(sheet, layout, row, source.col);
+    const context = taskContext(sheet, layout, row, source, plan.field);
     const contentClass = classifyContent(sheet.name, context.column, context.key, text);
     // The source language is part of the identity: French "Chat" is not English "Chat".
     const identity = { language: source.language, text, scope: options.scope ?? '', pivots };
@@ -169,7 +172,7 @@ function contextVariants(
 /** Language columns that are neither source nor target: their cells are references that can change a text's meaning. */
 function pivotLanguages(plan: SheetPlan): Set<string> {
   const targets = new Set(plan.targets.map((t) => t.col));
-  return new Set(plan.layout.languageColumns.filter((c) => c.col !== plan.source.col && !targets.has(c.col)).map((c) => c.language));
+  return new Set(plan.columns.filter((c) => c.col !== plan.source.col && !targets.has(c.col)).map((c) => c.language));
 }
 
 /**

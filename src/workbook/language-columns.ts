@@ -1,4 +1,7 @@
-import type { CellValue, SheetTable } from './sheet-model.ts';
+import { columnTexts, countFilled, isDataRow, type CellValue, type SheetTable } from './sheet-model.ts';
+
+export { isDataRow };
+import { fillDefaultLanguages, groupFields, type TextField } from './field-families.ts';
 import { guessLanguageFromTexts } from './guess-language.ts';
 import { languageFromHeader } from './language-headers.ts';
 
@@ -16,6 +19,8 @@ export interface SheetLayout {
   maxLengthColumn?: number;
   /** Last column holding anything in the sheet. */
   lastUsedColumn: number;
+  /** The language columns grouped into text fields (field-families.ts), in column order. */
+  fields?: TextField[];
 }
 
 export interface LanguageColumn {
@@ -51,10 +56,21 @@ export function analyseSheet(sheet: SheetTable): SheetLayout | undefined {
   };
   headers.forEach((header, col) => classifyByHeader(layout, header, col, headers));
   detectByContent(layout, sheet, headers);
-  for (const column of layout.languageColumns) column.filled = countFilled(sheet, layout, column.col);
+  groupFields(layout, sheet, headers);
+  for (const column of layout.languageColumns) column.filled = countFilled(sheet, layout.firstDataRow, column.col);
   layout.languageColumns.sort((a, b) => a.col - b.col);
   layout.keyColumn ??= firstNonLanguageColumn(layout, headers);
   return layout.languageColumns.length ? layout : undefined;
+}
+
+/**
+ * Every sheet's layout (undefined for sheets with nothing to translate), unsuffixed field members
+ * a sheet alone could not place given the workbook's default language (see fillDefaultLanguages).
+ */
+export function analyseSheets(sheets: readonly SheetTable[]): Array<SheetLayout | undefined> {
+  const layouts = sheets.map(analyseSheet);
+  fillDefaultLanguages(layouts.filter((l): l is SheetLayout => !!l), sheets);
+  return layouts;
 }
 
 /**
@@ -100,10 +116,6 @@ export function isConfigSheet(sheet: SheetTable): boolean {
   return typeof first === 'string' && first.trim().startsWith('##');
 }
 
-/** Rows whose first cell starts with `##` are comments in Luban-style tables. */
-export function isDataRow(cells: ReadonlyArray<CellValue> | undefined): boolean {
-  return !(typeof cells?.[0] === 'string' && cells[0].startsWith('##'));
-}
 
 function classifyByHeader(layout: SheetLayout, header: string, col: number, headers: string[]): void {
   if (!header) return;
@@ -140,7 +152,7 @@ function detectByContent(layout: SheetLayout, sheet: SheetTable, headers: string
   for (let col = 0; col < width; col++) {
     if (isClassified(layout, col)) continue;
     const header = headers[col] ?? '';
-    const sample = sampleTexts(sheet, layout, col, 200);
+    const sample = columnTexts(sheet, layout.firstDataRow, col);
     const language = guessLanguageFromTexts(sample);
     if (language) layout.languageColumns.push({ col, header, language, by: 'content', filled: 0 });
   }
@@ -153,25 +165,6 @@ function isClassified(layout: SheetLayout, col: number): boolean {
     layout.noteColumns.includes(col) ||
     layout.languageColumns.some((c) => c.col === col)
   );
-}
-
-function sampleTexts(sheet: SheetTable, layout: SheetLayout, col: number, max: number): string[] {
-  const texts: string[] = [];
-  for (let row = layout.firstDataRow; row < sheet.rows.length && texts.length < max; row++) {
-    const value = sheet.rows[row]?.[col];
-    if (typeof value === 'string' && value.trim()) texts.push(value);
-  }
-  return texts;
-}
-
-function countFilled(sheet: SheetTable, layout: SheetLayout, col: number): number {
-  let filled = 0;
-  for (let row = layout.firstDataRow; row < sheet.rows.length; row++) {
-    const cells = sheet.rows[row];
-    const value = cells?.[col];
-    if (typeof value === 'string' && value.trim() && isDataRow(cells)) filled++;
-  }
-  return filled;
 }
 
 function firstNonLanguageColumn(layout: SheetLayout, headers: string[]): number | undefined {

@@ -61,6 +61,16 @@ function headerCode(token: string, isPart = false): string | undefined {
   return code;
 }
 
+/**
+ * The language a language affix of a longer header names (`JP` in `name_JP`, `zh` in `title-zh`),
+ * by the rules for a part of a header: English-word codes only in upper case (`item_no` is not
+ * Norwegian), never `id` (`name_id` is an id column).
+ */
+export function affixLanguage(affix: string): string | undefined {
+  if (STAT_HEADERS.has(affix) || affix.length > 2 && !/^[A-Za-z]{2,3}([-_][A-Za-z]{2,4})?$/.test(affix) && !GAME_CODES[affix.toUpperCase()]) return undefined;
+  return headerCode(affix, true);
+}
+
 function languageFromTokens(header: string): string | undefined {
   const tokens = header.split(/[\s_()[\]{}:/|.,;（）]+/).filter((token) => /[\p{L}\p{N}]/u.test(token));
   for (let size = Math.min(3, tokens.length); size >= 1; size--) {

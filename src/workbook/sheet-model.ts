@@ -56,3 +56,29 @@ export const DEFAULT_READ_LIMITS: ReadLimits = {
 };
 
 export const cellKey = (row: number, col: number): string => `${row}:${col}`;
+
+/** Rows whose first cell starts with `##` are comments in Luban-style tables. */
+export function isDataRow(cells: ReadonlyArray<CellValue> | undefined): boolean {
+  return !(typeof cells?.[0] === 'string' && cells[0].startsWith('##'));
+}
+
+/** Up to `max` non-empty text cells of a column from `firstRow` down: what a language guess reads. */
+export function columnTexts(sheet: SheetTable, firstRow: number, col: number, max = 200): string[] {
+  const texts: string[] = [];
+  for (let row = firstRow; row < sheet.rows.length && texts.length < max; row++) {
+    const value = sheet.rows[row]?.[col];
+    if (typeof value === 'string' && value.trim()) texts.push(value);
+  }
+  return texts;
+}
+
+/** Non-empty text cells of a column in data rows from `firstRow` down. */
+export function countFilled(sheet: SheetTable, firstRow: number, col: number): number {
+  let filled = 0;
+  for (let row = firstRow; row < sheet.rows.length; row++) {
+    const cells = sheet.rows[row];
+    const value = cells?.[col];
+    if (typeof value === 'string' && value.trim() && isDataRow(cells)) filled++;
+  }
+  return filled;
+}

@@ -13,7 +13,7 @@ import { describeResult, makeTempDir, parseSingleJson, providerFlags, runCli, ty
 import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { simulatedTranslation } from '../helpers/simulated-translation.ts';
 
-const COLUMNS = ['Sheet', 'Cell', 'Key', 'Language', 'Status', 'Written', 'Score', 'Flags', 'Reason', 'Source', 'Result'];
+const COLUMNS = ['Sheet', 'Cell', 'Key', 'Language', 'Status', 'Written', 'Score', 'Flags', 'Reason', 'Source', 'Result', 'Field'];
 const TEXTS = ['获得{0}金币', '开始游戏', '第{0}关', '返回主菜单', '{0}个宝箱', '设置'];
 const BROKEN = new Set(TEXTS.filter((text) => text.includes('{0}')));
 const dropPlaceholder = (translated: string): string => translated.replace('{0}', '');

@@ -15,6 +15,7 @@ import { copyRealFile, distinctSourceLangAndTargetCol, readStoredJob, realDataPa
 import { describeResult, parseSingleJson, runCli, withTempDir, type CliResult } from '../helpers/fanyi-cli.ts';
 import { cellText, diffXlsx, sheetParts, targetKey, type AddedCell } from '../helpers/xlsx-cell-diff.ts';
 import { readWorkbook } from '../helpers/compare-workbooks.ts';
+import { languagesMatch, normalizeLanguageCode } from '../../src/workbook/language-codes.ts';
 
 /** The `--json` summary `translate` prints on stdout. */
 interface TranslateSummary {
@@ -143,29 +144,43 @@ function checkAddedCells(run: RealRun, added: Array<{ sheet: string; row: number
   const taskCells = added.length - run.job.newHeaders.length;
   assert.equal(taskCells, run.summary.counts.completed, 'filled new cells = completed tasks');
   const targetLangs = new Set(run.job.tasks.map((t) => t.targetLang));
-  for (const h of run.job.newHeaders) assert.ok(targetLangs.has(h.text), `new header ${h.text} names a target language`);
+  for (const h of run.job.newHeaders) assert.ok(namesTargetLanguage(h.text, targetLangs), `new header ${h.text} names a target language`);
 }
 
-/** Per sheet, the input columns whose cell equals the task's source text in every task's row. */
+/** `vi`, or a field's new column in its family's style: `name_VN`, `text_PT`. */
+function namesTargetLanguage(header: string, targets: ReadonlySet<string>): boolean {
+  if (targets.has(header)) return true;
+  const code = normalizeLanguageCode(/[_.\- ]([A-Za-z]{2,4}(?:-[A-Za-z]{2,4})?)$/.exec(header)?.[1] ?? '');
+  return !!code && [...targets].some((lang) => languagesMatch(lang, code) > 0);
+}
+
+/**
+ * Per sheet and source column header (a game-data sheet has one per text field), the input
+ * columns whose cell equals the task's source text in every task's row.
+ */
 function sourceColumns(run: RealRun): Map<string, number[]> {
   const bySheet = new Map<string, StoredTask[]>();
   for (const task of run.job.tasks) {
-    if (!bySheet.has(task.sheetName)) bySheet.set(task.sheetName, []);
-    bySheet.get(task.sheetName)!.push(task);
+    const key = sourceKey(task);
+    if (!bySheet.has(key)) bySheet.set(key, []);
+    bySheet.get(key)!.push(task);
   }
   const result = new Map<string, number[]>();
-  for (const [sheet, tasks] of bySheet) {
+  for (const [key, tasks] of bySheet) {
+    const sheet = tasks[0].sheetName;
     const rows = run.grid.get(sheet) ?? run.grid.get('')!;
     const width = Math.max(...tasks.map((t) => rows[t.rowIdx]?.length ?? 0));
     const candidates = [];
     for (let col = 0; col < width; col++) if (tasks.every((t) => rows[t.rowIdx]?.[col] === t.sourceText && t.colIdx !== col)) candidates.push(col);
-    result.set(sheet, candidates);
+    result.set(key, candidates);
   }
   return result;
 }
 
+const sourceKey = (task: StoredTask): string => `${task.sheetName}\u0000${task.sourceColumn}`;
+
 function checkSourcesComeFromOneColumn(run: RealRun): void {
-  for (const [sheet, columns] of sourceColumns(run)) assert.ok(columns.length > 0, `${sheet}: every task's source text is the cell of one input column in its row`);
+  for (const [key, columns] of sourceColumns(run)) assert.ok(columns.length > 0, `${key.replace('\u0000', ' ')}: every task's source text is the cell of one input column in its row`);
   for (const task of run.job.tasks) assert.notEqual(task.sourceText.trim(), '', 'no task translates an empty cell');
 }
 
@@ -173,8 +188,8 @@ function checkSourcesComeFromOneColumn(run: RealRun): void {
 function describeSources(run: RealRun): string {
   const columns = sourceColumns(run);
   const sheetsBySource = new Map<string, string[]>();
-  for (const t of new Map(run.job.tasks.map((task) => [task.sheetName, task] as const)).values()) {
-    const source = `${columnLetter(columns.get(t.sheetName)![0])} "${t.sourceColumn}" (${t.sourceLang})`;
+  for (const t of new Map(run.job.tasks.map((task) => [sourceKey(task), task] as const)).values()) {
+    const source = `${columnLetter(columns.get(sourceKey(t))![0])} "${t.sourceColumn}" (${t.sourceLang})`;
     sheetsBySource.set(source, [...(sheetsBySource.get(source) ?? []), t.sheetName]);
   }
   if (run.grid.size === 1) return [...sheetsBySource.keys()].join(', ');
@@ -196,7 +211,7 @@ describe('real-world files translate offline without changing any existing cell'
     translateReal(t, 'panel-attack/localization.csv', 'vi', (run) => {
       assert.deepEqual(distinctSourceLangAndTargetCol(run.db), [{ source_lang: 'en', col_idx: 10 }], 'source EN, one new column after TH');
       assert.deepEqual(sourceHeaders(run), ['EN']);
-      assert.deepEqual(sourceColumns(run).get(run.job.tasks[0].sheetName), [2], 'every source text is the EN cell (column C)');
+      assert.deepEqual(sourceColumns(run).get(sourceKey(run.job.tasks[0])), [2], 'every source text is the EN cell (column C)');
       const header = run.grid.get('')![0];
       assert.equal(header[1], 'Context for translation');
       assert.ok(run.job.tasks.every((t) => t.colIdx !== 1), 'the Context column is never a target');
@@ -241,6 +256,8 @@ describe('real-world files translate offline without changing any existing cell'
   test('elin-plugins/SourceDonaCN.xlsx (8 sheets, type rows, rich text) → vi: type rows are not translated', { skip: realDataSkip }, (t) =>
     translateReal(t, 'elin-plugins/SourceDonaCN.xlsx', 'vi', (run) => {
       assert.ok(sourceHeaders(run).every((header) => header.endsWith('_JP')), 'sources are *_JP columns');
+      // Every filled text field is translated, not only the first _JP column of each sheet.
+      assert.deepEqual(sourceHeaders(run), ['aggro_JP', 'aka_JP', 'calm_JP', 'dead_JP', 'detail_JP', 'fov_JP', 'kill_JP', 'name_JP', 'strPhase_JP', 'textEnd_JP', 'textExtra_JP', 'textPhase_JP', 'text_JP', 'unit_JP']);
       const typeRowTasks = run.job.tasks.filter((task) => run.grid.get(task.sheetName)![1]?.includes('string') && task.rowIdx === 1);
       assert.deepEqual(
         typeRowTasks.map((task) => `${task.sheetName}!${columnLetter(task.colIdx)}${task.rowIdx + 1} "${task.sourceText}"`),

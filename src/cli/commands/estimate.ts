@@ -8,14 +8,15 @@ import { PROMPT_OVERHEAD_TOKENS } from '../../tasks/batching/estimate-tokens.ts'
 import { createSqliteStore } from '../../store/create-store.ts';
 import { applyMemory, memoryKeys } from '../../tasks/memory.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
-import type { PreparedJob } from '../../tasks/prepare-job.ts';
-import { addProviderOptions, overridesFrom, printJson, splitList, type CommonFlags } from '../common.ts';
+import { fieldSummary, type PreparedJob } from '../../tasks/prepare-job.ts';
+import { addProviderOptions, columnNameFlag, overridesFrom, printJson, splitList, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 import { jobInputs } from './translate.ts';
 
 interface EstimateFlags extends CommonFlags {
   to?: string;
   from?: string;
+  columnName?: string;
   overwrite?: boolean;
   context?: string;
   contextFile?: string;
@@ -31,6 +32,7 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
       .argument('<file>', 'the workbook')
       .option('--to <langs>', 'target languages, BCP-47, comma-separated')
       .option('--from <lang>', 'source language')
+      .option('--column-name <template>', "header of a new column in a named field, with {field} and {code}: '{field}_{code}' (default: the field's style, name_PT)")
       .option('--overwrite', 'count target cells that already hold text too')
       .option('--config <file>', 'config file')
       .option('--db <path>', 'database whose translation memory would answer texts (read only when it exists)', 'fanyi.db')
@@ -45,7 +47,7 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
     const to = flags.to ? parseLanguageList(splitList(flags.to) ?? [], '--to') : undefined;
     const from = flags.from ? parseLanguageList([flags.from], '--from')[0] : undefined;
     const inputs = await jobInputs(flags);
-    const { prepared: analysed } = await analyseFile({ file, to, from, overwrite: flags.overwrite, ...inputs }, config);
+    const { prepared: analysed } = await analyseFile({ file, to, from, columnName: columnNameFlag(flags.columnName), overwrite: flags.overwrite, ...inputs }, config);
     const prepared = (inputs.memory ?? config.translation.memory) ? await withMemory(analysed, flags.db, config) : analysed;
     const uniqueBefore = new Set(analysed.split.tasks.map((t) => t.dedupeKey)).size;
     const calls = prepared.batches.length;
@@ -75,6 +77,7 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
       limits: { rpm: perf.rpm_throttle, tpm: perf.tpm_throttle },
       cost: cost === undefined ? null : { amount: Number(cost.toFixed(4)), currency: price!.currency },
       languages: [...new Set(prepared.plans.flatMap((p) => p.targets.map((t) => t.language)))],
+      fields: fieldSummary(prepared),
     };
     if (flags.json) printJson(summary);
     else {
@@ -83,6 +86,7 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
           `${summary.tasks} cells to translate into ${summary.languages.join(', ') || 'none'}`,
           `${summary.unique_texts} unique texts after de-duplication (${summary.duplicates_saved} duplicates reuse a result)`,
           `${summary.memory_cells} cells (${summary.memory_texts} texts) from translation memory; ${summary.texts_to_send} texts to send`,
+          ...(summary.fields.length ? [`${summary.fields.length} text fields: ${summary.fields.map((f) => `${f.sheet}.${f.field} (${f.tasks})`).join(', ')}`] : []),
           `${summary.batches} batches → ${summary.estimated_calls} calls`,
           `~${summary.estimated_input_tokens} input + ~${summary.estimated_output_tokens} output tokens`,
           `~${formatSeconds(minutes * 60)} at ${perf.rpm_throttle} RPM / ${perf.tpm_throttle} TPM`,

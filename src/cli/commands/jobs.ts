@@ -35,7 +35,8 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       const qaFlags = await engine.store.countByFlag(job.job_id);
       const run = storedRun(engine, job);
       if (flags.json) {
-        printJson({ job_id: job.job_id, status: job.status, source: job.source_name, output: job.out_path, error: job.error_msg, run, counts, flags: qaFlags, groups, paused_groups: pausedGroups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints });
+        const fields = (JSON.parse(job.options) as Partial<JobOptions>).fields ?? [];
+        printJson({ job_id: job.job_id, status: job.status, source: job.source_name, output: job.out_path, error: job.error_msg, run, counts, fields, flags: qaFlags, groups, paused_groups: pausedGroups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints });
       } else {
         printStatus(job, counts, groups, totals, pausedGroups, qaFlags);
         if (run) process.stdout.write(`  runs with: ${describeRunSettings(run)}\n`);

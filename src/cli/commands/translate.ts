@@ -6,13 +6,14 @@ import type { Engine, ExportOptions, JobOutcome, TranslateInput } from '../../en
 import { FanyiError } from '../../errors.ts';
 import { ProgressBar } from '../../monitor/progress.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
-import { addProviderOptions, addStoreOptions, defaultOutPath, openEngine, printJson, splitList, type CommonFlags } from '../common.ts';
+import { addProviderOptions, columnNameFlag, addStoreOptions, defaultOutPath, openEngine, printJson, splitList, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 import { addOutputOptions, describeEncodingLoss, describeEstimated, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
 
 interface TranslateFlags extends CommonFlags, OutputFlags {
   to?: string;
   from?: string;
+  columnName?: string;
   out?: string;
   overwrite?: boolean;
   context?: string;
@@ -28,6 +29,7 @@ export function registerTranslate(program: Command, exit: (code: number) => void
     .argument('<file>', 'the workbook')
     .option('--to <langs>', 'target languages, BCP-47, comma-separated (default: every language column with empty cells)')
     .option('--from <lang>', 'source language (default: the fullest language column)')
+    .option('--column-name <template>', "header of a new column in a named field, with {field} and {code}: '{field}_{code}' (default: the field's style, name_PT)")
     .option('--out <path>', 'output file (default: <name>.translated.<ext> beside the input)')
     .option('--overwrite', 'also replace translations already in target cells')
     .option('--context <text>', 'what the project is (genre, tone, audience), sent with every call; default config translation.game_context')
@@ -43,7 +45,7 @@ export function registerTranslate(program: Command, exit: (code: number) => void
     try {
       const outPath = path.resolve(flags.out ?? defaultOutPath(file));
       const output = outputOptionsFrom(flags);
-      const job = await createJob(engine, { file, to, from, overwrite: flags.overwrite, outPath, ...output, ...(await jobInputs(flags)) }, !flags.json);
+      const job = await createJob(engine, { file, to, from, columnName: columnNameFlag(flags.columnName), overwrite: flags.overwrite, outPath, ...output, ...(await jobInputs(flags)) }, !flags.json);
       exit(await runWithProgress(engine, job.jobId, job.totalTasks, job.uniqueTexts, flags.json, job.memoryCells));
     } finally {
       await engine.store.close();
