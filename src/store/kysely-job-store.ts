@@ -19,7 +19,7 @@ import type {
   WritableResult,
 } from './job-store.ts';
 import { GroupCommit } from './group-commit.ts';
-import { claimBatches } from './queries/claim-queries.ts';
+import { claimBatchById, claimBatches } from './queries/claim-queries.ts';
 import { addCall, applyCommit, failItems, finishBatch, recordRetry, releaseBatch, type PendingCommit } from './queries/task-writes.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { groupSizes, queryStats, queryStatsEnabled } from './query-stats.ts';
@@ -168,6 +168,10 @@ export class KyselyJobStore implements JobStore {
 
   claimBatches(jobId: string, workerIds: string[], leaseMs: number, now = Date.now()): Promise<ClaimedBatch[]> {
     return this.#db.transaction().execute((trx) => claimBatches(trx, { jobId, workerIds, leaseMs, now, skipLocked: this.#adapter.supportsSkipLocked }));
+  }
+
+  claimBatchById(jobId: string, batchId: string, workerId: string, leaseMs: number, now = Date.now()): Promise<ClaimedBatch | undefined> {
+    return this.#db.transaction().execute((trx) => claimBatchById(trx, batchId, { jobId, workerIds: [workerId], leaseMs, now, skipLocked: this.#adapter.supportsSkipLocked }));
   }
 
   async renewLease(jobId: string, batchId: string, workerId: string, leaseMs: number): Promise<boolean> {
