@@ -34,12 +34,12 @@ import { callSamples, listPausedGroups, pauseGroups, recentTasks, resumeGroups, 
 import type { GlossaryTermRow } from './job-store.ts';
 import type { ActiveLoad, CallSample, RecentTask, TaskPage, TaskPageQuery, TaskStatistics } from './job-store.ts';
 import type { Database, JobStatus } from './schema.ts';
+import { FINISHED_JOB_STATUSES, isStatusIn, RESUMABLE_JOB_STATUSES } from './statuses.ts';
 import type { StoreAdapter } from './store-adapter.ts';
 
 /** Most columns bound per new task row (see NewTaskRow: 18, plus 2 when translation memory answered some). */
 const TASK_COLUMNS = 20;
 const BATCH_COLUMNS = 17;
-const UNFINISHED: JobStatus[] = ['analyzing', 'queued', 'running', 'paused', 'failed'];
 const TRANSIENT_ERRORS = ['timeout', 'server', 'network', 'rate_limit'];
 
 /** The store on any Kysely dialect; dialect differences come from the adapter's capability flags. */
@@ -138,19 +138,19 @@ export class KyselyJobStore implements JobStore {
 
   latestJob(options: { unfinished?: boolean } = {}): Promise<JobRow | undefined> {
     let query = this.#db.selectFrom('jobs').selectAll().orderBy('created_at', 'desc').orderBy('job_id', 'desc').limit(1);
-    if (options.unfinished) query = query.where('status', 'in', UNFINISHED);
+    if (options.unfinished) query = query.where('status', 'in', RESUMABLE_JOB_STATUSES);
     return query.executeTakeFirst();
   }
 
   listJobs(options: { active?: boolean; limit?: number } = {}): Promise<JobRow[]> {
     let query = this.#db.selectFrom('jobs').selectAll().orderBy('created_at', 'desc').limit(options.limit ?? 100);
-    if (options.active) query = query.where('status', 'in', UNFINISHED);
+    if (options.active) query = query.where('status', 'in', RESUMABLE_JOB_STATUSES);
     return query.execute();
   }
 
   async setJobStatus(jobId: string, status: JobStatus, errorMsg: string | null = null): Promise<void> {
     const now = Date.now();
-    const finished = status === 'completed' || status === 'failed' || status === 'cancelled';
+    const finished = isStatusIn(FINISHED_JOB_STATUSES, status);
     await this.#db
       .updateTable('jobs')
       .set({ status, error_msg: errorMsg, updated_at: now, finished_at: finished ? now : null })

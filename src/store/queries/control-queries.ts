@@ -1,6 +1,7 @@
 import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 import type { CallSample, RecentTask } from '../job-store.ts';
-import type { Database, JobStatus } from '../schema.ts';
+import type { Database } from '../schema.ts';
+import { isStatusIn, STOPPED_JOB_STATUSES } from '../statuses.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -10,13 +11,10 @@ type Db = Kysely<Database> | Transaction<Database>;
  * claim, so a pause stops every process that works on the job, not only the one that was asked.
  */
 
-/** Jobs whose batches are never handed out: paused until resumed, cancelled for good. */
-export const STOPPED: JobStatus[] = ['paused', 'cancelled'];
-
 /** True when the job may hand out batches (it exists and is neither paused nor cancelled). */
 export async function isJobClaimable(db: Db, jobId: string): Promise<boolean> {
   const job = await db.selectFrom('jobs').select('status').where('job_id', '=', jobId).executeTakeFirst();
-  return !!job && !STOPPED.includes(job.status);
+  return !!job && !isStatusIn(STOPPED_JOB_STATUSES, job.status);
 }
 
 /** For `where` on a query over `batches`: its group is not paused. */

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { CallMeta, ItemFailure, ItemResult } from '../job-store.ts';
-import type { Database, TaskStatus } from '../schema.ts';
+import type { Database } from '../schema.ts';
+import { OPEN_TASK_STATUSES } from '../statuses.ts';
 import { chunks } from '../sql-chunks.ts';
 import { appendLog, insertCall } from './call-queries.ts';
 import { markMemoryPending } from './memory-queries.ts';
@@ -11,7 +12,6 @@ import { markMemoryPending } from './memory-queries.ts';
  */
 
 /** A task's open state is `pending`: the lease lives on its batch row (see countByStatus). */
-const OPEN: TaskStatus[] = ['pending'];
 
 export interface PendingCommit {
   jobId: string;
@@ -66,7 +66,7 @@ async function writeResults(trx: Transaction<Database>, jobId: string, batchId: 
     .where('job_id', '=', jobId)
     .where('batch_id', '=', batchId)
     .where('dedupe_key', 'in', results.map((r) => r.dedupeKey))
-    .where('status', 'in', OPEN)
+    .where('status', 'in', OPEN_TASK_STATUSES)
     .executeTakeFirst();
   return Number(written.numUpdatedRows);
 }
@@ -98,7 +98,7 @@ export async function failItems(trx: Transaction<Database>, jobId: string, batch
       .where('job_id', '=', jobId)
       .where('batch_id', '=', batchId)
       .where('dedupe_key', '=', failure.dedupeKey)
-      .where('status', 'in', OPEN)
+      .where('status', 'in', OPEN_TASK_STATUSES)
       .execute();
     await appendLog(trx, { jobId, batchId, event: 'failed', detail: `${failure.errorType}: ${failure.errorMsg.slice(0, 300)} (text ${failure.dedupeKey})`, workerId });
   }
@@ -121,7 +121,7 @@ export async function recordRetry(db: Kysely<Database>, { jobId, batchId, dedupe
       .where('job_id', '=', jobId)
       .where('batch_id', '=', batchId)
       .where('dedupe_key', 'in', keys)
-      .where('status', 'in', OPEN)
+      .where('status', 'in', OPEN_TASK_STATUSES)
       .execute();
   }
   await appendLog(db, { jobId, batchId, event: 'retry', detail: `${dedupeKeys.length} texts after ${errorType}: ${errorMsg.slice(0, 300)}` });
@@ -134,7 +134,7 @@ export async function finishBatch(trx: Transaction<Database>, jobId: string, bat
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('job_id', '=', jobId)
     .where('batch_id', '=', batchId)
-    .where('status', 'in', OPEN)
+    .where('status', 'in', OPEN_TASK_STATUSES)
     .executeTakeFirstOrThrow();
   if (Number(open.n) === 0) {
     await trx.updateTable('batches').set({ status: 'done', lease_until: null, updated_at: Date.now() }).where('job_id', '=', jobId).where('batch_id', '=', batchId).execute();
