@@ -49,7 +49,7 @@ export class KyselyJobStore implements JobStore {
   readonly #commits = new GroupCommit<PendingCommit>(
     (group) =>
       this.#db.transaction().execute(async (trx) => {
-        for (const commit of group) await applyCommit(trx, commit, this.#adapter.maxParameters);
+        for (const commit of group) await applyCommit(trx, commit, this.#adapter);
       }),
     (size) => queryStatsEnabled && groupSizes.push(size),
   );
@@ -63,10 +63,8 @@ export class KyselyJobStore implements JobStore {
     await this.#adapter.prepare?.();
     // Unordered: migrations are written in parallel (004 may be applied before a later-merged 003);
     // each creates its own tables, so the order between them does not matter.
-    const migrator = new Migrator({ db: this.#db, provider: migrationProvider, allowUnorderedMigrations: true });
-    let { error, results } = await migrator.migrateToLatest();
-    // Two processes opening a fresh database at once: the loser finds the tables made; look again.
-    if (error) ({ error, results } = await migrator.migrateToLatest());
+    const migrator = new Migrator({ db: this.#db, provider: migrationProvider(this.#adapter), allowUnorderedMigrations: true });
+    const { error, results } = await this.#adapter.runMigrations(() => migrator.migrateToLatest());
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
       throw new Error(`store migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -307,11 +305,11 @@ export class KyselyJobStore implements JobStore {
   }
 
   lookupMemory(keys: readonly string[]): Promise<Map<string, string>> {
-    return lookupMemory(this.#db, keys, this.#adapter.maxParameters);
+    return lookupMemory(this.#db, this.#adapter, keys);
   }
 
   rememberResults(jobId: string): Promise<void> {
-    return rememberJob(this.#db, jobId);
+    return rememberJob(this.#db, this.#adapter, jobId);
   }
 
   saveGlossary(version: string, rows: readonly GlossaryTermRow[]): Promise<void> {
@@ -343,7 +341,7 @@ export class KyselyJobStore implements JobStore {
   }
 
   pauseGroups(jobId: string, groupIds: string[]): Promise<string[]> {
-    return pauseGroups(this.#db, jobId, groupIds);
+    return pauseGroups(this.#db, this.#adapter, jobId, groupIds);
   }
 
   resumeGroups(jobId: string, groupIds?: string[]): Promise<string[]> {
