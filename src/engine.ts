@@ -10,6 +10,7 @@ import type { EndpointPool } from './llm/endpoints/endpoint-pool.ts';
 import { PromptStyle } from './llm/prompts/prompt-style.ts';
 import { EngineEvents } from './monitor/engine-events.ts';
 import { checkReviewPath, writeJobOutput, type OutputOptions, type WrittenOutput } from './review/job-output.ts';
+import type { DispatcherFactory } from './queue/dispatcher.ts';
 import { releaseDeadLeases } from './queue/local/release-dead-leases.ts';
 import { RunRegistry } from './queue/local/run-registry.ts';
 import type { JobRow, JobStore, StatusCounts } from './store/job-store.ts';
@@ -36,6 +37,8 @@ export interface EngineOptions {
   providers: (settings: RunSettings) => Promise<EndpointPool>;
   /** Where source files are kept (content-addressed) so resume and export never need the original. */
   filesDir: string;
+  /** Builds each run's dispatcher: the back end that hands its batches to workers (presets.ts wires the local pool). */
+  dispatchers: DispatcherFactory;
   events?: EngineEvents;
 }
 
@@ -340,7 +343,7 @@ export class Engine {
 
   async #partsFor(settings: RunSettings): Promise<JobRunParts> {
     const config = { ...this.config, llm: settings.llm };
-    return { store: this.store, config, provider: await this.#pool(settings), events: this.events, prompts: new PromptStyle(settings.prompts) };
+    return { store: this.store, config, provider: await this.#pool(settings), events: this.events, prompts: new PromptStyle(settings.prompts), dispatchers: this.#o.dispatchers };
   }
 
   #pool(settings: RunSettings): Promise<EndpointPool> {

@@ -9,6 +9,7 @@ import { EndpointPool } from './llm/endpoints/endpoint-pool.ts';
 import { readSystemTemplate } from './llm/prompts/prompt-style.ts';
 import type { LlmProvider } from './llm/provider.ts';
 import { PseudoProvider } from './llm/providers/pseudo-provider.ts';
+import { LocalDispatcher } from './queue/local/local-dispatcher.ts';
 import { createSqliteStore } from './store/create-store.ts';
 
 export interface EmbeddedEngineOptions {
@@ -22,7 +23,14 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions): Prom
   const dbPath = path.resolve(options.dbPath ?? 'fanyi.db');
   const { config } = options.loaded;
   const store = await createSqliteStore({ filename: dbPath });
-  return new Engine({ store, config, run: defaultRunSettings(options.loaded), providers: (settings) => createProvider(settings, options.loaded.keys), filesDir: `${dbPath}.files` });
+  return new Engine({
+    store,
+    config,
+    run: defaultRunSettings(options.loaded),
+    providers: (settings) => createProvider(settings, options.loaded.keys),
+    dispatchers: (parts) => new LocalDispatcher(parts),
+    filesDir: `${dbPath}.files`,
+  });
 }
 
 /** What a new job is run with: the loaded config (its system template read and checked now). */

@@ -6,7 +6,7 @@ import type { FanyiConfig } from '../config/config-schema.ts';
 import type { EndpointPool } from '../llm/endpoints/endpoint-pool.ts';
 import type { PromptStyle } from '../llm/prompts/prompt-style.ts';
 import type { EngineEvents } from '../monitor/engine-events.ts';
-import { LocalDispatcher } from '../queue/local/local-dispatcher.ts';
+import type { Dispatcher, DispatcherFactory } from '../queue/dispatcher.ts';
 import type { JobStore } from '../store/job-store.ts';
 import { PROMPT_OVERHEAD_TOKENS } from '../tasks/batching/estimate-tokens.ts';
 import { fromGlossaryRows } from '../tasks/glossary/glossary.ts';
@@ -21,6 +21,8 @@ export interface JobRunParts {
   provider: EndpointPool;
   events: EngineEvents;
   prompts: PromptStyle;
+  /** The back end that hands the runner its batches (EngineOptions.dispatchers). */
+  dispatchers: DispatcherFactory;
 }
 
 /** What every call of the job is sent besides its texts. */
@@ -57,7 +59,7 @@ export async function jobPromptInputs(parts: JobRunParts, stored: { gameContext?
 }
 
 /** A dispatcher running the job's batches through a batch runner, as many at once as `control` allows. */
-export function createJobDispatcher(parts: JobRunParts, control: AdaptiveControl, prompt: JobPromptInputs): LocalDispatcher {
+export function createJobDispatcher(parts: JobRunParts, control: AdaptiveControl, prompt: JobPromptInputs): Dispatcher {
   const { config, store, events } = parts;
   const perf = config.llm.performance;
   const runner = new BatchRunner({
@@ -74,7 +76,7 @@ export function createJobDispatcher(parts: JobRunParts, control: AdaptiveControl
     // Pseudo-localization is not a translation: judging its script or length would flag every cell.
     qa: isPseudo(parts.provider) ? undefined : { repair: true },
   });
-  return new LocalDispatcher({ store, runner, events, concurrency: control.maxWorkers, activeWorkers: () => control.workers });
+  return parts.dispatchers({ store, handler: runner, events, concurrency: control.maxWorkers, activeWorkers: () => control.workers });
 }
 
 function isPseudo(provider: EndpointPool): boolean {

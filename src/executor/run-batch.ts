@@ -10,6 +10,7 @@ import { itemContextTokens, itemTaskContext, promptContext } from '../tasks/cont
 import { hitsIn, type GlossaryMatcher } from '../tasks/glossary/match-terms.ts';
 import { itemConfidences } from './item-confidence.ts';
 import { gateResults, type QaScope } from './qa-gate.ts';
+import type { BatchHandler } from '../queue/dispatcher.ts';
 import { retryDelay, type RetryPolicy } from './retry-policy.ts';
 
 export interface BatchRunnerOptions {
@@ -70,7 +71,7 @@ const MIN_OUTAGES_TO_GIVE_UP = 3;
  * a single item that keeps failing ends `failed` with error_type `format`. A 400 for one batch's
  * content (a content filter, a context overflow) is isolated the same way and ends `rejected`.
  */
-export class BatchRunner {
+export class BatchRunner implements BatchHandler {
   readonly #o: BatchRunnerOptions;
   #consecutiveRejects = 0;
   #consecutiveOutages = 0;

@@ -7,6 +7,7 @@ import type { JobStore, TaskView } from '../store/job-store.ts';
 import { storedFlags } from '../qa/qa-flags.ts';
 import { parseTaskContext } from '../tasks/context.ts';
 import { hasHardFlag } from '../store/queries/progress-queries.ts';
+import { REVIEW_TASK_STATUSES } from '../store/statuses.ts';
 import type { TableSheet } from '../workbook/write-workbook.ts';
 
 export interface ReviewRow {
@@ -47,7 +48,7 @@ const PAGE = 1_000;
 export async function reviewRows(store: JobStore, jobId: string, writeUnreviewed: boolean): Promise<ReviewRow[]> {
   const rows: ReviewRow[] = [];
   for (let offset = 0; ; offset += PAGE) {
-    const page = await store.taskPage(jobId, { statuses: ['needs_review', 'failed'], offset, limit: PAGE });
+    const page = await store.taskPage(jobId, { statuses: [...REVIEW_TASK_STATUSES], offset, limit: PAGE });
     rows.push(...page.rows.map((task) => toRow(task, writeUnreviewed)));
     if (page.rows.length < PAGE) return rows;
   }

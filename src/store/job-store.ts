@@ -258,6 +258,12 @@ export interface JobStore {
   claimBatch(jobId: string, workerId: string, leaseMs: number, now?: number): Promise<ClaimedBatch | undefined>;
   /** Claims up to one batch per worker id in one transaction (the pool asks for several at once). */
   claimBatches(jobId: string, workerIds: string[], leaseMs: number, now?: number): Promise<ClaimedBatch[]>;
+  /**
+   * Leases the batch `batchId` (pending, or its lease run out; its job and group not paused) in
+   * one transaction, as claimBatch does; undefined when it is done, leased by a live holder, or
+   * paused. A queue hands its processor one batch id: this is how that worker takes it.
+   */
+  claimBatchById(jobId: string, batchId: string, workerId: string, leaseMs: number, now?: number): Promise<ClaimedBatch | undefined>;
   renewLease(jobId: string, batchId: string, workerId: string, leaseMs: number): Promise<boolean>;
   /**
    * Commits results for some items of a batch (and their duplicates) in one transaction; with

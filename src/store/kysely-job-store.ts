@@ -19,7 +19,7 @@ import type {
   WritableResult,
 } from './job-store.ts';
 import { GroupCommit } from './group-commit.ts';
-import { claimBatches } from './queries/claim-queries.ts';
+import { claimBatchById, claimBatches } from './queries/claim-queries.ts';
 import { addCall, applyCommit, failItems, finishBatch, recordRetry, releaseBatch, type PendingCommit } from './queries/task-writes.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { groupSizes, queryStats, queryStatsEnabled } from './query-stats.ts';
@@ -34,12 +34,12 @@ import { callSamples, listPausedGroups, pauseGroups, recentTasks, resumeGroups, 
 import type { GlossaryTermRow } from './job-store.ts';
 import type { ActiveLoad, CallSample, RecentTask, TaskPage, TaskPageQuery, TaskStatistics } from './job-store.ts';
 import type { Database, JobStatus } from './schema.ts';
+import { FINISHED_JOB_STATUSES, isStatusIn, RESUMABLE_JOB_STATUSES } from './statuses.ts';
 import type { StoreAdapter } from './store-adapter.ts';
 
 /** Most columns bound per new task row (see NewTaskRow: 18, plus 2 when translation memory answered some). */
 const TASK_COLUMNS = 20;
 const BATCH_COLUMNS = 17;
-const UNFINISHED: JobStatus[] = ['analyzing', 'queued', 'running', 'paused', 'failed'];
 const TRANSIENT_ERRORS = ['timeout', 'server', 'network', 'rate_limit'];
 
 /** The store on any Kysely dialect; dialect differences come from the adapter's capability flags. */
@@ -49,7 +49,7 @@ export class KyselyJobStore implements JobStore {
   readonly #commits = new GroupCommit<PendingCommit>(
     (group) =>
       this.#db.transaction().execute(async (trx) => {
-        for (const commit of group) await applyCommit(trx, commit, this.#adapter.maxParameters);
+        for (const commit of group) await applyCommit(trx, commit, this.#adapter);
       }),
     (size) => queryStatsEnabled && groupSizes.push(size),
   );
@@ -63,10 +63,8 @@ export class KyselyJobStore implements JobStore {
     await this.#adapter.prepare?.();
     // Unordered: migrations are written in parallel (004 may be applied before a later-merged 003);
     // each creates its own tables, so the order between them does not matter.
-    const migrator = new Migrator({ db: this.#db, provider: migrationProvider, allowUnorderedMigrations: true });
-    let { error, results } = await migrator.migrateToLatest();
-    // Two processes opening a fresh database at once: the loser finds the tables made; look again.
-    if (error) ({ error, results } = await migrator.migrateToLatest());
+    const migrator = new Migrator({ db: this.#db, provider: migrationProvider(this.#adapter), allowUnorderedMigrations: true });
+    const { error, results } = await this.#adapter.runMigrations(() => migrator.migrateToLatest());
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
       throw new Error(`store migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -139,19 +137,19 @@ export class KyselyJobStore implements JobStore {
 
   latestJob(options: { unfinished?: boolean } = {}): Promise<JobRow | undefined> {
     let query = this.#db.selectFrom('jobs').selectAll().orderBy('created_at', 'desc').orderBy('job_id', 'desc').limit(1);
-    if (options.unfinished) query = query.where('status', 'in', UNFINISHED);
+    if (options.unfinished) query = query.where('status', 'in', RESUMABLE_JOB_STATUSES);
     return query.executeTakeFirst();
   }
 
   listJobs(options: { active?: boolean; limit?: number } = {}): Promise<JobRow[]> {
     let query = this.#db.selectFrom('jobs').selectAll().orderBy('created_at', 'desc').limit(options.limit ?? 100);
-    if (options.active) query = query.where('status', 'in', UNFINISHED);
+    if (options.active) query = query.where('status', 'in', RESUMABLE_JOB_STATUSES);
     return query.execute();
   }
 
   async setJobStatus(jobId: string, status: JobStatus, errorMsg: string | null = null): Promise<void> {
     const now = Date.now();
-    const finished = status === 'completed' || status === 'failed' || status === 'cancelled';
+    const finished = isStatusIn(FINISHED_JOB_STATUSES, status);
     await this.#db
       .updateTable('jobs')
       .set({ status, error_msg: errorMsg, updated_at: now, finished_at: finished ? now : null })
@@ -169,6 +167,10 @@ export class KyselyJobStore implements JobStore {
 
   claimBatches(jobId: string, workerIds: string[], leaseMs: number, now = Date.now()): Promise<ClaimedBatch[]> {
     return this.#db.transaction().execute((trx) => claimBatches(trx, { jobId, workerIds, leaseMs, now, skipLocked: this.#adapter.supportsSkipLocked }));
+  }
+
+  claimBatchById(jobId: string, batchId: string, workerId: string, leaseMs: number, now = Date.now()): Promise<ClaimedBatch | undefined> {
+    return this.#db.transaction().execute((trx) => claimBatchById(trx, batchId, { jobId, workerIds: [workerId], leaseMs, now, skipLocked: this.#adapter.supportsSkipLocked }));
   }
 
   async renewLease(jobId: string, batchId: string, workerId: string, leaseMs: number): Promise<boolean> {
@@ -305,11 +307,11 @@ export class KyselyJobStore implements JobStore {
   }
 
   lookupMemory(keys: readonly string[]): Promise<Map<string, string>> {
-    return lookupMemory(this.#db, keys, this.#adapter.maxParameters);
+    return lookupMemory(this.#db, this.#adapter, keys);
   }
 
   rememberResults(jobId: string): Promise<void> {
-    return rememberJob(this.#db, jobId);
+    return rememberJob(this.#db, this.#adapter, jobId);
   }
 
   saveGlossary(version: string, rows: readonly GlossaryTermRow[]): Promise<void> {
@@ -341,7 +343,7 @@ export class KyselyJobStore implements JobStore {
   }
 
   pauseGroups(jobId: string, groupIds: string[]): Promise<string[]> {
-    return pauseGroups(this.#db, jobId, groupIds);
+    return pauseGroups(this.#db, this.#adapter, jobId, groupIds);
   }
 
   resumeGroups(jobId: string, groupIds?: string[]): Promise<string[]> {

@@ -24,9 +24,9 @@ export interface JobsTable {
   finished_at: number | null;
 }
 
-export type JobStatus = 'analyzing' | 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
-export type TaskStatus = 'pending' | 'processing' | 'completed' | 'needs_review' | 'failed';
-export type BatchStatus = 'pending' | 'processing' | 'done';
+import type { BatchStatus, JobStatus, TaskStatus } from './statuses.ts';
+
+export type { BatchStatus, JobStatus, TaskStatus } from './statuses.ts';
 
 export interface TasksTable {
   job_id: string;

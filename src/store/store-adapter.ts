@@ -1,11 +1,38 @@
-import type { Dialect } from 'kysely';
+import type { ColumnDefinitionBuilder, Dialect, InsertQueryBuilder, InsertResult, MigrationResultSet } from 'kysely';
+import type { Database } from './schema.ts';
+
+/** A table of the store's schema, and the names of its columns. */
+export type TableName = keyof Database & string;
+export type ColumnName<T extends TableName> = keyof Database[T] & string;
+/** An insert into `T` that may take an upsert or an insert-ignore clause. */
+export type TableInsert<T extends TableName> = InsertQueryBuilder<Database, T, InsertResult>;
+
+/** The SQL types a bound parameter may need to be given (see StoreAdapter.typed). */
+export type SqlType = 'text' | 'integer' | 'real';
+
+/** What an insert does on a duplicate of its unique key. */
+export interface UpsertSpec<T extends TableName> {
+  /** The unique key (primary key or unique index) a duplicate is found by. */
+  keys: ColumnName<T>[];
+  /** Columns a duplicate takes from the new row; the others keep their stored values. */
+  update: ColumnName<T>[];
+  /** Only when the new row's value of this column is at least the stored one (a newer row wins). */
+  whenNotOlder?: ColumnName<T>;
+}
 
 /**
- * What differs between databases, behind capability flags (STYLE practice 3). Shared store
- * code asks the adapter; it never tests which database it is talking to.
+ * What differs between databases, behind capabilities (STYLE practice 3; kysely's
+ * dialect-adapter-base.ts is the model). Shared store code asks the adapter; it never tests which
+ * database it is talking to, and never writes one database's syntax itself. A back end is one
+ * file extending StoreAdapterBase (store-adapter-base.ts) and overriding where it differs.
  */
 export interface StoreAdapter {
   readonly name: string;
+  /**
+   * The Kysely dialect. Its driver must return integer columns (bigint times, token counts) and
+   * `count(*)` as JS numbers: PostgreSQL's `pg` returns int8 as strings unless given a type parser,
+   * mysql2 as strings with `bigNumberStrings`. Shared code reads row values as they come.
+   */
   createDialect(): Dialect;
   /** Most bound parameters one statement may carry (SQLite 32766, MySQL 65535, PostgreSQL 65535). */
   readonly maxParameters: number;
@@ -16,4 +43,31 @@ export interface StoreAdapter {
   readonly supportsSkipLocked: boolean;
   /** Runs after the dialect is created and before migrations (pragmas, session settings). */
   prepare?(): Promise<void>;
+  /**
+   * Runs the migrations so that two processes starting on a fresh database at once do not both
+   * create the tables. Kysely's Migrator already takes the database's migration lock where there
+   * is one (PostgreSQL advisory lock, MySQL `get_lock`); a database without (SQLite) retries.
+   */
+  runMigrations(migrate: () => Promise<MigrationResultSet>): Promise<MigrationResultSet>;
+  /**
+   * The insert, made to update a duplicate instead of failing: `on conflict … do update` (SQLite,
+   * PostgreSQL), `on duplicate key update` (MySQL). One statement, atomic on every database.
+   */
+  upsert<T extends TableName>(insert: TableInsert<T>, table: T, spec: UpsertSpec<T>): TableInsert<T>;
+  /**
+   * The insert, made to skip rows that duplicate `keys` instead of failing: `on conflict do
+   * nothing` (SQLite, PostgreSQL), `insert ignore` (MySQL). Replaces select-then-insert sequences,
+   * which are safe only where writers are serialised.
+   */
+  insertIgnore<T extends TableName>(insert: TableInsert<T>, keys: ColumnName<T>[]): TableInsert<T>;
+  /**
+   * An integer primary key the database numbers itself: `autoincrement` (SQLite),
+   * `auto_increment` (MySQL), `generated always as identity` (PostgreSQL).
+   */
+  identityColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  /**
+   * A bound value the database must know the type of: PostgreSQL types a parameter in a `case …
+   * then $1` as text, so an integer column would refuse it. SQLite, dynamically typed, binds it as it is.
+   */
+  typed(value: unknown, type: SqlType): unknown;
 }

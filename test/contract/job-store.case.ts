@@ -61,6 +61,34 @@ export function jobStoreCases(name: string, open: () => Promise<JobStore>): void
     await store.close();
   });
 
+  test(`${name}: a batch is leased by id once: not while a live lease holds it, not when done or paused`, async () => {
+    const store = await open();
+    const jobId = uniqueJob();
+    const { tasks, batches } = fixture(jobId);
+    await store.createJob({ jobId, kind: 'translate', sourceName: 'a.xlsx', sourcePath: '/x', excelId: 'e', outPath: null, options: {} }, tasks, batches);
+    const now = Date.now();
+    const byId = await store.claimBatchById(jobId, 'BATCH_PT_BR_001', 'w1', 1_000, now);
+    assert.equal(byId?.batchId, 'BATCH_PT_BR_001', 'by id, whatever its priority');
+    assert.deepEqual([byId!.attempts, byId!.items.map((i) => i.sourceText)], [1, ['欢迎回来。']]);
+    assert.deepEqual(await store.leasedBatches(jobId), [{ batchId: 'BATCH_PT_BR_001', workerId: 'w1' }]);
+    assert.equal(await store.claimBatchById(jobId, 'BATCH_PT_BR_001', 'w2', 1_000, now + 500), undefined, 'a live lease holds it');
+    assert.equal((await store.claimBatch(jobId, 'w2', 1_000, now + 500))?.batchId, 'BATCH_PT_BR_002', 'the claim in priority order skips it');
+    const taken = await store.claimBatchById(jobId, 'BATCH_PT_BR_001', 'w2', 1_000, now + 1_500);
+    assert.deepEqual([taken?.batchId, taken?.attempts], ['BATCH_PT_BR_001', 2], 'an expired lease is taken over');
+    await store.commitResults(jobId, 'BATCH_PT_BR_001', [{ dedupeKey: taken!.items[0].dedupeKey, result: 'Bem-vindo.', tokenCount: 3 }], meta('w2'), { finish: true });
+    assert.equal(await store.claimBatchById(jobId, 'BATCH_PT_BR_001', 'w3', 1_000, now + 5_000), undefined, 'a done batch is never run again');
+    assert.equal(await store.claimBatchById(jobId, 'BATCH_NONE', 'w3', 1_000), undefined, 'an unknown id');
+    await store.releaseBatch(jobId, 'BATCH_PT_BR_002', 'w2');
+    await store.pauseGroups(jobId, ['GROUP_UI_UI']);
+    assert.equal(await store.claimBatchById(jobId, 'BATCH_PT_BR_002', 'w3', 1_000), undefined, 'its group is paused');
+    await store.resumeGroups(jobId);
+    await store.setJobStatus(jobId, 'paused');
+    assert.equal(await store.claimBatchById(jobId, 'BATCH_PT_BR_002', 'w3', 1_000), undefined, 'its job is paused');
+    await store.setJobStatus(jobId, 'running');
+    assert.equal((await store.claimBatchById(jobId, 'BATCH_PT_BR_002', 'w3', 1_000))?.batchId, 'BATCH_PT_BR_002');
+    await store.close();
+  });
+
   test(`${name}: cells that failed on transient errors go back to pending for a resume; format failures stay`, async () => {
     const store = await open();
     const jobId = uniqueJob();

@@ -1,26 +1,13 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BatchRunner } from '../../executor/run-batch.ts';
-import type { EngineEvents } from '../../monitor/engine-events.ts';
-import type { ClaimedBatch, JobStore } from '../../store/job-store.ts';
-import type { Dispatcher } from '../dispatcher.ts';
+import type { ClaimedBatch } from '../../store/job-store.ts';
+import type { Dispatcher, DispatcherParts } from '../dispatcher.ts';
+import { workLeasedBatch, type LeaseParts } from '../work-leased-batch.ts';
 import { ClaimGrouper } from './claim-grouper.ts';
 import { workerId } from './worker-id.ts';
 
-export interface LocalDispatcherOptions {
-  store: JobStore;
-  runner: BatchRunner;
-  events: EngineEvents;
-  /** Most workers that may claim batches at once (the pool's size). */
-  concurrency: number;
-  /** Workers allowed to claim right now (adaptive control); the rest idle. Default: all. */
-  activeWorkers?: () => number;
-  /**
-   * How long a claim holds a batch. A live worker renews it every third of this; a dead one lets
-   * it run out, and any worker may then take the batch over. Default 120 s.
-   */
-  leaseMs?: number;
-}
+/** The local pool takes the shared dispatcher parts as they are. */
+export type LocalDispatcherOptions = DispatcherParts;
 
 /** How often an idle pool looks again while another process holds the job's last batches. */
 const LEASE_POLL_MS = 1_000;
@@ -31,13 +18,28 @@ const PARKED_POLL_MS = 250;
 export class LocalDispatcher implements Dispatcher {
   readonly #o: LocalDispatcherOptions;
   readonly #leaseMs: number;
+  readonly #lease: LeaseParts;
 
   constructor(options: LocalDispatcherOptions) {
     this.#o = options;
     this.#leaseMs = options.leaseMs ?? 120_000;
+    this.#lease = { store: options.store, handler: options.handler, events: options.events, leaseMs: this.#leaseMs };
+  }
+
+  /** Nothing to add: the task table is the local queue, and every open batch in it is claimable. */
+  enqueue(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async work(jobId: string, batchId: string, worker: string, signal: AbortSignal): Promise<boolean> {
+    const batch = await this.#o.store.claimBatchById(jobId, batchId, worker, this.#leaseMs);
+    if (!batch) return false;
+    await workLeasedBatch(this.#lease, batch, worker, signal);
+    return true;
   }
 
   async run(jobId: string, signal: AbortSignal): Promise<void> {
+    await this.enqueue();
     const pool = new AbortController();
     // Every in-flight call and wait listens on the pool's signal.
     setMaxListeners(0, pool.signal);
@@ -93,20 +95,13 @@ export class LocalDispatcher implements Dispatcher {
   }
 
   async #runClaimed(batch: ClaimedBatch, id: string, pool: AbortController): Promise<void> {
-    const { store, runner, events } = this.#o;
-    events.emit('batch:claimed', { jobId: batch.jobId, batchId: batch.batchId, workerId: id, items: batch.items.length });
-    const renew = setInterval(() => void store.renewLease(batch.jobId, batch.batchId, id, this.#leaseMs).catch(() => undefined), this.#leaseMs / 3);
     try {
-      await runner.run(batch, id, pool.signal);
+      await workLeasedBatch(this.#lease, batch, id, pool.signal);
     } catch (error) {
+      // One batch failing stops the run: the other workers hand their batches back too.
       pool.abort(error);
       throw error;
-    } finally {
-      clearInterval(renew);
-      // Interrupted: hand the batch back now rather than making a resume wait for the lease.
-      if (pool.signal.aborted) await store.releaseBatch(batch.jobId, batch.batchId, id).catch(() => undefined);
     }
-    events.emit('batch:finished', { jobId: batch.jobId, batchId: batch.batchId, workerId: id });
   }
 }
 

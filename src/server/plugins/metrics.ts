@@ -3,10 +3,10 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Engine } from '../../engine.ts';
 import type { EngineEventMap } from '../../monitor/engine-events.ts';
 import type { ActiveLoad } from '../../store/job-store.ts';
+import { TASK_STATUSES } from '../../store/statuses.ts';
 import type { JobRunner } from '../job-runner.ts';
 import { bearerSecurity, fileAnswer, protectedErrors } from '../schemas/common-schemas.ts';
 
-const TASK_STATUSES = ['pending', 'processing', 'completed', 'needs_review', 'failed'] as const;
 
 /**
  * Prometheus metrics (seed 000 §8.1, seed 004 monitoring) in a registry of this app's own, so two

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { FanyiError } from '../../errors.ts';
-import type { JobRow } from '../../store/job-store.ts';
+import type { JobRow, JobStatus } from '../../store/job-store.ts';
+import { CLOSED_JOB_STATUSES, FINISHED_JOB_STATUSES } from '../../store/statuses.ts';
 import { conflict } from '../http-error.ts';
 import { tenantJob } from '../job-view.ts';
 import { bearerSecurity, errorAnswers, jobIdParams, type JobIdParams } from '../schemas/common-schemas.ts';
@@ -22,9 +23,11 @@ const DESCRIPTIONS: Record<Action, string> = {
 };
 
 /** Job states an action cannot apply to: 409. */
-const REFUSED: Record<Action, string[]> = {
-  pause: ['completed', 'failed', 'cancelled'],
-  resume: ['completed', 'cancelled'],
+const REFUSED: Record<Action, readonly JobStatus[]> = {
+  // A finished job has nothing left to stop.
+  pause: FINISHED_JOB_STATUSES,
+  // A failed job may be resumed (its transient failures retried); a closed one never.
+  resume: CLOSED_JOB_STATUSES,
   cancel: ['completed'],
 };
 

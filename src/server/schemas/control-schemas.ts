@@ -1,5 +1,5 @@
 import { nullableNumber, nullableString } from './common-schemas.ts';
-import { JOB_STATUSES } from './job-schemas.ts';
+import { JOB_STATUSES } from '../../store/statuses.ts';
 
 /** Schemas of pause/resume/cancel, checkpoints and the dashboard's activity view. */
 

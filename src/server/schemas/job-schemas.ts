@@ -1,9 +1,8 @@
+import { JOB_STATUSES } from '../../store/statuses.ts';
 import { OUTPUT_ENCODINGS, type OutputEncoding } from '../../workbook/csv/output-encoding.ts';
 import { nullableNumber, nullableString } from './common-schemas.ts';
 
 /** Schemas of the job-level answers: status, the jobs list, translate. */
-
-export const JOB_STATUSES = ['analyzing', 'queued', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;
 
 const count = { type: 'integer', minimum: 0 } as const;
 

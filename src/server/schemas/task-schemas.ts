@@ -1,8 +1,7 @@
+import { TASK_STATUSES } from '../../store/statuses.ts';
 import { nullableNumber, nullableString, pageProperties } from './common-schemas.ts';
 
 /** Schemas of the task-level answers: the task DataFrame (seed 000 §3.1 columns) and results. */
-
-export const TASK_STATUSES = ['pending', 'processing', 'completed', 'needs_review', 'failed'] as const;
 
 const int = { type: 'integer' } as const;
 const str = { type: 'string' } as const;

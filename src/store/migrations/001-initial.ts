@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely';
+import type { StoreAdapter } from '../store-adapter.ts';
 
 /**
  * The task table carries every seed 000 §3.1 column plus job_id, dedupe_key, qa_flags and
  * lease_until. Portable column types only, so the same migration runs on SQLite, MySQL and
- * PostgreSQL. Times are epoch milliseconds (bigint) to avoid three dialects' date semantics.
+ * PostgreSQL (an identity column is spelled by the adapter). Times are epoch milliseconds (bigint)
+ * to avoid three dialects' date semantics.
  */
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<any>, adapter: StoreAdapter): Promise<void> {
   await db.schema
     .createTable('jobs')
     .addColumn('job_id', 'varchar(64)', (c) => c.primaryKey())
@@ -97,7 +99,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('task_logs')
-    .addColumn('log_id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('log_id', 'integer', (c) => adapter.identityColumn(c))
     .addColumn('job_id', 'varchar(64)', (c) => c.notNull())
     .addColumn('batch_id', 'varchar(64)')
     .addColumn('task_id', 'varchar(32)')
@@ -139,7 +141,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('glossary')
-    .addColumn('term_id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('term_id', 'integer', (c) => adapter.identityColumn(c))
     .addColumn('version', 'varchar(64)', (c) => c.notNull())
     .addColumn('source_term', 'varchar(512)', (c) => c.notNull())
     .addColumn('target_lang', 'varchar(35)', (c) => c.notNull())

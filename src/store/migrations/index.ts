@@ -1,4 +1,5 @@
-import type { Migration, MigrationProvider } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { StoreAdapter } from '../store-adapter.ts';
 import * as initial from './001-initial.ts';
 import * as callsAndEvents from './002-calls-and-events.ts';
 import * as memoryAndGlossary from './003-memory-and-glossary.ts';
@@ -7,17 +8,24 @@ import * as memoryPending from './005-memory-pending.ts';
 import * as callWait from './006-call-wait.ts';
 import * as estimatedTokens from './007-estimated-tokens.ts';
 
-/** Migrations are imported statically so they ship inside the package and run on every dialect. */
-export const migrationProvider: MigrationProvider = {
-  async getMigrations(): Promise<Record<string, Migration>> {
-    return {
-      '001-initial': initial,
-      '002-calls-and-events': callsAndEvents,
-      '003-memory-and-glossary': memoryAndGlossary,
-      '004-paused-groups': pausedGroups,
-      '005-memory-pending': memoryPending,
-      '006-call-wait': callWait,
-      '007-estimated-tokens': estimatedTokens,
-    };
-  },
+/** A migration; those that spell something per database get the store's adapter. */
+interface StoreMigration {
+  up(db: Kysely<any>, adapter: StoreAdapter): Promise<void>;
+  down?(db: Kysely<any>): Promise<void>;
+}
+
+const MIGRATIONS: Record<string, StoreMigration> = {
+  '001-initial': initial,
+  '002-calls-and-events': callsAndEvents,
+  '003-memory-and-glossary': memoryAndGlossary,
+  '004-paused-groups': pausedGroups,
+  '005-memory-pending': memoryPending,
+  '006-call-wait': callWait,
+  '007-estimated-tokens': estimatedTokens,
 };
+
+/** Migrations are imported statically so they ship inside the package and run on every dialect. */
+export function migrationProvider(adapter: StoreAdapter): MigrationProvider {
+  const bound = (m: StoreMigration): Migration => ({ up: (db) => m.up(db, adapter), down: m.down });
+  return { getMigrations: async () => Object.fromEntries(Object.entries(MIGRATIONS).map(([name, m]) => [name, bound(m)])) };
+}

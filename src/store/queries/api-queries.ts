@@ -1,18 +1,18 @@
 import { sql, type Kysely } from 'kysely';
 import type { ActiveLoad, JobRow, TaskPage, TaskPageQuery, TaskStatistics, TaskView } from '../job-store.ts';
-import type { Database, JobStatus } from '../schema.ts';
+import type { Database } from '../schema.ts';
+import { ACTIVE_JOB_STATUSES } from '../statuses.ts';
 
 /**
  * Read-only queries behind the REST API (`fanyi serve`): a tenant's jobs, paged task rows and the
  * seed 000 §8.1 statistics. They never change state.
  */
 
-const ACTIVE: JobStatus[] = ['analyzing', 'queued', 'running', 'paused'];
 
 /** Newest first; `active` keeps jobs that are not finished (completed, failed or cancelled). */
 export function listTenantJobs(db: Kysely<Database>, options: { tenant: string; active?: boolean; limit?: number }): Promise<JobRow[]> {
   let query = db.selectFrom('jobs').selectAll().where('tenant', '=', options.tenant).orderBy('created_at', 'desc').orderBy('job_id', 'desc').limit(options.limit ?? 100);
-  if (options.active) query = query.where('status', 'in', ACTIVE);
+  if (options.active) query = query.where('status', 'in', ACTIVE_JOB_STATUSES);
   return query.execute();
 }
 
@@ -101,7 +101,7 @@ async function p95Duration(db: Kysely<Database>, jobId: string, timed: number): 
 
 /** For the metrics gauges: tasks by stored status and open batches over every unfinished job. */
 export async function activeJobLoad(db: Kysely<Database>): Promise<ActiveLoad> {
-  const active = db.selectFrom('jobs').select('job_id').where('status', 'in', ACTIVE);
+  const active = db.selectFrom('jobs').select('job_id').where('status', 'in', ACTIVE_JOB_STATUSES);
   const taskRows = await db.selectFrom('tasks').select(['status']).select((eb) => eb.fn.countAll<number>().as('n')).where('job_id', 'in', active).groupBy('status').execute();
   const batchRows = await db.selectFrom('batches').select(['status']).select((eb) => eb.fn.countAll<number>().as('n')).where('job_id', 'in', active).groupBy('status').execute();
   const tasks: Record<string, number> = {};

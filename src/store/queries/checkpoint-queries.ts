@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { CheckpointRow, TaskSnapshotRow } from '../job-store.ts';
-import type { Database, TaskStatus } from '../schema.ts';
+import type { Database } from '../schema.ts';
+import { SETTLED_TASK_STATUSES } from '../statuses.ts';
 
-const SETTLED: TaskStatus[] = ['completed', 'needs_review', 'failed'];
 
 /** Records a checkpoint and stamps every settled task not yet in one with its id; returns the settled count. */
 export function insertCheckpoint(db: Kysely<Database>, jobId: string, row: { checkpointId: string; filePath: string; metadata: unknown }): Promise<number> {
@@ -11,14 +11,14 @@ export function insertCheckpoint(db: Kysely<Database>, jobId: string, row: { che
       .selectFrom('tasks')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('job_id', '=', jobId)
-      .where('status', 'in', SETTLED)
+      .where('status', 'in', SETTLED_TASK_STATUSES)
       .executeTakeFirstOrThrow();
     const taskCount = Number(settled.n);
     await trx
       .insertInto('checkpoints')
       .values({ checkpoint_id: row.checkpointId, job_id: jobId, task_count: taskCount, file_path: row.filePath, metadata: JSON.stringify(row.metadata), created_at: Date.now() })
       .execute();
-    await trx.updateTable('tasks').set({ checkpoint_id: row.checkpointId }).where('job_id', '=', jobId).where('status', 'in', SETTLED).where('checkpoint_id', 'is', null).execute();
+    await trx.updateTable('tasks').set({ checkpoint_id: row.checkpointId }).where('job_id', '=', jobId).where('status', 'in', SETTLED_TASK_STATUSES).where('checkpoint_id', 'is', null).execute();
     return taskCount;
   });
 }

@@ -17,22 +17,43 @@ export interface ClaimRequest {
 
 /** Up to one batch per worker id, by (priority, seq), pending first, then batches whose lease ran out. */
 export async function claimBatches(trx: Transaction<Database>, request: ClaimRequest): Promise<ClaimedBatch[]> {
-  const { jobId, workerIds, leaseMs, now } = request;
   // A paused or cancelled job hands out nothing, whichever process asks.
-  if (!(await isJobClaimable(trx, jobId))) return [];
+  if (!(await isJobClaimable(trx, request.jobId))) return [];
   const batches = await nextClaimable(trx, request);
   const claimed: ClaimedBatch[] = [];
-  for (const [i, batch] of batches.entries()) {
-    await trx
-      .updateTable('batches')
-      .set({ status: 'processing', worker_id: workerIds[i], lease_until: now + leaseMs, attempts: batch.attempts + 1, updated_at: now })
-      .where('job_id', '=', jobId)
-      .where('batch_id', '=', batch.batch_id)
-      .execute();
-    const items = await claimedItems(trx, batch);
-    await appendLog(trx, { jobId, batchId: batch.batch_id, event: 'claimed', detail: `${items.items.length} texts, attempt ${batch.attempts + 1}`, workerId: workerIds[i] });
-    claimed.push(items);
-  }
+  for (const [i, batch] of batches.entries()) claimed.push(await lease(trx, batch, request.workerIds[i], request));
+  return claimed;
+}
+
+/**
+ * The batch `batchId` if it is claimable (pending, or its lease ran out; its job and group not
+ * paused), leased to the one worker of `request`. What a queue's processor, handed a batch id,
+ * calls: a batch done, or leased by a live worker, is not run twice.
+ */
+export async function claimBatchById(trx: Transaction<Database>, batchId: string, request: ClaimRequest): Promise<ClaimedBatch | undefined> {
+  const { jobId, now, skipLocked } = request;
+  if (!(await isJobClaimable(trx, jobId))) return undefined;
+  const query = trx
+    .selectFrom('batches')
+    .selectAll()
+    .where('job_id', '=', jobId)
+    .where('batch_id', '=', batchId)
+    .where(inRunnableGroup)
+    .where((eb) => eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'processing'), eb('lease_until', '<', now)])]));
+  const batch = await (skipLocked ? query.forUpdate().skipLocked() : query).executeTakeFirst();
+  return batch && lease(trx, batch, request.workerIds[0], request);
+}
+
+/** Leases `batch` to `workerId` until `now + leaseMs` and reads its open items. */
+async function lease(trx: Transaction<Database>, batch: BatchRow, workerId: string, { leaseMs, now }: ClaimRequest): Promise<ClaimedBatch> {
+  await trx
+    .updateTable('batches')
+    .set({ status: 'processing', worker_id: workerId, lease_until: now + leaseMs, attempts: batch.attempts + 1, updated_at: now })
+    .where('job_id', '=', batch.job_id)
+    .where('batch_id', '=', batch.batch_id)
+    .execute();
+  const claimed = await claimedItems(trx, batch);
+  await appendLog(trx, { jobId: batch.job_id, batchId: batch.batch_id, event: 'claimed', detail: `${claimed.items.length} texts, attempt ${batch.attempts + 1}`, workerId });
   return claimed;
 }
 

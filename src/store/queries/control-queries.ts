@@ -1,6 +1,8 @@
 import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 import type { CallSample, RecentTask } from '../job-store.ts';
-import type { Database, JobStatus } from '../schema.ts';
+import type { Database } from '../schema.ts';
+import { isStatusIn, STOPPED_JOB_STATUSES } from '../statuses.ts';
+import type { StoreAdapter } from '../store-adapter.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -10,13 +12,10 @@ type Db = Kysely<Database> | Transaction<Database>;
  * claim, so a pause stops every process that works on the job, not only the one that was asked.
  */
 
-/** Jobs whose batches are never handed out: paused until resumed, cancelled for good. */
-export const STOPPED: JobStatus[] = ['paused', 'cancelled'];
-
 /** True when the job may hand out batches (it exists and is neither paused nor cancelled). */
 export async function isJobClaimable(db: Db, jobId: string): Promise<boolean> {
   const job = await db.selectFrom('jobs').select('status').where('job_id', '=', jobId).executeTakeFirst();
-  return !!job && !STOPPED.includes(job.status);
+  return !!job && !isStatusIn(STOPPED_JOB_STATUSES, job.status);
 }
 
 /** For `where` on a query over `batches`: its group is not paused. */
@@ -29,15 +28,12 @@ export function inRunnableGroup(eb: ExpressionBuilder<Database, 'batches'>) {
 }
 
 /** Adds the groups to the job's paused set; already paused ones stay as they were. Returns the set. */
-export function pauseGroups(db: Kysely<Database>, jobId: string, groupIds: string[]): Promise<string[]> {
-  return db.transaction().execute(async (trx) => {
-    // Select-then-insert rather than an upsert: the three dialects spell "ignore duplicates" differently.
-    const paused = await listPausedGroups(trx, jobId);
-    const added = [...new Set(groupIds)].filter((g) => !paused.includes(g));
-    const now = Date.now();
-    if (added.length) await trx.insertInto('paused_groups').values(added.map((group_id) => ({ job_id: jobId, group_id, paused_at: now }))).execute();
-    return [...paused, ...added].sort();
-  });
+export async function pauseGroups(db: Kysely<Database>, adapter: StoreAdapter, jobId: string, groupIds: string[]): Promise<string[]> {
+  const now = Date.now();
+  const rows = [...new Set(groupIds)].map((group_id) => ({ job_id: jobId, group_id, paused_at: now }));
+  // Insert-ignore, not select-then-insert: two processes pausing at once never collide.
+  if (rows.length) await adapter.insertIgnore(db.insertInto('paused_groups').values(rows), ['job_id', 'group_id']).execute();
+  return listPausedGroups(db, jobId);
 }
 
 /** Removes the groups from the paused set (all of them without `groupIds`); returns what stays paused. */

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { GlossaryTermRow } from '../job-store.ts';
 import type { Database } from '../schema.ts';
 import { chunks } from '../sql-chunks.ts';
+import type { StoreAdapter } from '../store-adapter.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -10,10 +11,10 @@ type Db = Kysely<Database> | Transaction<Database>;
  * whose results are not in memory yet (a process that died before its run ended) are copied in
  * first, so no committed result is ever missing from a lookup.
  */
-export async function lookupMemory(db: Kysely<Database>, keys: readonly string[], maxParameters: number): Promise<Map<string, string>> {
-  await rememberPendingJobs(db);
+export async function lookupMemory(db: Kysely<Database>, adapter: StoreAdapter, keys: readonly string[]): Promise<Map<string, string>> {
+  await rememberPendingJobs(db, adapter);
   const found = new Map<string, string>();
-  for (const chunk of chunks([...keys], maxParameters - 10)) {
+  for (const chunk of chunks([...keys], adapter.maxParameters - 10)) {
     const rows = await db.selectFrom('translation_memory').select(['memory_key', 'result']).where('memory_key', 'in', chunk).execute();
     for (const row of rows) found.set(row.memory_key, row.result);
   }
@@ -24,18 +25,14 @@ export async function lookupMemory(db: Kysely<Database>, keys: readonly string[]
  * Marks the job as having results to remember: inside each commit's transaction, so a committed
  * result is always either in memory or in a marked job's task rows.
  */
-export async function markMemoryPending(trx: Transaction<Database>, jobId: string, now: number): Promise<void> {
-  await trx
-    .insertInto('memory_pending')
-    .values({ job_id: jobId, marked_at: now })
-    .onConflict((oc) => oc.column('job_id').doNothing())
-    .execute();
+export async function markMemoryPending(trx: Transaction<Database>, adapter: StoreAdapter, jobId: string, now: number): Promise<void> {
+  await adapter.insertIgnore(trx.insertInto('memory_pending').values({ job_id: jobId, marked_at: now }), ['job_id']).execute();
 }
 
 /** Remembers the results of every marked job (see rememberJob). */
-export async function rememberPendingJobs(db: Kysely<Database>): Promise<void> {
+export async function rememberPendingJobs(db: Kysely<Database>, adapter: StoreAdapter): Promise<void> {
   const pending = await db.selectFrom('memory_pending').select('job_id').execute();
-  for (const { job_id } of pending) await rememberJob(db, job_id);
+  for (const { job_id } of pending) await rememberJob(db, adapter, job_id);
 }
 
 /**
@@ -44,11 +41,11 @@ export async function rememberPendingJobs(db: Kysely<Database>): Promise<void> {
  * Results held for review are not remembered, nor tasks answered from memory (they have no end
  * time). A newer translation of a text replaces an older one, whichever job is copied last.
  */
-export async function rememberJob(db: Kysely<Database>, jobId: string): Promise<void> {
+export async function rememberJob(db: Kysely<Database>, adapter: StoreAdapter, jobId: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     // First: a commit after this point marks the job again (in PostgreSQL it waits on this row).
     await trx.deleteFrom('memory_pending').where('job_id', '=', jobId).execute();
-    await trx
+    const copy = trx
       .insertInto('translation_memory')
       .columns(['memory_key', 'source_text', 'target_lang', 'result', 'model_name', 'created_at'])
       .expression((eb) =>
@@ -68,18 +65,8 @@ export async function rememberJob(db: Kysely<Database>, jobId: string): Promise<
           .where('result', '!=', '')
           // One row per key: PostgreSQL refuses to upsert the same key twice in one statement.
           .groupBy('dedupe_key'),
-      )
-      .onConflict((oc) =>
-        oc
-          .column('memory_key')
-          .doUpdateSet((eb) => ({
-            result: eb.ref('excluded.result'),
-            model_name: eb.ref('excluded.model_name'),
-            created_at: eb.ref('excluded.created_at'),
-          }))
-          .where((eb) => eb('translation_memory.created_at', '<=', eb.ref('excluded.created_at'))),
-      )
-      .execute();
+      );
+    await adapter.upsert(copy, 'translation_memory', { keys: ['memory_key'], update: ['result', 'model_name', 'created_at'], whenNotOlder: 'created_at' }).execute();
   });
 }
 

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { GroupProgress, StatusCounts, WritableResult } from '../job-store.ts';
 import { QA_CODES, storedFlags } from '../../qa/qa-flags.ts';
-import type { Database, TaskStatus } from '../schema.ts';
+import type { Database } from '../schema.ts';
+import { ANSWERED_TASK_STATUSES, isStatusIn, TASK_STATUSES } from '../statuses.ts';
 
 /** Read-only queries behind `status`, per-group progress and export; they never change state. */
 
@@ -59,7 +60,7 @@ export async function writableResults(db: Kysely<Database>, jobId: string, optio
     .selectFrom('tasks')
     .select(['sheet_name', 'row_idx', 'col_idx', 'target_lang', 'result', 'status', 'qa_flags'])
     .where('job_id', '=', jobId)
-    .where('status', 'in', ['completed', 'needs_review'])
+    .where('status', 'in', ANSWERED_TASK_STATUSES)
     .execute();
   return rows
     .filter((r) => r.status === 'completed' || writeUnreviewed || !hasHardFlag(r.qa_flags))
@@ -81,10 +82,10 @@ export function hasHardFlag(qaFlags: string | null): boolean {
 }
 
 function toCounts(rows: { status: string; n: number | string | bigint }[]): StatusCounts {
-  const counts: StatusCounts = { pending: 0, processing: 0, completed: 0, needs_review: 0, failed: 0, total: 0 };
+  const counts = { ...Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])), total: 0 } as StatusCounts;
   for (const row of rows) {
     const n = Number(row.n);
-    counts[row.status as TaskStatus] = (counts[row.status as TaskStatus] ?? 0) + n;
+    if (isStatusIn(TASK_STATUSES, row.status)) counts[row.status] += n;
     counts.total += n;
   }
   return counts;

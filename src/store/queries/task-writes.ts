@@ -1,6 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { CallMeta, ItemFailure, ItemResult } from '../job-store.ts';
-import type { Database, TaskStatus } from '../schema.ts';
+import type { Database } from '../schema.ts';
+import { OPEN_TASK_STATUSES } from '../statuses.ts';
+import type { SqlType, StoreAdapter } from '../store-adapter.ts';
 import { chunks } from '../sql-chunks.ts';
 import { appendLog, insertCall } from './call-queries.ts';
 import { markMemoryPending } from './memory-queries.ts';
@@ -11,7 +13,6 @@ import { markMemoryPending } from './memory-queries.ts';
  */
 
 /** A task's open state is `pending`: the lease lives on its batch row (see countByStatus). */
-const OPEN: TaskStatus[] = ['pending'];
 
 export interface PendingCommit {
   jobId: string;
@@ -21,12 +22,12 @@ export interface PendingCommit {
   finish: boolean;
 }
 
-export async function applyCommit(trx: Transaction<Database>, commit: PendingCommit, maxParameters: number): Promise<void> {
+export async function applyCommit(trx: Transaction<Database>, commit: PendingCommit, adapter: StoreAdapter): Promise<void> {
   const { jobId, batchId, results, meta } = commit;
   let tasks = 0;
-  for (const chunk of chunks(results, Math.floor(maxParameters / 8))) tasks += await writeResults(trx, jobId, batchId, chunk, meta);
+  for (const chunk of chunks(results, Math.floor(adapter.maxParameters / 8))) tasks += await writeResults(trx, adapter, { jobId, batchId, results: chunk, meta });
   // Translation memory is filled from the task rows in one statement later (memory-queries.ts rememberJob).
-  await markMemoryPending(trx, jobId, meta.endedAt);
+  await markMemoryPending(trx, adapter, jobId, meta.endedAt);
   const review = results.filter((r) => r.status === 'needs_review').length;
   const detail = `${tasks} tasks from ${results.length} texts${review ? ` (${review} need review)` : ''} via ${meta.endpoint ?? 'default'}`;
   await appendLog(trx, { jobId, batchId, event: 'completed', detail, workerId: meta.workerId });
@@ -35,23 +36,25 @@ export async function applyCommit(trx: Transaction<Database>, commit: PendingCom
 }
 
 /** One statement per chunk: CASE on dedupe_key sets each text's result on every task sharing it. */
-async function writeResults(trx: Transaction<Database>, jobId: string, batchId: string, results: ItemResult[], meta: CallMeta): Promise<number> {
+async function writeResults(trx: Transaction<Database>, adapter: StoreAdapter, commit: Omit<PendingCommit, 'finish'>): Promise<number> {
+  const { jobId, batchId, results, meta } = commit;
   // A column whose value is the same for every item (a clean batch: completed, score 100, no
   // flags) is one bound value, not a CASE over the batch: that CASE was most of the update's cost.
-  const byKey = (pick: (r: ItemResult) => unknown) => {
+  // A CASE's values are typed for the column: PostgreSQL would read them as text.
+  const byKey = (pick: (r: ItemResult) => unknown, type: SqlType) => {
     const first = pick(results[0]);
     if (results.every((r) => pick(r) === first)) return first;
-    return sql`case ${sql.ref('dedupe_key')} ${sql.join(results.map((r) => sql`when ${r.dedupeKey} then ${pick(r)}`), sql` `)} end`;
+    return sql`case ${sql.ref('dedupe_key')} ${sql.join(results.map((r) => sql`when ${r.dedupeKey} then ${adapter.typed(pick(r), type)}`), sql` `)} end`;
   };
   const written = await trx
     .updateTable('tasks')
     .set({
-      status: byKey((r) => r.status ?? 'completed'),
-      result: byKey((r) => r.result),
-      token_count: byKey((r) => r.tokenCount),
-      quality_score: byKey((r) => r.qualityScore ?? null),
-      qa_flags: byKey((r) => (r.qaFlags?.length ? JSON.stringify(r.qaFlags) : null)),
-      confidence: byKey((r) => r.confidence ?? null),
+      status: byKey((r) => r.status ?? 'completed', 'text'),
+      result: byKey((r) => r.result, 'text'),
+      token_count: byKey((r) => r.tokenCount, 'integer'),
+      quality_score: byKey((r) => r.qualityScore ?? null, 'integer'),
+      qa_flags: byKey((r) => (r.qaFlags?.length ? JSON.stringify(r.qaFlags) : null), 'text'),
+      confidence: byKey((r) => r.confidence ?? null, 'real'),
       model_name: meta.model,
       worker_id: meta.workerId,
       start_time: meta.startedAt,
@@ -66,7 +69,7 @@ async function writeResults(trx: Transaction<Database>, jobId: string, batchId: 
     .where('job_id', '=', jobId)
     .where('batch_id', '=', batchId)
     .where('dedupe_key', 'in', results.map((r) => r.dedupeKey))
-    .where('status', 'in', OPEN)
+    .where('status', 'in', OPEN_TASK_STATUSES)
     .executeTakeFirst();
   return Number(written.numUpdatedRows);
 }
@@ -99,7 +102,7 @@ export async function failItems(trx: Transaction<Database>, jobId: string, batch
       .where('job_id', '=', jobId)
       .where('batch_id', '=', batchId)
       .where('dedupe_key', '=', failure.dedupeKey)
-      .where('status', 'in', OPEN)
+      .where('status', 'in', OPEN_TASK_STATUSES)
       .execute();
     await appendLog(trx, { jobId, batchId, event: 'failed', detail: `${failure.errorType}: ${failure.errorMsg.slice(0, 300)} (text ${failure.dedupeKey})`, workerId });
   }
@@ -122,7 +125,7 @@ export async function recordRetry(db: Kysely<Database>, { jobId, batchId, dedupe
       .where('job_id', '=', jobId)
       .where('batch_id', '=', batchId)
       .where('dedupe_key', 'in', keys)
-      .where('status', 'in', OPEN)
+      .where('status', 'in', OPEN_TASK_STATUSES)
       .execute();
   }
   await appendLog(db, { jobId, batchId, event: 'retry', detail: `${dedupeKeys.length} texts after ${errorType}: ${errorMsg.slice(0, 300)}` });
@@ -135,7 +138,7 @@ export async function finishBatch(trx: Transaction<Database>, jobId: string, bat
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('job_id', '=', jobId)
     .where('batch_id', '=', batchId)
-    .where('status', 'in', OPEN)
+    .where('status', 'in', OPEN_TASK_STATUSES)
     .executeTakeFirstOrThrow();
   if (Number(open.n) === 0) {
     await trx.updateTable('batches').set({ status: 'done', lease_until: null, updated_at: Date.now() }).where('job_id', '=', jobId).where('batch_id', '=', batchId).execute();

@@ -1,19 +1,35 @@
 import { close as closeFile, fdatasync, mkdirSync, open as openFile } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Dialect, type Driver, type SqliteDialectConfig } from 'kysely';
-import type { StoreAdapter } from '../store-adapter.ts';
+import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Dialect, type Driver, type MigrationResultSet, type SqliteDialectConfig } from 'kysely';
+import { StoreAdapterBase } from '../store-adapter-base.ts';
 import type { SqliteStoreConfig } from './sqlite-store-config.ts';
 
 /** SQLite through better-sqlite3 in WAL mode: one writer, readers never blocked. */
-export class SqliteStoreAdapter implements StoreAdapter {
+export class SqliteStoreAdapter extends StoreAdapterBase {
   readonly name = 'sqlite';
   readonly maxParameters = 32_766;
   readonly supportsSkipLocked = false;
   readonly #config: SqliteStoreConfig;
 
   constructor(config: SqliteStoreConfig) {
+    super();
     this.#config = config;
+  }
+
+  /**
+   * Kysely takes no lock on SQLite, and creates its own tables before its migration transaction:
+   * two processes opening a fresh database at once may both try. The loser finds the tables made
+   * when it looks again.
+   */
+  override async runMigrations(migrate: () => Promise<MigrationResultSet>): Promise<MigrationResultSet> {
+    const result = await migrate();
+    return result.error ? migrate() : result;
+  }
+
+  /** Dynamically typed: a parameter needs no cast, and a CASE over a big batch stays as cheap as it was. */
+  override typed(value: unknown): unknown {
+    return value;
   }
 
   createDialect(): Dialect {
