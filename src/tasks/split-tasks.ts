@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { FanyiError } from '../errors.ts';
 import { isDataRow, isTranslatableText } from '../workbook/language-columns.ts';
 import { NON_TEXT, type SheetTable } from '../workbook/sheet-model.ts';
+import { LIST_SEPARATOR } from '../workbook/meta-rows.ts';
 import { encodeAddress } from '../workbook/cell-address.ts';
 import { dedupeContext, itemContextTokens, rowText, taskContext, withReferences, type TaskContext } from './context.ts';
 import { classifyContent, groupId, groupPriority } from './groups.ts';
@@ -51,18 +52,23 @@ export interface SplitResult {
   newHeaders: Array<{ sheetIndex: number; row: number; col: number; text: string }>;
   /** Target cells left alone because a person already filled them. */
   keptHuman: number;
+  /**
+   * Source cells of `string[]` columns holding several items (`軽傷,重傷`), left untranslated: a
+   * translation could merge, split or re-punctuate the items, and the game would read another list.
+   */
+  listCellsSkipped: number;
 }
 
 /** One task per (source cell, target language) whose target cell is empty, or all with `overwrite`. */
 export function splitTasks(sheets: readonly SheetTable[], plans: SheetPlan[], options: SplitOptions): SplitResult {
-  const result: SplitResult = { tasks: [], newHeaders: [], keptHuman: 0 };
+  const result: SplitResult = { tasks: [], newHeaders: [], keptHuman: 0, listCellsSkipped: 0 };
   for (const plan of plans) splitSheet(sheets[plan.layout.sheetIndex], plan, options, result);
   return result;
 }
 
 function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, out: SplitResult): void {
   const { layout, source, targets } = plan;
-  const rows = sourceRows(sheet, plan, options);
+  const rows = sourceRows(sheet, plan, options, out);
   // Language-major order: task ids run by language, then row (rows are stored batch by batch: see toTaskRows).
   for (const target of targets) {
     if (target.isNew) out.newHeaders.push({ sheetIndex: sheet.index, row: layout.headerRow, col: target.col, text: target.header ?? target.language });
@@ -120,8 +126,9 @@ interface ContextVariant {
 }
 
 /** The rows whose source cell holds translatable text, with what every target shares. */
-function sourceRows(sheet: SheetTable, plan: SheetPlan, options: SplitOptions): SourceRow[] {
+function sourceRows(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, out: SplitResult): SourceRow[] {
   const { layout, source } = plan;
+  const isList = layout.listColumns?.includes(source.col) ?? false;
   const rows: SourceRow[] = [];
   const pivots = pivotLanguages(plan);
   const references = referencePlan(plan.columns, source, options.referenceLanguages ?? 'auto');
@@ -129,6 +136,10 @@ function sourceRows(sheet: SheetTable, plan: SheetPlan, options: SplitOptions): 
     const cells = sheet.rows[row];
     const text = cells?.[source.col];
     if (!isTranslatableText(text) || !isDataRow(cells)) continue;
+    if (isList && LIST_SEPARATOR.test(text)) {
+      out.listCellsSkipped++;
+      continue;
+    }
     const context = taskContext(sheet, layout, row, source, plan.field);
     const contentClass = classifyContent(sheet.name, context.column, context.key, text);
     // The source language is part of the identity: French "Chat" is not English "Chat".

@@ -4,14 +4,17 @@ export { isDataRow };
 import { fillDefaultLanguages, groupFields, type TextField } from './field-families.ts';
 import { guessLanguageFromTexts } from './guess-language.ts';
 import { languageFromHeader } from './language-headers.ts';
+import { assertNotTypeRow, readMetaRows } from './meta-rows.ts';
 
 /** How one sheet is laid out, as far as translation cares. All indexes 0-based. */
 export interface SheetLayout {
   sheetIndex: number;
   sheetName: string;
   headerRow: number;
-  /** First data row; meta rows right under the header (types, defaults, `##` rows) are skipped by `isDataRow`. */
+  /** First data row: meta rows right under the header (types, defaults, `##` rows: meta-rows.ts) are skipped. */
   firstDataRow: number;
+  /** Columns a type row declares as lists of strings (`string[]`): a cell with several items is left untranslated. */
+  listColumns?: number[];
   languageColumns: LanguageColumn[];
   keyColumn?: number;
   /** Translator notes, descriptions, speaker: context, never translated. */
@@ -37,24 +40,26 @@ const HEADER_SCAN_ROWS = 12;
 const NOTE_HEADER = /\b(note|notes|comment|comments|context|description|desc|remark|remarks|speaker|character|hint|explanation|translator)\b|备注|说明|注释|上下文|描述|角色|メモ|説明|コメント/i;
 const KEY_HEADER = /^(key|keys|id|ids|code|name|field ?name|string ?id|string ?key|identifier|label|term|msgid|键|编号|序号|キー)$/i;
 const MAX_LENGTH_HEADER = /max.?(len|length|chars?)|char(acter)?.?limit|length.?limit|最大|字数|文字数/i;
-const TYPE_ROW_CELL = /^(string|int|long|float|double|bool|boolean|byte|short|uint|ulong|text|number|int32|int64|element|elements|vector[234]?|(string|int|float|long|bool|double)\[\]|list<.*>|array<.*>|map<.*>|\*|-)$/i;
 
 export function analyseSheet(sheet: SheetTable): SheetLayout | undefined {
   if (isConfigSheet(sheet)) return undefined;
   const headerRow = findHeaderRow(sheet);
   if (headerRow === undefined) return undefined;
+  assertNotTypeRow(sheet, headerRow);
   const headers = (sheet.rows[headerRow] ?? []).map((value) => (typeof value === 'string' ? value.trim() : ''));
-  const firstDataRow = skipMetaRows(sheet, headerRow + 1);
   const layout: SheetLayout = {
     sheetIndex: sheet.index,
     sheetName: sheet.name,
     headerRow,
-    firstDataRow,
+    firstDataRow: headerRow + 1,
     languageColumns: [],
     noteColumns: [],
     lastUsedColumn: lastUsedColumn(sheet),
   };
   headers.forEach((header, col) => classifyByHeader(layout, header, col, headers));
+  const meta = readMetaRows(sheet, headerRow, layout.keyColumn ?? 0);
+  layout.firstDataRow = meta.firstDataRow;
+  if (meta.listColumns.length) layout.listColumns = meta.listColumns;
   detectByContent(layout, sheet, headers);
   groupFields(layout, sheet, headers);
   for (const column of layout.languageColumns) column.filled = countFilled(sheet, layout.firstDataRow, column.col);
@@ -90,21 +95,6 @@ function findHeaderRow(sheet: SheetTable): number | undefined {
   // No header names a language: the first row with two or more text cells, languages by content.
   const row = sheet.rows.slice(0, limit).findIndex((cells) => (cells ?? []).filter((v) => typeof v === 'string').length >= 2);
   return row >= 0 ? row : undefined;
-}
-
-function skipMetaRows(sheet: SheetTable, row: number): number {
-  while (row < sheet.rows.length && isMetaRow(sheet.rows[row])) row++;
-  return row;
-}
-
-/** Type/default rows of game-config tables (`string`, `int`, …) and Luban's `##` comment rows. */
-function isMetaRow(cells: ReadonlyArray<CellValue> | undefined): boolean {
-  const texts = (cells ?? []).filter((v): v is string => typeof v === 'string').map((t) => t.trim());
-  if (!texts.length) return false;
-  if (!isDataRow(cells)) return true;
-  // Mostly type names: a few custom types (`elements`) do not make it a data row.
-  const types = texts.filter((text) => TYPE_ROW_CELL.test(text)).length;
-  return types === texts.length || (types >= 2 && types >= texts.length * 0.6);
 }
 
 /**

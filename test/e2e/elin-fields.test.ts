@@ -106,13 +106,14 @@ function storedContexts(db: string): Run['contexts'] {
 
 const headersOf = (sheet: ExcelJS.Worksheet): string[] => ((sheet.getRow(1).values as unknown[]) ?? []).slice(1).map((v) => (typeof v === 'string' ? v.trim() : ''));
 
-/** Every `_JP` cell with a letter in a row below the header and the type row. */
+/** Every `_JP` cell with a letter in a row below the header, the type row and the defaults row (row 3 without an id, under a type row). */
 function sourceCells(workbook: ExcelJS.Workbook): SourceCell[] {
   const cells: SourceCell[] = [];
   for (const sheet of workbook.worksheets) {
     const headers = headersOf(sheet);
+    const hasTypeRow = ((sheet.getRow(2).values as unknown[]) ?? []).some((v) => v === 'string');
     sheet.eachRow((row, number) => {
-      if (number <= 2) return;
+      if (number <= 2 || (number === 3 && hasTypeRow && row.getCell(1).value == null)) return;
       headers.forEach((header, col) => {
         const text = cellText(row.getCell(col + 1).value);
         if (header.endsWith('_JP') && text && /\p{L}/u.test(text)) cells.push({ sheet: sheet.name, row: number - 1, header, text });

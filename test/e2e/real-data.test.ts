@@ -257,7 +257,8 @@ describe('real-world files translate offline without changing any existing cell'
     translateReal(t, 'elin-plugins/SourceDonaCN.xlsx', 'vi', (run) => {
       assert.ok(sourceHeaders(run).every((header) => header.endsWith('_JP')), 'sources are *_JP columns');
       // Every filled text field is translated, not only the first _JP column of each sheet.
-      assert.deepEqual(sourceHeaders(run), ['aggro_JP', 'aka_JP', 'calm_JP', 'dead_JP', 'detail_JP', 'fov_JP', 'kill_JP', 'name_JP', 'strPhase_JP', 'textEnd_JP', 'textExtra_JP', 'textPhase_JP', 'text_JP', 'unit_JP']);
+      assert.deepEqual(sourceHeaders(run), ['aggro_JP', 'aka_JP', 'calm_JP', 'dead_JP', 'detail_JP', 'fov_JP', 'kill_JP', 'name_JP', 'strPhase_JP', 'textEnd_JP', 'textExtra_JP', 'textPhase_JP', 'text_JP'], 'unit_JP holds only a default (row 3), never translated');
+      assert.deepEqual(run.job.tasks.filter((task) => task.rowIdx === 2 && run.grid.get(task.sheetName)![1]?.includes('string') && !run.grid.get(task.sheetName)![2]?.[0]).map((task) => task.sourceText), [], 'the defaults row (row 3) is not translated');
       const typeRowTasks = run.job.tasks.filter((task) => run.grid.get(task.sheetName)![1]?.includes('string') && task.rowIdx === 1);
       assert.deepEqual(
         typeRowTasks.map((task) => `${task.sheetName}!${columnLetter(task.colIdx)}${task.rowIdx + 1} "${task.sourceText}"`),

@@ -120,6 +120,27 @@ test('new member headers follow the family style', () => {
   assert.equal(headerInStyle('Title', affixFor('de', 'lower'), { position: 'bracket', separator: '', codeCase: 'lower' }), '[de] Title');
 });
 
+test('a defaults row under the type row (no key, values for empty cells) is no data; a keyed row is', () => {
+  const rows: CellValue[][] = [['id', 'name_JP', 'unit_JP', 'name', 'unit'], ['string', 'string', 'string', 'string', 'string'], [null, null, '個', null, '个']];
+  JA.forEach((ja, i) => rows.push([`k${i}`, ja, i ? null : '本', ZH[i], null]));
+  assert.equal(analyseSheet(sheet(rows))?.firstDataRow, 3, 'row 3 holds defaults');
+  const keyed = rows.map((r, i) => (i === 2 ? ['k', ...r.slice(1)] : r));
+  assert.equal(analyseSheet(sheet(keyed))?.firstDataRow, 2, 'a row with a key is content');
+  const sparse = rows.map((r, i) => (i === 4 ? [null, ...r.slice(1)] : r));
+  assert.equal(analyseSheet(sheet(sparse))?.firstDataRow, 2, 'keys missing below too: a keyless row is not told from content');
+});
+
+test('string[] in the type row marks a column of lists', () => {
+  const rows: CellValue[][] = [['id', 'name_JP', 'strPhase_JP', 'strPhase'], ['string', 'string', 'string[]', 'List<string>']];
+  JA.forEach((ja, i) => rows.push([`k${i}`, ja, `${ja},${JA[(i + 1) % 4]}`, `${ZH[i]},${ZH[(i + 1) % 4]}`]));
+  assert.deepEqual(analyseSheet(sheet(rows))?.listColumns, [2, 3]);
+});
+
+test('a type row in the header position: a clear error, not a guess', () => {
+  const bad = () => analyseSheet(sheet([['int', 'string', 'string', 'string[]'], ['1', '剣です', '一把剑', 'a,b'], ['2', '魔法の杖', '魔法杖', 'c']], 'Thing'));
+  assert.throws(bad, (error: unknown) => error instanceof FanyiError && error.code === 'BAD_LAYOUT' && /'Thing': row 1 holds column types \(int, string, string, string\[\]\)/.test(error.message));
+});
+
 const ELIN = { skip: realDataSkip };
 
 test('the three Elin workbooks: every _JP column is a field with its unsuffixed member', ELIN, async () => {
@@ -143,4 +164,8 @@ test('the three Elin workbooks: every _JP column is a field with its unsuffixed 
   }
   const dona = analyseSheets((await readWorkbook(realDataPath('elin-plugins/SourceDonaCN.xlsx'), DEFAULT_READ_LIMITS)).sheets);
   assert.equal(dona.find((l) => l?.sheetName === 'Element')?.fields?.length, 10);
+  const firstData = Object.fromEntries(dona.filter((l) => !!l).map((l) => [l.sheetName, l.firstDataRow]));
+  assert.deepEqual(firstData, { Element: 3, Stat: 3, Thing: 3, Chara: 3, CharaText: 2, Race: 3, Game: 2, General: 2 }, 'the defaults row (row 3) is data nowhere');
+  const stat = dona.find((l) => l?.sheetName === 'Stat');
+  assert.ok(['strPhase_JP', 'strPhase'].every((h) => stat?.listColumns?.includes(stat.languageColumns.find((c) => c.header === h)!.col)), 'Stat.strPhase holds lists');
 });

@@ -73,6 +73,17 @@ test('the row\'s other fields go with each text, in the source language, capped;
   assert.ok(sent?.notes?.includes('name: 剣'), 'the model sees what the detail describes');
 });
 
+test('a string[] cell holding several texts is left untranslated and counted; a one-item cell is translated', () => {
+  const prepared = prepareJob(doc([
+    ['id', 'name_JP', 'strPhase_JP'],
+    ['string', 'string', 'string[]'],
+    ['sword', '剣です', '軽傷,重傷,致命傷'],
+    ['staff', '魔法の杖', '過去の鏡像'],
+  ]), config, { to: ['en'], overwrite: false });
+  assert.deepEqual(prepared.split.tasks.map((t) => t.sourceText), ['剣です', '魔法の杖', '過去の鏡像']);
+  assert.equal(prepared.split.listCellsSkipped, 1);
+});
+
 test('fanyi check pairs each field with its own source (Desc_EN with Desc_CN, never with Name_CN)', () => {
   const report = checkTable(doc([['ID', 'Name_CN', 'Name_EN', 'Desc_CN', 'Desc_EN'], ['1', '剑', 'Sword', '一把锋利的剑', 'A sharp sword']]));
   assert.deepEqual(report.pairs.map((p) => `${p.source}→${p.target}`), ['Name_CN→Name_EN', 'Desc_CN→Desc_EN']);
