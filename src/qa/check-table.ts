@@ -98,7 +98,7 @@ function checkCell(sheet: SheetTable, layout: SheetLayout, pair: ColumnPair, row
   };
   const notes = layout.noteColumns.map(text);
   const comments = [sheet.comments.get(cellKey(row, pair.targetCol)), sheet.comments.get(cellKey(row, pair.sourceCol))];
-  const maxLength = lengthLimit(layout.maxLengthColumn === undefined ? undefined : cells[layout.maxLengthColumn], ...comments, ...notes);
+  const maxLength = lengthLimit(pair.maxLengthColumn === undefined ? undefined : cells[pair.maxLengthColumn], ...comments, ...notes);
   // A cell nobody filled in is not a defect of a translation: its own kind, counted apart.
   const result = target.trim()
     ? checkTranslation({ source, target, sourceLang: pair.sourceLanguage, targetLang: pair.language, maxLength, memo })

@@ -13,14 +13,17 @@ export interface ColumnPair {
   sourceLanguage: string;
   targetCol: number;
   targetHeader: string;
+  /** The max-length column for the pair: the field's own (`detail_maxlen`), else the sheet's. */
+  maxLengthColumn?: number;
   /** Undefined when neither the header nor the content (of the column, its sheet or workbook) names the target's language. */
   language?: string;
 }
 
 export function pairColumns(plan: SheetPlan): ColumnPair[] {
   const { source } = plan;
+  const maxLengthColumn = plan.field?.maxLengthColumn ?? plan.layout.maxLengthColumn;
   const pair = (col: number, header: string, language: string | undefined): ColumnPair =>
-    ({ sourceCol: source.col, sourceHeader: source.header, sourceLanguage: source.language, targetCol: col, targetHeader: header, language });
+    ({ sourceCol: source.col, sourceHeader: source.header, sourceLanguage: source.language, targetCol: col, targetHeader: header, maxLengthColumn, language });
   const pairs = plan.columns
     .filter((column) => column.col !== source.col && languagesMatch(column.language, source.language) < 2)
     .map((column) => pair(column.col, column.header, column.language));

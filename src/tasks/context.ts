@@ -63,7 +63,7 @@ export function taskContext(sheet: SheetTable, layout: SheetLayout, row: number,
   if (comment) context.comment = comment;
   if (notes.length) context.notes = notes;
   // A length hint counts from any note column, sent or not: it is one number in the context.
-  const maxLength = lengthLimit(maxLengthCell(sheet, layout, row), comment, ...allNotes);
+  const maxLength = lengthLimit(maxLengthCell(sheet, field?.maxLengthColumn ?? layout.maxLengthColumn, row), comment, ...allNotes);
   if (maxLength) context.maxLength = maxLength;
   if (field?.name) Object.assign(context, fieldContext(layout, field, source.language ?? '', text));
   return context;
@@ -93,9 +93,9 @@ function labelled(header: string, value: string | undefined): string[] {
 }
 
 /** A max-length cell: its number when Excel stored one (numbers are not text in the sheet model), else its text. */
-function maxLengthCell(sheet: SheetTable, layout: SheetLayout, row: number): unknown {
-  if (layout.maxLengthColumn === undefined) return undefined;
-  return sheet.numbers?.get(cellKey(row, layout.maxLengthColumn)) ?? sheet.rows[row]?.[layout.maxLengthColumn];
+function maxLengthCell(sheet: SheetTable, col: number | undefined, row: number): unknown {
+  if (col === undefined) return undefined;
+  return sheet.numbers?.get(cellKey(row, col)) ?? sheet.rows[row]?.[col];
 }
 
 function headerOf(sheet: SheetTable, layout: SheetLayout, col: number): string {

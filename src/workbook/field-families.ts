@@ -39,6 +39,8 @@ export interface TextField {
   members: LanguageColumn[];
   /** The family's affix style; undefined for the bare field (new columns are headed by the code). */
   style?: AffixStyle;
+  /** A max-length column named after the field (`detail_maxlen`): it limits this field's texts only. */
+  maxLengthColumn?: number;
   /** An unsuffixed member whose language neither it nor its sheet shows yet (see fillDefaultLanguages). */
   pendingDefault?: { col: number; header: string };
 }
@@ -57,6 +59,31 @@ export function groupFields(layout: SheetLayout, sheet: SheetTable, headers: rea
   dropIdLists(layout, sheet);
   if (families.length) dropStrayContentColumns(layout, families);
   layout.fields = buildFields(layout, families);
+  assignLengthColumns(layout, layout.fields, headers);
+}
+
+/**
+ * A length column named after a field (`name_max_len`, `detailMaxLen`, `maxlen_detail`) limits
+ * that field only; the sheet-wide limit is the first length column no field owns. The longest
+ * stem wins (`textPhase_maxlen` is textPhase's, not text's).
+ */
+function assignLengthColumns(layout: SheetLayout, fields: TextField[], headers: readonly string[]): void {
+  const columns = layout.lengthColumns ?? [];
+  const owned = new Set<number>();
+  for (const col of columns) {
+    const owner = fields.filter((f) => f.name && namesField(headers[col] ?? '', f.name)).sort((a, b) => b.name.length - a.name.length)[0];
+    if (!owner || owner.maxLengthColumn !== undefined) continue;
+    owner.maxLengthColumn = col;
+    owned.add(col);
+  }
+  layout.maxLengthColumn = columns.find((col) => !owned.has(col));
+}
+
+/** `name_max_len`, `nameMaxLen`, `max_len_name`: the stem, then a separator or a capital (or the reverse). */
+function namesField(header: string, stem: string): boolean {
+  const [h, s] = [header.toLowerCase(), stem.toLowerCase()];
+  if (h.startsWith(s)) return /^[_.\- ]|^[A-Z]/.test(header.slice(stem.length));
+  return h.endsWith(s) && /[_.\- ]$/.test(header.slice(0, -stem.length));
 }
 
 function findFamilies(layout: SheetLayout, headers: readonly string[]): Family[] {
@@ -104,6 +131,7 @@ function claim(layout: SheetLayout, column: LanguageColumn): void {
 function unclassify(layout: SheetLayout, col: number): void {
   if (layout.keyColumn === col) layout.keyColumn = undefined;
   if (layout.maxLengthColumn === col) layout.maxLengthColumn = undefined;
+  if (layout.lengthColumns) layout.lengthColumns = layout.lengthColumns.filter((c) => c !== col);
   layout.noteColumns = layout.noteColumns.filter((c) => c !== col);
   layout.languageColumns = layout.languageColumns.filter((c) => c.col !== col);
 }

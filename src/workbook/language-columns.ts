@@ -19,7 +19,10 @@ export interface SheetLayout {
   keyColumn?: number;
   /** Translator notes, descriptions, speaker: context, never translated. */
   noteColumns: number[];
+  /** The sheet-wide max-length column (`max_len`); one named after a field (`detail_maxlen`) is that field's (TextField.maxLengthColumn). */
   maxLengthColumn?: number;
+  /** Every column whose header says max length, the sheet-wide one and the fields' ones. */
+  lengthColumns?: number[];
   /** Last column holding anything in the sheet. */
   lastUsedColumn: number;
   /** The language columns grouped into text fields (field-families.ts), in column order. */
@@ -119,6 +122,7 @@ function classifyByHeader(layout: SheetLayout, header: string, col: number, head
   }
   if (MAX_LENGTH_HEADER.test(header)) {
     layout.maxLengthColumn ??= col;
+    (layout.lengthColumns ??= []).push(col);
     return;
   }
   if (NOTE_HEADER.test(header)) {
@@ -152,6 +156,7 @@ function isClassified(layout: SheetLayout, col: number): boolean {
   return (
     layout.keyColumn === col ||
     layout.maxLengthColumn === col ||
+    !!layout.lengthColumns?.includes(col) ||
     layout.noteColumns.includes(col) ||
     layout.languageColumns.some((c) => c.col === col)
   );
