@@ -218,7 +218,7 @@ export interface CallSample {
 export type RecentTask = Pick<
   TaskRow,
   'task_id' | 'group_id' | 'target_lang' | 'cell_ref' | 'sheet_name' | 'status' | 'confidence' | 'quality_score' | 'error_type'
-> & { end_time: number; retry_count: number };
+> & { end_time: number; retry_count: number; /** The text field of a game-data sheet (from source_context); null in string tables. */ field: string | null };
 
 /** Load over every unfinished job, for the metrics gauges. */
 export interface ActiveLoad {

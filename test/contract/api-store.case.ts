@@ -96,6 +96,7 @@ export function apiStoreCases(name: string, open: () => Promise<JobStore>): void
     const recent = await store.recentTasks(jobId, 10);
     assert.equal(recent.length, 4);
     assert.ok(recent.every((r, i) => i === 0 || r.end_time <= recent[i - 1].end_time), 'newest first');
+    assert.deepEqual(recent.map((r) => `${r.task_id}:${r.field}`).sort(), ['TASK_1:detail', 'TASK_2:null', 'TASK_3:null', 'TASK_4:null'], 'the text field a task\'s context names');
     assert.deepEqual((await store.recentTasks(jobId, 1)).length, 1);
     const samples = await store.callSamples(jobId);
     assert.deepEqual(samples.map((s) => [s.at, s.ms, s.items, s.outcome]), [[t, 100, 2, 'ok'], [t + 200, 300, 1, 'ok']]);
@@ -121,7 +122,7 @@ async function createFixtureJob(store: JobStore, tenant?: string): Promise<strin
     [1, 'pt-BR', 'UI', 'B1'], [2, 'pt-BR', 'UI', 'B1'], [3, 'th', 'UI', 'B2'], [4, 'th', 'UI', 'B2'], [5, 'pt-BR', 'Dialog', 'B3'], [6, 'th', 'Dialog', 'B4'],
   ];
   const drafts: TaskDraft[] = cells.map(([n, lang, group, batchId]) => ({
-    taskId: `TASK_${n}`, sheetName: 'UI', rowIdx: n, colIdx: 2, cellRef: `C${n + 1}`, sourceLang: 'en', sourceText: `text ${n}`, sourceContext: '{}',
+    taskId: `TASK_${n}`, sheetName: 'UI', rowIdx: n, colIdx: 2, cellRef: `C${n + 1}`, sourceLang: 'en', sourceText: `text ${n}`, sourceContext: n === 1 ? '{"field":"detail"}' : '{}',
     targetLang: lang, targetRegion: null, groupId: `GROUP_${group}`, priority: group === 'UI' ? 1 : 5, dedupeKey: `${jobId}:${n}`, batchId,
   }));
   const packed = (batchId: string, seq: number, group: string, lang: string, count: number): PackedBatch => ({

@@ -124,13 +124,24 @@ function renderActivity(a) {
     `${e.endpoint} (${e.model})`, e.calls, e.rate_limited, e.errors, pair(e.p50_ms, e.p95_ms), pair(e.wait_p50_ms, e.wait_p95_ms),
   ]));
   $('events').replaceChildren(...a.events.slice().reverse().map((e) => el('li', {}, `${clock(Date.parse(e.at))} ${e.message}`)));
-  table($('recent'), ['Time', 'Task', 'Cell', 'Status', 'Confidence'], a.recent_tasks.map((t) => [clock(t.end_time), t.task_id, `${t.sheet_name}!${t.cell_ref} → ${t.target_lang}`, t.status, num(t.confidence, 2)]));
+  table($('recent'), ['Time', 'Task', 'Cell', 'Field', 'Status', 'Confidence'], a.recent_tasks.map((t) => [clock(t.end_time), t.task_id, `${t.sheet_name}!${t.cell_ref} → ${t.target_lang}`, t.field ?? '', t.status, num(t.confidence, 2)]));
   drawThroughput($('chart'), a.throughput);
 }
 
+/** The text field of a game-data sheet a task's context names (`detail`); '' for string tables. */
+function contextField(json) {
+  try {
+    const field = json ? JSON.parse(json).field : undefined;
+    return typeof field === 'string' ? field : '';
+  } catch {
+    return '';
+  }
+}
+
 function renderReview(page) {
-  table($('review'), ['Cell', 'Source', 'Result', 'Flags'], page.tasks.map((t) => [
+  table($('review'), ['Cell', 'Field', 'Source', 'Result', 'Flags'], page.tasks.map((t) => [
     `${t.sheet_name}!${t.cell_ref} → ${t.target_lang}`,
+    contextField(t.source_context),
     el('td', { class: 'text' }, t.source_text),
     el('td', { class: 'text' }, t.result ?? ''),
     el('td', {}, ...(t.qa_flags ?? []).map((f) => el('span', { class: 'flag' }, f))),

@@ -104,6 +104,7 @@ export const activitySchema = {
         properties: {
           task_id: str, group_id: str, target_lang: str, sheet_name: str, cell_ref: str, status: str,
           end_time: int, confidence: nullableNumber, quality_score: nullableNumber, retry_count: int, error_type: nullableString,
+          field: { ...nullableString, description: 'the text field of a game-data sheet (`detail`); null in string tables' },
         },
       },
     },

@@ -82,12 +82,22 @@ export async function callSamples(db: Kysely<Database>, jobId: string, since = 0
 export async function recentTasks(db: Kysely<Database>, jobId: string, limit: number): Promise<RecentTask[]> {
   const rows = await db
     .selectFrom('tasks')
-    .select(['task_id', 'group_id', 'target_lang', 'cell_ref', 'sheet_name', 'status', 'end_time', 'confidence', 'quality_score', 'retry_count', 'error_type'])
+    .select(['task_id', 'group_id', 'target_lang', 'cell_ref', 'sheet_name', 'status', 'end_time', 'confidence', 'quality_score', 'retry_count', 'error_type', 'source_context'])
     .where('job_id', '=', jobId)
     .where('end_time', 'is not', null)
     .orderBy('end_time', 'desc')
     .orderBy('task_id', 'desc')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ ...r, end_time: Number(r.end_time), retry_count: Number(r.retry_count) }));
+  return rows.map(({ source_context, ...r }) => ({ ...r, end_time: Number(r.end_time), retry_count: Number(r.retry_count), field: fieldOf(source_context) }));
+}
+
+/** The text field a task's context names; read in JS, not with a dialect's JSON functions, so every store runs the same query. */
+function fieldOf(sourceContext: string | null): string | null {
+  try {
+    const field: unknown = sourceContext ? JSON.parse(sourceContext).field : undefined;
+    return typeof field === 'string' ? field : null;
+  } catch {
+    return null;
+  }
 }
