@@ -1,11 +1,71 @@
+import { FanyiError } from '../errors.ts';
 import type { JobStore } from './job-store.ts';
 import { KyselyJobStore } from './kysely-job-store.ts';
 import { SqliteStoreAdapter } from './sqlite/sqlite-store-adapter.ts';
 import type { SqliteStoreConfig } from './sqlite/sqlite-store-config.ts';
+import type { StoreAdapter } from './store-adapter.ts';
 
 /** The embedded store: SQLite in a file, migrated and ready. */
 export async function createSqliteStore(config: SqliteStoreConfig): Promise<JobStore> {
   const store = new KyselyJobStore(new SqliteStoreAdapter(config));
   await store.migrate();
   return store;
+}
+
+/** Which database a store URL names, and how to reach it. */
+export type StoreLocation = { kind: 'sqlite'; filename: string } | { kind: 'postgres' | 'mysql'; url: string };
+
+/**
+ * `sqlite:PATH` (a bare path too), `postgres://…` (or `postgresql://`), `mysql://…` (or
+ * `mariadb://`, the same driver). Throws a usage error naming the schemes for anything else.
+ */
+export function parseStoreUrl(url: string): StoreLocation {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (!scheme || /^[a-z]$/i.test(scheme)) return { kind: 'sqlite', filename: url };
+  if (scheme === 'sqlite') return { kind: 'sqlite', filename: url.slice('sqlite:'.length).replace(/^\/\/(?=\/|\.)/, '') || 'fanyi.db' };
+  if (scheme === 'postgres' || scheme === 'postgresql') return { kind: 'postgres', url };
+  if (scheme === 'mysql' || scheme === 'mariadb') return { kind: 'mysql', url: url.replace(/^mariadb:/i, 'mysql:') };
+  throw new FanyiError('USAGE', `unknown store URL scheme '${scheme}:' (use sqlite:PATH, postgres://… or mysql://…)`);
+}
+
+/**
+ * The store a URL names, migrated and ready. The PostgreSQL and MySQL drivers are imported only
+ * when their URL is given, so an embedded run never loads them (STYLE practice 5).
+ */
+export async function createStore(url: string): Promise<JobStore> {
+  const location = parseStoreUrl(url);
+  if (location.kind === 'sqlite') return createSqliteStore({ filename: location.filename });
+  const store = new KyselyJobStore(await serverAdapter(location));
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw unreachable(location.url, error);
+  }
+  return store;
+}
+
+async function serverAdapter(location: { kind: 'postgres' | 'mysql'; url: string }): Promise<StoreAdapter> {
+  if (location.kind === 'postgres') {
+    const { PostgresStoreAdapter } = await import('./postgres/postgres-store-adapter.ts');
+    return new PostgresStoreAdapter({ connectionString: location.url });
+  }
+  const { MysqlStoreAdapter } = await import('./mysql/mysql-store-adapter.ts');
+  return new MysqlStoreAdapter({ uri: location.url });
+}
+
+/** Failures of reaching or logging in to the database, as pg and mysql2 word them. */
+const CONNECT_FAILURE = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|authentication failed|Access denied|database "[^"]*" does not exist|Unknown database/i;
+
+/** A store that does not answer (or refuses us) is the user's to fix: say where, never with the password. */
+function unreachable(url: string, error: unknown): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!CONNECT_FAILURE.test(message)) return error;
+  const reason = redactUrl(message.replace(/^store migration \S+ failed: /, ''));
+  return new FanyiError('STORE_UNAVAILABLE', `cannot open the store at ${redactUrl(url)}: ${reason}; check that the database is running and the URL is right (--store, FANYI_STORE_URL or store.url)`, { cause: error });
+}
+
+/** The URL with its password replaced by `***`, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@\s]+:)[^@\s]*@/g, '$1***@');
 }
