@@ -4,28 +4,13 @@ import { KyselyJobStore } from './kysely-job-store.ts';
 import { SqliteStoreAdapter } from './sqlite/sqlite-store-adapter.ts';
 import type { SqliteStoreConfig } from './sqlite/sqlite-store-config.ts';
 import type { StoreAdapter } from './store-adapter.ts';
+import { parseStoreUrl, redactUrl } from './store-url.ts';
 
 /** The embedded store: SQLite in a file, migrated and ready. */
 export async function createSqliteStore(config: SqliteStoreConfig): Promise<JobStore> {
   const store = new KyselyJobStore(new SqliteStoreAdapter(config));
   await store.migrate();
   return store;
-}
-
-/** Which database a store URL names, and how to reach it. */
-export type StoreLocation = { kind: 'sqlite'; filename: string } | { kind: 'postgres' | 'mysql'; url: string };
-
-/**
- * `sqlite:PATH` (a bare path too), `postgres://…` (or `postgresql://`), `mysql://…` (or
- * `mariadb://`, the same driver). Throws a usage error naming the schemes for anything else.
- */
-export function parseStoreUrl(url: string): StoreLocation {
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
-  if (!scheme || /^[a-z]$/i.test(scheme)) return { kind: 'sqlite', filename: url };
-  if (scheme === 'sqlite') return { kind: 'sqlite', filename: url.slice('sqlite:'.length).replace(/^\/\/(?=\/|\.)/, '') || 'fanyi.db' };
-  if (scheme === 'postgres' || scheme === 'postgresql') return { kind: 'postgres', url };
-  if (scheme === 'mysql' || scheme === 'mariadb') return { kind: 'mysql', url: url.replace(/^mariadb:/i, 'mysql:') };
-  throw new FanyiError('USAGE', `unknown store URL scheme '${scheme}:' (use sqlite:PATH, postgres://… or mysql://…)`);
 }
 
 /**
@@ -63,9 +48,4 @@ function unreachable(url: string, error: unknown): unknown {
   if (!CONNECT_FAILURE.test(message)) return error;
   const reason = redactUrl(message.replace(/^store migration \S+ failed: /, ''));
   return new FanyiError('STORE_UNAVAILABLE', `cannot open the store at ${redactUrl(url)}: ${reason}; check that the database is running and the URL is right (--store, FANYI_STORE_URL or store.url)`, { cause: error });
-}
-
-/** The URL with its password replaced by `***`, for messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@\s]+:)[^@\s]*@/g, '$1***@');
 }
