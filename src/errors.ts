@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   PROVIDER_QUOTA: { exitCode: 2, statusCode: 502 },
   /** The endpoint stopped answering; the job is kept and `fanyi resume` continues it. */
   PROVIDER_UNAVAILABLE: { exitCode: 2, statusCode: 503 },
+  /** `--store` names a database that does not answer or refuses the login. */
+  STORE_UNAVAILABLE: { exitCode: 2, statusCode: 503 },
 } as const satisfies Record<string, { exitCode: number; statusCode: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { LoadedConfig } from './config/load-config.ts';
 import type { FanyiConfig } from './config/config-schema.ts';
 import { runSettingsFrom, withKeys, type KeyedEndpoint, type ProviderKeys, type RunSettings } from './config/run-settings.ts';
@@ -10,26 +9,30 @@ import { readSystemTemplate } from './llm/prompts/prompt-style.ts';
 import type { LlmProvider } from './llm/provider.ts';
 import { PseudoProvider } from './llm/providers/pseudo-provider.ts';
 import { LocalDispatcher } from './queue/local/local-dispatcher.ts';
-import { createSqliteStore } from './store/create-store.ts';
+import { createStore } from './store/create-store.ts';
+import { storeTarget } from './store/store-url.ts';
 
 export interface EmbeddedEngineOptions {
-  /** SQLite file; default `./fanyi.db`. */
+  /** SQLite file, in place of the config's `store.url` (default `sqlite:fanyi.db`). */
   dbPath?: string;
   loaded: LoadedConfig;
 }
 
-/** One process, SQLite, the local worker pool: nothing to install. */
+/**
+ * One process, the local worker pool, and the store of `store.url`: SQLite by default (nothing
+ * to install), or a PostgreSQL/MySQL database. Files stay in the target's local `filesDir`.
+ */
 export async function createEmbeddedEngine(options: EmbeddedEngineOptions): Promise<Engine> {
-  const dbPath = path.resolve(options.dbPath ?? 'fanyi.db');
   const { config } = options.loaded;
-  const store = await createSqliteStore({ filename: dbPath });
+  const target = storeTarget(options.dbPath ? { ...config.store, url: `sqlite:${options.dbPath}` } : config.store);
+  const store = await createStore(target.url);
   return new Engine({
     store,
     config,
     run: defaultRunSettings(options.loaded),
     providers: (settings) => createProvider(settings, options.loaded.keys),
     dispatchers: (parts) => new LocalDispatcher(parts),
-    filesDir: `${dbPath}.files`,
+    filesDir: target.filesDir,
   });
 }
 

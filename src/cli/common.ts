@@ -1,14 +1,18 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { FanyiConfig } from '../config/config-schema.ts';
 import { loadConfig, type ConfigOverrides } from '../config/load-config.ts';
 import type { Engine } from '../engine.ts';
 import { FanyiError } from '../errors.ts';
 import { createEmbeddedEngine } from '../presets.ts';
+import { storeTarget } from '../store/store-url.ts';
 
 /** Flags every command that opens the store or reaches a provider shares. */
 export interface CommonFlags {
   db?: string;
+  store?: string;
+  filesDir?: string;
   config?: string;
   provider?: string;
   baseUrl?: string;
@@ -34,7 +38,17 @@ export function addProviderOptions(command: Command): Command {
 }
 
 export function addStoreOptions(command: Command): Command {
-  return command.option('--db <path>', 'SQLite database file', 'fanyi.db').option('--config <file>', 'config file (default: ./fanyi.yaml or ./config.yaml)');
+  return command
+    .option('--db <path>', 'SQLite database file (default fanyi.db); short for --store sqlite:PATH')
+    .option('--store <url>', 'sqlite:PATH, postgres://user:pass@host/db or mysql://user:pass@host/db (env FANYI_STORE_URL; prefer the env var for a password)')
+    .option('--files-dir <dir>', 'source workbooks, outputs and checkpoints (default: <db>.files, or ./fanyi.files with a server store; env FANYI_FILES_DIR)')
+    .option('--config <file>', 'config file (default: ./fanyi.yaml or ./config.yaml)');
+}
+
+/** `--store URL`, or `--db PATH` as `sqlite:PATH`; both at once is ambiguous. */
+function storeFlag(flags: CommonFlags): string | undefined {
+  if (flags.store && flags.db) throw new FanyiError('USAGE', '--db is short for --store sqlite:PATH: give one of them');
+  return flags.store ?? (flags.db ? `sqlite:${flags.db}` : undefined);
 }
 
 export function overridesFrom(flags: CommonFlags): ConfigOverrides {
@@ -51,6 +65,8 @@ export function overridesFrom(flags: CommonFlags): ConfigOverrides {
     rpm: int('--rpm', flags.rpm),
     tpm: int('--tpm', flags.tpm),
     maxBatchTokens: int('--max-batch-tokens', flags.maxBatchTokens),
+    storeUrl: storeFlag(flags),
+    filesDir: flags.filesDir,
   };
 }
 
@@ -62,8 +78,7 @@ function int(flag: string, value: string | undefined): number | undefined {
 }
 
 export async function openEngine(flags: CommonFlags): Promise<Engine> {
-  const loaded = loadConfig(overridesFrom(flags));
-  return createEmbeddedEngine({ dbPath: flags.db, loaded });
+  return createEmbeddedEngine({ loaded: loadConfig(overridesFrom(flags)) });
 }
 
 /**
@@ -71,14 +86,23 @@ export async function openEngine(flags: CommonFlags): Promise<Engine> {
  * so they work without credentials and never create a stray database file.
  */
 export async function openExistingStore(flags: CommonFlags): Promise<Engine> {
-  assertDatabase(flags);
-  return openEngine({ db: flags.db, config: flags.config, provider: 'pseudo' });
+  const loaded = loadConfig(overridesFrom({ db: flags.db, store: flags.store, filesDir: flags.filesDir, config: flags.config, provider: 'pseudo' }));
+  assertDatabase(loaded.config);
+  return createEmbeddedEngine({ loaded });
 }
 
-/** status, resume and export read an existing database; a typo must not create a new one. */
-export function assertDatabase(flags: CommonFlags): void {
-  const db = flags.db ?? 'fanyi.db';
-  if (!existsSync(db)) throw new FanyiError('JOB_NOT_FOUND', `no database at ${db}; run fanyi translate first, or pass --db`);
+/**
+ * status, resume and export read an existing store; a typo in a SQLite path must not create a
+ * new file. (A server database that is missing fails to connect.)
+ */
+export function assertDatabase(config: FanyiConfig): void {
+  const { location, label } = storeTarget(config.store);
+  if (location.kind === 'sqlite' && !existsSync(location.filename)) throw new FanyiError('JOB_NOT_FOUND', `no database at ${label}; run fanyi translate first, or pass --db or --store`);
+}
+
+/** The store of an engine, for messages: a file path, or the URL without its password. */
+export function storeLabel(engine: Engine): string {
+  return storeTarget(engine.config.store).label;
 }
 
 /** `game.xlsx` → `game.translated.xlsx` beside it. */

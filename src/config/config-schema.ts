@@ -246,6 +246,19 @@ const serverToken = z
 /** `fanyi serve`; tokens here add to those of `FANYI_TOKENS=token:tenant,…`. */
 const server = z.object({ tokens: z.array(serverToken).default([]) }).strict();
 
+/**
+ * Where jobs are kept. `--store` / `--db` and env `FANYI_STORE_URL` (`FANYI_FILES_DIR`) override
+ * (load-config.ts). Unset: `sqlite:fanyi.db` in the working directory.
+ */
+const store = z
+  .object({
+    /** `sqlite:PATH`, `postgres://user:pass@host:5432/db` or `mysql://user:pass@host:3306/db` (MySQL 8, MariaDB 10.11). */
+    url: z.string().regex(/^(sqlite:|postgres(ql)?:\/\/|mysql:\/\/|mariadb:\/\/)/, 'expected sqlite:PATH, postgres://… or mysql://…').optional(),
+    /** Source workbooks, uploads, outputs, checkpoints. Default: `<file>.files` beside a SQLite store, `./fanyi.files` with a server database. */
+    files_dir: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     llm: llm.default(() => llm.parse({})),
@@ -254,6 +267,7 @@ export const configSchema = z
     translation: translation.default(() => translation.parse({})),
     prompts: prompts.default(() => prompts.parse({})),
     server: server.default(() => server.parse({})),
+    store: store.default(() => store.parse({})),
   })
   .strict();
 

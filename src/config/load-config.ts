@@ -17,6 +17,10 @@ export interface ConfigOverrides {
   rpm?: number;
   tpm?: number;
   maxBatchTokens?: number;
+  /** `--store URL` (or `--db PATH` as `sqlite:PATH`): beats FANYI_STORE_URL and `store.url`. */
+  storeUrl?: string;
+  /** `--files-dir`: beats FANYI_FILES_DIR and `store.files_dir`. */
+  filesDir?: string;
 }
 
 /** What a run needs to reach its provider. The key lives here only, never in the store or logs. */
@@ -65,6 +69,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const config = validate(raw, source);
   resolvePromptFile(config, source ? path.dirname(source) : cwd);
   applyOverrides(config, overrides);
+  applyStore(config, overrides, env);
   const provider = resolveProvider(config, overrides, env);
   const endpoints = capToModelLimits(config, resolveEndpoints(config, provider, overrides, env));
   return { config: deepFreeze(config), provider, endpoints, keys: { apiKey: overrides.apiKey, env }, source };
@@ -120,6 +125,14 @@ function applyOverrides(config: FanyiConfig, o: ConfigOverrides): void {
   if (o.tpm !== undefined) perf.tpm_throttle = positive('--tpm', o.tpm);
   if (o.maxBatchTokens !== undefined) batch.max_batch_tokens = positive('--max-batch-tokens', o.maxBatchTokens);
   if (o.model) config.llm.model = o.model;
+}
+
+/** Flags over the environment over the file; relative paths stay relative to the working directory. */
+function applyStore(config: FanyiConfig, o: ConfigOverrides, env: NodeJS.ProcessEnv): void {
+  const url = o.storeUrl ?? (env.FANYI_STORE_URL || undefined);
+  if (url !== undefined) config.store.url = url;
+  const filesDir = o.filesDir ?? (env.FANYI_FILES_DIR || undefined);
+  if (filesDir !== undefined) config.store.files_dir = filesDir;
 }
 
 function positive(flag: string, value: number): number {

@@ -1,5 +1,5 @@
-import { sql, type ColumnDefinitionBuilder, type Dialect, type MigrationResultSet } from 'kysely';
-import type { ColumnName, SqlType, StoreAdapter, TableInsert, TableName, UpsertSpec } from './store-adapter.ts';
+import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Dialect, type Kysely, type MigrationResultSet } from 'kysely';
+import type { ColumnName, ColumnType, SqlType, StoreAdapter, TableInsert, TableName, UpsertSpec } from './store-adapter.ts';
 
 /**
  * The forms most databases share: `on conflict` upserts (SQLite, PostgreSQL), standard casts,
@@ -12,6 +12,8 @@ export abstract class StoreAdapterBase implements StoreAdapter {
   abstract readonly maxParameters: number;
   abstract readonly supportsSkipLocked: boolean;
   abstract createDialect(): Dialect;
+
+  readonly largeText: ColumnType = 'text';
 
   /** How each SqlType is spelled in `cast(? as …)`. */
   protected readonly castTypes: Record<SqlType, string> = { text: 'text', integer: 'integer', real: 'real' };
@@ -31,6 +33,10 @@ export abstract class StoreAdapterBase implements StoreAdapter {
 
   insertIgnore<T extends TableName>(insert: TableInsert<T>, keys: ColumnName<T>[]): TableInsert<T> {
     return insert.onConflict((oc) => oc.columns(keys).doNothing());
+  }
+
+  createTable(db: Kysely<any>, table: string): CreateTableBuilder<string, never> {
+    return db.schema.createTable(table);
   }
 
   identityColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder {

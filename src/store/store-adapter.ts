@@ -1,4 +1,4 @@
-import type { ColumnDefinitionBuilder, Dialect, InsertQueryBuilder, InsertResult, MigrationResultSet } from 'kysely';
+import type { ColumnDataType, ColumnDefinitionBuilder, CreateTableBuilder, Dialect, Expression, Kysely, InsertQueryBuilder, InsertResult, MigrationResultSet } from 'kysely';
 import type { Database } from './schema.ts';
 
 /** A table of the store's schema, and the names of its columns. */
@@ -9,6 +9,9 @@ export type TableInsert<T extends TableName> = InsertQueryBuilder<Database, T, I
 
 /** The SQL types a bound parameter may need to be given (see StoreAdapter.typed). */
 export type SqlType = 'text' | 'integer' | 'real';
+
+/** A column type as a migration spells it: one of Kysely's names, or raw SQL (`mediumtext`). */
+export type ColumnType = ColumnDataType | Expression<unknown>;
 
 /** What an insert does on a duplicate of its unique key. */
 export interface UpsertSpec<T extends TableName> {
@@ -41,6 +44,12 @@ export interface StoreAdapter {
    * the database has a single writer and a plain transaction is already exclusive (SQLite).
    */
   readonly supportsSkipLocked: boolean;
+  /**
+   * The type of a text column that may hold more than 64 KB (a source cell, a reply, a job's
+   * options): `text` where that is unbounded (SQLite, PostgreSQL), `mediumtext` on MySQL. Never
+   * indexed: MySQL indexes no text column without a prefix length, so indexed ones are `varchar`.
+   */
+  readonly largeText: ColumnType;
   /** Runs after the dialect is created and before migrations (pragmas, session settings). */
   prepare?(): Promise<void>;
   /**
@@ -60,6 +69,11 @@ export interface StoreAdapter {
    * which are safe only where writers are serialised.
    */
   insertIgnore<T extends TableName>(insert: TableInsert<T>, keys: ColumnName<T>[]): TableInsert<T>;
+  /**
+   * `create table`, with the table options the database needs for the store to compare strings
+   * as SQLite does (byte for byte): MySQL's default collation would find `A` = `a` in a key.
+   */
+  createTable(db: Kysely<any>, table: string): CreateTableBuilder<string, never>;
   /**
    * An integer primary key the database numbers itself: `autoincrement` (SQLite),
    * `auto_increment` (MySQL), `generated always as identity` (PostgreSQL).

@@ -14,13 +14,14 @@ export function storeAdapterCases(name: string, open: () => StoreAdapter): void 
     const db = new Kysely<any>({ dialect: adapter.createDialect() });
     const table = `scratch_${process.pid}_${n++}`;
     try {
-      await db.schema
-        .createTable(table)
+      await adapter
+        .createTable(db, table)
         .addColumn('id', 'integer', (c) => adapter.identityColumn(c))
         .addColumn('k', 'varchar(32)', (c) => c.notNull().unique())
         .addColumn('v', 'varchar(32)')
         .addColumn('n', 'integer')
         .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('big', adapter.largeText)
         .execute();
       await build(db, table);
     } finally {
@@ -66,6 +67,16 @@ export function storeAdapterCases(name: string, open: () => StoreAdapter): void 
       await db.updateTable(table).set({ n: byKey({ a: 7, b: null }, 'integer'), v: byKey({ a: 'x', b: null }, 'text') }).execute();
       const rows = await db.selectFrom(table).select(['k', 'v', 'n']).orderBy('k').execute();
       assert.deepEqual(rows, [{ k: 'a', v: 'x', n: 7 }, { k: 'b', v: null, n: null }]);
+    });
+  });
+
+  test(`${name}: keys compare byte for byte (case and accents count); a large text holds 300 KB`, async () => {
+    await scratch(async (db, table) => {
+      const big = '译'.repeat(100_000);
+      await db.insertInto(table).values([{ k: 'ui', at: 1, big }, { k: 'UI', at: 1 }, { k: 'ùi', at: 1 }]).execute();
+      assert.deepEqual((await db.selectFrom(table).select('k').where('k', '=', 'UI').execute()).map((r) => r.k), ['UI']);
+      const stored = await db.selectFrom(table).select('big').where('k', '=', 'ui').executeTakeFirstOrThrow();
+      assert.equal(stored.big, big);
     });
   });
 }

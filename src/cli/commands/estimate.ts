@@ -5,7 +5,8 @@ import { loadConfig } from '../../config/load-config.ts';
 import { analyseFile } from '../../engine.ts';
 import { formatSeconds } from '../../monitor/progress.ts';
 import { PROMPT_OVERHEAD_TOKENS } from '../../tasks/batching/estimate-tokens.ts';
-import { createSqliteStore } from '../../store/create-store.ts';
+import { createStore } from '../../store/create-store.ts';
+import { storeTarget } from '../../store/store-url.ts';
 import { applyMemory, memoryKeys } from '../../tasks/memory.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
 import { fieldSummary, type PreparedJob } from '../../tasks/prepare-job.ts';
@@ -35,7 +36,8 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
       .option('--column-name <template>', "header of a new column in a named field, with {field} and {code}: '{field}_{code}' (default: the field's style, name_PT)")
       .option('--overwrite', 'count target cells that already hold text too')
       .option('--config <file>', 'config file')
-      .option('--db <path>', 'database whose translation memory would answer texts (read only when it exists)', 'fanyi.db')
+      .option('--db <path>', 'SQLite database whose translation memory would answer texts (default fanyi.db; read only when it exists)')
+      .option('--store <url>', 'the same, as a store URL: sqlite:PATH, postgres://… or mysql://… (env FANYI_STORE_URL)')
       .option('--context <text>', 'job-level context, as translate takes it (part of the memory key)')
       .option('--context-file <path>', 'the same, read from a text file')
       .option('--glossary <file>', 'glossary, as translate takes it (its version is part of the memory key)')
@@ -48,7 +50,7 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
     const from = flags.from ? parseLanguageList([flags.from], '--from')[0] : undefined;
     const inputs = await jobInputs(flags);
     const { prepared: analysed } = await analyseFile({ file, to, from, columnName: columnNameFlag(flags.columnName), overwrite: flags.overwrite, ...inputs }, config);
-    const prepared = (inputs.memory ?? config.translation.memory) ? await withMemory(analysed, flags.db, config) : analysed;
+    const prepared = (inputs.memory ?? config.translation.memory) ? await withMemory(analysed, config) : analysed;
     const uniqueBefore = new Set(analysed.split.tasks.map((t) => t.dedupeKey)).size;
     const calls = prepared.batches.length;
     const inputTokens = prepared.batches.reduce((s, b) => s + b.estInputTokens, 0) + calls * PROMPT_OVERHEAD_TOKENS;
@@ -100,10 +102,12 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
   });
 }
 
-/** The job as `translate` would store it: texts earlier jobs in `db` translated are not sent. */
-async function withMemory(prepared: PreparedJob, db: string | undefined, config: FanyiConfig): Promise<PreparedJob> {
-  if (!db || !existsSync(db)) return prepared;
-  const store = await createSqliteStore({ filename: db });
+/** The job as `translate` would store it: texts earlier jobs in the store translated are not sent. */
+async function withMemory(prepared: PreparedJob, config: FanyiConfig): Promise<PreparedJob> {
+  const target = storeTarget(config.store);
+  // An estimate never creates a SQLite file; a server store is opened (and migrated) as translate would.
+  if (target.location.kind === 'sqlite' && !existsSync(target.location.filename)) return prepared;
+  const store = await createStore(target.url);
   try {
     return applyMemory(prepared, await store.lookupMemory(memoryKeys(prepared)), config);
   } finally {

@@ -7,7 +7,7 @@ import { FanyiError } from '../../errors.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { describeRunSettings, type RunSettings } from '../../config/run-settings.ts';
 import { createEmbeddedEngine } from '../../presets.ts';
-import { addProviderOptions, addStoreOptions, assertDatabase, openExistingStore, overridesFrom, printJson, type CommonFlags } from '../common.ts';
+import { addProviderOptions, addStoreOptions, assertDatabase, openExistingStore, overridesFrom, printJson, storeLabel, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 import { addOutputOptions, describeEncodingLoss, describeEstimated, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
 import { runWithProgress } from './translate.ts';
@@ -24,7 +24,7 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
     const engine = await openExistingStore(flags);
     try {
       const job = jobId ? await engine.store.getJob(jobId) : await engine.store.latestJob();
-      if (!job) throw new FanyiError('JOB_NOT_FOUND', jobId ? `no job ${jobId} in ${flags.db}` : `no jobs in ${flags.db} yet`);
+      if (!job) throw new FanyiError('JOB_NOT_FOUND', jobId ? `no job ${jobId} in ${storeLabel(engine)}` : `no jobs in ${storeLabel(engine)} yet`);
       const counts = await engine.store.countByStatus(job.job_id);
       const groups = await engine.store.progressByGroup(job.job_id);
       const totals = await engine.store.jobTotals(job.job_id);
@@ -58,14 +58,14 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
     ),
   );
   addOutputOptions(resume, 'stored with the job (a later export follows it)').action(async (jobId: string | undefined, flags: CommonFlags & OutputFlags) => {
-    assertDatabase(flags);
     const output = outputOptionsFrom(flags);
     const overrides = overridesFrom(flags);
     const loaded = loadConfig(overrides);
-    const engine = await createEmbeddedEngine({ dbPath: flags.db, loaded });
+    assertDatabase(loaded.config);
+    const engine = await createEmbeddedEngine({ loaded });
     try {
       const job = jobId ? await engine.store.getJob(jobId) : await engine.store.latestJob({ unfinished: true });
-      if (!job) throw new FanyiError('JOB_NOT_FOUND', jobId ? `no job ${jobId} in ${flags.db}` : `no unfinished job in ${flags.db}`);
+      if (!job) throw new FanyiError('JOB_NOT_FOUND', jobId ? `no job ${jobId} in ${storeLabel(engine)}` : `no unfinished job in ${storeLabel(engine)}`);
       // The job runs as it was started; only the flags given here change that, for good.
       const changes = await engine.changeRunSettings(job.job_id, overrides, loaded.keys);
       if (changes.length && !flags.json) process.stderr.write(`settings changed for this and later runs: ${changes.join(', ')}\n`);

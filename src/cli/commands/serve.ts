@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { FanyiError } from '../../errors.ts';
 import { buildApp } from '../../server/build-app.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { createEmbeddedEngine } from '../../presets.ts';
+import { storeTarget } from '../../store/store-url.ts';
 import { assertBindable, resolveTokens, TokenTable } from '../../server/server-security.ts';
 import { addProviderOptions, addStoreOptions, overridesFrom, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -32,12 +32,12 @@ export function registerServe(program: Command, exit: (code: number) => void): v
     const tokens = new TokenTable(resolveTokens(loaded.config.server.tokens, process.env));
     // Checked before the store is opened: an exposed server without tokens must never start.
     assertBindable(flags.host, tokens);
-    const engine = await createEmbeddedEngine({ dbPath: flags.db, loaded });
+    const engine = await createEmbeddedEngine({ loaded });
     try {
       await engine.assertDefaultsRunnable();
       const app = await buildApp({
         engine,
-        filesDir: `${path.resolve(flags.db ?? 'fanyi.db')}.files`,
+        filesDir: storeTarget(loaded.config.store).filesDir,
         tokens,
         requestsPerSecond,
         logger: { level: LOG_LEVELS[engine.config.system.log_level.toLowerCase()] ?? 'info', stream: process.stderr, redact: ['req.headers.authorization'] },

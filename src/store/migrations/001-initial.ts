@@ -4,12 +4,13 @@ import type { StoreAdapter } from '../store-adapter.ts';
 /**
  * The task table carries every seed 000 §3.1 column plus job_id, dedupe_key, qa_flags and
  * lease_until. Portable column types only, so the same migration runs on SQLite, MySQL and
- * PostgreSQL (an identity column is spelled by the adapter). Times are epoch milliseconds (bigint)
+ * PostgreSQL (an identity column and large texts are spelled by the adapter; indexed texts are
+ * `varchar`, which MySQL can index). Times are epoch milliseconds (bigint)
  * to avoid three dialects' date semantics.
  */
 export async function up(db: Kysely<any>, adapter: StoreAdapter): Promise<void> {
-  await db.schema
-    .createTable('jobs')
+  await adapter
+    .createTable(db, 'jobs')
     .addColumn('job_id', 'varchar(64)', (c) => c.primaryKey())
     .addColumn('kind', 'varchar(32)', (c) => c.notNull())
     .addColumn('tenant', 'varchar(64)', (c) => c.notNull().defaultTo('default'))
@@ -17,7 +18,7 @@ export async function up(db: Kysely<any>, adapter: StoreAdapter): Promise<void> 
     .addColumn('source_path', 'varchar(1024)', (c) => c.notNull())
     .addColumn('excel_id', 'varchar(64)', (c) => c.notNull())
     .addColumn('out_path', 'varchar(1024)')
-    .addColumn('options', 'text', (c) => c.notNull())
+    .addColumn('options', adapter.largeText, (c) => c.notNull())
     .addColumn('status', 'varchar(16)', (c) => c.notNull())
     .addColumn('total_tasks', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('completed_tasks', 'integer', (c) => c.notNull().defaultTo(0))
@@ -31,16 +32,16 @@ export async function up(db: Kysely<any>, adapter: StoreAdapter): Promise<void> 
     .execute();
   await db.schema.createIndex('jobs_status_idx').on('jobs').columns(['status', 'created_at']).execute();
 
-  await db.schema
-    .createTable('tasks')
+  await adapter
+    .createTable(db, 'tasks')
     .addColumn('job_id', 'varchar(64)', (c) => c.notNull())
     .addColumn('task_id', 'varchar(32)', (c) => c.notNull())
     .addColumn('batch_id', 'varchar(64)')
     .addColumn('group_id', 'varchar(128)', (c) => c.notNull())
     .addColumn('source_lang', 'varchar(35)', (c) => c.notNull())
-    .addColumn('source_text', 'text', (c) => c.notNull())
-    .addColumn('source_context', 'text')
-    .addColumn('game_context', 'text')
+    .addColumn('source_text', adapter.largeText, (c) => c.notNull())
+    .addColumn('source_context', adapter.largeText)
+    .addColumn('game_context', adapter.largeText)
     .addColumn('target_lang', 'varchar(35)', (c) => c.notNull())
     .addColumn('target_region', 'varchar(8)')
     .addColumn('excel_id', 'varchar(64)', (c) => c.notNull())
@@ -54,7 +55,7 @@ export async function up(db: Kysely<any>, adapter: StoreAdapter): Promise<void> 
     .addColumn('start_time', 'bigint')
     .addColumn('end_time', 'bigint')
     .addColumn('duration_ms', 'integer')
-    .addColumn('result', 'text')
+    .addColumn('result', adapter.largeText)
     .addColumn('confidence', 'real')
     .addColumn('quality_score', 'real')
     .addColumn('token_count', 'integer')
@@ -66,7 +67,7 @@ export async function up(db: Kysely<any>, adapter: StoreAdapter): Promise<void> 
     .addColumn('checkpoint_id', 'varchar(64)')
     .addColumn('persist_time', 'bigint')
     .addColumn('dedupe_key', 'varchar(64)', (c) => c.notNull())
-    .addColumn('qa_flags', 'text')
+    .addColumn('qa_flags', adapter.largeText)
     .addColumn('lease_until', 'bigint')
     .addPrimaryKeyConstraint('tasks_pk', ['job_id', 'task_id'])
     .execute();
@@ -74,8 +75,8 @@ export async function up(db: Kysely<any>, adapter: StoreAdapter): Promise<void> 
   // third of each commit. Claims go through the batches table; counts scan one job's rows.
   await db.schema.createIndex('tasks_batch_idx').on('tasks').columns(['job_id', 'batch_id', 'dedupe_key']).execute();
 
-  await db.schema
-    .createTable('batches')
+  await adapter
+    .createTable(db, 'batches')
     .addColumn('job_id', 'varchar(64)', (c) => c.notNull())
     .addColumn('batch_id', 'varchar(64)', (c) => c.notNull())
     .addColumn('seq', 'integer', (c) => c.notNull())
@@ -97,8 +98,8 @@ export async function up(db: Kysely<any>, adapter: StoreAdapter): Promise<void> 
     .execute();
   await db.schema.createIndex('batches_claim_idx').on('batches').columns(['job_id', 'status', 'priority', 'seq']).execute();
 
-  await db.schema
-    .createTable('task_logs')
+  await adapter
+    .createTable(db, 'task_logs')
     .addColumn('log_id', 'integer', (c) => adapter.identityColumn(c))
     .addColumn('job_id', 'varchar(64)', (c) => c.notNull())
     .addColumn('batch_id', 'varchar(64)')
@@ -110,18 +111,18 @@ export async function up(db: Kysely<any>, adapter: StoreAdapter): Promise<void> 
     .execute();
   await db.schema.createIndex('task_logs_job_idx').on('task_logs').columns(['job_id', 'at']).execute();
 
-  await db.schema
-    .createTable('checkpoints')
+  await adapter
+    .createTable(db, 'checkpoints')
     .addColumn('checkpoint_id', 'varchar(64)', (c) => c.primaryKey())
     .addColumn('job_id', 'varchar(64)', (c) => c.notNull())
     .addColumn('task_count', 'integer', (c) => c.notNull())
     .addColumn('file_path', 'varchar(1024)')
-    .addColumn('metadata', 'text')
+    .addColumn('metadata', adapter.largeText)
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
 
-  await db.schema
-    .createTable('workers')
+  await adapter
+    .createTable(db, 'workers')
     .addColumn('worker_id', 'varchar(64)', (c) => c.primaryKey())
     .addColumn('host', 'varchar(255)', (c) => c.notNull())
     .addColumn('queues', 'varchar(255)', (c) => c.notNull())
@@ -129,18 +130,18 @@ export async function up(db: Kysely<any>, adapter: StoreAdapter): Promise<void> 
     .addColumn('heartbeat', 'bigint', (c) => c.notNull())
     .execute();
 
-  await db.schema
-    .createTable('translation_memory')
+  await adapter
+    .createTable(db, 'translation_memory')
     .addColumn('memory_key', 'varchar(64)', (c) => c.primaryKey())
-    .addColumn('source_text', 'text', (c) => c.notNull())
+    .addColumn('source_text', adapter.largeText, (c) => c.notNull())
     .addColumn('target_lang', 'varchar(35)', (c) => c.notNull())
-    .addColumn('result', 'text', (c) => c.notNull())
+    .addColumn('result', adapter.largeText, (c) => c.notNull())
     .addColumn('model_name', 'varchar(128)')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
 
-  await db.schema
-    .createTable('glossary')
+  await adapter
+    .createTable(db, 'glossary')
     .addColumn('term_id', 'integer', (c) => adapter.identityColumn(c))
     .addColumn('version', 'varchar(64)', (c) => c.notNull())
     .addColumn('source_term', 'varchar(512)', (c) => c.notNull())

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { StoreAdapter } from '../store-adapter.ts';
 
 /**
  * `calls`: one row per provider call attempt (answered or not), the source of per-endpoint
@@ -6,9 +7,9 @@ import type { Kysely } from 'kysely';
  * engine decided about a job while it ran (adaptive adjustments, failovers, checkpoints).
  * Neither has a surrogate key: both are appended and read by (job_id, at).
  */
-export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema
-    .createTable('calls')
+export async function up(db: Kysely<any>, adapter: StoreAdapter): Promise<void> {
+  await adapter
+    .createTable(db, 'calls')
     .addColumn('job_id', 'varchar(64)', (c) => c.notNull())
     .addColumn('at', 'bigint', (c) => c.notNull())
     .addColumn('endpoint', 'varchar(64)', (c) => c.notNull())
@@ -23,13 +24,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('calls_job_idx').on('calls').columns(['job_id', 'at']).execute();
 
-  await db.schema
-    .createTable('job_events')
+  await adapter
+    .createTable(db, 'job_events')
     .addColumn('job_id', 'varchar(64)', (c) => c.notNull())
     .addColumn('at', 'bigint', (c) => c.notNull())
     .addColumn('kind', 'varchar(32)', (c) => c.notNull())
     .addColumn('message', 'text', (c) => c.notNull())
-    .addColumn('data', 'text')
+    .addColumn('data', adapter.largeText)
     .execute();
   await db.schema.createIndex('job_events_job_idx').on('job_events').columns(['job_id', 'at']).execute();
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { StoreAdapter } from '../store-adapter.ts';
 
 /**
  * `memory_pending`: jobs with committed results not yet copied into translation memory. A commit
@@ -7,9 +8,9 @@ import type { Kysely } from 'kysely';
  * at the end of its run, or by the next memory lookup when the process died first. The task table
  * holds the results meanwhile, so a crash loses no memory.
  */
-export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema
-    .createTable('memory_pending')
+export async function up(db: Kysely<any>, adapter: StoreAdapter): Promise<void> {
+  await adapter
+    .createTable(db, 'memory_pending')
     .addColumn('job_id', 'varchar(64)', (c) => c.primaryKey())
     .addColumn('marked_at', 'bigint', (c) => c.notNull())
     .execute();

@@ -1,0 +1,41 @@
+import { PostgresDialect, type ColumnDefinitionBuilder, type Dialect } from 'kysely';
+import pg from 'pg';
+import { StoreAdapterBase } from '../store-adapter-base.ts';
+import type { PostgresStoreConfig } from './postgres-store-config.ts';
+
+/**
+ * PostgreSQL through `pg`. What differs from the base: identity columns, and numbers. `pg` hands
+ * int8 (bigint times, token sums, `count(*)`) and numeric (`avg`) back as strings, because they
+ * may not fit a JS number; ours always do (epoch ms, token counts), and shared code compares them
+ * as numbers. The parsers are set on this pool only: `pg.types.setTypeParser` would change them
+ * for every other pg user in the process.
+ */
+export class PostgresStoreAdapter extends StoreAdapterBase {
+  readonly name = 'postgres';
+  /** The wire protocol numbers parameters with a 16-bit count. */
+  readonly maxParameters = 65_535;
+  readonly supportsSkipLocked = true;
+  readonly #config: PostgresStoreConfig;
+
+  constructor(config: PostgresStoreConfig) {
+    super();
+    this.#config = config;
+  }
+
+  createDialect(): Dialect {
+    const pool = new pg.Pool({ connectionString: this.#config.connectionString, max: this.#config.poolSize ?? 10, types: { getTypeParser: numberParsers } as pg.CustomTypesConfig });
+    return new PostgresDialect({ pool });
+  }
+
+  /** `generated always as identity`: PostgreSQL has no `autoincrement`. */
+  override identityColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder {
+    return column.generatedAlwaysAsIdentity().primaryKey();
+  }
+}
+
+const AS_NUMBER = new Set<number>([pg.types.builtins.INT8, pg.types.builtins.NUMERIC]);
+
+function numberParsers(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+  if (AS_NUMBER.has(oid) && format !== 'binary') return Number;
+  return pg.types.getTypeParser(oid, format as 'text');
+}
