@@ -3,26 +3,29 @@ import path from 'node:path';
 import type { FanyiConfig } from './config/config-schema.ts';
 import type { ConfigOverrides } from './config/load-config.ts';
 import { applyResumeFlags, type ProviderKeys, type RunSettings } from './config/run-settings.ts';
+import { JobProviders } from './executor/job-providers.ts';
+import { PAUSED_BY_REQUEST, type ExportOptions, type JobOptions, type JobOutcome, type TranslateInput } from './job-types.ts';
 import { FanyiError } from './errors.ts';
 import { Checkpointer } from './checkpoints/checkpointer.ts';
 import { createJobControl, createJobDispatcher, jobPromptInputs, type JobRunParts } from './executor/create-job-dispatcher.ts';
 import type { EndpointPool } from './llm/endpoints/endpoint-pool.ts';
 import { PromptStyle } from './llm/prompts/prompt-style.ts';
 import { EngineEvents } from './monitor/engine-events.ts';
-import { checkReviewPath, writeJobOutput, type OutputOptions, type WrittenOutput } from './review/job-output.ts';
+import { checkReviewPath, writeJobOutput, type WrittenOutput } from './review/job-output.ts';
 import type { DispatcherFactory } from './queue/dispatcher.ts';
 import { releaseDeadLeases } from './queue/local/release-dead-leases.ts';
 import { RunRegistry } from './queue/local/run-registry.ts';
-import type { JobRow, JobStore, StatusCounts } from './store/job-store.ts';
+import type { JobRow, JobStore } from './store/job-store.ts';
 import { keepSource } from './store/keep-source.ts';
-import { analyseFile, type AnalyseInput, type AnalysedFile } from './tasks/analyse-file.ts';
+import { analyseFile, type AnalysedFile } from './tasks/analyse-file.ts';
 import { toGlossaryRows } from './tasks/glossary/glossary.ts';
 import { applyMemory, memoryKeys } from './tasks/memory.ts';
-import { fieldSummary, toBatchRows, toTaskRows, type FieldSummary, type PreparedJob } from './tasks/prepare-job.ts';
-import type { DocumentFormat } from './workbook/sheet-model.ts';
+import { fieldSummary, toBatchRows, toTaskRows, type PreparedJob } from './tasks/prepare-job.ts';
 
-// Reading and planning a file lives in tasks/analyse-file.ts; re-exported so callers keep one entry.
+// Reading and planning a file lives in tasks/analyse-file.ts, the job's shapes in job-types.ts;
+// re-exported so callers keep one entry.
 export { analyseFile, readLimits, type AnalyseInput, type AnalysedFile } from './tasks/analyse-file.ts';
+export { PAUSED_BY_REQUEST, type ExportOptions, type JobOptions, type JobOutcome, type TranslateInput } from './job-types.ts';
 
 export interface EngineOptions {
   store: JobStore;
@@ -42,77 +45,6 @@ export interface EngineOptions {
   events?: EngineEvents;
 }
 
-/** A job to create: the file and its plan (AnalyseInput), and how the job is stored and written. */
-export interface TranslateInput extends AnalyseInput {
-  outPath?: string;
-  tenant?: string;
-  /** The id to store the job under (the API's upload session id); default: a new one. */
-  jobId?: string;
-  /** Name shown for the source; default: the file's base name (an upload's stored name says nothing). */
-  sourceName?: string;
-  /** False (`--no-memory`): translate everything, reusing nothing from earlier jobs. Default config `translation.memory`. */
-  memory?: boolean;
-  /** Write results with hard QA flags too (`--write-unreviewed`); stored with the job, so export honours it. */
-  writeUnreviewed?: boolean;
-  /** Fill flagged cells in the output (`--highlight`); stored with the job. */
-  highlight?: boolean;
-  /** The review list in this file (xlsx/csv) instead of a Review sheet (`--review`); stored with the job. */
-  reviewPath?: string;
-  /** A CSV output's encoding (`--encoding`); stored with the job. Default `keep`. */
-  encoding?: OutputOptions['encoding'];
-}
-
-/** How results are written back (export, or the end of a run); each defaults to the job's stored option. */
-export type ExportOptions = OutputOptions;
-
-/** Stored with the job: what resume and export need. Never holds a key. */
-export interface JobOptions {
-  format: DocumentFormat;
-  to?: string[];
-  from?: string;
-  overwrite: boolean;
-  /** `openai` or `pseudo` (jobs before `run` existed stored `pool` here). */
-  provider: string;
-  model: string;
-  /** How the job is run: provider, endpoints, limits, concurrency, prompts; never a key. Absent on jobs stored before it existed. */
-  run?: RunSettings;
-  newHeaders: Array<{ sheetName: string; row: number; col: number; text: string }>;
-  /** Tasks per text field of game-data sheets, as planned (`fanyi status --json` shows them). */
-  fields?: FieldSummary[];
-  keptHuman: number;
-  uniqueTexts: number;
-  batches: number;
-  gameContext?: string;
-  /** The glossary's content version (stored in the `glossary` table): resume uses the same terms. */
-  glossaryVersion?: string;
-  /** Cells answered from translation memory at creation (stored completed, never sent). */
-  memoryCells?: number;
-  /** `--write-unreviewed`: results with hard QA flags are written too (see writableResults). */
-  writeUnreviewed?: boolean;
-  /** `--highlight`: flagged cells get a fill in the output (review/job-output.ts). */
-  highlight?: boolean;
-  /** `--review PATH`: the review list goes to this file rather than a Review sheet. */
-  reviewPath?: string;
-  /** `--encoding utf-8-bom`: a CSV output is written as UTF-8 with a BOM rather than in its source's encoding. */
-  encoding?: OutputOptions['encoding'];
-}
-
-/** A paused job's `error_msg` when a person paused it (not a shutdown, not paused groups). */
-export const PAUSED_BY_REQUEST = 'paused by request';
-
-export interface JobOutcome {
-  job: JobRow;
-  counts: StatusCounts;
-  outPath: string | null;
-  /** The output workbook's sheet listing the needs_review and failed cells, when there are any. */
-  reviewSheet?: string | null;
-  /** The separate review file (`--review PATH`, or beside a CSV output), when there are any. */
-  reviewFile?: string | null;
-  /** A CSV output holding text its source's encoding cannot (review/job-output.ts), when there is any. */
-  encodingLoss?: WrittenOutput['encodingLoss'];
-  durationMs: number;
-}
-
 /** The engine the CLI and the API share: prepare a job, run it, write its results back. */
 export class Engine {
   readonly events: EngineEvents;
@@ -123,8 +55,8 @@ export class Engine {
   readonly prompts: PromptStyle;
   readonly #o: EngineOptions;
   readonly #runs = new RunRegistry();
-  /** One pool per distinct endpoint settings, so jobs on the same endpoints share their limits. */
-  readonly #pools = new Map<string, Promise<EndpointPool>>();
+  /** Each job's endpoint pool, from its stored settings; jobs on the same endpoints share one. */
+  readonly #providers: JobProviders;
 
   constructor(options: EngineOptions) {
     this.#o = options;
@@ -132,6 +64,7 @@ export class Engine {
     this.config = options.config;
     this.events = options.events ?? new EngineEvents();
     this.prompts = new PromptStyle(options.run.prompts);
+    this.#providers = new JobProviders(options.run, options.providers);
     this.checkpoints = new Checkpointer({ store: this.store, dir: path.join(options.filesDir, 'checkpoints'), exportWorkbook: (jobId, out) => this.exportJob(jobId, out) });
   }
 
@@ -143,7 +76,7 @@ export class Engine {
   async createJob(input: TranslateInput, analysed?: AnalysedFile): Promise<{ job: JobRow; prepared: PreparedJob }> {
     checkReviewPath(input.reviewPath, input.outPath);
     // Built now, so a missing key or URL stops before anything is stored.
-    const pool = await this.#pool(this.#o.run);
+    const pool = await this.#providers.pool(this.#providers.defaults);
     const { document, prepared: analysedJob } = analysed ?? (await this.analyse(input));
     const prepared = await this.#withMemory(analysedJob, input.memory ?? this.config.translation.memory);
     if (prepared.glossary) await this.store.saveGlossary(prepared.glossary.version, toGlossaryRows(prepared.glossary));
@@ -155,9 +88,9 @@ export class Engine {
       to: input.to,
       from: input.from,
       overwrite: input.overwrite ?? false,
-      provider: this.#o.run.provider,
+      provider: this.#providers.defaults.provider,
       model: pool.model,
-      run: this.#o.run,
+      run: this.#providers.defaults,
       newHeaders: prepared.split.newHeaders.map((h) => ({ sheetName: sheetNames[h.sheetIndex], row: h.row, col: h.col, text: h.text })),
       fields: fieldSummary(prepared),
       keptHuman: prepared.split.keptHuman,
@@ -302,20 +235,9 @@ export class Engine {
     await this.store.setJobOptions(jobId, { ...(JSON.parse(job.options) as JobOptions), ...Object.fromEntries(given) });
   }
 
-  /**
-   * How the job runs: its stored settings. Jobs stored before settings were stored run with this
-   * process's, except that a pseudo job stays pseudo and a real one never becomes pseudo.
-   */
+  /** How the job runs: its stored settings (executor/job-providers.ts). */
   runSettings(job: JobRow): RunSettings {
-    const stored = JSON.parse(job.options) as Partial<JobOptions>;
-    if (stored.run) return stored.run;
-    const defaults = this.#o.run;
-    const wasPseudo = stored.model === 'pseudo';
-    if (wasPseudo) return { ...defaults, provider: 'pseudo', endpoints: [{ ...defaults.endpoints[0], name: 'default', model: 'pseudo', needsKey: false }] };
-    if (defaults.provider === 'pseudo') {
-      throw new FanyiError('USAGE', `job ${job.job_id} was stored before fanyi kept how jobs run, and was run with model ${stored.model}: resume it with the flags it was started with (--base-url, --api-key, --model)`);
-    }
-    return defaults;
+    return this.#providers.settingsOf(job.job_id, JSON.parse(job.options) as Partial<JobOptions>);
   }
 
   /**
@@ -333,30 +255,17 @@ export class Engine {
 
   /** Throws (a missing key, no URL) unless new jobs' endpoints can be called: a server checks at start. */
   async assertDefaultsRunnable(): Promise<void> {
-    await this.#pool(this.#o.run);
+    await this.#providers.pool(this.#providers.defaults);
   }
 
   /** Throws (a missing key, no URL) unless the job's endpoints can be called from this process. */
   async assertRunnable(jobId: string): Promise<void> {
-    await this.#pool(this.runSettings(await this.#job(jobId)));
+    await this.#providers.pool(this.runSettings(await this.#job(jobId)));
   }
 
   async #partsFor(settings: RunSettings): Promise<JobRunParts> {
     const config = { ...this.config, llm: settings.llm };
-    return { store: this.store, config, provider: await this.#pool(settings), events: this.events, prompts: new PromptStyle(settings.prompts), dispatchers: this.#o.dispatchers };
-  }
-
-  #pool(settings: RunSettings): Promise<EndpointPool> {
-    const { provider, endpoints, llm } = settings;
-    const key = JSON.stringify({ provider, endpoints, failover: llm.failover, temperature: llm.temperature, logprobs: llm.logprobs });
-    let pool = this.#pools.get(key);
-    if (!pool) {
-      pool = this.#o.providers(settings);
-      this.#pools.set(key, pool);
-      // A failed build (a missing key) is not cached: the next run may have the key.
-      pool.catch(() => this.#pools.delete(key));
-    }
-    return pool;
+    return { store: this.store, config, provider: await this.#providers.pool(settings), events: this.events, prompts: new PromptStyle(settings.prompts), dispatchers: this.#o.dispatchers };
   }
 
   /** Tasks earlier jobs translated are answered from translation memory here, before packing. */
