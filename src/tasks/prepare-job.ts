@@ -87,6 +87,11 @@ export function fieldSummary(prepared: PreparedJob): FieldSummary[] {
     .map((p) => ({ sheet: p.layout.sheetName, field: p.field!.name, source: p.source.header, tasks: tasks.get(`${p.layout.sheetName}\u0000${p.field!.name}`) ?? 0 }));
 }
 
+/** `22 text fields: Items.name (2), Items.detail (2), …` for estimate and status; empty for string tables. */
+export function describeFields(fields: readonly FieldSummary[]): string {
+  return fields.length ? `${fields.length} text fields: ${fields.map((f) => `${f.sheet}.${f.field} (${f.tasks})`).join(', ')}` : '';
+}
+
 export function packOptions(config: FanyiConfig) {
   const { model_limits: limits, batch_control: batch, performance, endpoints } = config.llm;
   const inputBudget = limits.input_tokens - PROMPT_RESERVE_TOKENS;

@@ -27,6 +27,8 @@ interface Run {
   contexts: Array<{ field?: string; fields?: Record<string, string> }>;
   /** `fanyi status --json`'s `fields`. */
   statusFields: Array<{ sheet: string; field: string; source: string; tasks: number }>;
+  /** `fanyi status`'s text. */
+  statusText: string;
 }
 
 /** A source cell: sheet, 0-based row, the `_JP` header and its text. */
@@ -64,6 +66,8 @@ describe('Elin workbooks: every text field translated, nothing else changed', { 
         [...perField].map(([field, tasks]) => `${field}=${tasks}`).sort(),
         'status --json lists every field with its tasks',
       );
+      const first = run.statusFields[0];
+      assert.match(run.statusText, new RegExp(`${run.statusFields.length} text fields: ${first.sheet}\\.${first.field} \\(${first.tasks}\\)`), 'status names the fields too');
       t.diagnostic(`${file}: ${sources.length} source cells in ${new Set(sources.map((s) => `${s.sheet}.${s.header}`)).size} fields; ${run.job.tasks.length} tasks; new: ${run.job.newHeaders.map((h) => h.text).join(' ')}`);
     });
   }
@@ -87,11 +91,11 @@ async function translate(file: string, baseUrl: string): Promise<Run> {
     const diff = await diffXlsx(inputPath, outputPath, targets);
     const parts = await sheetParts(inputPath);
     const edited = new Set([...targets].map((key) => parts.get(key.slice(0, key.lastIndexOf('!')))));
-    const [input, output, status] = await Promise.all([readWorkbook(inputPath), readWorkbook(outputPath), runCli(['status', '--json', '--db', db], { cwd: dir })]);
+    const [input, output, status, statusText] = await Promise.all([readWorkbook(inputPath), readWorkbook(outputPath), runCli(['status', '--json', '--db', db], { cwd: dir }), runCli(['status', '--db', db], { cwd: dir })]);
     const statusFields = (parseSingleJson(status.stdout) as { fields: Run['statusFields'] }).fields;
     const written = new Map(diff.added.map((a) => [targetKey(a.sheet, a.row, a.col), cellText(a.value)]));
     for (const task of job.tasks) assert.equal(written.get(targetKey(task.sheetName, task.rowIdx, task.colIdx)), task.result ?? undefined, `${task.sheetName} row ${task.rowIdx + 1}: the result is written`);
-    return { input, output, job, problems: diff.problems, unexpectedParts: diff.changedParts.filter((part) => !edited.has(part)), contexts: storedContexts(db), statusFields };
+    return { input, output, job, problems: diff.problems, unexpectedParts: diff.changedParts.filter((part) => !edited.has(part)), contexts: storedContexts(db), statusFields, statusText: statusText.stdout };
   });
 }
 

@@ -9,7 +9,7 @@ import { createStore } from '../../store/create-store.ts';
 import { storeTarget } from '../../store/store-url.ts';
 import { applyMemory, memoryKeys } from '../../tasks/memory.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
-import { fieldSummary, type PreparedJob } from '../../tasks/prepare-job.ts';
+import { describeFields, fieldSummary, type PreparedJob } from '../../tasks/prepare-job.ts';
 import { addProviderOptions, columnNameFlag, overridesFrom, printJson, splitList, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 import { jobInputs } from './translate.ts';
@@ -90,7 +90,7 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
           `${summary.unique_texts} unique texts after de-duplication (${summary.duplicates_saved} duplicates reuse a result)`,
           `${summary.memory_cells} cells (${summary.memory_texts} texts) from translation memory; ${summary.texts_to_send} texts to send`,
           ...(summary.list_cells_skipped ? [`${summary.list_cells_skipped} cells of string[] columns hold several items and are left untranslated (see README "Game-data sheets")`] : []),
-          ...(summary.fields.length ? [`${summary.fields.length} text fields: ${summary.fields.map((f) => `${f.sheet}.${f.field} (${f.tasks})`).join(', ')}`] : []),
+          ...(summary.fields.length ? [describeFields(summary.fields)] : []),
           `${summary.batches} batches → ${summary.estimated_calls} calls`,
           `~${summary.estimated_input_tokens} input + ~${summary.estimated_output_tokens} output tokens`,
           `~${formatSeconds(minutes * 60)} at ${perf.rpm_throttle} RPM / ${perf.tpm_throttle} TPM`,

@@ -10,6 +10,7 @@ import { createEmbeddedEngine } from '../../presets.ts';
 import { addProviderOptions, addStoreOptions, assertDatabase, openExistingStore, overridesFrom, printJson, storeLabel, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 import { addOutputOptions, describeEncodingLoss, describeEstimated, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
+import { describeFields } from '../../tasks/prepare-job.ts';
 import { runWithProgress } from './translate.ts';
 
 /** status, resume, export: commands on a stored job. */
@@ -34,11 +35,12 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       const pausedGroups = await engine.store.pausedGroups(job.job_id);
       const qaFlags = await engine.store.countByFlag(job.job_id);
       const run = storedRun(engine, job);
+      const fields = (JSON.parse(job.options) as Partial<JobOptions>).fields ?? [];
       if (flags.json) {
-        const fields = (JSON.parse(job.options) as Partial<JobOptions>).fields ?? [];
         printJson({ job_id: job.job_id, status: job.status, source: job.source_name, output: job.out_path, error: job.error_msg, run, counts, fields, flags: qaFlags, groups, paused_groups: pausedGroups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints });
       } else {
         printStatus(job, counts, groups, totals, pausedGroups, qaFlags);
+        if (fields.length) process.stdout.write(`  ${describeFields(fields)} (cells per field)\n`);
         if (run) process.stdout.write(`  runs with: ${describeRunSettings(run)}\n`);
         printRouting(endpoints, events);
       }
