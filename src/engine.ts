@@ -7,12 +7,13 @@ import { JobProviders } from './executor/job-providers.ts';
 import { PAUSED_BY_REQUEST, type ExportOptions, type JobOptions, type JobOutcome, type TranslateInput } from './job-types.ts';
 import { FanyiError } from './errors.ts';
 import { Checkpointer } from './checkpoints/checkpointer.ts';
-import { createJobControl, createJobDispatcher, jobPromptInputs, type JobRunParts } from './executor/create-job-dispatcher.ts';
+import { buildJobRun, type JobRunParts } from './executor/create-job-dispatcher.ts';
+import { JobRunCache } from './executor/job-run-cache.ts';
 import type { EndpointPool } from './llm/endpoints/endpoint-pool.ts';
 import { PromptStyle } from './llm/prompts/prompt-style.ts';
 import { EngineEvents } from './monitor/engine-events.ts';
 import { checkReviewPath, writeJobOutput, type WrittenOutput } from './review/job-output.ts';
-import type { DispatcherFactory } from './queue/dispatcher.ts';
+import type { CancelBroadcast, DispatcherFactory } from './queue/dispatcher.ts';
 import { releaseDeadLeases } from './queue/local/release-dead-leases.ts';
 import { RunRegistry } from './queue/local/run-registry.ts';
 import type { JobRow, JobStore } from './store/job-store.ts';
@@ -42,7 +43,20 @@ export interface EngineOptions {
   filesDir: string;
   /** Builds each run's dispatcher: the back end that hands its batches to workers (presets.ts wires the local pool). */
   dispatchers: DispatcherFactory;
+  /** A queue back end's broadcast: a cancel aborts the job's calls in every worker process. */
+  cancels?: CancelBroadcast;
+  /** The queue back end this engine dispatches to (a preset's), closed with the engine; absent: the local pool. */
+  queue?: EngineQueue;
   events?: EngineEvents;
+}
+
+/** What the engine and its callers see of a queue back end (presets.ts wires BullMQ). */
+export interface EngineQueue {
+  /** `redis://host:6379` without its password, for messages. */
+  readonly label: string;
+  /** Entries waiting or being worked on, per lane (`fanyi status`, `/metrics`). */
+  depth(lane: string): Promise<number>;
+  close(): Promise<void>;
 }
 
 /** The engine the CLI and the API share: prepare a job, run it, write its results back. */
@@ -57,6 +71,8 @@ export class Engine {
   readonly #runs = new RunRegistry();
   /** Each job's endpoint pool, from its stored settings; jobs on the same endpoints share one. */
   readonly #providers: JobProviders;
+  /** The runs this process works batches of for a queue (workBatch), one per job. */
+  readonly #workRuns = new JobRunCache(async (job) => buildJobRun(await this.#partsFor(this.runSettings(job)), job));
 
   constructor(options: EngineOptions) {
     this.#o = options;
@@ -66,6 +82,22 @@ export class Engine {
     this.prompts = new PromptStyle(options.run.prompts);
     this.#providers = new JobProviders(options.run, options.providers);
     this.checkpoints = new Checkpointer({ store: this.store, dir: path.join(options.filesDir, 'checkpoints'), exportWorkbook: (jobId, out) => this.exportJob(jobId, out) });
+  }
+
+  /** The cancel broadcast of the queue back end (a worker subscribes to it). */
+  get cancels(): CancelBroadcast | undefined {
+    return this.#o.cancels;
+  }
+
+  /** The queue back end jobs are enqueued on; undefined when this engine runs jobs in-process. */
+  get queue(): EngineQueue | undefined {
+    return this.#o.queue;
+  }
+
+  /** Closes the queue connection, then the store. */
+  async close(): Promise<void> {
+    await this.#o.queue?.close();
+    await this.store.close();
   }
 
   analyse(input: TranslateInput): Promise<AnalysedFile> {
@@ -103,6 +135,7 @@ export class Engine {
       ...(input.highlight ? { highlight: true } : {}),
       ...(input.reviewPath ? { reviewPath: input.reviewPath } : {}),
       ...(input.encoding ? { encoding: input.encoding } : {}),
+      ...(input.priority ? { priority: input.priority } : {}),
     };
     const gameContext = prepared.gameContext;
     await this.store.createJob(
@@ -138,7 +171,7 @@ export class Engine {
     await releaseDeadLeases(this.store, jobId);
     await this.store.setJobStatus(jobId, 'running');
     markStarted();
-    const control = createJobControl(parts, jobId);
+    const { control, dispatcher } = await buildJobRun(parts, job);
     const recordAdjustment = (e: { jobId: string; setting: string; from: number; to: number; reason: string }) => {
       if (e.jobId === jobId) void this.store.recordEvent(jobId, { kind: `adjust:${e.setting}`, message: `${e.setting} ${e.from} → ${e.to}: ${e.reason}`, data: e }).catch(() => undefined);
     };
@@ -147,8 +180,7 @@ export class Engine {
     control.start();
     const stopCheckpoints = this.checkpoints.every(jobId, path.extname(job.source_path), this.config.system.checkpoint_interval * 1000);
     try {
-      const prompt = await jobPromptInputs(parts, JSON.parse(job.options) as Partial<JobOptions>);
-      await createJobDispatcher(parts, control, prompt).run(jobId, signal);
+      await dispatcher.run(jobId, signal);
     } catch (error) {
       await this.store.setJobStatus(jobId, 'failed', error instanceof Error ? error.message : String(error));
       // Best effort: what stays unremembered is remembered by the next memory lookup.
@@ -162,9 +194,11 @@ export class Engine {
     }
     // Commits leave translation memory to one statement per run (a crash before it loses nothing: see JobStore.rememberResults).
     await this.store.rememberResults(jobId);
+    if (signal.aborted && this.#o.queue) return this.#detached(jobId, started);
     if (signal.aborted || (await this.store.openBatchCount(jobId)) > 0) return this.#stopped(jobId, signal.aborted, started);
     const written = job.out_path ? await this.writeOutput(jobId, job.out_path, output) : null;
-    await this.store.setJobStatus(jobId, 'completed');
+    // A queue worker may have completed it already: one conditional update, one `completed`.
+    await this.store.completeJob(jobId);
     this.events.emit('job:finished', { jobId, status: 'completed' });
     const review = { reviewSheet: written?.reviewSheet ?? null, reviewFile: written?.reviewFile ?? null, encodingLoss: written?.encodingLoss ?? null };
     return { job: (await this.store.getJob(jobId))!, counts: await this.store.countByStatus(jobId), outPath: written?.outPath ?? null, ...review, durationMs: Date.now() - started };
@@ -185,6 +219,11 @@ export class Engine {
     return { job: stored, counts: await this.store.countByStatus(jobId), outPath: null, durationMs: Date.now() - started };
   }
 
+  /** A submitter that stopped following a queued job: the workers go on with it, its status stays. */
+  async #detached(jobId: string, started: number): Promise<JobOutcome> {
+    return { job: await this.#job(jobId), counts: await this.store.countByStatus(jobId), outPath: null, durationMs: Date.now() - started };
+  }
+
   /**
    * Stops handing out the job's batches, in every process sharing the store; batches already
    * claimed finish, since their calls are under way and paid for. The run then stores `paused`.
@@ -202,7 +241,45 @@ export class Engine {
     await this.#runs.whenStarted(jobId);
     await this.store.setJobStatus(jobId, 'cancelled', 'cancelled by request');
     await this.#runs.abort(jobId, new Error('job cancelled'));
+    // Workers on other machines abort their calls when told; one that misses it finds its lease gone.
+    await this.#o.cancels?.publish(jobId).catch(() => undefined);
     for (const { batchId } of await this.store.leasedBatches(jobId)) await this.store.releaseBatch(jobId, batchId);
+    this.#workRuns.drop(jobId);
+  }
+
+  /**
+   * Stores the job `running` and hands its open batches to the dispatcher's workers, and returns
+   * (a queue: `translate --detach`, `serve --queue`); workers elsewhere run it to the end.
+   */
+  async enqueueJob(jobId: string): Promise<void> {
+    const job = await this.#job(jobId);
+    if (job.status === 'cancelled') throw new FanyiError('USAGE', `job ${jobId} was cancelled; a cancelled job is never run again`);
+    const { dispatcher } = await buildJobRun(await this.#partsFor(this.runSettings(job)), job);
+    await this.store.setJobStatus(jobId, 'running');
+    await dispatcher.enqueue(jobId);
+  }
+
+  /**
+   * A queue worker's work on one batch (`fanyi worker`): leases it, runs it as the engine's own
+   * run would (the same endpoints, runner and prompts, built once per job), and when it was the
+   * job's last open batch, completes the job: exactly one worker does, remembers its results and
+   * records the event. False when the batch was not claimable (done, leased, paused).
+   */
+  async workBatch(jobId: string, batchId: string, workerId: string, signal: AbortSignal): Promise<boolean> {
+    const job = await this.#job(jobId);
+    const { dispatcher } = await this.#workRuns.get(job);
+    const worked = await dispatcher.work(jobId, batchId, workerId, signal);
+    if (worked && !signal.aborted) await this.#completeIfDone(jobId, workerId);
+    return worked;
+  }
+
+  async #completeIfDone(jobId: string, workerId: string): Promise<void> {
+    if ((await this.store.openBatchCount(jobId)) > 0 || !(await this.store.completeJob(jobId))) return;
+    this.#workRuns.drop(jobId);
+    // Best effort, as at the end of a run: what stays unremembered is remembered by the next lookup.
+    await this.store.rememberResults(jobId).catch(() => undefined);
+    await this.store.recordEvent(jobId, { kind: 'completed', message: `last batch finished by worker ${workerId}` });
+    this.events.emit('job:finished', { jobId, status: 'completed' });
   }
 
   /** True while this process runs the job (also while it finishes the batches claimed before a pause). */

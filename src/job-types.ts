@@ -6,6 +6,10 @@ import type { AnalyseInput } from './tasks/analyse-file.ts';
 import type { FieldSummary } from './tasks/prepare-job.ts';
 import type { DocumentFormat } from './workbook/sheet-model.ts';
 
+/** A job's priority on its queue lane (seed 001 `queue:high` / `queue:normal`); stored with the job. */
+export const JOB_PRIORITIES = ['high', 'normal'] as const;
+export type JobPriority = (typeof JOB_PRIORITIES)[number];
+
 /** A job to create: the file and its plan (AnalyseInput), and how the job is stored and written. */
 export interface TranslateInput extends AnalyseInput {
   outPath?: string;
@@ -24,6 +28,8 @@ export interface TranslateInput extends AnalyseInput {
   reviewPath?: string;
   /** A CSV output's encoding (`--encoding`); stored with the job. Default `keep`. */
   encoding?: OutputOptions['encoding'];
+  /** `--priority high`: with a queue, its batches go before normal jobs' on the lane. Default normal. */
+  priority?: JobPriority;
 }
 
 /** How results are written back (export, or the end of a run); each defaults to the job's stored option. */
@@ -59,6 +65,8 @@ export interface JobOptions {
   reviewPath?: string;
   /** `--encoding utf-8-bom`: a CSV output is written as UTF-8 with a BOM rather than in its source's encoding. */
   encoding?: OutputOptions['encoding'];
+  /** `--priority`: how its batches rank on a queue lane (absent: normal). */
+  priority?: JobPriority;
 }
 
 /** A paused job's `error_msg` when a person paused it (not a shutdown, not paused groups). */

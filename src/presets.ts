@@ -11,6 +11,7 @@ import { PseudoProvider } from './llm/providers/pseudo-provider.ts';
 import { LocalDispatcher } from './queue/local/local-dispatcher.ts';
 import { createStore } from './store/create-store.ts';
 import { storeTarget } from './store/store-url.ts';
+import type { JobStore } from './store/job-store.ts';
 
 export interface EmbeddedEngineOptions {
   /** SQLite file, in place of the config's `store.url` (default `sqlite:fanyi.db`). */
@@ -26,6 +27,7 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions): Prom
   const { config } = options.loaded;
   const target = storeTarget(options.dbPath ? { ...config.store, url: `sqlite:${options.dbPath}` } : config.store);
   const store = await createStore(target.url);
+  if (config.queue.url) return (await createDistributedEngine(options.loaded, store, target.filesDir, config.queue.url)).engine;
   return new Engine({
     store,
     config,
@@ -34,6 +36,63 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions): Prom
     dispatchers: (parts) => new LocalDispatcher(parts),
     filesDir: target.filesDir,
   });
+}
+
+/**
+ * The store plus a BullMQ queue (`queue.url`, redis:// or postgres://): jobs are enqueued, and
+ * `fanyi worker` processes on any machine run their batches. BullMQ is loaded only here, so an
+ * embedded run never loads it.
+ */
+async function createDistributedEngine(loaded: LoadedConfig, store: JobStore, filesDir: string, url: string) {
+  const { createBullmqBackend } = await import('./queue/bullmq/bullmq-backend.ts');
+  const backend = createBullmqBackend(url, loaded.config.queue.prefix);
+  // Hook for the shared limiter (issue 14): createProvider takes the Redis limiter factory here,
+  // so every worker on these endpoints shares one budget.
+  const engine = new Engine({
+    store,
+    config: loaded.config,
+    run: defaultRunSettings(loaded),
+    providers: (settings) => createProvider(settings, loaded.keys),
+    dispatchers: backend.dispatchers,
+    cancels: backend.cancels,
+    queue: backend.queue,
+    filesDir,
+  });
+  return { engine, backend };
+}
+
+export interface QueueWorkerOptions {
+  loaded: LoadedConfig;
+  lanes: string[];
+  concurrency: number;
+  name: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * A `fanyi worker`: an engine on the store and queue of the config, and the BullMQ worker host
+ * that hands it batches (Engine.workBatch) on the given lanes.
+ */
+export async function createQueueWorker(options: QueueWorkerOptions) {
+  const { config } = options.loaded;
+  if (!config.queue.url) throw new FanyiError('USAGE', 'fanyi worker needs a queue: --queue redis://host:6379 (or postgres://…), or FANYI_QUEUE_URL');
+  const target = storeTarget(config.store);
+  const { engine, backend } = await createDistributedEngine(options.loaded, await createStore(target.url), target.filesDir, config.queue.url);
+  const { BullmqWorkerHost } = await import('./queue/bullmq/bullmq-worker-host.ts');
+  const { enqueueBatches } = await import('./queue/bullmq/bullmq-dispatcher.ts');
+  const { connection } = backend;
+  const host = new BullmqWorkerHost({
+    connection,
+    store: engine.store,
+    lanes: options.lanes,
+    concurrency: options.concurrency,
+    name: options.name,
+    work: (ref, workerId, signal) => engine.workBatch(ref.jobId, ref.batchId, workerId, signal),
+    enqueue: (jobId) => enqueueBatches(connection, engine.store, jobId),
+    cancels: backend.cancels,
+    log: options.log,
+  });
+  return { engine, host };
 }
 
 /** What a new job is run with: the loaded config (its system template read and checked now). */

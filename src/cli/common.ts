@@ -13,6 +13,7 @@ export interface CommonFlags {
   db?: string;
   store?: string;
   filesDir?: string;
+  queue?: string;
   config?: string;
   provider?: string;
   baseUrl?: string;
@@ -42,6 +43,7 @@ export function addStoreOptions(command: Command): Command {
     .option('--db <path>', 'SQLite database file (default fanyi.db); short for --store sqlite:PATH')
     .option('--store <url>', 'sqlite:PATH, postgres://user:pass@host/db or mysql://user:pass@host/db (env FANYI_STORE_URL; prefer the env var for a password)')
     .option('--files-dir <dir>', 'source workbooks, outputs and checkpoints (default: <db>.files, or ./fanyi.files with a server store; env FANYI_FILES_DIR)')
+    .option('--queue <url>', 'hand batches to fanyi worker processes: redis://host:6379 or postgres://… (env FANYI_QUEUE_URL; default: run in this process)')
     .option('--config <file>', 'config file (default: ./fanyi.yaml or ./config.yaml)');
 }
 
@@ -67,6 +69,7 @@ export function overridesFrom(flags: CommonFlags): ConfigOverrides {
     maxBatchTokens: int('--max-batch-tokens', flags.maxBatchTokens),
     storeUrl: storeFlag(flags),
     filesDir: flags.filesDir,
+    queueUrl: flags.queue,
   };
 }
 
@@ -86,7 +89,7 @@ export async function openEngine(flags: CommonFlags): Promise<Engine> {
  * so they work without credentials and never create a stray database file.
  */
 export async function openExistingStore(flags: CommonFlags): Promise<Engine> {
-  const loaded = loadConfig(overridesFrom({ db: flags.db, store: flags.store, filesDir: flags.filesDir, config: flags.config, provider: 'pseudo' }));
+  const loaded = loadConfig(overridesFrom({ db: flags.db, store: flags.store, filesDir: flags.filesDir, queue: flags.queue, config: flags.config, provider: 'pseudo' }));
   assertDatabase(loaded.config);
   return createEmbeddedEngine({ loaded });
 }

@@ -5,6 +5,7 @@ import { registerEstimate } from './commands/estimate.ts';
 import { registerJobCommands } from './commands/jobs.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerTranslate } from './commands/translate.ts';
+import { registerWorkerCommands } from './commands/worker.ts';
 import { EXIT } from './exit-codes.ts';
 
 /** Runs the CLI; resolves to the exit code instead of exiting, so tests can call it in-process. */
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   registerJobCommands(program, exit);
   registerServe(program, exit);
   registerCheck(program, exit);
+  registerWorkerCommands(program, exit);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

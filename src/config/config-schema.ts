@@ -259,6 +259,19 @@ const store = z
   })
   .strict();
 
+/**
+ * The queue that hands batches to workers on any machine. `--queue` and env `FANYI_QUEUE_URL`
+ * (`FANYI_QUEUE_PREFIX`) override (load-config.ts). Unset: the in-process pool, nothing to run.
+ */
+const queue = z
+  .object({
+    /** `redis://[:pass@]host:6379[/db]` (or `rediss://`), or `postgres://…` (BullMQ's PostgreSQL back end). */
+    url: z.string().regex(/^(rediss?:\/\/|postgres(ql)?:\/\/)/, 'expected redis://… or postgres://…').optional(),
+    /** Key prefix of every queue (several fanyi installations may share one Redis). Default `fanyi`. */
+    prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "1–64 letters, digits, '.', '_' or '-'").default('fanyi'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     llm: llm.default(() => llm.parse({})),
@@ -268,6 +281,7 @@ export const configSchema = z
     prompts: prompts.default(() => prompts.parse({})),
     server: server.default(() => server.parse({})),
     store: store.default(() => store.parse({})),
+    queue: queue.default(() => queue.parse({})),
   })
   .strict();
 

@@ -21,6 +21,8 @@ export interface ConfigOverrides {
   storeUrl?: string;
   /** `--files-dir`: beats FANYI_FILES_DIR and `store.files_dir`. */
   filesDir?: string;
+  /** `--queue URL`: beats FANYI_QUEUE_URL and `queue.url`. */
+  queueUrl?: string;
 }
 
 /** What a run needs to reach its provider. The key lives here only, never in the store or logs. */
@@ -133,6 +135,9 @@ function applyStore(config: FanyiConfig, o: ConfigOverrides, env: NodeJS.Process
   if (url !== undefined) config.store.url = url;
   const filesDir = o.filesDir ?? (env.FANYI_FILES_DIR || undefined);
   if (filesDir !== undefined) config.store.files_dir = filesDir;
+  const queueUrl = o.queueUrl ?? (env.FANYI_QUEUE_URL || undefined);
+  if (queueUrl !== undefined) config.queue.url = queueUrl;
+  if (env.FANYI_QUEUE_PREFIX) config.queue.prefix = env.FANYI_QUEUE_PREFIX;
 }
 
 function positive(flag: string, value: number): number {

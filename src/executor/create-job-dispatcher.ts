@@ -7,7 +7,7 @@ import type { EndpointPool } from '../llm/endpoints/endpoint-pool.ts';
 import type { PromptStyle } from '../llm/prompts/prompt-style.ts';
 import type { EngineEvents } from '../monitor/engine-events.ts';
 import type { Dispatcher, DispatcherFactory } from '../queue/dispatcher.ts';
-import type { JobStore } from '../store/job-store.ts';
+import type { JobRow, JobStore } from '../store/job-store.ts';
 import { PROMPT_OVERHEAD_TOKENS } from '../tasks/batching/estimate-tokens.ts';
 import { fromGlossaryRows } from '../tasks/glossary/glossary.ts';
 import { GlossaryMatcher } from '../tasks/glossary/match-terms.ts';
@@ -77,6 +77,23 @@ export function createJobDispatcher(parts: JobRunParts, control: AdaptiveControl
     qa: isPseudo(parts.provider) ? undefined : { repair: true },
   });
   return parts.dispatchers({ store, handler: runner, events, concurrency: control.maxWorkers, activeWorkers: () => control.workers });
+}
+
+/** What one run of a job works with: its adaptive control and its dispatcher (the batch runner inside). */
+export interface JobRun {
+  control: AdaptiveControl;
+  dispatcher: Dispatcher;
+}
+
+/**
+ * Builds a job's run from its stored options: the engine's own run and a queue worker's batches
+ * of the job (Engine.workBatch) use this one path, so a worker runs a batch exactly as the engine
+ * would. The control is not started: the caller decides whether it adapts.
+ */
+export async function buildJobRun(parts: JobRunParts, job: JobRow): Promise<JobRun> {
+  const control = createJobControl(parts, job.job_id);
+  const prompt = await jobPromptInputs(parts, JSON.parse(job.options) as { gameContext?: string; glossaryVersion?: string });
+  return { control, dispatcher: createJobDispatcher(parts, control, prompt) };
 }
 
 function isPseudo(provider: EndpointPool): boolean {

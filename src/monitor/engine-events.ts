@@ -12,6 +12,10 @@ export interface EngineEventMap {
   /** The adaptive controller changed a setting (workers, batch size); also stored as a job event. */
   'control:adjusted': [{ jobId: string; setting: 'workers' | 'batch_size'; from: number; to: number; reason: string }];
   'job:finished': [{ jobId: string; status: string }];
+  /** A job worked on elsewhere (queue workers), as read from the store: tasks settled so far. */
+  'job:progress': [{ jobId: string; settled: number; failed: number; total: number }];
+  /** A queued job waits and no worker listening to its lane is online. */
+  'queue:idle': [{ jobId: string; lane: string }];
 }
 
 export class EngineEvents extends EventEmitter<EngineEventMap> {

@@ -28,8 +28,19 @@ export class ProgressBar {
       this.#failed += e.failed;
       this.#draw();
     };
+    // Workers elsewhere (a queue): the store's count replaces the events of this process.
+    const onProgress = (e: { jobId: string; settled: number; failed: number; total: number }) => {
+      if (e.jobId !== jobId) return;
+      this.#uniqueDone = (e.settled / Math.max(1, e.total)) * this.#uniqueTotal;
+      this.#failed = e.failed;
+      this.#draw();
+    };
     events.on('tasks:settled', onSettled);
-    this.#detach = () => events.off('tasks:settled', onSettled);
+    events.on('job:progress', onProgress);
+    this.#detach = () => {
+      events.off('tasks:settled', onSettled);
+      events.off('job:progress', onProgress);
+    };
     this.#draw(true);
     return this;
   }

@@ -57,3 +57,14 @@ export interface Dispatcher {
    */
   run(jobId: string, signal: AbortSignal): Promise<void>;
 }
+
+/**
+ * Reaches every process working on a job, on any machine (a queue back end's broadcast): the
+ * store stops claims everywhere, but only the process holding a call can abort it. Each process
+ * aborts its own in-flight calls for the job when told.
+ */
+export interface CancelBroadcast {
+  publish(jobId: string): Promise<void>;
+  /** Returns the unsubscribe function. */
+  subscribe(listener: (jobId: string) => void): () => void;
+}

@@ -227,6 +227,31 @@ export interface ActiveLoad {
   leasedBatches: number;
 }
 
+/** A batch not yet done, as a queue enqueues it. */
+export interface OpenBatch {
+  batchId: string;
+  /** The batch's length class (short/standard/long), not a queue lane. */
+  lane: string;
+  /** Its group's priority: lower first. */
+  priority: number;
+  /** When leased, until when; null while pending. */
+  leaseUntil: number | null;
+}
+
+/** A `fanyi worker` process as the registry keeps it (migration 008). */
+export interface WorkerInfo {
+  workerId: string;
+  name: string;
+  host: string;
+  pid: number;
+  /** Queue lanes it takes batches from (`translation`). */
+  lanes: string[];
+  concurrency: number;
+  currentBatches: Array<{ jobId: string; batchId: string }>;
+  startedAt: number;
+  heartbeatAt: number;
+}
+
 /**
  * The task table is the one source of truth (DESIGN principle 1). Every back end (SQLite, MySQL,
  * PostgreSQL) implements this contract; callers never see a driver type or dialect SQL.
@@ -278,6 +303,24 @@ export interface JobStore {
   finishBatch(jobId: string, batchId: string, workerId?: string): Promise<void>;
   /** Batches not yet done (pending, or held under a lease by anyone). */
   openBatchCount(jobId: string): Promise<number>;
+  /** The batches not done, by (priority, seq): what a queue holds an entry for. */
+  openBatches(jobId: string): Promise<OpenBatch[]>;
+  /**
+   * Stores the job `completed` if it is queued or running and has no open batch, in one
+   * conditional update: true for exactly one of several callers (the worker that finished the
+   * last batch, the submitter following the job), false when already completed, paused or cancelled.
+   */
+  completeJob(jobId: string): Promise<boolean>;
+
+  /** Registers or refreshes a worker (its start, each heartbeat). */
+  saveWorker(worker: WorkerInfo): Promise<void>;
+  /** A worker that stopped cleanly. */
+  removeWorker(workerId: string): Promise<void>;
+  /**
+   * Workers heard from since `since` (epoch ms), by name. With `pruneBefore`, rows older than it
+   * (dead workers) are deleted first.
+   */
+  listWorkers(since: number, pruneBefore?: number): Promise<WorkerInfo[]>;
   /**
    * Puts tasks that failed on transient errors (timeouts, 5xx, network, rate limits) back to
    * pending, and their batches with them, so a resume tries them again. Returns how many.

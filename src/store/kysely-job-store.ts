@@ -31,7 +31,8 @@ import { countByFlag } from './queries/flag-queries.ts';
 import { activeJobLoad, listTenantJobs, taskPage, taskStatistics } from './queries/api-queries.ts';
 import { loadGlossary, lookupMemory, rememberJob, saveGlossary } from './queries/memory-queries.ts';
 import { callSamples, listPausedGroups, pauseGroups, recentTasks, resumeGroups, runnableBatchCount } from './queries/control-queries.ts';
-import type { GlossaryTermRow } from './job-store.ts';
+import type { GlossaryTermRow, OpenBatch, WorkerInfo } from './job-store.ts';
+import { completeJob, listWorkers, openBatches, removeWorker, saveWorker } from './queries/worker-queries.ts';
 import type { ActiveLoad, CallSample, RecentTask, TaskPage, TaskPageQuery, TaskStatistics } from './job-store.ts';
 import type { Database, JobStatus } from './schema.ts';
 import { FINISHED_JOB_STATUSES, isStatusIn, RESUMABLE_JOB_STATUSES } from './statuses.ts';
@@ -243,6 +244,26 @@ export class KyselyJobStore implements JobStore {
       .where('status', '!=', 'done')
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  openBatches(jobId: string): Promise<OpenBatch[]> {
+    return openBatches(this.#db, jobId);
+  }
+
+  completeJob(jobId: string): Promise<boolean> {
+    return completeJob(this.#db, jobId);
+  }
+
+  saveWorker(worker: WorkerInfo): Promise<void> {
+    return saveWorker(this.#db, this.#adapter, worker);
+  }
+
+  removeWorker(workerId: string): Promise<void> {
+    return removeWorker(this.#db, workerId);
+  }
+
+  listWorkers(since: number, pruneBefore?: number): Promise<WorkerInfo[]> {
+    return listWorkers(this.#db, since, pruneBefore);
   }
 
   requeueTransientFailures(jobId: string): Promise<number> {

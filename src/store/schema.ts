@@ -116,6 +116,21 @@ export interface WorkersTable {
   heartbeat: number;
 }
 
+/** A `fanyi worker` process (migration 008, seed 001 worker_registry). */
+export interface WorkerRegistryTable {
+  worker_id: string;
+  name: string;
+  host: string;
+  pid: number;
+  /** Comma-separated lane names (`translation`). */
+  lanes: string;
+  concurrency: number;
+  /** JSON array of `{ jobId, batchId }` it works on now. */
+  current_batches: string;
+  started_at: number;
+  heartbeat_at: number;
+}
+
 export interface TranslationMemoryTable {
   memory_key: string;
   source_text: string;
@@ -183,6 +198,7 @@ export interface Database {
   task_logs: TaskLogsTable;
   checkpoints: CheckpointsTable;
   workers: WorkersTable;
+  worker_registry: WorkerRegistryTable;
   translation_memory: TranslationMemoryTable;
   glossary: GlossaryTable;
   calls: CallsTable;

@@ -46,7 +46,7 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       }
       exit(EXIT.OK);
     } finally {
-      await engine.store.close();
+      await engine.close();
     }
   });
 
@@ -83,7 +83,7 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       await engine.storeOutputOptions(job.job_id, output);
       exit(await runWithProgress(engine, job.job_id, counts.total, options.uniqueTexts, flags.json, done));
     } finally {
-      await engine.store.close();
+      await engine.close();
     }
   });
 
@@ -111,7 +111,7 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       process.stdout.write(`${written.outPath}\n`);
       exit(EXIT.OK);
     } finally {
-      await engine.store.close();
+      await engine.close();
     }
   });
 }

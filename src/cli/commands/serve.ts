@@ -51,7 +51,7 @@ export function registerServe(program: Command, exit: (code: number) => void): v
       await app.close();
       exit(EXIT.OK);
     } finally {
-      await engine.store.close();
+      await engine.close();
     }
   });
 }

@@ -6,7 +6,9 @@ import type { Engine, ExportOptions, JobOutcome, TranslateInput } from '../../en
 import { FanyiError } from '../../errors.ts';
 import { ProgressBar } from '../../monitor/progress.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
-import { addProviderOptions, columnNameFlag, addStoreOptions, defaultOutPath, openEngine, printJson, splitList, type CommonFlags } from '../common.ts';
+import { addProviderOptions, columnNameFlag, addStoreOptions, defaultOutPath, openEngine, printJson, splitList, storeLabel, type CommonFlags } from '../common.ts';
+import { JOB_PRIORITIES, type JobPriority } from '../../job-types.ts';
+import { isStatusIn } from '../../store/statuses.ts';
 import { EXIT } from '../exit-codes.ts';
 import { addOutputOptions, describeEncodingLoss, describeEstimated, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
 
@@ -20,6 +22,8 @@ interface TranslateFlags extends CommonFlags, OutputFlags {
   contextFile?: string;
   glossary?: string;
   memory?: boolean;
+  priority?: string;
+  detach?: boolean;
 }
 
 export function registerTranslate(program: Command, exit: (code: number) => void): void {
@@ -36,21 +40,48 @@ export function registerTranslate(program: Command, exit: (code: number) => void
     .option('--context-file <path>', 'the same, read from a text file')
     .option('--glossary <file>', 'terms (csv/tsv/xlsx): source term, one column per language, optional note and DNT columns')
     .option('--no-memory', 'translate every text, reusing nothing from earlier jobs in this database')
+    .option('--priority <level>', 'high or normal: with --queue, a high job\'s batches go before normal jobs\' (default normal)')
+    .option('--detach', 'with --queue: store and enqueue the job, print its id and return; workers run it')
     .option('--json', 'print one JSON summary on stdout and nothing else');
   addOutputOptions(command, 'stored with the job (resume and export follow it)');
   addStoreOptions(addProviderOptions(command)).action(async (file: string, flags: TranslateFlags) => {
     const to = flags.to ? parseLanguageList(splitList(flags.to) ?? [], '--to') : undefined;
     const from = flags.from ? parseLanguageList([flags.from], '--from')[0] : undefined;
+    const priority = priorityFlag(flags.priority);
     const engine = await openEngine(flags);
     try {
+      if (flags.detach && !engine.queue) throw new FanyiError('USAGE', '--detach needs a queue (--queue URL or FANYI_QUEUE_URL): without one the job runs in this process');
       const outPath = path.resolve(flags.out ?? defaultOutPath(file));
       const output = outputOptionsFrom(flags);
-      const job = await createJob(engine, { file, to, from, columnName: columnNameFlag(flags.columnName), overwrite: flags.overwrite, outPath, ...output, ...(await jobInputs(flags)) }, !flags.json);
+      const job = await createJob(engine, { file, to, from, columnName: columnNameFlag(flags.columnName), overwrite: flags.overwrite, outPath, priority, ...output, ...(await jobInputs(flags)) }, !flags.json);
+      if (flags.detach) return exit(await detach(engine, job.jobId, flags.json));
       exit(await runWithProgress(engine, job.jobId, job.totalTasks, job.uniqueTexts, flags.json, job.memoryCells));
     } finally {
-      await engine.store.close();
+      await engine.close();
     }
   });
+}
+
+function priorityFlag(value: string | undefined): JobPriority | undefined {
+  if (value === undefined) return undefined;
+  if (!isStatusIn(JOB_PRIORITIES, value)) throw new FanyiError('USAGE', `--priority must be high or normal (got '${value}')`);
+  return value;
+}
+
+/** `--detach`: enqueued, the id on stdout, how to follow it on stderr. */
+async function detach(engine: Engine, jobId: string, json = false): Promise<number> {
+  await engine.enqueueJob(jobId);
+  if (json) printJson({ job_id: jobId, status: 'running', queue: engine.queue?.label });
+  else {
+    process.stdout.write(`${jobId}\n`);
+    process.stderr.write(`${followHint(engine, jobId)}\n`);
+  }
+  return EXIT.OK;
+}
+
+/** How to follow and export a job the workers run, with this process's store and queue. */
+function followHint(engine: Engine, jobId: string): string {
+  return `job ${jobId} runs on the workers of ${engine.queue?.label}; follow it with: fanyi status ${jobId} --store ${storeLabel(engine)}; when done: fanyi export ${jobId} --store ${storeLabel(engine)}`;
 }
 
 /**
@@ -87,17 +118,25 @@ async function readContextFile(file: string): Promise<string> {
 export async function runWithProgress(engine: Engine, jobId: string, total: number, uniqueTotal: number, json = false, alreadyDone = 0, output: ExportOptions = {}): Promise<number> {
   const controller = new AbortController();
   const onSignal = () => {
-    process.stderr.write(`\ninterrupted: finishing nothing new; resume with: fanyi resume ${jobId}\n`);
+    // With a queue the workers run the job: Ctrl-C only stops following it.
+    process.stderr.write(engine.queue ? `\ndetached: ${followHint(engine, jobId)}\n` : `\ninterrupted: finishing nothing new; resume with: fanyi resume ${jobId}\n`);
     controller.abort(new Error('interrupted'));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const bar = !json && process.stderr.isTTY ? new ProgressBar(process.stderr, total, uniqueTotal, alreadyDone).attach(engine.events, jobId) : undefined;
+  // Waiting on a queue no worker listens to: say so, with the command that starts one, every 10 s.
+  const onIdle = (e: { jobId: string; lane: string }) => {
+    if (e.jobId !== jobId) return;
+    process.stderr.write(`${bar ? '\n' : ''}no fanyi worker is online for lane ${e.lane}; the job waits in the queue. Start one (on any machine) with: fanyi worker --lanes ${e.lane} --queue ${engine.queue?.label} --store ${storeLabel(engine)}\n`);
+  };
+  engine.events.on('queue:idle', onIdle);
   try {
     const outcome = await engine.runJob(jobId, controller.signal, output);
     bar?.finish();
     return report(engine, outcome, json, controller.signal.aborted && outcome.job.status !== 'completed');
   } finally {
+    engine.events.off('queue:idle', onIdle);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

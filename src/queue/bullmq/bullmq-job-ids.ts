@@ -1,0 +1,31 @@
+/**
+ * How a batch is named and ranked in BullMQ. The id is derived from job and batch, so adding a
+ * batch that is already queued (or being worked on) is a no-op: BullMQ keeps one job per id while
+ * it exists. Entries are removed when they finish, so a batch handed back can be queued again.
+ */
+
+/** What a queue entry carries: the task table holds everything else. */
+export interface BatchRef {
+  jobId: string;
+  batchId: string;
+}
+
+/** `job_x.BATCH_pt-BR_001`. BullMQ refuses ids holding ':' (its key separator) or made only of digits. */
+export function bullJobId({ jobId, batchId }: BatchRef): string {
+  return `b.${jobId}.${batchId}`.replace(/:/g, '%3A');
+}
+
+import type { JobPriority } from '../../job-types.ts';
+
+export type { JobPriority };
+
+/**
+ * BullMQ priority: lower runs first. Every entry gets one (≥ 100), because BullMQ runs entries
+ * without a priority before all prioritised ones: a normal job left unprioritised would overtake
+ * a high one. High jobs' batches come before every normal job's on the lane; within a tier, the
+ * batch's group priority (1–10, 1 first) orders them, then the order they were added (FIFO).
+ */
+export function bullPriority(jobPriority: JobPriority | undefined, groupPriority: number): number {
+  const tier = jobPriority === 'high' ? 1 : 2;
+  return tier * 100 + Math.min(99, Math.max(0, Math.round(groupPriority)));
+}
