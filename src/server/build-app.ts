@@ -18,6 +18,7 @@ import { statusRoutes } from './routes/status-routes.ts';
 import { taskRoutes } from './routes/task-routes.ts';
 import { translateRoute } from './routes/translate-route.ts';
 import { uploadRoute } from './routes/upload-route.ts';
+import { workersRoute } from './routes/workers-route.ts';
 import type { ServerContext } from './server-context.ts';
 import { TokenTable } from './server-security.ts';
 import { StatusReads } from './status-reads.ts';
@@ -54,7 +55,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // One file per request; its own size limit is checked per upload against the config.
   await app.register(multipart, { limits: { files: 1, fields: 10, parts: 11 } });
   registerMetrics(app, ctx.engine, ctx.runner);
-  for (const routes of [healthRoutes, uploadRoute, translateRoute, statusRoutes, taskRoutes, exportRoute, controlRoutes, checkpointRoutes, activityRoute, dashboardRoute]) await app.register(routes, { ctx });
+  for (const routes of [healthRoutes, uploadRoute, translateRoute, statusRoutes, taskRoutes, exportRoute, controlRoutes, checkpointRoutes, activityRoute, workersRoute, dashboardRoute]) await app.register(routes, { ctx });
   app.addHook('onClose', async () => ctx.runner.close());
   return app;
 }

@@ -12,6 +12,8 @@ import { EXIT } from '../exit-codes.ts';
 import { addOutputOptions, describeEncodingLoss, describeEstimated, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
 import { describeFields } from '../../tasks/prepare-job.ts';
 import { runWithProgress } from './translate.ts';
+import { onlineWorkers } from '../../queue/worker-registry.ts';
+import { QUEUE_LANES } from '../../queue/queue-url.ts';
 
 /** status, resume, export: commands on a stored job. */
 export function registerJobCommands(program: Command, exit: (code: number) => void): void {
@@ -36,9 +38,11 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       const qaFlags = await engine.store.countByFlag(job.job_id);
       const run = storedRun(engine, job);
       const fields = (JSON.parse(job.options) as Partial<JobOptions>).fields ?? [];
+      const cluster = await clusterView(engine);
       if (flags.json) {
-        printJson({ job_id: job.job_id, status: job.status, source: job.source_name, output: job.out_path, error: job.error_msg, run, counts, fields, flags: qaFlags, groups, paused_groups: pausedGroups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints });
+        printJson({ job_id: job.job_id, status: job.status, source: job.source_name, output: job.out_path, error: job.error_msg, run, counts, fields, flags: qaFlags, groups, paused_groups: pausedGroups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints, cluster });
       } else {
+        if (cluster.queue || cluster.workers_online) process.stdout.write(`${describeCluster(cluster)}\n`);
         printStatus(job, counts, groups, totals, pausedGroups, qaFlags);
         if (fields.length) process.stdout.write(`  ${describeFields(fields)} (cells per field)\n`);
         if (run) process.stdout.write(`  runs with: ${describeRunSettings(run)}\n`);
@@ -114,6 +118,20 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       await engine.close();
     }
   });
+}
+
+/** Queue depth per lane (with a queue) and the workers online, as `status` shows them. */
+async function clusterView(engine: Engine) {
+  const workers = await onlineWorkers(engine.store);
+  const depth: Record<string, number> = {};
+  if (engine.queue) for (const lane of QUEUE_LANES) depth[lane] = await engine.queue.depth(lane).catch(() => -1);
+  const ages = workers.map((w) => Date.now() - w.heartbeatAt);
+  return { queue: engine.queue?.label ?? null, depth, workers_online: workers.length, oldest_heartbeat_ms: ages.length ? Math.max(...ages) : null };
+}
+
+function describeCluster(c: Awaited<ReturnType<typeof clusterView>>): string {
+  const lanes = Object.entries(c.depth).map(([lane, n]) => `${lane} ${n < 0 ? 'unreachable' : n}`).join(', ');
+  return `queue ${c.queue ?? '(none: in-process)'}${lanes ? `: ${lanes} batches queued or in work` : ''}; ${c.workers_online} workers online`;
 }
 
 /** The job's stored run settings (never a key); null for a job stored before they were kept, whose settings this process cannot tell. */

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { FanyiError } from '../../errors.ts';
 import { buildApp } from '../../server/build-app.ts';
 import { loadConfig } from '../../config/load-config.ts';
-import { createEmbeddedEngine } from '../../presets.ts';
+import { createEmbeddedEngine, createQueueWorker } from '../../presets.ts';
 import { storeTarget } from '../../store/store-url.ts';
 import { assertBindable, resolveTokens, TokenTable } from '../../server/server-security.ts';
 import { addProviderOptions, addStoreOptions, overridesFrom, type CommonFlags } from '../common.ts';
@@ -13,6 +13,7 @@ interface ServeFlags extends CommonFlags {
   host: string;
   port: string;
   rateLimit: string;
+  workers: string;
 }
 
 const LOG_LEVELS: Record<string, string> = { debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error' };
@@ -24,7 +25,8 @@ export function registerServe(program: Command, exit: (code: number) => void): v
     .description('run the REST API (upload, translate, status, export, metrics); tokens from FANYI_TOKENS=token:tenant,… and server.tokens in fanyi.yaml')
     .option('--host <host>', 'address to listen on; anything but loopback needs FANYI_TOKENS', '127.0.0.1')
     .option('--port <n>', 'port (0: any free one)', '8080')
-    .option('--rate-limit <n>', 'API requests per second per token (0: unlimited)', '200');
+    .option('--rate-limit <n>', 'API requests per second per token (0: unlimited)', '200')
+    .option('--workers <n>', 'with --queue: also work on N batches at once in this process (0: leave the batches to fanyi worker processes)', '0');
   addStoreOptions(addProviderOptions(command)).action(async (flags: ServeFlags) => {
     const port = whole('--port', flags.port, 65_535);
     const requestsPerSecond = whole('--rate-limit', flags.rateLimit, 1_000_000);
@@ -32,8 +34,13 @@ export function registerServe(program: Command, exit: (code: number) => void): v
     const tokens = new TokenTable(resolveTokens(loaded.config.server.tokens, process.env));
     // Checked before the store is opened: an exposed server without tokens must never start.
     assertBindable(flags.host, tokens);
+    const workers = whole('--workers', flags.workers, 1_000);
+    if (workers && !loaded.config.queue.url) throw new FanyiError('USAGE', '--workers needs a queue (--queue URL or FANYI_QUEUE_URL): without one the server runs jobs itself');
     const engine = await createEmbeddedEngine({ loaded });
+    // With a queue the server enqueues and follows; `--workers N` also works on batches here.
+    const local = workers ? await createQueueWorker({ loaded, lanes: ['translation'], concurrency: workers, name: `serve:${process.pid}`, log: (line) => process.stderr.write(`fanyi serve worker: ${line}\n`) }) : undefined;
     try {
+      await local?.host.start();
       await engine.assertDefaultsRunnable();
       const app = await buildApp({
         engine,
@@ -49,8 +56,10 @@ export function registerServe(program: Command, exit: (code: number) => void): v
       const signal = await untilSignal();
       process.stderr.write(`fanyi: ${signal}: stopping; in-flight batches are handed back, resume with fanyi resume\n`);
       await app.close();
+      await local?.host.stop(20_000);
       exit(EXIT.OK);
     } finally {
+      await local?.engine.close();
       await engine.close();
     }
   });

@@ -5,6 +5,8 @@ import type { EngineEventMap } from '../../monitor/engine-events.ts';
 import type { ActiveLoad } from '../../store/job-store.ts';
 import { TASK_STATUSES } from '../../store/statuses.ts';
 import type { JobRunner } from '../job-runner.ts';
+import { QUEUE_LANES } from '../../queue/queue-url.ts';
+import { onlineWorkers } from '../../queue/worker-registry.ts';
 import { bearerSecurity, fileAnswer, protectedErrors } from '../schemas/common-schemas.ts';
 
 
@@ -83,4 +85,31 @@ function loadGauges(register: Registry, engine: Engine, runner: JobRunner): void
   new Gauge({ name: 'fanyi_queue_depth_batches', help: 'batches of unfinished jobs not yet done', registers, async collect() { this.set((await load()).openBatches); } });
   new Gauge({ name: 'fanyi_active_workers', help: 'batches held under a lease: workers busy on a call', registers, async collect() { this.set((await load()).leasedBatches); } });
   new Gauge({ name: 'fanyi_jobs_running', help: 'jobs this server process is running', registers, collect() { this.set(runner.activeJobIds.length); } });
+  clusterGauges(register, engine);
+}
+
+/** Across every worker (issue 14): the queue's entries per lane and the worker registry. */
+function clusterGauges(register: Registry, engine: Engine): void {
+  const registers = [register];
+  new Gauge({
+    name: 'fanyi_queue_depth',
+    help: 'batches queued or in work on the queue, per lane (absent without --queue)',
+    labelNames: ['lane'],
+    registers,
+    async collect() {
+      if (!engine.queue) return;
+      for (const lane of QUEUE_LANES) this.set({ lane }, await engine.queue.depth(lane).catch(() => Number.NaN));
+    },
+  });
+  new Gauge({ name: 'fanyi_workers_online', help: 'fanyi worker processes heard from within 30 s (worker registry)', registers, async collect() { this.set((await onlineWorkers(engine.store)).length); } });
+  new Gauge({
+    name: 'fanyi_worker_heartbeat_age_seconds',
+    help: 'seconds since each online worker last wrote its heartbeat (every 10 s)',
+    labelNames: ['worker'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const w of await onlineWorkers(engine.store)) this.set({ worker: w.name }, (Date.now() - w.heartbeatAt) / 1000);
+    },
+  });
 }
