@@ -76,7 +76,8 @@ export class BullmqConnection {
    */
   #connectionOptions(): unknown {
     const { kind, url } = this.location;
-    if (kind === 'postgres') return { connectionString: url };
+    // BullMQ creates its schema (`bullmq`) on first use; its migrator takes a lock, so workers may start at once.
+    if (kind === 'postgres') return { connectionString: url, migrate: true };
     const u = new URL(url);
     return {
       host: u.hostname || '127.0.0.1',
