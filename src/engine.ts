@@ -81,7 +81,7 @@ export class Engine {
     this.events = options.events ?? new EngineEvents();
     this.prompts = new PromptStyle(options.run.prompts);
     this.#providers = new JobProviders(options.run, options.providers);
-    this.checkpoints = new Checkpointer({ store: this.store, dir: path.join(options.filesDir, 'checkpoints'), exportWorkbook: (jobId, out) => this.exportJob(jobId, out) });
+    this.checkpoints = new Checkpointer({ store: this.store, dir: path.join(options.filesDir, 'checkpoints'), exportWorkbook: (jobId, out, upToCheckpoint) => this.exportJob(jobId, out, { upToCheckpoint }) });
   }
 
   /** The cancel broadcast of the queue back end (a worker subscribes to it). */

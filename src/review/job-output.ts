@@ -23,6 +23,8 @@ export interface OutputOptions {
   reviewPath?: string;
   /** A CSV output's encoding (`--encoding`): `keep` the source's (default) or `utf-8-bom`. */
   encoding?: OutputEncoding;
+  /** Only results that checkpoint (or an earlier one) covers: the checkpoint's workbook, built when asked. */
+  upToCheckpoint?: string;
 }
 
 /** The part of a job's stored options (engine.ts JobOptions) that writing reads. */
@@ -51,7 +53,7 @@ export async function writeJobOutput(store: JobStore, job: JobRow, target: strin
   const file = reviewFileFor(stored.format, target, options.reviewPath);
   const rows = file === null || options.highlight || withFile ? await reviewRows(store, job.job_id, options.writeUnreviewed) : [];
   const edits: CellEdit[] = stored.newHeaders.map((h) => ({ sheetName: h.sheetName, row: h.row, col: h.col, text: h.text }));
-  for (const r of await store.writableResults(job.job_id, { writeUnreviewed: options.writeUnreviewed })) edits.push({ sheetName: r.sheetName, row: r.rowIdx, col: r.colIdx, text: r.result });
+  for (const r of await store.writableResults(job.job_id, { writeUnreviewed: options.writeUnreviewed, upToCheckpoint: given.upToCheckpoint })) edits.push({ sheetName: r.sheetName, row: r.rowIdx, col: r.colIdx, text: r.result });
   const written = await writeTranslatedCopy(job.source_path, stored.format, target, edits, {
     highlight: options.highlight ? flaggedCells(rows) : undefined,
     appendSheet: file === null && rows.length ? reviewSheet(rows) : undefined,

@@ -347,7 +347,7 @@ export interface JobStore {
   listCheckpoints(jobId: string): Promise<CheckpointRow[]>;
   deleteCheckpoint(jobId: string, checkpointId: string): Promise<void>;
   /** Every task of the job, in task order, streamed in pages. */
-  taskSnapshot(jobId: string): AsyncIterable<TaskSnapshotRow>;
+  taskSnapshot(jobId: string, options?: { checkpointId?: string }): AsyncIterable<TaskSnapshotRow>;
 
   countByStatus(jobId: string): Promise<StatusCounts>;
   /** Tasks per QA flag code (`placeholder_mismatch`, `too_long`…), most frequent first; a task counts once per code. */
@@ -358,7 +358,8 @@ export interface JobStore {
    * Results to write back, in sheet/row order: completed tasks, and `needs_review` ones without a
    * hard QA flag — with them too when `writeUnreviewed` (default: the job's stored option).
    */
-  writableResults(jobId: string, options?: { writeUnreviewed?: boolean }): Promise<WritableResult[]>;
+  /** `upToCheckpoint`: only results stamped by that checkpoint or an earlier one (its workbook, built when asked). */
+  writableResults(jobId: string, options?: { writeUnreviewed?: boolean; upToCheckpoint?: string }): Promise<WritableResult[]>;
   /**
    * Translation memory: the remembered result for each of `keys` (dedupe keys) that has one.
    * Every completed result committed so far counts, in any job: results not yet remembered (see

@@ -220,8 +220,8 @@ export class KyselyJobStore implements JobStore {
     return deleteCheckpoint(this.#db, jobId, checkpointId);
   }
 
-  taskSnapshot(jobId: string): AsyncIterable<TaskSnapshotRow> {
-    return taskSnapshot(this.#db, jobId);
+  taskSnapshot(jobId: string, options?: { checkpointId?: string }): AsyncIterable<TaskSnapshotRow> {
+    return taskSnapshot(this.#db, jobId, options?.checkpointId);
   }
 
   async failItems(jobId: string, batchId: string, failures: ItemFailure[], workerId: string): Promise<void> {
@@ -323,7 +323,7 @@ export class KyselyJobStore implements JobStore {
     };
   }
 
-  writableResults(jobId: string, options?: { writeUnreviewed?: boolean }): Promise<WritableResult[]> {
+  writableResults(jobId: string, options?: { writeUnreviewed?: boolean; upToCheckpoint?: string }): Promise<WritableResult[]> {
     return writableResults(this.#db, jobId, options);
   }
 

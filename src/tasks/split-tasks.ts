@@ -83,24 +83,61 @@ function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, o
       }
       if (row.text.length > options.maxCellChars) throw tooLong(sheet, row, plan.source.col, options.maxCellChars);
       const variant = row.forTarget(target.language);
-      out.tasks.push({
-        taskId: `TASK_${String(out.tasks.length + 1).padStart(6, '0')}`,
-        sheetName: sheet.name,
-        ...(plan.field?.name ? { field: plan.field.name } : {}),
-        rowIdx: row.row,
-        colIdx: target.col,
-        cellRef: encodeAddress(row.row, target.col),
-        sourceLang: source.language,
-        sourceText: row.text,
-        sourceContext: variant.contextJson,
-        targetLang: target.language,
-        targetRegion,
-        groupId: row.groupId,
-        priority: row.priority,
-        dedupeKey: `${target.language}:${variant.textHash}`,
-        contextTokens: variant.contextTokens,
-      });
+      out.tasks.push(new CompactDraft(out.tasks.length + 1, sheet.name, plan.field?.name, row, target.col, source.language, variant, target.language, targetRegion));
     }
+  }
+}
+
+/**
+ * A draft that keeps only what it cannot share: every string but the source text and context is
+ * shared with other drafts, and the task id, cell reference and dedupe key (three strings per
+ * task, ~100 bytes) are made when read. At 3,000,000 tasks that is 300 MB less held.
+ */
+class CompactDraft implements TaskDraft {
+  readonly #seq: number;
+  readonly #hash: string;
+  readonly sheetName: string;
+  readonly field?: string;
+  readonly rowIdx: number;
+  readonly colIdx: number;
+  readonly sourceLang: string;
+  readonly sourceText: string;
+  readonly sourceContext: string;
+  readonly targetLang: string;
+  readonly targetRegion: string | null;
+  readonly groupId: string;
+  readonly priority: number;
+  readonly contextTokens: number;
+  batchId?: string;
+  memory?: { result: string; modelName: string };
+
+  constructor(seq: number, sheetName: string, field: string | undefined, row: SourceRow, col: number, sourceLang: string, variant: ContextVariant, targetLang: string, targetRegion: string | null) {
+    this.#seq = seq;
+    this.#hash = variant.textHash;
+    this.sheetName = sheetName;
+    if (field) this.field = field;
+    this.rowIdx = row.row;
+    this.colIdx = col;
+    this.sourceLang = sourceLang;
+    this.sourceText = row.text;
+    this.sourceContext = variant.contextJson;
+    this.targetLang = targetLang;
+    this.targetRegion = targetRegion;
+    this.groupId = row.groupId;
+    this.priority = row.priority;
+    this.contextTokens = variant.contextTokens;
+  }
+
+  get taskId(): string {
+    return `TASK_${String(this.#seq).padStart(6, '0')}`;
+  }
+
+  get cellRef(): string {
+    return encodeAddress(this.rowIdx, this.colIdx);
+  }
+
+  get dedupeKey(): string {
+    return `${this.targetLang}:${this.#hash}`;
   }
 }
 

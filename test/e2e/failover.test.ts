@@ -4,7 +4,7 @@
  * finish every task with every cell verified, and `status` must show what happened per endpoint.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -148,10 +148,14 @@ describe('checkpoints while a job runs', () => {
     const checkpoints = run.status.checkpoints as Array<{ checkpointId: string; taskCount: number; filePath: string; metadata: { tasks_file: string } }>;
     assert.ok(checkpoints.length >= 2, `${checkpoints.length} checkpoints`);
     const [latest] = checkpoints;
-    const lines = readFileSync(latest.metadata.tasks_file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(lines.length, table.expected.size);
-    const stampedHere = lines.filter((l) => l.checkpoint_id === latest.checkpointId);
-    assert.ok(stampedHere.length > 0 && stampedHere.every((l) => l.status === 'completed' && l.result));
+    // Incremental (seed 000 §10.2): each checkpoint's file holds only what settled since the one before.
+    const increment = (file: string) => readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const stampedHere = increment(latest.metadata.tasks_file);
+    assert.ok(stampedHere.length > 0 && stampedHere.every((l) => l.checkpoint_id === latest.checkpointId && l.status === 'completed' && l.result));
+    const dir = path.dirname(latest.metadata.tasks_file);
+    const all = readdirSync(dir).filter((f) => f.endsWith('.tasks.jsonl')).flatMap((f) => increment(path.join(dir, f)));
+    assert.equal(new Set(all.map((l) => l.task_id)).size, all.length, 'each settled task is in one increment');
+    assert.ok(all.length <= table.expected.size);
     const db = new Database(run.db, { readonly: true });
     const stamped = db.prepare('select count(*) n from tasks where checkpoint_id is not null').get() as { n: number };
     const audit = db.prepare('select event, count(*) n from task_logs group by event').all() as Array<{ event: string; n: number }>;

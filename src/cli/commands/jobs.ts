@@ -104,7 +104,7 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
     const engine = await openExistingStore(flags);
     try {
       if (flags.checkpoint) {
-        process.stdout.write(`${await exportCheckpoint(engine.store, jobId, flags.checkpoint, flags.out)}\n`);
+        process.stdout.write(`${await exportCheckpoint(engine, jobId, flags.checkpoint, flags.out)}\n`);
         return exit(EXIT.OK);
       }
       const written = await engine.writeOutput(jobId, flags.out ? path.resolve(flags.out) : undefined, output);
@@ -144,7 +144,8 @@ function storedRun(engine: Engine, job: JobRow): RunSettings | null {
 }
 
 /** Copies a checkpoint's workbook (and names its task table) for the user; the store keeps the original. */
-async function exportCheckpoint(store: JobStore, jobId: string, which: string | boolean, out?: string): Promise<string> {
+async function exportCheckpoint(engine: Engine, jobId: string, which: string | boolean, out?: string): Promise<string> {
+  const { store } = engine;
   if (!(await store.getJob(jobId))) throw new FanyiError('JOB_NOT_FOUND', `no job ${jobId} in this database (see fanyi status)`);
   const checkpoints = await store.listCheckpoints(jobId);
   const checkpoint = typeof which === 'string' ? checkpoints.find((c) => c.checkpointId === which) : checkpoints[0];
@@ -152,7 +153,7 @@ async function exportCheckpoint(store: JobStore, jobId: string, which: string | 
     throw new FanyiError('JOB_NOT_FOUND', typeof which === 'string' ? `job ${jobId} has no checkpoint ${which}` : `job ${jobId} has no checkpoint yet (one is taken every system.checkpoint_interval seconds while it runs)`);
   }
   const target = path.resolve(out ?? path.basename(checkpoint.filePath));
-  await copyFile(checkpoint.filePath, target);
+  await copyFile(await engine.checkpoints.workbook(jobId, checkpoint), target);
   const tasksFile = (checkpoint.metadata as { tasks_file?: string } | null)?.tasks_file;
   process.stderr.write(`checkpoint ${checkpoint.checkpointId} (${checkpoint.taskCount} tasks settled)${tasksFile ? `; task table: ${tasksFile}` : ''}\n`);
   return target;

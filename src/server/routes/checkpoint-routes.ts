@@ -1,4 +1,5 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { FanyiError } from '../../errors.ts';
@@ -62,19 +63,23 @@ export async function checkpointRoutes(app: FastifyInstance, { ctx }: RouteOptio
   app.get<{ Params: { id: string; checkpointId: string }; Querystring: { file: 'workbook' | 'tasks' } }>('/api/v3/checkpoint/:id/:checkpointId', { schema: downloadSchema }, async (request, reply) => {
     const job = await tenantJob(store, request.params.id, request.tenant);
     const checkpoint = (await store.listCheckpoints(job.job_id)).find((c) => c.checkpointId === request.params.checkpointId);
-    // Paths come from the store (written by the checkpointer), never from the request.
-    const file = checkpoint && (request.query.file === 'tasks' ? tasksFile(checkpoint) : checkpoint.filePath);
-    if (!file || !existsSync(file)) throw new FanyiError('JOB_NOT_FOUND', `job ${job.job_id} has no checkpoint ${request.params.checkpointId} (list them with GET /api/v3/checkpoint/${job.job_id})`);
-    const ext = file.endsWith('.tasks.jsonl') ? '.jsonl' : path.extname(file);
+    if (!checkpoint) throw new FanyiError('JOB_NOT_FOUND', `job ${job.job_id} has no checkpoint ${request.params.checkpointId} (list them with GET /api/v3/checkpoint/${job.job_id})`);
+    const name = `${job.job_id}-${checkpoint.checkpointId}`;
+    if (request.query.file === 'tasks') {
+      // The checkpoint's task table: its increment after the earlier ones, streamed.
+      const lines = Readable.from((async function* () {
+        for await (const row of ctx.engine.checkpoints.tasks(job.job_id, checkpoint)) yield `${JSON.stringify(row)}\n`;
+      })());
+      return reply.header('content-type', CONTENT_TYPES['.jsonl']).header('content-disposition', `attachment; filename="${name}.tasks.jsonl"`).send(lines);
+    }
+    // The path comes from the store (named by the checkpointer), never from the request; built on first download.
+    const file = await ctx.engine.checkpoints.workbook(job.job_id, checkpoint);
+    const ext = path.extname(file);
     return reply
       .header('content-type', CONTENT_TYPES[ext] ?? 'application/octet-stream')
-      .header('content-disposition', `attachment; filename="${job.job_id}-${checkpoint!.checkpointId}${ext === '.jsonl' ? '.tasks.jsonl' : ext}"`)
+      .header('content-disposition', `attachment; filename="${name}${ext}"`)
       .send(createReadStream(file));
   });
-}
-
-function tasksFile(checkpoint: CheckpointRow): string | undefined {
-  return (checkpoint.metadata as { tasks_file?: string } | null)?.tasks_file;
 }
 
 function checkpointView(c: CheckpointRow) {

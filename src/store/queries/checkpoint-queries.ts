@@ -33,18 +33,20 @@ export async function deleteCheckpoint(db: Kysely<Database>, jobId: string, chec
   await db.deleteFrom('checkpoints').where('job_id', '=', jobId).where('checkpoint_id', '=', checkpointId).execute();
 }
 
-/** The task table of one job in task order, a page at a time (keyset on task_id): no long read lock, bounded memory. */
-export async function* taskSnapshot(db: Kysely<Database>, jobId: string, pageSize = 5_000): AsyncGenerator<TaskSnapshotRow> {
+/**
+ * The task table of one job in task order, a page at a time (keyset on task_id): no long read
+ * lock, bounded memory. With `checkpointId`, only the tasks that checkpoint stamped.
+ */
+export async function* taskSnapshot(db: Kysely<Database>, jobId: string, checkpointId?: string, pageSize = 5_000): AsyncGenerator<TaskSnapshotRow> {
   let after = '';
   for (;;) {
-    const rows = await db
+    let query = db
       .selectFrom('tasks')
       .select(['task_id', 'batch_id', 'group_id', 'sheet_name', 'cell_ref', 'source_text', 'target_lang', 'status', 'result', 'error_type', 'error_msg', 'retry_count', 'quality_score', 'qa_flags', 'model_name', 'checkpoint_id'])
       .where('job_id', '=', jobId)
-      .where('task_id', '>', after)
-      .orderBy('task_id')
-      .limit(pageSize)
-      .execute();
+      .where('task_id', '>', after);
+    if (checkpointId) query = query.where('checkpoint_id', '=', checkpointId);
+    const rows = await query.orderBy('task_id').limit(pageSize).execute();
     for (const row of rows) yield row;
     if (rows.length < pageSize) return;
     after = rows[rows.length - 1].task_id;

@@ -54,14 +54,16 @@ export async function progressByGroup(db: Kysely<Database>, jobId: string): Prom
  * break the game at run time: that cell stays empty unless `writeUnreviewed` — given here, else
  * the job's stored `writeUnreviewed` option (`--write-unreviewed`).
  */
-export async function writableResults(db: Kysely<Database>, jobId: string, options: { writeUnreviewed?: boolean } = {}): Promise<WritableResult[]> {
+export async function writableResults(db: Kysely<Database>, jobId: string, options: { writeUnreviewed?: boolean; upToCheckpoint?: string } = {}): Promise<WritableResult[]> {
   const writeUnreviewed = options.writeUnreviewed ?? (await storedWriteUnreviewed(db, jobId));
-  const rows = await db
+  let query = db
     .selectFrom('tasks')
     .select(['sheet_name', 'row_idx', 'col_idx', 'target_lang', 'result', 'status', 'qa_flags'])
     .where('job_id', '=', jobId)
-    .where('status', 'in', ANSWERED_TASK_STATUSES)
-    .execute();
+    .where('status', 'in', ANSWERED_TASK_STATUSES);
+  // Checkpoint ids sort by time (CKPT_<timestamp>): a checkpoint holds what it and earlier ones stamped.
+  if (options.upToCheckpoint) query = query.where('checkpoint_id', 'is not', null).where('checkpoint_id', '<=', options.upToCheckpoint);
+  const rows = await query.execute();
   return rows
     .filter((r) => r.status === 'completed' || writeUnreviewed || !hasHardFlag(r.qa_flags))
     .map((r) => ({ sheetName: r.sheet_name, rowIdx: r.row_idx, colIdx: r.col_idx, targetLang: r.target_lang, result: r.result ?? '' }));

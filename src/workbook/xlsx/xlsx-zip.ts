@@ -43,6 +43,15 @@ export function corruptZip(fileName: string, detail = 'its zip directory cannot 
 
 /** An entry's uncompressed bytes, CRC-checked; a missing or undecodable entry is `CORRUPT_FILE`. */
 export async function readEntry(zip: SourceZip, name: string): Promise<Buffer> {
+  const { data, entry } = entryData(zip, name);
+  const content = entry.method === 0 ? data : await inflate(data, { chunkSize: ZLIB_CHUNK }).catch(() => undefined);
+  // The CRC costs ~15 ms on a 23 MB sheet and keeps damaged data from being patched and re-zipped as valid.
+  if (!content || crc32(content) !== entry.record.readUInt32LE(16)) throw corruptZip(zip.fileName, `${name} fails to unpack`);
+  return content;
+}
+
+/** An entry's compressed bytes (method 0 or 8, unencrypted), for readEntry or a streamed read. */
+export function entryData(zip: SourceZip, name: string): { data: Buffer; entry: ZipEntry } {
   const entry = zip.byName.get(name);
   if (!entry) throw corruptZip(zip.fileName, `it has no ${name}`);
   const start = dataStart(zip, entry);
@@ -50,10 +59,7 @@ export async function readEntry(zip: SourceZip, name: string): Promise<Buffer> {
   if ((entry.flags & 1) !== 0 || (entry.method !== 0 && entry.method !== 8)) {
     throw corruptZip(zip.fileName, `${name} uses zip encryption or zip method ${entry.method}`);
   }
-  const content = entry.method === 0 ? data : await inflate(data, { chunkSize: ZLIB_CHUNK }).catch(() => undefined);
-  // The CRC costs ~15 ms on a 23 MB sheet and keeps damaged data from being patched and re-zipped as valid.
-  if (!content || crc32(content) !== entry.record.readUInt32LE(16)) throw corruptZip(zip.fileName, `${name} fails to unpack`);
-  return content;
+  return { data, entry };
 }
 
 function dataStart(zip: SourceZip, entry: ZipEntry): number {

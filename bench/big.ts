@@ -1,0 +1,147 @@
+/**
+ * npm run bench:big — a million rows in bounded memory and linear time (issue 16).
+ *
+ * Generates string tables of --rows sizes (default 100000,1000000: Key, CH source, EN filled as a
+ * reference, PT/TH/VN empty; ~40% duplicate texts) with exceljs's streaming WorkbookWriter into a
+ * temp dir, then runs, each in its own process under /usr/bin/time (peak RSS is that process's):
+ *   - baseline: exceljs's streaming WorkbookReader reading every cell of the file;
+ *   - `fanyi estimate --to pt-BR,th,vi --json`;
+ *   - `fanyi translate --provider pseudo --to pt-BR,th,vi` end to end (read, store, run, write),
+ *     with limits raised out of the way (--rpm 1e9 --tpm 1e12) so the pipeline, not the limiter, is timed.
+ * Reports peak RSS, wall and CPU time per step, target cells/s, and the ratios the issue asks
+ * for: estimate time / WorkbookReader time, and the big run's cells/s against the small run's.
+ * Options: --fanyi <path to bin/fanyi.js> (another checkout, for before/after) · --rows 100000,1000000 · --steps reader,estimate,translate · --timeout S (per step,
+ * default 1800; a step that times out is reported with the RSS it reached) · --keep · --out FILE.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import ExcelJS from 'exceljs';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '100000,1000000' },
+    steps: { type: 'string', default: 'reader,estimate,translate' },
+    timeout: { type: 'string', default: '1800' },
+    keep: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench-big.json' },
+    fanyi: { type: 'string' },
+  },
+});
+const here = import.meta.dirname;
+const root = path.join(here, '..');
+const TARGETS = 'pt-BR,th,vi';
+const steps = new Set(values.steps!.split(','));
+
+/** Key, CH source, EN (filled reference), PT, TH, VN (empty): 3 target cells per row. */
+async function generate(file: string, rows: number): Promise<void> {
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: true, useStyles: false });
+  const ws = wb.addWorksheet('Strings');
+  ws.addRow(['Key', 'CH', 'EN', 'PT', 'TH', 'VN']).commit();
+  for (let i = 0; i < rows; i++) {
+    // 40% of rows repeat one of 500 common strings; the rest are unique.
+    const common = i % 5 < 2;
+    const ch = common ? `常用文本 ${i % 500} {0}` : `物品 ${i} 的描述：造成 %d 点伤害`;
+    const en = common ? `Common text ${i % 500} {0}` : `Item ${i} description: deals %d damage`;
+    ws.addRow([`key_${i}`, ch, en, null, null, null]).commit();
+  }
+  ws.commit();
+  await wb.commit();
+}
+
+interface Measured {
+  command: string;
+  exit_code: number | null;
+  timed_out: boolean;
+  wall_s: number;
+  cpu_s: number;
+  peak_rss_mb: number;
+  stdout_tail?: string;
+}
+
+/** Runs a command under /usr/bin/time -v; peak RSS is the child's maximum resident set. */
+async function measure(args: string[], cwd: string, timeoutS: number): Promise<Measured> {
+  const timeFile = path.join(cwd, `time-${Date.now()}.txt`);
+  const command = args.join(' ');
+  // Run from the repository, so `--import tsx` resolves; the group is killed on a timeout.
+  const child = spawn('/usr/bin/time', ['-v', '-o', timeFile, ...args], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out = (out + chunk.toString()).slice(-4000)));
+  child.stderr.on('data', (chunk: Buffer) => (out = (out + chunk.toString()).slice(-4000)));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    // The whole group: /usr/bin/time still records the child's peak when it ends.
+    process.kill(-child.pid!, 'SIGINT');
+  }, timeoutS * 1000);
+  const exitCode = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  clearTimeout(timer);
+  const report = await readFile(timeFile, 'utf8').catch(() => '');
+  const field = (name: string) => report.match(new RegExp(`${name}: ([\\d.:]+)`))?.[1] ?? '0';
+  const wall = field('Elapsed \\(wall clock\\) time \\(h:mm:ss or m:ss\\)').split(':').map(Number).reduce((s, v) => s * 60 + v, 0);
+  return {
+    command,
+    exit_code: exitCode,
+    timed_out: timedOut,
+    wall_s: +wall.toFixed(2),
+    cpu_s: +(Number(field('User time \\(seconds\\)')) + Number(field('System time \\(seconds\\)'))).toFixed(2),
+    peak_rss_mb: Math.round(Number(field('Maximum resident set size \\(kbytes\\)')) / 1024),
+    ...(exitCode !== 0 ? { stdout_tail: out.slice(-1500) } : {}),
+  };
+}
+
+/** `--fanyi <bin>` runs another checkout's CLI (the code before a change) on the same files. */
+const fanyiBin = path.resolve(values.fanyi ?? path.join(root, 'bin/fanyi.js'));
+
+async function runSize(rows: number, dir: string, timeoutS: number): Promise<Record<string, unknown>> {
+  const file = path.join(dir, `big-${rows}.xlsx`);
+  const g0 = performance.now();
+  await generate(file, rows);
+  const result: Record<string, unknown> = { rows, target_cells: rows * 3, generate_s: +((performance.now() - g0) / 1000).toFixed(1) };
+  if (!existsSync(file)) throw new Error(`generating ${file} failed`);
+  if (steps.has('reader')) result.reader = await measure([process.execPath, '--import', 'tsx', path.join(here, 'big-reader.ts'), file], dir, timeoutS);
+  if (steps.has('estimate')) result.estimate = await measure([process.execPath, fanyiBin, 'estimate', file, '--to', TARGETS, '--json', '--no-memory'], dir, timeoutS);
+  if (steps.has('translate')) {
+    const db = path.join(dir, `big-${rows}.db`);
+    const out = path.join(dir, `big-${rows}.out.xlsx`);
+    const run = await measure([process.execPath, fanyiBin, 'translate', file, '--to', TARGETS, '--provider', 'pseudo', '--rpm', '1000000000', '--tpm', '1000000000000', '--db', db, '--out', out, '--json'], dir, timeoutS);
+    result.translate = { ...run, cells_per_s: run.exit_code === 0 || run.exit_code === 3 ? Math.round((rows * 3) / run.wall_s) : null };
+    await rm(`${db}.files`, { recursive: true, force: true });
+    for (const suffix of ['', '-wal', '-shm']) await rm(`${db}${suffix}`, { force: true });
+  }
+  const reader = result.reader as Measured | undefined;
+  const estimate = result.estimate as Measured | undefined;
+  if (reader && estimate) result.estimate_to_reader_time = +(estimate.wall_s / reader.wall_s).toFixed(2);
+  if (!values.keep) await rm(file, { force: true });
+  return result;
+}
+
+const sizes = values.rows!.split(',').map(Number);
+const dir = await mkdtemp(path.join(tmpdir(), 'fanyi-big-'));
+const command = `npm run bench:big -- --rows ${values.rows} --steps ${values.steps} --timeout ${values.timeout}`;
+process.stdout.write(`${command}\n(temp dir ${dir})\n`);
+const runs: Array<Record<string, unknown>> = [];
+try {
+  for (const rows of sizes) {
+    runs.push(await runSize(rows, dir, Number(values.timeout)));
+    process.stdout.write(`${JSON.stringify(runs.at(-1))}\n`);
+  }
+} finally {
+  if (!values.keep) await rm(dir, { recursive: true, force: true });
+}
+const rate = (r: Record<string, unknown>) => (r.translate as { cells_per_s?: number } | undefined)?.cells_per_s;
+const [small, big] = [runs[0], runs.at(-1)!];
+const report = {
+  command,
+  node: process.version,
+  runs,
+  ratios: {
+    big_cells_per_s_to_small: rate(small) && rate(big) ? +(rate(big)! / rate(small)!).toFixed(2) : null,
+  },
+  targets: { translate_peak_rss_mb: '<= 1024 (1M rows)', big_cells_per_s_to_small: '>= 0.8', estimate_peak_rss_mb: '<= 500 (1M rows)', estimate_to_reader_time: '<= 1.5' },
+};
+await writeFile(values.out!, `${JSON.stringify(report, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify(report.ratios)}\nreport: ${values.out}\n`);

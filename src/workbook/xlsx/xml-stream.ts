@@ -1,0 +1,51 @@
+/**
+ * Parses a streamed XML part with saxes (the parser exceljs itself uses) and hands its events to
+ * a handler by local name, so `x:row` and `row` read alike (strict and prefixed workbooks). A
+ * malformed part becomes `CORRUPT_FILE`, as an unreadable workbook always has.
+ */
+import { SaxesParser } from 'saxes';
+import { corruptZip } from './xlsx-zip.ts';
+
+export interface XmlHandler {
+  open(name: string, attributes: Readonly<Record<string, string>>): void;
+  close(name: string): void;
+  /** Character data (entities decoded); only called while `wantsText` is true. */
+  text(text: string): void;
+  /** Read before each text event: parts are mostly tags and whitespace that nobody needs. */
+  readonly wantsText: boolean;
+}
+
+const localName = (name: string): string => {
+  const colon = name.indexOf(':');
+  return colon < 0 ? name : name.slice(colon + 1);
+};
+
+/** Feeds every chunk to saxes; `fileName` and `part` name the failure. */
+export async function parseXmlStream(chunks: AsyncIterable<string>, handler: XmlHandler, fileName: string, part: string): Promise<void> {
+  const parser = new SaxesParser({ position: false });
+  parser.on('opentag', (tag) => handler.open(localName(tag.name), tag.attributes as Record<string, string>));
+  parser.on('closetag', (tag) => handler.close(localName(tag.name)));
+  parser.on('text', (text) => {
+    if (handler.wantsText) handler.text(text);
+  });
+  parser.on('cdata', (text) => {
+    if (handler.wantsText) handler.text(text);
+  });
+  try {
+    for await (const chunk of chunks) parser.write(chunk);
+    parser.close();
+  } catch (error) {
+    if (error instanceof Error && error.name === 'FanyiError') throw error;
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw corruptZip(fileName, `${part} is not well-formed XML: ${reason}`);
+  }
+}
+
+/**
+ * A copy of `text` that holds no reference to the chunk it was cut from. V8 keeps a substring of
+ * 13+ characters as a slice of its parent, so one kept cell text would keep its whole 1 MB chunk
+ * of XML alive, and a million of them the whole part.
+ */
+export function detached(text: string): string {
+  return text.length < 13 ? text : Buffer.from(text, 'utf8').toString('utf8');
+}
