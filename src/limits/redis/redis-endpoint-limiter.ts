@@ -128,7 +128,7 @@ export class RedisEndpointLimiter implements RateLimiter {
     while (this.#pending.size) await Promise.all(this.#pending);
   }
 
-  /** Stops the refresh timer and rejects the waiters; permits still out settle as usual. */
+  /** Stops the refresh timer and rejects the waiters; what is still to send gets no more retries. */
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
@@ -208,7 +208,7 @@ export class RedisEndpointLimiter implements RateLimiter {
           this.#wake?.();
           return;
         } catch (error) {
-          if (!isOutage(error) || Date.now() > giveUpAt) return this.#onStatus({ status: 'lost', error: error as Error });
+          if (!isOutage(error) || Date.now() > giveUpAt || this.#closed) return this.#onStatus({ status: 'lost', error: error as Error });
           this.#down(error as Error);
           await new Promise((resolve) => setTimeout(resolve, OUTAGE_POLL_MS).unref());
         }
