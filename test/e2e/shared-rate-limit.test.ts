@@ -15,7 +15,7 @@ const LIMITS = { rpm: 6_000, tpm: 400_000, burstWindowMs: 1_000 };
 const RUN_MS = 5_000;
 
 async function threeWorkers(limiter: 'redis' | 'local') {
-  const provider = await startSimulatedProvider({ ...LIMITS, latencyMs: 100, latencyJitter: 0.25, apiKey: 'bench', recordTexts: false });
+  const provider = await startSimulatedProvider({ ...LIMITS, latencyMs: 50, latencyJitter: 0.25, apiKey: 'bench', recordTexts: false });
   const prefix = `fanyi-test:${randomUUID()}`;
   try {
     const spec = { baseUrl: provider.baseUrl, limiter, redisUrl: REDIS_URL, prefix, rpm: LIMITS.rpm, tpm: LIMITS.tpm, concurrency: 6, items: [5, 15] as [number, number], targets: ['pt-BR', 'th', 'de'] };

@@ -7,10 +7,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimulatedProvider } from './simulated-provider.ts';
 import type { WorkerResult, WorkerSpec } from './limiter-worker.ts';
 
 const WORKER = path.join(import.meta.dirname, 'limiter-worker.ts');
+/** Longer than any burst window used with it. */
+const REFILL_MS = 1_500;
 
 /** Starts `count` workers, lets them all run for `durationMs` from the same moment, returns their results. */
 export async function runWorkers(provider: SimulatedProvider, count: number, spec: Omit<WorkerSpec, 'seed'>, durationMs: number): Promise<WorkerResult[]> {
@@ -20,7 +23,9 @@ export async function runWorkers(provider: SimulatedProvider, count: number, spe
     const first = await lines[i].next();
     if (first.value !== 'ready') throw new Error(`worker ${child.pid} did not start: ${first.value}`);
   }
-  // The provider's clock and per-second timeline start with the run.
+  // Each worker's warm-up call drew on the provider's burst: let it refill, then start the
+  // provider's clock and per-second timeline with the run.
+  await sleep(REFILL_MS);
   provider.reset();
   const untilMs = Date.now() + durationMs;
   for (const child of children) child.stdin.write(`go ${untilMs}\n`);
