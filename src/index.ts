@@ -7,6 +7,7 @@ export type { EngineOptions, ExportOptions, JobOptions, JobOutcome, TranslateInp
 export type { WrittenOutput } from './review/job-output.ts';
 export { createEmbeddedEngine, createProvider } from './presets.ts';
 export type { EmbeddedEngineOptions } from './presets.ts';
+export type { LimitedEndpoint, LimiterFactory, RateLimiter } from './limits/rate-limiter.ts';
 export { loadConfig } from './config/load-config.ts';
 export type { ConfigOverrides, LoadedConfig, ProviderSettings } from './config/load-config.ts';
 export type { FanyiConfig } from './config/config-schema.ts';

@@ -4,6 +4,7 @@ import { runSettingsFrom, withKeys, type KeyedEndpoint, type ProviderKeys, type 
 import { Engine } from './engine.ts';
 import { FanyiError } from './errors.ts';
 import { EndpointLimiter } from './limits/endpoint-limiter.ts';
+import type { LimiterFactory } from './limits/rate-limiter.ts';
 import { EndpointPool } from './llm/endpoints/endpoint-pool.ts';
 import { readSystemTemplate } from './llm/prompts/prompt-style.ts';
 import type { LlmProvider } from './llm/provider.ts';
@@ -101,14 +102,18 @@ export function defaultRunSettings(loaded: LoadedConfig): RunSettings {
   return runSettingsFrom(loaded, system ? readSystemTemplate(system) : undefined);
 }
 
+/** Each endpoint's budget in this process only: the embedded default. */
+export const localLimiters: LimiterFactory = (e) => new EndpointLimiter({ rpm: e.rpm, tpm: e.tpm, maxConcurrency: e.maxConcurrency });
+
 /**
  * A job's endpoints behind one pool, each with its own limiter and circuit breaker, keys from
  * `keys`. The `openai` SDK is loaded only when a real endpoint is used: offline runs start faster.
+ * `limiter` builds each endpoint's limiter: in-process by default; workers that share endpoints
+ * pass `createSharedLimiters(…).limiterFor` (limits/redis/redis-shared-limiters.ts) so they share one budget.
  */
-export async function createProvider(settings: RunSettings, keys: ProviderKeys): Promise<EndpointPool> {
+export async function createProvider(settings: RunSettings, keys: ProviderKeys, limiter: LimiterFactory = localLimiters): Promise<EndpointPool> {
   const { failover } = settings.llm;
   const poolOptions = { failoverAfter: failover.consecutive_failures, cooldownMs: failover.cooldown_seconds * 1000 };
-  const limiter = (e: KeyedEndpoint) => new EndpointLimiter({ rpm: e.rpm, tpm: e.tpm, maxConcurrency: e.maxConcurrency });
   const endpoints = withKeys(settings, keys);
   if (settings.provider === 'pseudo') return new EndpointPool([{ name: 'pseudo', provider: new PseudoProvider(), limiter: limiter(endpoints[0]) }], poolOptions);
   const specs = [];

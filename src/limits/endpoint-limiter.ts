@@ -1,5 +1,6 @@
 import type { RateLimitSnapshot } from './rate-limit-headers.ts';
 import type { LimiterSnapshot, Permit, RateLimiter } from './rate-limiter.ts';
+import { HEADROOM, observeRatio, reserveFor, scaleFor, type Learned } from './estimate-ratio.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 export interface EndpointLimiterOptions {
@@ -29,32 +30,6 @@ interface Waiter {
   reject(reason: unknown): void;
   signal?: AbortSignal;
   onAbort(): void;
-}
-
-/** Reservations are scaled by what replies really used (EWMA of used ÷ estimated), kept in this range. */
-const MIN_RATIO = 0.5;
-const MAX_RATIO = 3;
-/** A little above the learned ratio: under-reserving is what trips a 429, over-reserving costs nothing once reconciled. */
-const SAFETY = 1.05;
-/**
- * More margin while a kind's ratio rests on few replies: SAFETY + FRESH_MARGIN / (1 + replies),
- * ×1.55 before its first reply, ×1.30 after one, ×1.10 after nine. A language's first calls are
- * sized from another language's ratio or none (Thai replies run twice German ones per estimated
- * token on BPE tokenizers), and a burst of those is a 429 for every worker at once.
- */
-const FRESH_MARGIN = 0.5;
-/**
- * Share of the token burst left free after every grant. Calls granted together reach the provider
- * in another order and spread (a busy machine delays one by 100 ms, another by none), so a bucket
- * run to exactly zero here is a 429 there. The free share costs nothing in the long run (grants
- * still follow the refill rate, the level just runs that much lower) and absorbs ~100 ms of skew.
- */
-const HEADROOM = 0.1;
-
-/** What the replies of one kind of call taught: used ÷ estimated tokens, and from how many replies. */
-interface Learned {
-  ratio: number;
-  replies: number;
 }
 
 /**
@@ -165,19 +140,12 @@ export class EndpointLimiter implements RateLimiter {
     return Math.max(0, this.#pausedUntil - now, this.#requests.waitMs(1, now), this.#tokens.waitMs(tokens + HEADROOM * this.#tokens.capacity, now));
   }
 
-  /**
-   * Tokens reserved per estimated token: the kind's learned ratio with a margin that shrinks as
-   * replies confirm it. A kind not seen yet is assumed at least as far off as the worst one seen,
-   * and never below 1 (the estimates err high on purpose): over-reserving is reconciled, a 429 is not.
-   */
   #scale(kind: string): number {
-    const learned = this.#learned.get(kind);
-    const ratio = learned?.ratio ?? Math.max(1, ...[...this.#learned.values()].map((l) => l.ratio));
-    return ratio * (SAFETY + FRESH_MARGIN / (1 + (learned?.replies ?? 0)));
+    return scaleFor(this.#learned, kind);
   }
 
   #reserve(estimate: number, kind: string): number {
-    return Math.max(1, Math.ceil(estimate * this.#scale(kind)));
+    return reserveFor(this.#learned, estimate, kind);
   }
 
   #permit(reserved: number, estimate: number, kind: string): Permit {
@@ -199,15 +167,9 @@ export class EndpointLimiter implements RateLimiter {
 
   #reconcile(reserved: number, estimate: number, kind: string, used: number, now: number): void {
     this.#tokens.take(used - reserved, now);
-    // used = 0: the provider charged nothing (a 429, a dropped connection); says nothing of the estimate.
     // The estimate is the caller's own, not re-derived from a ratio that moved since the reservation.
-    if (used > 0 && estimate > 0) {
-      const observed = used / estimate;
-      const prior = this.#learned.get(kind);
-      // A first observation replaces the prior outright; later ones move an EWMA.
-      const ratio = clampRatio(prior === undefined ? observed : 0.8 * prior.ratio + 0.2 * observed);
-      this.#learned.set(kind, { ratio, replies: (prior?.replies ?? 0) + 1 });
-    }
+    const learned = observeRatio(this.#learned.get(kind), used, estimate);
+    if (learned) this.#learned.set(kind, learned);
   }
 
   /**
@@ -219,10 +181,6 @@ export class EndpointLimiter implements RateLimiter {
     follow(this.#requests, headers.limitRequests, headers.remainingRequests, headers.resetRequestsMs, now, callMs);
     follow(this.#tokens, headers.limitTokens, headers.remainingTokens, headers.resetTokensMs, now, callMs);
   }
-}
-
-function clampRatio(ratio: number): number {
-  return Math.min(MAX_RATIO, Math.max(MIN_RATIO, ratio));
 }
 
 function follow(bucket: TokenBucket, limit: number | undefined, remaining: number | undefined, resetMs: number | undefined, now: number, callMs: number): void {

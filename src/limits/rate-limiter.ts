@@ -46,3 +46,18 @@ export interface LimiterSnapshot {
    */
   burstTokens(kind?: string): number;
 }
+
+/** What a limiter is built from: the endpoint's limits and what identifies its budget (never its key). */
+export interface LimitedEndpoint {
+  name: string;
+  baseUrl?: string;
+  model: string;
+  /** The environment variable the key comes from: names the key without holding it. */
+  apiKeyEnv?: string;
+  rpm: number;
+  tpm: number;
+  maxConcurrency?: number;
+}
+
+/** Builds each endpoint's limiter: in-process by default (presets.ts), shared through Redis for workers. */
+export type LimiterFactory = (endpoint: LimitedEndpoint) => RateLimiter;

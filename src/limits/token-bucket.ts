@@ -21,6 +21,13 @@ export class TokenBucket {
     this.#updatedAt = now;
   }
 
+  /** The bucket as another holder (the shared Redis script) last reported it: `level` at `at`. */
+  static restore(perMinute: number, capacity: number, level: number, at: number): TokenBucket {
+    const bucket = new TokenBucket(perMinute, capacity, at);
+    bucket.#level = Math.min(bucket.#capacity, level);
+    return bucket;
+  }
+
   get perMinute(): number {
     return this.#perMinute;
   }

@@ -1,0 +1,290 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { DEFAULT_BURST_MS } from '../endpoint-limiter.ts';
+import { HEADROOM } from '../estimate-ratio.ts';
+import type { LimiterSnapshot, Permit, RateLimiter } from '../rate-limiter.ts';
+import { RedisBudgetMirror } from './redis-budget-mirror.ts';
+import { RedisBudgetScript, type BudgetState, type SettleArgs } from './redis-budget-script.ts';
+
+export interface RedisEndpointLimiterOptions {
+  /** A connection made with `enableOfflineQueue: false` (see redis-shared-limiters.ts), so an outage fails fast and is waited out here. */
+  redis: Redis;
+  /** `<prefix>:{<endpoint id>}`; every worker calling the same endpoint with the same key uses the same one. */
+  key: string;
+  rpm: number;
+  tpm: number;
+  /** Calls in flight at most, across all workers. Default unlimited. */
+  maxConcurrency?: number;
+  /** As EndpointLimiterOptions.burstMs (default DEFAULT_BURST_MS). */
+  burstMs?: number;
+  /** A slot not renewed for this long is freed: how soon a SIGKILLed worker's calls stop counting. Default 30 s. */
+  slotTtlMs?: number;
+  /** While calls wait or run: how often slots are renewed and the mirror refreshed. Default 1 s. */
+  refreshMs?: number;
+  /** The shared state of an endpoint nobody used for this long expires. Default 15 min. */
+  idleTtlMs?: number;
+  /** Redis went away or came back, or a settle could not be delivered; default: one line on stderr each time. */
+  onStatus?: (event: LimiterStatusEvent) => void;
+}
+
+/** `unavailable` once per outage (calls wait), `available` when it ends, `lost` when a settle or pause was given up. */
+export interface LimiterStatusEvent {
+  status: 'unavailable' | 'available' | 'lost';
+  error?: Error;
+}
+
+interface Waiter {
+  estimate: number;
+  kind: string;
+  resolve(permit: Permit): void;
+  reject(reason: unknown): void;
+  signal?: AbortSignal;
+  onAbort(): void;
+}
+
+/** Blocked by concurrency or slow start on other workers (no wake-up crosses processes): poll this often, ±50%. */
+const BLOCKED_POLL_MS = 20;
+/** While Redis is unreachable, try again this often. */
+const OUTAGE_POLL_MS = 250;
+/** An outage is reported once it lasts this long: the connection still being made at start is none. */
+const REPORT_OUTAGE_AFTER_MS = 1_000;
+
+/**
+ * One endpoint's RPM, TPM and concurrency shared by every worker process through Redis
+ * (endpoint-budget.lua): the buckets, in-flight slots, the 429 pause, the limits learned from
+ * headers and the used ÷ estimated ratio per kind all live there, so what one worker learns or is
+ * told applies to all. What stays here: this process's waiters, served first come, first served
+ * (the head asks the script; the script says when to ask again), and a mirror of the last state
+ * for `snapshot()`.
+ *
+ * The ratio is shared rather than learned per process because it is a property of the provider's
+ * tokenizer and our estimator, the same on every worker; learned locally, each new worker would
+ * size its first calls of every language blind, and a burst of those from several workers at once
+ * is the 429 slow start exists to prevent.
+ */
+export class RedisEndpointLimiter implements RateLimiter {
+  readonly #script: RedisBudgetScript;
+  readonly #mirror: RedisBudgetMirror;
+  readonly #maxConcurrency: number;
+  readonly #slotTtlMs: number;
+  readonly #refreshMs: number;
+  readonly #onStatus: (event: LimiterStatusEvent) => void;
+  readonly #queue: Waiter[] = [];
+  /** Permit ids this process holds, renewed by the refresh timer so they outlive slotTtlMs. */
+  readonly #live = new Set<string>();
+  readonly #inFlightByKind = new Map<string, number>();
+  readonly #pending = new Set<Promise<void>>();
+  #draining = false;
+  #wake: (() => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  /** When the current outage began, and whether it was reported (only past REPORT_OUTAGE_AFTER_MS). */
+  #downSince: number | undefined;
+  #reportedDown = false;
+  #closed = false;
+
+  constructor(options: RedisEndpointLimiterOptions) {
+    const burstMs = options.burstMs ?? DEFAULT_BURST_MS;
+    const idleTtlMs = options.idleTtlMs ?? 15 * 60_000;
+    this.#script = new RedisBudgetScript(options.redis, { key: options.key, rpm: options.rpm, tpm: options.tpm, burstMs, idleTtlMs });
+    this.#mirror = new RedisBudgetMirror(options.rpm, options.tpm, burstMs);
+    this.#maxConcurrency = options.maxConcurrency ?? Number.POSITIVE_INFINITY;
+    this.#slotTtlMs = options.slotTtlMs ?? 30_000;
+    this.#refreshMs = options.refreshMs ?? 1_000;
+    this.#onStatus = options.onStatus ?? reportStatus;
+  }
+
+  acquire(tokens: number, signal?: AbortSignal, kind = ''): Promise<Permit> {
+    signal?.throwIfAborted();
+    if (this.#closed) return Promise.reject(new Error('the shared rate limiter was closed'));
+    return new Promise<Permit>((resolve, reject) => {
+      const waiter: Waiter = {
+        estimate: tokens,
+        kind,
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          if (this.#dequeue(waiter)) reject(signal?.reason);
+          this.#wake?.();
+        },
+      };
+      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+      this.#queue.push(waiter);
+      this.#activate();
+    });
+  }
+
+  pause(ms: number): void {
+    this.#mirror.pauseLocally(ms);
+    this.#deliver(() => this.#script.pause(ms));
+  }
+
+  snapshot(): LimiterSnapshot {
+    return this.#mirror.snapshot({ maxConcurrency: this.#maxConcurrency, waiting: this.#queue.length, inFlightOf: (kind) => this.#inFlightByKind.get(kind) ?? 0 });
+  }
+
+  /** Resolves once every settle and pause sent so far has reached Redis (or been given up). */
+  async onIdle(): Promise<void> {
+    while (this.#pending.size) await Promise.all(this.#pending);
+  }
+
+  /** Stops the refresh timer and rejects the waiters; what is still to send gets no more retries. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    for (const waiter of [...this.#queue]) if (this.#dequeue(waiter)) waiter.reject(new Error('the shared rate limiter was closed'));
+    this.#wake?.();
+    await this.onIdle();
+  }
+
+  #activate(): void {
+    this.#timer ??= setInterval(() => this.#refresh(), this.#refreshMs).unref();
+    if (this.#draining) return;
+    this.#draining = true;
+    void this.#drain().finally(() => {
+      this.#draining = false;
+      // A waiter that came while the loop was on its way out.
+      if (this.#queue.length && !this.#closed) this.#activate();
+    });
+  }
+
+  /** The head of the queue asks the script until it is granted; the rest wait their turn behind it. */
+  async #drain(): Promise<void> {
+    while (this.#queue.length && !this.#closed) {
+      const head = this.#queue[0];
+      const id = randomUUID();
+      const reserved = this.#mirror.reserve(head.estimate, head.kind);
+      let state: BudgetState;
+      try {
+        state = await this.#script.acquire(id, head.kind, reserved, this.#maxConcurrency, HEADROOM, this.#slotTtlMs);
+      } catch (error) {
+        if (!isOutage(error)) {
+          if (this.#dequeue(head)) head.reject(error);
+          continue;
+        }
+        this.#down(error as Error);
+        await this.#sleep(OUTAGE_POLL_MS);
+        continue;
+      }
+      this.#up(state);
+      if (state.granted) {
+        const permit = this.#permit(id, reserved, head.estimate, head.kind);
+        // Aborted while the script ran: give the reservation straight back.
+        if (this.#dequeue(head)) head.resolve(permit);
+        else permit.settle({ usedTokens: 0 });
+        continue;
+      }
+      await this.#sleep(state.waitMs < 0 ? BLOCKED_POLL_MS * (0.5 + Math.random()) : state.waitMs + jitter(state.waitMs));
+    }
+  }
+
+  #permit(id: string, reserved: number, estimate: number, kind: string): Permit {
+    const startedAt = Date.now();
+    this.#live.add(id);
+    this.#inFlightByKind.set(kind, (this.#inFlightByKind.get(kind) ?? 0) + 1);
+    let settled = false;
+    return {
+      settle: (outcome = {}) => {
+        if (settled) return;
+        settled = true;
+        this.#live.delete(id);
+        this.#inFlightByKind.set(kind, (this.#inFlightByKind.get(kind) ?? 1) - 1);
+        const args: SettleArgs = { id, kind, reserved, estimate, usedTokens: outcome.usedTokens, rateLimit: outcome.rateLimit, callMs: Date.now() - startedAt };
+        this.#deliver(() => this.#script.settle(args));
+      },
+    };
+  }
+
+  /**
+   * Sends a settle or pause, retried through an outage for as long as a slot lives: after that
+   * Redis has freed the slot by itself, and the reservation's tokens have long refilled.
+   */
+  #deliver(send: () => Promise<BudgetState>): void {
+    const giveUpAt = Date.now() + this.#slotTtlMs;
+    const delivery = (async () => {
+      for (;;) {
+        try {
+          this.#up(await send());
+          this.#wake?.();
+          return;
+        } catch (error) {
+          if (!isOutage(error) || Date.now() > giveUpAt || this.#closed) return this.#onStatus({ status: 'lost', error: error as Error });
+          this.#down(error as Error);
+          await new Promise((resolve) => setTimeout(resolve, OUTAGE_POLL_MS).unref());
+        }
+      }
+    })();
+    this.#pending.add(delivery);
+    void delivery.finally(() => this.#pending.delete(delivery));
+  }
+
+  /** Renews this process's slots and refreshes the mirror; stops when nothing waits or runs. */
+  #refresh(): void {
+    if (!this.#live.size && !this.#queue.length) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+      return;
+    }
+    this.#script.renew([...this.#live], this.#slotTtlMs).then((state) => this.#up(state), (error) => isOutage(error) && this.#down(error));
+  }
+
+  /** Waits `ms`, or less when a local settle, an abort or a close may have changed the answer. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = undefined;
+        done();
+      };
+    });
+  }
+
+  #dequeue(waiter: Waiter): boolean {
+    const at = this.#queue.indexOf(waiter);
+    if (at < 0) return false;
+    this.#queue.splice(at, 1);
+    waiter.signal?.removeEventListener('abort', waiter.onAbort);
+    return true;
+  }
+
+  #up(state: BudgetState): void {
+    this.#mirror.update(state);
+    this.#downSince = undefined;
+    if (!this.#reportedDown) return;
+    this.#reportedDown = false;
+    this.#onStatus({ status: 'available' });
+  }
+
+  #down(error: Error): void {
+    this.#downSince ??= Date.now();
+    if (this.#reportedDown || Date.now() - this.#downSince < REPORT_OUTAGE_AFTER_MS) return;
+    this.#reportedDown = true;
+    this.#onStatus({ status: 'unavailable', error });
+  }
+}
+
+/** Spreads the heads of several processes that wait for the same refill over a few ms, so one wins and the rest are not all told to wait again at once. */
+function jitter(waitMs: number): number {
+  return Math.random() * Math.min(8, 1 + waitMs * 0.1);
+}
+
+/** Anything but a script error is the connection or a server not ready (loading, failing over): wait it out. */
+function isOutage(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name !== 'ReplyError') return true;
+  return /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)/.test(error.message);
+}
+
+const STATUS_LINES: Record<LimiterStatusEvent['status'], string> = {
+  unavailable: 'Redis unreachable ({error}); calls wait until it is back',
+  available: 'Redis is back, calls resume',
+  lost: 'a settle could not reach Redis ({error}); its slot frees itself when it expires',
+};
+
+function reportStatus(event: LimiterStatusEvent): void {
+  process.stderr.write(`fanyi: shared rate limiter: ${STATUS_LINES[event.status].replace('{error}', event.error?.message ?? '')}\n`);
+}
