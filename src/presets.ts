@@ -46,20 +46,39 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions): Prom
  */
 async function createDistributedEngine(loaded: LoadedConfig, store: JobStore, filesDir: string, url: string) {
   const { createBullmqBackend } = await import('./queue/bullmq/bullmq-backend.ts');
-  const backend = createBullmqBackend(url, loaded.config.queue.prefix);
-  // Hook for the shared limiter (issue 14): createProvider takes the Redis limiter factory here,
-  // so every worker on these endpoints shares one budget.
+  const { queue } = loaded.config;
+  const backend = createBullmqBackend(url, queue.prefix);
+  const limits = await sharedLimiters(queue.limits_url ?? (/^rediss?:/.test(url) ? url : undefined), queue.prefix);
   const engine = new Engine({
     store,
     config: loaded.config,
     run: defaultRunSettings(loaded),
-    providers: (settings) => createProvider(settings, loaded.keys),
+    providers: (settings) => createProvider(settings, loaded.keys, limits?.limiterFor),
     dispatchers: backend.dispatchers,
     cancels: backend.cancels,
-    queue: backend.queue,
+    queue: {
+      ...backend.queue,
+      close: async () => {
+        await backend.queue.close();
+        await limits?.close();
+      },
+    },
     filesDir,
   });
   return { engine, backend };
+}
+
+/**
+ * Every endpoint's budget in Redis, shared by all workers and submitters on it (seed 003's global
+ * limiter); none without a Redis URL (a PostgreSQL queue): each process then paces on its own.
+ */
+async function sharedLimiters(redisUrl: string | undefined, prefix: string) {
+  if (!redisUrl) {
+    process.stderr.write('fanyi: no Redis for shared rate limits (queue.limits_url): each process keeps its own budget per endpoint\n');
+    return undefined;
+  }
+  const { createSharedLimiters } = await import('./limits/redis/redis-shared-limiters.ts');
+  return createSharedLimiters({ redisUrl, prefix: `${prefix}:limits` });
 }
 
 export interface QueueWorkerOptions {

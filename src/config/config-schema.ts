@@ -269,6 +269,12 @@ const queue = z
     url: z.string().regex(/^(rediss?:\/\/|postgres(ql)?:\/\/)/, 'expected redis://… or postgres://…').optional(),
     /** Key prefix of every queue (several fanyi installations may share one Redis). Default `fanyi`. */
     prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "1–64 letters, digits, '.', '_' or '-'").default('fanyi'),
+    /**
+     * The Redis every worker's rate limits live in (seed 003's global limiter: one RPM/TPM/in-flight
+     * budget per endpoint for all workers). Default: the queue's URL when it is Redis. With a
+     * PostgreSQL queue and no Redis, each process keeps its own budget (and says so at start).
+     */
+    limits_url: z.string().regex(/^rediss?:\/\//, 'expected redis://…').optional(),
   })
   .strict();
 

@@ -138,6 +138,7 @@ function applyStore(config: FanyiConfig, o: ConfigOverrides, env: NodeJS.Process
   const queueUrl = o.queueUrl ?? (env.FANYI_QUEUE_URL || undefined);
   if (queueUrl !== undefined) config.queue.url = queueUrl;
   if (env.FANYI_QUEUE_PREFIX) config.queue.prefix = env.FANYI_QUEUE_PREFIX;
+  if (env.FANYI_LIMITS_URL) config.queue.limits_url = env.FANYI_LIMITS_URL;
 }
 
 function positive(flag: string, value: number): number {

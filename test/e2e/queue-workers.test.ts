@@ -74,6 +74,25 @@ describe('three fanyi workers and a submitter on one Redis queue', () => {
     assert.ok(rows.every((r) => r.lanes.includes('translation') && r.concurrency === 2));
   });
 
+  test('the workers share one rate limit through Redis: three of them on a 240 RPM endpoint are not refused', async () => {
+    // 4 requests a second with a one-second burst. Three workers each pacing on their own budget
+    // would send three times that, and the provider would refuse most of the excess with 429.
+    provider.setOptions({ latencyMs: 60, rpm: 240 });
+    provider.reset();
+    const texts = uniqueTexts(60).map((t) => `${t} r`);
+    const table = await writeStringTable(path.join(temp.dir, 'r.xlsx'), texts);
+    const out = path.join(temp.dir, 'r.out.xlsx');
+    const args = ['translate', table.file, '--to', 'pt-BR', '--out', out, '--json', '--rpm', '240', ...common(), '--base-url', provider.baseUrl, '--model', 'sim-model'];
+    const run = await runCli(args, { cwd: temp.dir, env, timeoutMs: 90_000 });
+    assert.equal(run.code, 0, describeResult(run));
+    const jobId = (JSON.parse(run.stdout) as { job_id: string }).job_id;
+    const byWorker = withReadonlyDb(db, (d) => d.prepare("select count(distinct worker_id) n from task_logs where job_id = ? and event = 'claimed'").get(jobId)) as { n: number };
+    assert.ok(byWorker.n >= 2, 'the calls were spread over several workers');
+    assert.ok(provider.stats.requests >= 20, `${provider.stats.requests} requests`);
+    assert.ok(provider.stats.status429 <= 1, `${provider.stats.status429} of ${provider.stats.requests} requests refused with 429`);
+    provider.setOptions({ rpm: undefined });
+  });
+
   test('a SIGKILLed worker: its batches run again on another within 30 s, the job completes, completed texts are never sent again', async () => {
     provider.setOptions({ latencyMs: 1_500 });
     provider.reset();
