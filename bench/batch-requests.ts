@@ -9,7 +9,7 @@
 import type { PromptStyle } from '../src/llm/prompts/prompt-style.ts';
 import type { TranslateRequest } from '../src/llm/provider.ts';
 import { promptContext } from '../src/tasks/context.ts';
-import type { PreparedJob } from '../src/tasks/prepare-job.ts';
+import type { CollectedJob } from '../src/tasks/prepare-job.ts';
 import type { TaskDraft } from '../src/tasks/split-tasks.ts';
 
 export interface BatchRequest {
@@ -21,7 +21,7 @@ export interface BatchRequest {
 }
 
 /** In packing order; tasks answered from translation memory are in no batch and sent by no call. */
-export function batchRequests(prepared: PreparedJob, prompts: PromptStyle, timeoutMs: number): BatchRequest[] {
+export function batchRequests(prepared: CollectedJob, prompts: PromptStyle, timeoutMs: number): BatchRequest[] {
   const byBatch = new Map<string, TaskDraft[]>();
   for (const task of prepared.split.tasks) {
     if (!task.batchId || task.memory) continue;

@@ -9,7 +9,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load-config.ts';
-import { analyseFile } from '../src/engine.ts';
+import { readJobInput } from '../src/engine.ts';
+import { prepareJob } from '../src/tasks/prepare-job.ts';
 import { buildTranslateMessages } from '../src/llm/prompts/build-messages.ts';
 import { PromptStyle } from '../src/llm/prompts/prompt-style.ts';
 import { batchRequests } from './batch-requests.ts';
@@ -27,7 +28,8 @@ interface WireBatch {
 async function wireBatches(): Promise<WireBatch[]> {
   const loaded = loadConfig({ provider: 'openai', baseUrl, apiKey: 'bench', model: 'sim' }, {}, path.dirname(input));
   const { config } = loaded;
-  const { prepared } = await analyseFile({ file: input, to: targetList.split(',') }, config);
+  const { document, options } = await readJobInput({ file: input, to: targetList.split(',') }, config);
+  const prepared = prepareJob(document, config, options);
   return batchRequests(prepared, new PromptStyle(config.prompts), config.llm.performance.timeout * 1000).map(({ tasks, request }) => {
     const messages = buildTranslateMessages(request);
     // The body fanyi's provider sends (openai-compatible-provider.ts), logprobs included.

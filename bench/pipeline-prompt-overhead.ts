@@ -9,7 +9,7 @@
 import { buildTranslateMessages } from '../src/llm/prompts/build-messages.ts';
 import type { PromptStyle } from '../src/llm/prompts/prompt-style.ts';
 import { estimateTokens } from '../src/tasks/batching/estimate-tokens.ts';
-import type { PreparedJob } from '../src/tasks/prepare-job.ts';
+import type { CollectedJob } from '../src/tasks/prepare-job.ts';
 import { batchRequests } from './batch-requests.ts';
 
 export interface PromptOverhead {
@@ -24,7 +24,7 @@ export interface PromptOverhead {
   target: string;
 }
 
-export function promptOverhead(prepared: PreparedJob, prompts: PromptStyle): PromptOverhead {
+export function promptOverhead(prepared: CollectedJob, prompts: PromptStyle): PromptOverhead {
   let input = 0;
   let payload = 0;
   let text = 0;

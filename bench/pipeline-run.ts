@@ -6,7 +6,8 @@
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { loadConfig } from '../src/config/load-config.ts';
-import { analyseFile } from '../src/engine.ts';
+import { readJobInput } from '../src/engine.ts';
+import { prepareJob } from '../src/tasks/prepare-job.ts';
 import { createEmbeddedEngine } from '../src/presets.ts';
 import { promptOverhead } from './pipeline-prompt-overhead.ts';
 
@@ -32,11 +33,12 @@ async function baseline(): Promise<object> {
  */
 async function createMeasured(engine: Awaited<ReturnType<typeof createEmbeddedEngine>>, config: ReturnType<typeof loadConfig>['config']) {
   const t0 = performance.now();
-  const analysed = await analyseFile({ file: input, to: TARGETS }, config);
+  const read = await readJobInput({ file: input, to: TARGETS }, config);
   const t1 = performance.now();
-  const { job } = await engine.createJob({ file: input, to: TARGETS }, analysed);
+  // Analysed, split, packed and stored in one pass over the rows, as the CLI does.
+  const { job, prepared } = await engine.createJob({ file: input, to: TARGETS }, read);
   const t2 = performance.now();
-  return { jobId: job.job_id, uniqueTexts: analysed.prepared.uniqueTexts, readMs: t1 - t0, storeMs: t2 - t1, overhead: promptOverhead(analysed.prepared, engine.prompts) };
+  return { jobId: job.job_id, uniqueTexts: prepared.uniqueTexts, readMs: t1 - t0, storeMs: t2 - t1, overhead: promptOverhead(prepareJob(read.document, config, read.options), engine.prompts) };
 }
 
 async function fanyi(): Promise<object> {

@@ -18,14 +18,15 @@ import { releaseDeadLeases } from './queue/local/release-dead-leases.ts';
 import { RunRegistry } from './queue/local/run-registry.ts';
 import type { JobRow, JobStore } from './store/job-store.ts';
 import { keepSource } from './store/keep-source.ts';
-import { analyseFile, type AnalysedFile } from './tasks/analyse-file.ts';
+import { analyseFile, readJobInput, type AnalysedFile } from './tasks/analyse-file.ts';
 import { toGlossaryRows } from './tasks/glossary/glossary.ts';
-import { applyMemory, memoryKeys } from './tasks/memory.ts';
-import { fieldSummary, toBatchRows, toTaskRows, type PreparedJob } from './tasks/prepare-job.ts';
+import { fieldSummary, plannedTaskRows, startJob, toBatchRows, type PreparedJob } from './tasks/prepare-job.ts';
+import type { TaskSink } from './tasks/plan-tasks.ts';
+import type { SpreadsheetDocument } from './workbook/sheet-model.ts';
 
 // Reading and planning a file lives in tasks/analyse-file.ts, the job's shapes in job-types.ts;
 // re-exported so callers keep one entry.
-export { analyseFile, readLimits, type AnalyseInput, type AnalysedFile } from './tasks/analyse-file.ts';
+export { analyseFile, readJobInput, readLimits, type AnalyseInput, type AnalysedFile } from './tasks/analyse-file.ts';
 export { PAUSED_BY_REQUEST, type ExportOptions, type JobOptions, type JobOutcome, type TranslateInput } from './job-types.ts';
 
 export interface EngineOptions {
@@ -105,23 +106,45 @@ export class Engine {
   }
 
   /** Stores the source, the tasks and the batches: from here on the job survives any crash. */
-  async createJob(input: TranslateInput, analysed?: AnalysedFile): Promise<{ job: JobRow; prepared: PreparedJob }> {
+  async createJob(input: TranslateInput, analysed?: Pick<AnalysedFile, 'document' | 'options'>): Promise<{ job: JobRow; prepared: PreparedJob }> {
     checkReviewPath(input.reviewPath, input.outPath);
     // Built now, so a missing key or URL stops before anything is stored.
     const pool = await this.#providers.pool(this.#providers.defaults);
-    const { document, prepared: analysedJob } = analysed ?? (await this.analyse(input));
-    const prepared = await this.#withMemory(analysedJob, input.memory ?? this.config.translation.memory);
-    if (prepared.glossary) await this.store.saveGlossary(prepared.glossary.version, toGlossaryRows(prepared.glossary));
+    const { document, options: planOptions } = analysed ?? (await readJobInput(input, this.config));
+    const withMemory = input.memory ?? this.config.translation.memory;
+    const sink: TaskSink = {};
+    const plan = startJob(document, this.config, planOptions, sink);
+    if (planOptions.glossary) await this.store.saveGlossary(planOptions.glossary.version, toGlossaryRows(planOptions.glossary));
     const { sourcePath, excelId } = await keepSource(this.#o.filesDir, input.file);
     const jobId = input.jobId ?? newJobId();
     const sheetNames = document.sheets.map((s) => s.name);
-    const options: JobOptions = {
+    const gameContext = planOptions.gameContext ?? '';
+    let prepared: PreparedJob | undefined;
+    // Planned while stored: the options and batches are known once the last task is in.
+    const planned = () => (prepared ??= plan.finish());
+    const options = (): JobOptions => this.#jobOptions(input, document, pool.model, planned());
+    await this.store.createJob(
+      { jobId, kind: 'translate', tenant: input.tenant, sourceName: input.sourceName ?? path.basename(input.file), sourcePath, excelId, outPath: input.outPath ?? null, options },
+      (reads) => {
+        // Tasks earlier jobs translated are answered from translation memory, block by block, before packing.
+        if (withMemory) sink.lookupMemory = (keys) => reads.lookupMemory(keys);
+        return plannedTaskRows(plan, jobId, excelId, gameContext, withMemory);
+      },
+      () => toBatchRows(jobId, planned().batches),
+    );
+    const job = await this.store.getJob(jobId);
+    return { job: job!, prepared: planned() };
+  }
+
+  #jobOptions(input: TranslateInput, document: SpreadsheetDocument, model: string, prepared: PreparedJob): JobOptions {
+    const sheetNames = document.sheets.map((s) => s.name);
+    return {
       format: document.format,
       to: input.to,
       from: input.from,
       overwrite: input.overwrite ?? false,
       provider: this.#providers.defaults.provider,
-      model: pool.model,
+      model,
       run: this.#providers.defaults,
       newHeaders: prepared.split.newHeaders.map((h) => ({ sheetName: sheetNames[h.sheetIndex], row: h.row, col: h.col, text: h.text })),
       fields: fieldSummary(prepared),
@@ -137,14 +160,6 @@ export class Engine {
       ...(input.encoding ? { encoding: input.encoding } : {}),
       ...(input.priority ? { priority: input.priority } : {}),
     };
-    const gameContext = prepared.gameContext;
-    await this.store.createJob(
-      { jobId, kind: 'translate', tenant: input.tenant, sourceName: input.sourceName ?? path.basename(input.file), sourcePath, excelId, outPath: input.outPath ?? null, options },
-      toTaskRows(jobId, excelId, prepared.split.tasks, gameContext),
-      toBatchRows(jobId, prepared.batches),
-    );
-    const job = await this.store.getJob(jobId);
-    return { job: job!, prepared };
   }
 
   /**
@@ -343,12 +358,6 @@ export class Engine {
   async #partsFor(settings: RunSettings): Promise<JobRunParts> {
     const config = { ...this.config, llm: settings.llm };
     return { store: this.store, config, provider: await this.#providers.pool(settings), events: this.events, prompts: new PromptStyle(settings.prompts), dispatchers: this.#o.dispatchers };
-  }
-
-  /** Tasks earlier jobs translated are answered from translation memory here, before packing. */
-  async #withMemory(prepared: PreparedJob, isEnabled: boolean): Promise<PreparedJob> {
-    if (!isEnabled) return prepared;
-    return applyMemory(prepared, await this.store.lookupMemory(memoryKeys(prepared)), this.config);
   }
 
   async #job(jobId: string): Promise<JobRow> {

@@ -24,7 +24,7 @@ export function estimateOf(prepared: PreparedJob, config: FanyiConfig): Estimate
   const perf = config.llm.performance;
   const minutes = Math.max(calls / perf.rpm_throttle, (input + output) / perf.tpm_throttle);
   return {
-    tasks: prepared.split.tasks.length,
+    tasks: prepared.tally.tasks,
     unique_texts: prepared.uniqueTexts,
     batches: calls,
     estimated_calls: calls,
@@ -44,8 +44,7 @@ const targetView = (t: TargetColumn) => ({ column: t.col + 1, language: t.langua
 
 /** What an upload found: sheets, language columns, the source, tasks per language and an estimate. */
 export function analysisView(document: SpreadsheetDocument, prepared: PreparedJob, config: FanyiConfig) {
-  const perLanguage: Record<string, number> = {};
-  for (const task of prepared.split.tasks) perLanguage[task.targetLang] = (perLanguage[task.targetLang] ?? 0) + 1;
+  const perLanguage = prepared.tally.perLanguage;
   const plansOf = (sheetIndex: number) => prepared.plans.filter((p) => p.layout.sheetIndex === sheetIndex);
   return {
     format: document.format,

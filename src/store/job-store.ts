@@ -19,6 +19,13 @@ export type NewTaskRow = Pick<
   Partial<Pick<TasksTable, 'result' | 'model_name'>>;
 export type BatchRow = BatchesTable;
 
+export type NewTaskRows = Iterable<NewTaskRow> | AsyncIterable<NewTaskRow>;
+
+/** What a job's task rows may read while the job is being created (see JobStore.createJob). */
+export interface CreateJobReads {
+  lookupMemory(keys: readonly string[]): Promise<Map<string, string>>;
+}
+
 export interface NewJob {
   jobId: string;
   kind: string;
@@ -27,6 +34,7 @@ export interface NewJob {
   sourcePath: string;
   excelId: string;
   outPath: string | null;
+  /** A function is called once the tasks are stored: a streamed job knows its counts only then. */
   options: unknown;
 }
 
@@ -263,9 +271,13 @@ export interface JobStore {
 
   /**
    * Job, tasks and batches in one transaction: a job exists whole or not at all. Tasks may be a
-   * lazy iterable, so a 300k-task job never holds all its rows in memory at once.
+   * lazy (or async) iterable, so a million-row job never holds its rows in memory; its batches
+   * (and `job.options`) may be functions, called once every task is stored, since a job planned
+   * as it is stored knows its batches only at the end. Tasks given as a function get the
+   * translation-memory lookup of the creating transaction: on SQLite it holds the one connection,
+   * so a lookup through the store itself would wait for the job it is planning.
    */
-  createJob(job: NewJob, tasks: Iterable<NewTaskRow>, batches: BatchRow[]): Promise<void>;
+  createJob(job: NewJob, tasks: NewTaskRows | ((reads: CreateJobReads) => NewTaskRows), batches: BatchRow[] | (() => BatchRow[])): Promise<void>;
   getJob(jobId: string): Promise<JobRow | undefined>;
   /** Newest job first; `unfinished` keeps jobs that are not completed or cancelled. */
   latestJob(options?: { unfinished?: boolean }): Promise<JobRow | undefined>;

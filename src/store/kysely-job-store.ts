@@ -23,15 +23,15 @@ import { claimBatchById, claimBatches } from './queries/claim-queries.ts';
 import { addCall, applyCommit, failItems, finishBatch, recordRetry, releaseBatch, type PendingCommit } from './queries/task-writes.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { groupSizes, queryStats, queryStatsEnabled } from './query-stats.ts';
-import { chunks, flatten, lazyChunks } from './sql-chunks.ts';
+import { chunks, flatten, lazyChunks, lazyChunksAsync } from './sql-chunks.ts';
 import { appendLog, endpointStats, insertEvent, recentEvents, type LogEntry } from './queries/call-queries.ts';
 import { deleteCheckpoint, insertCheckpoint, listCheckpoints, taskSnapshot } from './queries/checkpoint-queries.ts';
 import { countByStatus, progressByGroup, writableResults } from './queries/progress-queries.ts';
 import { countByFlag } from './queries/flag-queries.ts';
 import { activeJobLoad, listTenantJobs, taskPage, taskStatistics } from './queries/api-queries.ts';
-import { loadGlossary, lookupMemory, rememberJob, saveGlossary } from './queries/memory-queries.ts';
+import { loadGlossary, lookupMemory, readMemory, rememberJob, rememberPendingJobs, saveGlossary } from './queries/memory-queries.ts';
 import { callSamples, listPausedGroups, pauseGroups, recentTasks, resumeGroups, runnableBatchCount } from './queries/control-queries.ts';
-import type { GlossaryTermRow, OpenBatch, WorkerInfo } from './job-store.ts';
+import type { CreateJobReads, GlossaryTermRow, NewTaskRows, OpenBatch, WorkerInfo } from './job-store.ts';
 import { completeJob, listWorkers, openBatches, removeWorker, saveWorker } from './queries/worker-queries.ts';
 import type { ActiveLoad, CallSample, RecentTask, TaskPage, TaskPageQuery, TaskStatistics } from './job-store.ts';
 import type { Database, JobStatus } from './schema.ts';
@@ -77,8 +77,10 @@ export class KyselyJobStore implements JobStore {
     await this.#db.destroy();
   }
 
-  async createJob(job: NewJob, tasks: Iterable<NewTaskRow>, batches: BatchRow[]): Promise<void> {
+  async createJob(job: NewJob, tasks: NewTaskRows | ((reads: CreateJobReads) => NewTaskRows), batches: BatchRow[] | (() => BatchRow[])): Promise<void> {
     const now = Date.now();
+    // Lookups made inside the transaction cannot copy pending jobs into memory (that is a transaction of its own).
+    if (typeof tasks === 'function') await rememberPendingJobs(this.#db, this.#adapter);
     await this.#db.transaction().execute(async (trx) => {
       await trx
         .insertInto('jobs')
@@ -90,7 +92,7 @@ export class KyselyJobStore implements JobStore {
           source_path: job.sourcePath,
           excel_id: job.excelId,
           out_path: job.outPath,
-          options: JSON.stringify(job.options),
+          options: typeof job.options === 'function' ? '{}' : JSON.stringify(job.options),
           status: 'queued',
           total_tasks: 0,
           completed_tasks: 0,
@@ -104,9 +106,12 @@ export class KyselyJobStore implements JobStore {
           finished_at: null,
         })
         .execute();
-      const total = await this.#insertTasks(trx, tasks);
-      await trx.updateTable('jobs').set({ total_tasks: total }).where('job_id', '=', job.jobId).execute();
-      for (const chunk of chunks(batches, this.#rowsPerInsert(BATCH_COLUMNS))) await trx.insertInto('batches').values(chunk).execute();
+      const rows = typeof tasks === 'function' ? tasks({ lookupMemory: (keys) => readMemory(trx, this.#adapter, keys) }) : tasks;
+      const total = await this.#insertTasks(trx, rows);
+      const options = typeof job.options === 'function' ? { options: JSON.stringify(job.options()) } : {};
+      await trx.updateTable('jobs').set({ total_tasks: total, ...options }).where('job_id', '=', job.jobId).execute();
+      const batchRows = typeof batches === 'function' ? batches() : batches;
+      for (const chunk of chunks(batchRows, this.#rowsPerInsert(BATCH_COLUMNS))) await trx.insertInto('batches').values(chunk).execute();
     });
   }
 
@@ -115,11 +120,13 @@ export class KyselyJobStore implements JobStore {
    * Kysely's query tree for 300k rows costs more than SQLite's work. The SQL still comes from the
    * dialect's compiler, so this stays portable.
    */
-  async #insertTasks(trx: Transaction<Database>, tasks: Iterable<NewTaskRow>): Promise<number> {
+  async #insertTasks(trx: Transaction<Database>, tasks: NewTaskRows): Promise<number> {
     const size = this.#rowsPerInsert(TASK_COLUMNS);
     let compiled: { sql: string; columns: (keyof NewTaskRow)[] } | undefined;
     let total = 0;
-    for (const chunk of lazyChunks(tasks, size)) {
+    // A sync iterable is chunked without a promise per row.
+    const source = Symbol.asyncIterator in tasks ? lazyChunksAsync(tasks, size) : lazyChunks(tasks, size);
+    for await (const chunk of source) {
       total += chunk.length;
       if (chunk.length < size || !compiled) {
         const query = trx.insertInto('tasks').values(chunk).compile();

@@ -20,6 +20,19 @@ export function* lazyChunks<T>(items: Iterable<T>, size: number): Generator<T[]>
   if (chunk.length) yield chunk;
 }
 
+/** lazyChunks over an async iterable (a job planned as it is stored). */
+export async function* lazyChunksAsync<T>(items: Iterable<T> | AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let chunk: T[] = [];
+  for await (const item of items) {
+    chunk.push(item);
+    if (chunk.length === size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length) yield chunk;
+}
+
 export function* chunks<T>(items: T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }

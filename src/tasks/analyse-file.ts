@@ -2,7 +2,8 @@ import type { FanyiConfig } from '../config/config-schema.ts';
 import { readWorkbook } from '../workbook/read-workbook.ts';
 import type { ReadLimits, SpreadsheetDocument } from '../workbook/sheet-model.ts';
 import { readGlossary } from './glossary/read-glossary.ts';
-import { prepareJob, type PreparedJob } from './prepare-job.ts';
+import type { TaskSink } from './plan-tasks.ts';
+import { planJob, type PreparedJob, type PrepareOptions } from './prepare-job.ts';
 
 /** What planning a file needs; the engine's TranslateInput adds how the job is stored and written. */
 export interface AnalyseInput {
@@ -18,10 +19,11 @@ export interface AnalyseInput {
   glossary?: string;
 }
 
-/** A file read and planned: its document and the job it would make. */
+/** A file read and planned: its document, the job it would make, and how it was planned (to plan it again as it is stored). */
 export interface AnalysedFile {
   document: SpreadsheetDocument;
   prepared: PreparedJob;
+  options: PrepareOptions;
 }
 
 /** The config's `data_processing.cell_processing` caps, as the workbook readers take them. */
@@ -30,12 +32,20 @@ export function readLimits(config: FanyiConfig): ReadLimits {
   return { maxFileBytes: cells.max_file_mb * 1024 * 1024, maxUncompressedBytes: cells.max_uncompressed_mb * 1024 * 1024, maxCells: cells.max_cells };
 }
 
-/** Reads and plans a file without storing anything or calling anyone (estimate, upload analysis). */
-export async function analyseFile(input: AnalyseInput, config: FanyiConfig): Promise<AnalysedFile> {
+/** The document and the planning options (glossary read, game context resolved) of an input. */
+export async function readJobInput(input: AnalyseInput, config: FanyiConfig): Promise<{ document: SpreadsheetDocument; options: PrepareOptions }> {
   const document = await readWorkbook(input.file, readLimits(config));
   const glossaryFile = input.glossary ?? (config.translation.glossary || undefined);
   const glossary = glossaryFile ? await readGlossary(glossaryFile) : undefined;
   const gameContext = input.gameContext ?? config.translation.game_context;
-  const prepared = prepareJob(document, config, { to: input.to, from: input.from, columnName: input.columnName, overwrite: input.overwrite ?? false, gameContext, glossary });
-  return { document, prepared };
+  return { document, options: { to: input.to, from: input.from, columnName: input.columnName, overwrite: input.overwrite ?? false, gameContext, glossary } };
+}
+
+/**
+ * Reads and plans a file without storing anything or calling anyone (estimate, upload analysis);
+ * with `sink.lookupMemory`, counted as a run with translation memory would send it.
+ */
+export async function analyseFile(input: AnalyseInput, config: FanyiConfig, sink?: TaskSink): Promise<AnalysedFile> {
+  const { document, options } = await readJobInput(input, config);
+  return { document, options, prepared: await planJob(document, config, options, sink) };
 }

@@ -5,10 +5,11 @@ import { DEFAULT_BURST_MS } from '../limits/endpoint-limiter.ts';
 import { analyseSheets, isConfigSheet, type SheetLayout } from '../workbook/language-columns.ts';
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
 import { PROMPT_OVERHEAD_TOKENS } from './batching/estimate-tokens.ts';
-import { packBatches, type PackedBatch } from './batching/pack-batches.ts';
+import type { PackedBatch } from './batching/pack-batches.ts';
+import { byBatch, TaskPlanner, type TaskSink, type TaskTally } from './plan-tasks.ts';
 import type { Glossary } from './glossary/glossary.ts';
 import { planTargets, type SheetPlan } from './plan-targets.ts';
-import { splitTasks, type SplitResult, type TaskDraft } from './split-tasks.ts';
+import { emptySplit, splitBlocks, type SplitResult, type TaskDraft } from './split-tasks.ts';
 
 export interface PrepareOptions {
   to?: string[];
@@ -22,19 +23,25 @@ export interface PrepareOptions {
   glossary?: Glossary;
 }
 
-/** Everything known about a job before any call: the plan, the tasks and their batches. */
+/** Everything known about a job before any call: the plan, the counts of its tasks and their batches (the tasks went to a sink). */
 export interface PreparedJob {
   plans: SheetPlan[];
   skippedSheets: string[];
   split: SplitResult;
+  tally: TaskTally;
   batches: PackedBatch[];
   /** Unique texts to send (after translation memory, when it was applied). */
   uniqueTexts: number;
   gameContext: string;
   glossary?: Glossary;
-  /** Cells and unique texts the translation memory answered (see applyMemory); 0 before it is applied. */
+  /** Cells and unique texts the translation memory answered (see TaskSink.lookupMemory); 0 without memory. */
   memoryCells: number;
   memoryTexts: number;
+}
+
+/** A prepared job with its tasks in hand: prepareJob's answer for a document small enough to look at whole (tests, tools). */
+export interface CollectedJob extends PreparedJob {
+  split: SplitResult & { tasks: TaskDraft[] };
 }
 
 /** Reserve for the system prompt and JSON framing inside the model's input window. */
@@ -44,8 +51,50 @@ const BURST_SHARE_PER_BATCH = 0.8;
 /** …but never less than this: below it a batch is a handful of cells and the prompt dominates. */
 const MIN_CALL_TOKENS = 200;
 
-/** Analyse → plan → split → dedupe → pack: the pure, one-directional front half of the pipeline. */
-export function prepareJob(document: SpreadsheetDocument, config: FanyiConfig, options: PrepareOptions): PreparedJob {
+/**
+ * Analyse → plan → split → dedupe → pack, the one-directional front half of the pipeline, with
+ * every task in hand at the end. The same path as planJob (its sink collects); for tools and
+ * tests, not for a workbook of any size.
+ */
+export function prepareJob(document: SpreadsheetDocument, config: FanyiConfig, options: PrepareOptions): CollectedJob {
+  const tasks: TaskDraft[] = [];
+  const run = startJob(document, config, options, { write: (block) => void tasks.push(...block) });
+  for (const block of run.blocks) run.planner.addSync(block);
+  const prepared = run.finish();
+  return { ...prepared, split: { ...prepared.split, tasks } };
+}
+
+/**
+ * The same, streaming: tasks are made a block of rows at a time and handed to `sink` (memory
+ * looked up and batches assigned per block), so what is held is the document and one entry per
+ * unique text, whatever the number of tasks.
+ */
+export async function planJob(document: SpreadsheetDocument, config: FanyiConfig, options: PrepareOptions, sink: TaskSink = {}): Promise<PreparedJob> {
+  const run = startJob(document, config, options, sink);
+  for (const block of run.blocks) await run.planner.add(block);
+  return run.finish();
+}
+
+/** A job being planned: its blocks of drafts (split lazily), the planner they go through, and the summary once they are all through. */
+export interface JobPlan {
+  blocks: Iterable<TaskDraft[]>;
+  planner: TaskPlanner;
+  finish(): PreparedJob;
+}
+
+/**
+ * Store rows of a plan, each block planned (memory, batches) just before the store takes it:
+ * the engine stores a job while it is split. Call `plan.finish()` once the rows are consumed.
+ */
+export async function* plannedTaskRows(plan: JobPlan, jobId: string, excelId: string, gameContext: string, withMemory: boolean): AsyncGenerator<NewTaskRow> {
+  for (const block of plan.blocks) {
+    await plan.planner.add(block);
+    yield* toTaskRows(jobId, excelId, block, gameContext, withMemory);
+  }
+}
+
+/** Analysis and targets now; the split is lazy (see JobPlan). */
+export function startJob(document: SpreadsheetDocument, config: FanyiConfig, options: PrepareOptions, sink: TaskSink = {}): JobPlan {
   const layouts: SheetLayout[] = [];
   const skippedSheets: string[] = [];
   analyseSheets(document.sheets).forEach((layout, i) => {
@@ -56,17 +105,23 @@ export function prepareJob(document: SpreadsheetDocument, config: FanyiConfig, o
     throw new FanyiError('NO_SOURCE_COLUMN', 'this looks like a game-config workbook (##var/##type header rows), not a string table; export its text fields to a string table to translate them');
   }
   const plans = planTargets(layouts, document.sheets, { to: options.to, from: options.from, columnName: options.columnName });
-  const split = splitTasks(document.sheets, plans, {
+  const split = emptySplit();
+  const blocks = splitBlocks(document.sheets, plans, {
     overwrite: options.overwrite,
     maxCellChars: config.data_processing.cell_processing.max_cell_chars,
     groupPriority: config.translation.group_priority,
     referenceLanguages: config.translation.reference_languages,
     scope: `${options.gameContext ?? ''}\u0001${options.glossary?.version ?? ''}`,
-  });
-  const batches = packBatches(split.tasks, packOptions(config));
-  const uniqueTexts = batches.reduce((sum, b) => sum + b.uniqueCount, 0);
-  const skipped = skippedSheets.concat(layouts.filter((l) => plans.some((p) => p.layout === l) && !plans.some((p) => p.layout === l && p.targets.length)).map((l) => l.sheetName));
-  return { plans, skippedSheets: skipped, split, batches, uniqueTexts, gameContext: options.gameContext ?? '', glossary: options.glossary, memoryCells: 0, memoryTexts: 0 };
+  }, split);
+  const planner = new TaskPlanner(packOptions(config), sink);
+  const finish = (): PreparedJob => {
+    const batches = planner.packer.batches;
+    const uniqueTexts = batches.reduce((sum, b) => sum + b.uniqueCount, 0);
+    const skipped = skippedSheets.concat(layouts.filter((l) => plans.some((p) => p.layout === l) && !plans.some((p) => p.layout === l && p.targets.length)).map((l) => l.sheetName));
+    const { tally } = planner;
+    return { plans, skippedSheets: skipped, split, tally, batches, uniqueTexts, gameContext: options.gameContext ?? '', glossary: options.glossary, memoryCells: tally.memoryCells, memoryTexts: tally.memoryTexts };
+  };
+  return { blocks, planner, finish };
 }
 
 /** One text field of a game-data sheet in a job: estimate, the stored job (status --json) show them. */
@@ -80,8 +135,7 @@ export interface FieldSummary {
 
 /** Cells per text field of game-data sheets (`Items.detail`); none for string tables. */
 export function fieldSummary(prepared: PreparedJob): FieldSummary[] {
-  const tasks = new Map<string, number>();
-  for (const task of prepared.split.tasks) if (task.field) tasks.set(`${task.sheetName}\u0000${task.field}`, (tasks.get(`${task.sheetName}\u0000${task.field}`) ?? 0) + 1);
+  const tasks = prepared.tally.perField;
   return prepared.plans
     .filter((p) => p.field?.name)
     .map((p) => ({ sheet: p.layout.sheetName, field: p.field!.name, source: p.source.header, tasks: tasks.get(`${p.layout.sheetName}\u0000${p.field!.name}`) ?? 0 }));
@@ -110,9 +164,12 @@ export function packOptions(config: FanyiConfig) {
   };
 }
 
-/** Store rows for the drafts, made one at a time as the store consumes them, a batch's side by side (see byBatch). */
-export function* toTaskRows(jobId: string, excelId: string, tasks: TaskDraft[], gameContext: string): Generator<NewTaskRow> {
-  const withMemory = tasks.some((t) => t.memory);
+/**
+ * Store rows for the drafts, made one at a time as the store consumes them, a batch's side by side
+ * (see byBatch). `withMemory` binds the result columns on every row (a job streamed in blocks
+ * binds them on all or none: every row of an insert has the same columns).
+ */
+export function* toTaskRows(jobId: string, excelId: string, tasks: TaskDraft[], gameContext: string, withMemory = tasks.some((t) => t.memory)): Generator<NewTaskRow> {
   for (const t of byBatch(tasks)) yield {
     job_id: jobId,
     task_id: t.taskId,
@@ -132,25 +189,8 @@ export function* toTaskRows(jobId: string, excelId: string, tasks: TaskDraft[], 
     status: t.memory ? 'completed' : 'pending',
     priority: t.priority,
     dedupe_key: t.dedupeKey,
-    // Only jobs with memory hits bind these two: every row of an insert must have the same columns.
     ...(withMemory ? { result: t.memory?.result ?? null, model_name: t.memory?.modelName ?? null } : {}),
   };
-}
-
-/**
- * The drafts grouped by batch, in the order batches first occur, each batch's in split order.
- * Rows are stored in this order, so a batch's tasks (the duplicates of a common text from all
- * over the sheet included) share table pages: committing a batch then rewrites a few pages
- * rather than touching most of its language's. Task ids keep the split order.
- */
-function* byBatch(tasks: TaskDraft[]): Generator<TaskDraft> {
-  const groups = new Map<string | undefined, TaskDraft[]>();
-  for (const task of tasks) {
-    const group = groups.get(task.batchId);
-    if (group) group.push(task);
-    else groups.set(task.batchId, [task]);
-  }
-  for (const group of groups.values()) yield* group;
 }
 
 export function toBatchRows(jobId: string, batches: PackedBatch[]): BatchRow[] {

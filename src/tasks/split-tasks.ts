@@ -46,8 +46,10 @@ export interface SplitOptions {
   referenceLanguages?: ReferenceSetting;
 }
 
+/** What splitting found beside the tasks themselves (those go out a block at a time: see splitBlocks). */
 export interface SplitResult {
-  tasks: TaskDraft[];
+  /** Tasks made so far: the last task id's number. */
+  taskCount: number;
   /** Header cells to write for new language columns. */
   newHeaders: Array<{ sheetIndex: number; row: number; col: number; text: string }>;
   /** Target cells left alone because a person already filled them. */
@@ -59,20 +61,54 @@ export interface SplitResult {
   listCellsSkipped: number;
 }
 
-/** One task per (source cell, target language) whose target cell is empty, or all with `overwrite`. */
-export function splitTasks(sheets: readonly SheetTable[], plans: SheetPlan[], options: SplitOptions): SplitResult {
-  const result: SplitResult = { tasks: [], newHeaders: [], keptHuman: 0, listCellsSkipped: 0 };
-  for (const plan of plans) splitSheet(sheets[plan.layout.sheetIndex], plan, options, result);
-  return result;
+/**
+ * Rows split at a time, and the most tasks a block holds before it is handed on. A block's rows
+ * are read once for every target (their contexts are made once), and nothing of a block is kept
+ * after it: memory is one block's drafts whatever the size of the workbook. Blocks run across
+ * sheets, so a workbook smaller than a block is planned exactly as a whole (batches in priority
+ * order over all its sheets).
+ */
+export const SPLIT_BLOCK_ROWS = 20_000;
+export const SPLIT_BLOCK_TASKS = 60_000;
+
+export function emptySplit(): SplitResult {
+  return { taskCount: 0, newHeaders: [], keptHuman: 0, listCellsSkipped: 0 };
 }
 
-function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, out: SplitResult): void {
-  const { layout, source, targets } = plan;
-  const rows = sourceRows(sheet, plan, options, out);
-  // Language-major order: task ids run by language, then row (rows are stored batch by batch: see toTaskRows).
-  for (const target of targets) {
-    if (target.isNew) out.newHeaders.push({ sheetIndex: sheet.index, row: layout.headerRow, col: target.col, text: target.header ?? target.language });
-    // One string per target, not one per task: the drafts stay in memory for the whole run.
+/**
+ * One task per (source cell, target language) whose target cell is empty, or all with `overwrite`,
+ * yielded a block of rows at a time; `out` counts what was made and kept. Within a block task ids
+ * run by language, then row (rows are stored batch by batch: see toTaskRows).
+ */
+export function* splitBlocks(sheets: readonly SheetTable[], plans: SheetPlan[], options: SplitOptions, out: SplitResult, blockRows = SPLIT_BLOCK_ROWS): Generator<TaskDraft[]> {
+  let block: TaskDraft[] = [];
+  for (const tasks of splitRanges(sheets, plans, options, out, blockRows)) {
+    block = block.length ? block.concat(tasks) : tasks;
+    if (block.length < SPLIT_BLOCK_TASKS) continue;
+    yield block;
+    block = [];
+  }
+  if (block.length) yield block;
+}
+
+function* splitRanges(sheets: readonly SheetTable[], plans: SheetPlan[], options: SplitOptions, out: SplitResult, blockRows: number): Generator<TaskDraft[]> {
+  for (const plan of plans) {
+    const sheet = sheets[plan.layout.sheetIndex];
+    for (const target of plan.targets) {
+      if (target.isNew) out.newHeaders.push({ sheetIndex: sheet.index, row: plan.layout.headerRow, col: target.col, text: target.header ?? target.language });
+    }
+    const source = new SourceRows(sheet, plan, options, out);
+    for (let from = plan.layout.firstDataRow; from < sheet.rows.length; from += blockRows) {
+      const tasks = splitBlock(sheet, plan, source.rows(from, Math.min(sheet.rows.length, from + blockRows)), options, out);
+      if (tasks.length) yield tasks;
+    }
+  }
+}
+
+function splitBlock(sheet: SheetTable, plan: SheetPlan, rows: SourceRow[], options: SplitOptions, out: SplitResult): TaskDraft[] {
+  const tasks: TaskDraft[] = [];
+  for (const target of plan.targets) {
+    // One string per target, not one per task.
     const targetRegion = target.language.split('-')[1]?.toUpperCase() ?? null;
     for (const row of rows) {
       const existing = sheet.rows[row.row]?.[target.col];
@@ -83,9 +119,10 @@ function splitSheet(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, o
       }
       if (row.text.length > options.maxCellChars) throw tooLong(sheet, row, plan.source.col, options.maxCellChars);
       const variant = row.forTarget(target.language);
-      out.tasks.push(new CompactDraft(out.tasks.length + 1, sheet.name, plan.field?.name, row, target.col, source.language, variant, target.language, targetRegion));
+      tasks.push(new CompactDraft(++out.taskCount, sheet.name, plan.field?.name, row, target.col, plan.source.language, variant, target.language, targetRegion));
     }
   }
+  return tasks;
 }
 
 /**
@@ -162,34 +199,48 @@ interface ContextVariant {
   contextTokens: number;
 }
 
-/** The rows whose source cell holds translatable text, with what every target shares. */
-function sourceRows(sheet: SheetTable, plan: SheetPlan, options: SplitOptions, out: SplitResult): SourceRow[] {
-  const { layout, source } = plan;
-  const isList = layout.listColumns?.includes(source.col) ?? false;
-  const rows: SourceRow[] = [];
-  const pivots = pivotLanguages(plan);
-  const references = referencePlan(plan.columns, source, options.referenceLanguages ?? 'auto');
-  for (let row = layout.firstDataRow; row < sheet.rows.length; row++) {
-    const cells = sheet.rows[row];
-    const text = cells?.[source.col];
-    if (!isTranslatableText(text) || !isDataRow(cells)) continue;
-    if (isList && LIST_SEPARATOR.test(text)) {
-      out.listCellsSkipped++;
-      continue;
-    }
-    const context = taskContext(sheet, layout, row, source, plan.field);
-    const contentClass = classifyContent(sheet.name, context.column, context.key, text);
-    // The source language is part of the identity: French "Chat" is not English "Chat".
-    const identity = { language: source.language, text, scope: options.scope ?? '', pivots };
-    rows.push({
-      row,
-      text,
-      forTarget: contextVariants(context, identity, references, rowText(sheet, row)),
-      groupId: groupId(sheet.name, contentClass),
-      priority: groupPriority(sheet.name, contentClass, options.groupPriority),
-    });
+/** The rows whose source cell holds translatable text, a range at a time, with what every target shares. */
+class SourceRows {
+  readonly #isList: boolean;
+  readonly #pivots: Set<string>;
+  readonly #references: ReferencePlan;
+
+  constructor(
+    readonly sheet: SheetTable,
+    readonly plan: SheetPlan,
+    readonly options: SplitOptions,
+    readonly out: SplitResult,
+  ) {
+    this.#isList = plan.layout.listColumns?.includes(plan.source.col) ?? false;
+    this.#pivots = pivotLanguages(plan);
+    this.#references = referencePlan(plan.columns, plan.source, options.referenceLanguages ?? 'auto');
   }
-  return rows;
+
+  rows(from: number, to: number): SourceRow[] {
+    const { sheet, plan, options } = this;
+    const rows: SourceRow[] = [];
+    for (let row = from; row < to; row++) {
+      const cells = sheet.rows[row];
+      const text = cells?.[plan.source.col];
+      if (!isTranslatableText(text) || !isDataRow(cells)) continue;
+      if (this.#isList && LIST_SEPARATOR.test(text)) {
+        this.out.listCellsSkipped++;
+        continue;
+      }
+      const context = taskContext(sheet, plan.layout, row, plan.source, plan.field);
+      const contentClass = classifyContent(sheet.name, context.column, context.key, text);
+      // The source language is part of the identity: French "Chat" is not English "Chat".
+      const identity = { language: plan.source.language, text, scope: options.scope ?? '', pivots: this.#pivots };
+      rows.push({
+        row,
+        text,
+        forTarget: contextVariants(context, identity, this.#references, rowText(sheet, row)),
+        groupId: groupId(sheet.name, contentClass),
+        priority: groupPriority(sheet.name, contentClass, options.groupPriority),
+      });
+    }
+    return rows;
+  }
 }
 
 /**

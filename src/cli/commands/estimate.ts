@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { FanyiConfig } from '../../config/config-schema.ts';
 import { loadConfig } from '../../config/load-config.ts';
-import { analyseFile } from '../../engine.ts';
+import { analyseFile, type AnalysedFile } from '../../engine.ts';
 import { formatSeconds } from '../../monitor/progress.ts';
 import { PROMPT_OVERHEAD_TOKENS } from '../../tasks/batching/estimate-tokens.ts';
 import { createStore } from '../../store/create-store.ts';
 import { storeTarget } from '../../store/store-url.ts';
-import { applyMemory, memoryKeys } from '../../tasks/memory.ts';
+import type { TaskSink } from '../../tasks/plan-tasks.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
 import { describeFields, fieldSummary, type PreparedJob } from '../../tasks/prepare-job.ts';
 import { addProviderOptions, columnNameFlag, overridesFrom, printJson, splitList, type CommonFlags } from '../common.ts';
@@ -49,9 +49,9 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
     const to = flags.to ? parseLanguageList(splitList(flags.to) ?? [], '--to') : undefined;
     const from = flags.from ? parseLanguageList([flags.from], '--from')[0] : undefined;
     const inputs = await jobInputs(flags);
-    const { prepared: analysed } = await analyseFile({ file, to, from, columnName: columnNameFlag(flags.columnName), overwrite: flags.overwrite, ...inputs }, config);
-    const prepared = (inputs.memory ?? config.translation.memory) ? await withMemory(analysed, config) : analysed;
-    const uniqueBefore = new Set(analysed.split.tasks.map((t) => t.dedupeKey)).size;
+    const input = { file, to, from, columnName: columnNameFlag(flags.columnName), overwrite: flags.overwrite, ...inputs };
+    const prepared = (inputs.memory ?? config.translation.memory) ? await withMemory((sink) => analyseFile(input, config, sink), config) : (await analyseFile(input, config)).prepared;
+    const uniqueBefore = prepared.tally.uniqueKeys;
     const calls = prepared.batches.length;
     const inputTokens = prepared.batches.reduce((s, b) => s + b.estInputTokens, 0) + calls * PROMPT_OVERHEAD_TOKENS;
     const outputTokens = prepared.batches.reduce((s, b) => s + b.estOutputTokens, 0);
@@ -64,9 +64,9 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
     const summary = {
       file,
       model,
-      tasks: prepared.split.tasks.length,
+      tasks: prepared.tally.tasks,
       unique_texts: uniqueBefore,
-      duplicates_saved: prepared.split.tasks.length - uniqueBefore,
+      duplicates_saved: prepared.tally.tasks - uniqueBefore,
       memory_cells: prepared.memoryCells,
       memory_texts: prepared.memoryTexts,
       texts_to_send: prepared.uniqueTexts,
@@ -103,13 +103,13 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
 }
 
 /** The job as `translate` would store it: texts earlier jobs in the store translated are not sent. */
-async function withMemory(prepared: PreparedJob, config: FanyiConfig): Promise<PreparedJob> {
+async function withMemory(analyse: (sink?: TaskSink) => Promise<AnalysedFile>, config: FanyiConfig): Promise<PreparedJob> {
   const target = storeTarget(config.store);
   // An estimate never creates a SQLite file; a server store is opened (and migrated) as translate would.
-  if (target.location.kind === 'sqlite' && !existsSync(target.location.filename)) return prepared;
+  if (target.location.kind === 'sqlite' && !existsSync(target.location.filename)) return (await analyse()).prepared;
   const store = await createStore(target.url);
   try {
-    return applyMemory(prepared, await store.lookupMemory(memoryKeys(prepared)), config);
+    return (await analyse({ lookupMemory: (keys) => store.lookupMemory(keys) })).prepared;
   } finally {
     await store.close();
   }

@@ -93,7 +93,7 @@ async function createJob(engine: Engine, input: TranslateInput, describe: boolea
   if (describe) {
     const langs = [...new Set(prepared.plans.flatMap((p) => p.targets.map((t) => t.language)))].join(', ') || 'none';
     process.stderr.write(
-      `job ${job.job_id}: ${prepared.split.tasks.length} cells to translate into ${langs} ` +
+      `job ${job.job_id}: ${prepared.tally.tasks} cells to translate into ${langs} ` +
         `(${prepared.uniqueTexts} unique, ${prepared.batches.length} batches, ${prepared.split.keptHuman} human translations kept` +
         `${prepared.memoryCells ? `, ${prepared.memoryCells} from translation memory` : ''})\n`,
     );

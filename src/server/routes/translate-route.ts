@@ -31,7 +31,7 @@ export async function translateRoute(app: FastifyInstance, { ctx }: RouteOptions
     return reply.code(202).send({
       session_id: job.job_id,
       status: job.status,
-      task_count: prepared.split.tasks.length,
+      task_count: prepared.tally.tasks,
       unique_texts: prepared.uniqueTexts,
       batches: prepared.batches.length,
       languages: languagesOf(prepared),
@@ -46,7 +46,7 @@ async function createJob(ctx: ServerContext, session: UploadSession, options: Tr
   const from = options.from ? parseLanguageList([options.from], 'options.from')[0] : undefined;
   const input = { file: session.filePath, to, from, overwrite: options.overwrite ?? false };
   const analysed = await ctx.engine.analyse(input);
-  if (!analysed.prepared.split.tasks.length) {
+  if (!analysed.prepared.tally.tasks) {
     throw new FanyiError('NOTHING_TO_TRANSLATE', 'every target cell already holds text; name another language in options.to, or set options.overwrite');
   }
   // The output is written when the job completes; the job id keeps two jobs' outputs apart.

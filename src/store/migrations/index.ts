@@ -8,6 +8,7 @@ import * as memoryPending from './005-memory-pending.ts';
 import * as callWait from './006-call-wait.ts';
 import * as estimatedTokens from './007-estimated-tokens.ts';
 import * as workerRegistry from './008-worker-registry.ts';
+import * as taskCheckpointIndex from './010-task-checkpoint-index.ts';
 
 /** A migration; those that spell something per database get the store's adapter. */
 interface StoreMigration {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, StoreMigration> = {
   '006-call-wait': callWait,
   '007-estimated-tokens': estimatedTokens,
   '008-worker-registry': workerRegistry,
+  '010-task-checkpoint-index': taskCheckpointIndex,
 };
 
 /** Migrations are imported statically so they ship inside the package and run on every dialect. */

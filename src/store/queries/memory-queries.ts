@@ -13,6 +13,11 @@ type Db = Kysely<Database> | Transaction<Database>;
  */
 export async function lookupMemory(db: Kysely<Database>, adapter: StoreAdapter, keys: readonly string[]): Promise<Map<string, string>> {
   await rememberPendingJobs(db, adapter);
+  return readMemory(db, adapter, keys);
+}
+
+/** The lookup alone, for a caller that copied pending jobs in first (one inside a transaction cannot: see rememberJob). */
+export async function readMemory(db: Kysely<Database>, adapter: StoreAdapter, keys: readonly string[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   for (const chunk of chunks([...keys], adapter.maxParameters - 10)) {
     const rows = await db.selectFrom('translation_memory').select(['memory_key', 'result']).where('memory_key', 'in', chunk).execute();

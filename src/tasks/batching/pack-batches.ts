@@ -36,7 +36,7 @@ interface Unique {
   followers: number;
   inTokens: number;
   outTokens: number;
-  batchId?: string;
+  batch?: PackedBatch;
 }
 
 /**
@@ -45,39 +45,84 @@ interface Unique {
  * a batch of its own. Every task sharing a dedupe key gets the batch of its first occurrence.
  */
 export function packBatches(tasks: TaskDraft[], options: PackOptions): PackedBatch[] {
-  const { uniques, uniqueOf } = collectUniques(tasks);
-  const batches: PackedBatch[] = [];
-  const seqPerLang = new Map<string, number>();
-  for (const [, lane] of groupByLane(uniques, options.lanes)) {
-    let open: PackedBatch | undefined;
-    for (const unique of lane.items) {
-      if (!open || !fits(open, unique, lane.lane, options)) {
-        open = newBatch(unique.task, lane.lane, batches.length + 1, seqPerLang);
-        batches.push(open);
-      }
-      add(open, unique);
-      unique.batchId = open.batchId;
-    }
-  }
-  tasks.forEach((task, i) => (task.batchId = uniqueOf[i].batchId));
-  return batches;
+  const packer = new BatchPacker(options);
+  packer.add(tasks);
+  return packer.batches;
 }
 
-/** The unique texts in order of first appearance, and for each task (by index) the unique it shares. */
-function collectUniques(tasks: TaskDraft[]): { uniques: Map<string, Unique>; uniqueOf: Unique[] } {
-  const uniques = new Map<string, Unique>();
-  const uniqueOf = tasks.map((task) => {
-    const seen = uniques.get(task.dedupeKey);
-    if (seen) {
-      seen.followers++;
-      return seen;
+/**
+ * The packer that sees tasks a chunk at a time (a million-row sheet is split in blocks of rows):
+ * what it keeps between chunks is one batch reference per dedupe key seen and the open batch of
+ * each (priority, language, group, lane), never the tasks. Given everything as one chunk it packs
+ * exactly as a whole-job packer would; over several chunks, duplicates of an earlier chunk's text
+ * join that text's batch and a lane's open batch keeps filling across chunks.
+ */
+export class BatchPacker {
+  readonly batches: PackedBatch[] = [];
+  readonly #options: PackOptions;
+  readonly #seqPerLang = new Map<string, number>();
+  readonly #open = new Map<string, PackedBatch>();
+  readonly #batchOf = new Map<string, PackedBatch>();
+
+  constructor(options: PackOptions) {
+    this.#options = options;
+  }
+
+  /** True once a task with this dedupe key was packed. */
+  has(dedupeKey: string): boolean {
+    return this.#batchOf.has(dedupeKey);
+  }
+
+  /** Distinct dedupe keys packed so far. */
+  get uniqueCount(): number {
+    return this.#batchOf.size;
+  }
+
+  /** Sets `batchId` on every task of the chunk (duplicates of earlier chunks included); returns the batches it opened. */
+  add(tasks: readonly TaskDraft[]): PackedBatch[] {
+    const before = this.batches.length;
+    const { uniques, slots } = this.#collectUniques(tasks);
+    for (const [key, lane] of groupByLane(uniques, this.#options.lanes)) {
+      let open = this.#open.get(key);
+      for (const unique of lane.items) {
+        if (!open || !fits(open, unique, lane.lane, this.#options)) {
+          open = newBatch(unique.task, lane.lane, this.batches.length + 1, this.#seqPerLang);
+          this.batches.push(open);
+        }
+        add(open, unique);
+        unique.batch = open;
+        this.#batchOf.set(unique.task.dedupeKey, open);
+      }
+      if (open) this.#open.set(key, open);
     }
-    const tokens = estimateItemTokens(task.sourceText, task.targetLang);
-    const unique: Unique = { task, followers: 0, inTokens: tokens.input + (task.contextTokens ?? 0), outTokens: tokens.output };
-    uniques.set(task.dedupeKey, unique);
-    return unique;
-  });
-  return { uniques, uniqueOf };
+    tasks.forEach((task, i) => {
+      const slot = slots[i];
+      task.batchId = ('task' in slot ? slot.batch! : slot).batchId;
+    });
+    return this.batches.slice(before);
+  }
+
+  /** The chunk's new unique texts in order of first appearance, and for each task the unique it shares or the batch of an earlier chunk. */
+  #collectUniques(tasks: readonly TaskDraft[]): { uniques: Map<string, Unique>; slots: Array<Unique | PackedBatch> } {
+    const uniques = new Map<string, Unique>();
+    const slots = tasks.map((task): Unique | PackedBatch => {
+      const earlier = this.#batchOf.get(task.dedupeKey);
+      if (earlier) {
+        earlier.taskCount++;
+        return earlier;
+      }
+      const seen = uniques.get(task.dedupeKey);
+      if (seen) {
+        seen.followers++;
+        return seen;
+      }
+      const tokens = estimateItemTokens(task.sourceText, task.targetLang);
+      const unique: Unique = { task, followers: 0, inTokens: tokens.input + (task.contextTokens ?? 0), outTokens: tokens.output };
+      uniques.set(task.dedupeKey, unique);
+      return unique;
+    });
+    return { uniques, slots };
+  }
 }
 
 function groupByLane(uniques: Map<string, Unique>, lanes: LaneLimits = DEFAULT_LANE_LIMITS) {
