@@ -16,7 +16,9 @@ import type { DispatcherFactory } from './queue/dispatcher.ts';
 import { releaseDeadLeases } from './queue/local/release-dead-leases.ts';
 import { RunRegistry } from './queue/local/run-registry.ts';
 import type { JobRow, JobStore } from './store/job-store.ts';
-import { keepSource } from './store/keep-source.ts';
+import { sourcesDir } from './store/create-store.ts';
+import { DiskFileStore } from './store/files/disk-file-store.ts';
+import type { FileStore } from './store/files/file-store.ts';
 import { analyseFile, type AnalysedFile } from './tasks/analyse-file.ts';
 import { toGlossaryRows } from './tasks/glossary/glossary.ts';
 import { applyMemory, memoryKeys } from './tasks/memory.ts';
@@ -38,8 +40,14 @@ export interface EngineOptions {
    * process (presets.ts createProvider). Jobs with the same endpoints share one pool, and so one budget.
    */
   providers: (settings: RunSettings) => Promise<EndpointPool>;
-  /** Where source files are kept (content-addressed) so resume and export never need the original. */
+  /** This machine's files dir: checkpoints, and the local copies of stored files. */
   filesDir: string;
+  /**
+   * Where job sources are kept (content-addressed) so resume and export never need the original;
+   * with a shared store, every machine reads them (store/create-store.ts openStore). Default: the
+   * files dir's `sources/` folder, readable on this machine only.
+   */
+  files?: FileStore;
   /** Builds each run's dispatcher: the back end that hands its batches to workers (presets.ts wires the local pool). */
   dispatchers: DispatcherFactory;
   events?: EngineEvents;
@@ -53,6 +61,8 @@ export class Engine {
   readonly checkpoints: Checkpointer;
   /** New jobs' prompt settings (examples, language notes, system template), read and checked once. */
   readonly prompts: PromptStyle;
+  /** Job sources and uploads (see EngineOptions.files). */
+  readonly files: FileStore;
   readonly #o: EngineOptions;
   readonly #runs = new RunRegistry();
   /** Each job's endpoint pool, from its stored settings; jobs on the same endpoints share one. */
@@ -63,6 +73,7 @@ export class Engine {
     this.store = options.store;
     this.config = options.config;
     this.events = options.events ?? new EngineEvents();
+    this.files = options.files ?? new DiskFileStore(sourcesDir(options.filesDir));
     this.prompts = new PromptStyle(options.run.prompts);
     this.#providers = new JobProviders(options.run, options.providers);
     this.checkpoints = new Checkpointer({ store: this.store, dir: path.join(options.filesDir, 'checkpoints'), exportWorkbook: (jobId, out) => this.exportJob(jobId, out) });
@@ -80,7 +91,10 @@ export class Engine {
     const { document, prepared: analysedJob } = analysed ?? (await this.analyse(input));
     const prepared = await this.#withMemory(analysedJob, input.memory ?? this.config.translation.memory);
     if (prepared.glossary) await this.store.saveGlossary(prepared.glossary.version, toGlossaryRows(prepared.glossary));
-    const { sourcePath, excelId } = await keepSource(this.#o.filesDir, input.file);
+    const source = await this.files.put(input.file);
+    // The tasks' source id (excel_id), as it was before files were stored: the first half of the hash.
+    const excelId = source.sha256.slice(0, 32);
+    const sourcePath = await this.files.localPath(source.id);
     const jobId = input.jobId ?? newJobId();
     const sheetNames = document.sheets.map((s) => s.name);
     const options: JobOptions = {
@@ -106,7 +120,7 @@ export class Engine {
     };
     const gameContext = prepared.gameContext;
     await this.store.createJob(
-      { jobId, kind: 'translate', tenant: input.tenant, sourceName: input.sourceName ?? path.basename(input.file), sourcePath, excelId, outPath: input.outPath ?? null, options },
+      { jobId, kind: 'translate', tenant: input.tenant, sourceName: input.sourceName ?? path.basename(input.file), sourcePath, sourceFile: source.id, excelId, outPath: input.outPath ?? null, options },
       toTaskRows(jobId, excelId, prepared.split.tasks, gameContext),
       toBatchRows(jobId, prepared.batches),
     );
@@ -223,7 +237,16 @@ export class Engine {
     const job = await this.#job(jobId);
     const target = outPath ?? job.out_path;
     if (!target) throw new FanyiError('USAGE', `job ${jobId} has no output path; pass --out`);
-    return writeJobOutput(this.store, job, target, output, withFile);
+    return writeJobOutput(this.store, { ...job, source_path: await this.sourcePath(job) }, target, output, withFile);
+  }
+
+  /**
+   * A local path holding the job's source: its stored file, copied to this machine first if it
+   * is not here (another machine made the job); a job made before files were stored (migration
+   * 009) has only the path it was kept at.
+   */
+  async sourcePath(job: JobRow): Promise<string> {
+    return job.source_file ? this.files.localPath(job.source_file) : job.source_path;
   }
 
   /** Stores the output options given (resume's flags) with the job, so later exports follow them too. */

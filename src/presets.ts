@@ -9,7 +9,7 @@ import { readSystemTemplate } from './llm/prompts/prompt-style.ts';
 import type { LlmProvider } from './llm/provider.ts';
 import { PseudoProvider } from './llm/providers/pseudo-provider.ts';
 import { LocalDispatcher } from './queue/local/local-dispatcher.ts';
-import { createStore } from './store/create-store.ts';
+import { openStore } from './store/create-store.ts';
 import { storeTarget } from './store/store-url.ts';
 
 export interface EmbeddedEngineOptions {
@@ -20,14 +20,16 @@ export interface EmbeddedEngineOptions {
 
 /**
  * One process, the local worker pool, and the store of `store.url`: SQLite by default (nothing
- * to install), or a PostgreSQL/MySQL database. Files stay in the target's local `filesDir`.
+ * to install), or a PostgreSQL/MySQL database. Job sources and uploads are kept where every
+ * machine of the store reads them (store/create-store.ts openStore).
  */
 export async function createEmbeddedEngine(options: EmbeddedEngineOptions): Promise<Engine> {
   const { config } = options.loaded;
   const target = storeTarget(options.dbPath ? { ...config.store, url: `sqlite:${options.dbPath}` } : config.store);
-  const store = await createStore(target.url);
+  const { store, files } = await openStore(target);
   return new Engine({
     store,
+    files,
     config,
     run: defaultRunSettings(options.loaded),
     providers: (settings) => createProvider(settings, options.loaded.keys),

@@ -24,10 +24,23 @@ export interface NewJob {
   kind: string;
   tenant?: string;
   sourceName: string;
+  /** Where the source is on this machine; kept for jobs whose `sourceFile` other machines cannot read. */
   sourcePath: string;
+  /** The source among the stored files (files/file-store.ts), readable from every machine of the store. */
+  sourceFile?: string;
   excelId: string;
   outPath: string | null;
   options: unknown;
+}
+
+/** An API upload session (migration 009): the bytes are a stored file until translate makes a job of the same id. */
+export interface UploadRow {
+  sessionId: string;
+  tenant: string;
+  /** The client's file name, cleaned for display. */
+  fileName: string;
+  fileId: string;
+  createdAt: number;
 }
 
 /** One unique text of a claimed batch: the tasks sharing its dedupe key get the same result. */
@@ -357,4 +370,8 @@ export interface JobStore {
   callSamples(jobId: string, since?: number): Promise<CallSample[]>;
   /** The `limit` most recently settled tasks, newest first. */
   recentTasks(jobId: string, limit: number): Promise<RecentTask[]>;
+
+  saveUpload(upload: UploadRow): Promise<void>;
+  getUpload(sessionId: string): Promise<UploadRow | undefined>;
+  deleteUpload(sessionId: string): Promise<void>;
 }

@@ -7,6 +7,7 @@ import * as pausedGroups from './004-paused-groups.ts';
 import * as memoryPending from './005-memory-pending.ts';
 import * as callWait from './006-call-wait.ts';
 import * as estimatedTokens from './007-estimated-tokens.ts';
+import * as storedFiles from './009-stored-files.ts';
 
 /** A migration; those that spell something per database get the store's adapter. */
 interface StoreMigration {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, StoreMigration> = {
   '005-memory-pending': memoryPending,
   '006-call-wait': callWait,
   '007-estimated-tokens': estimatedTokens,
+  '009-stored-files': storedFiles,
 };
 
 /** Migrations are imported statically so they ship inside the package and run on every dialect. */
