@@ -40,7 +40,14 @@ export function sourcesDir(filesDir: string): string {
   return path.join(filesDir, 'sources');
 }
 
-async function openKyselyStore(url: string): Promise<KyselyJobStore> {
+/** The adapter of the database a URL names (its driver loaded only now). */
+export async function createStoreAdapter(url: string): Promise<StoreAdapter> {
+  const location = parseStoreUrl(url);
+  return location.kind === 'sqlite' ? new SqliteStoreAdapter({ filename: location.filename }) : serverAdapter(location);
+}
+
+/** The store of a URL as its class, for what the JobStore contract leaves out (its FileStore). */
+export async function openKyselyStore(url: string): Promise<KyselyJobStore> {
   const location = parseStoreUrl(url);
   if (location.kind === 'sqlite') {
     const store = new KyselyJobStore(new SqliteStoreAdapter({ filename: location.filename }));
