@@ -268,10 +268,10 @@ export class Engine {
    * every later one (a worker, the API's resume) use it. Returns what changed (`concurrency 4 → 2`).
    */
   async changeRunSettings(jobId: string, flags: ConfigOverrides, keys: ProviderKeys): Promise<string[]> {
-    const job = await this.#job(jobId);
-    const { settings, changes } = applyResumeFlags(this.runSettings(job), flags, keys);
+    const options = JSON.parse((await this.#job(jobId)).options) as JobOptions;
+    const { settings, changes } = applyResumeFlags(this.#providers.settingsOf(jobId, options), flags, keys);
     if (!changes.length) return changes;
-    await this.store.setJobOptions(jobId, { ...(JSON.parse(job.options) as JobOptions), run: settings });
+    await this.store.setJobOptions(jobId, { ...options, run: settings });
     await this.store.recordEvent(jobId, { kind: 'settings', message: `resumed with ${changes.join(', ')}` });
     return changes;
   }
