@@ -320,7 +320,7 @@ export class KyselyJobStore implements JobStore {
   }
 
   saveGlossary(version: string, rows: readonly GlossaryTermRow[]): Promise<void> {
-    return saveGlossary(this.#db, version, rows, this.#adapter.maxParameters);
+    return saveGlossary(this.#db, this.#adapter, version, rows);
   }
 
   loadGlossary(version: string): Promise<GlossaryTermRow[]> {

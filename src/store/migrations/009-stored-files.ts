@@ -25,7 +25,8 @@ export const WORKER_ID_TYPE = 'varchar(320)';
  * that died half-way leaves no file that looks whole. `uploads` holds API upload sessions (the
  * bytes are a stored file), so server B can start a translate of an upload made on server A.
  * `jobs.source_file` names the job's source among the stored files; older jobs keep
- * `source_path`, a path on the machine that made them.
+ * `source_path`, a path on the machine that made them. A glossary row gets a unique key, so two
+ * processes storing one glossary version insert-ignore instead of checking first.
  */
 export async function up(db: Kysely<any>, adapter: StoreAdapter): Promise<void> {
   await adapter
@@ -53,9 +54,12 @@ export async function up(db: Kysely<any>, adapter: StoreAdapter): Promise<void> 
     .execute();
   await db.schema.alterTable('jobs').addColumn('source_file', 'varchar(80)').execute();
   for (const [table, notNull] of WORKER_COLUMNS) await adapter.widenColumn(db, table, 'worker_id', WORKER_ID_TYPE, { notNull });
+  // The key a glossary row is stored under once (queries/memory-queries.ts saveGlossary's insert-ignore).
+  await db.schema.createIndex('glossary_term_idx').unique().on('glossary').columns(['version', 'source_term', 'target_lang']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropIndex('glossary_term_idx').ifExists().execute();
   await db.schema.alterTable('jobs').dropColumn('source_file').execute();
   for (const table of ['uploads', 'stored_file_chunks', 'stored_files']) await db.schema.dropTable(table).ifExists().execute();
 }
