@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileStore } from '../store/files/file-store.ts';
-import type { JobStore } from '../store/job-store.ts';
+import type { UploadSessions } from '../store/job-store.ts';
 
 /** What an upload session keeps until `translate` turns it into a job with the same id. */
 export interface UploadSession {
@@ -21,9 +21,6 @@ const KEPT_EXTENSIONS = new Set(['.xlsx', '.xlsm', '.csv', '.tsv', '.txt']);
 /** Session ids are job ids: letters, digits, `_` and `-` only, so one can never climb out of its folder. */
 export const SESSION_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
 const SESSION_ID = new RegExp(SESSION_ID_PATTERN);
-
-/** Where upload sessions are recorded: the job store (migration 009's `uploads`). */
-export type UploadSessions = Pick<JobStore, 'saveUpload' | 'getUpload' | 'deleteUpload'>;
 
 /**
  * Uploaded workbooks. The bytes arrive in a staging folder on this machine (`<files>/uploads/<id>/`);
