@@ -17,7 +17,9 @@ import type { CancelBroadcast, DispatcherFactory } from './queue/dispatcher.ts';
 import { releaseDeadLeases } from './queue/local/release-dead-leases.ts';
 import { RunRegistry } from './queue/local/run-registry.ts';
 import type { JobRow, JobStore } from './store/job-store.ts';
-import { keepSource } from './store/keep-source.ts';
+import { sourcesDir } from './store/create-store.ts';
+import { DiskFileStore } from './store/files/disk-file-store.ts';
+import type { FileStore } from './store/files/file-store.ts';
 import { analyseFile, readJobInput, type AnalysedFile } from './tasks/analyse-file.ts';
 import { toGlossaryRows } from './tasks/glossary/glossary.ts';
 import { fieldSummary, plannedTaskRows, startJob, toBatchRows, type PreparedJob } from './tasks/prepare-job.ts';
@@ -40,8 +42,14 @@ export interface EngineOptions {
    * process (presets.ts createProvider). Jobs with the same endpoints share one pool, and so one budget.
    */
   providers: (settings: RunSettings) => Promise<EndpointPool>;
-  /** Where source files are kept (content-addressed) so resume and export never need the original. */
+  /** This machine's files dir: checkpoints, and the local copies of stored files. */
   filesDir: string;
+  /**
+   * Where job sources are kept (content-addressed) so resume and export never need the original;
+   * with a shared store, every machine reads them (store/create-store.ts openStore). Default: the
+   * files dir's `sources/` folder, readable on this machine only.
+   */
+  files?: FileStore;
   /** Builds each run's dispatcher: the back end that hands its batches to workers (presets.ts wires the local pool). */
   dispatchers: DispatcherFactory;
   /** A queue back end's broadcast: a cancel aborts the job's calls in every worker process. */
@@ -68,6 +76,8 @@ export class Engine {
   readonly checkpoints: Checkpointer;
   /** New jobs' prompt settings (examples, language notes, system template), read and checked once. */
   readonly prompts: PromptStyle;
+  /** Job sources and uploads (see EngineOptions.files). */
+  readonly files: FileStore;
   readonly #o: EngineOptions;
   readonly #runs = new RunRegistry();
   /** Each job's endpoint pool, from its stored settings; jobs on the same endpoints share one. */
@@ -80,6 +90,7 @@ export class Engine {
     this.store = options.store;
     this.config = options.config;
     this.events = options.events ?? new EngineEvents();
+    this.files = options.files ?? new DiskFileStore(sourcesDir(options.filesDir));
     this.prompts = new PromptStyle(options.run.prompts);
     this.#providers = new JobProviders(options.run, options.providers);
     this.checkpoints = new Checkpointer({ store: this.store, dir: path.join(options.filesDir, 'checkpoints'), exportWorkbook: (jobId, out, upToCheckpoint) => this.exportJob(jobId, out, { upToCheckpoint }) });
@@ -115,7 +126,10 @@ export class Engine {
     const sink: TaskSink = {};
     const plan = startJob(document, this.config, planOptions, sink);
     if (planOptions.glossary) await this.store.saveGlossary(planOptions.glossary.version, toGlossaryRows(planOptions.glossary));
-    const { sourcePath, excelId } = await keepSource(this.#o.filesDir, input.file);
+    const source = await this.files.put(input.file);
+    // The tasks' source id (excel_id), as it was before files were stored: the first half of the hash.
+    const excelId = source.sha256.slice(0, 32);
+    const sourcePath = await this.files.localPath(source.id);
     const jobId = input.jobId ?? newJobId();
     const sheetNames = document.sheets.map((s) => s.name);
     const gameContext = planOptions.gameContext ?? '';
@@ -124,7 +138,7 @@ export class Engine {
     const planned = () => (prepared ??= plan.finish());
     const options = (): JobOptions => this.#jobOptions(input, document, pool.model, planned());
     await this.store.createJob(
-      { jobId, kind: 'translate', tenant: input.tenant, sourceName: input.sourceName ?? path.basename(input.file), sourcePath, excelId, outPath: input.outPath ?? null, options },
+      { jobId, kind: 'translate', tenant: input.tenant, sourceName: input.sourceName ?? path.basename(input.file), sourcePath, sourceFile: source.id, excelId, outPath: input.outPath ?? null, options },
       (reads) => {
         // Tasks earlier jobs translated are answered from translation memory, block by block, before packing.
         if (withMemory) sink.lookupMemory = (keys) => reads.lookupMemory(keys);
@@ -315,7 +329,16 @@ export class Engine {
     const job = await this.#job(jobId);
     const target = outPath ?? job.out_path;
     if (!target) throw new FanyiError('USAGE', `job ${jobId} has no output path; pass --out`);
-    return writeJobOutput(this.store, job, target, output, withFile);
+    return writeJobOutput(this.store, { ...job, source_path: await this.sourcePath(job) }, target, output, withFile);
+  }
+
+  /**
+   * A local path holding the job's source: its stored file, copied to this machine first if it
+   * is not here (another machine made the job); a job made before files were stored (migration
+   * 009) has only the path it was kept at.
+   */
+  async sourcePath(job: JobRow): Promise<string> {
+    return job.source_file ? this.files.localPath(job.source_file) : job.source_path;
   }
 
   /** Stores the output options given (resume's flags) with the job, so later exports follow them too. */
@@ -337,10 +360,10 @@ export class Engine {
    * every later one (a worker, the API's resume) use it. Returns what changed (`concurrency 4 → 2`).
    */
   async changeRunSettings(jobId: string, flags: ConfigOverrides, keys: ProviderKeys): Promise<string[]> {
-    const job = await this.#job(jobId);
-    const { settings, changes } = applyResumeFlags(this.runSettings(job), flags, keys);
+    const options = JSON.parse((await this.#job(jobId)).options) as JobOptions;
+    const { settings, changes } = applyResumeFlags(this.#providers.settingsOf(jobId, options), flags, keys);
     if (!changes.length) return changes;
-    await this.store.setJobOptions(jobId, { ...(JSON.parse(job.options) as JobOptions), run: settings });
+    await this.store.setJobOptions(jobId, { ...options, run: settings });
     await this.store.recordEvent(jobId, { kind: 'settings', message: `resumed with ${changes.join(', ')}` });
     return changes;
   }

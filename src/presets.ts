@@ -10,9 +10,8 @@ import { readSystemTemplate } from './llm/prompts/prompt-style.ts';
 import type { LlmProvider } from './llm/provider.ts';
 import { PseudoProvider } from './llm/providers/pseudo-provider.ts';
 import { LocalDispatcher } from './queue/local/local-dispatcher.ts';
-import { createStore } from './store/create-store.ts';
+import { openStore, type OpenedStore } from './store/create-store.ts';
 import { storeTarget } from './store/store-url.ts';
-import type { JobStore } from './store/job-store.ts';
 
 export interface EmbeddedEngineOptions {
   /** SQLite file, in place of the config's `store.url` (default `sqlite:fanyi.db`). */
@@ -22,15 +21,18 @@ export interface EmbeddedEngineOptions {
 
 /**
  * One process, the local worker pool, and the store of `store.url`: SQLite by default (nothing
- * to install), or a PostgreSQL/MySQL database. Files stay in the target's local `filesDir`.
+ * to install), or a PostgreSQL/MySQL database. Job sources and uploads are kept where every
+ * machine of the store reads them (store/create-store.ts openStore).
  */
 export async function createEmbeddedEngine(options: EmbeddedEngineOptions): Promise<Engine> {
   const { config } = options.loaded;
   const target = storeTarget(options.dbPath ? { ...config.store, url: `sqlite:${options.dbPath}` } : config.store);
-  const store = await createStore(target.url);
-  if (config.queue.url) return (await createDistributedEngine(options.loaded, store, target.filesDir, config.queue.url)).engine;
+  const opened = await openStore(target);
+  if (config.queue.url) return (await createDistributedEngine(options.loaded, opened, target.filesDir, config.queue.url)).engine;
+  const { store, files } = opened;
   return new Engine({
     store,
+    files,
     config,
     run: defaultRunSettings(options.loaded),
     providers: (settings) => createProvider(settings, options.loaded.keys),
@@ -44,13 +46,14 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions): Prom
  * `fanyi worker` processes on any machine run their batches. BullMQ is loaded only here, so an
  * embedded run never loads it.
  */
-async function createDistributedEngine(loaded: LoadedConfig, store: JobStore, filesDir: string, url: string) {
+async function createDistributedEngine(loaded: LoadedConfig, { store, files }: OpenedStore, filesDir: string, url: string) {
   const { createBullmqBackend } = await import('./queue/bullmq/bullmq-backend.ts');
   const { queue } = loaded.config;
   const backend = createBullmqBackend(url, queue.prefix);
   const limits = await sharedLimiters(queue.limits_url ?? (/^rediss?:/.test(url) ? url : undefined), queue.prefix);
   const engine = new Engine({
     store,
+    files,
     config: loaded.config,
     run: defaultRunSettings(loaded),
     providers: (settings) => createProvider(settings, loaded.keys, limits?.limiterFor),
@@ -97,7 +100,7 @@ export async function createQueueWorker(options: QueueWorkerOptions) {
   const { config } = options.loaded;
   if (!config.queue.url) throw new FanyiError('USAGE', 'fanyi worker needs a queue: --queue redis://host:6379 (or postgres://…), or FANYI_QUEUE_URL');
   const target = storeTarget(config.store);
-  const { engine, backend } = await createDistributedEngine(options.loaded, await createStore(target.url), target.filesDir, config.queue.url);
+  const { engine, backend } = await createDistributedEngine(options.loaded, await openStore(target), target.filesDir, config.queue.url);
   const { BullmqWorkerHost } = await import('./queue/bullmq/bullmq-worker-host.ts');
   const { enqueueBatches } = await import('./queue/bullmq/bullmq-dispatcher.ts');
   const { connection } = backend;

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { FanyiError } from '../errors.ts';
 import { configSchema, type FanyiConfig } from './config-schema.ts';
-import type { ProviderKeys } from './run-settings.ts';
+import { keyFor, type ProviderKeys } from './run-settings.ts';
 
 /** Flags that override the file and the environment (CLI or API options). */
 export interface ConfigOverrides {
@@ -148,7 +148,7 @@ function positive(flag: string, value: number): number {
 
 function resolveProvider(config: FanyiConfig, o: ConfigOverrides, env: NodeJS.ProcessEnv): ProviderSettings {
   const baseUrl = o.baseUrl ?? env.OPENAI_BASE_URL ?? config.llm.base_url;
-  const apiKey = o.apiKey ?? env[config.llm.api_key_env] ?? env.OPENAI_API_KEY;
+  const apiKey = keyFor({ name: 'default', apiKeyEnv: config.llm.api_key_env }, { apiKey: o.apiKey, env });
   const model = o.model ?? env.FANYI_MODEL ?? config.llm.model;
   const provider = o.provider ?? config.llm.provider ?? (baseUrl || apiKey || config.llm.endpoints.length ? 'openai' : 'pseudo');
   if (provider === 'pseudo') return { provider, model: 'pseudo' };
@@ -174,7 +174,7 @@ function resolveEndpoints(config: FanyiConfig, provider: ProviderSettings, o: Co
     return {
       name: e.name,
       baseUrl: e.base_url,
-      apiKey: env[keyEnv],
+      apiKey: keyFor({ name: e.name, apiKeyEnv: keyEnv }, { apiKey: o.apiKey, env }),
       apiKeyEnv: keyEnv,
       model: o.model ?? e.model ?? provider.model,
       rpm: cap(e.rpm, o.rpm, perf.rpm_throttle),

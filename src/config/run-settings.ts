@@ -71,7 +71,12 @@ export function withKeys(settings: RunSettings, keys: ProviderKeys): KeyedEndpoi
   });
 }
 
-function keyFor(endpoint: Pick<StoredEndpoint, 'name' | 'apiKeyEnv'>, { apiKey, env }: ProviderKeys): string | undefined {
+/**
+ * The one statement of key precedence, used when the config is loaded and when a stored job's
+ * endpoints get their keys: the `default` endpoint takes `--api-key`, then its variable, then
+ * OPENAI_API_KEY; a named endpoint only its own variable.
+ */
+export function keyFor(endpoint: Pick<StoredEndpoint, 'name' | 'apiKeyEnv'>, { apiKey, env }: ProviderKeys): string | undefined {
   if (endpoint.name !== 'default') return env[endpoint.apiKeyEnv];
   return apiKey ?? env[endpoint.apiKeyEnv] ?? env.OPENAI_API_KEY;
 }

@@ -4,7 +4,7 @@ import { ProviderError, type LlmProvider, type ProviderReply, type RepairNote, t
 import type { PromptStyle } from '../llm/prompts/prompt-style.ts';
 import { parseReply } from '../llm/reply/parse-reply.ts';
 import type { EngineEvents } from '../monitor/engine-events.ts';
-import type { BatchItem, CallMeta, ClaimedBatch, ItemResult, JobStore } from '../store/job-store.ts';
+import type { BatchClaims, BatchItem, CallMeta, ClaimedBatch, ItemResult } from '../store/job-store.ts';
 import { estimateItemTokens } from '../tasks/batching/estimate-tokens.ts';
 import { itemContextTokens, itemTaskContext, promptContext } from '../tasks/context.ts';
 import { hitsIn, type GlossaryMatcher } from '../tasks/glossary/match-terms.ts';
@@ -14,7 +14,8 @@ import type { BatchHandler } from '../queue/dispatcher.ts';
 import { retryDelay, type RetryPolicy } from './retry-policy.ts';
 
 export interface BatchRunnerOptions {
-  store: JobStore;
+  /** A worker commits, fails and hands back batches: nothing else. */
+  store: BatchClaims;
   /** Usually an EndpointPool: it routes, reserves the limits and pauses an endpoint on 429. */
   provider: LlmProvider;
   events: EngineEvents;

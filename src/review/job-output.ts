@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { FanyiError } from '../errors.ts';
-import type { JobRow, JobStore } from '../store/job-store.ts';
+import type { JobReadViews, JobRow } from '../store/job-store.ts';
 import type { DocumentFormat } from '../workbook/sheet-model.ts';
 import { writeTranslatedCopy, type CellEdit, type EncodingLoss, type OutputEncoding } from '../workbook/write-workbook.ts';
 import { reviewPathFor, writeReviewFile } from './review-file.ts';
@@ -47,7 +47,7 @@ export interface WrittenOutput {
  * Writes the output to `target`. `withFile` false (checkpoints, an API download) writes the
  * workbook alone, Review sheet included, and no separate review file.
  */
-export async function writeJobOutput(store: JobStore, job: JobRow, target: string, given: OutputOptions = {}, withFile = true): Promise<WrittenOutput> {
+export async function writeJobOutput(store: JobReadViews, job: JobRow, target: string, given: OutputOptions = {}, withFile = true): Promise<WrittenOutput> {
   const stored = JSON.parse(job.options) as StoredOptions;
   const options = outputOptions(stored, given);
   const file = reviewFileFor(stored.format, target, options.reviewPath);

@@ -3,7 +3,7 @@
  * table, and the one column layout every form of the list uses (the Review sheet in the output
  * workbook, a separate xlsx or csv file).
  */
-import type { JobStore, TaskView } from '../store/job-store.ts';
+import type { JobReadViews, TaskView } from '../store/job-store.ts';
 import { storedFlags } from '../qa/qa-flags.ts';
 import { parseTaskContext } from '../tasks/context.ts';
 import { hasHardFlag } from '../store/queries/progress-queries.ts';
@@ -45,7 +45,7 @@ export const REVIEW_SHEET_NAME = 'Review';
 const PAGE = 1_000;
 
 /** The job's needs_review and failed tasks, in task order. */
-export async function reviewRows(store: JobStore, jobId: string, writeUnreviewed: boolean): Promise<ReviewRow[]> {
+export async function reviewRows(store: JobReadViews, jobId: string, writeUnreviewed: boolean): Promise<ReviewRow[]> {
   const rows: ReviewRow[] = [];
   for (let offset = 0; ; offset += PAGE) {
     const page = await store.taskPage(jobId, { statuses: [...REVIEW_TASK_STATUSES], offset, limit: PAGE });

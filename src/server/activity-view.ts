@@ -1,4 +1,4 @@
-import type { CallSample, EndpointStats, JobEvent, JobRow, JobStore } from '../store/job-store.ts';
+import type { CallSample, EndpointStats, JobEvent, JobReadViews, JobRow } from '../store/job-store.ts';
 
 /** Bucket widths a chart can label plainly, in seconds. */
 const BUCKETS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600];
@@ -9,7 +9,7 @@ const POINTS = 40;
  * What the dashboard shows beside the status: who holds which batch, each endpoint's health, the
  * engine's recent decisions, the last settled tasks and throughput over time (from the call log).
  */
-export async function activityView(store: JobStore, job: JobRow) {
+export async function activityView(store: JobReadViews, job: JobRow) {
   const id = job.job_id;
   const [paused, leased, endpoints, events, recent, samples] = await Promise.all([
     store.pausedGroups(id),

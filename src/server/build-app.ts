@@ -66,7 +66,7 @@ async function createContext(app: FastifyInstance, options: AppOptions): Promise
   return {
     engine: options.engine,
     runner: new JobRunner(options.engine, app.log),
-    uploads: new UploadStore(path.join(filesDir, 'uploads')),
+    uploads: new UploadStore(path.join(filesDir, 'uploads'), options.engine.store, options.engine.files),
     filesDir,
     reads: new StatusReads(options.engine.store),
   };

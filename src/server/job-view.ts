@@ -1,4 +1,4 @@
-import type { JobRow, JobStore, JobTotals, StatusCounts, TaskStatistics } from '../store/job-store.ts';
+import type { JobReadViews, JobRow, JobTotals, StatusCounts, TaskStatistics } from '../store/job-store.ts';
 import { CpuSampler } from './cpu-sampler.ts';
 import { DEFAULT_TENANT } from './server-security.ts';
 import { FanyiError } from '../errors.ts';
@@ -9,7 +9,7 @@ const cpu = new CpuSampler();
  * The job if it exists and belongs to `tenant`. Another tenant's job answers exactly like a
  * missing one (404, not 403): its existence is none of the caller's business.
  */
-export async function tenantJob(store: JobStore, jobId: string, tenant: string): Promise<JobRow> {
+export async function tenantJob(store: JobReadViews, jobId: string, tenant: string): Promise<JobRow> {
   const job = await store.getJob(jobId);
   if (!job || (job.tenant ?? DEFAULT_TENANT) !== tenant) throw new FanyiError('JOB_NOT_FOUND', `no job ${jobId}; upload a workbook and start it with POST /api/v3/translate`);
   return job;

@@ -1,4 +1,4 @@
-import type { GroupProgress, JobRow, JobStore, StatusCounts, TaskStatistics } from '../store/job-store.ts';
+import type { GroupProgress, JobReadViews, JobRow, StatusCounts, TaskStatistics } from '../store/job-store.ts';
 import { JobReadCache } from './job-read-cache.ts';
 import type { JobProgress } from './job-view.ts';
 
@@ -15,7 +15,7 @@ export class StatusReads {
   readonly #statistics: JobReadCache<TaskStatistics>;
   readonly #groups: JobReadCache<GroupProgress[]>;
 
-  constructor(store: JobStore) {
+  constructor(store: JobReadViews) {
     this.#counts = new JobReadCache(
       async (jobId) => {
         const [counts, leased] = await Promise.all([store.countByStatus(jobId), store.leasedBatches(jobId)]);

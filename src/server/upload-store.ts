@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { FileStore } from '../store/files/file-store.ts';
+import type { UploadSessions } from '../store/job-store.ts';
 
 /** What an upload session keeps until `translate` turns it into a job with the same id. */
 export interface UploadSession {
@@ -8,7 +10,7 @@ export interface UploadSession {
   tenant: string;
   /** The client's file name, cleaned for display; never part of a path. */
   fileName: string;
-  /** Where the bytes are, under a name the server chose. */
+  /** Where the bytes are on this machine, under a name the server chose. */
   filePath: string;
   createdAt: number;
 }
@@ -21,17 +23,22 @@ export const SESSION_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
 const SESSION_ID = new RegExp(SESSION_ID_PATTERN);
 
 /**
- * Uploaded workbooks on disk, one folder per session under `<db>.files/uploads/`, with a small
- * JSON file beside each so a session survives a server restart between upload and translate.
+ * Uploaded workbooks. The bytes arrive in a staging folder on this machine (`<files>/uploads/<id>/`);
+ * once analysed they become a stored file and the session a row of the store, so another API
+ * server on the same store can start the translate, and a session survives a restart.
  */
 export class UploadStore {
   readonly #dir: string;
+  readonly #sessions: UploadSessions;
+  readonly #files: FileStore;
 
-  constructor(dir: string) {
+  constructor(dir: string, sessions: UploadSessions, files: FileStore) {
     this.#dir = dir;
+    this.#sessions = sessions;
+    this.#files = files;
   }
 
-  /** A new session folder and the path its bytes go to; the client's name only picks the extension. */
+  /** A new staging folder and the path its bytes go to; the client's name only picks the extension. */
   async open(tenant: string, clientName: string): Promise<UploadSession> {
     const sessionId = newSessionId();
     const fileName = displayName(clientName);
@@ -41,24 +48,33 @@ export class UploadStore {
     return { sessionId, tenant, fileName, filePath, createdAt: Date.now() };
   }
 
+  /** Stores the bytes and the session; the staging folder goes. */
   async save(session: UploadSession): Promise<void> {
-    await writeFile(path.join(this.#folder(session.sessionId), 'session.json'), JSON.stringify(session));
+    const file = await this.#files.put(session.filePath);
+    await this.#sessions.saveUpload({ sessionId: session.sessionId, tenant: session.tenant, fileName: session.fileName, fileId: file.id, createdAt: session.createdAt });
+    await rm(this.#folder(session.sessionId), { recursive: true, force: true });
   }
 
-  /** The session if it exists and belongs to `tenant`; another tenant's looks exactly like a missing one. */
+  /**
+   * The session if it exists and belongs to `tenant` (another tenant's looks exactly like a
+   * missing one), its bytes copied to this machine when they were uploaded to another.
+   */
   async get(sessionId: string, tenant: string): Promise<UploadSession | undefined> {
     if (!SESSION_ID.test(sessionId)) return undefined;
-    try {
-      const session = JSON.parse(await readFile(path.join(this.#folder(sessionId), 'session.json'), 'utf8')) as UploadSession;
-      return session.tenant === tenant ? session : undefined;
-    } catch {
-      return undefined;
-    }
+    const row = await this.#sessions.getUpload(sessionId);
+    if (!row || row.tenant !== tenant) return undefined;
+    return { sessionId, tenant, fileName: row.fileName, filePath: await this.#files.localPath(row.fileId), createdAt: row.createdAt };
   }
 
-  /** Drops a session's folder (a rejected upload; a started job keeps its own content-addressed copy). */
+  /**
+   * Drops a session (a rejected upload) and its staging folder. Its stored file stays: the same
+   * bytes may be another session's or a job's source (content addressing), and a rejected upload
+   * is never stored, since save comes after the analysis.
+   */
   async remove(sessionId: string): Promise<void> {
-    if (SESSION_ID.test(sessionId)) await rm(this.#folder(sessionId), { recursive: true, force: true });
+    if (!SESSION_ID.test(sessionId)) return;
+    await rm(this.#folder(sessionId), { recursive: true, force: true });
+    await this.#sessions.deleteUpload(sessionId);
   }
 
   #folder(sessionId: string): string {

@@ -37,6 +37,10 @@ import type { ActiveLoad, CallSample, RecentTask, TaskPage, TaskPageQuery, TaskS
 import type { Database, JobStatus } from './schema.ts';
 import { FINISHED_JOB_STATUSES, isStatusIn, RESUMABLE_JOB_STATUSES } from './statuses.ts';
 import type { StoreAdapter } from './store-adapter.ts';
+import type { FileStore } from './files/file-store.ts';
+import { KyselyFileStore } from './files/kysely-file-store.ts';
+import { deleteUpload, insertUpload, selectUpload } from './queries/upload-queries.ts';
+import type { UploadRow } from './job-store.ts';
 
 /** Most columns bound per new task row (see NewTaskRow: 18, plus 2 when translation memory answered some). */
 const TASK_COLUMNS = 20;
@@ -90,6 +94,7 @@ export class KyselyJobStore implements JobStore {
           tenant: job.tenant ?? 'default',
           source_name: job.sourceName,
           source_path: job.sourcePath,
+          source_file: job.sourceFile ?? null,
           excel_id: job.excelId,
           out_path: job.outPath,
           options: typeof job.options === 'function' ? '{}' : JSON.stringify(job.options),
@@ -343,7 +348,7 @@ export class KyselyJobStore implements JobStore {
   }
 
   saveGlossary(version: string, rows: readonly GlossaryTermRow[]): Promise<void> {
-    return saveGlossary(this.#db, version, rows, this.#adapter.maxParameters);
+    return saveGlossary(this.#db, this.#adapter, version, rows);
   }
 
   loadGlossary(version: string): Promise<GlossaryTermRow[]> {
@@ -392,6 +397,23 @@ export class KyselyJobStore implements JobStore {
 
   recentTasks(jobId: string, limit: number): Promise<RecentTask[]> {
     return recentTasks(this.#db, jobId, limit);
+  }
+
+  saveUpload(upload: UploadRow): Promise<void> {
+    return insertUpload(this.#db, upload);
+  }
+
+  getUpload(sessionId: string): Promise<UploadRow | undefined> {
+    return selectUpload(this.#db, sessionId);
+  }
+
+  deleteUpload(sessionId: string): Promise<void> {
+    return deleteUpload(this.#db, sessionId);
+  }
+
+  /** The stored files of this database, with this machine's copies in `cacheDir` (see KyselyFileStore). */
+  fileStore(cacheDir: string): FileStore {
+    return new KyselyFileStore(this.#db, this.#adapter, cacheDir);
   }
 
   #rowsPerInsert(columns: number): number {

@@ -6,7 +6,10 @@ export interface JobsTable {
   kind: string;
   tenant: string;
   source_name: string;
+  /** Where the source was on the machine that made the job; read only when `source_file` is null (jobs before migration 009). */
   source_path: string;
+  /** The source among the stored files (files/file-store.ts); null for jobs made before migration 009. */
+  source_file: string | null;
   excel_id: string;
   out_path: string | null;
   options: string;
@@ -191,6 +194,30 @@ export interface MemoryPendingTable {
   marked_at: number;
 }
 
+/** A stored file, complete: written after all its chunks (migration 009). */
+export interface StoredFilesTable {
+  file_id: string;
+  sha256: string;
+  size: number;
+  chunk_count: number;
+  created_at: number;
+}
+
+export interface StoredFileChunksTable {
+  file_id: string;
+  seq: number;
+  data: Uint8Array;
+}
+
+/** An API upload session: the bytes are a stored file, until translate makes the job of the same id. */
+export interface UploadsTable {
+  session_id: string;
+  tenant: string;
+  file_name: string;
+  file_id: string;
+  created_at: number;
+}
+
 export interface Database {
   jobs: JobsTable;
   tasks: TasksTable;
@@ -205,4 +232,7 @@ export interface Database {
   job_events: JobEventsTable;
   paused_groups: PausedGroupsTable;
   memory_pending: MemoryPendingTable;
+  stored_files: StoredFilesTable;
+  stored_file_chunks: StoredFileChunksTable;
+  uploads: UploadsTable;
 }

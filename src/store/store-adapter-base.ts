@@ -1,22 +1,44 @@
-import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Dialect, type Kysely, type MigrationResultSet } from 'kysely';
+import { sql, type ColumnDataType, type ColumnDefinitionBuilder, type CreateTableBuilder, type Dialect, type Kysely, type MigrationResultSet } from 'kysely';
 import type { ColumnName, ColumnType, SqlType, StoreAdapter, TableInsert, TableName, UpsertSpec } from './store-adapter.ts';
+
+/** What a back end states about its database once, in its constructor. */
+export interface StoreAdapterTraits {
+  name: string;
+  /** See StoreAdapter.maxParameters. */
+  maxParameters: number;
+  /** See StoreAdapter.supportsSkipLocked. */
+  supportsSkipLocked: boolean;
+}
+
+/** Connections a server database's pool opens unless its config says: claims, commits and reads of one process at once. */
+export const DEFAULT_POOL_SIZE = 10;
 
 /**
  * The forms most databases share: `on conflict` upserts (SQLite, PostgreSQL), standard casts,
- * `autoincrement`, and Kysely's own migration lock. A back end extends this and overrides what
- * its database spells otherwise (MySQL: `on duplicate key update`, `insert ignore`, `cast(? as
- * signed)`; PostgreSQL: identity columns).
+ * `autoincrement`, and Kysely's own migration lock. A back end extends this, states its traits
+ * and config once (`super(traits, config)`), and overrides what its database spells otherwise
+ * (MySQL: `on duplicate key update`, `cast(? as signed)`; PostgreSQL: identity columns).
  */
-export abstract class StoreAdapterBase implements StoreAdapter {
-  abstract readonly name: string;
-  abstract readonly maxParameters: number;
-  abstract readonly supportsSkipLocked: boolean;
+export abstract class StoreAdapterBase<Config = unknown> implements StoreAdapter {
+  readonly name: string;
+  readonly maxParameters: number;
+  readonly supportsSkipLocked: boolean;
+  /** The back end's own options (file name, connection string, pool size). */
+  protected readonly config: Config;
   abstract createDialect(): Dialect;
 
   readonly largeText: ColumnType = 'text';
+  readonly largeBinary: ColumnType = 'blob';
 
   /** How each SqlType is spelled in `cast(? as …)`. */
   protected readonly castTypes: Record<SqlType, string> = { text: 'text', integer: 'integer', real: 'real' };
+
+  constructor(traits: StoreAdapterTraits, config: Config) {
+    this.name = traits.name;
+    this.maxParameters = traits.maxParameters;
+    this.supportsSkipLocked = traits.supportsSkipLocked;
+    this.config = config;
+  }
 
   runMigrations(migrate: () => Promise<MigrationResultSet>): Promise<MigrationResultSet> {
     return migrate();
@@ -45,5 +67,10 @@ export abstract class StoreAdapterBase implements StoreAdapter {
 
   typed(value: unknown, type: SqlType): unknown {
     return sql`cast(${value} as ${sql.raw(this.castTypes[type])})`;
+  }
+
+  /** Standard SQL: the type changes, the nullability stays as it was. */
+  async widenColumn(db: Kysely<any>, table: string, column: string, type: ColumnDataType): Promise<void> {
+    await db.schema.alterTable(table).alterColumn(column, (c) => c.setDataType(type)).execute();
   }
 }

@@ -50,6 +50,12 @@ export interface StoreAdapter {
    * indexed: MySQL indexes no text column without a prefix length, so indexed ones are `varchar`.
    */
   readonly largeText: ColumnType;
+  /**
+   * The type of a binary column holding one chunk of a stored file (at most 1 MB, see
+   * files/kysely-file-store.ts): `blob` (SQLite), `bytea` (PostgreSQL), `mediumblob` on MySQL,
+   * whose `blob` stops at 64 KB.
+   */
+  readonly largeBinary: ColumnType;
   /** Runs after the dialect is created and before migrations (pragmas, session settings). */
   prepare?(): Promise<void>;
   /**
@@ -84,4 +90,10 @@ export interface StoreAdapter {
    * then $1` as text, so an integer column would refuse it. SQLite, dynamically typed, binds it as it is.
    */
   typed(value: unknown, type: SqlType): unknown;
+  /**
+   * Gives an existing column a wider type (a longer varchar), keeping its nullability:
+   * `alter column … type` (PostgreSQL), `modify column` restating the column (MySQL), nothing on
+   * SQLite, which never enforces a declared length.
+   */
+  widenColumn(db: Kysely<any>, table: string, column: string, type: ColumnDataType, options?: { notNull?: boolean }): Promise<void>;
 }

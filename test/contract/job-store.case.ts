@@ -89,6 +89,35 @@ export function jobStoreCases(name: string, open: () => Promise<JobStore>): void
     await store.close();
   });
 
+  test(`${name}: a worker id with a 253-character host name is stored in every column that names a worker`, async () => {
+    const store = await open();
+    const jobId = uniqueJob();
+    const { tasks, batches } = fixture(jobId);
+    await store.createJob({ jobId, kind: 'translate', sourceName: 'a.xlsx', sourcePath: '/x', excelId: 'e', outPath: null, options: {} }, tasks, batches);
+    // The longest a DNS name may be, as queue/local/worker-id.ts builds ids: host:pid@starttime:n.
+    const host = Array.from({ length: 4 }, (_, i) => `${'h'.repeat(62)}${i}`).join('.').slice(0, 253);
+    const worker = `${host}:4194304@18446744073709551615:12`;
+    const claim = (await store.claimBatch(jobId, worker, 60_000))!;
+    assert.deepEqual(await store.leasedBatches(jobId), [{ batchId: claim.batchId, workerId: worker }], 'batches.worker_id');
+    await store.log({ jobId, batchId: claim.batchId, event: 'claimed', workerId: worker });
+    await store.failItems(jobId, claim.batchId, [{ dedupeKey: claim.items[0].dedupeKey, errorType: 'format', errorMsg: 'x' }], worker);
+    await store.recordCall(jobId, { ...meta(worker), outcome: 'timeout' });
+    await store.finishBatch(jobId, claim.batchId, worker);
+    assert.equal((await store.taskPage(jobId, { statuses: ['failed'], offset: 0, limit: 10 })).rows[0]?.worker_id, worker, 'tasks.worker_id');
+    await store.close();
+  });
+
+  test(`${name}: an upload session is found by id from any process of the store, and dropped`, async () => {
+    const store = await open();
+    const sessionId = uniqueJob();
+    const upload = { sessionId, tenant: 'acme', fileName: 'strings.xlsx', fileId: `${'a'.repeat(64)}.xlsx`, createdAt: 1_700_000_000_000 };
+    await store.saveUpload(upload);
+    assert.deepEqual(await store.getUpload(sessionId), upload);
+    await store.deleteUpload(sessionId);
+    assert.equal(await store.getUpload(sessionId), undefined);
+    await store.close();
+  });
+
   test(`${name}: cells that failed on transient errors go back to pending for a resume; format failures stay`, async () => {
     const store = await open();
     const jobId = uniqueJob();

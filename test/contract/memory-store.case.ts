@@ -74,6 +74,16 @@ export function memoryStoreCases(name: string, open: () => Promise<JobStore>): v
     assert.deepEqual(await store.loadGlossary(`${version}-other`), []);
     await store.close();
   });
+
+  test(`${name}: a glossary version stored by several writers at once is there once`, async () => {
+    const store = await open();
+    const version = `v_${process.pid}_${Date.now()}_${n++}`;
+    const rows = Array.from({ length: 200 }, (_, i) => ({ source_term: `术语${i}`, target_lang: 'th', target_term: `t${i}`, do_not_translate: 0, note: null }));
+    // On PostgreSQL and MySQL these are concurrent transactions on separate connections.
+    await Promise.all(Array.from({ length: 4 }, () => store.saveGlossary(version, rows)));
+    assert.equal((await store.loadGlossary(version)).length, rows.length);
+    await store.close();
+  });
 }
 
 let n = 0;

@@ -7,11 +7,10 @@
  * arithmetic), never a timing window.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../helpers/fanyi-cli.ts';
-import { startServeHarness, waitForJob, type ServeHarness } from '../helpers/serve-harness.ts';
+import { startServeHarness, translateThroughApi, type ServeHarness } from '../helpers/serve-harness.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { uniqueTexts, writeStringTable } from '../helpers/string-table.ts';
 
@@ -34,11 +33,7 @@ describe('call latency and limiter wait are measured and shown apart', () => {
     provider = await startSimulatedProvider({ apiKey: 'test-key', latencyMs: LATENCY_MS });
     server = await startServeHarness({ provider, configYaml: CONFIG });
     const table = await writeStringTable(path.join(server.dir, 'strings.xlsx'), uniqueTexts(TEXTS));
-    const uploaded = (await (await server.upload(await readFile(table.file), 'strings.xlsx')).json()) as Record<string, any>;
-    id = uploaded.session_id;
-    const answer = await server.request('/api/v3/translate', { json: { session_id: id, options: { to: ['pt-BR', 'th'] } } });
-    assert.equal(answer.status, 202, await answer.clone().text());
-    finished = await waitForJob(server, id, undefined, 120_000);
+    ({ id, finished } = await translateThroughApi(server, table.file, { to: ['pt-BR', 'th'], timeoutMs: 120_000 }));
   });
 
   after(async () => {

@@ -6,11 +6,10 @@
  * the limit with few 429s.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseSingleJson, providerFlags, runCli } from '../helpers/fanyi-cli.ts';
-import { startServeHarness, waitForJob, type ServeHarness } from '../helpers/serve-harness.ts';
+import { startServeHarness, translateThroughApi, type ServeHarness } from '../helpers/serve-harness.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { uniqueTexts, writeStringTable } from '../helpers/string-table.ts';
 
@@ -30,11 +29,7 @@ describe('replies without usage', () => {
     provider = await startSimulatedProvider({ apiKey: 'test-key', usage: false, tokenCounting: 'bpe', latencyMs: 50, ...LIMITS });
     server = await startServeHarness({ provider, configYaml: CONFIG });
     const table = await writeStringTable(path.join(server.dir, 'strings.xlsx'), uniqueTexts(TEXTS));
-    const uploaded = (await (await server.upload(await readFile(table.file), 'strings.xlsx')).json()) as Record<string, any>;
-    id = uploaded.session_id;
-    const answer = await server.request('/api/v3/translate', { json: { session_id: id, options: { to: ['pt-BR', 'th'] } } });
-    assert.equal(answer.status, 202, await answer.clone().text());
-    finished = await waitForJob(server, id, undefined, 180_000);
+    ({ id, finished } = await translateThroughApi(server, table.file, { to: ['pt-BR', 'th'], timeoutMs: 180_000 }));
   });
 
   after(async () => {

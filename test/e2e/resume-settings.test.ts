@@ -125,6 +125,25 @@ describe('a job started on a real endpoint', () => {
     const text = await runCli(['status', '--db', db], { cwd: temp.dir });
     assert.match(text.stdout, new RegExp(`runs with: openai: default ${provider.baseUrl.replace(/[.]/g, '\\.')} sim-model .*key from OPENAI_API_KEY.*concurrency 2`));
   });
+
+  test('status of the job as stored before fanyi kept run settings says why it cannot show them', async () => {
+    const legacy = path.join(temp.dir, 'legacy.db');
+    const copy = new Database(db, { readonly: true });
+    copy.exec(`vacuum into '${legacy.replace(/'/g, "''")}'`);
+    copy.close();
+    const edit = new Database(legacy);
+    const job = edit.prepare('select job_id, options from jobs').get() as { job_id: string; options: string };
+    const { run: _dropped, ...options } = JSON.parse(job.options) as Record<string, unknown>;
+    edit.prepare('update jobs set options = ? where job_id = ?').run(JSON.stringify(options), job.job_id);
+    edit.close();
+    const json = await runCli(['status', '--db', legacy, '--json'], { cwd: temp.dir });
+    assert.equal(json.code, 0, describeResult(json));
+    const status = parseSingleJson(json.stdout);
+    assert.equal(status.run, null);
+    assert.match(String(status.run_note), /stored before fanyi kept how jobs run, and was run with model sim-model: resume it with the flags it was started with/);
+    const text = await runCli(['status', '--db', legacy], { cwd: temp.dir });
+    assert.match(text.stdout, /run settings: not stored with this job: .*resume it with the flags/);
+  });
 });
 
 describe('flags given to resume', () => {

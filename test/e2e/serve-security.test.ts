@@ -156,9 +156,10 @@ describe('fanyi serve: bad input', () => {
     const body = (await answer.json()) as Record<string, any>;
     assert.equal(answer.status, 201, JSON.stringify(body));
     assert.equal(body.file_name, 'evil[31m.csv');
-    const session = path.join(`${server.db}.files`, 'uploads', body.session_id);
-    assert.deepEqual((await readdir(session)).sort(), ['session.json', 'source.csv']);
-    assert.ok(!(await readdir(path.join(`${server.db}.files`, 'uploads'))).some((name) => name.includes('evil')));
+    const kept = await readdir(`${server.db}.files`, { recursive: true });
+    assert.ok(kept.some((name) => /sources[\\/][0-9a-f]{64}\.csv$/.test(name)), `stored under its hash, with the extension the client named: ${kept.join(', ')}`);
+    assert.deepEqual(await readdir(path.join(`${server.db}.files`, 'uploads')), [], 'the staging folder is gone once the upload is stored');
+    assert.ok(!kept.some((name) => name.includes('evil')));
   });
 });
 

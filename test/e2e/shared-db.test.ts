@@ -111,7 +111,7 @@ async function assertNoSecrets(db: string, when: string): Promise<void> {
   const all = Buffer.concat(contents);
   // The reading works: the stored texts are there as plain UTF-8, and the uploaded file was kept.
   assert.ok(all.includes(Buffer.from(TEXTS[0])), `a source text is readable in the store ${when}`);
-  assert.ok(files.some((file) => file.includes(`${path.sep}uploads${path.sep}`)), `the upload is kept under ${db}.files`);
+  assert.ok(files.some((file) => file.includes(`${path.sep}sources${path.sep}`)), `the upload is kept under ${db}.files`);
   for (const [i, bytes] of contents.entries()) {
     for (const secret of [KEY, TOKEN]) {
       for (const encoding of ['utf8', 'utf16le'] as const) {

@@ -3,7 +3,8 @@
  * 127.0.0.1 on a free port, reached over real HTTP with fetch. The only stand-in is the simulated
  * LLM provider, when one is passed.
  */
-import { writeFile } from 'node:fs/promises';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load-config.ts';
@@ -21,6 +22,10 @@ export interface ServeHarnessOptions {
   /** fanyi.yaml contents (limits for the bad-input cases). */
   configYaml?: string;
   requestsPerSecond?: number;
+  /** A store URL (`postgres://…`) in place of the harness's own SQLite file; several servers may share one. */
+  store?: string;
+  /** This server's files dir; default `<db>.files`. */
+  filesDir?: string;
 }
 
 export interface ServeHarness {
@@ -42,9 +47,11 @@ export async function startServeHarness(options: ServeHarnessOptions = {}): Prom
   const overrides = options.provider
     ? { configPath, provider: 'openai' as const, baseUrl: options.provider.baseUrl, apiKey: 'test-key', model: 'sim-model' }
     : { configPath, provider: 'pseudo' as const };
-  const engine = await createEmbeddedEngine({ dbPath: db, loaded: loadConfig(overrides, {}, temp.dir) });
+  const filesDir = options.filesDir ?? `${db}.files`;
+  const loaded = loadConfig({ ...overrides, filesDir, ...(options.store ? { storeUrl: options.store } : {}) }, {}, temp.dir);
+  const engine = await createEmbeddedEngine({ dbPath: options.store ? undefined : db, loaded });
   const tokens = new TokenTable(new Map(Object.entries(options.tokens ?? {})));
-  const app = await buildApp({ engine, filesDir: `${db}.files`, tokens, requestsPerSecond: options.requestsPerSecond ?? 0 });
+  const app = await buildApp({ engine, filesDir, tokens, requestsPerSecond: options.requestsPerSecond ?? 0 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const request: ServeHarness['request'] = (route, init = {}) => {
@@ -71,6 +78,31 @@ export async function startServeHarness(options: ServeHarnessOptions = {}): Prom
       await temp.cleanup();
     },
   };
+}
+
+/** What translateThroughApi did: the job (= upload session) id and its final status. */
+export interface ApiTranslation {
+  id: string;
+  finished: Record<string, any>;
+}
+
+/**
+ * The API's whole round for one workbook: upload `file` to `server`, start its translation to
+ * `to` (on `startOn`, another server of the same store, when given), and poll until it ends.
+ */
+export async function translateThroughApi(
+  server: ServeHarness,
+  file: string,
+  options: { to: string[]; token?: string; timeoutMs?: number; startOn?: ServeHarness },
+): Promise<ApiTranslation> {
+  const uploadAnswer = await server.upload(await readFile(file), path.basename(file), options.token);
+  const uploaded = (await uploadAnswer.json()) as Record<string, any>;
+  assert.equal(uploadAnswer.status, 201, JSON.stringify(uploaded));
+  const id = uploaded.session_id as string;
+  const starter = options.startOn ?? server;
+  const answer = await starter.request('/api/v3/translate', { json: { session_id: id, options: { to: options.to } }, token: options.token });
+  assert.equal(answer.status, 202, await answer.clone().text());
+  return { id, finished: await waitForJob(starter, id, options.token, options.timeoutMs) };
 }
 
 /** Polls the status until the job is no longer queued or running. */

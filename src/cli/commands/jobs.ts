@@ -3,7 +3,7 @@ import type { Engine, JobOptions } from '../../engine.ts';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EndpointStats, JobEvent, JobRow, JobStore, JobTotals } from '../../store/job-store.ts';
-import { FanyiError } from '../../errors.ts';
+import { FanyiError, isFanyiError } from '../../errors.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { describeRunSettings, type RunSettings } from '../../config/run-settings.ts';
 import { createEmbeddedEngine } from '../../presets.ts';
@@ -36,16 +36,17 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       const checkpoints = await engine.store.listCheckpoints(job.job_id);
       const pausedGroups = await engine.store.pausedGroups(job.job_id);
       const qaFlags = await engine.store.countByFlag(job.job_id);
-      const run = storedRun(engine, job);
+      const { run, note: runNote } = storedRun(engine, job);
       const fields = (JSON.parse(job.options) as Partial<JobOptions>).fields ?? [];
       const cluster = await clusterView(engine);
       if (flags.json) {
-        printJson({ job_id: job.job_id, status: job.status, source: job.source_name, output: job.out_path, error: job.error_msg, run, counts, fields, flags: qaFlags, groups, paused_groups: pausedGroups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints, cluster });
+        printJson({ job_id: job.job_id, status: job.status, source: job.source_name, output: job.out_path, error: job.error_msg, run, ...(runNote ? { run_note: runNote } : {}), counts, fields, flags: qaFlags, groups, paused_groups: pausedGroups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints, cluster });
       } else {
         if (cluster.queue || cluster.workers_online) process.stdout.write(`${describeCluster(cluster)}\n`);
         printStatus(job, counts, groups, totals, pausedGroups, qaFlags);
         if (fields.length) process.stdout.write(`  ${describeFields(fields)} (cells per field)\n`);
         if (run) process.stdout.write(`  runs with: ${describeRunSettings(run)}\n`);
+        if (runNote) process.stdout.write(`  run settings: ${runNote}\n`);
         printRouting(endpoints, events);
       }
       exit(EXIT.OK);
@@ -134,12 +135,18 @@ function describeCluster(c: Awaited<ReturnType<typeof clusterView>>): string {
   return `queue ${c.queue ?? '(none: in-process)'}${lanes ? `: ${lanes} batches queued or in work` : ''}; ${c.workers_online} workers online`;
 }
 
-/** The job's stored run settings (never a key); null for a job stored before they were kept, whose settings this process cannot tell. */
-function storedRun(engine: Engine, job: JobRow): RunSettings | null {
+/**
+ * The job's run settings (never a key). A job stored before fanyi kept them runs with this
+ * process's settings, and `note` says so; when this process cannot tell them either (a real
+ * model, a pseudo config), `run` is null and `note` says why and what to do.
+ */
+function storedRun(engine: Engine, job: JobRow): { run: RunSettings | null; note?: string } {
+  if ((JSON.parse(job.options) as Partial<JobOptions>).run) return { run: engine.runSettings(job) };
   try {
-    return engine.runSettings(job);
-  } catch {
-    return null;
+    return { run: engine.runSettings(job), note: 'not stored with this job (made before fanyi kept them): shown as a resume here would run it' };
+  } catch (error) {
+    if (!isFanyiError(error)) throw error;
+    return { run: null, note: `not stored with this job: ${error.message}` };
   }
 }
 

@@ -1,16 +1,16 @@
-import type { ClaimedBatch, JobStore } from '../../store/job-store.ts';
+import type { BatchClaims, ClaimedBatch } from '../../store/job-store.ts';
 
 /**
  * Workers that ask for a batch in the same turn of the event loop are served by one claim
  * transaction: at full speed the pool's claims cost one commit per handful of batches.
  */
 export class ClaimGrouper {
-  readonly #store: JobStore;
+  readonly #store: BatchClaims;
   readonly #jobId: string;
   readonly #leaseMs: number;
   #waiting: Array<{ workerId: string; resolve: (batch: ClaimedBatch | undefined) => void; reject: (error: unknown) => void }> = [];
 
-  constructor(store: JobStore, jobId: string, leaseMs: number) {
+  constructor(store: BatchClaims, jobId: string, leaseMs: number) {
     this.#store = store;
     this.#jobId = jobId;
     this.#leaseMs = leaseMs;

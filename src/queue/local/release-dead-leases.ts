@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { JobStore } from '../../store/job-store.ts';
+import type { BatchClaims, JobReadViews } from '../../store/job-store.ts';
 import { isProcessAlive } from './process-liveness.ts';
 import { parseWorkerId } from './worker-id.ts';
 
@@ -9,7 +9,7 @@ import { parseWorkerId } from './worker-id.ts';
  * out. A lease held on another host is left to its expiry, since its process cannot be checked
  * from here.
  */
-export async function releaseDeadLeases(store: JobStore, jobId: string): Promise<void> {
+export async function releaseDeadLeases(store: BatchClaims & Pick<JobReadViews, 'leasedBatches'>, jobId: string): Promise<void> {
   for (const { batchId, workerId } of await store.leasedBatches(jobId)) {
     if (isHolderDead(workerId)) await store.releaseBatch(jobId, batchId, workerId ?? undefined);
   }

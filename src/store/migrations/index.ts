@@ -8,6 +8,7 @@ import * as memoryPending from './005-memory-pending.ts';
 import * as callWait from './006-call-wait.ts';
 import * as estimatedTokens from './007-estimated-tokens.ts';
 import * as workerRegistry from './008-worker-registry.ts';
+import * as storedFiles from './009-stored-files.ts';
 import * as taskCheckpointIndex from './010-task-checkpoint-index.ts';
 
 /** A migration; those that spell something per database get the store's adapter. */
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, StoreMigration> = {
   '006-call-wait': callWait,
   '007-estimated-tokens': estimatedTokens,
   '008-worker-registry': workerRegistry,
+  '009-stored-files': storedFiles,
   '010-task-checkpoint-index': taskCheckpointIndex,
 };
 

@@ -1,6 +1,6 @@
-import { MysqlDialect, sql, type CreateTableBuilder, type Dialect, type Kysely } from 'kysely';
+import { MysqlDialect, sql, type ColumnDataType, type CreateTableBuilder, type Dialect, type Kysely } from 'kysely';
 import { createPool } from 'mysql2';
-import { StoreAdapterBase } from '../store-adapter-base.ts';
+import { DEFAULT_POOL_SIZE, StoreAdapterBase } from '../store-adapter-base.ts';
 import type { ColumnName, ColumnType, TableInsert, TableName, UpsertSpec } from '../store-adapter.ts';
 import type { MysqlStoreConfig } from './mysql-store-config.ts';
 
@@ -11,22 +11,19 @@ import type { MysqlStoreConfig } from './mysql-store-config.ts';
  * reads `avg`/`sum` (DECIMAL) as JS numbers, `supportBigNumbers` BIGINT beyond 2^53 as strings
  * rather than wrong numbers (ours never are: epoch ms and token counts).
  */
-export class MysqlStoreAdapter extends StoreAdapterBase {
-  readonly name = 'mysql';
-  readonly maxParameters = 65_535;
-  /** InnoDB: MySQL 8.0.1+ and MariaDB 10.6+. */
-  readonly supportsSkipLocked = true;
+export class MysqlStoreAdapter extends StoreAdapterBase<MysqlStoreConfig> {
   /** `text` holds 64 KB, which a long cell in UTF-8, a long reply or a job's options can pass. */
   override readonly largeText: ColumnType = sql`mediumtext`;
-  readonly #config: MysqlStoreConfig;
+  /** `blob` holds 64 KB; a file chunk is up to 1 MB (16 MB fit, as does MariaDB's default max_allowed_packet). */
+  override readonly largeBinary: ColumnType = sql`mediumblob`;
 
   constructor(config: MysqlStoreConfig) {
-    super();
-    this.#config = config;
+    // skip locked: InnoDB, MySQL 8.0.1+ and MariaDB 10.6+.
+    super({ name: 'mysql', maxParameters: 65_535, supportsSkipLocked: true }, config);
   }
 
   createDialect(): Dialect {
-    const pool = createPool({ uri: this.#config.uri, connectionLimit: this.#config.poolSize ?? 10, charset: 'utf8mb4', decimalNumbers: true, supportBigNumbers: true, bigNumberStrings: false });
+    const pool = createPool({ uri: this.config.uri, connectionLimit: this.config.poolSize ?? DEFAULT_POOL_SIZE, charset: 'utf8mb4', decimalNumbers: true, supportBigNumbers: true, bigNumberStrings: false });
     return new MysqlDialect({ pool });
   }
 
@@ -58,6 +55,11 @@ export class MysqlStoreAdapter extends StoreAdapterBase {
    */
   override insertIgnore<T extends TableName>(insert: TableInsert<T>, keys: ColumnName<T>[]): TableInsert<T> {
     return insert.onDuplicateKeyUpdate({ [keys[0]]: sql.ref(keys[0]) } as never);
+  }
+
+  /** `modify column` replaces the whole definition: the nullability is stated again, or it would become nullable. */
+  override async widenColumn(db: Kysely<any>, table: string, column: string, type: ColumnDataType, options: { notNull?: boolean } = {}): Promise<void> {
+    await db.schema.alterTable(table).modifyColumn(column, type, (c) => (options.notNull ? c.notNull() : c)).execute();
   }
 
   /** mysql2 inlines parameters as literals of their JS type: a CASE needs no cast. */

@@ -1,6 +1,7 @@
 import { PostgresDialect, type ColumnDefinitionBuilder, type Dialect } from 'kysely';
 import pg from 'pg';
-import { StoreAdapterBase } from '../store-adapter-base.ts';
+import { DEFAULT_POOL_SIZE, StoreAdapterBase } from '../store-adapter-base.ts';
+import type { ColumnType } from '../store-adapter.ts';
 import type { PostgresStoreConfig } from './postgres-store-config.ts';
 
 /**
@@ -10,20 +11,17 @@ import type { PostgresStoreConfig } from './postgres-store-config.ts';
  * as numbers. The parsers are set on this pool only: `pg.types.setTypeParser` would change them
  * for every other pg user in the process.
  */
-export class PostgresStoreAdapter extends StoreAdapterBase {
-  readonly name = 'postgres';
-  /** The wire protocol numbers parameters with a 16-bit count. */
-  readonly maxParameters = 65_535;
-  readonly supportsSkipLocked = true;
-  readonly #config: PostgresStoreConfig;
+export class PostgresStoreAdapter extends StoreAdapterBase<PostgresStoreConfig> {
+  /** `bytea`: PostgreSQL has no `blob`. */
+  override readonly largeBinary: ColumnType = 'bytea';
 
   constructor(config: PostgresStoreConfig) {
-    super();
-    this.#config = config;
+    // maxParameters: the wire protocol numbers parameters with a 16-bit count.
+    super({ name: 'postgres', maxParameters: 65_535, supportsSkipLocked: true }, config);
   }
 
   createDialect(): Dialect {
-    const pool = new pg.Pool({ connectionString: this.#config.connectionString, max: this.#config.poolSize ?? 10, types: { getTypeParser: numberParsers } as pg.CustomTypesConfig });
+    const pool = new pg.Pool({ connectionString: this.config.connectionString, max: this.config.poolSize ?? DEFAULT_POOL_SIZE, types: { getTypeParser: numberParsers } as pg.CustomTypesConfig });
     return new PostgresDialect({ pool });
   }
 

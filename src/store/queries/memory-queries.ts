@@ -75,12 +75,14 @@ export async function rememberJob(db: Kysely<Database>, adapter: StoreAdapter, j
   });
 }
 
-export async function saveGlossary(db: Kysely<Database>, version: string, rows: readonly GlossaryTermRow[], maxParameters: number): Promise<void> {
+export async function saveGlossary(db: Kysely<Database>, adapter: StoreAdapter, version: string, rows: readonly GlossaryTermRow[]): Promise<void> {
+  // Insert-ignore on (version, source_term, target_lang) (migration 009), not select-then-insert:
+  // two processes storing one version at once both succeed, and the rows are there once. A
+  // version's rows are unique in that key by construction (one entry per source term, one term
+  // per language: tasks/glossary/read-glossary.ts).
   await db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('glossary').select('term_id').where('version', '=', version).limit(1).executeTakeFirst();
-    if (existing) return;
-    for (const chunk of chunks([...rows], Math.floor(maxParameters / 6) - 1)) {
-      await trx.insertInto('glossary').values(chunk.map((row) => ({ ...row, version }))).execute();
+    for (const chunk of chunks([...rows], Math.floor(adapter.maxParameters / 6) - 1)) {
+      await adapter.insertIgnore(trx.insertInto('glossary').values(chunk.map((row) => ({ ...row, version }))), ['version', 'source_term', 'target_lang']).execute();
     }
   });
 }

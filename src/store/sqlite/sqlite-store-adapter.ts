@@ -6,16 +6,13 @@ import { StoreAdapterBase } from '../store-adapter-base.ts';
 import type { SqliteStoreConfig } from './sqlite-store-config.ts';
 
 /** SQLite through better-sqlite3 in WAL mode: one writer, readers never blocked. */
-export class SqliteStoreAdapter extends StoreAdapterBase {
-  readonly name = 'sqlite';
-  readonly maxParameters = 32_766;
-  readonly supportsSkipLocked = false;
-  readonly #config: SqliteStoreConfig;
-
+export class SqliteStoreAdapter extends StoreAdapterBase<SqliteStoreConfig> {
   constructor(config: SqliteStoreConfig) {
-    super();
-    this.#config = config;
+    super({ name: 'sqlite', maxParameters: 32_766, supportsSkipLocked: false }, config);
   }
+
+  /** SQLite never enforces a declared varchar length (and cannot alter a column): nothing to widen. */
+  override async widenColumn(): Promise<void> {}
 
   /**
    * Kysely takes no lock on SQLite, and creates its own tables before its migration transaction:
@@ -33,8 +30,8 @@ export class SqliteStoreAdapter extends StoreAdapterBase {
   }
 
   createDialect(): Dialect {
-    const { filename, flushIntervalMs = 1000 } = this.#config;
-    const synchronous = (process.env.FANYI_SQLITE_SYNC as 'full' | 'normal' | undefined) ?? this.#config.synchronous ?? 'normal';
+    const { filename, flushIntervalMs = 1000 } = this.config;
+    const synchronous = (process.env.FANYI_SQLITE_SYNC as 'full' | 'normal' | undefined) ?? this.config.synchronous ?? 'normal';
     if (filename !== ':memory:') mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
     const database = new Database(filename);
     // Larger pages hold more task rows: fewer pages touched per batch commit (takes effect

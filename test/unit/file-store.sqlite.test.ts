@@ -1,0 +1,10 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileStoreCases } from '../contract/file-store.case.ts';
+import { databaseFiles, diskFiles } from '../helpers/file-store-harness.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'fanyi-file-store-'));
+let n = 0;
+fileStoreCases('files dir', async () => diskFiles());
+fileStoreCases('sqlite', () => databaseFiles(`sqlite:${path.join(dir, `store-${n++}.db`)}`));
