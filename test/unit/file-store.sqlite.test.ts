@@ -6,5 +6,5 @@ import { databaseFiles, diskFiles } from '../helpers/file-store-harness.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fanyi-file-store-'));
 let n = 0;
-fileStoreCases('files dir', async () => diskFiles());
+fileStoreCases('files dir', async () => diskFiles(), { isShared: false });
 fileStoreCases('sqlite', () => databaseFiles(`sqlite:${path.join(dir, `store-${n++}.db`)}`));
