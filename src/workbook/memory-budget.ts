@@ -5,20 +5,22 @@
  * block takes under the budget, so a smaller budget means smaller blocks, not a crash.
  *
  * The need is a line fitted through `translate`'s peaks in `npm run bench:big` (string tables,
- * 3 targets, ~40% duplicates; `estimate` holds less): 100,000 rows, whose sheet and shared-strings
- * parts expand to 25.7 MB, peaked at 685 MB; 1,000,000 rows (265 MB of parts) passed 1,974 MB while
- * still storing its tasks. That is ~550 MB of process, SQLite and heap slack, plus ~5.4 bytes per
- * byte of part, taken as 6 since the big run's figure is a lower bound. What grows with the file is
- * the sheet held as rows (SheetTable) and one map entry per unique text.
+ * 3 targets, ~40% duplicates; `estimate` holds less), with the CLI's heap growth factor of 1.2
+ * (bin/fanyi.js): 100,000 rows, whose sheet and shared-strings parts expand to 24.5 MB, peaked at
+ * 462 MB; 1,000,000 rows (253 MB of parts) at 2,733 MB, in the write-back (read, plan and store
+ * stayed under 760 MB). That is ~220 MB plus ~9.9 bytes per byte of part, taken as 300 MB and 10
+ * (MB = 2^20 bytes throughout).
+ * What grows with the file is the sheet held as rows (SheetTable), one map entry per unique text
+ * and, at the end, the write-back's edits and the patched sheet XML held whole.
  */
 import { FanyiError } from '../errors.ts';
 
 const MB = 1024 * 1024;
 /** What a run holds whatever the workbook's size: node, the engine, SQLite's cache, V8's heap slack. */
-export const BASE_BYTES = 550 * MB;
+export const BASE_BYTES = 300 * MB;
 /** Resident bytes per byte of sheet and shared-strings XML. */
-export const BYTES_PER_XML_BYTE = 6;
-/** CSV holds every cell as a string with no markup around it: a byte of CSV costs what ~3 of xlsx XML do (bench:big's rows: ~80 bytes of CSV, 265 of XML). */
+export const BYTES_PER_XML_BYTE = 10;
+/** CSV holds every cell as a string with no markup around it: a byte of CSV costs what ~3 of xlsx XML do (bench:big's rows: ~80 bytes of CSV, ~265 of XML). */
 export const BYTES_PER_CSV_BYTE = 3 * BYTES_PER_XML_BYTE;
 
 /** Share of the budget one planning block of task drafts may take. */

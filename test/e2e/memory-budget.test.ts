@@ -11,13 +11,13 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import ExcelJS from 'exceljs';
-import { blockRowsFor } from '../../src/workbook/memory-budget.ts';
+import { BASE_BYTES, blockRowsFor } from '../../src/workbook/memory-budget.ts';
 import { describeResult, makeTempDir, runCli } from '../helpers/fanyi-cli.ts';
 
 const ROWS = 12_000;
-/** Its sheet and shared strings expand to ~3.2 MB: a need of ~570 MB by the fitted line. */
-const TOO_SMALL_MB = 560;
-const ENOUGH_MB = 600;
+/** Its sheet and shared strings expand to ~3 MB: a need ~30 MB over the fitted line's base. */
+const TOO_SMALL_MB = BASE_BYTES / (1024 * 1024) + 5;
+const ENOUGH_MB = BASE_BYTES / (1024 * 1024) + 50;
 
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
 let file: string;
@@ -57,7 +57,7 @@ test('under a budget it cannot fit, estimate and translate refuse in one line, e
     const result = await runCli([...args, '--config', budget], { cwd: temp.dir });
     assert.equal(result.code, 2, describeResult(result));
     assert.equal(result.stdout, '');
-    assert.match(result.stderr, /^fanyi: big\.xlsx needs about \d+ MB of memory to plan \(its sheets expand to [\d.]+ MB\), over system\.max_memory_usage \(560 MB\); split the workbook or raise system\.max_memory_usage\n$/);
+    assert.match(result.stderr, new RegExp(String.raw`^fanyi: big\.xlsx needs about \d+ MB of memory to plan \(its sheets expand to [\d.]+ MB\), over system\.max_memory_usage \(${TOO_SMALL_MB} MB\); split the workbook or raise system\.max_memory_usage\n$`));
   }
   assert.ok(!existsSync(out), 'no output');
   if (existsSync(db)) {
