@@ -143,8 +143,12 @@ const system = z
      * Default 3, what the dashboard polled at before it was configurable (the seed's example has 5).
      */
     monitoring_interval: z.number().min(1).max(3600).default(3),
-    /** Refused until a run's memory can be bounded (streaming read, issue #16); nothing enforced it. */
-    max_memory_usage: replacedBy('not supported yet: nothing bounds a run\'s memory until the streaming read of issue #16 lands'),
+    /**
+     * MB a run may hold while reading and planning a workbook (seed default 4096): a workbook whose
+     * need, judged from its size before it is read, is over it is refused (exit 2) before anything
+     * is stored or sent, and planning blocks shrink under a smaller budget (src/workbook/memory-budget.ts).
+     */
+    max_memory_usage: z.number().int().min(64).default(4096),
     log_level: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'debug', 'info', 'warn', 'warning', 'error']).default('INFO'),
   })
   .strict();

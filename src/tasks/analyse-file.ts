@@ -26,10 +26,11 @@ export interface AnalysedFile {
   options: PrepareOptions;
 }
 
-/** The config's `data_processing.cell_processing` caps, as the workbook readers take them. */
+/** The config's `data_processing.cell_processing` caps and `system.max_memory_usage`, as the workbook readers take them. */
 export function readLimits(config: FanyiConfig): ReadLimits {
   const cells = config.data_processing.cell_processing;
-  return { maxFileBytes: cells.max_file_mb * 1024 * 1024, maxUncompressedBytes: cells.max_uncompressed_mb * 1024 * 1024, maxCells: cells.max_cells };
+  const memoryMb = config.system.max_memory_usage;
+  return { maxFileBytes: cells.max_file_mb * 1024 * 1024, maxUncompressedBytes: cells.max_uncompressed_mb * 1024 * 1024, maxCells: cells.max_cells, maxMemoryBytes: memoryMb * 1024 * 1024 };
 }
 
 /** The document and the planning options (glossary read, game context resolved) of an input. */

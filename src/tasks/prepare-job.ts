@@ -2,6 +2,7 @@ import type { FanyiConfig } from '../config/config-schema.ts';
 import type { BatchRow, NewTaskRow } from '../store/job-store.ts';
 import { FanyiError } from '../errors.ts';
 import { DEFAULT_BURST_MS } from '../limits/endpoint-limiter.ts';
+import { blockRowsFor } from '../workbook/memory-budget.ts';
 import { analyseSheets, isConfigSheet, type SheetLayout } from '../workbook/language-columns.ts';
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
 import { PROMPT_OVERHEAD_TOKENS } from './batching/estimate-tokens.ts';
@@ -112,7 +113,7 @@ export function startJob(document: SpreadsheetDocument, config: FanyiConfig, opt
     groupPriority: config.translation.group_priority,
     referenceLanguages: config.translation.reference_languages,
     scope: `${options.gameContext ?? ''}\u0001${options.glossary?.version ?? ''}`,
-  }, split);
+  }, split, blockRowsFor(config.system.max_memory_usage));
   const planner = new TaskPlanner(packOptions(config), sink);
   const finish = (): PreparedJob => {
     const batches = planner.packer.batches;

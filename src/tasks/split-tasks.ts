@@ -8,6 +8,7 @@ import { dedupeContext, itemContextTokens, rowText, taskContext, withReferences,
 import { classifyContent, groupId, groupPriority } from './groups.ts';
 import type { SheetPlan } from './plan-targets.ts';
 import { chooseReferences, referencePlan, type ReferencePlan, type ReferenceSetting } from './reference-languages.ts';
+import { MAX_BLOCK_ROWS } from '../workbook/memory-budget.ts';
 
 /** A task before it is stored: one (source cell, target language). */
 export interface TaskDraft {
@@ -68,7 +69,7 @@ export interface SplitResult {
  * sheets, so a workbook smaller than a block is planned exactly as a whole (batches in priority
  * order over all its sheets).
  */
-export const SPLIT_BLOCK_ROWS = 20_000;
+export const SPLIT_BLOCK_ROWS = MAX_BLOCK_ROWS;
 export const SPLIT_BLOCK_TASKS = 60_000;
 
 export function emptySplit(): SplitResult {
@@ -81,10 +82,12 @@ export function emptySplit(): SplitResult {
  * run by language, then row (rows are stored batch by batch: see toTaskRows).
  */
 export function* splitBlocks(sheets: readonly SheetTable[], plans: SheetPlan[], options: SplitOptions, out: SplitResult, blockRows = SPLIT_BLOCK_ROWS): Generator<TaskDraft[]> {
+  // The task cap scales with the rows, so a smaller block under a memory budget is smaller in tasks too.
+  const blockTasks = Math.round((SPLIT_BLOCK_TASKS * blockRows) / SPLIT_BLOCK_ROWS);
   let block: TaskDraft[] = [];
   for (const tasks of splitRanges(sheets, plans, options, out, blockRows)) {
     block = block.length ? block.concat(tasks) : tasks;
-    if (block.length < SPLIT_BLOCK_TASKS) continue;
+    if (block.length < blockTasks) continue;
     yield block;
     block = [];
   }

@@ -47,6 +47,8 @@ export interface ReadLimits {
   maxUncompressedBytes: number;
   /** Most non-empty cells in the whole document. */
   maxCells: number;
+  /** `system.max_memory_usage` in bytes: a file whose reading and planning would need more is refused before it is read; absent, no bound. */
+  maxMemoryBytes?: number;
 }
 
 export const DEFAULT_READ_LIMITS: ReadLimits = {

@@ -141,7 +141,8 @@ const CASES: BadCase[] = [
     keyword: /llm\.batch_control\.min_batch_size: batches are packed by token budget.*remove the key/,
     setup: withConfig('llm:\n  batch_control: { min_batch_size: 1 }\n', (dir) => table(dir)),
   },
-  { name: 'system.max_memory_usage', keyword: /system\.max_memory_usage: not supported yet: .*issue #16.*remove the key/, setup: withConfig('system:\n  max_memory_usage: 4096\n', (dir) => table(dir)) },
+  // Issue 16: a workbook whose reading and planning cannot fit the memory budget is refused before it is read.
+  { name: 'a workbook over system.max_memory_usage', keyword: /needs about \d+ MB of memory .*over system\.max_memory_usage \(100 MB\)/, setup: withConfig('system:\n  max_memory_usage: 100\n', (dir) => table(dir)) },
   {
     name: 'data_processing.char_counting.char_weight',
     keyword: /data_processing\.char_counting\.char_weight: token estimates replace character counting.*remove the key/,

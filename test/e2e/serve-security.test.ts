@@ -191,3 +191,17 @@ describe('fanyi serve: per-token rate limit', () => {
     }
   });
 });
+
+describe('fanyi serve: system.max_memory_usage', () => {
+  let server: ServeHarness;
+  before(async () => {
+    server = await startServeHarness({ configYaml: 'system:\n  max_memory_usage: 100\n' });
+  });
+  after(() => server?.close());
+
+  test('413: an upload whose planning would not fit the memory budget is refused before it is read', async () => {
+    const table = [['key', 'en', 'zh-CN'], ['hello', 'Hello', null]];
+    await expectProblem(await server.upload(await xlsxBuffer({ S: table }), 'table.xlsx'), 413, /table\.xlsx needs about \d+ MB of memory to plan .*over system\.max_memory_usage \(100 MB\)/);
+    await expectProblem(await server.upload(Buffer.from('key,en,zh-CN\nhello,Hello,\n'), 'table.csv'), 413, /table\.csv needs about \d+ MB of memory to plan \([\d.]+ MB of text\)/);
+  });
+});

@@ -7,6 +7,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { FanyiError } from '../../errors.ts';
+import { checkMemoryBudget } from '../memory-budget.ts';
 import type { ReadLimits } from '../sheet-model.ts';
 import { readZipDirectory, type ZipEntry } from './zip-directory.ts';
 
@@ -28,6 +29,7 @@ const RATIO_FLOOR_BYTES = 100 * 1024 * 1024;
  * @throws FanyiError `EMPTY_WORKBOOK` for a 0-byte file; `FILE_TOO_LARGE` over
  *   `limits.maxFileBytes`, or for an xlsx whose declared uncompressed size exceeds
  *   `limits.maxUncompressedBytes` or that has an entry expanding over 1000:1 past 100 MB;
+ *   or whose reading and planning would not fit `limits.maxMemoryBytes` (see memory-budget.ts);
  *   `CORRUPT_FILE` for a zip whose central directory cannot be read; `ENCRYPTED_FILE` for a
  *   password-protected workbook; `UNSUPPORTED_FORMAT` for legacy .xls, non-xlsx zips and binaries.
  */
@@ -50,6 +52,7 @@ export async function inspectSpreadsheetFile(path: string, limits: ReadLimits): 
     if (looksBinary(head)) {
       throw new FanyiError('UNSUPPORTED_FORMAT', `${name} is not a spreadsheet (xlsx, csv or tsv); export the table from its application as .xlsx or .csv and try again`);
     }
+    checkMemoryBudget(name, size, 'csv', limits.maxMemoryBytes);
     return { kind: 'csv' };
   } finally {
     await file.close();
@@ -71,8 +74,10 @@ function checkXlsxZip(name: string, entries: ZipEntry[], limits: ReadLimits): vo
     throw new FanyiError('UNSUPPORTED_FORMAT', `${name} is a zip file but not an xlsx workbook; open it in its application and export it as .xlsx or .csv`);
   }
   let total = 0;
+  let sheetBytes = 0;
   for (const entry of entries) {
     total += entry.uncompressedSize;
+    if (isSheetPart(entry.name)) sheetBytes += entry.uncompressedSize;
     const ratio = entry.uncompressedSize / Math.max(entry.compressedSize, 1);
     if (ratio > MAX_RATIO && entry.uncompressedSize > RATIO_FLOOR_BYTES) {
       throw new FanyiError('FILE_TOO_LARGE', `${name} has a part (${entry.name}) that would expand ${Math.round(ratio)}:1 to ${mb(entry.uncompressedSize)}, which looks like a zip bomb; re-save the workbook in Excel or LibreOffice and try again`);
@@ -81,6 +86,12 @@ function checkXlsxZip(name: string, entries: ZipEntry[], limits: ReadLimits): vo
   if (total > limits.maxUncompressedBytes) {
     throw new FanyiError('FILE_TOO_LARGE', `${name} would expand to ${mb(total)} when unzipped, over the ${mb(limits.maxUncompressedBytes)} limit; split the workbook or raise data_processing.cell_processing.max_uncompressed_mb`);
   }
+  checkMemoryBudget(name, sheetBytes, 'xlsx', limits.maxMemoryBytes);
+}
+
+/** The parts whose size the read and the plan grow with: worksheets and the shared strings. */
+function isSheetPart(entryName: string): boolean {
+  return entryName === 'xl/sharedStrings.xml' || /^xl\/worksheets\/[^/]+\.xml$/.test(entryName);
 }
 
 async function oleError(file: FileHandle, size: number, name: string): Promise<FanyiError> {
