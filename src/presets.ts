@@ -79,6 +79,9 @@ export async function createQueueWorker(options: QueueWorkerOptions) {
   const target = storeTarget(config.store);
   const { engine, backend } = await createDistributedEngine(options.loaded, await createStore(target.url), target.filesDir, config.queue.url);
   const { BullmqWorkerHost } = await import('./queue/bullmq/bullmq-worker-host.ts');
+  // A worker runs jobs on real endpoints: load the SDK now, not inside the first batch of the
+  // first job, where its ~100 ms (more on a busy machine) delays that worker's first claim.
+  await import('./llm/providers/openai-compatible-provider.ts');
   const { enqueueBatches } = await import('./queue/bullmq/bullmq-dispatcher.ts');
   const { connection } = backend;
   const host = new BullmqWorkerHost({
