@@ -168,7 +168,7 @@ export class Engine {
   async #run(job: JobRow, parts: JobRunParts, signal: AbortSignal, markStarted: () => void, output: ExportOptions): Promise<JobOutcome> {
     const started = Date.now();
     const jobId = job.job_id;
-    await releaseDeadLeases(this.store, jobId);
+    await releaseDeadLeases(this.store, jobId, { ownLeasesAreStale: !this.#o.queue });
     await this.store.setJobStatus(jobId, 'running');
     markStarted();
     const { control, dispatcher } = await buildJobRun(parts, job);
