@@ -16,7 +16,7 @@ import { checkReviewPath, writeJobOutput, type WrittenOutput } from './review/jo
 import type { CancelBroadcast, DispatcherFactory } from './queue/dispatcher.ts';
 import { releaseDeadLeases } from './queue/local/release-dead-leases.ts';
 import { RunRegistry } from './queue/local/run-registry.ts';
-import type { JobRow, JobStore } from './store/job-store.ts';
+import type { JobRow, JobStore, JobWork } from './store/job-store.ts';
 import { keepSource } from './store/keep-source.ts';
 import { analyseFile, type AnalysedFile } from './tasks/analyse-file.ts';
 import { toGlossaryRows } from './tasks/glossary/glossary.ts';
@@ -56,6 +56,8 @@ export interface EngineQueue {
   readonly label: string;
   /** Entries waiting or being worked on, per lane (`fanyi status`, `/metrics`). */
   depth(lane: string): Promise<number>;
+  /** Queues the preparation of a job stored `analyzing` on the `ingestion` lane (idempotent). */
+  enqueueIngestion(jobId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -107,22 +109,85 @@ export class Engine {
   /** Stores the source, the tasks and the batches: from here on the job survives any crash. */
   async createJob(input: TranslateInput, analysed?: AnalysedFile): Promise<{ job: JobRow; prepared: PreparedJob }> {
     checkReviewPath(input.reviewPath, input.outPath);
+    const jobId = input.jobId ?? newJobId();
+    const { work, prepared } = await this.#prepareWork(jobId, input, this.#providers.defaults, analysed);
+    await this.store.createJob({ jobId, kind: 'translate', tenant: input.tenant, sourceName: input.sourceName ?? path.basename(input.file), sourcePath: work.sourcePath, excelId: work.excelId, outPath: input.outPath ?? null, options: work.options }, work.tasks, work.batches);
+    const job = await this.store.getJob(jobId);
+    return { job: job!, prepared };
+  }
+
+  /**
+   * With a queue (`serve --queue`): stores the job `analyzing` with a reference to its file and
+   * queues its preparation on the `ingestion` lane, and returns; no byte of the file is read here.
+   * A worker on that lane analyses it ({@link ingestJob}). Throws at once only for what this
+   * process can tell without the file: a review path clash, endpoints it cannot call.
+   */
+  async submitJob(input: TranslateInput): Promise<JobRow> {
+    const queue = this.#o.queue;
+    if (!queue) throw new FanyiError('USAGE', 'submitJob needs a queue back end; without one, createJob and runJob');
+    checkReviewPath(input.reviewPath, input.outPath);
+    await this.#providers.pool(this.#providers.defaults);
+    const jobId = input.jobId ?? newJobId();
+    const { file, jobId: _id, tenant, sourceName, outPath, ...rest } = input;
+    const { translation, data_processing } = this.config;
+    const options: PendingJobOptions = { pending: rest, run: this.#providers.defaults, config: { translation, data_processing }, provider: this.#providers.defaults.provider, ...(input.priority ? { priority: input.priority } : {}) };
+    await this.store.createJob({ jobId, kind: 'translate', tenant, sourceName: sourceName ?? path.basename(file), sourcePath: file, excelId: '', outPath: outPath ?? null, options, status: 'analyzing' }, [], []);
+    await queue.enqueueIngestion(jobId);
+    return (await this.store.getJob(jobId))!;
+  }
+
+  /**
+   * The `ingestion` lane's work on a job stored `analyzing` (submitJob): reads and analyses its
+   * file, stores its tasks and batches, makes it `running` and enqueues the batches. A failure
+   * (unreadable file, nothing to translate) stores the job `failed` with the reason. A job no
+   * longer analyzing (cancelled, or prepared by another worker) is left as it is.
+   */
+  async ingestJob(jobId: string): Promise<void> {
+    const job = await this.#job(jobId);
+    if (job.status !== 'analyzing') return;
+    // The submitter's run settings (its endpoints, limits, prompts), never this worker's defaults.
+    const { pending, run, config } = JSON.parse(job.options) as PendingJobOptions;
+    try {
+      const input: TranslateInput = { ...pending, file: await this.#localSource(job.source_path), jobId, tenant: job.tenant ?? undefined, outPath: job.out_path ?? undefined };
+      const analysed = await analyseFile(input, { ...this.config, ...config, llm: run.llm });
+      const { work, prepared } = await this.#prepareWork(jobId, input, run, analysed);
+      if (!prepared.split.tasks.length) throw new FanyiError('NOTHING_TO_TRANSLATE', 'every target cell already holds text; name another language, or set overwrite');
+      if (!(await this.store.storeJobWork(jobId, work))) return;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await this.store.setJobStatus(jobId, 'failed', `preparing the job failed: ${message}`);
+      await this.store.recordEvent(jobId, { kind: 'failed', message: `preparing the job failed: ${message}` }).catch(() => undefined);
+      return;
+    }
+    await this.enqueueJob(jobId);
+  }
+
+  /**
+   * Where the bytes behind a job's source reference are, on this machine. Today the reference is
+   * a path in the shared files directory; with a FileStore in the database this one call fetches
+   * them to a local temporary file instead.
+   */
+  async #localSource(ref: string): Promise<string> {
+    return ref;
+  }
+
+  /** Analysis (unless given), memory, glossary and the kept source: the rows a job is stored with, run with `run`. */
+  async #prepareWork(jobId: string, input: TranslateInput, run: RunSettings, analysed?: AnalysedFile): Promise<{ work: JobWork; prepared: PreparedJob }> {
     // Built now, so a missing key or URL stops before anything is stored.
-    const pool = await this.#providers.pool(this.#providers.defaults);
+    const pool = await this.#providers.pool(run);
     const { document, prepared: analysedJob } = analysed ?? (await this.analyse(input));
     const prepared = await this.#withMemory(analysedJob, input.memory ?? this.config.translation.memory);
     if (prepared.glossary) await this.store.saveGlossary(prepared.glossary.version, toGlossaryRows(prepared.glossary));
     const { sourcePath, excelId } = await keepSource(this.#o.filesDir, input.file);
-    const jobId = input.jobId ?? newJobId();
     const sheetNames = document.sheets.map((s) => s.name);
     const options: JobOptions = {
       format: document.format,
       to: input.to,
       from: input.from,
       overwrite: input.overwrite ?? false,
-      provider: this.#providers.defaults.provider,
+      provider: run.provider,
       model: pool.model,
-      run: this.#providers.defaults,
+      run,
       newHeaders: prepared.split.newHeaders.map((h) => ({ sheetName: sheetNames[h.sheetIndex], row: h.row, col: h.col, text: h.text })),
       fields: fieldSummary(prepared),
       keptHuman: prepared.split.keptHuman,
@@ -137,14 +202,8 @@ export class Engine {
       ...(input.encoding ? { encoding: input.encoding } : {}),
       ...(input.priority ? { priority: input.priority } : {}),
     };
-    const gameContext = prepared.gameContext;
-    await this.store.createJob(
-      { jobId, kind: 'translate', tenant: input.tenant, sourceName: input.sourceName ?? path.basename(input.file), sourcePath, excelId, outPath: input.outPath ?? null, options },
-      toTaskRows(jobId, excelId, prepared.split.tasks, gameContext),
-      toBatchRows(jobId, prepared.batches),
-    );
-    const job = await this.store.getJob(jobId);
-    return { job: job!, prepared };
+    const tasks = toTaskRows(jobId, excelId, prepared.split.tasks, prepared.gameContext);
+    return { work: { tasks, batches: toBatchRows(jobId, prepared.batches), options, sourcePath, excelId }, prepared };
   }
 
   /**
@@ -157,6 +216,7 @@ export class Engine {
     try {
       const job = await this.#job(jobId);
       if (job.status === 'cancelled') throw new FanyiError('USAGE', `job ${jobId} was cancelled; a cancelled job is never run again`);
+      if (job.status === 'analyzing') throw stillAnalyzing(jobId);
       // Before anything changes: a missing key stops here, with the job as it was.
       const parts = await this.#partsFor(this.runSettings(job));
       return await this.#run(job, parts, run.signal, run.markStarted, output);
@@ -229,6 +289,8 @@ export class Engine {
    * claimed finish, since their calls are under way and paid for. The run then stores `paused`.
    */
   async pauseJob(jobId: string): Promise<void> {
+    // A job paused before it has tasks would never get them: its analysis runs only while `analyzing`.
+    if ((await this.#job(jobId)).status === 'analyzing') throw stillAnalyzing(jobId);
     await this.#runs.whenStarted(jobId);
     await this.store.setJobStatus(jobId, 'paused', PAUSED_BY_REQUEST);
   }
@@ -356,6 +418,21 @@ export class Engine {
     if (!job) throw new FanyiError('JOB_NOT_FOUND', `no job ${jobId} in this database (see fanyi status)`);
     return job;
   }
+}
+
+function stillAnalyzing(jobId: string): FanyiError {
+  return new FanyiError('USAGE', `job ${jobId} is still being analysed on the ingestion lane; try again once its status is running (or cancel it)`);
+}
+
+/** What a job stored `analyzing` keeps in its options until its analysis replaces them with JobOptions. */
+interface PendingJobOptions {
+  /** The submit's input but the file (the job's source reference), the id, tenant, name and output path (job columns). */
+  pending: Omit<TranslateInput, 'file' | 'jobId' | 'tenant' | 'sourceName' | 'outPath'>;
+  run: RunSettings;
+  /** The submitter's splitting and packing settings: the job is split as that server would have. */
+  config: Pick<FanyiConfig, 'translation' | 'data_processing'>;
+  provider: string;
+  priority?: TranslateInput['priority'];
 }
 
 function newJobId(): string {

@@ -82,7 +82,7 @@ export async function createQueueWorker(options: QueueWorkerOptions) {
   // A worker runs jobs on real endpoints: load the SDK now, not inside the first batch of the
   // first job, where its ~100 ms (more on a busy machine) delays that worker's first claim.
   await import('./llm/providers/openai-compatible-provider.ts');
-  const { enqueueBatches } = await import('./queue/bullmq/bullmq-dispatcher.ts');
+  const { enqueueBatches, enqueueIngestion } = await import('./queue/bullmq/bullmq-dispatcher.ts');
   const { connection } = backend;
   const host = new BullmqWorkerHost({
     connection,
@@ -92,6 +92,8 @@ export async function createQueueWorker(options: QueueWorkerOptions) {
     name: options.name,
     work: (ref, workerId, signal) => engine.workBatch(ref.jobId, ref.batchId, workerId, signal),
     enqueue: (jobId) => enqueueBatches(connection, engine.store, jobId),
+    ingest: (jobId) => engine.ingestJob(jobId),
+    enqueueIngestion: (jobId) => enqueueIngestion(connection, jobId),
     cancels: backend.cancels,
     log: options.log,
   });

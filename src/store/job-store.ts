@@ -28,6 +28,21 @@ export interface NewJob {
   excelId: string;
   outPath: string | null;
   options: unknown;
+  /**
+   * `analyzing`: stored before its file is analysed (the API with a queue), with no tasks yet;
+   * the ingestion lane adds them ({@link JobStore.storeJobWork}). Default `queued`.
+   */
+  status?: 'queued' | 'analyzing';
+}
+
+/** What the analysis of a job stored `analyzing` adds to it (JobStore.storeJobWork). */
+export interface JobWork {
+  tasks: Iterable<NewTaskRow>;
+  batches: BatchRow[];
+  options: unknown;
+  /** The kept copy of the source and its hash, now known. */
+  sourcePath: string;
+  excelId: string;
 }
 
 /** One unique text of a claimed batch: the tasks sharing its dedupe key get the same result. */
@@ -266,6 +281,12 @@ export interface JobStore {
    * lazy iterable, so a 300k-task job never holds all its rows in memory at once.
    */
   createJob(job: NewJob, tasks: Iterable<NewTaskRow>, batches: BatchRow[]): Promise<void>;
+  /**
+   * Adds the tasks and batches of a job stored `analyzing`, with its full options, in one
+   * transaction, and makes it `queued`. False, storing nothing, when the job is no longer
+   * analyzing (cancelled meanwhile, or another ingestion of it got there first).
+   */
+  storeJobWork(jobId: string, work: JobWork): Promise<boolean>;
   getJob(jobId: string): Promise<JobRow | undefined>;
   /** Newest job first; `unfinished` keeps jobs that are not completed or cancelled. */
   latestJob(options?: { unfinished?: boolean }): Promise<JobRow | undefined>;

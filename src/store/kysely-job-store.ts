@@ -31,7 +31,7 @@ import { countByFlag } from './queries/flag-queries.ts';
 import { activeJobLoad, listTenantJobs, taskPage, taskStatistics } from './queries/api-queries.ts';
 import { loadGlossary, lookupMemory, rememberJob, saveGlossary } from './queries/memory-queries.ts';
 import { callSamples, listPausedGroups, pauseGroups, recentTasks, resumeGroups, runnableBatchCount } from './queries/control-queries.ts';
-import type { GlossaryTermRow, OpenBatch, WorkerInfo } from './job-store.ts';
+import type { GlossaryTermRow, JobWork, OpenBatch, WorkerInfo } from './job-store.ts';
 import { completeJob, listWorkers, openBatches, removeWorker, saveWorker } from './queries/worker-queries.ts';
 import type { ActiveLoad, CallSample, RecentTask, TaskPage, TaskPageQuery, TaskStatistics } from './job-store.ts';
 import type { Database, JobStatus } from './schema.ts';
@@ -91,7 +91,7 @@ export class KyselyJobStore implements JobStore {
           excel_id: job.excelId,
           out_path: job.outPath,
           options: JSON.stringify(job.options),
-          status: 'queued',
+          status: job.status ?? 'queued',
           total_tasks: 0,
           completed_tasks: 0,
           api_calls: 0,
@@ -107,6 +107,23 @@ export class KyselyJobStore implements JobStore {
       const total = await this.#insertTasks(trx, tasks);
       await trx.updateTable('jobs').set({ total_tasks: total }).where('job_id', '=', job.jobId).execute();
       for (const chunk of chunks(batches, this.#rowsPerInsert(BATCH_COLUMNS))) await trx.insertInto('batches').values(chunk).execute();
+    });
+  }
+
+  async storeJobWork(jobId: string, work: JobWork): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      // The status check and the change are one update: of two ingestions at once, one wins.
+      const claimed = await trx
+        .updateTable('jobs')
+        .set({ status: 'queued', options: JSON.stringify(work.options), source_path: work.sourcePath, excel_id: work.excelId, updated_at: Date.now() })
+        .where('job_id', '=', jobId)
+        .where('status', '=', 'analyzing')
+        .executeTakeFirst();
+      if (!Number(claimed.numUpdatedRows)) return false;
+      const total = await this.#insertTasks(trx, work.tasks);
+      await trx.updateTable('jobs').set({ total_tasks: total }).where('job_id', '=', jobId).execute();
+      for (const chunk of chunks(work.batches, this.#rowsPerInsert(BATCH_COLUMNS))) await trx.insertInto('batches').values(chunk).execute();
+      return true;
     });
   }
 

@@ -78,11 +78,13 @@ describe('fanyi serve --queue: API servers enqueue, fanyi worker processes run t
     try {
       const table = await writeStringTable(path.join(temp.dir, 'm.xlsx'), uniqueTexts(30).map((t) => `${t} m`));
       const id = await submit(b.base, table, 'pt-BR');
+      // Split on the ingestion lane first.
+      await until(async () => ((await (await fetch(`${b.base}/api/v3/status/${id}`)).json()) as { status: string }).status === 'running');
       const listed = (await (await fetch(`${b.base}/api/v3/workers`)).json()) as { queue: string; workers: Array<{ name: string; host: string; lanes: string[]; concurrency: number; current_batches: unknown[]; heartbeat_age_ms: number }> };
       assert.equal(listed.queue, REDIS_URL);
       assert.deepEqual(listed.workers.map((w) => w.name).sort(), ['w1', 'w2']);
       for (const w of listed.workers) {
-        assert.deepEqual(w.lanes, ['translation']);
+        assert.deepEqual(w.lanes, ['translation', 'ingestion']);
         assert.equal(w.concurrency, 2);
         assert.ok(w.host.length > 0 && w.heartbeat_age_ms >= 0 && w.heartbeat_age_ms < 30_000, JSON.stringify(w));
       }
@@ -92,7 +94,7 @@ describe('fanyi serve --queue: API servers enqueue, fanyi worker processes run t
       for (const name of ['w1', 'w2']) assert.ok(gauge(metrics, `fanyi_worker_heartbeat_age_seconds{worker="${name}"}`) < 30, metricLines(metrics));
       const status = await runCli(['status', id, '--db', db, '--queue', REDIS_URL], { cwd: temp.dir, env });
       assert.equal(status.code, 0, describeResult(status));
-      assert.match(status.stdout, /queue redis:\/\/127\.0\.0\.1:6379: translation [1-9]\d* batches queued or in work; 2 workers online/);
+      assert.match(status.stdout, /queue redis:\/\/127\.0\.0\.1:6379: translation [1-9]\d* batches, ingestion 0 jobs queued or in work; 2 workers online/);
       const json = parseSingleJson((await runCli(['status', id, '--json', '--db', db, '--queue', REDIS_URL], { cwd: temp.dir, env })).stdout);
       const cluster = json.cluster as { queue: string; depth: Record<string, number>; workers_online: number; oldest_heartbeat_ms: number };
       assert.equal(cluster.workers_online, 2);
@@ -120,6 +122,64 @@ describe('fanyi serve --queue: API servers enqueue, fanyi worker processes run t
     } finally {
       provider.setOptions({ latencyMs: 80 });
     }
+  });
+});
+
+describe('the ingestion lane: POST /api/v3/translate answers before the file is split', () => {
+  let temp: Awaited<ReturnType<typeof makeTempDir>>;
+  let provider: SimulatedProvider;
+  const prefix = uniquePrefix('ingest');
+  const children: CliProcess[] = [];
+  let env: Record<string, string>;
+  let db: string;
+  let server: Server;
+
+  before(async () => {
+    temp = await makeTempDir('fanyi-queue-ingest-');
+    db = path.join(temp.dir, 'fanyi.db');
+    provider = await startSimulatedProvider({ apiKey: KEY, latencyMs: 50 });
+    await writeFile(path.join(temp.dir, 'fanyi.yaml'), 'llm:\n  batch_control: { max_batch_size: 4 }\n');
+    env = { OPENAI_API_KEY: KEY, FANYI_QUEUE_PREFIX: prefix };
+    server = await startServe(temp.dir, db, env, provider);
+    children.push(server.process);
+  });
+
+  after(async () => {
+    for (const child of children) child.child.kill('SIGKILL');
+    await provider?.close();
+    await deleteRedisKeys(REDIS_URL, prefix);
+    await temp?.cleanup();
+  });
+
+  test('the job is analyzing, with no tasks, until a worker on the ingestion lane splits it; then it runs to the end', async () => {
+    const table = await writeStringTable(path.join(temp.dir, 'i.xlsx'), uniqueTexts(10).map((t) => `${t} i`));
+    const { id, reply } = await submitWithReply(server.base, table);
+    assert.deepEqual(reply, { session_id: id, status: 'analyzing', status_url: `/api/v3/status/${id}` });
+    const waiting = (await (await fetch(`${server.base}/api/v3/status/${id}`)).json()) as { status: string; progress: { total: number; completion_rate: number } };
+    assert.equal(waiting.status, 'analyzing');
+    assert.equal(waiting.progress.total, 0);
+    assert.equal(waiting.progress.completion_rate, 0);
+    // A pause now would leave the job without tasks for good: refused, naming why.
+    const paused = await fetch(`${server.base}/api/v3/pause/${id}`, { method: 'POST' });
+    assert.equal(paused.status, 400);
+    assert.match(await paused.text(), /still being analysed/);
+    const worker = await startWorker(['--db', db, '--queue', REDIS_URL, '--concurrency', '2', '--name', 'iw'], env, temp.dir);
+    children.push(worker);
+    assert.equal((await waitForStatus(server.base, id)).status, 'completed');
+    assert.deepEqual(await wrongCells(await download(server.base, id, temp.dir), table.expected), []);
+  });
+
+  test('a file with nothing to translate ends the job failed, with the reason', async () => {
+    const file = path.join(temp.dir, 'full.csv');
+    await writeFile(file, 'Key,CH,PT\nk1,金币,Moeda\nk2,宝石,Gema\n');
+    const form = new FormData();
+    form.append('file', new Blob([await readFile(file)]), 'full.csv');
+    const { session_id: id } = (await (await fetch(`${server.base}/api/v3/upload`, { method: 'POST', body: form })).json()) as { session_id: string };
+    const started = await fetch(`${server.base}/api/v3/translate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ session_id: id, options: { to: 'pt-BR' } }) });
+    assert.equal(started.status, 202);
+    const status = await waitForStatus(server.base, id);
+    assert.equal(status.status, 'failed');
+    assert.match(String(status.error), /preparing the job failed: every target cell already holds text/);
   });
 });
 
@@ -196,14 +256,18 @@ async function startServe(cwd: string, db: string, env: Record<string, string>, 
 
 /** Upload + translate; returns the job id. */
 async function submit(base: string, table: StringTable, to = 'pt-BR,th'): Promise<string> {
+  return (await submitWithReply(base, table, to)).id;
+}
+
+async function submitWithReply(base: string, table: StringTable, to = 'pt-BR,th'): Promise<{ id: string; reply: unknown }> {
   const form = new FormData();
   form.append('file', new Blob([await readFile(table.file)]), path.basename(table.file));
   const uploaded = await fetch(`${base}/api/v3/upload`, { method: 'POST', body: form });
   assert.equal(uploaded.status, 201, await uploaded.clone().text());
   const { session_id: id } = (await uploaded.json()) as { session_id: string };
   const started = await fetch(`${base}/api/v3/translate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ session_id: id, options: { to } }) });
-  assert.equal(started.status, 202, await started.text());
-  return id;
+  assert.equal(started.status, 202, await started.clone().text());
+  return { id, reply: await started.json() };
 }
 
 async function waitForStatus(base: string, id: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
