@@ -29,7 +29,7 @@ export async function translateRoute(app: FastifyInstance, { ctx }: RouteOptions
     if (ctx.runner.isClosing) throw new FanyiError('PROVIDER_UNAVAILABLE', 'the server is shutting down; start the job again once it is back');
     if (ctx.engine.queue) {
       const job = await ctx.engine.submitJob(jobInput(ctx, session, options));
-      return reply.code(202).send({ session_id: job.job_id, status: job.status, status_url: `/api/v3/status/${job.job_id}` });
+      return reply.code(202).send({ session_id: job.jobId, status: job.status, status_url: `/api/v3/status/${job.jobId}` });
     }
     const { job, prepared } = await createJob(ctx, session, options);
     ctx.runner.start(job.job_id);
