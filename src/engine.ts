@@ -16,7 +16,7 @@ import { checkReviewPath, writeJobOutput, type WrittenOutput } from './review/jo
 import type { CancelBroadcast, DispatcherFactory } from './queue/dispatcher.ts';
 import { releaseDeadLeases } from './queue/local/release-dead-leases.ts';
 import { RunRegistry } from './queue/local/run-registry.ts';
-import type { JobRow, JobStore } from './store/job-store.ts';
+import type { BatchRow, JobRow, JobStore, NewJob, NewTaskRows, CreateJobReads } from './store/job-store.ts';
 import { sourcesDir } from './store/create-store.ts';
 import { DiskFileStore } from './store/files/disk-file-store.ts';
 import type { FileStore } from './store/files/file-store.ts';
@@ -65,6 +65,8 @@ export interface EngineQueue {
   readonly label: string;
   /** Entries waiting or being worked on, per lane (`fanyi status`, `/metrics`). */
   depth(lane: string): Promise<number>;
+  /** Queues the preparation of a job stored `analyzing` on the `ingestion` lane (idempotent). */
+  enqueueIngestion(jobId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -119,25 +121,93 @@ export class Engine {
   /** Stores the source, the tasks and the batches: from here on the job survives any crash. */
   async createJob(input: TranslateInput, analysed?: Pick<AnalysedFile, 'document' | 'options'>): Promise<{ job: JobRow; prepared: PreparedJob }> {
     checkReviewPath(input.reviewPath, input.outPath);
+    const jobId = input.jobId ?? newJobId();
+    const run = this.#providers.defaults;
+    const prepared = await this.#planAndStore(jobId, input, this.config, run, analysed, async (job, tasks, batches) => {
+      await this.store.createJob(job, tasks, batches);
+      return true;
+    });
+    const job = await this.store.getJob(jobId);
+    return { job: job!, prepared: prepared! };
+  }
+
+  /**
+   * With a queue (`serve --queue`): stores the job `analyzing` with a reference to its stored
+   * file and queues its preparation on the `ingestion` lane, and returns; no byte of the file is
+   * read here. A worker on that lane analyses it ({@link ingestJob}). Throws at once only for
+   * what this process can tell without the file: a review path clash, endpoints it cannot call.
+   * `sourceFile`: the file among the stored files (an upload's), readable from every machine.
+   */
+  async submitJob(input: TranslateInput & { sourceFile: string }): Promise<{ jobId: string; status: 'analyzing' }> {
+    const queue = this.#o.queue;
+    if (!queue) throw new FanyiError('USAGE', 'submitJob needs a queue back end; without one, createJob and runJob');
+    checkReviewPath(input.reviewPath, input.outPath);
+    await this.#providers.pool(this.#providers.defaults);
+    const jobId = input.jobId ?? newJobId();
+    const { file, sourceFile, jobId: _id, tenant, sourceName, outPath, ...rest } = input;
+    const { translation, data_processing } = this.config;
+    const options: PendingJobOptions = { pending: rest, run: this.#providers.defaults, config: { translation, data_processing }, provider: this.#providers.defaults.provider, ...(input.priority ? { priority: input.priority } : {}) };
+    await this.store.createJob({ jobId, kind: 'translate', tenant, sourceName: sourceName ?? path.basename(file), sourcePath: file, sourceFile, excelId: '', outPath: outPath ?? null, options, status: 'analyzing' }, [], []);
+    await queue.enqueueIngestion(jobId);
+    // Not read back: the answer must not wait on one more store round trip (seed 004: submit in under 5 ms).
+    return { jobId, status: 'analyzing' };
+  }
+
+  /**
+   * The `ingestion` lane's work on a job stored `analyzing` (submitJob): reads and analyses its
+   * file, stores its tasks and batches, makes it `running` and enqueues the batches. A failure
+   * (unreadable file, nothing to translate) stores the job `failed` with the reason. A job no
+   * longer analyzing (cancelled, or prepared by another worker) is left as it is.
+   */
+  async ingestJob(jobId: string): Promise<void> {
+    const job = await this.#job(jobId);
+    if (job.status !== 'analyzing') return;
+    // The submitter's run settings (its endpoints, limits, prompts), never this worker's defaults.
+    const { pending, run, config } = JSON.parse(job.options) as PendingJobOptions;
+    try {
+      const input: TranslateInput = { ...pending, file: await this.sourcePath(job), jobId, tenant: job.tenant ?? undefined, sourceName: job.source_name, outPath: job.out_path ?? undefined };
+      const prepared = await this.#planAndStore(jobId, input, { ...this.config, ...config, llm: run.llm }, run, undefined, (newJob, tasks, batches) => this.store.storeJobWork(newJob, tasks, batches));
+      if (!prepared) return;
+      if (!prepared.tally.tasks) throw new FanyiError('NOTHING_TO_TRANSLATE', 'every target cell already holds text; name another language, or set overwrite');
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await this.store.setJobStatus(jobId, 'failed', `preparing the job failed: ${message}`);
+      await this.store.recordEvent(jobId, { kind: 'failed', message: `preparing the job failed: ${message}` }).catch(() => undefined);
+      return;
+    }
+    await this.enqueueJob(jobId);
+  }
+
+  /**
+   * Plans the job while `store` stores it (one pass over the rows: analysis unless given, memory,
+   * glossary, the stored source), run with `run`. Undefined when `store` declined (an ingestion of
+   * a job no longer analyzing).
+   */
+  async #planAndStore(
+    jobId: string,
+    input: TranslateInput,
+    config: FanyiConfig,
+    run: RunSettings,
+    analysed: Pick<AnalysedFile, 'document' | 'options'> | undefined,
+    store: (job: NewJob, tasks: (reads: CreateJobReads) => NewTaskRows, batches: () => BatchRow[]) => Promise<boolean>,
+  ): Promise<PreparedJob | undefined> {
     // Built now, so a missing key or URL stops before anything is stored.
-    const pool = await this.#providers.pool(this.#providers.defaults);
-    const { document, options: planOptions } = analysed ?? (await readJobInput(input, this.config));
-    const withMemory = input.memory ?? this.config.translation.memory;
+    const pool = await this.#providers.pool(run);
+    const { document, options: planOptions } = analysed ?? (await readJobInput(input, config));
+    const withMemory = input.memory ?? config.translation.memory;
     const sink: TaskSink = {};
-    const plan = startJob(document, this.config, planOptions, sink);
+    const plan = startJob(document, config, planOptions, sink);
     if (planOptions.glossary) await this.store.saveGlossary(planOptions.glossary.version, toGlossaryRows(planOptions.glossary));
     const source = await this.files.put(input.file);
     // The tasks' source id (excel_id), as it was before files were stored: the first half of the hash.
     const excelId = source.sha256.slice(0, 32);
     const sourcePath = await this.files.localPath(source.id);
-    const jobId = input.jobId ?? newJobId();
-    const sheetNames = document.sheets.map((s) => s.name);
     const gameContext = planOptions.gameContext ?? '';
     let prepared: PreparedJob | undefined;
     // Planned while stored: the options and batches are known once the last task is in.
     const planned = () => (prepared ??= plan.finish());
-    const options = (): JobOptions => this.#jobOptions(input, document, pool.model, planned());
-    await this.store.createJob(
+    const options = (): JobOptions => this.#jobOptions(input, document, pool.model, run, planned());
+    const stored = await store(
       { jobId, kind: 'translate', tenant: input.tenant, sourceName: input.sourceName ?? path.basename(input.file), sourcePath, sourceFile: source.id, excelId, outPath: input.outPath ?? null, options },
       (reads) => {
         // Tasks earlier jobs translated are answered from translation memory, block by block, before packing.
@@ -146,20 +216,19 @@ export class Engine {
       },
       () => toBatchRows(jobId, planned().batches),
     );
-    const job = await this.store.getJob(jobId);
-    return { job: job!, prepared: planned() };
+    return stored ? planned() : undefined;
   }
 
-  #jobOptions(input: TranslateInput, document: SpreadsheetDocument, model: string, prepared: PreparedJob): JobOptions {
+  #jobOptions(input: TranslateInput, document: SpreadsheetDocument, model: string, run: RunSettings, prepared: PreparedJob): JobOptions {
     const sheetNames = document.sheets.map((s) => s.name);
     return {
       format: document.format,
       to: input.to,
       from: input.from,
       overwrite: input.overwrite ?? false,
-      provider: this.#providers.defaults.provider,
+      provider: run.provider,
       model,
-      run: this.#providers.defaults,
+      run,
       newHeaders: prepared.split.newHeaders.map((h) => ({ sheetName: sheetNames[h.sheetIndex], row: h.row, col: h.col, text: h.text })),
       fields: fieldSummary(prepared),
       keptHuman: prepared.split.keptHuman,
@@ -186,6 +255,7 @@ export class Engine {
     try {
       const job = await this.#job(jobId);
       if (job.status === 'cancelled') throw new FanyiError('USAGE', `job ${jobId} was cancelled; a cancelled job is never run again`);
+      if (job.status === 'analyzing') throw stillAnalyzing(jobId);
       // Before anything changes: a missing key stops here, with the job as it was.
       const parts = await this.#partsFor(this.runSettings(job));
       return await this.#run(job, parts, run.signal, run.markStarted, output);
@@ -197,7 +267,7 @@ export class Engine {
   async #run(job: JobRow, parts: JobRunParts, signal: AbortSignal, markStarted: () => void, output: ExportOptions): Promise<JobOutcome> {
     const started = Date.now();
     const jobId = job.job_id;
-    await releaseDeadLeases(this.store, jobId);
+    await releaseDeadLeases(this.store, jobId, { ownLeasesAreStale: !this.#o.queue });
     await this.store.setJobStatus(jobId, 'running');
     markStarted();
     const { control, dispatcher } = await buildJobRun(parts, job);
@@ -258,6 +328,8 @@ export class Engine {
    * claimed finish, since their calls are under way and paid for. The run then stores `paused`.
    */
   async pauseJob(jobId: string): Promise<void> {
+    // A job paused before it has tasks would never get them: its analysis runs only while `analyzing`.
+    if ((await this.#job(jobId)).status === 'analyzing') throw stillAnalyzing(jobId);
     await this.#runs.whenStarted(jobId);
     await this.store.setJobStatus(jobId, 'paused', PAUSED_BY_REQUEST);
   }
@@ -388,6 +460,21 @@ export class Engine {
     if (!job) throw new FanyiError('JOB_NOT_FOUND', `no job ${jobId} in this database (see fanyi status)`);
     return job;
   }
+}
+
+function stillAnalyzing(jobId: string): FanyiError {
+  return new FanyiError('USAGE', `job ${jobId} is still being analysed on the ingestion lane; try again once its status is running (or cancel it)`);
+}
+
+/** What a job stored `analyzing` keeps in its options until its analysis replaces them with JobOptions. */
+interface PendingJobOptions {
+  /** The submit's input but the file (the job's source reference), the id, tenant, name and output path (job columns). */
+  pending: Omit<TranslateInput, 'file' | 'jobId' | 'tenant' | 'sourceName' | 'outPath'>;
+  run: RunSettings;
+  /** The submitter's splitting and packing settings: the job is split as that server would have. */
+  config: Pick<FanyiConfig, 'translation' | 'data_processing'>;
+  provider: string;
+  priority?: TranslateInput['priority'];
 }
 
 function newJobId(): string {

@@ -102,7 +102,10 @@ export async function createQueueWorker(options: QueueWorkerOptions) {
   const target = storeTarget(config.store);
   const { engine, backend } = await createDistributedEngine(options.loaded, await openStore(target), target.filesDir, config.queue.url);
   const { BullmqWorkerHost } = await import('./queue/bullmq/bullmq-worker-host.ts');
-  const { enqueueBatches } = await import('./queue/bullmq/bullmq-dispatcher.ts');
+  // A worker runs jobs on real endpoints: load the SDK now, not inside the first batch of the
+  // first job, where its ~100 ms (more on a busy machine) delays that worker's first claim.
+  await import('./llm/providers/openai-compatible-provider.ts');
+  const { enqueueBatches, enqueueIngestion } = await import('./queue/bullmq/bullmq-dispatcher.ts');
   const { connection } = backend;
   const host = new BullmqWorkerHost({
     connection,
@@ -112,6 +115,8 @@ export async function createQueueWorker(options: QueueWorkerOptions) {
     name: options.name,
     work: (ref, workerId, signal) => engine.workBatch(ref.jobId, ref.batchId, workerId, signal),
     enqueue: (jobId) => enqueueBatches(connection, engine.store, jobId),
+    ingest: (jobId) => engine.ingestJob(jobId),
+    enqueueIngestion: (jobId) => enqueueIngestion(connection, jobId),
     cancels: backend.cancels,
     log: options.log,
   });

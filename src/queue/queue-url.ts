@@ -27,5 +27,11 @@ export function laneOfKind(kind: string): string {
   return kind === 'translate' ? 'translation' : kind;
 }
 
+/**
+ * The lane where a job submitted through the API with a queue is read, split and packed
+ * (Engine.ingestJob), so the API answers before any of that work (seed 004).
+ */
+export const INGESTION_LANE = 'ingestion';
+
 /** Every lane a worker may listen to. */
-export const QUEUE_LANES = ['translation'] as const;
+export const QUEUE_LANES = ['translation', INGESTION_LANE] as const;

@@ -45,7 +45,8 @@ export interface JobProgress {
 export function statusView(job: JobRow, progress: JobProgress) {
   const { counts, stats, workers } = progress;
   const settled = counts.completed + counts.needs_review + counts.failed;
-  const rate = counts.total ? settled / counts.total : 1;
+  // Nothing to do is done, but a job still `analyzing` has simply not been split yet.
+  const rate = counts.total ? settled / counts.total : job.status === 'analyzing' ? 0 : 1;
   const perMin = throughputPerMin(stats, settled, job);
   const totals = { apiCalls: Number(job.api_calls ?? 0), promptTokens: Number(job.prompt_tokens ?? 0), completionTokens: Number(job.completion_tokens ?? 0), estimatedTokens: Number(job.estimated_tokens ?? 0) };
   return {

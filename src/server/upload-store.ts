@@ -12,6 +12,8 @@ export interface UploadSession {
   fileName: string;
   /** Where the bytes are on this machine, under a name the server chose. */
   filePath: string;
+  /** The bytes among the stored files (every machine of the store reads them); set once saved. */
+  fileId?: string;
   createdAt: number;
 }
 
@@ -63,7 +65,7 @@ export class UploadStore {
     if (!SESSION_ID.test(sessionId)) return undefined;
     const row = await this.#sessions.getUpload(sessionId);
     if (!row || row.tenant !== tenant) return undefined;
-    return { sessionId, tenant, fileName: row.fileName, filePath: await this.#files.localPath(row.fileId), createdAt: row.createdAt };
+    return { sessionId, tenant, fileName: row.fileName, filePath: await this.#files.localPath(row.fileId), fileId: row.fileId, createdAt: row.createdAt };
   }
 
   /**

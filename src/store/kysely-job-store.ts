@@ -98,7 +98,7 @@ export class KyselyJobStore implements JobStore {
           excel_id: job.excelId,
           out_path: job.outPath,
           options: typeof job.options === 'function' ? '{}' : JSON.stringify(job.options),
-          status: 'queued',
+          status: job.status ?? 'queued',
           total_tasks: 0,
           completed_tasks: 0,
           api_calls: 0,
@@ -111,13 +111,35 @@ export class KyselyJobStore implements JobStore {
           finished_at: null,
         })
         .execute();
-      const rows = typeof tasks === 'function' ? tasks({ lookupMemory: (keys) => readMemory(trx, this.#adapter, keys) }) : tasks;
-      const total = await this.#insertTasks(trx, rows);
-      const options = typeof job.options === 'function' ? { options: JSON.stringify(job.options()) } : {};
-      await trx.updateTable('jobs').set({ total_tasks: total, ...options }).where('job_id', '=', job.jobId).execute();
-      const batchRows = typeof batches === 'function' ? batches() : batches;
-      for (const chunk of chunks(batchRows, this.#rowsPerInsert(BATCH_COLUMNS))) await trx.insertInto('batches').values(chunk).execute();
+      await this.#fillJob(trx, job, tasks, batches);
     });
+  }
+
+  async storeJobWork(job: NewJob, tasks: NewTaskRows | ((reads: CreateJobReads) => NewTaskRows), batches: BatchRow[] | (() => BatchRow[])): Promise<boolean> {
+    if (typeof tasks === 'function') await rememberPendingJobs(this.#db, this.#adapter);
+    return this.#db.transaction().execute(async (trx) => {
+      // The status check and the change are one update: of two ingestions at once, one wins.
+      const claimed = await trx
+        .updateTable('jobs')
+        .set({ status: 'queued', source_path: job.sourcePath, source_file: job.sourceFile ?? null, excel_id: job.excelId, updated_at: Date.now(), ...(typeof job.options === 'function' ? {} : { options: JSON.stringify(job.options) }) })
+        .where('job_id', '=', job.jobId)
+        .where('status', '=', 'analyzing')
+        .executeTakeFirst();
+      if (!Number(claimed.numUpdatedRows)) return false;
+      await this.#fillJob(trx, job, tasks, batches);
+      return true;
+    });
+  }
+
+  /** The tasks, batches and (when known only now) options of a job row already inserted, inside its transaction. */
+  async #fillJob(trx: Transaction<Database>, job: NewJob, tasks: NewTaskRows | ((reads: CreateJobReads) => NewTaskRows), batches: BatchRow[] | (() => BatchRow[])): Promise<void> {
+    const rows = typeof tasks === 'function' ? tasks({ lookupMemory: (keys) => readMemory(trx, this.#adapter, keys) }) : tasks;
+    const total = await this.#insertTasks(trx, rows);
+    const options = typeof job.options === 'function' ? { options: JSON.stringify(job.options()) } : {};
+    // A job stored `analyzing` has no tasks yet: one statement fewer on the API's submit path.
+    if (total || Object.keys(options).length) await trx.updateTable('jobs').set({ total_tasks: total, ...options }).where('job_id', '=', job.jobId).execute();
+    const batchRows = typeof batches === 'function' ? batches() : batches;
+    for (const chunk of chunks(batchRows, this.#rowsPerInsert(BATCH_COLUMNS))) await trx.insertInto('batches').values(chunk).execute();
   }
 
   /**

@@ -23,6 +23,12 @@ export interface JobControl {
    * so a lookup through the store itself would wait for the job it is planning.
    */
   createJob(job: NewJob, tasks: NewTaskRows | ((reads: CreateJobReads) => NewTaskRows), batches: BatchRow[] | (() => BatchRow[])): Promise<void>;
+  /**
+   * Fills a job stored `analyzing` as createJob would have made it (its source, options, tasks
+   * and batches) in one transaction, and makes it `queued`. False, storing nothing, when the job
+   * is no longer analyzing (cancelled meanwhile, or another ingestion of it got there first).
+   */
+  storeJobWork(job: NewJob, tasks: NewTaskRows | ((reads: CreateJobReads) => NewTaskRows), batches: BatchRow[] | (() => BatchRow[])): Promise<boolean>;
   setJobStatus(jobId: string, status: JobStatus, errorMsg?: string | null): Promise<void>;
   /** Replaces the options stored with the job (a resume stores the output options it was given). */
   setJobOptions(jobId: string, options: unknown): Promise<void>;

@@ -40,6 +40,11 @@ export interface NewJob {
   outPath: string | null;
   /** A function is called once the tasks are stored: a streamed job knows its counts only then. */
   options: unknown;
+  /**
+   * `analyzing`: stored before its file is analysed (the API with a queue), with no tasks yet;
+   * the ingestion lane adds them (JobControl.storeJobWork). Default `queued`.
+   */
+  status?: 'queued' | 'analyzing';
 }
 
 /** An API upload session (migration 009): the bytes are a stored file until translate makes a job of the same id. */

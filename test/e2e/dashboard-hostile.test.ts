@@ -23,6 +23,9 @@ const SHEET_NAME = '<img src=x onerror=alert(2)>';
 const SCRIPT_CELL = "<script>window.__pwned = 'script'; alert(3)</script>第{0}关";
 const IMG_CELL = '<img src=x onerror="window.__pwned = \'img\'; alert(4)">获得{0}金币';
 const HOSTILE = [SCRIPT_CELL, IMG_CELL];
+/** `fanyi worker --name` is free text too, shown in the worker processes section. */
+const WORKER_NAME = '<img src=x onerror="window.__pwned = \'worker\'; alert(5)">';
+const WORKER_HOST = '<script>alert(6)</script>';
 const dropPlaceholder = (text: string, lang: string): string => simulatedTranslation(text, lang).replace('{0}', '');
 
 describe('dashboard shows hostile file names and cell text as text', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (Debian package chromium)` }, () => {
@@ -53,6 +56,8 @@ describe('dashboard shows hostile file names and cell text as text', { skip: exi
       void dialog.dismiss();
     });
     page.on('pageerror', (error) => errors.push(error.message));
+    const now = Date.now();
+    await server.engine.store.saveWorker({ workerId: 'evil:1@1', name: WORKER_NAME, host: WORKER_HOST, pid: 1, lanes: ['translation', '<b>lane</b>'], concurrency: 2, startedAt: now, heartbeatAt: now, currentBatches: [] });
     await page.goto(`${server.base}/`);
     await page.fill('#token', TOKEN);
     await page.click('#token-form button');
@@ -63,6 +68,9 @@ describe('dashboard shows hostile file names and cell text as text', { skip: exi
     await page.locator('#review td.text', { hasText: '<script>' }).first().waitFor({ timeout: 15_000 });
 
     assert.equal(await page.textContent('#job-name'), FILE_NAME);
+    await page.locator('#cluster-workers td.name', { hasText: WORKER_NAME }).waitFor({ timeout: 15_000 });
+    const workerRow = await page.locator('#cluster-workers tr').nth(1).locator('td').allTextContents();
+    assert.deepEqual(workerRow.slice(0, 4), [WORKER_NAME, WORKER_HOST, 'translation, <b>lane</b>', '0/2']);
     assert.equal(await page.locator('#jobs li .name', { hasText: FILE_NAME }).count(), 1);
     const shown = await page.locator('#review td.text').allTextContents();
     for (const text of HOSTILE) {

@@ -13,7 +13,7 @@ import { addOutputOptions, describeEncodingLoss, describeEstimated, describeFlag
 import { describeFields } from '../../tasks/prepare-job.ts';
 import { runWithProgress } from './translate.ts';
 import { onlineWorkers } from '../../queue/worker-registry.ts';
-import { QUEUE_LANES } from '../../queue/queue-url.ts';
+import { INGESTION_LANE, QUEUE_LANES } from '../../queue/queue-url.ts';
 
 /** status, resume, export: commands on a stored job. */
 export function registerJobCommands(program: Command, exit: (code: number) => void): void {
@@ -131,8 +131,9 @@ async function clusterView(engine: Engine) {
 }
 
 function describeCluster(c: Awaited<ReturnType<typeof clusterView>>): string {
-  const lanes = Object.entries(c.depth).map(([lane, n]) => `${lane} ${n < 0 ? 'unreachable' : n}`).join(', ');
-  return `queue ${c.queue ?? '(none: in-process)'}${lanes ? `: ${lanes} batches queued or in work` : ''}; ${c.workers_online} workers online`;
+  // The ingestion lane's entries are jobs to split, the others' are batches.
+  const lanes = Object.entries(c.depth).map(([lane, n]) => `${lane} ${n < 0 ? 'unreachable' : `${n} ${lane === INGESTION_LANE ? 'jobs' : 'batches'}`}`).join(', ');
+  return `queue ${c.queue ?? '(none: in-process)'}${lanes ? `: ${lanes} queued or in work` : ''}; ${c.workers_online} workers online`;
 }
 
 /**

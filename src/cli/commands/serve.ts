@@ -4,6 +4,7 @@ import { FanyiError } from '../../errors.ts';
 import { buildApp } from '../../server/build-app.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { createEmbeddedEngine, createQueueWorker } from '../../presets.ts';
+import { QUEUE_LANES } from '../../queue/queue-url.ts';
 import { storeTarget } from '../../store/store-url.ts';
 import { assertBindable, resolveTokens, TokenTable } from '../../server/server-security.ts';
 import { addProviderOptions, addStoreOptions, overridesFrom, type CommonFlags } from '../common.ts';
@@ -38,7 +39,7 @@ export function registerServe(program: Command, exit: (code: number) => void): v
     if (workers && !loaded.config.queue.url) throw new FanyiError('USAGE', '--workers needs a queue (--queue URL or FANYI_QUEUE_URL): without one the server runs jobs itself');
     const engine = await createEmbeddedEngine({ loaded });
     // With a queue the server enqueues and follows; `--workers N` also works on batches here.
-    const local = workers ? await createQueueWorker({ loaded, lanes: ['translation'], concurrency: workers, name: `serve:${process.pid}`, log: (line) => process.stderr.write(`fanyi serve worker: ${line}\n`) }) : undefined;
+    const local = workers ? await createQueueWorker({ loaded, lanes: [...QUEUE_LANES], concurrency: workers, name: `serve:${process.pid}`, log: (line) => process.stderr.write(`fanyi serve worker: ${line}\n`) }) : undefined;
     try {
       await local?.host.start();
       await engine.assertDefaultsRunnable();

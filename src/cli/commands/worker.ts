@@ -20,13 +20,13 @@ export function registerWorkerCommands(program: Command, exit: (code: number) =>
   const worker = program
     .command('worker')
     .description("take batches from the queue and run them, on any machine; a job's endpoints come from the job, keys from this environment")
-    .option('--lanes <lanes>', `queue lanes to take batches from, comma-separated (${QUEUE_LANES.join(', ')})`, 'translation')
+    .option('--lanes <lanes>', `queue lanes to take work from, comma-separated (${QUEUE_LANES.join(', ')})`, QUEUE_LANES.join(','))
     .option('--concurrency <n>', 'batches worked on at once', '4')
     .option('--name <name>', 'shown in fanyi workers (default: host:pid)')
     .option('--drain-seconds <n>', 'on SIGTERM/SIGINT, let batches in hand finish this long before handing them back', '20')
     .option('--api-key <key>', 'key for jobs whose endpoint reads OPENAI_API_KEY (prefer the env var: flags show in ps)');
   addStoreOptions(worker).action(async (flags: WorkerFlags) => {
-    const lanes = splitList(flags.lanes) ?? ['translation'];
+    const lanes = splitList(flags.lanes) ?? [...QUEUE_LANES];
     const unknown = lanes.filter((lane) => !(QUEUE_LANES as readonly string[]).includes(lane));
     if (unknown.length) throw new FanyiError('USAGE', `--lanes: unknown lane ${unknown.join(', ')} (lanes: ${QUEUE_LANES.join(', ')})`);
     const concurrency = positive('--concurrency', flags.concurrency ?? '4');

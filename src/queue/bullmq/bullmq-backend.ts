@@ -3,7 +3,7 @@ import { redactQueueUrl } from '../queue-url.ts';
 import { hasWorkerFor } from '../worker-registry.ts';
 import { BullmqCancelBroadcast } from './bullmq-cancel-broadcast.ts';
 import { BullmqConnection } from './bullmq-connection.ts';
-import { BullmqDispatcher } from './bullmq-dispatcher.ts';
+import { BullmqDispatcher, enqueueIngestion } from './bullmq-dispatcher.ts';
 
 /** The entry states counted as queue depth: waiting, prioritised, delayed or being worked on. */
 const DEPTH_STATES = ['wait', 'prioritized', 'delayed', 'active'] as const;
@@ -23,6 +23,7 @@ export function createBullmqBackend(url: string, prefix: string) {
       const counts = await connection.queue(lane).getJobCounts(...DEPTH_STATES);
       return Object.values(counts).reduce((a, b) => a + b, 0);
     },
+    enqueueIngestion: (jobId: string) => enqueueIngestion(connection, jobId),
     close: () => connection.close(),
   };
   return { connection, cancels, dispatchers, queue };

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobStore } from '../../store/job-store.ts';
 import type { Dispatcher, DispatcherParts } from '../dispatcher.ts';
-import { laneOfKind } from '../queue-url.ts';
+import { INGESTION_LANE, laneOfKind } from '../queue-url.ts';
 import { workLeasedBatch, type LeaseParts } from '../work-leased-batch.ts';
 import type { BullmqConnection } from './bullmq-connection.ts';
-import { bullJobId, bullPriority, type BatchRef, type JobPriority } from './bullmq-job-ids.ts';
+import { bullJobId, bullPriority, ingestionJobId, type BatchRef, type IngestionRef, type JobPriority } from './bullmq-job-ids.ts';
 
 /**
  * Store lease of a batch worked on through the queue. Shorter than the local pool's 120 s: a
@@ -99,6 +99,12 @@ export async function enqueueBatches(connection: BullmqConnection, store: JobSto
     });
     await queue.addBulk(entries);
   }
+}
+
+/** The `ingestion` lane's entry for a job stored `analyzing` (Engine.submitJob); idempotent by id. */
+export async function enqueueIngestion(connection: BullmqConnection, jobId: string): Promise<void> {
+  const ref: IngestionRef = { jobId };
+  await connection.queue(INGESTION_LANE).add('ingest', ref, { jobId: ingestionJobId(jobId), ...ENTRY_OPTIONS });
 }
 
 /**

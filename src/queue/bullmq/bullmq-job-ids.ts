@@ -10,9 +10,19 @@ export interface BatchRef {
   batchId: string;
 }
 
+/** What an `ingestion` entry carries: the job row holds the file reference and the options. */
+export interface IngestionRef {
+  jobId: string;
+}
+
 /** `job_x.BATCH_pt-BR_001`. BullMQ refuses ids holding ':' (its key separator) or made only of digits. */
 export function bullJobId({ jobId, batchId }: BatchRef): string {
   return `b.${jobId}.${batchId}`.replace(/:/g, '%3A');
+}
+
+/** The ingestion entry of a job: one per job, so submitting or reconciling twice adds one. */
+export function ingestionJobId(jobId: string): string {
+  return `i.${jobId}`.replace(/:/g, '%3A');
 }
 
 import type { JobPriority } from '../../job-types.ts';

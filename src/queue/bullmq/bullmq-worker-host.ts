@@ -4,10 +4,10 @@ import type { JobStore } from '../../store/job-store.ts';
 import { isStatusIn, STOPPED_JOB_STATUSES } from '../../store/statuses.ts';
 import type { CancelBroadcast } from '../dispatcher.ts';
 import { workerId } from '../local/worker-id.ts';
-import { laneOfKind } from '../queue-url.ts';
+import { INGESTION_LANE, laneOfKind } from '../queue-url.ts';
 import { WorkerHeartbeat } from '../worker-registry.ts';
 import type { BullmqConnection } from './bullmq-connection.ts';
-import type { BatchRef } from './bullmq-job-ids.ts';
+import type { BatchRef, IngestionRef } from './bullmq-job-ids.ts';
 
 /**
  * BullMQ's lock on an entry being worked on: renewed every half of it by the worker; a worker
@@ -32,6 +32,10 @@ export interface BullmqWorkerHostOptions {
   work(ref: BatchRef, workerId: string, signal: AbortSignal): Promise<boolean>;
   /** Adds entries for a job's open batches (the dispatcher's enqueue), for the reconcile. */
   enqueue(jobId: string): Promise<void>;
+  /** Prepares a job stored `analyzing` (Engine.ingestJob): the `ingestion` lane's work. */
+  ingest?(jobId: string): Promise<void>;
+  /** Adds the ingestion entry of a job stored `analyzing`, for the reconcile. */
+  enqueueIngestion?(jobId: string): Promise<void>;
   cancels?: CancelBroadcast;
   /** A line for the worker's log (stderr). */
   log?(line: string): void;
@@ -74,7 +78,11 @@ export class BullmqWorkerHost {
     await this.#heartbeat.start();
     const options = { concurrency: this.#o.concurrency, lockDuration: LOCK_MS, stalledInterval: STALLED_INTERVAL_MS, maxStalledCount: 1_000_000_000 };
     for (const lane of this.#o.lanes) {
-      const worker = this.#o.connection.worker(lane, (job: Job) => this.#process(job), options);
+      const isIngestion = lane === INGESTION_LANE;
+      // Analysis is CPU work in this process: two at a time keep the file reads and store writes
+      // overlapped without starving the translation lane's calls.
+      const laneOptions = isIngestion ? { ...options, concurrency: Math.min(2, this.#o.concurrency) } : options;
+      const worker = this.#o.connection.worker(lane, (job: Job) => (isIngestion ? this.#ingest(job) : this.#process(job)), laneOptions);
       worker.on('error', (error) => this.#o.log?.(`queue error (retrying): ${error.message}`));
       this.#workers.push(worker);
     }
@@ -107,7 +115,11 @@ export class BullmqWorkerHost {
    */
   async reconcile(): Promise<void> {
     const { store, connection } = this.#o;
-    const jobs = (await store.listJobs({ active: true })).filter((j) => (j.status === 'running' || j.status === 'queued') && this.#o.lanes.includes(laneOfKind(j.kind)));
+    const active = await store.listJobs({ active: true });
+    if (this.#o.lanes.includes(INGESTION_LANE) && this.#o.enqueueIngestion) {
+      for (const job of active.filter((j) => j.status === 'analyzing')) await this.#o.enqueueIngestion(job.job_id);
+    }
+    const jobs = active.filter((j) => (j.status === 'running' || j.status === 'queued') && this.#o.lanes.includes(laneOfKind(j.kind)));
     for (const lane of this.#o.lanes) {
       const laneJobs = jobs.filter((j) => laneOfKind(j.kind) === lane);
       if (!laneJobs.length) continue;
@@ -118,6 +130,12 @@ export class BullmqWorkerHost {
       if (queued >= open) continue;
       for (const job of laneJobs) await this.#o.enqueue(job.job_id);
     }
+  }
+
+  async #ingest(job: Job): Promise<void> {
+    const { jobId } = job.data as IngestionRef;
+    if (!this.#o.ingest) throw new Error(`this worker cannot prepare jobs (job ${jobId})`);
+    await this.#o.ingest(jobId);
   }
 
   async #process(job: Job): Promise<void> {

@@ -63,6 +63,25 @@ async function renderJobs() {
   if (!state.jobId && jobs.length) state.jobId = jobs[0].session_id;
 }
 
+/**
+ * The `fanyi worker` processes online (GET /api/v3/workers), across every job: shown when this
+ * server enqueues to a queue or some worker shares its store. Names, hosts and lanes are what
+ * each worker was started with (`--name`): text like the rest.
+ */
+async function renderCluster() {
+  const { queue, workers } = await getJson('/api/v3/workers');
+  $('cluster').hidden = !queue && !workers.length;
+  $('cluster-queue').textContent = queue ? `queue ${queue}` : 'no queue: jobs run in the server process';
+  table($('cluster-workers'), ['Name', 'Host', 'Lanes', 'Batches', 'Heartbeat'], workers.map((w) => [
+    el('td', { class: 'name', title: w.worker_id }, w.name),
+    w.host,
+    w.lanes.join(', '),
+    el('td', { title: w.current_batches.map((b) => `${b.jobId} ${b.batchId}`).join('\n') }, `${w.current_batches.length}/${w.concurrency}`),
+    `${Math.round(w.heartbeat_age_ms / 1000)} s ago`,
+  ]));
+  if (!workers.length) $('cluster-workers').append(el('tr', {}, el('td', { class: 'muted' }, 'no worker online: start one with fanyi worker')));
+}
+
 function renderOverview(s) {
   const p = s.progress;
   const rows = [['Total', p.total], ['Completed', p.completed], ['Processing', p.processing], ['Pending', p.pending], ['Failed', p.failed], ['Needs review', p.needs_review]];
@@ -168,6 +187,7 @@ async function poll() {
   clearTimeout(state.timer);
   try {
     await renderJobs();
+    await renderCluster();
     await renderJob();
     showError();
     $('polled').textContent = `updated ${new Date().toLocaleTimeString()}`;
@@ -207,7 +227,8 @@ async function uploadAndStart(event) {
     const options = to ? { to: to.split(',').map((s) => s.trim()).filter(Boolean) } : {};
     const body = JSON.stringify({ session_id: upload.session_id, options });
     const started = await (await api('/api/v3/translate', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json();
-    $('upload-note').textContent = `started ${started.task_count} tasks (≈ ${duration(started.estimated_time)})`;
+    // With a queue the answer comes before the file is split: the tasks are counted on the ingestion lane.
+    $('upload-note').textContent = started.status === 'analyzing' ? 'started: analysing on a worker' : `started ${started.task_count} tasks (≈ ${duration(started.estimated_time)})`;
     select(upload.session_id);
   } catch (error) {
     $('upload-note').textContent = '';

@@ -93,7 +93,7 @@ function clusterGauges(register: Registry, engine: Engine): void {
   const registers = [register];
   new Gauge({
     name: 'fanyi_queue_depth',
-    help: 'batches queued or in work on the queue, per lane (absent without --queue)',
+    help: 'entries queued or in work on the queue, per lane: batches (translation), jobs to split (ingestion); absent without --queue',
     labelNames: ['lane'],
     registers,
     async collect() {

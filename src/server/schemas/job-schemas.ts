@@ -128,12 +128,12 @@ export const translateReplySchema = {
   properties: {
     session_id: { type: 'string' },
     status: { type: 'string', enum: JOB_STATUSES },
-    task_count: count,
+    task_count: { ...count, description: 'absent while the job is `analyzing` (with a queue: the ingestion lane splits it after the answer)' },
     unique_texts: count,
     batches: count,
     languages: { type: 'array', items: { type: 'string' } },
-    estimated_time: { type: 'number', description: 'seconds at the configured RPM/TPM limits' },
+    estimated_time: { type: 'number', description: 'seconds at the configured RPM/TPM limits; absent while `analyzing`' },
     status_url: { type: 'string' },
   },
-  required: ['session_id', 'status', 'task_count', 'estimated_time'],
+  required: ['session_id', 'status', 'status_url'],
 } as const;
