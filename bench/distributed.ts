@@ -19,7 +19,8 @@ import path from 'node:path';
 import { loadConfig } from '../src/config/load-config.ts';
 import { createEmbeddedEngine } from '../src/presets.ts';
 import { makeTempDir, runCli, type CliProcess } from '../test/helpers/fanyi-cli.ts';
-import { deleteRedisKeys, REDIS_URL, startWorker, uniquePrefix } from '../test/helpers/queue-workers.ts';
+import { REDIS_URL, startWorker, uniquePrefix } from '../test/helpers/queue-workers.ts';
+import { deleteKeys } from '../test/helpers/redis-server.ts';
 import { startSimulatedProvider } from '../test/helpers/simulated-provider.ts';
 import { uniqueTexts, writeStringTable } from '../test/helpers/string-table.ts';
 import { openBenchStore } from './distributed-store.ts';
@@ -54,7 +55,7 @@ try {
 } finally {
   for (const worker of workers) worker.child.kill('SIGKILL');
   await provider.close();
-  await deleteRedisKeys(REDIS_URL, prefix);
+  await deleteKeys(REDIS_URL, prefix);
   await store.cleanup();
   await temp.cleanup();
 }

@@ -18,7 +18,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { deleteRedisKeys, REDIS_URL, startWorker, uniquePrefix } from '../test/helpers/queue-workers.ts';
+import { REDIS_URL, startWorker, uniquePrefix } from '../test/helpers/queue-workers.ts';
+import { deleteKeys } from '../test/helpers/redis-server.ts';
 import { startSimulatedProvider } from '../test/helpers/simulated-provider.ts';
 import { sourceTexts, writeBenchWorkbook } from './limits-workbook.ts';
 import { openBenchStore } from './distributed-store.ts';
@@ -44,7 +45,7 @@ try {
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup();
   await provider.close();
-  await deleteRedisKeys(REDIS_URL, prefix);
+  await deleteKeys(REDIS_URL, prefix);
   await store.cleanup();
   await rm(dir, { recursive: true, force: true });
 }

@@ -12,7 +12,8 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import { createEmbeddedEngine } from '../../src/presets.ts';
 import { describeResult, makeTempDir, runCli, type CliProcess } from '../helpers/fanyi-cli.ts';
 import { withReadonlyDb } from '../helpers/read-db.ts';
-import { freePort, PrivateRedis, startWorker } from '../helpers/queue-workers.ts';
+import { startWorker } from '../helpers/queue-workers.ts';
+import { ownRedis, type OwnRedis } from '../helpers/redis-server.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { uniqueTexts, writeStringTable, wrongCells } from '../helpers/string-table.ts';
 
@@ -21,7 +22,7 @@ const KEY = 'sk-queue-faults-3c9a';
 describe('queue faults on a private redis-server', () => {
   let temp: Awaited<ReturnType<typeof makeTempDir>>;
   let provider: SimulatedProvider;
-  let redis: PrivateRedis;
+  let redis: OwnRedis;
   const workers: CliProcess[] = [];
   let db: string;
   const env = { OPENAI_API_KEY: KEY };
@@ -32,14 +33,13 @@ describe('queue faults on a private redis-server', () => {
     temp = await makeTempDir('fanyi-queue-faults-');
     db = path.join(temp.dir, 'fanyi.db');
     provider = await startSimulatedProvider({ apiKey: KEY, latencyMs: 50 });
-    redis = new PrivateRedis(await freePort());
-    await redis.start();
+    redis = await ownRedis();
     await writeFile(path.join(temp.dir, 'fanyi.yaml'), 'llm:\n  batch_control: { max_batch_size: 3 }\n');
   });
 
   after(async () => {
     for (const worker of workers) worker.child.kill('SIGKILL');
-    await redis?.stop();
+    await redis?.kill();
     await provider?.close();
     await temp?.cleanup();
   });
@@ -67,7 +67,7 @@ describe('queue faults on a private redis-server', () => {
     const out = path.join(temp.dir, 'restart.out.xlsx');
     const submit = runCli(['translate', table.file, '--to', 'pt-BR,th', '--out', out, '--json', ...common(), ...sim()], { cwd: temp.dir, env, timeoutMs: 120_000 });
     await until(() => (completedTasks(db, 'restart.xlsx') > 0 ? true : undefined), 30_000);
-    await redis.stop();
+    await redis.kill();
     await new Promise((r) => setTimeout(r, 1_000));
     await redis.start();
     const run = await submit;

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { describeResult, makeTempDir, parseSingleJson, runCli, startCli, type CliProcess } from '../helpers/fanyi-cli.ts';
 import { withReadonlyDb } from '../helpers/read-db.ts';
-import { deleteRedisKeys, REDIS_URL, startWorker, uniquePrefix } from '../helpers/queue-workers.ts';
+import { REDIS_URL, startWorker, uniquePrefix } from '../helpers/queue-workers.ts';
+import { deleteKeys } from '../helpers/redis-server.ts';
 import { listeningUrl } from '../helpers/serve-process.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { uniqueTexts, writeStringTable, wrongCells, type StringTable } from '../helpers/string-table.ts';
@@ -52,7 +53,7 @@ describe('fanyi serve --queue: API servers enqueue, fanyi worker processes run t
   after(async () => {
     for (const child of children) child.child.kill('SIGKILL');
     await provider?.close();
-    await deleteRedisKeys(REDIS_URL, prefix);
+    await deleteKeys(REDIS_URL, prefix);
     await temp?.cleanup();
   });
 
@@ -147,7 +148,7 @@ describe('the ingestion lane: POST /api/v3/translate answers before the file is 
   after(async () => {
     for (const child of children) child.child.kill('SIGKILL');
     await provider?.close();
-    await deleteRedisKeys(REDIS_URL, prefix);
+    await deleteKeys(REDIS_URL, prefix);
     await temp?.cleanup();
   });
 
@@ -198,7 +199,7 @@ describe('fanyi serve --workers N', () => {
 
   after(async () => {
     await provider?.close();
-    await deleteRedisKeys(REDIS_URL, prefix);
+    await deleteKeys(REDIS_URL, prefix);
     await temp?.cleanup();
   });
 

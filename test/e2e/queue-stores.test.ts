@@ -9,7 +9,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { describeResult, makeTempDir, runCli, type CliProcess } from '../helpers/fanyi-cli.ts';
-import { deleteRedisKeys, REDIS_URL, startWorker, uniquePrefix } from '../helpers/queue-workers.ts';
+import { REDIS_URL, startWorker, uniquePrefix } from '../helpers/queue-workers.ts';
+import { deleteKeys } from '../helpers/redis-server.ts';
 import { serverStoreSuite, type ServerKind } from '../helpers/server-stores.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { uniqueTexts, writeStringTable, wrongCells } from '../helpers/string-table.ts';
@@ -33,7 +34,7 @@ async function storeSuite(kind: ServerKind): Promise<void> {
 
     after(async () => {
       await provider?.close();
-      await deleteRedisKeys(REDIS_URL, prefix);
+      await deleteKeys(REDIS_URL, prefix);
       await temp?.cleanup();
     });
 

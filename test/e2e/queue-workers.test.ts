@@ -12,7 +12,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { describeResult, makeTempDir, runCli, type CliProcess } from '../helpers/fanyi-cli.ts';
 import { withReadonlyDb } from '../helpers/read-db.ts';
-import { deleteRedisKeys, REDIS_URL, startWorker, uniquePrefix } from '../helpers/queue-workers.ts';
+import { REDIS_URL, startWorker, uniquePrefix } from '../helpers/queue-workers.ts';
+import { deleteKeys } from '../helpers/redis-server.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { uniqueTexts, writeStringTable, wrongCells } from '../helpers/string-table.ts';
 
@@ -44,7 +45,7 @@ describe('three fanyi workers and a submitter on one Redis queue', () => {
   after(async () => {
     for (const worker of workers) worker.child.kill('SIGKILL');
     await provider?.close();
-    await deleteRedisKeys(REDIS_URL, prefix);
+    await deleteKeys(REDIS_URL, prefix);
     await temp?.cleanup();
   });
 

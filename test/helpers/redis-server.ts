@@ -40,7 +40,7 @@ export async function ownRedis(): Promise<OwnRedis> {
   return server;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -66,12 +66,17 @@ async function untilListening(port: number): Promise<void> {
   throw new Error(`redis-server did not listen on ${port}`);
 }
 
-/** Deletes every key under `prefix` on the shared Redis: each test's cleanup. */
+/** Deletes every key under `prefix` (a test's or bench's own) on a shared Redis: each one's cleanup. */
 export async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url);
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
   } finally {
     redis.disconnect();
   }

@@ -7,7 +7,7 @@ import { createEmbeddedEngine, createQueueWorker } from '../../presets.ts';
 import { QUEUE_LANES } from '../../queue/queue-url.ts';
 import { storeTarget } from '../../store/store-url.ts';
 import { assertBindable, resolveTokens, TokenTable } from '../../server/server-security.ts';
-import { addProviderOptions, addStoreOptions, overridesFrom, type CommonFlags } from '../common.ts';
+import { addProviderOptions, addStoreOptions, overridesFrom, untilSignal, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 
 interface ServeFlags extends CommonFlags {
@@ -63,18 +63,6 @@ export function registerServe(program: Command, exit: (code: number) => void): v
       await local?.engine.close();
       await engine.close();
     }
-  });
-}
-
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
   });
 }
 

@@ -6,7 +6,7 @@ import { createQueueWorker } from '../../presets.ts';
 import { QUEUE_LANES } from '../../queue/queue-url.ts';
 import { onlineWorkers } from '../../queue/worker-registry.ts';
 import type { WorkerInfo } from '../../store/job-store.ts';
-import { addStoreOptions, openExistingStore, overridesFrom, printJson, splitList, type CommonFlags } from '../common.ts';
+import { addStoreOptions, openExistingStore, overridesFrom, printJson, splitList, untilSignal, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 
 interface WorkerFlags extends CommonFlags {
@@ -80,16 +80,4 @@ function positive(flag: string, value: string, allowZero = false): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new FanyiError('USAGE', `${flag} must be a ${allowZero ? 'whole' : 'positive whole'} number (got '${value}')`);
   return n;
-}
-
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }
