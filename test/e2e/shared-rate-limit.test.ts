@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { deleteKeys } from '../helpers/redis-server.ts';
+import { deleteKeys, REDIS_URL } from '../helpers/redis-server.ts';
 import { runWorkers, shareOfLimit } from '../helpers/shared-limit-run.ts';
 import { startSimulatedProvider } from '../helpers/simulated-provider.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /**
  * Scaled down from the issue's RPM 1,200 / TPM 200,000 so a few seconds hold a few hundred calls:
  * tokens bind (calls of ~500 tokens, 100 a second allowed by RPM, ~13 by TPM). The real figures

@@ -4,7 +4,7 @@
  */
 import { startCli, type CliProcess } from './fanyi-cli.ts';
 
-export const REDIS_URL = process.env.FANYI_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL } from './redis-server.ts';
 
 /** A prefix no other test or run uses. */
 export function uniquePrefix(name: string): string {

@@ -9,6 +9,9 @@ import { createServer, connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 
+/** The shared Redis the queue and limiter tests use, each under a key prefix of its own. */
+export const REDIS_URL = process.env.FANYI_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 export interface OwnRedis {
   readonly port: number;
   readonly url: string;

@@ -6,9 +6,8 @@ import { Redis } from 'ioredis';
 import { RedisBudgetScript } from '../../src/limits/redis/redis-budget-script.ts';
 import { RedisEndpointLimiter, type LimiterStatusEvent, type RedisEndpointLimiterOptions } from '../../src/limits/redis/redis-endpoint-limiter.ts';
 import { createSharedLimiters, endpointId } from '../../src/limits/redis/redis-shared-limiters.ts';
-import { deleteKeys, ownRedis } from '../helpers/redis-server.ts';
+import { deleteKeys, ownRedis, REDIS_URL } from '../helpers/redis-server.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 type Limits = Omit<RedisEndpointLimiterOptions, 'redis' | 'key'>;
 
