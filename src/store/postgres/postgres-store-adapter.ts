@@ -22,6 +22,10 @@ export class PostgresStoreAdapter extends StoreAdapterBase<PostgresStoreConfig> 
 
   createDialect(): Dialect {
     const pool = new pg.Pool({ connectionString: this.config.connectionString, max: this.config.poolSize ?? DEFAULT_POOL_SIZE, types: { getTypeParser: numberParsers } as pg.CustomTypesConfig });
+    // An idle connection the server dropped (a restart, a failover, pg_terminate_backend) is
+    // reported here and taken out of the pool; the next query opens a new one. Unheard, the
+    // event would crash the process (test/e2e/queue-db-drop.test.ts).
+    pool.on('error', () => {});
     return new PostgresDialect({ pool });
   }
 
