@@ -64,9 +64,9 @@ const MAX_COLS = 16_384;
  * @throws Error for an unknown sheet name, an out-of-range address or an edit of a formula cell
  *   (callers only ever target text cells, so these are programming errors).
  */
-export async function patchXlsx(inputPath: string, outputPath: string, edits: Iterable<CellEdit>, extras: PatchExtras = {}): Promise<PatchResult> {
+export async function patchXlsx(inputPath: string, outputPath: string, edits: Iterable<CellEdit> | AsyncIterable<CellEdit>, extras: PatchExtras = {}): Promise<PatchResult> {
   const zip = await openZip(inputPath);
-  const bySheet = groupEdits(edits);
+  const bySheet = await groupEdits(edits);
   const highlighted = groupHighlights(extras.highlight ?? [], bySheet);
   const pkg = highlighted.size > 0 || extras.appendSheet ? await WorkbookPackage.open(zip) : undefined;
   const styles = highlighted.size > 0 ? await highlightStyles(zip, pkg!) : undefined;
@@ -106,9 +106,10 @@ function patchPart(zip: SourceZip, part: string, xml: string, rows: RowEdits, hi
   }
 }
 
-function groupEdits(edits: Iterable<CellEdit>): Map<string, RowEdits> {
+/** Edits may come as an async stream (results paged from the store): only the grouped cells are held. */
+async function groupEdits(edits: Iterable<CellEdit> | AsyncIterable<CellEdit>): Promise<Map<string, RowEdits>> {
   const bySheet = new Map<string, RowEdits>();
-  for (const { sheetName, row, col, text } of edits) cellsOf(bySheet, sheetName, row, col).set(col, text);
+  for await (const { sheetName, row, col, text } of edits) cellsOf(bySheet, sheetName, row, col).set(col, text);
   return bySheet;
 }
 
