@@ -52,15 +52,23 @@ export async function writeJobOutput(store: JobReadViews, job: JobRow, target: s
   const options = outputOptions(stored, given);
   const file = reviewFileFor(stored.format, target, options.reviewPath);
   const rows = file === null || options.highlight || withFile ? await reviewRows(store, job.job_id, options.writeUnreviewed) : [];
-  const edits: CellEdit[] = stored.newHeaders.map((h) => ({ sheetName: h.sheetName, row: h.row, col: h.col, text: h.text }));
-  for (const r of await store.writableResults(job.job_id, { writeUnreviewed: options.writeUnreviewed, upToCheckpoint: given.upToCheckpoint })) edits.push({ sheetName: r.sheetName, row: r.rowIdx, col: r.colIdx, text: r.result });
-  const written = await writeTranslatedCopy(job.source_path, stored.format, target, edits, {
+  const results = store.writableResults(job.job_id, { writeUnreviewed: options.writeUnreviewed, upToCheckpoint: given.upToCheckpoint });
+  const written = await writeTranslatedCopy(job.source_path, stored.format, target, jobEdits(stored.newHeaders, results), {
     highlight: options.highlight ? flaggedCells(rows) : undefined,
     appendSheet: file === null && rows.length ? reviewSheet(rows) : undefined,
     encoding: options.encoding,
   });
   const reviewFile = file !== null && withFile ? await writeReviewFile(file, rows) : null;
   return { outPath: target, reviewSheet: written.appendedSheet ?? null, reviewFile, encodingLoss: written.encodingLoss ?? null };
+}
+
+/**
+ * New headers first, then the stored results as they are paged in: no array of every edit is
+ * built (a million-row job has 3,000,000), the writer groups them as they come.
+ */
+async function* jobEdits(newHeaders: StoredOptions['newHeaders'], results: AsyncIterable<{ sheetName: string; rowIdx: number; colIdx: number; result: string }>): AsyncGenerator<CellEdit> {
+  for (const h of newHeaders) yield { sheetName: h.sheetName, row: h.row, col: h.col, text: h.text };
+  for await (const r of results) yield { sheetName: r.sheetName, row: r.rowIdx, col: r.colIdx, text: r.result };
 }
 
 /** Given options over stored ones over the defaults. */

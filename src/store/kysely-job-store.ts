@@ -357,7 +357,7 @@ export class KyselyJobStore implements JobStore {
     };
   }
 
-  writableResults(jobId: string, options?: { writeUnreviewed?: boolean; upToCheckpoint?: string }): Promise<WritableResult[]> {
+  writableResults(jobId: string, options?: { writeUnreviewed?: boolean; upToCheckpoint?: string }): AsyncIterable<WritableResult> {
     return writableResults(this.#db, jobId, options);
   }
 

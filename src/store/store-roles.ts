@@ -116,11 +116,12 @@ export interface JobReadViews {
   leasedBatches(jobId: string): Promise<Array<{ batchId: string; workerId: string | null }>>;
   jobTotals(jobId: string): Promise<JobTotals>;
   /**
-   * Results to write back, in sheet/row order: completed tasks, and `needs_review` ones without a
-   * hard QA flag — with them too when `writeUnreviewed` (default: the job's stored option).
-   * `upToCheckpoint`: only results stamped by that checkpoint or an earlier one (its workbook, built when asked).
+   * Results to write back, read from the store page by page (task order; no cell order promised):
+   * completed tasks, and `needs_review` ones without a hard QA flag — with them too when
+   * `writeUnreviewed` (default: the job's stored option). `upToCheckpoint`: only results stamped
+   * by that checkpoint or an earlier one (its workbook, built when asked).
    */
-  writableResults(jobId: string, options?: { writeUnreviewed?: boolean; upToCheckpoint?: string }): Promise<WritableResult[]>;
+  writableResults(jobId: string, options?: { writeUnreviewed?: boolean; upToCheckpoint?: string }): AsyncIterable<WritableResult>;
   /** Per-endpoint calls, tokens, 429s, errors and latency percentiles. */
   endpointStats(jobId: string): Promise<EndpointStats[]>;
   /** The newest `limit` events, oldest first. */

@@ -22,10 +22,10 @@ export interface WriteResult extends PatchResult {
  * appended sheet, highlighted cells) apply to xlsx only: a CSV holds one table and no styles;
  * its encoding applies to csv only.
  */
-export async function writeTranslatedCopy(sourcePath: string, format: DocumentFormat, outPath: string, edits: CellEdit[], extras: WriteExtras = {}): Promise<WriteResult> {
+export async function writeTranslatedCopy(sourcePath: string, format: DocumentFormat, outPath: string, edits: Iterable<CellEdit> | AsyncIterable<CellEdit>, extras: WriteExtras = {}): Promise<WriteResult> {
   if (format === 'xlsx') return patchXlsx(sourcePath, outPath, edits, extras);
   const document = await readCsvDocument(sourcePath, { ...DEFAULT_READ_LIMITS, maxFileBytes: Number.MAX_SAFE_INTEGER, maxCells: Number.MAX_SAFE_INTEGER });
-  for (const edit of edits) document.setText(0, edit.row, edit.col, edit.text);
+  for await (const edit of edits) document.setText(0, edit.row, edit.col, edit.text);
   await document.save(outPath, extras.encoding);
   return { encodingLoss: extras.encoding === 'utf-8-bom' ? null : document.lossInSourceEncoding() };
 }

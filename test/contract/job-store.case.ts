@@ -4,6 +4,7 @@ import type { BatchRow, JobStore, NewTaskRow } from '../../src/store/job-store.t
 import { toBatchRows, toTaskRows } from '../../src/tasks/prepare-job.ts';
 import type { PackedBatch } from '../../src/tasks/batching/pack-batches.ts';
 import type { TaskDraft } from '../../src/tasks/split-tasks.ts';
+import { RESULT_PAGE } from '../../src/store/queries/progress-queries.ts';
 import { apiStoreCases } from './api-store.case.ts';
 import { memoryStoreCases } from './memory-store.case.ts';
 
@@ -15,6 +16,27 @@ export function jobStoreCases(name: string, open: () => Promise<JobStore>): void
   memoryStoreCases(name, open);
   apiStoreCases(name, open);
   const meta = (workerId = 'w1') => ({ workerId, model: 'm', startedAt: Date.now() - 5, endedAt: Date.now(), promptTokens: 10, completionTokens: 20 });
+
+  test(`${name}: writableResults pages through a job bigger than one page, each result once`, async () => {
+    const store = await open();
+    const jobId = uniqueJob();
+    const n = RESULT_PAGE + 3;
+    const drafts: TaskDraft[] = Array.from({ length: n }, (_, i) => ({
+      taskId: `TASK_${String(i).padStart(6, '0')}`, sheetName: 'UI', rowIdx: i + 1, colIdx: 2, cellRef: `C${i + 2}`, sourceLang: 'zh-CN', sourceText: '确定',
+      sourceContext: '{}', targetLang: 'pt-BR', targetRegion: 'BR', groupId: 'GROUP_UI_UI', priority: 1, dedupeKey: 'k-ok', batchId: 'BATCH_PT_BR_001',
+    }));
+    const batch: PackedBatch = { batchId: 'BATCH_PT_BR_001', seq: 1, groupId: 'GROUP_UI_UI', lane: 'short', targetLang: 'pt-BR', priority: 1, taskCount: n, uniqueCount: 1, chars: 2, estInputTokens: 10, estOutputTokens: 10 };
+    await store.createJob({ jobId, kind: 'translate', sourceName: 'a.xlsx', sourcePath: '/x', excelId: 'e', outPath: null, options: {} }, [...toTaskRows(jobId, 'excel', drafts, '')], toBatchRows(jobId, [batch]));
+    const claim = await store.claimBatch(jobId, 'w1', 60_000);
+    await store.commitResults(jobId, claim!.batchId, [{ dedupeKey: 'k-ok', result: 'OK', tokenCount: 3 }], meta());
+    const rows = new Set<number>();
+    for await (const r of store.writableResults(jobId)) {
+      assert.equal(r.result, 'OK');
+      rows.add(r.rowIdx);
+    }
+    assert.equal(rows.size, n, 'every result of every page, none twice');
+    await store.close();
+  });
 
   test(`${name}: claims by priority, never hands out a completed task, fans results out to duplicates`, async () => {
     const store = await open();
@@ -31,7 +53,8 @@ export function jobStoreCases(name: string, open: () => Promise<JobStore>): void
     const second = await store.claimBatch(jobId, 'w1', 60_000);
     assert.equal(second?.batchId, 'BATCH_PT_BR_001');
     assert.equal(await store.claimBatch(jobId, 'w2', 60_000), undefined, 'nothing else is claimable');
-    const results = await store.writableResults(jobId);
+    const results = [];
+    for await (const r of store.writableResults(jobId)) results.push(r);
     assert.deepEqual(results.map((r) => [r.rowIdx, r.result]).sort(), [[1, 'OK'], [2, 'OK']]);
     const after = await store.countByStatus(jobId);
     assert.deepEqual([after.completed, after.processing, after.pending, after.total], [2, 1, 0, 3]);

@@ -56,7 +56,9 @@ export function memoryStoreCases(name: string, open: () => Promise<JobStore>): v
     assert.deepEqual([counts.completed, counts.pending, counts.total], [1, 1, 2]);
     const claim = (await store.claimBatch(jobId, 'w1', 60_000))!;
     assert.deepEqual(claim.items.map((i) => i.sourceText), ['取消']);
-    assert.deepEqual((await store.writableResults(jobId)).map((r) => r.result), ['OK']);
+    const written: string[] = [];
+    for await (const r of store.writableResults(jobId)) written.push(r.result);
+    assert.deepEqual(written, ['OK']);
     await store.close();
   });
 

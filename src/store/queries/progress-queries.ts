@@ -48,25 +48,40 @@ export async function progressByGroup(db: Kysely<Database>, jobId: string): Prom
     .sort((a, b) => a.priority - b.priority || a.groupId.localeCompare(b.groupId));
 }
 
+/** Results read per query: a page of a 3,000,000-task job is a few MB, never the whole job. */
+export const RESULT_PAGE = 10_000;
+
 /**
  * Results to write back: completed ones, and `needs_review` ones whose flags are all soft (a long
  * label is written and flagged). A hard flag (a placeholder, markup or ICU message broken) would
  * break the game at run time: that cell stays empty unless `writeUnreviewed` — given here, else
  * the job's stored `writeUnreviewed` option (`--write-unreviewed`).
+ *
+ * Yielded page by page, keyset-paged on the primary key (job_id, task_id), so a million-row job's
+ * results never sit in memory as one array and each page is an index range scan, not a re-sort.
+ * Task ids follow the planner's sheet/row order; consumers must not rely on it past 999,999 tasks
+ * (the ids' zero padding ends there), and the xlsx patch does not: it groups cells itself.
  */
-export async function writableResults(db: Kysely<Database>, jobId: string, options: { writeUnreviewed?: boolean; upToCheckpoint?: string } = {}): Promise<WritableResult[]> {
+export async function* writableResults(db: Kysely<Database>, jobId: string, options: { writeUnreviewed?: boolean; upToCheckpoint?: string } = {}): AsyncGenerator<WritableResult> {
   const writeUnreviewed = options.writeUnreviewed ?? (await storedWriteUnreviewed(db, jobId));
-  let query = db
-    .selectFrom('tasks')
-    .select(['sheet_name', 'row_idx', 'col_idx', 'target_lang', 'result', 'status', 'qa_flags'])
-    .where('job_id', '=', jobId)
-    .where('status', 'in', ANSWERED_TASK_STATUSES);
-  // Checkpoint ids sort by time (CKPT_<timestamp>): a checkpoint holds what it and earlier ones stamped.
-  if (options.upToCheckpoint) query = query.where('checkpoint_id', 'is not', null).where('checkpoint_id', '<=', options.upToCheckpoint);
-  const rows = await query.execute();
-  return rows
-    .filter((r) => r.status === 'completed' || writeUnreviewed || !hasHardFlag(r.qa_flags))
-    .map((r) => ({ sheetName: r.sheet_name, rowIdx: r.row_idx, colIdx: r.col_idx, targetLang: r.target_lang, result: r.result ?? '' }));
+  for (let after: string | undefined; ; ) {
+    let query = db
+      .selectFrom('tasks')
+      .select(['task_id', 'sheet_name', 'row_idx', 'col_idx', 'target_lang', 'result', 'status', 'qa_flags'])
+      .where('job_id', '=', jobId)
+      .where('status', 'in', ANSWERED_TASK_STATUSES);
+    // Checkpoint ids sort by time (CKPT_<timestamp>): a checkpoint holds what it and earlier ones stamped.
+    if (options.upToCheckpoint) query = query.where('checkpoint_id', 'is not', null).where('checkpoint_id', '<=', options.upToCheckpoint);
+    if (after !== undefined) query = query.where('task_id', '>', after);
+    const rows = await query.orderBy('task_id').limit(RESULT_PAGE).execute();
+    for (const r of rows) {
+      if (r.status === 'completed' || writeUnreviewed || !hasHardFlag(r.qa_flags)) {
+        yield { sheetName: r.sheet_name, rowIdx: r.row_idx, colIdx: r.col_idx, targetLang: r.target_lang, result: r.result ?? '' };
+      }
+    }
+    if (rows.length < RESULT_PAGE) return;
+    after = rows[rows.length - 1].task_id;
+  }
 }
 
 async function storedWriteUnreviewed(db: Kysely<Database>, jobId: string): Promise<boolean> {

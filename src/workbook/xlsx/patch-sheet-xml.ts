@@ -1,6 +1,6 @@
 /**
- * Rewrites the target cells of one worksheet part. The sheet XML is never parsed as a whole: one
- * pass finds `<row>` segments with indexOf and only rows that carry edits are taken apart. Values
+ * Rewrites the target cells of one worksheet part, as a stream. The sheet XML is never parsed as
+ * a whole: one pass finds `<row>` segments with indexOf and only rows that carry edits are taken apart. Values
  * are written as inline strings so that sharedStrings.xml (and every `t="s"` index into it) stays
  * untouched.
  */
@@ -32,41 +32,92 @@ interface SheetNames {
   highlight: SheetHighlight | undefined;
 }
 
-/** Returns the patched part as UTF-8. Every cell in `highlight` must have an entry in `rows`. */
-export function patchSheetXml(xml: string, rows: RowEdits, highlight?: SheetHighlight): Buffer {
-  const p = /<(\w+:)?worksheet[\s>]/.exec(xml)?.[1] ?? '';
-  const open = xml.indexOf(`<${p}sheetData`);
-  const openEnd = xml.indexOf('>', open);
+/** Where the row scan stands between windows: the sorted edited rows, the next one due, the last row number seen. */
+interface ScanState {
+  pending: number[];
+  next: number;
+  rowNumber: number;
+}
+
+/**
+ * The patched part as UTF-8 chunks, rows in, rows out: `chunks` is the part's text as it is
+ * inflated, and only a window of whole rows (up to the last `</row>` received) is held and patched
+ * at a time, so a 1,000,000-row sheet never sits in memory as one string, nor does its output.
+ * A sheet of self-closing rows only has no `</row>` to cut at and is held until `</sheetData>`.
+ * Every cell in `highlight` must have an entry in `rows`.
+ */
+export async function* patchSheetStream(chunks: AsyncIterable<string>, rows: RowEdits, highlight?: SheetHighlight): AsyncGenerator<Buffer> {
+  const source = chunks[Symbol.asyncIterator]();
+  let xml = '';
+  const more = async (): Promise<boolean> => {
+    const next = await source.next();
+    if (next.done) return false;
+    xml += next.value;
+    return true;
+  };
+  let p = '';
+  let open = -1;
+  let openEnd = -1;
+  do {
+    p = /<(\w+:)?worksheet[\s>]/.exec(xml)?.[1] ?? '';
+    open = xml.indexOf(`<${p}sheetData`);
+    openEnd = open < 0 ? -1 : xml.indexOf('>', open);
+  } while (openEnd < 0 && (await more()));
   if (open < 0 || openEnd < 0) throw new MalformedSheet('has no <sheetData>');
   const head = xml.slice(0, open);
   const names: SheetNames = {
     prefix: p, rowOpen: `<${p}row`, rowClose: `</${p}row>`, cellOpen: `<${p}c`, cellClose: `</${p}c>`, formulaOpen: `<${p}f`,
     inlineOpen: ` t="inlineStr"><${p}is><${p}t`, inlineClose: `</${p}t></${p}is></${p}c>`, columnStyles: columnStyles(head), highlight,
   };
+  const state: ScanState = { pending: [...rows.keys()].sort((a, b) => a - b), next: 0, rowNumber: 0 };
   const out = new Utf8Sink();
   out.push(updateDimension(head, rows));
   if (xml.charCodeAt(openEnd - 1) === 47) {
     // <sheetData/>: an empty sheet.
     out.push(`<${p}sheetData>`);
-    patchRows(out, xml, openEnd + 1, openEnd + 1, rows, names);
+    patchRows(out, xml, openEnd + 1, openEnd + 1, rows, names, state, true);
     out.push(`</${p}sheetData>`);
-    out.push(xml.slice(openEnd + 1));
+    xml = xml.slice(openEnd + 1);
   } else {
-    const close = xml.lastIndexOf(`</${p}sheetData>`);
-    if (close < openEnd) throw new MalformedSheet('has an unclosed <sheetData>');
     out.push(xml.slice(open, openEnd + 1));
-    patchRows(out, xml, openEnd + 1, close, rows, names);
-    out.push(xml.slice(close));
+    xml = xml.slice(openEnd + 1);
+    const closeTag = `</${p}sheetData>`;
+    for (let close = xml.indexOf(closeTag); close < 0; close = xml.indexOf(closeTag)) {
+      const cut = xml.lastIndexOf(names.rowClose);
+      if (cut >= 0) {
+        patchRows(out, xml, 0, cut + names.rowClose.length, rows, names, state, false);
+        xml = xml.slice(cut + names.rowClose.length);
+        yield* joined(out.take());
+      }
+      if (!(await more())) throw new MalformedSheet('has an unclosed <sheetData>');
+    }
+    const close = xml.indexOf(closeTag);
+    patchRows(out, xml, 0, close, rows, names, state, true);
+    xml = xml.slice(close);
   }
-  return out.toBuffer();
+  // What follows the rows (page setup, drawings, extLst) is copied as it comes.
+  do {
+    out.push(xml);
+    xml = '';
+    yield* joined(out.take());
+  } while (await more());
+  yield* joined(out.take(true));
 }
 
-/** One linear scan over `<row>` segments; runs of untouched rows are copied as one slice. */
-function patchRows(out: Utf8Sink, xml: string, start: number, end: number, rows: RowEdits, names: SheetNames): void {
-  const pending = [...rows.keys()].sort((a, b) => a - b);
-  let next = 0;
+/** One buffer per window rather than one per 16K-character chunk: fewer trips through the deflate stream. */
+function* joined(chunks: Buffer[]): Generator<Buffer> {
+  if (chunks.length > 0) yield chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+/**
+ * One linear scan over the `<row>` segments of `[start, end)`; runs of untouched rows are copied
+ * as one slice. Rows due before a row of the window go in before it; rows due after the window's
+ * last row go in at the end only when the window is the `last`, else the next window places them.
+ */
+function patchRows(out: Utf8Sink, xml: string, start: number, end: number, rows: RowEdits, names: SheetNames, state: ScanState, last: boolean): void {
+  const { pending } = state;
+  let { next, rowNumber } = state;
   let copied = start;
-  let rowNumber = 0;
   for (let pos = findTag(xml, names.rowOpen, start, end); pos >= 0 && next < pending.length; pos = findTag(xml, names.rowOpen, pos, end)) {
     const tagEnd = xml.indexOf('>', pos);
     rowNumber = rowNumberAt(xml, pos, tagEnd, rowNumber);
@@ -84,7 +135,9 @@ function patchRows(out: Utf8Sink, xml: string, start: number, end: number, rows:
     pos = rowEnd;
   }
   out.push(xml.slice(copied, end));
-  for (; next < pending.length; next++) newRow(out, pending[next], rows, names);
+  if (last) for (; next < pending.length; next++) newRow(out, pending[next], rows, names);
+  state.next = next;
+  state.rowNumber = rowNumber;
 }
 
 function newRow(out: Utf8Sink, rowNumber: number, rows: RowEdits, names: SheetNames): void {

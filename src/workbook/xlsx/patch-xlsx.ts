@@ -4,8 +4,9 @@
  * VML, custom XML, extension lists) is copied byte for byte, local header and compressed data
  * included, which a full exceljs rewrite cannot promise.
  *
- * The sheet XML is never parsed as a whole: one pass finds `<row>` segments with indexOf and only
- * rows that carry edits are taken apart. Values are written as inline strings so that
+ * The sheet XML is never held or parsed as a whole: it is inflated, patched and deflated again as
+ * a stream of row windows (into a file beside the output, then copied into the zip); one pass
+ * finds `<row>` segments with indexOf and only rows that carry edits are taken apart. Values are written as inline strings so that
  * sharedStrings.xml (and every `t="s"` index into it) stays untouched.
  *
  * Two extras change more than target cells, and only when asked: a table sheet appended (the
@@ -16,10 +17,12 @@
  * zip, locate-sheet-parts.ts maps sheet names to parts, patch-sheet-xml.ts rewrites one part,
  * workbook-package.ts adds parts, highlight-styles.ts clones styles, table-sheet-xml.ts builds a sheet.
  */
-import { corruptZip, openZip, readEntry, rebuildZip, writeAtomically, type SourceZip } from './xlsx-zip.ts';
+import { rm } from 'node:fs/promises';
+import { corruptZip, openZip, rebuildZip, stagePart, writeAtomically, type SourceZip, type StagedPart } from './xlsx-zip.ts';
+import { entryText } from './zip-entry-stream.ts';
 import { HighlightStyles, MINIMAL_STYLES, UnreadableStyles } from './highlight-styles.ts';
 import { locateSheetParts } from './locate-sheet-parts.ts';
-import { patchSheetXml, type RowEdits, type SheetHighlight } from './patch-sheet-xml.ts';
+import { patchSheetStream, type RowEdits, type SheetHighlight } from './patch-sheet-xml.ts';
 import { MalformedSheet } from './sheet-xml-helpers.ts';
 import { tableSheetXml, type TableSheet } from './table-sheet-xml.ts';
 import { WorkbookPackage } from './workbook-package.ts';
@@ -64,27 +67,34 @@ const MAX_COLS = 16_384;
  * @throws Error for an unknown sheet name, an out-of-range address or an edit of a formula cell
  *   (callers only ever target text cells, so these are programming errors).
  */
-export async function patchXlsx(inputPath: string, outputPath: string, edits: Iterable<CellEdit>, extras: PatchExtras = {}): Promise<PatchResult> {
+export async function patchXlsx(inputPath: string, outputPath: string, edits: Iterable<CellEdit> | AsyncIterable<CellEdit>, extras: PatchExtras = {}): Promise<PatchResult> {
   const zip = await openZip(inputPath);
-  const bySheet = groupEdits(edits);
+  const bySheet = await groupEdits(edits);
   const highlighted = groupHighlights(extras.highlight ?? [], bySheet);
   const pkg = highlighted.size > 0 || extras.appendSheet ? await WorkbookPackage.open(zip) : undefined;
   const styles = highlighted.size > 0 ? await highlightStyles(zip, pkg!) : undefined;
   const parts = bySheet.size > 0 ? await locateSheetParts(zip) : new Map<string, string>();
-  const replaced = new Map<string, Buffer>();
-  for (const [sheetName, rows] of bySheet) {
-    const part = parts.get(sheetName);
-    if (part === undefined) throw new Error(`patchXlsx: no sheet named "${sheetName}" in ${zip.fileName}`);
-    const cells = highlighted.get(sheetName);
-    const highlight = cells && styles && { cells, restyle: styles.styles.restyle };
-    replaced.set(part, patchPart(zip, part, (await readEntry(zip, part)).toString('utf8'), rows, highlight));
+  const replaced = new Map<string, Buffer | StagedPart>();
+  const staged: string[] = [];
+  try {
+    for (const [sheetName, rows] of bySheet) {
+      const part = parts.get(sheetName);
+      if (part === undefined) throw new Error(`patchXlsx: no sheet named "${sheetName}" in ${zip.fileName}`);
+      const cells = highlighted.get(sheetName);
+      const highlight = cells && styles && { cells, restyle: styles.styles.restyle };
+      // Streamed from the original entry, patched a window of rows at a time and deflated into a file beside the output.
+      staged.push(`${outputPath}.tmp-${process.pid}-${staged.length}`);
+      replaced.set(part, await patchPart(zip, part, staged[staged.length - 1], rows, highlight));
+    }
+    if (styles?.styles.isUsed) pkg!.setPart(styles.part, styles.styles.toXml());
+    const appendedSheet = extras.appendSheet && pkg!.addWorksheet(extras.appendSheet.name, tableSheetXml(extras.appendSheet, pkg!.namespace));
+    const added = pkg?.parts();
+    for (const [part, xml] of added?.replaced ?? []) replaced.set(part, xml);
+    await writeAtomically(outputPath, await rebuildZip(zip, replaced, added?.added));
+    return appendedSheet ? { appendedSheet } : {};
+  } finally {
+    await Promise.all(staged.map((file) => rm(file, { force: true })));
   }
-  if (styles?.styles.isUsed) pkg!.setPart(styles.part, styles.styles.toXml());
-  const appendedSheet = extras.appendSheet && pkg!.addWorksheet(extras.appendSheet.name, tableSheetXml(extras.appendSheet, pkg!.namespace));
-  const added = pkg?.parts();
-  for (const [part, xml] of added?.replaced ?? []) replaced.set(part, xml);
-  await writeAtomically(outputPath, await rebuildZip(zip, replaced, added?.added));
-  return appendedSheet ? { appendedSheet } : {};
 }
 
 async function highlightStyles(zip: SourceZip, pkg: WorkbookPackage): Promise<{ part: string; styles: HighlightStyles }> {
@@ -97,18 +107,19 @@ async function highlightStyles(zip: SourceZip, pkg: WorkbookPackage): Promise<{ 
   }
 }
 
-function patchPart(zip: SourceZip, part: string, xml: string, rows: RowEdits, highlight?: SheetHighlight): Buffer {
+async function patchPart(zip: SourceZip, part: string, file: string, rows: RowEdits, highlight?: SheetHighlight): Promise<StagedPart> {
   try {
-    return patchSheetXml(xml, rows, highlight);
+    return await stagePart(file, patchSheetStream(entryText(zip, part), rows, highlight));
   } catch (error) {
     if (error instanceof MalformedSheet) throw corruptZip(zip.fileName, `${part} ${error.message}`);
     throw error;
   }
 }
 
-function groupEdits(edits: Iterable<CellEdit>): Map<string, RowEdits> {
+/** Edits may come as an async stream (results paged from the store): only the grouped cells are held. */
+async function groupEdits(edits: Iterable<CellEdit> | AsyncIterable<CellEdit>): Promise<Map<string, RowEdits>> {
   const bySheet = new Map<string, RowEdits>();
-  for (const { sheetName, row, col, text } of edits) cellsOf(bySheet, sheetName, row, col).set(col, text);
+  for await (const { sheetName, row, col, text } of edits) cellsOf(bySheet, sheetName, row, col).set(col, text);
   return bySheet;
 }
 

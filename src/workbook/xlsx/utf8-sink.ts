@@ -22,9 +22,12 @@ export class Utf8Sink {
     if (this.#length >= CHUNK_CHARS) this.#flush();
   }
 
-  toBuffer(): Buffer {
-    this.#flush();
-    return Buffer.concat(this.#chunks);
+  /** The chunks encoded so far, handed over (a stream writes them out); `all` encodes the pieces still joined too. */
+  take(all = false): Buffer[] {
+    if (all) this.#flush();
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    return chunks;
   }
 
   #flush(): void {
