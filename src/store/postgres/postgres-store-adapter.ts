@@ -22,10 +22,13 @@ export class PostgresStoreAdapter extends StoreAdapterBase<PostgresStoreConfig> 
 
   createDialect(): Dialect {
     const pool = new pg.Pool({ connectionString: this.config.connectionString, max: this.config.poolSize ?? DEFAULT_POOL_SIZE, types: { getTypeParser: numberParsers } as pg.CustomTypesConfig });
-    // An idle connection the server dropped (a restart, a failover, pg_terminate_backend) is
-    // reported here and taken out of the pool; the next query opens a new one. Unheard, the
-    // event would crash the process (test/e2e/queue-db-drop.test.ts).
+    // A connection the server dropped (a restart, a failover, pg_terminate_backend) reports an
+    // `error` event: the pool's for an idle one, the client's own for one checked out between
+    // queries. Unheard, either crashes the process (test/e2e/queue-db-drop.test.ts). The query
+    // that was running fails on its own; the pool then drops the broken client (not queryable)
+    // and the next query opens a new connection.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     return new PostgresDialect({ pool });
   }
 
