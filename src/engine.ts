@@ -166,7 +166,7 @@ export class Engine {
     const { pending, run, config } = JSON.parse(job.options) as PendingJobOptions;
     try {
       const input: TranslateInput = { ...pending, file: await this.sourcePath(job), jobId, tenant: job.tenant ?? undefined, sourceName: job.source_name, outPath: job.out_path ?? undefined };
-      const prepared = await this.#planAndStore(jobId, input, { ...this.config, ...config, llm: run.llm }, run, undefined, (newJob, tasks, batches) => this.store.storeJobWork(newJob, tasks, batches));
+      const prepared = await this.#planAndStore(jobId, input, { ...this.config, ...config, llm: run.llm }, run, undefined, (newJob, tasks, batches) => this.store.storeJobWork(newJob, tasks, batches), job.source_file ?? undefined);
       if (!prepared) return;
       if (!prepared.tally.tasks) throw new FanyiError('NOTHING_TO_TRANSLATE', 'every target cell already holds text; name another language, or set overwrite');
     } catch (error) {
@@ -190,6 +190,7 @@ export class Engine {
     run: RunSettings,
     analysed: Pick<AnalysedFile, 'document' | 'options'> | undefined,
     store: (job: NewJob, tasks: (reads: CreateJobReads) => NewTaskRows, batches: () => BatchRow[]) => Promise<boolean>,
+    storedSource?: string,
   ): Promise<PreparedJob | undefined> {
     // Built now, so a missing key or URL stops before anything is stored.
     const pool = await this.#providers.pool(run);
@@ -198,10 +199,11 @@ export class Engine {
     const sink: TaskSink = {};
     const plan = startJob(document, config, planOptions, sink);
     if (planOptions.glossary) await this.store.saveGlossary(planOptions.glossary.version, toGlossaryRows(planOptions.glossary));
-    const source = await this.files.put(input.file);
+    // An ingested job's source is stored already (`storedSource`, its id `<sha256><ext>`): not hashed and sent again.
+    const source = storedSource ? { id: storedSource, sha256: storedSource.slice(0, 64) } : await this.files.put(input.file);
     // The tasks' source id (excel_id), as it was before files were stored: the first half of the hash.
     const excelId = source.sha256.slice(0, 32);
-    const sourcePath = await this.files.localPath(source.id);
+    const sourcePath = storedSource ? input.file : await this.files.localPath(source.id);
     const gameContext = planOptions.gameContext ?? '';
     let prepared: PreparedJob | undefined;
     // Planned while stored: the options and batches are known once the last task is in.
