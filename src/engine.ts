@@ -95,7 +95,7 @@ export class Engine {
     this.files = options.files ?? new DiskFileStore(sourcesDir(options.filesDir));
     this.prompts = new PromptStyle(options.run.prompts);
     this.#providers = new JobProviders(options.run, options.providers);
-    this.checkpoints = new Checkpointer({ store: this.store, dir: path.join(options.filesDir, 'checkpoints'), exportWorkbook: (jobId, out, upToCheckpoint) => this.exportJob(jobId, out, { upToCheckpoint }) });
+    this.checkpoints = new Checkpointer({ store: this.store, files: this.files, dir: path.join(options.filesDir, 'checkpoints'), exportWorkbook: (jobId, out, upToCheckpoint) => this.exportJob(jobId, out, { upToCheckpoint }) });
   }
 
   /** The cancel broadcast of the queue back end (a worker subscribes to it). */
@@ -348,6 +348,7 @@ export class Engine {
     await this.#o.cancels?.publish(jobId).catch(() => undefined);
     for (const { batchId } of await this.store.leasedBatches(jobId)) await this.store.releaseBatch(jobId, batchId);
     this.#workRuns.drop(jobId);
+    this.checkpoints.forget(jobId);
   }
 
   /**
@@ -372,13 +373,19 @@ export class Engine {
     const job = await this.#job(jobId);
     const { dispatcher } = await this.#workRuns.get(job);
     const worked = await dispatcher.work(jobId, batchId, workerId, signal);
-    if (worked && !signal.aborted) await this.#completeIfDone(jobId, workerId);
+    if (worked && !signal.aborted) {
+      // The checkpoint timer of a queued job: its submitter may have detached, so workers keep it.
+      const interval = this.config.system.checkpoint_interval * 1000;
+      await this.checkpoints.createIfDue(jobId, path.extname(job.source_path), interval, job.created_at).catch(() => undefined);
+      await this.#completeIfDone(jobId, workerId);
+    }
     return worked;
   }
 
   async #completeIfDone(jobId: string, workerId: string): Promise<void> {
     if ((await this.store.openBatchCount(jobId)) > 0 || !(await this.store.completeJob(jobId))) return;
     this.#workRuns.drop(jobId);
+    this.checkpoints.forget(jobId);
     // Best effort, as at the end of a run: what stays unremembered is remembered by the next lookup.
     await this.store.rememberResults(jobId).catch(() => undefined);
     await this.store.recordEvent(jobId, { kind: 'completed', message: `last batch finished by worker ${workerId}` });

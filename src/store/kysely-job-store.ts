@@ -25,7 +25,7 @@ import { migrationProvider } from './migrations/index.ts';
 import { groupSizes, queryStats, queryStatsEnabled } from './query-stats.ts';
 import { chunks, flatten, lazyChunks, lazyChunksAsync } from './sql-chunks.ts';
 import { appendLog, endpointStats, insertEvent, recentEvents, type LogEntry } from './queries/call-queries.ts';
-import { deleteCheckpoint, insertCheckpoint, listCheckpoints, taskSnapshot } from './queries/checkpoint-queries.ts';
+import { deleteCheckpoint, insertCheckpoint, listCheckpoints, taskSnapshot, updateCheckpointMetadata } from './queries/checkpoint-queries.ts';
 import { countByStatus, progressByGroup, writableResults } from './queries/progress-queries.ts';
 import { countByFlag } from './queries/flag-queries.ts';
 import { activeJobLoad, listTenantJobs, taskPage, taskStatistics } from './queries/api-queries.ts';
@@ -248,6 +248,10 @@ export class KyselyJobStore implements JobStore {
 
   listCheckpoints(jobId: string): Promise<CheckpointRow[]> {
     return listCheckpoints(this.#db, jobId);
+  }
+
+  setCheckpointMetadata(jobId: string, checkpointId: string, metadata: unknown): Promise<void> {
+    return updateCheckpointMetadata(this.#db, jobId, checkpointId, metadata);
   }
 
   deleteCheckpoint(jobId: string, checkpointId: string): Promise<void> {

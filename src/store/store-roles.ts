@@ -167,6 +167,8 @@ export interface CheckpointStore {
   createCheckpoint(jobId: string, checkpoint: { checkpointId: string; filePath: string; metadata: unknown }): Promise<number>;
   /** Newest first. */
   listCheckpoints(jobId: string): Promise<CheckpointRow[]>;
+  /** Replaces a checkpoint's metadata (its increment's stored file is known only after the stamp). */
+  setCheckpointMetadata(jobId: string, checkpointId: string, metadata: unknown): Promise<void>;
   deleteCheckpoint(jobId: string, checkpointId: string): Promise<void>;
   /** Every task of the job (with `checkpointId`, only those that checkpoint stamped), in task order, streamed in pages. */
   taskSnapshot(jobId: string, options?: { checkpointId?: string }): AsyncIterable<TaskSnapshotRow>;

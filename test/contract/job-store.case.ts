@@ -244,6 +244,8 @@ export function jobStoreCases(name: string, open: () => Promise<JobStore>): void
     for await (const row of store.taskSnapshot(jobId)) snapshot.push([row.task_id, row.status, row.checkpoint_id]);
     assert.deepEqual(snapshot, [['TASK_1', 'completed', 'CKPT_1'], ['TASK_2', 'completed', 'CKPT_1'], ['TASK_3', 'failed', 'CKPT_2']]);
     assert.deepEqual((await store.listCheckpoints(jobId)).map((c) => [c.checkpointId, c.taskCount]), [['CKPT_2', 3], ['CKPT_1', 2]]);
+    await store.setCheckpointMetadata(jobId, 'CKPT_2', { increment: 'abc.jsonl', increments: ['abc.jsonl'] });
+    assert.deepEqual((await store.listCheckpoints(jobId)).map((c) => c.metadata), [{ increment: 'abc.jsonl', increments: ['abc.jsonl'] }, { n: 1 }]);
     await store.deleteCheckpoint(jobId, 'CKPT_1');
     assert.deepEqual((await store.listCheckpoints(jobId)).map((c) => c.checkpointId), ['CKPT_2']);
     await store.close();

@@ -4,7 +4,7 @@
  * finish every task with every cell verified, and `status` must show what happened per endpoint.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -145,15 +145,16 @@ describe('checkpoints while a job runs', () => {
   test('are taken, stamped on the tasks they cover, and exported with --checkpoint', async () => {
     const run = await runs.checkpoint;
     await assertAllCells(run);
-    const checkpoints = run.status.checkpoints as Array<{ checkpointId: string; taskCount: number; filePath: string; metadata: { tasks_file: string } }>;
+    const checkpoints = run.status.checkpoints as Array<{ checkpointId: string; taskCount: number; filePath: string; metadata: { increment: string; increments: string[] } }>;
     assert.ok(checkpoints.length >= 2, `${checkpoints.length} checkpoints`);
     const [latest] = checkpoints;
-    // Incremental (seed 000 §10.2): each checkpoint's file holds only what settled since the one before.
-    const increment = (file: string) => readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    const stampedHere = increment(latest.metadata.tasks_file);
+    // Incremental (seed 000 §10.2): each checkpoint's increment holds only what settled since the one before,
+    // stored among the job database's files (a SQLite store keeps them under <db>.files/sources).
+    const increment = (id: string) => readFileSync(path.join(`${run.db}.files`, 'sources', id), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const stampedHere = increment(latest.metadata.increment);
     assert.ok(stampedHere.length > 0 && stampedHere.every((l) => l.checkpoint_id === latest.checkpointId && l.status === 'completed' && l.result));
-    const dir = path.dirname(latest.metadata.tasks_file);
-    const all = readdirSync(dir).filter((f) => f.endsWith('.tasks.jsonl')).flatMap((f) => increment(path.join(dir, f)));
+    assert.equal(latest.metadata.increments.at(-1), latest.metadata.increment);
+    const all = latest.metadata.increments.flatMap(increment);
     assert.equal(new Set(all.map((l) => l.task_id)).size, all.length, 'each settled task is in one increment');
     assert.ok(all.length <= table.expected.size);
     const db = new Database(run.db, { readonly: true });
@@ -173,5 +174,9 @@ describe('checkpoints while a job runs', () => {
     assert.ok(wrong.length <= table.expected.size - earliest.taskCount, `${wrong.length} cells missing, ${earliest.taskCount} settled`);
     assert.ok(wrong.length > 0, 'a mid-run checkpoint is not the finished output');
     assert.ok(wrong.every((line) => line.includes(': null ≠')), 'a cell missing from the checkpoint is empty, never wrong');
+    // Its task table is written beside it: what it and the checkpoints before it stamped, each task once.
+    const taskTable = readFileSync(path.join(temp.dir, 'from-checkpoint.tasks.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(new Set(taskTable.map((l) => l.task_id)).size, earliest.taskCount);
+    assert.ok(taskTable.every((l) => l.checkpoint_id <= earliest.checkpointId));
   });
 });

@@ -170,6 +170,21 @@ describe('the ingestion lane: POST /api/v3/translate answers before the file is 
     assert.deepEqual(await wrongCells(await download(server.base, id, temp.dir), table.expected), []);
   });
 
+  test('an ingestion entry lost with the queue is enqueued again from the store by the next worker', async () => {
+    // No worker now: the job stays analyzing while its entry is deleted with every key of this test's queue.
+    for (const child of children.splice(1)) {
+      child.child.kill('SIGKILL');
+      await child.done.catch(() => undefined);
+    }
+    const table = await writeStringTable(path.join(temp.dir, 'lost.xlsx'), uniqueTexts(8).map((t) => `${t} lost`));
+    const { id } = await submitWithReply(server.base, table);
+    await deleteKeys(REDIS_URL, prefix);
+    assert.equal(((await (await fetch(`${server.base}/api/v3/status/${id}`)).json()) as { status: string }).status, 'analyzing');
+    children.push(await startWorker(['--db', db, '--queue', REDIS_URL, '--concurrency', '2', '--name', 'reconciler'], env, temp.dir));
+    assert.equal((await waitForStatus(server.base, id)).status, 'completed');
+    assert.deepEqual(await wrongCells(await download(server.base, id, temp.dir), table.expected), []);
+  });
+
   test('a file with nothing to translate ends the job failed, with the reason', async () => {
     const file = path.join(temp.dir, 'full.csv');
     await writeFile(file, 'Key,CH,PT\nk1,金币,Moeda\nk2,宝石,Gema\n');

@@ -4,7 +4,7 @@
  * queue back end instead of Redis. Every cell right, batches on all three workers.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
@@ -37,6 +37,45 @@ async function storeSuite(kind: ServerKind): Promise<void> {
       await deleteKeys(REDIS_URL, prefix);
       await temp?.cleanup();
     });
+
+    if (kind === 'postgres') {
+      test('a detached job is checkpointed by its workers, and any machine hands out the checkpoint', async () => {
+        const store = await newDatabase();
+        const common = ['--store', store, '--queue', REDIS_URL];
+        const config = path.join(temp.dir, 'checkpoints.yaml');
+        await writeFile(config, 'llm:\n  batch_control: { max_batch_size: 2 }\nsystem:\n  checkpoint_interval: 0.5\n');
+        const worker = await startWorker([...common, '--config', config, '--concurrency', '1', '--files-dir', path.join(temp.dir, 'worker-files')], env, temp.dir);
+        try {
+          provider.setOptions({ latencyMs: 200 });
+          const table = await writeStringTable(path.join(temp.dir, 'detached.xlsx'), uniqueTexts(30).map((t) => `${t} d`));
+          const submit = await runCli(['translate', table.file, '--to', 'pt-BR', '--detach', ...common, '--config', config, '--base-url', provider.baseUrl, '--model', 'sim-model'], { cwd: temp.dir, env });
+          assert.equal(submit.code, 0, describeResult(submit));
+          const jobId = submit.stdout.trim();
+          const reader = ['--store', store, '--files-dir', path.join(temp.dir, 'reader-files')];
+          let status: { status: string; checkpoints: Array<{ checkpointId: string; taskCount: number }> };
+          const deadline = Date.now() + 60_000;
+          do {
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            const run = await runCli(['status', jobId, '--json', ...reader], { cwd: temp.dir, env });
+            status = JSON.parse(run.stdout);
+          } while (status.status !== 'completed' && Date.now() < deadline);
+          assert.equal(status.status, 'completed');
+          // Nobody followed the job: the worker took them, every half second of its run.
+          assert.ok(status.checkpoints.length >= 2, `${status.checkpoints.length} checkpoints`);
+          const [latest] = status.checkpoints;
+          const out = path.join(temp.dir, 'from-reader.xlsx');
+          const exported = await runCli(['export', jobId, '--checkpoint', latest.checkpointId, '--out', out, ...reader], { cwd: temp.dir, env });
+          assert.equal(exported.code, 0, describeResult(exported));
+          const wrong = await wrongCells(out, table.expected);
+          assert.ok(wrong.length <= table.expected.size - latest.taskCount && wrong.every((line) => line.includes(': null ≠')), wrong.join('\n'));
+          const tasks = (await readFile(path.join(temp.dir, 'from-reader.tasks.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { task_id: string });
+          assert.equal(new Set(tasks.map((t) => t.task_id)).size, latest.taskCount, 'the task table came from the store, each settled task once');
+        } finally {
+          worker.child.kill('SIGKILL');
+          provider.setOptions({ latencyMs: 50 });
+        }
+      });
+    }
 
     const queues = kind === 'postgres' ? ['redis', 'postgres'] : ['redis'];
     for (const queueKind of queues) {

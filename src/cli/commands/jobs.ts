@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import type { Engine, JobOptions } from '../../engine.ts';
+import { createWriteStream } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { jsonLines } from '../../checkpoints/json-lines.ts';
 import path from 'node:path';
 import type { EndpointStats, JobEvent, JobRow, JobStore, JobTotals } from '../../store/job-store.ts';
 import { FanyiError, isFanyiError } from '../../errors.ts';
@@ -162,8 +166,10 @@ async function exportCheckpoint(engine: Engine, jobId: string, which: string | b
   }
   const target = path.resolve(out ?? path.basename(checkpoint.filePath));
   await copyFile(await engine.checkpoints.workbook(jobId, checkpoint), target);
-  const tasksFile = (checkpoint.metadata as { tasks_file?: string } | null)?.tasks_file;
-  process.stderr.write(`checkpoint ${checkpoint.checkpointId} (${checkpoint.taskCount} tasks settled)${tasksFile ? `; task table: ${tasksFile}` : ''}\n`);
+  // Beside it, the task table as it stood then (seed 000 §4.1); from the store, so any machine can hand it out.
+  const tasksFile = `${target.slice(0, target.length - path.extname(target).length)}.tasks.jsonl`;
+  await pipeline(Readable.from(jsonLines(engine.checkpoints.tasks(jobId, checkpoint))), createWriteStream(tasksFile));
+  process.stderr.write(`checkpoint ${checkpoint.checkpointId} (${checkpoint.taskCount} tasks settled); task table: ${tasksFile}\n`);
   return target;
 }
 

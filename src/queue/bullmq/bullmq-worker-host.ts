@@ -87,6 +87,8 @@ export class BullmqWorkerHost {
       this.#workers.push(worker);
     }
     await Promise.all(this.#workers.map((w) => w.waitUntilReady()));
+    // At once too: after Redis came back empty, every worker restarting should find the lost entries now.
+    void this.reconcile().catch((error: Error) => this.#o.log?.(`reconcile failed: ${error.message}`));
     this.#reconcileTimer = setInterval(() => void this.reconcile().catch((error: Error) => this.#o.log?.(`reconcile failed: ${error.message}`)), RECONCILE_MS);
     this.#reconcileTimer.unref();
   }

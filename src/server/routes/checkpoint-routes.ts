@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { jsonLines } from '../../checkpoints/json-lines.ts';
 import { FanyiError } from '../../errors.ts';
 import type { CheckpointRow } from '../../store/job-store.ts';
 import { tenantJob } from '../job-view.ts';
@@ -67,9 +68,7 @@ export async function checkpointRoutes(app: FastifyInstance, { ctx }: RouteOptio
     const name = `${job.job_id}-${checkpoint.checkpointId}`;
     if (request.query.file === 'tasks') {
       // The checkpoint's task table: its increment after the earlier ones, streamed.
-      const lines = Readable.from((async function* () {
-        for await (const row of ctx.engine.checkpoints.tasks(job.job_id, checkpoint)) yield `${JSON.stringify(row)}\n`;
-      })());
+      const lines = Readable.from(jsonLines(ctx.engine.checkpoints.tasks(job.job_id, checkpoint)));
       return reply.header('content-type', CONTENT_TYPES['.jsonl']).header('content-disposition', `attachment; filename="${name}.tasks.jsonl"`).send(lines);
     }
     // The path comes from the store (named by the checkpointer), never from the request; built on first download.

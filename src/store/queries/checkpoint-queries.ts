@@ -29,6 +29,11 @@ export async function listCheckpoints(db: Kysely<Database>, jobId: string): Prom
   return rows.map((r) => ({ checkpointId: r.checkpoint_id, jobId: r.job_id, taskCount: Number(r.task_count), filePath: r.file_path, metadata: r.metadata ? JSON.parse(r.metadata) : null, createdAt: Number(r.created_at) }));
 }
 
+/** Replaces a checkpoint's metadata (the checkpointer adds its increment's file once it is stored). */
+export async function updateCheckpointMetadata(db: Kysely<Database>, jobId: string, checkpointId: string, metadata: unknown): Promise<void> {
+  await db.updateTable('checkpoints').set({ metadata: JSON.stringify(metadata) }).where('job_id', '=', jobId).where('checkpoint_id', '=', checkpointId).execute();
+}
+
 export async function deleteCheckpoint(db: Kysely<Database>, jobId: string, checkpointId: string): Promise<void> {
   await db.deleteFrom('checkpoints').where('job_id', '=', jobId).where('checkpoint_id', '=', checkpointId).execute();
 }
