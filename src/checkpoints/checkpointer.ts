@@ -20,7 +20,7 @@ export interface CheckpointerOptions {
 
 /** What a checkpoint row's metadata holds (older rows: `tasks_file`, a JSON-lines path on the machine that took them). */
 interface CheckpointMetadata {
-  counts?: Record<string, number>;
+  counts?: object;
   /** The stored file of the tasks this checkpoint stamped (absent until it is stored). */
   increment?: string;
   /** Stored increments of this checkpoint and every earlier one, oldest first: its task table. */
