@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -178,9 +179,15 @@ const isUnstored = (checkpoint: CheckpointRow): boolean => {
   return metadata.increment === undefined && metadata.tasks_file === undefined;
 };
 
-/** `CKPT_<UTC timestamp to the ms>`, made later than `previous` so that ids sort in the order taken. */
+/**
+ * `CKPT_<UTC timestamp to the ms><5 random digits>` (27 characters; the seed's column holds 30),
+ * made later than `previous` so that a job's ids sort in the order taken. The id is the table's
+ * whole primary key (seed 000), and with many workers two jobs' checkpoints are taken in the same
+ * millisecond: the digits keep them apart.
+ */
 function nextId(previous: string | undefined): string {
-  let id = `CKPT_${new Date().toISOString().replace(/\D/g, '').slice(0, 17)}`;
+  const digits = String(randomInt(100_000)).padStart(5, '0');
+  let id = `CKPT_${new Date().toISOString().replace(/\D/g, '').slice(0, 17)}${digits}`;
   while (previous && id <= previous) id = `CKPT_${String(BigInt(previous.slice(5)) + 1n)}`;
   return id;
 }
