@@ -98,6 +98,11 @@ export class Engine {
     this.checkpoints = new Checkpointer({ store: this.store, files: this.files, dir: path.join(options.filesDir, 'checkpoints'), exportWorkbook: (jobId, out, upToCheckpoint) => this.exportJob(jobId, out, { upToCheckpoint }) });
   }
 
+  /** This machine's files dir: API outputs, exports, checkpoint workbooks built here, local copies of stored files. */
+  get filesDir(): string {
+    return this.#o.filesDir;
+  }
+
   /** The cancel broadcast of the queue back end (a worker subscribes to it). */
   get cancels(): CancelBroadcast | undefined {
     return this.#o.cancels;

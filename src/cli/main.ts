@@ -3,6 +3,7 @@ import { isFanyiError } from '../errors.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerEstimate } from './commands/estimate.ts';
 import { registerJobCommands } from './commands/jobs.ts';
+import { registerPurge } from './commands/purge.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerTranslate } from './commands/translate.ts';
 import { registerWorkerCommands } from './commands/worker.ts';
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   registerServe(program, exit);
   registerCheck(program, exit);
   registerWorkerCommands(program, exit);
+  registerPurge(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

@@ -1,4 +1,4 @@
-import type { AuditTrail, BatchClaims, CheckpointStore, JobControl, JobReadViews, StoreLifecycle, TranslationMemory, UploadSessions, WorkerRegistry } from './store-roles.ts';
+import type { AuditTrail, BatchClaims, CheckpointStore, JobControl, JobReadViews, JobRetention, StoreLifecycle, TranslationMemory, UploadSessions, WorkerRegistry } from './store-roles.ts';
 
 export type * from './store-types.ts';
 export type * from './store-roles.ts';
@@ -9,4 +9,4 @@ export type * from './store-roles.ts';
  * sum of its roles: a consumer depends on the role it uses (a worker on BatchClaims, a status
  * view on JobReadViews), so what each part of fanyi asks of a store is written down.
  */
-export interface JobStore extends StoreLifecycle, JobControl, BatchClaims, JobReadViews, TranslationMemory, AuditTrail, CheckpointStore, UploadSessions, WorkerRegistry {}
+export interface JobStore extends StoreLifecycle, JobControl, BatchClaims, JobReadViews, TranslationMemory, AuditTrail, CheckpointStore, UploadSessions, WorkerRegistry, JobRetention {}

@@ -40,6 +40,7 @@ import type { StoreAdapter } from './store-adapter.ts';
 import type { FileStore } from './files/file-store.ts';
 import { KyselyFileStore } from './files/kysely-file-store.ts';
 import { deleteUpload, insertUpload, selectUpload } from './queries/upload-queries.ts';
+import { deleteJobRows, finishedJobsBefore, isFileReferenced, staleUploads } from './queries/retention-queries.ts';
 import type { UploadRow } from './job-store.ts';
 
 /** Most columns bound per new task row (see NewTaskRow: 18, plus 2 when translation memory answered some). */
@@ -435,6 +436,22 @@ export class KyselyJobStore implements JobStore {
 
   deleteUpload(sessionId: string): Promise<void> {
     return deleteUpload(this.#db, sessionId);
+  }
+
+  finishedJobsBefore(before: number, limit: number): Promise<string[]> {
+    return finishedJobsBefore(this.#db, before, limit);
+  }
+
+  deleteJob(jobId: string): Promise<Record<string, number>> {
+    return deleteJobRows(this.#db, jobId);
+  }
+
+  staleUploads(before: number, limit: number): Promise<Array<{ sessionId: string; fileId: string }>> {
+    return staleUploads(this.#db, before, limit);
+  }
+
+  isFileReferenced(fileId: string): Promise<boolean> {
+    return isFileReferenced(this.#db, fileId);
   }
 
   /** The stored files of this database, with this machine's copies in `cacheDir` (see KyselyFileStore). */

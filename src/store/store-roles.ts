@@ -182,6 +182,18 @@ export interface UploadSessions {
 }
 
 
+/** Deleting finished jobs and what they left (`fanyi purge`): the store would otherwise only grow. */
+export interface JobRetention {
+  /** Finished (completed, failed, cancelled) jobs last changed before `before` (epoch ms), oldest first. */
+  finishedJobsBefore(before: number, limit: number): Promise<string[]>;
+  /** Deletes a job and all its rows (tasks, batches, logs, calls, events, checkpoints) in one transaction; rows deleted per table. */
+  deleteJob(jobId: string): Promise<Record<string, number>>;
+  /** Upload sessions made before `before` that never became a job. */
+  staleUploads(before: number, limit: number): Promise<Array<{ sessionId: string; fileId: string }>>;
+  /** Whether a job, an upload or a checkpoint still names the stored file (files are shared by content). */
+  isFileReferenced(fileId: string): Promise<boolean>;
+}
+
 /** The worker registry (seed 001, migration 008): `fanyi worker` processes and their heartbeats. */
 export interface WorkerRegistry {
   /** Registers or refreshes a worker (its start, each heartbeat). */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import type { BatchRow, JobStore, NewTaskRow } from '../../src/store/job-store.ts';
 import { toBatchRows, toTaskRows } from '../../src/tasks/prepare-job.ts';
@@ -248,6 +249,42 @@ export function jobStoreCases(name: string, open: () => Promise<JobStore>): void
     assert.deepEqual((await store.listCheckpoints(jobId)).map((c) => c.metadata), [{ increment: 'abc.jsonl', increments: ['abc.jsonl'] }, { n: 1 }]);
     await store.deleteCheckpoint(jobId, 'CKPT_1');
     assert.deepEqual((await store.listCheckpoints(jobId)).map((c) => c.checkpointId), ['CKPT_2']);
+    await store.close();
+  });
+
+  test(`${name}: a purged job leaves no row behind; a file stays while a job, upload or checkpoint names it`, async () => {
+    const store = await open();
+    const jobId = uniqueJob();
+    const other = uniqueJob();
+    const fileId = (tag: string) => `${createHash('sha256').update(`${jobId}-${tag}`).digest('hex')}.xlsx`;
+    const [source, increment, uploaded] = [fileId('source'), fileId('increment'), fileId('upload')];
+    for (const id of [jobId, other]) {
+      const { tasks, batches } = fixture(id);
+      await store.createJob({ jobId: id, kind: 'translate', sourceName: 'a.xlsx', sourcePath: '/x', sourceFile: source, excelId: 'e', outPath: null, options: {} }, tasks, batches);
+    }
+    const claim = (await store.claimBatch(jobId, 'w1', 60_000))!;
+    await store.commitResults(jobId, claim.batchId, [{ dedupeKey: claim.items[0].dedupeKey, result: 'OK', tokenCount: 3 }], meta(), { finish: true });
+    await store.recordCall(jobId, { ...meta(), outcome: 'ok' });
+    await store.recordEvent(jobId, { kind: 'note', message: 'x' });
+    await store.createCheckpoint(jobId, { checkpointId: `CKPT_${createHash('sha256').update(jobId).digest('hex').slice(0, 20)}`, filePath: 'c.xlsx', metadata: { increments: [increment] } });
+    await store.setJobStatus(jobId, 'completed');
+    assert.ok((await store.finishedJobsBefore(Date.now() + 1, 100_000)).includes(jobId));
+    assert.ok(!(await store.finishedJobsBefore(Date.now() + 1, 100_000)).includes(other), 'a queued job is not finished');
+    assert.equal(await store.isFileReferenced(increment), true, 'named by a checkpoint');
+    const rows = await store.deleteJob(jobId);
+    assert.equal(rows.jobs, 1);
+    assert.equal(rows.tasks, 3);
+    assert.ok(rows.batches === 2 && rows.calls >= 1 && rows.job_events >= 1 && rows.checkpoints === 1 && rows.task_logs >= 1, JSON.stringify(rows));
+    assert.equal(await store.getJob(jobId), undefined);
+    assert.equal((await store.countByStatus(jobId)).total, 0);
+    assert.deepEqual(await store.listCheckpoints(jobId), []);
+    assert.equal(await store.isFileReferenced(increment), false, 'its checkpoint is gone');
+    assert.equal(await store.isFileReferenced(source), true, 'the other job of the same workbook names it');
+    assert.equal((await store.countByStatus(other)).total, 3, 'the other job is untouched');
+    await store.saveUpload({ sessionId: `up_${jobId}`.slice(0, 64), tenant: 't', fileName: 'u.xlsx', fileId: uploaded, createdAt: Date.now() - 10_000 });
+    assert.equal(await store.isFileReferenced(uploaded), true, 'named by an upload');
+    assert.ok((await store.staleUploads(Date.now(), 100_000)).some((u) => u.fileId === uploaded), 'an old upload that never became a job is stale');
+    assert.ok(!(await store.staleUploads(Date.now() - 20_000, 100_000)).some((u) => u.fileId === uploaded), 'a newer one is not');
     await store.close();
   });
 }
