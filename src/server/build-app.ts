@@ -10,7 +10,7 @@ import { registerMetrics } from './plugins/metrics.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { activityRoute } from './routes/activity-route.ts';
 import { checkpointRoutes } from './routes/checkpoint-routes.ts';
-import { controlRoutes } from './routes/control-routes.ts';
+import { controlRoutes, deleteJobRoute } from './routes/control-routes.ts';
 import { dashboardRoute } from './routes/dashboard-route.ts';
 import { exportRoute } from './routes/export-route.ts';
 import { healthRoutes } from './routes/health-routes.ts';
@@ -55,7 +55,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // One file per request; its own size limit is checked per upload against the config.
   await app.register(multipart, { limits: { files: 1, fields: 10, parts: 11 } });
   registerMetrics(app, ctx.engine, ctx.runner);
-  for (const routes of [healthRoutes, uploadRoute, translateRoute, statusRoutes, taskRoutes, exportRoute, controlRoutes, checkpointRoutes, activityRoute, workersRoute, dashboardRoute]) await app.register(routes, { ctx });
+  for (const routes of [healthRoutes, uploadRoute, translateRoute, statusRoutes, taskRoutes, exportRoute, controlRoutes, deleteJobRoute, checkpointRoutes, activityRoute, workersRoute, dashboardRoute]) await app.register(routes, { ctx });
   app.addHook('onClose', async () => ctx.runner.close());
   return app;
 }

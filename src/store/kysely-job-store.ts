@@ -331,9 +331,9 @@ export class KyselyJobStore implements JobStore {
     });
   }
 
-  async leasedBatches(jobId: string): Promise<Array<{ batchId: string; workerId: string | null }>> {
-    const rows = await this.#db.selectFrom('batches').select(['batch_id', 'worker_id']).where('job_id', '=', jobId).where('status', '=', 'processing').execute();
-    return rows.map((r) => ({ batchId: r.batch_id, workerId: r.worker_id }));
+  async leasedBatches(jobId: string): Promise<Array<{ batchId: string; workerId: string | null; leaseUntil: number | null }>> {
+    const rows = await this.#db.selectFrom('batches').select(['batch_id', 'worker_id', 'lease_until']).where('job_id', '=', jobId).where('status', '=', 'processing').execute();
+    return rows.map((r) => ({ batchId: r.batch_id, workerId: r.worker_id, leaseUntil: r.lease_until === null ? null : Number(r.lease_until) }));
   }
 
   async releaseBatch(jobId: string, batchId: string, workerId?: string): Promise<void> {

@@ -43,6 +43,9 @@ export async function purgeJob(parts: PurgeParts, jobId: string, options: { dryR
   if (!(PURGEABLE_JOB_STATUSES as readonly string[]).includes(job.status)) {
     throw new FanyiError('USAGE', `job ${jobId} is ${job.status}; a job is purged once finished or paused: pause or cancel it first (POST /api/v3/pause/${jobId} or /cancel/${jobId}, or Ctrl-C its translate)`);
   }
+  // Paused with claimed batches still finishing: their commits would land in a deleted job (a dead worker's lease has run out).
+  const leased = (await store.leasedBatches(jobId)).filter((b) => (b.leaseUntil ?? 0) > Date.now());
+  if (leased.length) throw new FanyiError('USAGE', `job ${jobId} still has ${leased.length} batches in flight (claimed before the pause); purge it once they finish`);
   const named = new Set<string>();
   if (job.source_file) named.add(job.source_file);
   const upload = await store.getUpload(jobId);

@@ -113,7 +113,7 @@ export interface JobReadViews {
   progressByGroup(jobId: string): Promise<GroupProgress[]>;
   pausedGroups(jobId: string): Promise<string[]>;
   /** Batches currently claimed, with the worker holding each lease. */
-  leasedBatches(jobId: string): Promise<Array<{ batchId: string; workerId: string | null }>>;
+  leasedBatches(jobId: string): Promise<Array<{ batchId: string; workerId: string | null; leaseUntil: number | null }>>;
   jobTotals(jobId: string): Promise<JobTotals>;
   /**
    * Results to write back, read from the store page by page (task order; no cell order promised):

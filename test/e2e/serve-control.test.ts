@@ -3,7 +3,7 @@
  * simulated provider made slow, so there is always a call in flight to pause or cancel.
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -188,6 +188,23 @@ describe('fanyi serve: pause, resume, cancel, checkpoints', () => {
     assert.equal(status.progress.pending, game.targets.size);
   });
 
+  test('DELETE /api/v3/jobs/:id deletes a finished job and its stored upload; a running one answers 409', async () => {
+    provider.setOptions({ latencyMs: 5_000 });
+    const running = await startJob();
+    const refused = await json(`/api/v3/jobs/${running}`, 'DELETE');
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.equal((await json(`/api/v3/cancel/${running}`, 'POST')).status, 200);
+    provider.setOptions({ latencyMs: 0 });
+    const sources = path.join(`${server.db}.files`, 'sources');
+    const before = new Set(await readdir(sources));
+    const deleted = await json(`/api/v3/jobs/${running}`, 'DELETE');
+    assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+    assert.deepEqual({ ...deleted.body, tasks: deleted.body.tasks > 0 }, { session_id: running, deleted: true, tasks: true, files_deleted: 0 }, 'every upload of this test is the same bytes: the file stays while other jobs name it');
+    assert.equal((await json(`/api/v3/status/${running}`)).status, 404);
+    assert.equal((await json(`/api/v3/jobs/${running}`, 'DELETE')).status, 404);
+    assert.deepEqual(new Set(await readdir(sources)), before);
+  });
+
   test('the control and checkpoint endpoints are in the OpenAPI document', async () => {
     const doc = (await json('/api/openapi.json')).body;
     for (const route of ['/api/v3/pause/{id}', '/api/v3/resume/{id}', '/api/v3/cancel/{id}']) {
@@ -197,5 +214,6 @@ describe('fanyi serve: pause, resume, cancel, checkpoints', () => {
     assert.ok(doc.paths['/api/v3/checkpoint/{id}'].get && doc.paths['/api/v3/checkpoint/{id}'].post);
     assert.ok(doc.paths['/api/v3/checkpoint/{id}/{checkpointId}'].get);
     assert.ok(doc.paths['/api/monitor/activity/{id}'].get);
+    assert.ok(doc.paths['/api/v3/jobs/{id}'].delete);
   });
 });

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { FanyiError } from '../../errors.ts';
+import { FanyiError, isFanyiError } from '../../errors.ts';
 import type { JobRow, JobStatus } from '../../store/job-store.ts';
-import { CLOSED_JOB_STATUSES, FINISHED_JOB_STATUSES } from '../../store/statuses.ts';
+import { purgeJob } from '../../store/purge-jobs.ts';
+import { ACTIVE_JOB_STATUSES, CLOSED_JOB_STATUSES, FINISHED_JOB_STATUSES } from '../../store/statuses.ts';
 import { conflict } from '../http-error.ts';
 import { tenantJob } from '../job-view.ts';
 import { bearerSecurity, errorAnswers, jobIdParams, type JobIdParams } from '../schemas/common-schemas.ts';
-import { controlReplySchema, groupQuerySchema, type GroupQuery } from '../schemas/control-schemas.ts';
+import { controlReplySchema, deleteReplySchema, groupQuerySchema, type GroupQuery } from '../schemas/control-schemas.ts';
 import type { RouteOptions, ServerContext } from '../server-context.ts';
 
 type Action = 'pause' | 'resume' | 'cancel';
@@ -59,6 +60,30 @@ export async function controlRoutes(app: FastifyInstance, { ctx }: RouteOptions)
       return controlReply(ctx, job.job_id, action, groups);
     });
   }
+}
+
+const deleteSchema = {
+  tags: ['control'],
+  summary: 'Delete a finished or paused job',
+  description:
+    'Deletes the job with its tasks, logs, calls, events and checkpoints, and the stored files nothing else names (its upload, its source unless another job of the same workbook uses it, checkpoint increments, its output on this server). ' +
+    'What it translated stays in translation memory. A job that may be running (analyzing, queued, running) answers 409: pause or cancel it first. Same as `fanyi purge <id>`.',
+  security: bearerSecurity,
+  params: jobIdParams,
+  response: { 200: deleteReplySchema, ...errorAnswers(401, 404, 409, 429, 500) },
+} as const;
+
+/** `DELETE /api/v3/jobs/:id`: `fanyi purge` for one of the tenant's jobs. */
+export async function deleteJobRoute(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  app.delete<{ Params: JobIdParams }>('/api/v3/jobs/:id', { schema: deleteSchema }, async (request) => {
+    const job = await tenantJob(ctx.engine.store, request.params.id, request.tenant);
+    if ((ACTIVE_JOB_STATUSES as readonly string[]).includes(job.status) && job.status !== 'paused') throw conflict(`job ${job.job_id} is ${job.status}; pause or cancel it before deleting it`);
+    const purged = await purgeJob({ store: ctx.engine.store, files: ctx.engine.files, filesDir: ctx.filesDir }, job.job_id).catch((error: unknown) => {
+      // Batches still in flight after a pause: a conflict of timing, not a bad request.
+      throw isFanyiError(error) && /in flight/.test(error.message) ? conflict(error.message) : error;
+    });
+    return { session_id: purged.jobId, deleted: true, tasks: purged.rows.tasks ?? 0, files_deleted: purged.files.length };
+  });
 }
 
 /** The requested groups, each checked against the job's: a typo must not silently pause nothing. */

@@ -36,6 +36,17 @@ export const controlReplySchema = {
   required: ['session_id', 'status', 'paused_groups', 'in_flight_batches', 'message'],
 } as const;
 
+export const deleteReplySchema = {
+  type: 'object',
+  properties: {
+    session_id: str,
+    deleted: { type: 'boolean', enum: [true] },
+    tasks: { ...int, description: 'task rows deleted' },
+    files_deleted: { ...int, description: 'stored files deleted because nothing else names them' },
+  },
+  required: ['session_id', 'deleted', 'tasks', 'files_deleted'],
+} as const;
+
 export const checkpointSchema = {
   type: 'object',
   properties: {
