@@ -195,6 +195,8 @@ describe('fanyi serve: pause, resume, cancel, checkpoints', () => {
     assert.equal(refused.status, 409, JSON.stringify(refused.body));
     assert.equal((await json(`/api/v3/cancel/${running}`, 'POST')).status, 200);
     provider.setOptions({ latencyMs: 0 });
+    // The cancel hands the batches back; until then the job still has them in flight.
+    for (let i = 0; i < 100 && (await progress(running)).progress.processing > 0; i++) await sleep(50);
     const sources = path.join(`${server.db}.files`, 'sources');
     const before = new Set(await readdir(sources));
     const deleted = await json(`/api/v3/jobs/${running}`, 'DELETE');
