@@ -18,6 +18,7 @@ import { releaseDeadLeases } from './queue/local/release-dead-leases.ts';
 import { RunRegistry } from './queue/local/run-registry.ts';
 import type { BatchRow, JobRow, JobStore, NewJob, NewTaskRows, CreateJobReads } from './store/job-store.ts';
 import { sourcesDir } from './store/create-store.ts';
+import { retryTransient } from './store/transient-errors.ts';
 import { DiskFileStore } from './store/files/disk-file-store.ts';
 import type { FileStore } from './store/files/file-store.ts';
 import { analyseFile, readJobInput, type AnalysedFile } from './tasks/analyse-file.ts';
@@ -298,16 +299,18 @@ export class Engine {
       unsubscribe();
       this.events.off('control:adjusted', recordAdjustment);
     }
+    // Each step from here is a read or an idempotent write, retried over a dropped database connection
+    // (a server store): the work is done, and a blink of the database must not fail the job now.
     // Commits leave translation memory to one statement per run (a crash before it loses nothing: see JobStore.rememberResults).
-    await this.store.rememberResults(jobId);
+    await retryTransient(() => this.store.rememberResults(jobId));
     if (signal.aborted && this.#o.queue) return this.#detached(jobId, started);
-    if (signal.aborted || (await this.store.openBatchCount(jobId)) > 0) return this.#stopped(jobId, signal.aborted, started);
-    const written = job.out_path ? await this.writeOutput(jobId, job.out_path, output) : null;
+    if (signal.aborted || (await retryTransient(() => this.store.openBatchCount(jobId))) > 0) return this.#stopped(jobId, signal.aborted, started);
+    const written = job.out_path ? await retryTransient(() => this.writeOutput(jobId, job.out_path!, output)) : null;
     // A queue worker may have completed it already: one conditional update, one `completed`.
-    await this.store.completeJob(jobId);
+    await retryTransient(() => this.store.completeJob(jobId));
     this.events.emit('job:finished', { jobId, status: 'completed' });
     const review = { reviewSheet: written?.reviewSheet ?? null, reviewFile: written?.reviewFile ?? null, encodingLoss: written?.encodingLoss ?? null };
-    return { job: (await this.store.getJob(jobId))!, counts: await this.store.countByStatus(jobId), outPath: written?.outPath ?? null, ...review, durationMs: Date.now() - started };
+    return { job: (await retryTransient(() => this.store.getJob(jobId)))!, counts: await retryTransient(() => this.store.countByStatus(jobId)), outPath: written?.outPath ?? null, ...review, durationMs: Date.now() - started };
   }
 
   /**

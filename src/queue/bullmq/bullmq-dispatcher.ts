@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { retryTransient } from '../../store/transient-errors.ts';
 import type { JobStore } from '../../store/job-store.ts';
 import type { Dispatcher, DispatcherParts } from '../dispatcher.ts';
 import { INGESTION_LANE, laneOfKind } from '../queue-url.ts';
@@ -58,22 +59,24 @@ export class BullmqDispatcher implements Dispatcher {
    */
   async run(jobId: string, signal: AbortSignal): Promise<void> {
     const { store, events } = this.#o;
-    await this.enqueue(jobId);
-    const lane = laneOfKind((await store.getJob(jobId))?.kind ?? 'translate');
+    // Every read here is retried over a dropped database connection: following is no reason to fail the job.
+    await retryTransient(() => this.enqueue(jobId), signal);
+    const lane = laneOfKind((await retryTransient(() => store.getJob(jobId), signal))?.kind ?? 'translate');
     let reconciled = Date.now();
     let lastSettled = -1;
     let hinted = 0;
     while (!signal.aborted) {
-      const counts = await store.countByStatus(jobId);
+      const counts = await retryTransient(() => store.countByStatus(jobId), signal);
       const settled = counts.completed + counts.needs_review + counts.failed;
       if (settled !== lastSettled) events.emit('job:progress', { jobId, settled, failed: counts.failed, total: counts.total });
       lastSettled = settled;
-      if ((await store.runnableBatchCount(jobId)) === 0) return;
+      if ((await retryTransient(() => store.runnableBatchCount(jobId), signal)) === 0) return;
       if (Date.now() - reconciled >= RECONCILE_MS) {
         reconciled = Date.now();
         await this.enqueue(jobId).catch(() => undefined);
       }
-      if (this.#o.hasWorkers && Date.now() - hinted >= RECONCILE_MS && !(await this.#o.hasWorkers(lane))) {
+      const hasWorkers = this.#o.hasWorkers;
+      if (hasWorkers && Date.now() - hinted >= RECONCILE_MS && !(await retryTransient(() => hasWorkers(lane), signal))) {
         hinted = Date.now();
         events.emit('queue:idle', { jobId, lane });
       }
