@@ -8,7 +8,7 @@ import { configSchema } from '../../src/config/config-schema.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { isFanyiError } from '../../src/errors.ts';
 import { estimateOutputTokens, estimateTokens } from '../../src/tasks/batching/estimate-tokens.ts';
-import { ClassPlanner, estimateRowCost, planClasses, type ClassBudget, type ClassRow } from '../../src/tasks/batching/plan-classes.ts';
+import { ClassPlanner, describeClassPlan, estimateRowCost, planClasses, type ClassBudget, type ClassRow } from '../../src/tasks/batching/plan-classes.ts';
 import { charCount, ReviewClassifier } from '../../src/tasks/batching/review-classes.ts';
 import { packOptions } from '../../src/tasks/prepare-job.ts';
 import { readCsvDocument } from '../../src/workbook/csv/csv-document.ts';
@@ -72,6 +72,7 @@ test('calls come short → standard → VIP with the seed\'s sizes: 20, 5 and 1 
   assert.deepEqual(plan.calls.flatMap((c) => c.rows).sort((a, b) => a - b), rows.map((_, i) => i), 'every row in exactly one call');
   assert.deepEqual(plan.classes.map((c) => c.rows.length), [41, 19, 3]);
   assert.deepEqual(plan.classes[2].rows, [0, 44, 46], 'the VIP rows, in input order');
+  assert.equal(describeClassPlan(plan.summary), 'short 41 rows → 3 calls (20 per call) · standard 19 rows → 4 calls (5 per call) · vip 3 rows → 3 calls (1 per call, few-shot)');
 });
 
 test('per_call is capped to max_batch_size, and a call closes when the token budget is reached, never splitting a row', () => {
