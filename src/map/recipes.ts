@@ -53,12 +53,8 @@ export interface Recipe {
   /** The recipe's folder (relative files in it, such as a class table, resolve from here). */
   dir: string;
   description: string;
-  /** prompt.md without its header comment. */
+  /** prompt.md without its header comment; `${to}` still a slot (see recipePrompt). */
   prompt: string;
-  /** The prompt up to the first line naming a column: said once per call (see splitPrompt). */
-  instructions: string;
-  /** The prompt from that line on: rendered for each row. */
-  rowTemplate: string;
   /** schema.json: the JSON Schema of one row's (one group's) result. */
   schema: Record<string, unknown>;
   columns: string[];
@@ -99,14 +95,11 @@ export function loadRecipe(nameOrDir: string, cwd = process.cwd()): Recipe {
   const schema = readJson(dir, 'schema.json', where);
   if (!isObjectSchema(schema)) throw new FanyiError('CONFIG_INVALID', `${where('schema.json')}: expected a JSON Schema of an object ({"type": "object", "properties": …})`);
   const examples = existsSync(path.join(dir, 'examples.json')) ? parseWith(exampleFile, readJson(dir, 'examples.json', where), where('examples.json')) : [];
-  const { instructions, rowTemplate } = splitPrompt(prompt, meta.columns);
   return {
     name: path.basename(dir),
     dir,
     description: meta.description,
     prompt,
-    instructions,
-    rowTemplate,
     schema,
     columns: meta.columns,
     classes: meta.classes,
@@ -129,15 +122,28 @@ export function promptSlots(template: string): string[] {
 }
 
 /**
- * A recipe prompt in two: the lines before the first line naming one of `columns` (the call's
- * instructions, said once) and the rest (the row's template, rendered per row). A prompt naming
- * no column is all instructions.
+ * The recipe's prompt for a job: `${to}` filled with the target language (a recipe that needs it
+ * without one is a usage error), every other slot left for the map command (`${Column}`).
  */
-export function splitPrompt(prompt: string, columns: readonly string[]): { instructions: string; rowTemplate: string } {
-  const lines = prompt.split('\n');
-  const first = lines.findIndex((line) => promptSlots(line).some((slot) => columns.includes(slot)));
-  if (first < 0) return { instructions: prompt.trim(), rowTemplate: '' };
-  return { instructions: lines.slice(0, first).join('\n').trim(), rowTemplate: lines.slice(first).join('\n').trim() };
+export function recipePrompt(recipe: Pick<Recipe, 'name' | 'prompt' | 'needsTo'>, to?: string): string {
+  if (!recipe.needsTo) return recipe.prompt;
+  if (!to) throw new FanyiError('USAGE', `--recipe ${recipe.name} needs --to (the target language, e.g. --to zh-CN)`);
+  return recipe.prompt.replaceAll('${to}', to);
+}
+
+/**
+ * Worked examples as one earlier exchange in a map call's wire format (`{"1": {fields}}` →
+ * `{"1": {result}}`), to go between the system prompt and the rows of a few-shot class; none
+ * when there are no examples.
+ */
+export function fewShotTurns(examples: readonly RecipeExample[], columns: readonly string[]): Array<{ role: 'user' | 'assistant'; content: string }> {
+  if (!examples.length) return [];
+  const rows = Object.fromEntries(examples.map((e, i) => [String(i + 1), Object.fromEntries(columns.map((c) => [c, e.row[c] ?? null]))]));
+  const results = Object.fromEntries(examples.map((e, i) => [String(i + 1), e.result]));
+  return [
+    { role: 'user', content: JSON.stringify(rows) },
+    { role: 'assistant', content: JSON.stringify(results) },
+  ];
 }
 
 function findRecipe(nameOrDir: string, cwd: string): string {

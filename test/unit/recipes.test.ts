@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { Ajv } from 'ajv';
 import { CLASS_PRESETS } from '../../src/config/class-presets.ts';
 import { isFanyiError } from '../../src/errors.ts';
-import { builtInRecipes, examplesFor, loadRecipe, promptSlots, splitPrompt } from '../../src/map/recipes.ts';
+import { builtInRecipes, examplesFor, fewShotTurns, loadRecipe, promptSlots, recipePrompt } from '../../src/map/recipes.ts';
 import { readCsvDocument } from '../../src/workbook/csv/csv-document.ts';
 import { DEFAULT_READ_LIMITS } from '../../src/workbook/sheet-model.ts';
 import { withTempDir } from '../helpers/fanyi-cli.ts';
@@ -27,8 +27,7 @@ test('the four seed 003 recipes are built in and load with their lane, classes, 
   );
   assert.equal(loaded['review-insights'].classTable, CLASS_PRESETS.reviews);
   for (const name of RECIPES) {
-    assert.ok(!loaded[name].prompt.includes('<!--'), `${name}: the header comment is not sent`);
-    assert.ok(loaded[name].instructions.length > 100 && loaded[name].rowTemplate.length > 0, `${name}: instructions and a row template`);
+    assert.ok(!loaded[name].prompt.includes('<!--') && loaded[name].prompt.length > 200, `${name}: the prompt, without the header comment`);
   }
 });
 
@@ -88,11 +87,27 @@ test('every ${…} of every prompt names a column of the real review file, or th
   }
 });
 
-test('splitPrompt: instructions up to the first line naming a column (not ${to}), the row template after', () => {
-  const prompt = 'Translate into ${to}.\nBe careful.\n\nRating: ${Score}/5\nReview: ${Text}';
-  assert.deepEqual(splitPrompt(prompt, ['Score', 'Text']), { instructions: 'Translate into ${to}.\nBe careful.', rowTemplate: 'Rating: ${Score}/5\nReview: ${Text}' });
-  assert.deepEqual(splitPrompt('No slots here.', ['Text']), { instructions: 'No slots here.', rowTemplate: '' });
+test('recipePrompt fills ${to} for a translation recipe and asks for --to when it is missing; other recipes are unchanged', () => {
+  const translate = loadRecipe('review-translate');
+  const prompt = recipePrompt(translate, 'zh-CN');
+  assert.ok(!prompt.includes('${to}') && prompt.includes('into zh-CN'), prompt);
+  assert.deepEqual(promptSlots(prompt), ['Score', 'Summary', 'Text']);
+  assert.throws(() => recipePrompt(translate), (error) => isFanyiError(error) && error.code === 'USAGE' && /--recipe review-translate needs --to/.test(error.message));
+  const insights = loadRecipe('review-insights');
+  assert.equal(recipePrompt(insights, 'ja'), insights.prompt);
   assert.deepEqual(promptSlots('${Product Name} and ${Text} and ${Text}'), ['Product Name', 'Text']);
+});
+
+test('fewShotTurns: the examples as one earlier exchange in the map wire format, the recipe\'s columns in order', () => {
+  const recipe = loadRecipe('review-insights');
+  const [user, assistant] = fewShotTurns(recipe.examples, recipe.columns);
+  assert.equal(user.role, 'user');
+  assert.equal(assistant.role, 'assistant');
+  const rows = JSON.parse(user.content) as Record<string, Record<string, string>>;
+  assert.deepEqual(Object.keys(rows), ['1', '2']);
+  assert.deepEqual(Object.keys(rows['1']), recipe.columns);
+  assert.deepEqual(JSON.parse(assistant.content), { 1: recipe.examples[0].result, 2: recipe.examples[1].result });
+  assert.deepEqual(fewShotTurns([], recipe.columns), []);
 });
 
 test('--recipe DIR loads a copy a user edited; a slot that is not a column, or an unknown name, is refused with what to do', async () => {
@@ -100,7 +115,7 @@ test('--recipe DIR loads a copy a user edited; a slot that is not a column, or a
     const copy = path.join(dir, 'my-insights');
     await cp(loadRecipe('review-insights').dir, copy, { recursive: true });
     const prompt = await readFile(path.join(copy, 'prompt.md'), 'utf8');
-    await writeFile(path.join(copy, 'prompt.md'), prompt.replace('Rating: ${Score}/5', 'Rating: ${Score}/5\nHelpful votes: ${HelpfulnessNumerator}'));
+    await writeFile(path.join(copy, 'prompt.md'), prompt.replace('its text ${Text}.', 'its text ${Text}, and its helpful votes ${HelpfulnessNumerator}.'));
     const edited = (message: RegExp) => {
       assert.throws(() => loadRecipe('my-insights', dir), (error) => isFanyiError(error) && error.code === 'CONFIG_INVALID' && message.test(error.message));
     };
@@ -110,7 +125,7 @@ test('--recipe DIR loads a copy a user edited; a slot that is not a column, or a
     await writeFile(path.join(copy, 'recipe.json'), JSON.stringify(meta));
     const mine = loadRecipe('my-insights', dir);
     assert.equal(mine.name, 'my-insights');
-    assert.match(mine.rowTemplate, /Helpful votes: \$\{HelpfulnessNumerator\}/);
+    assert.ok(promptSlots(mine.prompt).includes('HelpfulnessNumerator'));
     await writeFile(path.join(copy, 'recipe.json'), JSON.stringify({ ...meta, lane: 'analysis' }));
     edited(/recipe my-insights: recipe\.json: lane: /);
     await writeFile(path.join(copy, 'recipe.json'), JSON.stringify({ ...meta, classes: 'seed-004' }));

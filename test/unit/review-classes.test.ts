@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import { isFanyiError } from '../../src/errors.ts';
 import { estimateOutputTokens, estimateTokens } from '../../src/tasks/batching/estimate-tokens.ts';
 import { ClassPlanner, describeClassPlan, estimateRowCost, planClasses, type ClassBudget, type ClassRow } from '../../src/tasks/batching/plan-classes.ts';
-import { charCount, ReviewClassifier } from '../../src/tasks/batching/review-classes.ts';
+import { charCount, ReviewClassifier, rowClassifier } from '../../src/tasks/batching/review-classes.ts';
 import { packOptions } from '../../src/tasks/prepare-job.ts';
 import { readCsvDocument } from '../../src/workbook/csv/csv-document.ts';
 import { DEFAULT_READ_LIMITS } from '../../src/workbook/sheet-model.ts';
@@ -107,6 +107,16 @@ test('order positions decide processing order; without them the table order does
   });
   assert.deepEqual(new ReviewClassifier(resolveClassTable(table([2, 1]))).classes.map((c) => c.name), ['short', 'long']);
   assert.deepEqual(new ReviewClassifier(resolveClassTable(table([undefined, undefined]))).classes.map((c) => c.name), ['long', 'short']);
+});
+
+test('rowClassifier: a map row\'s fields to its class, items per call (none: by budget) and priority in processing order', () => {
+  const seed = rowClassifier(CLASS_PRESETS['seed-003']);
+  assert.deepEqual(seed({ fields: { Score: 5, Summary: 'x', Text: 'x'.repeat(150) } }), { className: 'vip', maxItemsPerCall: 1, priority: 7 });
+  assert.deepEqual(seed({ fields: { Score: '3', Text: 'x'.repeat(150) } }), { className: 'standard', maxItemsPerCall: 5, priority: 6 });
+  assert.deepEqual(seed({ fields: { Score: null, Text: null } }), { className: 'short', maxItemsPerCall: 20, priority: 5 }, 'an empty text is 0 characters');
+  assert.deepEqual(rowClassifier(CLASS_PRESETS.reviews, 1)({ fields: { Score: 1, Text: 'x'.repeat(600) } }), { className: 'vip', maxItemsPerCall: 1, priority: 3 });
+  assert.deepEqual(rowClassifier(CLASS_PRESETS.reviews)({ fields: { Score: 1, Text: 'x'.repeat(300) } }), { className: 'standard', priority: 6 }, 'budget classes set no item limit');
+  assert.deepEqual(new ReviewClassifier(CLASS_PRESETS['seed-003']).columns, ['Text', 'Score'], 'the columns a map job must read to classify');
 });
 
 /** The message a table is refused with. */

@@ -78,6 +78,11 @@ export class ReviewClassifier {
     this.ruleColumns = [...new Set(this.#rules.map((r) => r.column))];
   }
 
+  /** Every column classifying needs: the text column, then the rules' columns. A map job must read them all. */
+  get columns(): string[] {
+    return [...new Set([this.textColumn, ...this.ruleColumns])];
+  }
+
   /** The class of a row: `text` is its `textColumn` cell, `valueOf` reads its other cells by header. */
   classify(text: string, valueOf: (column: string) => unknown = () => undefined): number {
     return this.classifyLength(charCount(text), valueOf);
@@ -92,4 +97,26 @@ export class ReviewClassifier {
     // Unreachable for a table that passed classTableSchema (its ranges cover every length).
     throw new Error(`class table has no class for a text of ${length} characters`);
   }
+}
+
+/** A row's class as a map job's packer takes it (plan-map's RowClass): no `maxItemsPerCall` means by token budget. */
+export interface RowClassChoice {
+  className: string;
+  maxItemsPerCall?: number;
+  /** Batch priority, lower claimed first: `basePriority` for the first class in processing order, one more for each after it. */
+  priority: number;
+}
+
+/**
+ * The table as a per-row function over a row's fields by header (the row's `textColumn` and rule
+ * columns among them), for a packer that keeps its own open batch per class. `basePriority`
+ * (default 5, a translation group's default) keeps the first class level with other jobs' work.
+ */
+export function rowClassifier(table: ClassTable | ReviewClassifier, basePriority = 5): (row: { fields: Readonly<Record<string, unknown>> }) => RowClassChoice {
+  const classifier = table instanceof ReviewClassifier ? table : new ReviewClassifier(table);
+  const choices = classifier.classes.map((c): RowClassChoice => ({ className: c.name, ...(c.perCall === 'budget' ? {} : { maxItemsPerCall: c.perCall }), priority: basePriority + c.order - 1 }));
+  return ({ fields }) => {
+    const text = fields[classifier.textColumn];
+    return choices[classifier.classify(text == null ? '' : String(text), (column) => fields[column])];
+  };
 }
