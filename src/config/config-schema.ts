@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalizeLanguageCode } from '../workbook/language-codes.ts';
+import { classTableSchema, type ClassTable } from './class-table-schema.ts';
 
 /**
  * One schema for every option (seed 000 §2.1 keys), defaults in it. `load-config.ts` merges the
@@ -50,6 +51,24 @@ const batchControl = z
     max_batch_tokens: z.number().int().min(50).optional(),
   })
   .strict();
+
+/**
+ * How a map job's rows are grouped into calls. `classes` (seed 003's ReviewClassifier): a preset
+ * name (`seed-003`, `reviews`: class-presets.ts), a JSON/YAML file (relative to this config file;
+ * load-config.ts reads it), or the table inline (class-table-schema.ts). Unset: the recipe's table,
+ * or none (every row packed by token budget). `--classes NAME|FILE` overrides.
+ */
+const classesSpec = z
+  .union([z.string().min(1), z.array(z.unknown()), z.record(z.string(), z.unknown())], { error: 'expected a preset name (seed-003, reviews), a file, or a table of classes' })
+  .transform((value, ctx): string | ClassTable => {
+    if (typeof value === 'string') return value;
+    const result = classTableSchema.safeParse(Array.isArray(value) ? { classes: value } : value);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    return z.NEVER;
+  });
+
+const batching = z.object({ classes: classesSpec.optional() }).strict();
 
 const performance = z
   .object({
@@ -285,6 +304,7 @@ const queue = z
 export const configSchema = z
   .object({
     llm: llm.default(() => llm.parse({})),
+    batching: batching.default(() => batching.parse({})),
     system: system.default(() => system.parse({})),
     data_processing: dataProcessing.default(() => dataProcessing.parse({})),
     translation: translation.default(() => translation.parse({})),

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
 import { FanyiError } from '../errors.ts';
+import { CLASS_PRESETS, resolveClassTable } from './class-presets.ts';
 import { configSchema, type FanyiConfig } from './config-schema.ts';
+import { describeIssues, readYaml } from './config-files.ts';
 import { keyFor, type ProviderKeys } from './run-settings.ts';
 
 /** Flags that override the file and the environment (CLI or API options). */
@@ -23,6 +23,8 @@ export interface ConfigOverrides {
   filesDir?: string;
   /** `--queue URL`: beats FANYI_QUEUE_URL and `queue.url`. */
   queueUrl?: string;
+  /** `--classes NAME|FILE`: a class table preset or file (relative to the working directory); beats `batching.classes`. */
+  classes?: string;
 }
 
 /** What a run needs to reach its provider. The key lives here only, never in the store or logs. */
@@ -70,6 +72,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const raw = source ? readYaml(source) : {};
   const config = validate(raw, source);
   resolvePromptFile(config, source ? path.dirname(source) : cwd);
+  resolveClasses(config, overrides.classes, source ? path.dirname(source) : cwd, cwd);
   applyOverrides(config, overrides);
   applyStore(config, overrides, env);
   const provider = resolveProvider(config, overrides, env);
@@ -86,30 +89,10 @@ function findConfigFile(explicit: string | undefined, cwd: string): string | und
   return DEFAULT_FILES.map((name) => path.join(cwd, name)).find((file) => existsSync(file));
 }
 
-function readYaml(file: string): unknown {
-  try {
-    return parseYaml(readFileSync(file, 'utf8')) ?? {};
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0].replace(/:\s*$/, '') : String(error);
-    throw new FanyiError('CONFIG_INVALID', `${path.basename(file)} is not valid YAML: ${reason}`);
-  }
-}
-
 function validate(raw: unknown, source: string | undefined): FanyiConfig {
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
   throw new FanyiError('CONFIG_INVALID', `${source ? path.basename(source) : 'config'}: ${describeIssues(result.error)}`);
-}
-
-/** "llm.batch_control.max_batch_size: expected number, got 'x'" — names the option and the bad value. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => {
-      const where = issue.path.length ? issue.path.join('.') : '(top level)';
-      return `${where}: ${issue.message}`;
-    })
-    .join('; ');
 }
 
 /** `prompts.system` is relative to the config file (the file is read and checked by prompt-style.ts). */
@@ -118,6 +101,17 @@ function resolvePromptFile(config: FanyiConfig, dir: string): void {
   const file = path.resolve(dir, config.prompts.system);
   if (!existsSync(file)) throw new FanyiError('CONFIG_INVALID', `prompts.system: file not found: ${config.prompts.system} (looked in ${dir})`);
   config.prompts.system = file;
+}
+
+/**
+ * `batching.classes` left as a preset name or made a table: a file is read now (relative to the
+ * config file; `--classes` to the working directory), so a bad table stops the run before
+ * anything is planned.
+ */
+function resolveClasses(config: FanyiConfig, flag: string | undefined, configDir: string, cwd: string): void {
+  const spec = flag ?? config.batching.classes;
+  if (typeof spec !== 'string') return;
+  config.batching.classes = Object.hasOwn(CLASS_PRESETS, spec) ? spec : resolveClassTable(spec, flag !== undefined ? cwd : configDir);
 }
 
 function applyOverrides(config: FanyiConfig, o: ConfigOverrides): void {
