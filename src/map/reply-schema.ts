@@ -24,19 +24,36 @@ export function replySchema(row: RowSchema, ids: readonly string[]): ReplySchema
   return { name: 'rows', schema, strict: isStrictSubset(row) };
 }
 
+/** Keywords OpenAI's strict mode does not take (its documented subset leaves them out). */
+const NOT_STRICT = ['minLength', 'maxLength', 'uniqueItems', 'contains', 'minContains', 'maxContains', 'not', 'if', 'then', 'else', 'dependentRequired', 'dependentSchemas', 'unevaluatedProperties', 'unevaluatedItems', 'minProperties', 'maxProperties', 'propertyNames'];
+
 /**
  * Whether the row schema fits OpenAI's strict mode: every object lists all its properties as
- * required and forbids others. A schema that does not is sent non-strict (OpenAI rejects strict
- * ones outside the subset; vLLM, Ollama and llama.cpp enforce the schema either way).
+ * required and forbids others, and no keyword outside the subset is used. A schema that does not
+ * is sent non-strict (OpenAI refuses strict ones outside the subset with a 400, and the endpoint
+ * would get json_object from then on; vLLM, Ollama and llama.cpp enforce the schema either way).
  */
 export function isStrictSubset(schema: unknown): boolean {
   if (schema === null || typeof schema !== 'object') return true;
   if (Array.isArray(schema)) return schema.every(isStrictSubset);
   const node = schema as Record<string, unknown>;
-  if (node.properties && typeof node.properties === 'object') {
-    const keys = Object.keys(node.properties);
+  if (NOT_STRICT.some((keyword) => keyword in node)) return false;
+  if (isRecord(node.properties)) {
     const required = Array.isArray(node.required) ? node.required : [];
-    if (node.additionalProperties !== false || !keys.every((k) => required.includes(k))) return false;
+    if (node.additionalProperties !== false || !Object.keys(node.properties).every((key) => required.includes(key))) return false;
   }
-  return Object.entries(node).every(([key, value]) => key === 'enum' || key === 'const' || key === 'required' || isStrictSubset(value));
+  return Object.entries(node).every(([key, value]) => {
+    if (DATA_KEYWORDS.includes(key)) return true;
+    // Maps of name → schema: their keys are names, not keywords.
+    if (SCHEMA_MAPS.includes(key) && isRecord(value)) return Object.values(value).every(isStrictSubset);
+    return isStrictSubset(value);
+  });
+}
+
+/** Keywords whose values are data, not schemas. */
+const DATA_KEYWORDS = ['enum', 'const', 'required', 'default', 'examples', 'description', 'title'];
+const SCHEMA_MAPS = ['properties', '$defs', 'definitions', 'patternProperties'];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

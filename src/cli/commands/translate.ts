@@ -154,6 +154,7 @@ async function report(engine: Engine, outcome: JobOutcome, json: boolean, interr
   if (json) {
     printJson({
       job_id: job.job_id,
+      kind: job.kind,
       status: job.status,
       counts,
       flags,
