@@ -29,25 +29,30 @@ export interface MapRow {
   id: string | number;
 }
 
+/** Rows above the header (a title, a note) looked through for it. */
+const HEADER_SEARCH_ROWS = 20;
+
 /**
- * The first sheet (visible ones first) whose first non-empty row holds every header in `needed`
- * (trimmed; case-insensitive when that is unambiguous). Throws naming the columns no sheet has.
+ * The first sheet (visible ones first) with a row among its first ones that holds every header in
+ * `needed` (trimmed; case-insensitive when that is unambiguous). Throws naming the columns that
+ * the closest row lacks, and the headers it has.
  */
 export function findTable(document: SpreadsheetDocument, needed: readonly string[]): MapTable {
   const sheets = [...document.sheets].sort((a, b) => Number(a.hidden) - Number(b.hidden) || a.index - b.index);
   let closest: { sheet: SheetTable; missing: string[]; headers: string[] } | undefined;
   for (const sheet of sheets) {
-    const headerRow = sheet.rows.findIndex((cells) => cells?.some((v) => typeof v === 'string' && v.trim()));
-    if (headerRow < 0) continue;
-    const headers = (sheet.rows[headerRow] ?? []).map((v) => (typeof v === 'string' ? v.trim() : ''));
-    const columns: Record<string, number> = {};
-    const missing = needed.filter((name) => {
-      const col = columnOf(headers, name);
-      if (col >= 0) columns[name] = col;
-      return col < 0;
-    });
-    if (!missing.length) return { sheetIndex: sheet.index, sheetName: sheet.name, headerRow, columns, lastUsedCol: lastUsedColumn(sheet) };
-    if (!closest || missing.length < closest.missing.length) closest = { sheet, missing, headers };
+    for (let headerRow = 0; headerRow < Math.min(sheet.rows.length, HEADER_SEARCH_ROWS); headerRow++) {
+      const headers = (sheet.rows[headerRow] ?? []).map((v) => (typeof v === 'string' ? v.trim() : ''));
+      if (!headers.some(Boolean)) continue;
+      const columns: Record<string, number> = {};
+      const missing = needed.filter((name) => {
+        const col = columnOf(headers, name);
+        if (col >= 0) columns[name] = col;
+        return col < 0;
+      });
+      if (!missing.length) return { sheetIndex: sheet.index, sheetName: sheet.name, headerRow, columns, lastUsedCol: lastUsedColumn(sheet) };
+      if (!closest || missing.length < closest.missing.length) closest = { sheet, missing, headers };
+    }
   }
   if (!closest) throw new FanyiError('EMPTY_WORKBOOK', 'the file has no header row');
   const have = closest.headers.filter(Boolean).join(', ');
