@@ -64,6 +64,7 @@ function compileSchema(schema: RowSchema): ValidateFunction {
 /** `/sentiment: must be equal to one of the allowed values (positive, negative, neutral)`: where, what, and the allowed values when there is a list. */
 function describeError(error: ErrorObject): string {
   const where = error.instancePath || '(the result)';
-  const allowed = error.keyword === 'enum' ? ` (${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')})` : '';
+  const values = error.keyword === 'enum' ? (error.params as { allowedValues: unknown[] }).allowedValues : [];
+  const allowed = values.length ? ` (${values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ')})` : '';
   return `${where}: ${error.message ?? error.keyword}${allowed}`;
 }

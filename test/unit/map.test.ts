@@ -199,9 +199,9 @@ test('invalid results go into one repair call with ajv\'s messages; fixed ones c
   const { store, tasks } = await runMapJob(['fine', 'wrong enum', 'stays wrong', 'also fine'], provider);
   assert.equal(provider.requests.length, 2, 'the call and one repair');
   const repair = provider.requests[1];
-  assert.deepEqual(repair.items.map((i) => JSON.parse(i.text).Text), ['wrong enum', 'stays wrong'], 'only the invalid rows are sent again');
+  assert.deepEqual(repair.items.map((i) => JSON.parse(i.text).Text).sort(), ['stays wrong', 'wrong enum'], 'only the invalid rows are sent again');
   const notes = repair.payload!.messages.at(-1)!.content;
-  assert.match(notes, /sentiment: must be equal to one of the allowed values \("positive", "negative", "neutral"\)/);
+  assert.match(notes, /sentiment: must be equal to one of the allowed values \(positive, negative, neutral\)/);
   assert.match(notes, /must have required property 'sentiment'/);
   assert.equal(repair.payload!.messages[2].role, 'assistant');
   assert.match(repair.payload!.messages[2].content, /"great"/, 'the previous answers are the model\'s own turn');
