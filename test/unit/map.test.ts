@@ -258,4 +258,9 @@ test('the simulated server answers json_schema requests with values valid agains
   const invalid = Object.entries(values).filter(([, v]) => !ajv.validate(SCHEMA, v)).map(([id]) => id);
   assert.deepEqual(invalid, ['5']);
   assert.equal(Object.keys(values).length, 20);
+  // The `schemaInvalid` fault: about half the rows of the call, the first always.
+  server.setOptions({ invalidResult: undefined, faults: { schemaInvalid: 1 } });
+  const faulty = await provider.translate({ sourceLang: '', targetLang: 'map', items: [], timeoutMs: 5_000, payload: mapPayload(spec, mapSystemPrompt(spec), rows) });
+  const broken = Object.entries(JSON.parse(faulty.content) as Record<string, unknown>).filter(([, v]) => !ajv.validate(SCHEMA, v)).map(([id]) => id);
+  assert.ok(broken.includes('1') && broken.length > 1 && broken.length < 20, `invalid rows: ${broken.join(', ')}`);
 });
