@@ -13,18 +13,12 @@ import { applyContentFault, errorReply, FAULT_NAMES, mulberry32, pickByProbabili
 import { obeyedAnswer } from './simulated-obey.ts';
 import type { RequestLogEntry, SimulatedProvider, SimulatedProviderOptions, SimulatedProviderStats } from './simulated-provider-types.ts';
 import { RateLimits } from './simulated-rate-limits.ts';
-import { invalidate, randomValue, schemaInInstructions } from './simulated-structured.ts';
+import { invalidate, randomValue, structuredOf, type Structured } from './simulated-structured.ts';
 import { Timeline } from './simulated-timeline.ts';
 import { tokenCounter, type TokenCounting } from './simulated-tokens.ts';
 import { simulatedTranslation } from './simulated-translation.ts';
 
 const DEFAULTS = { latencyMs: 0, latencyJitter: 0, burstWindowMs: 1000, injectedRetryAfterMs: 200, seed: 1, recordTexts: true, rejectLogprobs: false, rejectJsonSchema: false, usage: true, tokenCounting: 'thirds' as TokenCounting };
-
-/** How a structured request is answered: the schema of each id's value, resolved against `root`. */
-interface Structured {
-  root: Record<string, unknown>;
-  rowSchema: (id: string) => Record<string, unknown> | boolean;
-}
 
 /** Created through startSimulatedProvider (simulated-provider.ts), which also starts listening. */
 export class SimulatedLlmServer implements SimulatedProvider {
@@ -272,23 +266,6 @@ export class SimulatedLlmServer implements SimulatedProvider {
     if (request.responseType) entry.responseType = request.responseType;
     stats.requestLog.push(entry);
   }
-}
-
-/**
- * The schema a request's answer follows: `response_format.json_schema` (each id its property), or,
- * for a `json_object` request over rows (each id an object of fields), the schema its
- * instructions state. Undefined for everything else: a translation.
- */
-function structuredOf(request: ChatRequest): Structured | undefined {
-  const reply = request.responseSchema;
-  if (reply) {
-    const properties = (reply.properties ?? {}) as Record<string, Record<string, unknown>>;
-    return { root: reply, rowSchema: (id) => properties[id] ?? true };
-  }
-  const source = request.source;
-  const isRows = typeof source !== 'string' && Object.values(source).length > 0 && Object.values(source).every((v) => v !== null && typeof v === 'object');
-  const row = isRows && request.responseType === 'json_object' ? schemaInInstructions(request.instructions) : undefined;
-  return row ? { root: row, rowSchema: () => row } : undefined;
 }
 
 function emptyStats(): SimulatedProviderStats {

@@ -8,7 +8,32 @@
  * Invalid answers come from `invalidate`: a required property dropped, an enum value outside the
  * list, a wrong type — the mistakes a model makes when nothing constrains its decoding.
  */
+import type { ChatRequest } from './simulated-chat-protocol.ts';
+
 type Schema = Record<string, unknown> | boolean;
+
+/** How a structured request is answered: the schema of each id's value, resolved against `root`. */
+export interface Structured {
+  root: Record<string, unknown>;
+  rowSchema: (id: string) => Record<string, unknown> | boolean;
+}
+
+/**
+ * The schema a request's answer follows: `response_format.json_schema` (each id its property), or,
+ * for a `json_object` request over rows (each id an object of fields), the schema its
+ * instructions state. Undefined for everything else: a translation.
+ */
+export function structuredOf(request: ChatRequest): Structured | undefined {
+  const reply = request.responseSchema;
+  if (reply) {
+    const properties = (reply.properties ?? {}) as Record<string, Record<string, unknown>>;
+    return { root: reply, rowSchema: (id) => properties[id] ?? true };
+  }
+  const source = request.source;
+  const isRows = typeof source !== 'string' && Object.values(source).length > 0 && Object.values(source).every((v) => v !== null && typeof v === 'object');
+  const row = isRows && request.responseType === 'json_object' ? schemaInInstructions(request.instructions) : undefined;
+  return row ? { root: row, rowSchema: () => row } : undefined;
+}
 
 const WORDS = ['taste', 'price', 'packaging', 'delivery', 'quality', 'smell', 'texture', 'value', 'size', 'freshness', 'flavor', 'service'];
 
