@@ -29,7 +29,7 @@ export function callOverheadTokens(spec: Pick<MapSpec, 'prompt' | 'columns' | 's
 }
 
 /** The payload of one call over `rows`; `repair` (by wire id) for the repair call. */
-export function mapPayload(spec: MapSpec, system: string, rows: readonly WireRow[], repair?: Record<string, RepairNote>): PreparedPayload {
+export function mapPayload(spec: Pick<MapSpec, 'schema'>, system: string, rows: readonly WireRow[], repair?: Record<string, RepairNote>): PreparedPayload {
   // Spliced, not parsed and stringified again: each row's JSON is stored as sent.
   const user = `{${rows.map((row) => `${JSON.stringify(row.id)}:${row.fieldsJson}`).join(',')}}`;
   const messages: ChatMessage[] = [

@@ -27,7 +27,7 @@ export function cellText(value: unknown): string | undefined {
 }
 
 /** Each stored result spread over the result columns of its row (col_idx is the first). */
-export async function* resultEdits(spec: MapSpec, results: AsyncIterable<WritableResult>): AsyncGenerator<CellEdit> {
+export async function* resultEdits(spec: Pick<MapSpec, 'resultColumns'>, results: AsyncIterable<WritableResult>): AsyncGenerator<CellEdit> {
   for await (const r of results) {
     const value = parseResult(r.result);
     for (const [i, name] of spec.resultColumns.entries()) {

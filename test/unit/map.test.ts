@@ -22,7 +22,7 @@ import { parseObjectReply } from '../../src/llm/reply/parse-reply.ts';
 import { schemaValue } from '../../src/llm/schema-value.ts';
 import { mapPayload, mapSystemPrompt } from '../../src/map/map-messages.ts';
 import { cellText, resultEdits } from '../../src/map/map-output.ts';
-import { buildMapSpec, type MapSpec } from '../../src/map/map-spec.ts';
+import { buildMapSpec } from '../../src/map/map-spec.ts';
 import { planMap } from '../../src/map/plan-map.ts';
 import { renderInstructions, sentColumns, templateColumns } from '../../src/map/prompt-template.ts';
 import { isStrictSubset, replySchema } from '../../src/map/reply-schema.ts';
@@ -122,7 +122,7 @@ test('the reply schema: the row schema once under $defs, every id required; stri
 });
 
 test('the pseudo provider answers a map call with a schema-valid result per id', async () => {
-  const spec = { prompt: PROMPT, schema: SCHEMA, columns: ['Text', 'Score'] } as MapSpec;
+  const spec = { prompt: PROMPT, schema: SCHEMA, columns: ['Text', 'Score'] };
   const payload = mapPayload(spec, mapSystemPrompt(spec), [{ id: '1', fieldsJson: '{"Text":"ok"}' }, { id: '2', fieldsJson: '{"Text":"bad"}' }]);
   const reply = await new PseudoProvider().translate({ sourceLang: '', targetLang: 'map', items: [], payload, timeoutMs: 1 });
   const parsed = JSON.parse(reply.content) as Record<string, unknown>;
@@ -138,7 +138,7 @@ test('results into cells: strings as they are, numbers written out, arrays and o
   assert.equal(cellText(['taste', 'price']), '["taste","price"]');
   assert.equal(cellText({ a: 1 }), '{"a":1}');
   assert.equal(cellText(null), undefined);
-  const spec = { sheetName: 'S', resultColumns: ['sentiment', 'aspects', 'score'] } as MapSpec;
+  const spec = { sheetName: 'S', resultColumns: ['sentiment', 'aspects', 'score'] };
   async function* results(): AsyncGenerator<WritableResult> {
     yield { sheetName: 'S', rowIdx: 3, colIdx: 9, targetLang: 'map', result: '{"sentiment":"negative","aspects":["smell",{"x":1}],"score":null}' };
   }
@@ -235,7 +235,7 @@ test('an endpoint that refuses json_schema gets json_object from then on, the sc
   const server = await startSimulatedProvider({ rejectJsonSchema: true });
   servers.push(server);
   const provider = new OpenAiCompatibleProvider({ baseUrl: server.baseUrl, model: 'm', logprobs: false });
-  const spec = { prompt: PROMPT, schema: SCHEMA, columns: ['Text', 'Score'] } as MapSpec;
+  const spec = { prompt: PROMPT, schema: SCHEMA, columns: ['Text', 'Score'] };
   const call = (): Promise<ProviderReply> => provider.translate({ sourceLang: '', targetLang: 'map', items: [], timeoutMs: 5_000, payload: mapPayload(spec, mapSystemPrompt(spec), [{ id: '1', fieldsJson: '{"Text":"ok","Score":"5"}' }]) });
   const first = await call();
   assert.deepEqual(server.stats.requestLog.map((r) => r.status), [400, 200], 'refused with json_schema, answered with json_object');
@@ -250,7 +250,7 @@ test('the simulated server answers json_schema requests with values valid agains
   const server = await startSimulatedProvider({ invalidResult: (row) => (row as { Text: string }).Text === 'bad' });
   servers.push(server);
   const provider = new OpenAiCompatibleProvider({ baseUrl: server.baseUrl, model: 'm', logprobs: false });
-  const spec = { prompt: PROMPT, schema: SCHEMA, columns: ['Text'] } as MapSpec;
+  const spec = { prompt: PROMPT, schema: SCHEMA, columns: ['Text'] };
   const rows = Array.from({ length: 20 }, (_, i) => ({ id: String(i + 1), fieldsJson: JSON.stringify({ Text: i === 4 ? 'bad' : `review ${i}` }) }));
   const reply = await provider.translate({ sourceLang: '', targetLang: 'map', items: [], timeoutMs: 5_000, payload: mapPayload(spec, mapSystemPrompt(spec), rows) });
   const values = JSON.parse(reply.content) as Record<string, unknown>;
