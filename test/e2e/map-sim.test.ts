@@ -35,6 +35,8 @@ const SCHEMA = {
   required: ['sentiment', 'aspects'],
   additionalProperties: false,
 };
+/** The limiter paces at the configured TPM (default 1.1M, ~10 s for this file): these runs test results, not pacing. */
+const FAST = ['--tpm', '50000000'];
 const ajv = new Ajv({ strict: false });
 const isValid = ajv.compile(SCHEMA);
 
@@ -83,7 +85,7 @@ describe('fanyi map over the real review file', { skip: realDataSkip }, () => {
     const sim = await server();
     const db = path.join(temp.dir, 'plain.db');
     const out = path.join(temp.dir, 'plain.csv');
-    const run = await runCli(['map', input, ...files(), '--out', out, '--db', db, '--json', ...providerFlags(sim.baseUrl)], { cwd: temp.dir, timeoutMs: 120_000 });
+    const run = await runCli(['map', input, ...files(), '--out', out, '--db', db, '--json', ...FAST, ...providerFlags(sim.baseUrl)], { cwd: temp.dir, timeoutMs: 120_000 });
     assert.equal(run.code, 0, describeResult(run));
     const summary = JSON.parse(run.stdout) as { job_id: string; status: string; counts: { completed: number; total: number }; calls: number; tokens: { total: number } };
     assert.equal(summary.status, 'completed');
@@ -119,7 +121,7 @@ describe('fanyi map over the real review file', { skip: realDataSkip }, () => {
     const sim = await server({ invalidResult: (row, call) => (call.repair ? staysWrong(row) : firstWrong(row)) });
     const db = path.join(temp.dir, 'repair.db');
     const out = path.join(temp.dir, 'repair.csv');
-    const run = await runCli(['map', input, ...files(), '--out', out, '--db', db, '--json', ...providerFlags(sim.baseUrl)], { cwd: temp.dir, timeoutMs: 120_000 });
+    const run = await runCli(['map', input, ...files(), '--out', out, '--db', db, '--json', ...FAST, ...providerFlags(sim.baseUrl)], { cwd: temp.dir, timeoutMs: 120_000 });
     assert.equal(run.code, 3, `exit 3: finished, some rows to review\n${describeResult(run)}`);
     const summary = JSON.parse(run.stdout) as { counts: { completed: number; needs_review: number; failed: number }; flags: Record<string, number>; review_file: string };
     const expectedReview = reviews.filter((r) => staysWrong({ Text: r.Text })).length;
@@ -145,7 +147,7 @@ describe('fanyi map over the real review file', { skip: realDataSkip }, () => {
   test('--out results.jsonl --id Id: one line per row, named by its Id, results valid', async () => {
     const sim = await server();
     const out = path.join(temp.dir, 'results.jsonl');
-    const run = await runCli(['map', input, ...files(), '--id', 'Id', '--out', out, '--db', path.join(temp.dir, 'jsonl.db'), ...providerFlags(sim.baseUrl)], { cwd: temp.dir, timeoutMs: 120_000 });
+    const run = await runCli(['map', input, ...files(), '--id', 'Id', '--out', out, '--db', path.join(temp.dir, 'jsonl.db'), ...FAST, ...providerFlags(sim.baseUrl)], { cwd: temp.dir, timeoutMs: 120_000 });
     assert.equal(run.code, 0, describeResult(run));
     assert.equal(run.stdout, `${out}\n`);
     const lines = (await readFile(out, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { id: string; sentiment: string; aspects: string[] });
@@ -162,7 +164,7 @@ describe('fanyi map over the real review file', { skip: realDataSkip }, () => {
     sheet.getCell('A1').font = { bold: true };
     await workbook.xlsx.writeFile(xlsx);
     const out = path.join(temp.dir, 'reviews.mapped.xlsx');
-    const run = await runCli(['map', xlsx, ...files(), '--db', path.join(temp.dir, 'xlsx.db'), '--provider', 'pseudo', '--json'], { cwd: temp.dir });
+    const run = await runCli(['map', xlsx, ...files(), '--db', path.join(temp.dir, 'xlsx.db'), '--provider', 'pseudo', '--json', ...FAST], { cwd: temp.dir });
     assert.equal(run.code, 0, describeResult(run));
     assert.equal((JSON.parse(run.stdout) as { output: string }).output, out, 'default output: <name>.mapped.xlsx beside the input');
     const diff = await diffXlsx(xlsx, out);
@@ -183,7 +185,7 @@ describe('fanyi map over the real review file', { skip: realDataSkip }, () => {
     const db = path.join(temp.dir, 'kill.db');
     const out = path.join(temp.dir, 'kill.csv');
     await writeFile(path.join(temp.dir, 'small.yaml'), 'llm:\n  adaptive: { enabled: false }\n  batch_control: { max_batch_size: 8 }\n');
-    const args = ['--config', 'small.yaml', '--db', db, ...providerFlags(sim.baseUrl)];
+    const args = ['--config', 'small.yaml', '--db', db, ...FAST, ...providerFlags(sim.baseUrl)];
     const cli = startCli(['map', input, ...files(), '--out', out, '--concurrency', '2', ...args], { cwd: temp.dir, timeoutMs: 120_000 });
     while (sim.stats.ok < 6 && cli.child.exitCode === null) await sleep(20);
     cli.child.kill('SIGKILL');
@@ -216,11 +218,11 @@ describe('fanyi map over the real review file', { skip: realDataSkip }, () => {
       const db = path.join(temp.dir, 'queue.db');
       const env = { OPENAI_API_KEY: 'test-key', FANYI_QUEUE_PREFIX: prefix };
       // The store exists (migrated) before the worker opens it.
-      const seeded = await runCli(['map', input, ...files(), '--db', db, '--provider', 'pseudo', '--out', path.join(temp.dir, 'seed.jsonl')], { cwd: temp.dir, env });
+      const seeded = await runCli(['map', input, ...files(), '--db', db, '--provider', 'pseudo', ...FAST, '--out', path.join(temp.dir, 'seed.jsonl')], { cwd: temp.dir, env });
       assert.equal(seeded.code, 0, describeResult(seeded));
       worker = await startWorker(['--db', db, '--queue', REDIS_URL, '--concurrency', '2', '--name', 'mapper'], env, temp.dir);
       const out = path.join(temp.dir, 'queue.csv');
-      const run = await runCli(['map', input, ...files(), '--out', out, '--db', db, '--queue', REDIS_URL, '--json', '--base-url', sim.baseUrl, '--model', 'sim-model'], { cwd: temp.dir, env, timeoutMs: 120_000 });
+      const run = await runCli(['map', input, ...files(), '--out', out, '--db', db, '--queue', REDIS_URL, '--json', ...FAST, '--base-url', sim.baseUrl, '--model', 'sim-model'], { cwd: temp.dir, env, timeoutMs: 120_000 });
       assert.equal(run.code, 0, describeResult(run));
       const jobId = (JSON.parse(run.stdout) as { job_id: string }).job_id;
       const results = await resultsOf(out);
