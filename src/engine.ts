@@ -24,6 +24,8 @@ import type { FileStore } from './store/files/file-store.ts';
 import { analyseFile, readJobInput, type AnalysedFile } from './tasks/analyse-file.ts';
 import { toGlossaryRows } from './tasks/glossary/glossary.ts';
 import { fieldSummary, plannedTaskRows, startJob, toBatchRows, type PreparedJob } from './tasks/prepare-job.ts';
+import { createMapJob, type MapJobInput } from './map/map-job.ts';
+import type { MapPlan } from './map/plan-map.ts';
 import type { TaskSink } from './tasks/plan-tasks.ts';
 import type { SpreadsheetDocument } from './workbook/sheet-model.ts';
 
@@ -31,6 +33,7 @@ import type { SpreadsheetDocument } from './workbook/sheet-model.ts';
 // re-exported so callers keep one entry.
 export { analyseFile, readJobInput, readLimits, type AnalyseInput, type AnalysedFile } from './tasks/analyse-file.ts';
 export { PAUSED_BY_REQUEST, type ExportOptions, type JobOptions, type JobOutcome, type TranslateInput } from './job-types.ts';
+export type { MapJobInput } from './map/map-job.ts';
 
 export interface EngineOptions {
   store: JobStore;
@@ -135,6 +138,20 @@ export class Engine {
     });
     const job = await this.store.getJob(jobId);
     return { job: job!, prepared: prepared! };
+  }
+
+  /**
+   * A map job (`fanyi map`): an LLM result per row from a prompt and a JSON Schema, stored with
+   * `kind` 'map'; run, resumed, exported and worked by queue workers like a translation.
+   */
+  async createMapJob(input: MapJobInput): Promise<{ job: JobRow; plan: MapPlan }> {
+    checkReviewPath(input.reviewPath, input.outPath);
+    const jobId = input.jobId ?? newJobId();
+    const run = this.#providers.defaults;
+    // Built now, so a missing key or URL stops before anything is stored.
+    const pool = await this.#providers.pool(run);
+    const plan = await createMapJob({ store: this.store, files: this.files, config: this.config, run, model: pool.model }, jobId, input);
+    return { job: (await this.store.getJob(jobId))!, plan };
   }
 
   /**

@@ -3,7 +3,9 @@
  * translation jobs. The CLI in src/cli is built on exactly this.
  */
 export { Engine, analyseFile, readLimits } from './engine.ts';
-export type { EngineOptions, ExportOptions, JobOptions, JobOutcome, TranslateInput } from './engine.ts';
+export type { EngineOptions, ExportOptions, JobOptions, JobOutcome, MapJobInput, TranslateInput } from './engine.ts';
+export type { MapInput, MapSpec } from './map/map-spec.ts';
+export type { RowClass, RowClassifier } from './map/plan-map.ts';
 export type { WrittenOutput } from './review/job-output.ts';
 export { createEmbeddedEngine, createProvider } from './presets.ts';
 export type { EmbeddedEngineOptions } from './presets.ts';
@@ -16,5 +18,5 @@ export type { ErrorCode } from './errors.ts';
 export { EngineEvents } from './monitor/engine-events.ts';
 export type { EngineEventMap } from './monitor/engine-events.ts';
 export type { JobStore, JobRow, StatusCounts } from './store/job-store.ts';
-export type { LlmProvider, ProviderReply, TranslateRequest } from './llm/provider.ts';
+export type { ChatMessage, LlmProvider, PreparedPayload, ProviderReply, ReplySchema, TranslateRequest } from './llm/provider.ts';
 export { ProviderError } from './llm/provider.ts';

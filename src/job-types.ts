@@ -1,5 +1,6 @@
 /** The shapes of a job the engine creates, stores and reports (engine.ts re-exports them). */
 import type { RunSettings } from './config/run-settings.ts';
+import type { MapSpec } from './map/map-spec.ts';
 import type { OutputOptions, WrittenOutput } from './review/job-output.ts';
 import type { JobRow, StatusCounts } from './store/job-store.ts';
 import type { AnalyseInput } from './tasks/analyse-file.ts';
@@ -67,6 +68,11 @@ export interface JobOptions {
   encoding?: OutputOptions['encoding'];
   /** `--priority`: how its batches rank on a queue lane (absent: normal). */
   priority?: JobPriority;
+  /**
+   * A map job's spec (`kind` 'map'): prompt, row schema, columns sent, id column, result columns
+   * and where they go. Everything a worker, a resume or an export on another machine needs.
+   */
+  map?: MapSpec;
 }
 
 /** A paused job's `error_msg` when a person paused it (not a shutdown, not paused groups). */

@@ -108,10 +108,10 @@ export function storeLabel(engine: Engine): string {
   return storeTarget(engine.config.store).label;
 }
 
-/** `game.xlsx` → `game.translated.xlsx` beside it. */
-export function defaultOutPath(file: string): string {
+/** `game.xlsx` → `game.translated.xlsx` beside it (`reviews.csv` → `reviews.mapped.csv` for a map job). */
+export function defaultOutPath(file: string, suffix = 'translated'): string {
   const ext = path.extname(file);
-  return path.join(path.dirname(file), `${path.basename(file, ext)}.translated${ext || '.xlsx'}`);
+  return path.join(path.dirname(file), `${path.basename(file, ext)}.${suffix}${ext || '.xlsx'}`);
 }
 
 /** `--column-name`: a template must name the field, or every field's new column would get one header. */

@@ -3,6 +3,7 @@ import { isFanyiError } from '../errors.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerEstimate } from './commands/estimate.ts';
 import { registerJobCommands } from './commands/jobs.ts';
+import { registerMap } from './commands/map.ts';
 import { registerPurge } from './commands/purge.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerTranslate } from './commands/translate.ts';
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     code = value;
   };
   registerTranslate(program, exit);
+  registerMap(program, exit);
   registerEstimate(program, exit);
   registerJobCommands(program, exit);
   registerServe(program, exit);

@@ -11,7 +11,10 @@ import type { JobRow, JobStore } from '../store/job-store.ts';
 import { PROMPT_OVERHEAD_TOKENS } from '../tasks/batching/estimate-tokens.ts';
 import { fromGlossaryRows } from '../tasks/glossary/glossary.ts';
 import { GlossaryMatcher } from '../tasks/glossary/match-terms.ts';
+import type { MapSpec } from '../map/map-spec.ts';
 import { AdaptiveControl } from './adaptive-control.ts';
+import type { BatchStrategy } from './batch-strategy.ts';
+import { MapStrategy } from './map-strategy.ts';
 import { BatchRunner } from './run-batch.ts';
 
 /** The engine's parts a run uses. */
@@ -58,8 +61,11 @@ export async function jobPromptInputs(parts: JobRunParts, stored: { gameContext?
   return { gameContext, glossary: new GlossaryMatcher(fromGlossaryRows(stored.glossaryVersion, rows)) };
 }
 
-/** A dispatcher running the job's batches through a batch runner, as many at once as `control` allows. */
-export function createJobDispatcher(parts: JobRunParts, control: AdaptiveControl, prompt: JobPromptInputs): Dispatcher {
+/**
+ * A dispatcher running the job's batches through a batch runner, as many at once as `control`
+ * allows. `strategy`: how the job's calls are built and read (a map job's); default a translation's.
+ */
+export function createJobDispatcher(parts: JobRunParts, control: AdaptiveControl, prompt: JobPromptInputs, strategy?: BatchStrategy): Dispatcher {
   const { config, store, events } = parts;
   const perf = config.llm.performance;
   const runner = new BatchRunner({
@@ -75,6 +81,7 @@ export function createJobDispatcher(parts: JobRunParts, control: AdaptiveControl
     promptOverheadTokens: PROMPT_OVERHEAD_TOKENS,
     // Pseudo-localization is not a translation: judging its script or length would flag every cell.
     qa: isPseudo(parts.provider) ? undefined : { repair: true },
+    strategy,
   });
   return parts.dispatchers({ store, handler: runner, events, concurrency: control.maxWorkers, activeWorkers: () => control.workers });
 }
@@ -92,8 +99,16 @@ export interface JobRun {
  */
 export async function buildJobRun(parts: JobRunParts, job: JobRow): Promise<JobRun> {
   const control = createJobControl(parts, job.job_id);
-  const prompt = await jobPromptInputs(parts, JSON.parse(job.options) as { gameContext?: string; glossaryVersion?: string });
-  return { control, dispatcher: createJobDispatcher(parts, control, prompt) };
+  const stored = JSON.parse(job.options) as { gameContext?: string; glossaryVersion?: string; map?: MapSpec };
+  const prompt = await jobPromptInputs(parts, stored);
+  return { control, dispatcher: createJobDispatcher(parts, control, prompt, jobStrategy(job, stored.map)) };
+}
+
+/** A map job's calls are built from its stored spec; a translation's (undefined) by the runner's default. */
+function jobStrategy(job: JobRow, map: MapSpec | undefined): BatchStrategy | undefined {
+  if (job.kind !== 'map') return undefined;
+  if (!map) throw new Error(`job ${job.job_id} is a map job stored without its map spec`);
+  return new MapStrategy(map);
 }
 
 function isPseudo(provider: EndpointPool): boolean {

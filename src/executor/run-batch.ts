@@ -1,19 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FanyiError } from '../errors.ts';
-import { ProviderError, type LlmProvider, type ProviderReply, type RepairNote, type TranslateItem, type TranslateRequest } from '../llm/provider.ts';
-import type { PromptStyle } from '../llm/prompts/prompt-style.ts';
-import { parseReply } from '../llm/reply/parse-reply.ts';
+import { ProviderError, type LlmProvider, type ProviderReply, type RepairNote } from '../llm/provider.ts';
 import type { EngineEvents } from '../monitor/engine-events.ts';
 import type { BatchClaims, BatchItem, CallMeta, ClaimedBatch, ItemResult } from '../store/job-store.ts';
-import { estimateItemTokens } from '../tasks/batching/estimate-tokens.ts';
-import { itemContextTokens, itemTaskContext, promptContext } from '../tasks/context.ts';
-import { hitsIn, type GlossaryMatcher } from '../tasks/glossary/match-terms.ts';
-import { itemConfidences } from './item-confidence.ts';
-import { gateResults, type QaScope } from './qa-gate.ts';
+import { PROMPT_OVERHEAD_TOKENS } from '../tasks/batching/estimate-tokens.ts';
+import type { BatchStrategy } from './batch-strategy.ts';
 import type { BatchHandler } from '../queue/dispatcher.ts';
 import { retryDelay, type RetryPolicy } from './retry-policy.ts';
+import { TranslateStrategy, type TranslateStrategyOptions } from './translate-strategy.ts';
 
-export interface BatchRunnerOptions {
+/** The translate options (TranslateStrategyOptions) build the default strategy; a map job's runner is given its own. */
+export interface BatchRunnerOptions extends Partial<TranslateStrategyOptions> {
   /** A worker commits, fails and hands back batches: nothing else. */
   store: BatchClaims;
   /** Usually an EndpointPool: it routes, reserves the limits and pauses an endpoint on 429. */
@@ -22,9 +19,6 @@ export interface BatchRunnerOptions {
   retry: RetryPolicy;
   /** Per-call timeout for a batch of up to ~100 short items (config `timeout`); scaled up for longer batches. */
   timeoutMs: number;
-  gameContext?: string;
-  /** Overhead of the system prompt, added to each call's token reservation. */
-  promptOverheadTokens: number;
   /** Items per call right now (adaptive batch size); default: the whole claimed batch. */
   itemsPerCall?: (batchSize: number) => number;
   /**
@@ -32,16 +26,8 @@ export interface BatchRunnerOptions {
    * (resumable) instead of failing batch by batch. Default 120 s.
    */
   giveUpMs?: number;
-  /**
-   * QA gates on every result (qa-gate.ts): checks, one repair call for the failing items, then
-   * `needs_review` with flags. Off by default (the offline pseudo provider's output is not a
-   * translation to judge).
-   */
-  qa?: { repair: boolean };
-  /** The job's glossary (`--glossary`): each claimed batch gets the terms its texts use. */
-  glossary?: GlossaryMatcher;
-  /** Config `prompts`: each call gets its target language's examples, note and system template. */
-  prompts?: PromptStyle;
+  /** How calls are built, read and checked (batch-strategy.ts). Default: a translation's, from the translate options. */
+  strategy?: BatchStrategy;
 }
 
 /** When an attempt's request went out: after `waitMs` at the limiter, which is not the call's latency. */
@@ -74,16 +60,18 @@ const MIN_OUTAGES_TO_GIVE_UP = 3;
  */
 export class BatchRunner implements BatchHandler {
   readonly #o: BatchRunnerOptions;
+  readonly #strategy: BatchStrategy;
   #consecutiveRejects = 0;
   #consecutiveOutages = 0;
   #lastAnswerAt = Date.now();
 
   constructor(options: BatchRunnerOptions) {
     this.#o = options;
+    this.#strategy = options.strategy ?? new TranslateStrategy({ ...options, promptOverheadTokens: options.promptOverheadTokens ?? PROMPT_OVERHEAD_TOKENS });
   }
 
   async run(batch: ClaimedBatch, workerId: string, signal: AbortSignal): Promise<void> {
-    batch.glossary ??= nonEmpty(this.#o.glossary?.termsFor(batch.targetLang, batch.items.map((i) => i.sourceText)));
+    this.#strategy.claim?.(batch);
     const chunks = this.#calls(batch);
     let finishedInCommit = false;
     if (chunks.length === 1) finishedInCommit = await this.#runItems(batch, batch.items, workerId, signal);
@@ -97,10 +85,10 @@ export class BatchRunner implements BatchHandler {
    */
   #calls(batch: ClaimedBatch): BatchItem[][] {
     const { items, targetLang } = batch;
-    const overhead = this.#overhead(targetLang);
+    const overhead = this.#strategy.overheadTokens(batch);
     const maxItems = Math.max(1, this.#o.itemsPerCall?.(items.length) ?? items.length);
     const maxTokens = this.#o.provider.callTokenLimit?.(targetLang) ?? Number.POSITIVE_INFINITY;
-    const costs = items.map((item) => itemCost(item, targetLang));
+    const costs = items.map((item) => this.#strategy.itemTokens(item, batch));
     const total = costs.reduce((sum, cost) => sum + cost, 0);
     // Even calls rather than full ones and a scrap: as many as either bound needs.
     const count = Math.max(Math.ceil(items.length / maxItems), Math.ceil(total / Math.max(1, maxTokens - overhead)));
@@ -159,14 +147,9 @@ export class BatchRunner implements BatchHandler {
 
   /** One call (with its transient retries) and the handling of its reply. Undefined: settled as failed, or aborted. */
   async #attempt(batch: ClaimedBatch, items: BatchItem[], workerId: string, signal: AbortSignal): Promise<CallOutcome | undefined> {
-    const wireItems = this.#wireItems(batch, items);
-    const answer = await this.#callUntilAnswered(batch, items, wireItems, workerId, signal);
+    const answer = await this.#callUntilAnswered(batch, items, workerId, signal);
     if (!answer || 'kind' in answer) return answer;
-    return this.#handleReply(batch, items, wireItems, answer.reply, answer.sent, workerId, signal);
-  }
-
-  #wireItems(batch: ClaimedBatch, items: BatchItem[]): TranslateItem[] {
-    return items.map((item, i) => ({ id: String(i + 1), text: item.sourceText, context: promptContext(itemTaskContext(item), batch.targetLang, item.sourceText) }));
+    return this.#handleReply(batch, items, answer.reply, answer.sent, workerId, signal);
   }
 
   /**
@@ -176,10 +159,9 @@ export class BatchRunner implements BatchHandler {
   async #callUntilAnswered(
     batch: ClaimedBatch,
     items: BatchItem[],
-    wireItems: TranslateItem[],
     workerId: string,
     signal: AbortSignal,
-    repair?: TranslateRequest['repair'],
+    repair?: Record<string, RepairNote>,
   ): Promise<{ reply: ProviderReply; sent: Sent } | CallOutcome | undefined> {
     const { store, retry, events } = this.#o;
     let attempt = 0;
@@ -187,7 +169,7 @@ export class BatchRunner implements BatchHandler {
     for (;;) {
       const startedAt = Date.now();
       try {
-        const reply = await this.#send(batch, items, wireItems, signal, repair);
+        const reply = await this.#send(batch, items, signal, repair);
         this.#consecutiveOutages = 0;
         this.#lastAnswerAt = Date.now();
         return { reply, sent: sentAfter(startedAt, reply.waitMs) };
@@ -250,25 +232,18 @@ export class BatchRunner implements BatchHandler {
     return { kind: 'format', detail: `provider rejected the request: ${failure.message}`, errorType: 'rejected' };
   }
 
-  async #send(batch: ClaimedBatch, items: BatchItem[], wireItems: TranslateItem[], signal: AbortSignal, repair?: TranslateRequest['repair']): Promise<ProviderReply> {
+  async #send(batch: ClaimedBatch, items: BatchItem[], signal: AbortSignal, repair?: Record<string, RepairNote>): Promise<ProviderReply> {
     return this.#o.provider.translate({
-      estimatedTokens: this.#estimate(items, batch.targetLang),
-      sourceLang: batch.sourceLang,
-      targetLang: batch.targetLang,
-      items: wireItems,
-      gameContext: this.#o.gameContext,
-      prompt: this.#o.prompts?.forLanguage(batch.targetLang),
-      glossary: hitsIn(batch.glossary, items.map((i) => i.sourceText)),
+      ...this.#strategy.request(batch, items, repair),
+      estimatedTokens: this.#estimate(batch, items),
       signal,
       timeoutMs: this.#timeoutFor(items),
-      ...(repair ? { repair } : {}),
     });
   }
 
   async #handleReply(
     batch: ClaimedBatch,
     items: BatchItem[],
-    wireItems: TranslateItem[],
     reply: ProviderReply,
     sent: Sent,
     workerId: string,
@@ -276,17 +251,17 @@ export class BatchRunner implements BatchHandler {
   ): Promise<CallOutcome> {
     const { store, events } = this.#o;
     const meta = this.#meta(batch, items, workerId, sent, undefined, reply);
-    const parsed = parseReply(reply, wireItems.map((w) => w.id));
-    this.#emitDone(batch, items.length, reply, meta, parsed.ok);
-    if (!parsed.ok) {
+    const read = this.#strategy.read(batch, items, reply);
+    this.#emitDone(batch, items.length, reply, meta, read.ok);
+    if (!read.ok) {
       await store.recordCall(batch.jobId, { ...meta, outcome: 'format' });
-      return { kind: 'format', detail: parsed.detail, errorType: 'format' };
+      return { kind: 'format', detail: read.detail, errorType: 'format' };
     }
     this.#consecutiveRejects = 0;
-    let results = toResults(items, wireItems, parsed.translations, reply);
+    let results = read.results;
     // One commit after the repair: committing twice would log the first call twice. A crash
     // during the repair call costs that batch's answers, re-sent on resume.
-    if (this.#o.qa) results = await gateResults(items, results, this.#qaScope(batch), this.#o.qa.repair ? (again, notes) => this.#repair(batch, again, notes, workerId, signal) : undefined);
+    if (this.#strategy.gate) results = await this.#strategy.gate(batch, items, results, (again, notes) => this.#repair(batch, again, notes, workerId, signal));
     await store.commitResults(batch.jobId, batch.batchId, results, meta, { finish: items === batch.items });
     events.emit('tasks:settled', { jobId: batch.jobId, completed: items.length, failed: 0, uniqueItems: items.length });
     return { kind: 'done' };
@@ -299,11 +274,6 @@ export class BatchRunner implements BatchHandler {
     this.#o.events.emit('call:done', { jobId: batch.jobId, batchId: batch.batchId, items, promptTokens, completionTokens, tokensEstimated, ms, waitMs: meta.waitMs ?? 0, ok, endpoint });
   }
 
-  /** What the gate checks results against: the batch's glossary terms too (each result is checked only for the terms its source uses). */
-  #qaScope(batch: ClaimedBatch): QaScope {
-    return { sourceLang: batch.sourceLang, targetLang: batch.targetLang, glossary: batch.glossary };
-  }
-
   /**
    * The one QA repair call: just the failing items, their previous answers and problems listed.
    * Its answer is logged as a call of its own; undefined when it brought nothing usable (failed,
@@ -311,25 +281,19 @@ export class BatchRunner implements BatchHandler {
    */
   async #repair(batch: ClaimedBatch, items: BatchItem[], notes: RepairNote[], workerId: string, signal: AbortSignal): Promise<ItemResult[] | undefined> {
     if (signal.aborted) return undefined;
-    const wireItems = this.#wireItems(batch, items);
-    const repair = Object.fromEntries(wireItems.map((w, i) => [w.id, notes[i]]));
-    const answer = await this.#callUntilAnswered(batch, items, wireItems, workerId, signal, repair);
+    const repair = Object.fromEntries(notes.map((note, i) => [String(i + 1), note]));
+    const answer = await this.#callUntilAnswered(batch, items, workerId, signal, repair);
     if (!answer || 'kind' in answer) return undefined;
     const meta = this.#meta(batch, items, workerId, answer.sent, undefined, answer.reply);
-    const parsed = parseReply(answer.reply, wireItems.map((w) => w.id));
-    this.#emitDone(batch, items.length, answer.reply, meta, parsed.ok);
-    await this.#o.store.recordCall(batch.jobId, { ...meta, outcome: parsed.ok ? 'ok' : 'format' });
-    return parsed.ok ? toResults(items, wireItems, parsed.translations, answer.reply) : undefined;
+    const read = this.#strategy.read(batch, items, answer.reply);
+    this.#emitDone(batch, items.length, answer.reply, meta, read.ok);
+    await this.#o.store.recordCall(batch.jobId, { ...meta, outcome: read.ok ? 'ok' : 'format' });
+    return read.ok ? read.results : undefined;
   }
 
-  /** Tokens of a call that are not its items: the system prompt, and the target language's examples and note. */
-  #overhead(targetLang: string): number {
-    return this.#o.promptOverheadTokens + (this.#o.prompts?.extraTokens(targetLang) ?? 0);
-  }
-
-  #estimate(items: BatchItem[], targetLang: string): number {
-    let tokens = this.#overhead(targetLang);
-    for (const item of items) tokens += itemCost(item, targetLang);
+  #estimate(batch: ClaimedBatch, items: BatchItem[]): number {
+    let tokens = this.#strategy.overheadTokens(batch);
+    for (const item of items) tokens += this.#strategy.itemTokens(item, batch);
     return tokens;
   }
 
@@ -338,18 +302,6 @@ export class BatchRunner implements BatchHandler {
     const chars = items.reduce((sum, item) => sum + item.sourceText.length, 0);
     return Math.round(this.#o.timeoutMs * Math.max(1, chars / 4_000));
   }
-}
-
-const nonEmpty = <T>(list: T[] | undefined): T[] | undefined => (list?.length ? list : undefined);
-
-function toResults(items: BatchItem[], wire: { id: string }[], translations: Map<string, string>, reply: ProviderReply): ItemResult[] {
-  const total = [...translations.values()].reduce((sum, t) => sum + t.length, 0) || 1;
-  const confidences = itemConfidences(reply.content, reply.logprobs);
-  return items.map((item, i) => {
-    const result = translations.get(wire[i].id) ?? '';
-    const tokenCount = Math.round((reply.completionTokens * result.length) / total);
-    return { dedupeKey: item.dedupeKey, result, tokenCount, confidence: confidences?.get(wire[i].id) ?? null };
-  });
 }
 
 /** Providers map their transport's failures to ProviderError; anything else is a bug, not a retry. */
@@ -372,19 +324,4 @@ function fatalError(error: ProviderError): FanyiError {
     return new FanyiError('PROVIDER_AUTH', `the provider rejected the API key (${error.message}); check OPENAI_API_KEY or --api-key`);
   }
   return new FanyiError('PROVIDER_REQUEST', `the provider refused the request (${error.message}); check --model and --base-url`);
-}
-
-/** Items' costs, once per item however often it is estimated (calls, retries, halves). */
-const itemCosts = new WeakMap<BatchItem, number>();
-
-/** One item's share of a call: its text, the context sent beside it, and its expected reply. */
-function itemCost(item: BatchItem, targetLang: string): number {
-  let cost = itemCosts.get(item);
-  if (cost === undefined) {
-    const { input, output } = estimateItemTokens(item.sourceText, targetLang);
-    const context = itemTaskContext(item);
-    cost = input + output + (context ? itemContextTokens(context, item.sourceText) : 0);
-    itemCosts.set(item, cost);
-  }
-  return cost;
 }

@@ -74,6 +74,38 @@ export interface TranslateRequest {
    * it. The prompt lists them (prompts/repair.user.md); the items are the same source texts.
    */
   repair?: Record<string, RepairNote>;
+  /**
+   * A call whose messages the caller built (a map job's rows, executor/map-strategy.ts): sent as
+   * they are instead of a translation prompt, through the same pool, limiter and retries. `items`
+   * still name the call's wire ids (an offline provider answers from them), and `targetLang` is
+   * the limiter's kind of call (`map`), as it learns how far each kind's estimates run off.
+   */
+  payload?: PreparedPayload;
+}
+
+/** One chat message, as OpenAI-compatible servers take it. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** Messages built by the caller, and the JSON Schema the whole reply must match. */
+export interface PreparedPayload {
+  messages: ChatMessage[];
+  /**
+   * Sent as `response_format: {type: 'json_schema', json_schema: {name, schema, strict}}` where the
+   * endpoint takes it; an endpoint that refuses it gets `json_object` from then on (see
+   * OpenAiCompatibleProvider). The prompt must describe the shape too: a fallback call has only it.
+   */
+  schema?: ReplySchema;
+}
+
+export interface ReplySchema {
+  /** `^[a-zA-Z0-9_-]{1,64}$`, as OpenAI requires. */
+  name: string;
+  schema: Record<string, unknown>;
+  /** Ask for strict decoding: only for schemas that meet OpenAI's strict subset (map/reply-schema.ts). */
+  strict: boolean;
 }
 
 /** Why one text is sent again: its rejected translation and the problems, one line each. */

@@ -30,6 +30,8 @@ export const QA_CODES = {
   line_breaks_differ: { severity: 'soft', penalty: 5 },
   whitespace_differs: { severity: 'soft', penalty: 5 },
   missing: { severity: 'info', penalty: 0 },
+  /** A map job's result that still fails its JSON Schema after the repair call: written as it is, listed for review. */
+  schema_invalid: { severity: 'soft', penalty: 50 },
 } as const satisfies Record<string, { severity: QaSeverity; penalty: number }>;
 
 export type QaCode = keyof typeof QA_CODES;

@@ -24,7 +24,8 @@ export function redactQueueUrl(url: string): string {
  * analysis). Only `translation` exists now; the `map` issue adds the analysis lanes.
  */
 export function laneOfKind(kind: string): string {
-  return kind === 'translate' ? 'translation' : kind;
+  // Map jobs share the translation lane until they get lanes of their own (`--lane`).
+  return kind === 'translate' || kind === 'map' ? 'translation' : kind;
 }
 
 /**

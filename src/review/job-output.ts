@@ -10,6 +10,8 @@ import { FanyiError } from '../errors.ts';
 import type { JobReadViews, JobRow } from '../store/job-store.ts';
 import type { DocumentFormat } from '../workbook/sheet-model.ts';
 import { writeTranslatedCopy, type CellEdit, type EncodingLoss, type OutputEncoding } from '../workbook/write-workbook.ts';
+import type { MapSpec } from '../map/map-spec.ts';
+import { isJsonLinesPath, resultEdits, writeJsonLines } from '../map/map-output.ts';
 import { reviewPathFor, writeReviewFile } from './review-file.ts';
 import { reviewRows, reviewSheet, type ReviewRow } from './review-rows.ts';
 
@@ -31,6 +33,8 @@ export interface OutputOptions {
 interface StoredOptions extends OutputOptions {
   format: DocumentFormat;
   newHeaders: Array<{ sheetName: string; row: number; col: number; text: string }>;
+  /** A map job's spec: each result spreads over its result columns. */
+  map?: MapSpec;
 }
 
 export interface WrittenOutput {
@@ -50,10 +54,12 @@ export interface WrittenOutput {
 export async function writeJobOutput(store: JobReadViews, job: JobRow, target: string, given: OutputOptions = {}, withFile = true): Promise<WrittenOutput> {
   const stored = JSON.parse(job.options) as StoredOptions;
   const options = outputOptions(stored, given);
+  if (stored.map && isJsonLinesPath(target)) return writeJsonLinesOutput(store, job.job_id, target, options, given.upToCheckpoint, withFile);
   const file = reviewFileFor(stored.format, target, options.reviewPath);
   const rows = file === null || options.highlight || withFile ? await reviewRows(store, job.job_id, options.writeUnreviewed) : [];
   const results = store.writableResults(job.job_id, { writeUnreviewed: options.writeUnreviewed, upToCheckpoint: given.upToCheckpoint });
-  const written = await writeTranslatedCopy(job.source_path, stored.format, target, jobEdits(stored.newHeaders, results), {
+  const edits = jobEdits(stored.newHeaders, stored.map ? resultEdits(stored.map, results) : resultCells(results));
+  const written = await writeTranslatedCopy(job.source_path, stored.format, target, edits, {
     highlight: options.highlight ? flaggedCells(rows) : undefined,
     appendSheet: file === null && rows.length ? reviewSheet(rows) : undefined,
     encoding: options.encoding,
@@ -66,9 +72,26 @@ export async function writeJobOutput(store: JobReadViews, job: JobRow, target: s
  * New headers first, then the stored results as they are paged in: no array of every edit is
  * built (a million-row job has 3,000,000), the writer groups them as they come.
  */
-async function* jobEdits(newHeaders: StoredOptions['newHeaders'], results: AsyncIterable<{ sheetName: string; rowIdx: number; colIdx: number; result: string }>): AsyncGenerator<CellEdit> {
+async function* jobEdits(newHeaders: StoredOptions['newHeaders'], cells: AsyncIterable<CellEdit>): AsyncGenerator<CellEdit> {
   for (const h of newHeaders) yield { sheetName: h.sheetName, row: h.row, col: h.col, text: h.text };
+  yield* cells;
+}
+
+/** A translation's results: each its own cell. */
+async function* resultCells(results: AsyncIterable<{ sheetName: string; rowIdx: number; colIdx: number; result: string }>): AsyncGenerator<CellEdit> {
   for await (const r of results) yield { sheetName: r.sheetName, row: r.rowIdx, col: r.colIdx, text: r.result };
+}
+
+/**
+ * A map job's `--out results.jsonl`: a line per written row, and the review list in a file of its
+ * own (`--review`, else `<out>.review.xlsx`), as beside a CSV.
+ */
+async function writeJsonLinesOutput(store: JobReadViews, jobId: string, target: string, options: ReturnType<typeof outputOptions>, upToCheckpoint: string | undefined, withFile: boolean): Promise<WrittenOutput> {
+  const file = options.reviewPath ?? reviewPathFor(target);
+  checkReviewPath(file, target);
+  await writeJsonLines(target, store.writableResults(jobId, { writeUnreviewed: options.writeUnreviewed, upToCheckpoint, withContext: true }));
+  const reviewFile = withFile ? await writeReviewFile(file, await reviewRows(store, jobId, options.writeUnreviewed)) : null;
+  return { outPath: target, reviewSheet: null, reviewFile, encodingLoss: null };
 }
 
 /** Given options over stored ones over the defaults. */

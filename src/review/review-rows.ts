@@ -84,10 +84,12 @@ function toRow(task: TaskView, writeUnreviewed: boolean): ReviewRow {
   };
 }
 
+/** A translation's key and field; a map job's row id (its `--id` value or row number) as the key. */
 function keyAndField(json: string | null): { key: string; field: string } {
   try {
-    const context = json ? parseTaskContext(json) : undefined;
-    return { key: context?.key ?? '', field: context?.field ?? '' };
+    const context = json ? (parseTaskContext(json) as ReturnType<typeof parseTaskContext> & { id?: unknown }) : undefined;
+    const rowId = context?.id;
+    return { key: context?.key ?? (rowId === undefined ? '' : String(rowId)), field: context?.field ?? '' };
   } catch {
     return { key: '', field: '' };
   }

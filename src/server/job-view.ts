@@ -20,6 +20,8 @@ const iso = (ms: number | null): string | null => (ms === null || ms === undefin
 export function jobSummary(job: JobRow) {
   return {
     session_id: job.job_id,
+    /** `translate` or `map`. */
+    kind: job.kind,
     status: job.status,
     source_name: job.source_name,
     total_tasks: Number(job.total_tasks),

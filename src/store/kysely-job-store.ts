@@ -17,6 +17,7 @@ import type {
   NewTaskRow,
   TaskSnapshotRow,
   WritableResult,
+  WritableResultsOptions,
 } from './job-store.ts';
 import { GroupCommit } from './group-commit.ts';
 import { claimBatchById, claimBatches } from './queries/claim-queries.ts';
@@ -362,7 +363,7 @@ export class KyselyJobStore implements JobStore {
     };
   }
 
-  writableResults(jobId: string, options?: { writeUnreviewed?: boolean; upToCheckpoint?: string }): AsyncIterable<WritableResult> {
+  writableResults(jobId: string, options?: WritableResultsOptions): AsyncIterable<WritableResult> {
     return writableResults(this.#db, jobId, options);
   }
 

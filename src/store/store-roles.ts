@@ -1,4 +1,4 @@
-import type { CreateJobReads, NewTaskRows, OpenBatch, WorkerInfo, JobRow, BatchRow, NewJob, UploadRow, ClaimedBatch, GlossaryTermRow, ItemResult, ItemFailure, CallMeta, EndpointStats, CheckpointRow, TaskSnapshotRow, JobEvent, StatusCounts, GroupProgress, WritableResult, JobTotals, TaskPageQuery, TaskPage, TaskStatistics, CallSample, RecentTask, ActiveLoad, JobStatus } from './store-types.ts';
+import type { CreateJobReads, NewTaskRows, OpenBatch, WorkerInfo, JobRow, BatchRow, NewJob, UploadRow, ClaimedBatch, GlossaryTermRow, ItemResult, ItemFailure, CallMeta, EndpointStats, CheckpointRow, TaskSnapshotRow, JobEvent, StatusCounts, GroupProgress, WritableResult, WritableResultsOptions, JobTotals, TaskPageQuery, TaskPage, TaskStatistics, CallSample, RecentTask, ActiveLoad, JobStatus } from './store-types.ts';
 
 /*
  * The store's contract by role (issue 14: claims, job control, read views, memory, audit). JobStore
@@ -121,7 +121,7 @@ export interface JobReadViews {
    * `writeUnreviewed` (default: the job's stored option). `upToCheckpoint`: only results stamped
    * by that checkpoint or an earlier one (its workbook, built when asked).
    */
-  writableResults(jobId: string, options?: { writeUnreviewed?: boolean; upToCheckpoint?: string }): AsyncIterable<WritableResult>;
+  writableResults(jobId: string, options?: WritableResultsOptions): AsyncIterable<WritableResult>;
   /** Per-endpoint calls, tokens, 429s, errors and latency percentiles. */
   endpointStats(jobId: string): Promise<EndpointStats[]>;
   /** The newest `limit` events, oldest first. */

@@ -188,6 +188,17 @@ export interface WritableResult {
   colIdx: number;
   targetLang: string;
   result: string;
+  /** The task's stored `source_context`, with `withContext` only (a map job's row id is in it). */
+  sourceContext?: string | null;
+}
+
+export interface WritableResultsOptions {
+  /** Default: the job's stored option (`--write-unreviewed`). */
+  writeUnreviewed?: boolean;
+  /** Only results that checkpoint or an earlier one stamped. */
+  upToCheckpoint?: string;
+  /** Also read each task's `source_context`. Default false: a translation's export never needs it. */
+  withContext?: boolean;
 }
 
 export interface JobTotals {

@@ -57,6 +57,11 @@ export function jobStoreCases(name: string, open: () => Promise<JobStore>): void
     const results = [];
     for await (const r of store.writableResults(jobId)) results.push(r);
     assert.deepEqual(results.map((r) => [r.rowIdx, r.result]).sort(), [[1, 'OK'], [2, 'OK']]);
+    assert.ok(results.every((r) => r.sourceContext === undefined), 'no context unless asked for');
+    const withContext = [];
+    for await (const r of store.writableResults(jobId, { withContext: true })) withContext.push(r.sourceContext);
+    assert.equal(withContext.length, 2);
+    assert.ok(withContext.every((c) => typeof c === 'string' && c.length > 0), 'each task\'s stored context (a map job keeps its row id there)');
     const after = await store.countByStatus(jobId);
     assert.deepEqual([after.completed, after.processing, after.pending, after.total], [2, 1, 0, 3]);
     const totals = await store.jobTotals(jobId);

@@ -83,6 +83,8 @@ describe('dashboard in Chromium', { skip: skipUnlessPresent(BROWSER) }, () => {
     assert.equal(await page.textContent('#progress-text'), '100%');
     assert.equal(await page.textContent('[data-count="completed"]'), `${game.targets.size} (100.0%)`);
     assert.equal(await page.textContent('#job-name'), 'game.xlsx');
+    assert.equal(await page.textContent('#job-kind'), 'translate');
+    assert.equal(await page.locator('#jobs li', { hasText: 'game.xlsx' }).locator('.kind').textContent(), 'translate');
     assert.ok((await page.locator('#chart svg rect.texts').count()) > 0, 'throughput chart drawn');
     assert.ok((await page.locator('#recent tr').count()) > 1, 'recent tasks listed');
     assert.ok((await page.locator('#endpoints tr').count()) > 1, 'endpoint states listed');

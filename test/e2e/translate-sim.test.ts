@@ -130,7 +130,7 @@ describe('fanyi translate against the simulated provider', () => {
   test('--json prints exactly one summary object and nothing else on stdout', async () => {
     assert.equal(jsonRun.code, 0, describeResult(jsonRun));
     const summary = parseSingleJson(jsonRun.stdout);
-    assert.deepEqual(Object.keys(summary).sort(), ['calls', 'counts', 'duration_ms', 'flags', 'job_id', 'output', 'review_file', 'review_sheet', 'status', 'tokens']);
+    assert.deepEqual(Object.keys(summary).sort(), ['calls', 'counts', 'duration_ms', 'flags', 'job_id', 'kind', 'output', 'review_file', 'review_sheet', 'status', 'tokens']);
     assert.deepEqual([summary.review_sheet, summary.review_file], [null, null], 'nothing to review: no Review sheet, no review file');
     assert.deepEqual(summary.flags, {}, 'no task carries a QA flag');
     assert.match(String(summary.job_id), /^job_/);

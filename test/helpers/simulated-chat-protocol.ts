@@ -22,6 +22,10 @@ export interface ChatRequest {
   repair: boolean;
   /** The request asked for token log probabilities. */
   logprobs: boolean;
+  /** `response_format.type`: `json_object`, `json_schema`, or undefined when none was asked for. */
+  responseType?: string;
+  /** `response_format.json_schema.schema`: the schema the whole reply must match. */
+  responseSchema?: Record<string, unknown>;
   /** performance.now() when the request reached the server (set by the server, not parsed). */
   receivedAt?: number;
 }
@@ -55,6 +59,17 @@ export function parseChatRequest(raw: string, countTokens: CountTokens = countTh
     instructions: messages.filter((message) => message !== user).map((message) => contentText(message.content)),
     repair: messages.slice(at + 1).some((message) => message.role === 'assistant'),
     logprobs: body.logprobs === true,
+    ...responseFormat(body.response_format),
+  };
+}
+
+function responseFormat(format: unknown): Pick<ChatRequest, 'responseType' | 'responseSchema'> {
+  if (format === null || typeof format !== 'object') return {};
+  const { type, json_schema: jsonSchema } = format as { type?: unknown; json_schema?: { schema?: unknown } };
+  const schema = jsonSchema?.schema;
+  return {
+    ...(typeof type === 'string' ? { responseType: type } : {}),
+    ...(schema !== null && typeof schema === 'object' && !Array.isArray(schema) ? { responseSchema: schema as Record<string, unknown> } : {}),
   };
 }
 
@@ -144,7 +159,8 @@ export function answeredTexts(source: Body, answeredIds: string[] | 'all'): unkn
 
 export const serialize = (body: Body): string => (typeof body === 'string' ? body : JSON.stringify(body));
 export const sourceIds = (source: Body): string[] => (typeof source === 'string' ? [] : Object.keys(source));
-export const sourceTexts = (source: Body): string[] => (typeof source === 'string' ? [source] : Object.values(source).map(String));
+/** Texts as sent; a map row (an object of fields) as its JSON. */
+export const sourceTexts = (source: Body): string[] => (typeof source === 'string' ? [source] : Object.values(source).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))));
 
 export function modelList(models: string[] = ['simulated']): unknown {
   return { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'fanyi-simulated' })) };

@@ -20,6 +20,7 @@ export const FAULT_NAMES = [
   'quota429',
   'contentFilter400',
   'rate429Bare',
+  'schemaInvalid',
 ] as const;
 
 /**
@@ -46,6 +47,9 @@ export const FAULT_NAMES = [
  *   a `faultPlan` on `texts` makes it follow one cell, as a real filter does.
  * - `rate429Bare`: 429 `rate_limit_exceeded` with neither `retry-after(-ms)` nor any
  *   `x-ratelimit-*` header, as some proxies and local servers answer.
+ * - `schemaInvalid`: a structured-output answer (simulated-structured.ts) in which about half the
+ *   rows, the first always, are invalid against the schema (a required property missing, an enum
+ *   value outside the list): what a model writes when the server does not constrain decoding.
  * A model that obeys instructions written in a cell is the `obeyInstructions` option, not a
  * fault: it is a property of the model, not of one request.
  */

@@ -13,11 +13,12 @@ import { applyContentFault, errorReply, FAULT_NAMES, mulberry32, pickByProbabili
 import { obeyedAnswer } from './simulated-obey.ts';
 import type { RequestLogEntry, SimulatedProvider, SimulatedProviderOptions, SimulatedProviderStats } from './simulated-provider-types.ts';
 import { RateLimits } from './simulated-rate-limits.ts';
+import { invalidate, randomValue, structuredOf, type Structured } from './simulated-structured.ts';
 import { Timeline } from './simulated-timeline.ts';
 import { tokenCounter, type TokenCounting } from './simulated-tokens.ts';
 import { simulatedTranslation } from './simulated-translation.ts';
 
-const DEFAULTS = { latencyMs: 0, latencyJitter: 0, burstWindowMs: 1000, injectedRetryAfterMs: 200, seed: 1, recordTexts: true, rejectLogprobs: false, usage: true, tokenCounting: 'thirds' as TokenCounting };
+const DEFAULTS = { latencyMs: 0, latencyJitter: 0, burstWindowMs: 1000, injectedRetryAfterMs: 200, seed: 1, recordTexts: true, rejectLogprobs: false, rejectJsonSchema: false, usage: true, tokenCounting: 'thirds' as TokenCounting };
 
 /** Created through startSimulatedProvider (simulated-provider.ts), which also starts listening. */
 export class SimulatedLlmServer implements SimulatedProvider {
@@ -26,6 +27,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
   #limits!: RateLimits;
   #faultRandom!: () => number;
   #jitterRandom!: () => number;
+  #valueRandom!: () => number;
   #stats = emptyStats();
   #origin = performance.now();
   #timeline = new Timeline(this.#stats.perSecond, this.#origin, 0);
@@ -83,6 +85,8 @@ export class SimulatedLlmServer implements SimulatedProvider {
     this.#faultRandom = mulberry32(seed);
     // A separate stream, so changing the latency does not change which requests get faults.
     this.#jitterRandom = mulberry32(seed ^ 0x9e3779b9);
+    // And another for structured answers' values, so they do not move the faults either.
+    this.#valueRandom = mulberry32(seed ^ 0x5bd1e995);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -126,7 +130,14 @@ export class SimulatedLlmServer implements SimulatedProvider {
       this.#log(request, 400);
       return sendJson(res, 400, openAiError('Unrecognized request argument supplied: logprobs', 'invalid_request_error', null));
     }
-    const translated = translateSource(request.source, request.lang, (text, lang) => (obeyInstructions ? obeyedAnswer(text) : undefined) ?? translate(text, lang, { repair: request.repair }));
+    if (request.responseType === 'json_schema' && this.#options.rejectJsonSchema) {
+      this.#log(request, 400);
+      return sendJson(res, 400, openAiError("Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", 'invalid_request_error', null));
+    }
+    const structured = structuredOf(request);
+    const translated = structured
+      ? this.#structuredAnswer(request, structured)
+      : translateSource(request.source, request.lang, (text, lang) => (obeyInstructions ? obeyedAnswer(text) : undefined) ?? translate(text, lang, { repair: request.repair }));
     const cost = request.promptTokens + tokenCounter(this.#options.tokenCounting)(serialize(translated));
     const now = performance.now();
     const waitMs = this.#limits.admit(cost, now);
@@ -137,7 +148,26 @@ export class SimulatedLlmServer implements SimulatedProvider {
     if (fault) this.#timeline.at(now).faulted++;
     if (fault === 'hang') return this.#log(request, 0, fault);
     await sleep(this.#latency());
-    if (!res.destroyed) this.#answer(res, request, translated, fault);
+    if (!res.destroyed) this.#answer(res, request, structured ? this.#invalidated(request, structured, translated, fault) : translated, fault);
+  }
+
+  /** A value valid against the schema for every id of the user message, as constrained decoding gives. */
+  #structuredAnswer(request: ChatRequest, structured: Structured): Body {
+    const ids = sourceIds(request.source);
+    return Object.fromEntries(ids.map((id) => [id, randomValue(structured.rowSchema(id), this.#valueRandom, structured.root)]));
+  }
+
+  /** The rows `invalidResult` names (and, with the `schemaInvalid` fault, about half, the first always) made invalid. */
+  #invalidated(request: ChatRequest, structured: Structured, answer: Body, fault: FaultName | undefined): Body {
+    if (typeof answer === 'string' || typeof request.source === 'string') return answer;
+    const source = request.source;
+    const out = { ...answer };
+    Object.keys(out).forEach((id, i) => {
+      const byRow = this.#options.invalidResult?.(source[id], { repair: request.repair }) ?? false;
+      const byFault = fault === 'schemaInvalid' && (i === 0 || this.#faultRandom() < 0.5);
+      if (byRow || byFault) out[id] = invalidate(out[id], structured.rowSchema(id), structured.root);
+    });
+    return out;
   }
 
   #answer(res: ServerResponse, request: ChatRequest, translated: Body, fault: FaultName | undefined): void {
@@ -233,6 +263,7 @@ export class SimulatedLlmServer implements SimulatedProvider {
       payload: record ? request.payload : '', instructions: record ? request.instructions : [],
     };
     if (fault) entry.fault = fault;
+    if (request.responseType) entry.responseType = request.responseType;
     stats.requestLog.push(entry);
   }
 }

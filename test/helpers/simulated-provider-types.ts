@@ -50,6 +50,17 @@ export interface SimulatedProviderOptions {
   obeyInstructions?: boolean;
   /** Answer a request that asks for `logprobs` with a 400, as servers without them do. Default false. */
   rejectLogprobs?: boolean;
+  /**
+   * Answer a request whose `response_format` is `json_schema` with a 400, as servers and models
+   * without structured output do (it then gets `json_object` and the schema in its prompt). Default false.
+   */
+  rejectJsonSchema?: boolean;
+  /**
+   * A structured answer's row (the fields the user message sent for one id) comes back invalid
+   * against its schema when this says so; `call.repair` is true on a repair call, so a test can
+   * make a row stay wrong or be fixed when its problems are pointed out.
+   */
+  invalidResult?: (row: unknown, call: { repair: boolean }) => boolean;
   /** Log probability of each returned token when logprobs are asked for. Default ln 0.95. */
   tokenLogprob?: (token: string) => number;
   /** Keep source texts in `requestLog` (counts are always kept). Default true. */
@@ -84,6 +95,8 @@ export interface RequestLogEntry {
   repair: boolean;
   /** The request asked for logprobs. */
   logprobs: boolean;
+  /** Its `response_format.type` (`json_object`, `json_schema`), when it had one. */
+  responseType?: string;
   /** Raw text of the message the texts came from; empty unless `recordTexts`. */
   payload: string;
   /** Every other message (system prompt, previous answer, repair notes); empty unless `recordTexts`. */

@@ -13,8 +13,10 @@ import { describeFields, fieldSummary, type PreparedJob } from '../../tasks/prep
 import { addProviderOptions, columnNameFlag, overridesFrom, printJson, splitList, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 import { jobInputs } from './translate.ts';
+import { estimateMap } from './estimate-map.ts';
+import { addMapOptions, type MapFlags } from './map.ts';
 
-interface EstimateFlags extends CommonFlags {
+interface EstimateFlags extends CommonFlags, MapFlags {
   to?: string;
   from?: string;
   columnName?: string;
@@ -26,10 +28,10 @@ interface EstimateFlags extends CommonFlags {
 }
 
 export function registerEstimate(program: Command, exit: (code: number) => void): void {
-  addProviderOptions(
+  const command = addProviderOptions(
     program
       .command('estimate')
-      .description('what a translation would take: tasks, unique texts, batches, tokens, calls, time and cost; makes no calls')
+      .description('what a translation (or, with --prompt and --schema, a map job) would take: tasks, unique texts, batches, tokens, calls, time and cost; makes no calls')
       .argument('<file>', 'the workbook')
       .option('--to <langs>', 'target languages, BCP-47, comma-separated')
       .option('--from <lang>', 'source language')
@@ -43,9 +45,16 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
       .option('--glossary <file>', 'glossary, as translate takes it (its version is part of the memory key)')
       .option('--no-memory', 'count as if nothing were remembered')
       .option('--json', 'print JSON'),
-  ).action(async (file: string, flags: EstimateFlags) => {
+  );
+  addMapOptions(command, false).action(async (file: string, flags: EstimateFlags) => {
     const loaded = loadConfig(overridesFrom(flags));
     const { config, provider } = loaded;
+    // Estimating needs no key: price the model the run would use even while offline.
+    const model = provider.provider === 'pseudo' ? (flags.model ?? process.env.FANYI_MODEL ?? config.llm.model) : provider.model;
+    if (flags.prompt || flags.schema) {
+      await estimateMap(file, flags, config, model);
+      return exit(EXIT.OK);
+    }
     const to = flags.to ? parseLanguageList(splitList(flags.to) ?? [], '--to') : undefined;
     const from = flags.from ? parseLanguageList([flags.from], '--from')[0] : undefined;
     const inputs = await jobInputs(flags);
@@ -57,8 +66,6 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
     const outputTokens = prepared.batches.reduce((s, b) => s + b.estOutputTokens, 0);
     const perf = config.llm.performance;
     const minutes = Math.max(calls / perf.rpm_throttle, (inputTokens + outputTokens) / perf.tpm_throttle);
-    // Estimating needs no key: price the model the run would use even while offline.
-    const model = provider.provider === 'pseudo' ? (flags.model ?? process.env.FANYI_MODEL ?? config.llm.model) : provider.model;
     const price = config.llm.pricing[model];
     const cost = price ? (inputTokens * price.input_per_1m + outputTokens * price.output_per_1m) / 1e6 : undefined;
     const summary = {

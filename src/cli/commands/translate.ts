@@ -62,14 +62,14 @@ export function registerTranslate(program: Command, exit: (code: number) => void
   });
 }
 
-function priorityFlag(value: string | undefined): JobPriority | undefined {
+export function priorityFlag(value: string | undefined): JobPriority | undefined {
   if (value === undefined) return undefined;
   if (!isStatusIn(JOB_PRIORITIES, value)) throw new FanyiError('USAGE', `--priority must be high or normal (got '${value}')`);
   return value;
 }
 
 /** `--detach`: enqueued, the id on stdout, how to follow it on stderr. */
-async function detach(engine: Engine, jobId: string, json = false): Promise<number> {
+export async function detach(engine: Engine, jobId: string, json = false): Promise<number> {
   await engine.enqueueJob(jobId);
   if (json) printJson({ job_id: jobId, status: 'running', queue: engine.queue?.label });
   else {
@@ -154,6 +154,7 @@ async function report(engine: Engine, outcome: JobOutcome, json: boolean, interr
   if (json) {
     printJson({
       job_id: job.job_id,
+      kind: job.kind,
       status: job.status,
       counts,
       flags,

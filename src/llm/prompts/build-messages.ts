@@ -1,12 +1,9 @@
 import { languageDisplayName } from '../../workbook/language-codes.ts';
-import type { FewShotExample, TranslateRequest } from '../provider.ts';
+import type { ChatMessage, FewShotExample, TranslateRequest } from '../provider.ts';
 import { fillTemplate, renderPrompt } from './load-prompt.ts';
 import { describePayload, glossaryLines, isWrapped, userPayload } from './wire-payload.ts';
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+export type { ChatMessage } from '../provider.ts';
 
 /**
  * System prompt naming the target with its BCP-47 code in brackets (its language note, the call's
@@ -14,6 +11,8 @@ export interface ChatMessage {
  * user message (see userPayload); then, for a QA repair, the previous reply and the problems.
  */
 export function buildTranslateMessages(request: TranslateRequest): ChatMessage[] {
+  // A call that brings its own messages (a map job's) is sent as built.
+  if (request.payload) return request.payload.messages;
   const payload = userPayload(request.items);
   return [
     { role: 'system', content: systemPrompt(request, payload) },

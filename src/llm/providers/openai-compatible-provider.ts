@@ -19,8 +19,11 @@ export interface OpenAiCompatibleConfig {
   logprobs?: boolean;
 }
 
-/** Whether the server takes `logprobs`: unknown until one call with them is answered or refused. */
-type LogprobSupport = 'unknown' | 'yes' | 'no';
+/** Whether the server takes an optional request field: unknown until one call with it is answered or refused. */
+type Support = 'unknown' | 'yes' | 'no';
+
+/** Request fields a server may refuse with a 400, dropped for good once that is proven. */
+type Optional = 'logprobs' | 'schema';
 
 /** The one transport for real models: the `openai` SDK, with its own retries off (ours decide). */
 export class OpenAiCompatibleProvider implements LlmProvider {
@@ -28,41 +31,55 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   readonly model: string;
   readonly #client: OpenAI;
   readonly #config: OpenAiCompatibleConfig;
-  #logprobs: LogprobSupport;
+  /** Per endpoint (one provider per endpoint): what the server was found to take. */
+  readonly #support: Record<Optional, Support>;
 
   constructor(config: OpenAiCompatibleConfig) {
     this.#config = config;
-    this.#logprobs = config.logprobs === false ? 'no' : 'unknown';
+    this.#support = { logprobs: config.logprobs === false ? 'no' : 'unknown', schema: config.jsonMode === false ? 'no' : 'unknown' };
     this.model = config.model;
     // Local servers (Ollama, vLLM) need no key, but the SDK insists on one.
     this.#client = new OpenAI({ baseURL: config.baseUrl, apiKey: config.apiKey || 'not-needed', maxRetries: 0 });
   }
 
+  /**
+   * Sends with every optional field the server is not known to refuse (logprobs; a map call's
+   * `json_schema` response format). A 400 that may be about one of them is answered by asking
+   * again without it; once a call without it is answered, it is never sent to this endpoint
+   * again: a server that does not know `logprobs` or `json_schema` would answer every call with a 400.
+   */
   async translate(request: TranslateRequest): Promise<ProviderReply> {
-    const withLogprobs = this.#logprobs !== 'no';
-    try {
-      const reply = await this.#complete(request, withLogprobs);
-      if (withLogprobs) this.#logprobs = 'yes';
-      return reply;
-    } catch (error) {
-      if (!withLogprobs || !(error instanceof ProviderError) || !this.#mayBeLogprobs(error)) throw error;
-      // Without this, a server that does not know `logprobs` would answer every call with a 400.
-      const reply = await this.#complete(request, false);
-      this.#logprobs = 'no';
-      return reply;
+    const fields = new Set<Optional>();
+    if (this.#support.logprobs !== 'no') fields.add('logprobs');
+    if (request.payload?.schema && this.#support.schema !== 'no') fields.add('schema');
+    const dropped: Optional[] = [];
+    for (;;) {
+      try {
+        const reply = await this.#complete(request, fields);
+        for (const field of fields) this.#support[field] = 'yes';
+        for (const field of dropped) this.#support[field] = 'no';
+        return reply;
+      } catch (error) {
+        const suspect = error instanceof ProviderError ? this.#suspect(error, fields) : undefined;
+        if (!suspect) throw error;
+        fields.delete(suspect);
+        dropped.push(suspect);
+      }
     }
   }
 
   /**
-   * A 400 while logprobs are unproven may be about them; once a call with them was answered, only
-   * a 400 that names them is (any other concerns that call's content and is handled upstream).
+   * The optional field a 400 may be about: the one it names; else, while unproven, the schema
+   * first (fewer servers know it), then logprobs. Once a call with a field was answered, only a
+   * 400 that names it is about it (any other concerns that call's content, handled upstream).
    */
-  #mayBeLogprobs(error: ProviderError): boolean {
-    if (error.kind !== 'bad_request' || error.status === 404) return false;
-    return this.#logprobs === 'unknown' || /logprob/i.test(error.message);
+  #suspect(error: ProviderError, fields: ReadonlySet<Optional>): Optional | undefined {
+    if (error.kind !== 'bad_request' || error.status === 404) return undefined;
+    const named = (['schema', 'logprobs'] as const).find((field) => fields.has(field) && NAMES[field].test(error.message));
+    return named ?? (['schema', 'logprobs'] as const).find((field) => fields.has(field) && this.#support[field] === 'unknown');
   }
 
-  async #complete(request: TranslateRequest, withLogprobs: boolean): Promise<ProviderReply> {
+  async #complete(request: TranslateRequest, fields: ReadonlySet<Optional>): Promise<ProviderReply> {
     // Outside the try: a prompt that cannot be built is our bug, not an outage to retry.
     const messages = buildTranslateMessages(request);
     const call = followAbort(request.signal);
@@ -73,8 +90,8 @@ export class OpenAiCompatibleProvider implements LlmProvider {
             model: this.model,
             messages,
             temperature: this.#config.temperature ?? 0.2,
-            ...(this.#config.jsonMode === false ? {} : { response_format: { type: 'json_object' as const } }),
-            ...(withLogprobs ? { logprobs: true } : {}),
+            ...this.#responseFormat(request, fields.has('schema')),
+            ...(fields.has('logprobs') ? { logprobs: true } : {}),
           },
           { signal: call.signal, timeout: request.timeoutMs },
         )
@@ -99,7 +116,17 @@ export class OpenAiCompatibleProvider implements LlmProvider {
       call.release();
     }
   }
+
+  /** `json_schema` when the call has a schema and the server is not known to refuse it, else `json_object` (off with `jsonMode: false`). */
+  #responseFormat(request: TranslateRequest, withSchema: boolean) {
+    const schema = request.payload?.schema;
+    if (schema && withSchema) return { response_format: { type: 'json_schema' as const, json_schema: { name: schema.name, schema: schema.schema, strict: schema.strict } } };
+    return this.#config.jsonMode === false ? {} : { response_format: { type: 'json_object' as const } };
+  }
 }
+
+/** How a 400 names each optional field. */
+const NAMES: Record<Optional, RegExp> = { logprobs: /logprob/i, schema: /json_schema|response_format|schema/i };
 
 type Usage = Pick<ProviderReply, 'promptTokens' | 'completionTokens' | 'tokensEstimated'>;
 

@@ -7,6 +7,9 @@ export type ParsedReply =
 
 type Failure = Extract<ParsedReply, { ok: false }>;
 
+/** A reply whose answers are JSON objects (a map call's row results), by id. */
+export type ParsedObjects = { ok: true; values: Map<string, Record<string, unknown>> } | Failure;
+
 /**
  * Reads a reply the way real models write it (see extract-json.ts for where the object may be):
  * the flat `{"1": "text"}` asked for, or an echo of the request's shape — `{"items": {…}}`
@@ -19,6 +22,27 @@ export function parseReply(reply: ProviderReply, ids: readonly string[]): Parsed
   const found = extractJsonObject(reply.content);
   if (!found.ok) return notFound(found, reply);
   return matchIds(answers(found.value, ids), ids);
+}
+
+/**
+ * Reads a map call's reply as leniently as a translation's (prose, fences, near-JSON, an
+ * `{"items": …}` echo, ids in any order): every id must be there, mapped to a JSON object (its
+ * row's result, validated against the schema later). Anything else is a format error: split, retried.
+ */
+export function parseObjectReply(reply: ProviderReply, ids: readonly string[]): ParsedObjects {
+  if (reply.finishReason === 'length') return { ok: false, reason: 'truncated', detail: 'reply cut off at the output limit (finish_reason=length)' };
+  const found = extractJsonObject(reply.content);
+  if (!found.ok) return notFound(found, reply);
+  const object = answers(found.value, ids);
+  const mismatch = idMismatch(object, ids);
+  if (mismatch) return mismatch;
+  const values = new Map<string, Record<string, unknown>>();
+  for (const id of ids) {
+    const value = object[id];
+    if (!isRecord(value)) return { ok: false, reason: 'not_object', detail: `id ${id} is not a JSON object: ${JSON.stringify(value)?.slice(0, 60)}` };
+    values.set(id, value);
+  }
+  return { ok: true, values };
 }
 
 function notFound(found: Extract<ExtractedObject, { ok: false }>, reply: ProviderReply): Failure {
@@ -47,13 +71,17 @@ function answers(object: Record<string, unknown>, ids: readonly string[]): Recor
   return object;
 }
 
-function matchIds(object: Record<string, unknown>, ids: readonly string[]): ParsedReply {
+function idMismatch(object: Record<string, unknown>, ids: readonly string[]): Failure | undefined {
   const expected = new Set(ids);
   const missing = ids.filter((id) => !(id in object));
   const extra = Object.keys(object).filter((id) => !expected.has(id));
-  if (missing.length || extra.length) {
-    return { ok: false, reason: 'ids_mismatch', detail: `missing ids [${missing.slice(0, 5).join(', ')}] extra ids [${extra.slice(0, 5).join(', ')}]` };
-  }
+  if (!missing.length && !extra.length) return undefined;
+  return { ok: false, reason: 'ids_mismatch', detail: `missing ids [${missing.slice(0, 5).join(', ')}] extra ids [${extra.slice(0, 5).join(', ')}]` };
+}
+
+function matchIds(object: Record<string, unknown>, ids: readonly string[]): ParsedReply {
+  const mismatch = idMismatch(object, ids);
+  if (mismatch) return mismatch;
   const translations = new Map<string, string>();
   for (const id of ids) {
     const text = answerText(object[id]);

@@ -57,6 +57,7 @@ async function renderJobs() {
     ...jobs.map((job) =>
       el('li', { class: job.session_id === state.jobId ? 'selected' : '', 'data-job': job.session_id, onclick: () => select(job.session_id) },
         el('span', { class: 'name', title: job.session_id }, job.source_name),
+        el('span', { class: 'kind' }, job.kind),
         el('span', { class: `badge ${job.status}` }, job.status)),
     ),
   );
@@ -103,6 +104,7 @@ function renderHead(s) {
   $('job').hidden = false;
   $('session').textContent = `Session: ${s.session_id}`;
   $('job-name').textContent = s.source_name;
+  $('job-kind').textContent = s.kind;
   $('job-status').textContent = s.status;
   $('job-status').className = `badge ${s.status}`;
   $('job-error').textContent = s.error ?? '';

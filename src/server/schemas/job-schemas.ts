@@ -50,6 +50,7 @@ export const jobSummarySchema = {
   type: 'object',
   properties: {
     session_id: { type: 'string' },
+    kind: { type: 'string', description: 'translate, or map (an LLM result per row)' },
     status: { type: 'string', enum: JOB_STATUSES },
     source_name: { type: 'string' },
     total_tasks: count,
@@ -58,7 +59,7 @@ export const jobSummarySchema = {
     updated_at: { type: 'string', format: 'date-time' },
     finished_at: nullableString,
   },
-  required: ['session_id', 'status', 'source_name', 'total_tasks', 'created_at', 'updated_at'],
+  required: ['session_id', 'kind', 'status', 'source_name', 'total_tasks', 'created_at', 'updated_at'],
 } as const;
 
 export const statusSchema = {

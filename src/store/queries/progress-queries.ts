@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { GroupProgress, StatusCounts, WritableResult } from '../job-store.ts';
+import type { GroupProgress, StatusCounts, WritableResult, WritableResultsOptions } from '../job-store.ts';
 import { QA_CODES, storedFlags } from '../../qa/qa-flags.ts';
 import type { Database } from '../schema.ts';
 import { ANSWERED_TASK_STATUSES, isStatusIn, TASK_STATUSES } from '../statuses.ts';
@@ -62,12 +62,13 @@ export const RESULT_PAGE = 10_000;
  * Task ids follow the planner's sheet/row order; consumers must not rely on it past 999,999 tasks
  * (the ids' zero padding ends there), and the xlsx patch does not: it groups cells itself.
  */
-export async function* writableResults(db: Kysely<Database>, jobId: string, options: { writeUnreviewed?: boolean; upToCheckpoint?: string } = {}): AsyncGenerator<WritableResult> {
+export async function* writableResults(db: Kysely<Database>, jobId: string, options: WritableResultsOptions = {}): AsyncGenerator<WritableResult> {
   const writeUnreviewed = options.writeUnreviewed ?? (await storedWriteUnreviewed(db, jobId));
   for (let after: string | undefined; ; ) {
     let query = db
       .selectFrom('tasks')
       .select(['task_id', 'sheet_name', 'row_idx', 'col_idx', 'target_lang', 'result', 'status', 'qa_flags'])
+      .$if(options.withContext === true, (q) => q.select('source_context'))
       .where('job_id', '=', jobId)
       .where('status', 'in', ANSWERED_TASK_STATUSES);
     // Checkpoint ids sort by time (CKPT_<timestamp>): a checkpoint holds what it and earlier ones stamped.
@@ -76,7 +77,9 @@ export async function* writableResults(db: Kysely<Database>, jobId: string, opti
     const rows = await query.orderBy('task_id').limit(RESULT_PAGE).execute();
     for (const r of rows) {
       if (r.status === 'completed' || writeUnreviewed || !hasHardFlag(r.qa_flags)) {
-        yield { sheetName: r.sheet_name, rowIdx: r.row_idx, colIdx: r.col_idx, targetLang: r.target_lang, result: r.result ?? '' };
+        const written: WritableResult = { sheetName: r.sheet_name, rowIdx: r.row_idx, colIdx: r.col_idx, targetLang: r.target_lang, result: r.result ?? '' };
+        if (options.withContext) written.sourceContext = r.source_context ?? null;
+        yield written;
       }
     }
     if (rows.length < RESULT_PAGE) return;

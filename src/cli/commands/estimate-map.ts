@@ -1,0 +1,53 @@
+import type { FanyiConfig } from '../../config/config-schema.ts';
+import { formatSeconds } from '../../monitor/progress.ts';
+import { callOverheadTokens } from '../../map/map-messages.ts';
+import { analyseMap } from '../../map/map-job.ts';
+import { planMap, type RowClassifier } from '../../map/plan-map.ts';
+import { printJson } from '../common.ts';
+import { mapInputFrom, type MapFlags } from './map.ts';
+
+/**
+ * `fanyi estimate FILE --prompt P --schema S`: what `fanyi map` would take: rows, unique rows,
+ * calls per class, tokens, time at the configured limits and cost. Reads the file, calls no one.
+ * `classify`: the classes rows are packed in, as `map` would pack them (default: one class).
+ */
+export async function estimateMap(file: string, flags: MapFlags & { json?: boolean }, config: FanyiConfig, model: string, classify?: RowClassifier): Promise<void> {
+  const { document, spec } = await analyseMap({ file, map: await mapInputFrom(flags) }, config);
+  const plan = planMap(document, spec, config, { jobId: 'estimate', excelId: '' }, classify);
+  const calls = plan.batches.length;
+  const inputTokens = plan.classes.reduce((sum, c) => sum + c.estInputTokens, 0) + calls * callOverheadTokens(spec);
+  const outputTokens = plan.classes.reduce((sum, c) => sum + c.estOutputTokens, 0);
+  const perf = config.llm.performance;
+  const minutes = Math.max(calls / perf.rpm_throttle, (inputTokens + outputTokens) / perf.tpm_throttle);
+  const price = config.llm.pricing[model];
+  const cost = price ? (inputTokens * price.input_per_1m + outputTokens * price.output_per_1m) / 1e6 : undefined;
+  const summary = {
+    file,
+    kind: 'map',
+    model,
+    sheet: spec.sheetName,
+    columns_sent: spec.columns,
+    result_columns: spec.resultColumns,
+    rows: plan.tasks.length,
+    unique_rows: plan.classes.reduce((sum, c) => sum + c.uniqueRows, 0),
+    classes: plan.classes.map((c) => ({ class: c.className, rows: c.rows, unique_rows: c.uniqueRows, calls: c.batches })),
+    estimated_calls: calls,
+    calls_per_100_rows: plan.tasks.length ? Number(((100 * calls) / plan.tasks.length).toFixed(2)) : 0,
+    estimated_input_tokens: inputTokens,
+    estimated_output_tokens: outputTokens,
+    estimated_minutes: Number(minutes.toFixed(2)),
+    limits: { rpm: perf.rpm_throttle, tpm: perf.tpm_throttle },
+    cost: cost === undefined ? null : { amount: Number(cost.toFixed(4)), currency: price!.currency },
+  };
+  if (flags.json) return printJson(summary);
+  process.stdout.write(
+    [
+      `${summary.rows} rows of sheet "${spec.sheetName}" (${summary.unique_rows} unique); sends ${spec.columns.join(', ')}; results: ${spec.resultColumns.join(', ')}`,
+      ...summary.classes.map((c) => `  ${c.class}: ${c.rows} rows → ${c.calls} calls`),
+      `${calls} calls (${summary.calls_per_100_rows} per 100 rows)`,
+      `~${inputTokens} input + ~${outputTokens} output tokens`,
+      `~${formatSeconds(minutes * 60)} at ${perf.rpm_throttle} RPM / ${perf.tpm_throttle} TPM`,
+      cost ? `cost: ~${summary.cost!.amount} ${summary.cost!.currency} (${model})` : `cost: set llm.pricing.${model} in the config to see it`,
+    ].join('\n') + '\n',
+  );
+}

@@ -1,0 +1,84 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Engine, JobOptions } from '../../engine.ts';
+import { FanyiError } from '../../errors.ts';
+import { readMapFiles, type MapInput } from '../../map/map-spec.ts';
+import { isJsonLinesPath } from '../../map/map-output.ts';
+import { addProviderOptions, addStoreOptions, defaultOutPath, openEngine, splitList, type CommonFlags } from '../common.ts';
+import { addOutputOptions, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
+import { detach, priorityFlag, runWithProgress } from './translate.ts';
+
+/** The flags that say what a map job asks of each row (`map`, and `estimate` with --prompt). */
+export interface MapFlags {
+  prompt?: string;
+  schema?: string;
+  columns?: string;
+  id?: string;
+}
+
+interface MapCommandFlags extends CommonFlags, OutputFlags, MapFlags {
+  out?: string;
+  priority?: string;
+  detach?: boolean;
+}
+
+/** `--prompt`, `--schema`, `--columns`, `--id`: shared by `map` and `estimate`. */
+export function addMapOptions(command: Command, required: boolean): Command {
+  const prompt = 'Markdown prompt naming the row\'s columns as ${Column Header} (e.g. ${Text}); sent once per call, the rows as JSON';
+  const schema = 'JSON Schema of one row\'s result (an object; each top-level property becomes a column), validated with ajv';
+  return (required ? command.requiredOption('--prompt <file>', prompt).requiredOption('--schema <file>', schema) : command.option('--prompt <file>', `estimate a map job: ${prompt}`).option('--schema <file>', schema))
+    .option('--columns <list>', 'columns sent per row, comma-separated (default: those the prompt names; must include them)')
+    .option('--id <column>', 'column naming each row in a .jsonl output (default: the row number)');
+}
+
+/** The map inputs of the flags, files read. */
+export async function mapInputFrom(flags: MapFlags): Promise<MapInput> {
+  if (!flags.prompt || !flags.schema) throw new FanyiError('USAGE', 'a map job needs both --prompt FILE and --schema FILE');
+  return { ...(await readMapFiles(flags.prompt, flags.schema)), columns: splitList(flags.columns), idColumn: flags.id?.trim() || undefined };
+}
+
+export function registerMap(program: Command, exit: (code: number) => void): void {
+  const command = addMapOptions(
+    program
+      .command('map')
+      .description('an LLM result per row (xlsx, csv, tsv): a prompt and a JSON Schema; results validated, written as new columns or JSON lines')
+      .argument('<file>', 'the table'),
+    true,
+  )
+    .option('--out <path>', 'output: a copy of the input with the result columns (default: <name>.mapped.<ext> beside the input), or a .jsonl file, one line per row')
+    .option('--priority <level>', "high or normal: with --queue, a high job's batches go before normal jobs' (default normal)")
+    .option('--detach', 'with --queue: store and enqueue the job, print its id and return; workers run it')
+    .option('--json', 'print one JSON summary on stdout and nothing else');
+  addOutputOptions(command, 'stored with the job (resume and export follow it)');
+  addStoreOptions(addProviderOptions(command)).action(async (file: string, flags: MapCommandFlags) => {
+    const priority = priorityFlag(flags.priority);
+    const map = await mapInputFrom(flags);
+    const engine = await openEngine(flags);
+    try {
+      if (flags.detach && !engine.queue) throw new FanyiError('USAGE', '--detach needs a queue (--queue URL or FANYI_QUEUE_URL): without one the job runs in this process');
+      const outPath = path.resolve(flags.out ?? defaultOutPath(file, 'mapped'));
+      const output = outputOptionsFrom(flags);
+      if (isJsonLinesPath(outPath) && output.highlight) throw new FanyiError('USAGE', '--highlight colours cells of a workbook; a .jsonl output has none');
+      const job = await createMapJob(engine, { file, map, outPath, priority, ...output }, !flags.json);
+      if (flags.detach) return exit(await detach(engine, job.jobId, flags.json));
+      exit(await runWithProgress(engine, job.jobId, job.totalTasks, job.uniqueRows, flags.json));
+    } finally {
+      await engine.close();
+    }
+  });
+}
+
+/** Creates the job and says what it holds (on stderr). */
+async function createMapJob(engine: Engine, input: Parameters<Engine['createMapJob']>[0], describe: boolean) {
+  const { job, plan } = await engine.createMapJob(input);
+  const uniqueRows = plan.classes.reduce((sum, c) => sum + c.uniqueRows, 0);
+  if (describe) {
+    const spec = (JSON.parse(job.options) as JobOptions).map!;
+    const classes = plan.classes.length > 1 ? `; ${plan.classes.map((c) => `${c.className}: ${c.rows} rows in ${c.batches} calls`).join(', ')}` : '';
+    process.stderr.write(
+      `job ${job.job_id} (map): ${job.total_tasks} rows of sheet "${spec.sheetName}" (${uniqueRows} unique, ${plan.batches.length} batches${classes}); ` +
+        `sends ${spec.columns.join(', ')}; results: ${spec.resultColumns.join(', ')}\n`,
+    );
+  }
+  return { jobId: job.job_id, totalTasks: job.total_tasks, uniqueRows };
+}

@@ -1,0 +1,86 @@
+/**
+ * Making a map job: read the file, build its spec (map-spec.ts), plan its rows (plan-map.ts) and
+ * store it whole, `kind` 'map', with everything a run, resume or export needs in its options.
+ */
+import path from 'node:path';
+import type { FanyiConfig } from '../config/config-schema.ts';
+import type { RunSettings } from '../config/run-settings.ts';
+import { FanyiError } from '../errors.ts';
+import type { JobOptions, TranslateInput } from '../job-types.ts';
+import type { FileStore } from '../store/files/file-store.ts';
+import type { JobStore } from '../store/job-store.ts';
+import { readLimits } from '../tasks/analyse-file.ts';
+import { readWorkbook } from '../workbook/read-workbook.ts';
+import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
+import { resultHeaders } from './map-output.ts';
+import { buildMapSpec, type MapInput, type MapSpec } from './map-spec.ts';
+import { planMap, type MapPlan, type RowClassifier } from './plan-map.ts';
+
+/** A map job to create (`fanyi map`): the file, what to ask of each row, and how the job is stored and written. */
+export interface MapJobInput extends Pick<TranslateInput, 'file' | 'outPath' | 'tenant' | 'jobId' | 'sourceName' | 'priority' | 'writeUnreviewed' | 'highlight' | 'reviewPath' | 'encoding'> {
+  map: MapInput;
+  /** How rows are packed, per class (plan-map.ts RowClassifier); default the token budgets alone. */
+  classify?: RowClassifier;
+}
+
+/** The file read and its spec built; nothing stored, nothing called (`estimate`). */
+export async function analyseMap(input: Pick<MapJobInput, 'file' | 'map'>, config: FanyiConfig): Promise<{ document: SpreadsheetDocument; spec: MapSpec }> {
+  const document = await readWorkbook(input.file, readLimits(config));
+  return { document, spec: buildMapSpec(document, input.map) };
+}
+
+/** What creating a map job uses of the engine. */
+export interface MapJobParts {
+  store: JobStore;
+  files: FileStore;
+  config: FanyiConfig;
+  /** The run settings stored with the job, and the model its pool calls. */
+  run: RunSettings;
+  model: string;
+}
+
+/** Stores the job (source, tasks, batches) in one transaction; throws before storing anything when the file, prompt or schema is wrong. */
+export async function createMapJob(parts: MapJobParts, jobId: string, input: MapJobInput): Promise<MapPlan> {
+  const { document, spec } = await analyseMap(input, parts.config);
+  const source = await parts.files.put(input.file);
+  // The tasks' source id (excel_id), as translate's: the first half of the hash.
+  const excelId = source.sha256.slice(0, 32);
+  const plan = planMap(document, spec, parts.config, { jobId, excelId }, input.classify);
+  if (!plan.tasks.length) throw new FanyiError('NOTHING_TO_TRANSLATE', `no row below the header of sheet "${spec.sheetName}" has a value in ${spec.columns.join(', ')}`);
+  await parts.store.createJob(
+    {
+      jobId,
+      kind: 'map',
+      tenant: input.tenant,
+      sourceName: input.sourceName ?? path.basename(input.file),
+      sourcePath: await parts.files.localPath(source.id),
+      sourceFile: source.id,
+      excelId,
+      outPath: input.outPath ?? null,
+      options: mapJobOptions(document, spec, parts, plan, input),
+    },
+    plan.tasks,
+    plan.batches,
+  );
+  return plan;
+}
+
+function mapJobOptions(document: SpreadsheetDocument, spec: MapSpec, parts: MapJobParts, plan: MapPlan, input: MapJobInput): JobOptions {
+  return {
+    format: document.format,
+    overwrite: false,
+    provider: parts.run.provider,
+    model: parts.model,
+    run: parts.run,
+    newHeaders: resultHeaders(spec),
+    keptHuman: 0,
+    uniqueTexts: plan.classes.reduce((sum, c) => sum + c.uniqueRows, 0),
+    batches: plan.batches.length,
+    map: spec,
+    ...(input.writeUnreviewed ? { writeUnreviewed: true } : {}),
+    ...(input.highlight ? { highlight: true } : {}),
+    ...(input.reviewPath ? { reviewPath: input.reviewPath } : {}),
+    ...(input.encoding ? { encoding: input.encoding } : {}),
+    ...(input.priority ? { priority: input.priority } : {}),
+  };
+}
