@@ -45,6 +45,7 @@ export class CallWindow {
     this.#window.answered++;
     this.#window.ms += e.ms;
     this.#window.tokens += e.promptTokens + e.completionTokens;
+    this.#window.waitMs += e.waitMs ?? 0;
     if (!e.ok) this.#window.errors++;
   }
 
@@ -52,6 +53,7 @@ export class CallWindow {
     if (e.jobId !== this.#jobId) return;
     this.#lastCallAt = Date.now();
     this.#window.attempts++;
+    this.#window.waitMs += e.waitMs ?? 0;
     if (e.kind === 'rate_limit') this.#window.rateLimited++;
     else if (e.kind === 'timeout') this.#window.errors++;
   }

@@ -30,7 +30,8 @@ const IDLE_PERIODS = 3;
  * `--concurrency`: no cap, as without control). A 429 or queuing at the limiter takes one away
  * from the cluster, not from each process; each process works on its share of the total (split
  * evenly, never above its own ceiling, at least one). "Two more" only gives back what was taken:
- * a worker never runs more than its `--concurrency`.
+ * a worker never runs more than its `--concurrency`. Calls queuing at the limiter are the mean
+ * over the period (ControlWindow.waiting), not instant samples of every process summed.
  *
  * Shared state unreachable: each process decides on its own calls (as AdaptiveControl does), from
  * the settings it had, until the state answers again; the state reports the outage once.

@@ -14,13 +14,20 @@ export interface ControlWindow {
   /** Call milliseconds and tokens, summed over the answered calls. */
   ms: number;
   tokens: number;
-  /** Calls waiting at the limiter when each process sampled it, summed. */
+  /**
+   * Calls waiting at the limiter. One process: a sample of its limiters at the end of the period.
+   * Shared: the mean over the period, waitMs ÷ period (whole calls), since every process's
+   * limiter queues each call for a moment while it asks Redis, and instant samples summed over
+   * the processes would count those moments as a binding limit.
+   */
   waiting: number;
+  /** Milliseconds the calls of the window waited at the limiter before they were sent, summed. */
+  waitMs: number;
   /** Calls in flight on the endpoint when sampled: the largest sample (each process sees every worker's). */
   inFlight: number;
 }
 
-export const emptyWindow = (): ControlWindow => ({ attempts: 0, errors: 0, rateLimited: 0, answered: 0, ms: 0, tokens: 0, waiting: 0, inFlight: 0 });
+export const emptyWindow = (): ControlWindow => ({ attempts: 0, errors: 0, rateLimited: 0, answered: 0, ms: 0, tokens: 0, waiting: 0, waitMs: 0, inFlight: 0 });
 
 /** The settings one evaluation decided for an endpoint; every process applies them. */
 export interface SharedSettings {

@@ -54,8 +54,8 @@ function processes(t: TestContext, url = REDIS_URL) {
         control,
         statuses,
         adjusted,
-        calls(ok: number, failed = 0) {
-          for (let i = 0; i < ok; i++) events.emit('call:done', { jobId: 'job-1', batchId: 'b', items: 10, promptTokens: 500, completionTokens: 500, ms: 300, ok: true });
+        calls(ok: number, failed = 0, waitMs = 0) {
+          for (let i = 0; i < ok; i++) events.emit('call:done', { jobId: 'job-1', batchId: 'b', items: 10, promptTokens: 500, completionTokens: 500, ms: 300, waitMs, ok: true });
           for (let i = 0; i < failed; i++) events.emit('call:done', { jobId: 'job-1', batchId: 'b', items: 10, promptTokens: 500, completionTokens: 0, ms: 300, ok: false });
         },
         rateLimited() {
@@ -119,6 +119,25 @@ test('a 429 seen by one process takes a worker from the cluster, and both work o
   const workers = [...a.adjusted, ...b.adjusted].filter((e) => e.setting === 'workers');
   assert.deepEqual(workers.map((e) => `${e.from}→${e.to}`), ['8→7', '7→6']);
   assert.notEqual(workers[0].period, workers[1].period);
+});
+
+test('calls queuing at the limiter are counted as the mean over the period, not as instant samples summed', async (t) => {
+  const cluster = processes(t);
+  const a = cluster.start('a');
+  const b = cluster.start('b');
+  // Each call waited a tenth of a period at the limiter: 0.8 + 0.8 calls waiting on average.
+  a.calls(8, 0, INTERVAL_MS / 10);
+  b.calls(8, 0, INTERVAL_MS / 10);
+  await a.control.evaluate();
+  await b.control.evaluate();
+  cluster.nextPeriod();
+  a.calls(8, 0, INTERVAL_MS / 2);
+  await a.control.evaluate();
+  await b.control.evaluate();
+  assert.equal(a.control.workers + b.control.workers, 8, 'fewer than two waiting on average: the workers stay');
+  cluster.nextPeriod();
+  await a.control.evaluate();
+  assert.deepEqual([...a.adjusted, ...b.adjusted].map((e) => `${e.setting} ${e.from}→${e.to}: ${e.reason}`), ['workers 8→7: 4 calls waiting for the rate limit']);
 });
 
 test('shares: split evenly within each ceiling, smaller ceilings first, at least one each; no cap is the own ceiling', () => {

@@ -7,7 +7,7 @@
 
   Input:
     KEYS[1] base      `<prefix>:{<scope>}`; the script's keys are, after it:
-            :w:<interval>:<period>     hash  attempts errors rateLimited answered ms tokens waiting (summed), inFlight (largest)
+            :w:<interval>:<period>     hash  attempts errors rateLimited answered ms tokens waitMs (summed), inFlight (largest)
             :j:<interval>:<period>     set   job ids whose calls are in the window
             :lead:<interval>:<period>  string  the member that evaluates the period
             :members                   zset  member -> last report (ms)
@@ -15,7 +15,7 @@
             :settings                  hash  batchFactor, workers (absent: no cap)
     ARGV[1] interval ms   ARGV[2] now ms (-1: Redis's clock)   ARGV[3] member   ARGV[4] ceiling
     ARGV[5] job id        ARGV[6] idle ttl ms (members and settings outlive the last report this long)
-    ARGV[7..14] attempts errors rateLimited answered ms tokens waiting inFlight
+    ARGV[7..14] attempts errors rateLimited answered ms tokens waitMs inFlight
   Returns strings: period, lead (1/0), batchFactor ('' if never stored), workers ('' if none),
     member count, then member and ceiling pairs, then (lead only) the previous period's eight
     window fields and its job ids.
@@ -33,7 +33,7 @@ local function jobsKey(p) return base .. ':j:' .. interval .. ':' .. p end
 local windowTtl = interval * 4
 
 local window = windowKey(period)
-local fields = { 'attempts', 'errors', 'rateLimited', 'answered', 'ms', 'tokens', 'waiting' }
+local fields = { 'attempts', 'errors', 'rateLimited', 'answered', 'ms', 'tokens', 'waitMs' }
 for i, field in ipairs(fields) do
   local value = tonumber(ARGV[6 + i])
   if value ~= 0 then redis.call('HINCRBY', window, field, value) end
@@ -69,7 +69,7 @@ for i, id in ipairs(live) do
   out[#out + 1] = liveCeilings[i] or ceiling
 end
 if isLead then
-  local previous = redis.call('HMGET', windowKey(period - 1), 'attempts', 'errors', 'rateLimited', 'answered', 'ms', 'tokens', 'waiting', 'inFlight')
+  local previous = redis.call('HMGET', windowKey(period - 1), 'attempts', 'errors', 'rateLimited', 'answered', 'ms', 'tokens', 'waitMs', 'inFlight')
   for i = 1, 8 do out[#out + 1] = previous[i] or '0' end
   for _, id in ipairs(redis.call('SMEMBERS', jobsKey(period - 1))) do out[#out + 1] = id end
 end

@@ -8,7 +8,7 @@ import { endpointId } from './redis-shared-limiters.ts';
 
 /** The name the script is registered under on the connection (ioredis defineCommand). */
 const COMMAND = 'fanyiControlPeriod';
-const WINDOW_FIELDS = ['attempts', 'errors', 'rateLimited', 'answered', 'ms', 'tokens', 'waiting', 'inFlight'] as const;
+const WINDOW_FIELDS = ['attempts', 'errors', 'rateLimited', 'answered', 'ms', 'tokens', 'waitMs', 'inFlight'] as const;
 /** How long a report waits for the first connection to be made: the connection still being made at start is no outage. */
 const FIRST_CONNECT_WAIT_MS = 1_000;
 
@@ -60,7 +60,7 @@ export class RedisControlState implements ControlState {
     const counts = WINDOW_FIELDS.map((field) => Math.round(o[field]));
     const call = (this.#redis as unknown as Record<string, (...args: (string | number)[]) => Promise<string[]>>)[COMMAND];
     const reply = await this.#tracked(() => call.call(this.#redis, this.#base(r.scope), r.intervalMs, r.now ?? -1, r.member.id, r.member.ceiling, r.jobId, this.#idleTtlMs, ...counts));
-    return parseTick(reply);
+    return parseTick(reply, r.intervalMs);
   }
 
   async save(scope: string, settings: SharedSettings): Promise<void> {
@@ -108,7 +108,7 @@ export function controlScope(endpoints: Array<Pick<LimitedEndpoint, 'baseUrl' | 
   return createHash('sha256').update(ids.join('+')).digest('hex').slice(0, 16);
 }
 
-function parseTick(reply: string[]): ControlTick {
+function parseTick(reply: string[], intervalMs: number): ControlTick {
   let at = 0;
   const next = () => reply[at++];
   const period = Number(next());
@@ -118,7 +118,8 @@ function parseTick(reply: string[]): ControlTick {
   const members = Array.from({ length: Number(next()) }, () => ({ id: next(), ceiling: Number(next()) }));
   const tick: ControlTick = { period, members, settings: factor ? { batchFactor: Number(factor), workers: workers ? Number(workers) : null } : undefined };
   if (!isLead) return tick;
-  const window = Object.fromEntries(WINDOW_FIELDS.map((field) => [field, Number(next())])) as unknown as ControlWindow;
+  const sums = Object.fromEntries(WINDOW_FIELDS.map((field) => [field, Number(next())])) as Omit<ControlWindow, 'waiting'>;
+  const window: ControlWindow = { ...sums, waiting: Math.floor(sums.waitMs / intervalMs) };
   return { ...tick, lead: { window, jobs: reply.slice(at) } };
 }
 
