@@ -38,10 +38,11 @@ export class RedisControlState implements ControlState {
   readonly #firstReady: Promise<void>;
   #wasReady = false;
   #isDown = false;
+  #closed = false;
 
   constructor(options: RedisControlStateOptions) {
     this.#redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    // Outages are reported by #down, once; without a listener ioredis would print every failed reconnect.
+    // Outages are reported by #tracked, once; without a listener ioredis would print every failed reconnect.
     this.#redis.on('error', () => {});
     this.#firstReady = new Promise((resolve) => {
       this.#redis.once('ready', () => {
@@ -72,6 +73,7 @@ export class RedisControlState implements ControlState {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
 
@@ -89,7 +91,8 @@ export class RedisControlState implements ControlState {
       }
       return result;
     } catch (error) {
-      if (!this.#isDown) {
+      // A report cut short by closing at shutdown is no outage.
+      if (!this.#isDown && !this.#closed) {
         this.#isDown = true;
         this.#onStatus('unavailable', error as Error);
       }
