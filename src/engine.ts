@@ -8,6 +8,7 @@ import { PAUSED_BY_REQUEST, type ExportOptions, type JobOptions, type JobOutcome
 import { FanyiError } from './errors.ts';
 import { Checkpointer } from './checkpoints/checkpointer.ts';
 import { buildJobRun, type JobRunParts } from './executor/create-job-dispatcher.ts';
+import type { JobControlFactory } from './executor/job-control.ts';
 import { JobRunCache } from './executor/job-run-cache.ts';
 import type { EndpointPool } from './llm/endpoints/endpoint-pool.ts';
 import { PromptStyle } from './llm/prompts/prompt-style.ts';
@@ -61,6 +62,11 @@ export interface EngineOptions {
   /** The queue back end this engine dispatches to (a preset's), closed with the engine; absent: the local pool. */
   queue?: EngineQueue;
   events?: EngineEvents;
+  /**
+   * Builds each run's adaptive control. Default: an in-process AdaptiveControl per run; with the
+   * shared Redis limiter, presets.ts passes one shared per endpoint (executor/shared-adaptive-control.ts).
+   */
+  controls?: JobControlFactory;
 }
 
 /** What the engine and its callers see of a queue back end (presets.ts wires BullMQ). */
@@ -100,6 +106,9 @@ export class Engine {
     this.prompts = new PromptStyle(options.run.prompts);
     this.#providers = new JobProviders(options.run, options.providers);
     this.checkpoints = new Checkpointer({ store: this.store, files: this.files, dir: path.join(options.filesDir, 'checkpoints'), exportWorkbook: (jobId, out, upToCheckpoint) => this.exportJob(jobId, out, { upToCheckpoint }) });
+    // Every adjustment decided in this process, for any job: a shared control emits for each job
+    // whose calls its period held, including jobs this process does not run.
+    this.events.on('control:adjusted', (e) => void this.store.recordEvent(e.jobId, { kind: `adjust:${e.setting}`, message: `${e.setting} ${e.from} → ${e.to}: ${e.reason}`, data: e }).catch(() => undefined));
   }
 
   /** This machine's files dir: API outputs, exports, checkpoint workbooks built here, local copies of stored files. */
@@ -117,8 +126,9 @@ export class Engine {
     return this.#o.queue;
   }
 
-  /** Closes the queue connection, then the store. */
+  /** Stops the queue runs' controls, closes the queue connection, then the store. */
   async close(): Promise<void> {
+    this.#workRuns.clear();
     await this.#o.queue?.close();
     await this.store.close();
   }
@@ -296,10 +306,6 @@ export class Engine {
     await this.store.setJobStatus(jobId, 'running');
     markStarted();
     const { control, dispatcher } = await buildJobRun(parts, job);
-    const recordAdjustment = (e: { jobId: string; setting: string; from: number; to: number; reason: string }) => {
-      if (e.jobId === jobId) void this.store.recordEvent(jobId, { kind: `adjust:${e.setting}`, message: `${e.setting} ${e.from} → ${e.to}: ${e.reason}`, data: e }).catch(() => undefined);
-    };
-    this.events.on('control:adjusted', recordAdjustment);
     const unsubscribe = parts.provider.onChange((e) => void this.store.recordEvent(jobId, { kind: `endpoint:${e.state}`, message: e.message }).catch(() => undefined));
     control.start();
     const stopCheckpoints = this.checkpoints.every(jobId, path.extname(job.source_path), this.config.system.checkpoint_interval * 1000);
@@ -314,7 +320,6 @@ export class Engine {
       await stopCheckpoints();
       control.stop();
       unsubscribe();
-      this.events.off('control:adjusted', recordAdjustment);
     }
     // Each step from here is a read or an idempotent write, retried over a dropped database connection
     // (a server store): the work is done, and a blink of the database must not fail the job now.
@@ -486,7 +491,8 @@ export class Engine {
 
   async #partsFor(settings: RunSettings): Promise<JobRunParts> {
     const config = { ...this.config, llm: settings.llm };
-    return { store: this.store, config, provider: await this.#providers.pool(settings), events: this.events, prompts: new PromptStyle(settings.prompts), dispatchers: this.#o.dispatchers };
+    const provider = await this.#providers.pool(settings);
+    return { store: this.store, config, provider, events: this.events, prompts: new PromptStyle(settings.prompts), dispatchers: this.#o.dispatchers, endpoints: settings.endpoints, controls: this.#o.controls };
   }
 
   async #job(jobId: string): Promise<JobRow> {

@@ -2,6 +2,7 @@ import type { LoadedConfig } from './config/load-config.ts';
 import type { FanyiConfig } from './config/config-schema.ts';
 import { runSettingsFrom, withKeys, type KeyedEndpoint, type ProviderKeys, type RunSettings } from './config/run-settings.ts';
 import { Engine } from './engine.ts';
+import type { JobControlFactory } from './executor/job-control.ts';
 import { FanyiError } from './errors.ts';
 import { EndpointLimiter } from './limits/endpoint-limiter.ts';
 import type { LimiterFactory } from './limits/rate-limiter.ts';
@@ -46,11 +47,13 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions): Prom
  * `fanyi worker` processes on any machine run their batches. BullMQ is loaded only here, so an
  * embedded run never loads it.
  */
-async function createDistributedEngine(loaded: LoadedConfig, { store, files }: OpenedStore, filesDir: string, url: string) {
+async function createDistributedEngine(loaded: LoadedConfig, { store, files }: OpenedStore, filesDir: string, url: string, workerConcurrency?: number) {
   const { createBullmqBackend } = await import('./queue/bullmq/bullmq-backend.ts');
   const { queue } = loaded.config;
   const backend = createBullmqBackend(url, queue.prefix);
-  const limits = await sharedLimiters(queue.limits_url ?? (/^rediss?:/.test(url) ? url : undefined), queue.prefix);
+  const limitsUrl = queue.limits_url ?? (/^rediss?:/.test(url) ? url : undefined);
+  const limits = await sharedLimiters(limitsUrl, queue.prefix);
+  const control = limitsUrl ? await sharedControls(limitsUrl, queue.prefix, workerConcurrency) : undefined;
   const engine = new Engine({
     store,
     files,
@@ -58,12 +61,14 @@ async function createDistributedEngine(loaded: LoadedConfig, { store, files }: O
     run: defaultRunSettings(loaded),
     providers: (settings) => createProvider(settings, loaded.keys, limits?.limiterFor),
     dispatchers: backend.dispatchers,
+    controls: control?.controls,
     cancels: backend.cancels,
     queue: {
       ...backend.queue,
       close: async () => {
         await backend.queue.close();
         await limits?.close();
+        await control?.close();
       },
     },
     filesDir,
@@ -84,6 +89,19 @@ async function sharedLimiters(redisUrl: string | undefined, prefix: string) {
   return createSharedLimiters({ redisUrl, prefix: `${prefix}:limits` });
 }
 
+/**
+ * Adaptive control shared per endpoint through the limiter's Redis, under `<prefix>:control`:
+ * one evaluation per period over every process's calls (executor/shared-adaptive-control.ts).
+ * `workerConcurrency`: a queue worker's `--concurrency`, its ceiling; a submitter works on no
+ * batch, so it never reports and its ceiling is never read.
+ */
+async function sharedControls(redisUrl: string, prefix: string, workerConcurrency: number | undefined) {
+  const [{ RedisControlState, controlScope }, { SharedAdaptiveControl }] = await Promise.all([import('./limits/redis/redis-control-state.ts'), import('./executor/shared-adaptive-control.ts')]);
+  const state = new RedisControlState({ redisUrl, prefix: `${prefix}:control` });
+  const controls: JobControlFactory = (options) => new SharedAdaptiveControl({ ...options, state, scope: controlScope(options.jobEndpoints), ceiling: workerConcurrency ?? options.startWorkers });
+  return { controls, close: () => state.close() };
+}
+
 export interface QueueWorkerOptions {
   loaded: LoadedConfig;
   lanes: string[];
@@ -100,7 +118,7 @@ export async function createQueueWorker(options: QueueWorkerOptions) {
   const { config } = options.loaded;
   if (!config.queue.url) throw new FanyiError('USAGE', 'fanyi worker needs a queue: --queue redis://host:6379 (or postgres://…), or FANYI_QUEUE_URL');
   const target = storeTarget(config.store);
-  const { engine, backend } = await createDistributedEngine(options.loaded, await openStore(target), target.filesDir, config.queue.url);
+  const { engine, backend } = await createDistributedEngine(options.loaded, await openStore(target), target.filesDir, config.queue.url, options.concurrency);
   const { BullmqWorkerHost } = await import('./queue/bullmq/bullmq-worker-host.ts');
   // A worker runs jobs on real endpoints: load the SDK now, not inside the first batch of the
   // first job, where its ~100 ms (more on a busy machine) delays that worker's first claim.

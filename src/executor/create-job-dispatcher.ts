@@ -14,6 +14,7 @@ import { GlossaryMatcher } from '../tasks/glossary/match-terms.ts';
 import type { MapSpec } from '../map/map-spec.ts';
 import { AdaptiveControl } from './adaptive-control.ts';
 import type { BatchStrategy } from './batch-strategy.ts';
+import type { ControlledEndpoint, JobControl, JobControlFactory } from './job-control.ts';
 import { MapStrategy } from './map-strategy.ts';
 import { BatchRunner } from './run-batch.ts';
 
@@ -26,6 +27,10 @@ export interface JobRunParts {
   prompts: PromptStyle;
   /** The back end that hands the runner its batches (EngineOptions.dispatchers). */
   dispatchers: DispatcherFactory;
+  /** The job's endpoints, for a control shared per endpoint. */
+  endpoints: ControlledEndpoint[];
+  /** Builds the run's adaptive control (EngineOptions.controls); default an in-process AdaptiveControl. */
+  controls?: JobControlFactory;
 }
 
 /** What every call of the job is sent besides its texts. */
@@ -34,10 +39,13 @@ export interface JobPromptInputs {
   glossary?: GlossaryMatcher;
 }
 
-/** Starts at `batch_control.max_concurrent_workers` and, when `adaptive.enabled`, moves within `adaptive.max_workers`. */
-export function createJobControl(parts: JobRunParts, jobId: string): AdaptiveControl {
+/**
+ * In process: starts at `batch_control.max_concurrent_workers` and, when `adaptive.enabled`,
+ * moves within `adaptive.max_workers`. Shared (parts.controls): see shared-adaptive-control.ts.
+ */
+export function createJobControl(parts: JobRunParts, jobId: string): JobControl {
   const { batch_control: batch, model_limits: limits, adaptive } = parts.config.llm;
-  return new AdaptiveControl({
+  const options = {
     jobId,
     events: parts.events,
     startWorkers: batch.max_concurrent_workers,
@@ -46,7 +54,8 @@ export function createJobControl(parts: JobRunParts, jobId: string): AdaptiveCon
     intervalMs: adaptive.interval_seconds * 1000,
     endpoints: () => parts.provider.status(),
     batchTokenBudget: (batch.max_batch_tokens ?? limits.input_tokens) + limits.output_tokens,
-  });
+  };
+  return parts.controls ? parts.controls({ ...options, jobEndpoints: parts.endpoints }) : new AdaptiveControl(options);
 }
 
 /**
@@ -65,7 +74,7 @@ export async function jobPromptInputs(parts: JobRunParts, stored: { gameContext?
  * A dispatcher running the job's batches through a batch runner, as many at once as `control`
  * allows. `strategy`: how the job's calls are built and read (a map job's); default a translation's.
  */
-export function createJobDispatcher(parts: JobRunParts, control: AdaptiveControl, prompt: JobPromptInputs, strategy?: BatchStrategy): Dispatcher {
+export function createJobDispatcher(parts: JobRunParts, control: JobControl, prompt: JobPromptInputs, strategy?: BatchStrategy): Dispatcher {
   const { config, store, events } = parts;
   const perf = config.llm.performance;
   const runner = new BatchRunner({
@@ -88,7 +97,7 @@ export function createJobDispatcher(parts: JobRunParts, control: AdaptiveControl
 
 /** What one run of a job works with: its adaptive control and its dispatcher (the batch runner inside). */
 export interface JobRun {
-  control: AdaptiveControl;
+  control: JobControl;
   dispatcher: Dispatcher;
 }
 

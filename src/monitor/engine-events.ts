@@ -9,8 +9,11 @@ export interface EngineEventMap {
   /** `ms`: the call alone; `waitMs`: its wait at the limiter before it was sent (0 when unknown). */
   'call:done': [{ jobId: string; batchId: string; items: number; promptTokens: number; completionTokens: number; tokensEstimated?: boolean; ms: number; waitMs?: number; ok: boolean; endpoint?: string }];
   'call:error': [{ jobId: string; batchId: string; kind: string; message: string; retryInMs?: number; endpoint?: string; waitMs?: number }];
-  /** The adaptive controller changed a setting (workers, batch size); also stored as a job event. */
-  'control:adjusted': [{ jobId: string; setting: 'workers' | 'batch_size'; from: number; to: number; reason: string }];
+  /**
+   * The adaptive controller changed a setting (workers, batch size); also stored as a job event.
+   * `period`: the evaluation period of a control shared by every process on the endpoint (one per period).
+   */
+  'control:adjusted': [{ jobId: string; setting: 'workers' | 'batch_size'; from: number; to: number; reason: string; period?: number }];
   'job:finished': [{ jobId: string; status: string }];
   /** A job worked on elsewhere (queue workers), as read from the store: tasks settled so far. */
   'job:progress': [{ jobId: string; settled: number; failed: number; total: number }];

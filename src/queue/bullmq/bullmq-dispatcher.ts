@@ -3,6 +3,7 @@ import { retryTransient } from '../../store/transient-errors.ts';
 import type { JobStore } from '../../store/job-store.ts';
 import type { Dispatcher, DispatcherParts } from '../dispatcher.ts';
 import { INGESTION_LANE, laneOfKind } from '../queue-url.ts';
+import { WorkGate } from '../work-gate.ts';
 import { workLeasedBatch, type LeaseParts } from '../work-leased-batch.ts';
 import type { BullmqConnection } from './bullmq-connection.ts';
 import { bullJobId, bullPriority, ingestionJobId, type BatchRef, type IngestionRef, type JobPriority } from './bullmq-job-ids.ts';
@@ -34,10 +35,13 @@ export interface BullmqDispatcherOptions extends DispatcherParts {
 export class BullmqDispatcher implements Dispatcher {
   readonly #o: BullmqDispatcherOptions;
   readonly #lease: LeaseParts;
+  /** How many of this process's entries of the job run at once (adaptive control); the rest wait before their claim. */
+  readonly #gate: WorkGate;
 
   constructor(options: BullmqDispatcherOptions) {
     this.#o = options;
     this.#lease = { store: options.store, handler: options.handler, events: options.events, leaseMs: options.leaseMs ?? QUEUE_LEASE_MS };
+    this.#gate = new WorkGate(options.activeWorkers ?? (() => Number.POSITIVE_INFINITY));
   }
 
   /** Adds an entry for every open batch (addBulk; entries already there stay as they are). */
@@ -46,10 +50,15 @@ export class BullmqDispatcher implements Dispatcher {
   }
 
   async work(jobId: string, batchId: string, workerId: string, signal: AbortSignal): Promise<boolean> {
-    const batch = await this.#o.store.claimBatchById(jobId, batchId, workerId, this.#lease.leaseMs);
-    if (!batch) return false;
-    await workLeasedBatch(this.#lease, batch, workerId, signal);
-    return true;
+    if (!(await this.#gate.enter(signal))) return false;
+    try {
+      const batch = await this.#o.store.claimBatchById(jobId, batchId, workerId, this.#lease.leaseMs);
+      if (!batch) return false;
+      await workLeasedBatch(this.#lease, batch, workerId, signal);
+      return true;
+    } finally {
+      this.#gate.leave();
+    }
   }
 
   /**
