@@ -7,6 +7,7 @@ import type { EndpointPool } from '../llm/endpoints/endpoint-pool.ts';
 import type { PromptStyle } from '../llm/prompts/prompt-style.ts';
 import type { EngineEvents } from '../monitor/engine-events.ts';
 import type { Dispatcher, DispatcherFactory } from '../queue/dispatcher.ts';
+import { laneOf } from '../queue/queue-lanes.ts';
 import type { JobRow, JobStore } from '../store/job-store.ts';
 import { PROMPT_OVERHEAD_TOKENS } from '../tasks/batching/estimate-tokens.ts';
 import { fromGlossaryRows } from '../tasks/glossary/glossary.ts';
@@ -58,8 +59,8 @@ export async function jobPromptInputs(parts: JobRunParts, stored: { gameContext?
   return { gameContext, glossary: new GlossaryMatcher(fromGlossaryRows(stored.glossaryVersion, rows)) };
 }
 
-/** A dispatcher running the job's batches through a batch runner, as many at once as `control` allows. */
-export function createJobDispatcher(parts: JobRunParts, control: AdaptiveControl, prompt: JobPromptInputs): Dispatcher {
+/** A dispatcher running the job's batches through a batch runner, as many at once as `control` allows; every call on the job's `lane`. */
+export function createJobDispatcher(parts: JobRunParts, control: AdaptiveControl, prompt: JobPromptInputs, lane?: string): Dispatcher {
   const { config, store, events } = parts;
   const perf = config.llm.performance;
   const runner = new BatchRunner({
@@ -73,6 +74,7 @@ export function createJobDispatcher(parts: JobRunParts, control: AdaptiveControl
     ...prompt,
     prompts: parts.prompts,
     promptOverheadTokens: PROMPT_OVERHEAD_TOKENS,
+    lane,
     // Pseudo-localization is not a translation: judging its script or length would flag every cell.
     qa: isPseudo(parts.provider) ? undefined : { repair: true },
   });
@@ -93,7 +95,7 @@ export interface JobRun {
 export async function buildJobRun(parts: JobRunParts, job: JobRow): Promise<JobRun> {
   const control = createJobControl(parts, job.job_id);
   const prompt = await jobPromptInputs(parts, JSON.parse(job.options) as { gameContext?: string; glossaryVersion?: string });
-  return { control, dispatcher: createJobDispatcher(parts, control, prompt) };
+  return { control, dispatcher: createJobDispatcher(parts, control, prompt, laneOf(job)) };
 }
 
 function isPseudo(provider: EndpointPool): boolean {

@@ -42,6 +42,8 @@ export interface BatchRunnerOptions {
   glossary?: GlossaryMatcher;
   /** Config `prompts`: each call gets its target language's examples, note and system template. */
   prompts?: PromptStyle;
+  /** The job's queue lane: every call carries it, so the limiter serves it at the lane's priority. Default `translation`. */
+  lane?: string;
 }
 
 /** When an attempt's request went out: after `waitMs` at the limiter, which is not the call's latency. */
@@ -261,6 +263,7 @@ export class BatchRunner implements BatchHandler {
       glossary: hitsIn(batch.glossary, items.map((i) => i.sourceText)),
       signal,
       timeoutMs: this.#timeoutFor(items),
+      ...(this.#o.lane ? { lane: this.#o.lane } : {}),
       ...(repair ? { repair } : {}),
     });
   }
