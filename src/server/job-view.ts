@@ -2,6 +2,7 @@ import type { JobReadViews, JobRow, JobTotals, StatusCounts, TaskStatistics } fr
 import { CpuSampler } from './cpu-sampler.ts';
 import { DEFAULT_TENANT } from './server-security.ts';
 import { FanyiError } from '../errors.ts';
+import { laneOf } from '../queue/queue-lanes.ts';
 
 const cpu = new CpuSampler();
 
@@ -21,6 +22,7 @@ export function jobSummary(job: JobRow) {
   return {
     session_id: job.job_id,
     status: job.status,
+    lane: laneOf(job),
     source_name: job.source_name,
     total_tasks: Number(job.total_tasks),
     error: job.error_msg,
