@@ -85,7 +85,7 @@ describe('fanyi serve --queue: API servers enqueue, fanyi worker processes run t
       assert.equal(listed.queue, REDIS_URL);
       assert.deepEqual(listed.workers.map((w) => w.name).sort(), ['w1', 'w2']);
       for (const w of listed.workers) {
-        assert.deepEqual(w.lanes, ['translation', 'ingestion']);
+        assert.deepEqual(w.lanes, ['translation', 'insight_extraction', 'theme_extraction', 'learning', 'reports', 'ingestion'], 'every lane by default');
         assert.equal(w.concurrency, 2);
         assert.ok(w.host.length > 0 && w.heartbeat_age_ms >= 0 && w.heartbeat_age_ms < 30_000, JSON.stringify(w));
       }
