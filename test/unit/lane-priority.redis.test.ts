@@ -1,8 +1,9 @@
 /**
  * Lanes sharing one endpoint's budget across worker processes (endpoint-budget.lua on a real
  * Redis, under a key prefix of this file's own, deleted after): a learning call waiting on one
- * worker is granted before a translation call that waited longer on another, and a reserved
- * share lets translation through while learning saturates the endpoint elsewhere.
+ * worker is granted before a translation call that waited longer on another, calls of one lane
+ * are served in the order they came whatever worker holds them, and a reserved share lets
+ * translation through while learning saturates the endpoint elsewhere.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -88,6 +89,19 @@ test('a reserved share holds across workers: translation is served while learnin
   const reserved = await grants(t, 0.5);
   const at = reserved.indexOf('translation');
   assert.ok(at >= 0 && at < 8, `with half the budget reserved, translation goes within the first learning calls: ${reserved.join(' ')}`);
+});
+
+test('within a lane, first come first served across workers: a large call that waited longer is not overtaken by smaller ones', async (t) => {
+  const endpoint = sharedEndpoint(t);
+  const patient = endpoint.worker(lanes(0));
+  const eager = endpoint.worker(lanes(0));
+  await drain(patient);
+  const order: string[] = [];
+  const large = patient.acquire(600, undefined, '', 'translation').then(() => order.push('large'));
+  await sleep(100);
+  const small = Array.from({ length: 4 }, () => eager.acquire(100, undefined, '', 'translation').then(() => order.push('small')));
+  await Promise.all([large, ...small]);
+  assert.deepEqual(order, ['large', 'small', 'small', 'small', 'small'], 'the small calls fit the refill sooner, but queued later');
 });
 
 test('a worker that stops waiting holds no lane back: its waiting entry is gone at its next refresh, not at the ttl', async (t) => {

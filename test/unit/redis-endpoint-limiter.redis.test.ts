@@ -50,7 +50,7 @@ function sharedEndpoint(t: TestContext, url = REDIS_URL) {
 
 /** One call of `tokens` on the translation lane, the only one waiting, by a worker of the test's own. */
 function acquireArgs(id: string, kind: string, tokens: number): AcquireArgs {
-  const waiting = [{ lane: 'translation', priority: 20, reservedShare: 0, calls: 1, firstTokens: tokens }];
+  const waiting = [{ lane: 'translation', priority: 20, reservedShare: 0, calls: 1, firstTokens: tokens, firstWaitedMs: 0 }];
   return { id, kind, tokens, maxConcurrency: 0, headroom: 0.1, slotTtlMs: 30_000, lane: 'translation', worker: 'w', waitingTtlMs: 3_000, waiting };
 }
 

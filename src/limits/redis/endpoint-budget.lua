@@ -12,14 +12,16 @@
     KEYS[2] slots    zset  permit id -> expiry (ms); a dead worker's slots lapse by themselves
     KEYS[3] learned  hash  kind -> "ratio replies"
     KEYS[4] probes   hash  kind -> permit id of the one call of a kind sent before any reply of it
-    KEYS[5] waiting  hash  "lane|worker" -> "expiry priority share cost": a worker's calls waiting on a lane
+    KEYS[5] waiting  hash  "lane|worker" -> "expiry priority share cost since": a worker's calls waiting on
+                           a lane, `since` when its first one began waiting (Redis's clock)
     KEYS[6] credits  hash  lane -> "tokens requests at": what a reserved lane has earned while waiting
     ARGV[1] op: acquire | settle | pause | renew | waiting | peek
     ARGV[2] configured rpm   ARGV[3] configured tpm   ARGV[4] burst ms   ARGV[5] idle ttl ms
     acquire: [6] permit id  [7] kind  [8] tokens to reserve  [9] max concurrency (0: none)
              [10] headroom share of the token burst  [11] slot ttl ms  [12] lane  [13] worker id
              [14] waiting ttl ms  [15..] per lane this worker has calls waiting on (the call's own
-             included): lane, priority, reserved share, calls, tokens of its first call
+             included): lane, priority, reserved share, calls, tokens of its first call, how many
+             ms its first call has waited (its head: the asking call, for the asking lane)
     settle:  [6] permit id  [7] kind  [8] reserved  [9] used (-1: unknown, keep the reservation)
              [10] estimate  [11] call ms  [12..14] limit/remaining/reset of requests
              [15..17] the same of tokens (-1: absent)  [18] min ratio  [19] max ratio  [20] ratio memory
@@ -91,7 +93,7 @@ local function follow(b, limit, remaining, resetMs, callMs)
   b.level = math.min(b.level, b.cap, remaining + callMs * pm / 60000)
 end
 
--- Replaces what `worker` said it has waiting with what it says now (groups of five from ARGV[from]),
+-- Replaces what `worker` said it has waiting with what it says now (groups of six from ARGV[from]),
 -- and drops every entry whose worker stopped saying so (died, or went idle without telling).
 local function register(worker, ttl, from)
   local entries = redis.call('HGETALL', waiting)
@@ -100,30 +102,35 @@ local function register(worker, ttl, from)
     local expiry = tonumber(string.match(entries[i + 1], '^(%S+)'))
     if owner == worker or expiry <= now then redis.call('HDEL', waiting, entries[i]) end
   end
-  for i = from, #ARGV, 5 do
+  for i = from, #ARGV, 6 do
     if tonumber(ARGV[i + 3]) > 0 then
-      redis.call('HSET', waiting, ARGV[i] .. '|' .. worker, table.concat({ tostring(now + ttl), ARGV[i + 1], ARGV[i + 2], ARGV[i + 4] }, ' '))
+      local since = now - tonumber(ARGV[i + 5])
+      redis.call('HSET', waiting, ARGV[i] .. '|' .. worker, table.concat({ tostring(now + ttl), ARGV[i + 1], ARGV[i + 2], ARGV[i + 4], tostring(since) }, ' '))
     end
   end
 end
 
--- The lanes with calls waiting on any worker: lane -> { priority, share, cost of the cheapest first call }.
-local function waitingLanes()
-  local lanes = {}
+-- The lanes with calls waiting on any worker: lane -> { priority, share, cost of the cheapest first
+-- call, since: when its longest-waiting call began }; and `worker`'s own since per lane.
+local function waitingLanes(worker)
+  local lanes, mine = {}, {}
   local entries = redis.call('HGETALL', waiting)
   for i = 1, #entries, 2 do
-    local lane = string.match(entries[i], '^([^|]*)|')
-    local expiry, priority, share, cost = string.match(entries[i + 1], '(%S+) (%S+) (%S+) (%S+)')
-    if tonumber(expiry) > now then
+    local lane, owner = string.match(entries[i], '^([^|]*)|(.*)$')
+    local expiry, priority, share, cost, since = string.match(entries[i + 1], '(%S+) (%S+) (%S+) (%S+) (%S+)')
+    -- An entry in another form (a worker of an older fanyi) is skipped: it lapses by itself.
+    if expiry and tonumber(expiry) > now then
       local l = lanes[lane]
       if l then
-        l.priority, l.share, l.cost = math.max(l.priority, tonumber(priority)), math.max(l.share, tonumber(share)), math.min(l.cost, tonumber(cost))
+        l.priority, l.share = math.max(l.priority, tonumber(priority)), math.max(l.share, tonumber(share))
+        l.cost, l.since = math.min(l.cost, tonumber(cost)), math.min(l.since, tonumber(since))
       else
-        lanes[lane] = { priority = tonumber(priority), share = tonumber(share), cost = tonumber(cost), due = false }
+        lanes[lane] = { priority = tonumber(priority), share = tonumber(share), cost = tonumber(cost), since = tonumber(since), due = false }
       end
+      if owner == worker then mine[lane] = tonumber(since) end
     end
   end
-  return lanes
+  return lanes, mine
 end
 
 -- lane-credits.ts accrue: a waiting reserved lane earns its share of the refill, capped at its next
@@ -162,18 +169,19 @@ if op == 'acquire' then
   local maxConcurrency, headroom, slotTtl = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
   local lane, worker = ARGV[12], ARGV[13]
   register(worker, tonumber(ARGV[14]), 15)
-  local lanes = waitingLanes()
+  local lanes, mine = waitingLanes(worker)
   local credit = accrue(lanes)
-  -- The lane served next: a due one (the highest priority of them), else the highest priority.
-  local headPriority, headDue = -1, false
+  -- The lane served next: a due one, else the highest priority; among those, the one whose call
+  -- has waited longest (first come, first served across workers, as in one process).
+  local headPriority, headDue, headSince = -1, false, math.huge
   for name, l in pairs(lanes) do
-    if (l.due and not headDue) or (l.due == headDue and l.priority > headPriority) then
-      servedLane, headPriority, headDue = name, l.priority, l.due
-    end
+    local better = (l.due and not headDue) or (l.due == headDue and (l.priority > headPriority or (l.priority == headPriority and l.since < headSince)))
+    if better then servedLane, headPriority, headDue, headSince = name, l.priority, l.due, l.since end
   end
   local me = lanes[lane]
-  -- Equal priorities share the turn (first to ask); a due lane goes before every priority.
-  local myTurn = me ~= nil and (me.due or (not headDue and me.priority >= headPriority))
+  -- A due lane goes before every priority; otherwise the asking call must be the longest-waiting
+  -- one of the highest priority waiting anywhere.
+  local myTurn = me ~= nil and (me.due or (not headDue and me.priority >= headPriority and (mine[lane] or math.huge) <= headSince))
   local inFlight = redis.call('ZCARD', slots)
   local blocked = not myTurn or (maxConcurrency > 0 and inFlight >= maxConcurrency)
   -- Slow start: one call until a reply says how far off the estimates are, and one call of each
@@ -199,7 +207,7 @@ if op == 'acquire' then
     local c = credit[lane]
     if c then c.tokens, c.requests = math.max(0, c.tokens - tokens), math.max(0, c.requests - 1) end
     -- Its worker's last waiting call of the lane: the lane no longer waits there.
-    for i = 15, #ARGV, 5 do
+    for i = 15, #ARGV, 6 do
       if ARGV[i] == lane and tonumber(ARGV[i + 3]) <= 1 then redis.call('HDEL', waiting, lane .. '|' .. worker) end
     end
   end

@@ -36,6 +36,8 @@ export interface WaitingLane {
   calls: number;
   /** Tokens its first waiting call reserves. */
   firstTokens: number;
+  /** How long its first waiting call has waited, in ms (durations, not times: workers' clocks disagree). */
+  firstWaitedMs: number;
 }
 
 /** Who asks for a call, on which lane, and what else it has waiting (endpoint-budget.lua acquire). */
@@ -129,7 +131,7 @@ export class RedisBudgetScript {
 }
 
 function waitingArgs(waiting: WaitingLane[]): (string | number)[] {
-  return waiting.flatMap((w) => [w.lane, w.priority, w.reservedShare, w.calls, Math.ceil(w.firstTokens)]);
+  return waiting.flatMap((w) => [w.lane, w.priority, w.reservedShare, w.calls, Math.ceil(w.firstTokens), Math.max(0, Math.round(w.firstWaitedMs))]);
 }
 
 function orAbsent(value: number | undefined): number {

@@ -40,6 +40,8 @@ interface Waiter extends LanePolicy {
   estimate: number;
   kind: string;
   lane: string;
+  /** When it began waiting (this process's clock; Redis is told how long ago). */
+  arrivedAt: number;
   resolve(permit: Permit): void;
   reject(reason: unknown): void;
   signal?: AbortSignal;
@@ -124,6 +126,7 @@ export class RedisEndpointLimiter implements RateLimiter {
         kind,
         lane,
         ...policyOf(this.#lanes, lane),
+        arrivedAt: Date.now(),
         resolve,
         reject,
         signal,
@@ -287,7 +290,7 @@ export class RedisEndpointLimiter implements RateLimiter {
     for (const w of this.#queue) {
       const entry = lanes.get(w.lane);
       if (entry) entry.calls++;
-      else lanes.set(w.lane, { lane: w.lane, priority: w.priority, reservedShare: w.reservedShare, calls: 1, firstTokens: this.#mirror.reserve(w.estimate, w.kind) });
+      else lanes.set(w.lane, { lane: w.lane, priority: w.priority, reservedShare: w.reservedShare, calls: 1, firstTokens: this.#mirror.reserve(w.estimate, w.kind), firstWaitedMs: Date.now() - w.arrivedAt });
     }
     return [...lanes.values()];
   }
