@@ -2,14 +2,14 @@
  * Seed 003's lanes through a real Redis queue (a key prefix of this test's own): two jobs on
  * different lanes, one `fanyi worker` subscribed to one lane. Only that lane's job progresses;
  * the other waits in its lane's queue, shown by `fanyi status`, until a worker for its lane
- * starts and finishes it, every cell right.
+ * starts and finishes it, every cell right. A submitter on a lane no worker listens to says so.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeResult, makeTempDir, parseSingleJson, runCli, type CliProcess } from '../helpers/fanyi-cli.ts';
+import { describeResult, makeTempDir, parseSingleJson, runCli, startCli, type CliProcess } from '../helpers/fanyi-cli.ts';
 import { withReadonlyDb } from '../helpers/read-db.ts';
 import { REDIS_URL, startWorker, uniquePrefix } from '../helpers/queue-workers.ts';
 import { deleteKeys } from '../helpers/redis-server.ts';
@@ -124,4 +124,14 @@ test('a lane name is checked: --lane and --lanes refuse what no queue could be n
   const badWorker = await runCli(['worker', '--lanes', 'translation,bad lane', ...common()], { cwd: temp.dir, env });
   assert.equal(badWorker.code, 2, describeResult(badWorker));
   assert.match(badWorker.stderr, /--lanes: 'bad lane' is not a lane name/);
+});
+
+test('a submitter whose lane has no worker online says so, naming the job\'s lane and the command that starts one', async () => {
+  const table = await writeStringTable(path.join(temp.dir, 'reports.xlsx'), uniqueTexts(3).map((t) => `${t} reports`));
+  const submitter = startCli(['translate', table.file, '--to', 'pt-BR', '--lane', 'reports', '--base-url', provider.baseUrl, '--model', 'sim-model', ...common()], { cwd: temp.dir, env, timeoutMs: 60_000 });
+  const deadline = Date.now() + 30_000;
+  while (!/no fanyi worker is online for lane reports/.test(submitter.output.stderr) && Date.now() < deadline && submitter.child.exitCode === null) await sleep(100);
+  submitter.child.kill('SIGINT');
+  await submitter.done;
+  assert.match(submitter.output.stderr, /no fanyi worker is online for lane reports; the job waits in the queue\. Start one \(on any machine\) with: fanyi worker --lanes reports /);
 });
