@@ -16,6 +16,7 @@ import { EngineEvents } from './monitor/engine-events.ts';
 import { checkReviewPath, writeJobOutput, type WrittenOutput } from './review/job-output.ts';
 import type { CancelBroadcast, DispatcherFactory } from './queue/dispatcher.ts';
 import { releaseDeadLeases } from './queue/local/release-dead-leases.ts';
+import { checkJobLane, DEFAULT_LANE, laneOf } from './queue/queue-lanes.ts';
 import { RunRegistry } from './queue/local/run-registry.ts';
 import type { BatchRow, JobRow, JobStore, NewJob, NewTaskRows, CreateJobReads } from './store/job-store.ts';
 import { sourcesDir } from './store/create-store.ts';
@@ -61,6 +62,11 @@ export interface EngineOptions {
   cancels?: CancelBroadcast;
   /** The queue back end this engine dispatches to (a preset's), closed with the engine; absent: the local pool. */
   queue?: EngineQueue;
+  /**
+   * The queue lanes this process's in-process pool runs jobs of (`serve --lanes`); undefined:
+   * every lane. A job on another lane is stored and left to a process that serves it.
+   */
+  lanes?: readonly string[];
   events?: EngineEvents;
   /**
    * Builds each run's adaptive control. Default: an in-process AdaptiveControl per run; with the
@@ -126,6 +132,16 @@ export class Engine {
     return this.#o.queue;
   }
 
+  /** True when this process's pool runs jobs of `lane` (EngineOptions.lanes). */
+  servesLane(lane: string): boolean {
+    return !this.#o.lanes || this.#o.lanes.includes(lane);
+  }
+
+  /** The lanes this process's pool is restricted to; undefined: all. */
+  get lanes(): readonly string[] | undefined {
+    return this.#o.lanes;
+  }
+
   /** Stops the queue runs' controls, closes the queue connection, then the store. */
   async close(): Promise<void> {
     this.#workRuns.clear();
@@ -140,6 +156,7 @@ export class Engine {
   /** Stores the source, the tasks and the batches: from here on the job survives any crash. */
   async createJob(input: TranslateInput, analysed?: Pick<AnalysedFile, 'document' | 'options'>): Promise<{ job: JobRow; prepared: PreparedJob }> {
     checkReviewPath(input.reviewPath, input.outPath);
+    if (input.lane !== undefined) checkJobLane(input.lane, 'lane');
     const jobId = input.jobId ?? newJobId();
     const run = this.#providers.defaults;
     const prepared = await this.#planAndStore(jobId, input, this.config, run, analysed, async (job, tasks, batches) => {
@@ -175,12 +192,13 @@ export class Engine {
     const queue = this.#o.queue;
     if (!queue) throw new FanyiError('USAGE', 'submitJob needs a queue back end; without one, createJob and runJob');
     checkReviewPath(input.reviewPath, input.outPath);
+    const lane = input.lane === undefined ? DEFAULT_LANE : checkJobLane(input.lane, 'lane');
     await this.#providers.pool(this.#providers.defaults);
     const jobId = input.jobId ?? newJobId();
     const { file, sourceFile, jobId: _id, tenant, sourceName, outPath, ...rest } = input;
     const { translation, data_processing } = this.config;
     const options: PendingJobOptions = { pending: rest, run: this.#providers.defaults, config: { translation, data_processing }, provider: this.#providers.defaults.provider, ...(input.priority ? { priority: input.priority } : {}) };
-    await this.store.createJob({ jobId, kind: 'translate', tenant, sourceName: sourceName ?? path.basename(file), sourcePath: file, sourceFile, excelId: '', outPath: outPath ?? null, options, status: 'analyzing' }, [], []);
+    await this.store.createJob({ jobId, kind: 'translate', lane, tenant, sourceName: sourceName ?? path.basename(file), sourcePath: file, sourceFile, excelId: '', outPath: outPath ?? null, options, status: 'analyzing' }, [], []);
     await queue.enqueueIngestion(jobId);
     // Not read back: the answer must not wait on one more store round trip (seed 004: submit in under 5 ms).
     return { jobId, status: 'analyzing' };
@@ -243,7 +261,7 @@ export class Engine {
     const planned = () => (prepared ??= plan.finish());
     const options = (): JobOptions => this.#jobOptions(input, document, pool.model, run, planned());
     const stored = await store(
-      { jobId, kind: 'translate', tenant: input.tenant, sourceName: input.sourceName ?? path.basename(input.file), sourcePath, sourceFile: source.id, excelId, outPath: input.outPath ?? null, options },
+      { jobId, kind: 'translate', lane: input.lane, tenant: input.tenant, sourceName: input.sourceName ?? path.basename(input.file), sourcePath, sourceFile: source.id, excelId, outPath: input.outPath ?? null, options },
       (reads) => {
         // Tasks earlier jobs translated are answered from translation memory, block by block, before packing.
         if (withMemory) sink.lookupMemory = (keys) => reads.lookupMemory(keys);
@@ -291,6 +309,7 @@ export class Engine {
       const job = await this.#job(jobId);
       if (job.status === 'cancelled') throw new FanyiError('USAGE', `job ${jobId} was cancelled; a cancelled job is never run again`);
       if (job.status === 'analyzing') throw stillAnalyzing(jobId);
+      if (!this.servesLane(laneOf(job))) throw new FanyiError('USAGE', `job ${jobId} runs on lane ${laneOf(job)}, which this process does not serve (lanes ${this.#o.lanes?.join(', ')})`);
       // Before anything changes: a missing key stops here, with the job as it was.
       const parts = await this.#partsFor(this.runSettings(job));
       return await this.#run(job, parts, run.signal, run.markStarted, output);

@@ -31,6 +31,12 @@ export interface TranslateInput extends AnalyseInput {
   encoding?: OutputOptions['encoding'];
   /** `--priority high`: with a queue, its batches go before normal jobs' on the lane. Default normal. */
   priority?: JobPriority;
+  /**
+   * The queue lane the job runs on (`--lane`; queue/queue-lanes.ts): its batches go to that
+   * lane's queue and its calls are served at that lane's priority by the rate limiter
+   * (config `limits.lanes`). Default `translation`.
+   */
+  lane?: string;
 }
 
 /** How results are written back (export, or the end of a run); each defaults to the job's stored option. */

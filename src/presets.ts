@@ -6,6 +6,7 @@ import type { JobControlFactory } from './executor/job-control.ts';
 import { FanyiError } from './errors.ts';
 import { EndpointLimiter } from './limits/endpoint-limiter.ts';
 import type { LimiterFactory } from './limits/rate-limiter.ts';
+import { DEFAULT_LANE_POLICIES, type LanePolicies } from './limits/lane-policy.ts';
 import { EndpointPool } from './llm/endpoints/endpoint-pool.ts';
 import { readSystemTemplate } from './llm/prompts/prompt-style.ts';
 import type { LlmProvider } from './llm/provider.ts';
@@ -18,6 +19,8 @@ export interface EmbeddedEngineOptions {
   /** SQLite file, in place of the config's `store.url` (default `sqlite:fanyi.db`). */
   dbPath?: string;
   loaded: LoadedConfig;
+  /** The queue lanes this process's in-process pool runs jobs of (`serve --lanes`); default all. */
+  lanes?: readonly string[];
 }
 
 /**
@@ -29,16 +32,17 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions): Prom
   const { config } = options.loaded;
   const target = storeTarget(options.dbPath ? { ...config.store, url: `sqlite:${options.dbPath}` } : config.store);
   const opened = await openStore(target);
-  if (config.queue.url) return (await createDistributedEngine(options.loaded, opened, target.filesDir, config.queue.url)).engine;
+  if (config.queue.url) return (await createDistributedEngine(options.loaded, opened, target.filesDir, config.queue.url, { lanes: options.lanes })).engine;
   const { store, files } = opened;
   return new Engine({
     store,
     files,
     config,
     run: defaultRunSettings(options.loaded),
-    providers: (settings) => createProvider(settings, options.loaded.keys),
+    providers: (settings) => createProvider(settings, options.loaded.keys, localLimiters(config.limits.lanes)),
     dispatchers: (parts) => new LocalDispatcher(parts),
     filesDir: target.filesDir,
+    lanes: options.lanes,
   });
 }
 
@@ -47,19 +51,20 @@ export async function createEmbeddedEngine(options: EmbeddedEngineOptions): Prom
  * `fanyi worker` processes on any machine run their batches. BullMQ is loaded only here, so an
  * embedded run never loads it.
  */
-async function createDistributedEngine(loaded: LoadedConfig, { store, files }: OpenedStore, filesDir: string, url: string, workerConcurrency?: number) {
+async function createDistributedEngine(loaded: LoadedConfig, { store, files }: OpenedStore, filesDir: string, url: string, options: { lanes?: readonly string[]; workerConcurrency?: number } = {}) {
+  const { lanes, workerConcurrency } = options;
   const { createBullmqBackend } = await import('./queue/bullmq/bullmq-backend.ts');
-  const { queue } = loaded.config;
+  const { queue, limits: limitsConfig } = loaded.config;
   const backend = createBullmqBackend(url, queue.prefix);
   const limitsUrl = queue.limits_url ?? (/^rediss?:/.test(url) ? url : undefined);
-  const limits = await sharedLimiters(limitsUrl, queue.prefix);
+  const limits = await sharedLimiters(limitsUrl, queue.prefix, limitsConfig.lanes);
   const control = limitsUrl ? await sharedControls(limitsUrl, queue.prefix, workerConcurrency) : undefined;
   const engine = new Engine({
     store,
     files,
     config: loaded.config,
     run: defaultRunSettings(loaded),
-    providers: (settings) => createProvider(settings, loaded.keys, limits?.limiterFor),
+    providers: (settings) => createProvider(settings, loaded.keys, limits?.limiterFor ?? localLimiters(limitsConfig.lanes)),
     dispatchers: backend.dispatchers,
     controls: control?.controls,
     cancels: backend.cancels,
@@ -72,6 +77,7 @@ async function createDistributedEngine(loaded: LoadedConfig, { store, files }: O
       },
     },
     filesDir,
+    lanes,
   });
   return { engine, backend };
 }
@@ -80,13 +86,13 @@ async function createDistributedEngine(loaded: LoadedConfig, { store, files }: O
  * Every endpoint's budget in Redis, shared by all workers and submitters on it (seed 003's global
  * limiter); none without a Redis URL (a PostgreSQL queue): each process then paces on its own.
  */
-async function sharedLimiters(redisUrl: string | undefined, prefix: string) {
+async function sharedLimiters(redisUrl: string | undefined, prefix: string, lanes: LanePolicies) {
   if (!redisUrl) {
     process.stderr.write('fanyi: no Redis for shared rate limits (queue.limits_url): each process keeps its own budget per endpoint\n');
     return undefined;
   }
   const { createSharedLimiters } = await import('./limits/redis/redis-shared-limiters.ts');
-  return createSharedLimiters({ redisUrl, prefix: `${prefix}:limits` });
+  return createSharedLimiters({ redisUrl, prefix: `${prefix}:limits`, lanes });
 }
 
 /**
@@ -118,7 +124,7 @@ export async function createQueueWorker(options: QueueWorkerOptions) {
   const { config } = options.loaded;
   if (!config.queue.url) throw new FanyiError('USAGE', 'fanyi worker needs a queue: --queue redis://host:6379 (or postgres://…), or FANYI_QUEUE_URL');
   const target = storeTarget(config.store);
-  const { engine, backend } = await createDistributedEngine(options.loaded, await openStore(target), target.filesDir, config.queue.url, options.concurrency);
+  const { engine, backend } = await createDistributedEngine(options.loaded, await openStore(target), target.filesDir, config.queue.url, { workerConcurrency: options.concurrency });
   const { BullmqWorkerHost } = await import('./queue/bullmq/bullmq-worker-host.ts');
   // A worker runs jobs on real endpoints: load the SDK now, not inside the first batch of the
   // first job, where its ~100 ms (more on a busy machine) delays that worker's first claim.
@@ -136,6 +142,7 @@ export async function createQueueWorker(options: QueueWorkerOptions) {
     ingest: (jobId) => engine.ingestJob(jobId),
     enqueueIngestion: (jobId) => enqueueIngestion(connection, jobId),
     cancels: backend.cancels,
+    startJitterMs: config.queue.start_jitter_ms,
     log: options.log,
   });
   return { engine, host };
@@ -147,8 +154,10 @@ export function defaultRunSettings(loaded: LoadedConfig): RunSettings {
   return runSettingsFrom(loaded, system ? readSystemTemplate(system) : undefined);
 }
 
-/** Each endpoint's budget in this process only: the embedded default. */
-export const localLimiters: LimiterFactory = (e) => new EndpointLimiter({ rpm: e.rpm, tpm: e.tpm, maxConcurrency: e.maxConcurrency });
+/** Each endpoint's budget in this process only, its lanes served per `lanes` (config `limits.lanes`): the embedded default. */
+export function localLimiters(lanes: LanePolicies = DEFAULT_LANE_POLICIES): LimiterFactory {
+  return (e) => new EndpointLimiter({ rpm: e.rpm, tpm: e.tpm, maxConcurrency: e.maxConcurrency, lanes });
+}
 
 /**
  * A job's endpoints behind one pool, each with its own limiter and circuit breaker, keys from
@@ -156,7 +165,7 @@ export const localLimiters: LimiterFactory = (e) => new EndpointLimiter({ rpm: e
  * `limiter` builds each endpoint's limiter: in-process by default; workers that share endpoints
  * pass `createSharedLimiters(…).limiterFor` (limits/redis/redis-shared-limiters.ts) so they share one budget.
  */
-export async function createProvider(settings: RunSettings, keys: ProviderKeys, limiter: LimiterFactory = localLimiters): Promise<EndpointPool> {
+export async function createProvider(settings: RunSettings, keys: ProviderKeys, limiter: LimiterFactory = localLimiters()): Promise<EndpointPool> {
   const { failover } = settings.llm;
   const poolOptions = { failoverAfter: failover.consecutive_failures, cooldownMs: failover.cooldown_seconds * 1000 };
   const endpoints = withKeys(settings, keys);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { normalizeLanguageCode } from '../workbook/language-codes.ts';
 import { classTableSchema, type ClassTable } from './class-table-schema.ts';
+import { DEFAULT_LANE_POLICIES, UNLISTED_LANE, type LanePolicies, type LanePolicy } from '../limits/lane-policy.ts';
+import { LANE_NAME } from '../queue/queue-lanes.ts';
 
 /**
  * One schema for every option (seed 000 §2.1 keys), defaults in it. `load-config.ts` merges the
@@ -298,6 +300,50 @@ const queue = z
      * PostgreSQL queue and no Redis, each process keeps its own budget (and says so at start).
      */
     limits_url: z.string().regex(/^rediss?:\/\//, 'expected redis://…').optional(),
+    /**
+     * A worker (`fanyi worker`, `serve --workers`) waits a random 0 to this many ms before taking
+     * its first entry (seed 003 §B), so many workers restarted at once do not hit the endpoint in
+     * the same instant. 0: start at once. Default 2000.
+     */
+    start_jitter_ms: z.number().int().min(0).max(60_000).default(2_000),
+  })
+  .strict();
+
+/** One queue lane's share of an endpoint's budget (limits/lane-policy.ts). */
+const lanePolicy = z
+  .object({
+    /** Waiting calls of a higher priority go first. */
+    priority: z.number().int().min(0).max(1_000).optional(),
+    /** 0–0.9: the share of the endpoint's RPM/TPM the lane is sure of while it has calls waiting. */
+    reserved_share: z.number().min(0).max(0.9).optional(),
+  })
+  .strict();
+
+/**
+ * How the queue lanes share each endpoint's one budget (seed 003's global limiter with a VIP lane):
+ * `lanes.<lane>.priority` and `.reserved_share`, merged over the defaults (DEFAULT_LANE_POLICIES:
+ * learning 40, insight/theme extraction 30, translation 20 with a 0.1 reserve, reports 10).
+ */
+const limits = z
+  .object({
+    lanes: z
+      .record(z.string(), lanePolicy)
+      .default({})
+      .superRefine((given, ctx) => {
+        for (const lane of Object.keys(given)) {
+          if (!LANE_NAME.test(lane)) ctx.addIssue({ code: 'custom', path: [lane], message: `'${lane}' is not a lane name (lower case letters, digits and _, starting with a letter, at most 32 characters)` });
+        }
+      })
+      .transform((given): LanePolicies => {
+        const merged: Record<string, LanePolicy> = { ...DEFAULT_LANE_POLICIES };
+        for (const [lane, p] of Object.entries(given)) {
+          const base = merged[lane] ?? UNLISTED_LANE;
+          merged[lane] = { priority: p.priority ?? base.priority, reservedShare: p.reserved_share ?? base.reservedShare };
+        }
+        return merged;
+      })
+      // Reserves are each lane's floor; together they must leave the rest something to be shared by priority.
+      .refine((lanes) => Object.values(lanes).reduce((sum, p) => sum + p.reservedShare, 0) <= 0.9, { message: 'the reserved_share of all lanes together must be at most 0.9' }),
   })
   .strict();
 
@@ -312,6 +358,7 @@ export const configSchema = z
     server: server.default(() => server.parse({})),
     store: store.default(() => store.parse({})),
     queue: queue.default(() => queue.parse({})),
+    limits: limits.default(() => limits.parse({})),
   })
   .strict();
 

@@ -7,6 +7,7 @@ import type { EndpointPool } from '../llm/endpoints/endpoint-pool.ts';
 import type { PromptStyle } from '../llm/prompts/prompt-style.ts';
 import type { EngineEvents } from '../monitor/engine-events.ts';
 import type { Dispatcher, DispatcherFactory } from '../queue/dispatcher.ts';
+import { laneOf } from '../queue/queue-lanes.ts';
 import type { JobRow, JobStore } from '../store/job-store.ts';
 import { PROMPT_OVERHEAD_TOKENS } from '../tasks/batching/estimate-tokens.ts';
 import { fromGlossaryRows } from '../tasks/glossary/glossary.ts';
@@ -72,9 +73,10 @@ export async function jobPromptInputs(parts: JobRunParts, stored: { gameContext?
 
 /**
  * A dispatcher running the job's batches through a batch runner, as many at once as `control`
- * allows. `strategy`: how the job's calls are built and read (a map job's); default a translation's.
+ * allows, every call on the job's `lane`. `strategy`: how the job's calls are built and read (a
+ * map job's); default a translation's.
  */
-export function createJobDispatcher(parts: JobRunParts, control: JobControl, prompt: JobPromptInputs, strategy?: BatchStrategy): Dispatcher {
+export function createJobDispatcher(parts: JobRunParts, control: JobControl, prompt: JobPromptInputs, strategy?: BatchStrategy, lane?: string): Dispatcher {
   const { config, store, events } = parts;
   const perf = config.llm.performance;
   const runner = new BatchRunner({
@@ -88,6 +90,7 @@ export function createJobDispatcher(parts: JobRunParts, control: JobControl, pro
     ...prompt,
     prompts: parts.prompts,
     promptOverheadTokens: PROMPT_OVERHEAD_TOKENS,
+    lane,
     // Pseudo-localization is not a translation: judging its script or length would flag every cell.
     qa: isPseudo(parts.provider) ? undefined : { repair: true },
     strategy,
@@ -110,7 +113,7 @@ export async function buildJobRun(parts: JobRunParts, job: JobRow): Promise<JobR
   const control = createJobControl(parts, job.job_id);
   const stored = JSON.parse(job.options) as { gameContext?: string; glossaryVersion?: string; map?: MapSpec };
   const prompt = await jobPromptInputs(parts, stored);
-  return { control, dispatcher: createJobDispatcher(parts, control, prompt, jobStrategy(job, stored.map)) };
+  return { control, dispatcher: createJobDispatcher(parts, control, prompt, jobStrategy(job, stored.map), laneOf(job)) };
 }
 
 /** A map job's calls are built from its stored spec; a translation's (undefined) by the runner's default. */

@@ -28,6 +28,8 @@ export interface BatchRunnerOptions extends Partial<TranslateStrategyOptions> {
   giveUpMs?: number;
   /** How calls are built, read and checked (batch-strategy.ts). Default: a translation's, from the translate options. */
   strategy?: BatchStrategy;
+  /** The job's queue lane: every call carries it, so the limiter serves it at the lane's priority. Default `translation`. */
+  lane?: string;
 }
 
 /** When an attempt's request went out: after `waitMs` at the limiter, which is not the call's latency. */
@@ -238,6 +240,7 @@ export class BatchRunner implements BatchHandler {
       estimatedTokens: this.#estimate(batch, items),
       signal,
       timeoutMs: this.#timeoutFor(items),
+      ...(this.#o.lane ? { lane: this.#o.lane } : {}),
     });
   }
 

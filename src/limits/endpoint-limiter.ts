@@ -2,6 +2,8 @@ import type { RateLimitSnapshot } from './rate-limit-headers.ts';
 import type { LimiterSnapshot, Permit, RateLimiter } from './rate-limiter.ts';
 import { HEADROOM, observeRatio, reserveFor, scaleFor, type Learned } from './estimate-ratio.ts';
 import { TokenBucket } from './token-bucket.ts';
+import { DEFAULT_LANE_POLICIES, NO_LANE, policyOf, type LanePolicies } from './lane-policy.ts';
+import { LaneCredits, type LaneWaiter } from './lane-credits.ts';
 
 export interface EndpointLimiterOptions {
   /** Requests per minute to pace at (config `rpm_throttle`, `--rpm`, or the endpoint's `rpm`). */
@@ -15,17 +17,18 @@ export interface EndpointLimiterOptions {
    * DEFAULT_BURST_MS). Learned from `x-ratelimit-remaining/reset` headers.
    */
   burstMs?: number;
+  /** How the queue lanes share the budget (config `limits.lanes`; lane-policy.ts). Default DEFAULT_LANE_POLICIES. */
+  lanes?: LanePolicies;
   now?: () => number;
 }
 
 /** How much of a minute's budget providers let through at once, unless headers teach otherwise: OpenAI enforces limits over about a second. */
 export const DEFAULT_BURST_MS = 1000;
 
-interface Waiter {
+interface Waiter extends LaneWaiter {
   /** The caller's estimate; `tokens` is what was reserved for it (scaled by the learned ratio). */
   estimate: number;
   kind: string;
-  tokens: number;
   resolve(permit: Permit): void;
   reject(reason: unknown): void;
   signal?: AbortSignal;
@@ -34,16 +37,20 @@ interface Waiter {
 
 /**
  * One endpoint's RPM, TPM and concurrency as continuously refilled buckets mirroring the
- * provider's own, served first come, first served. Each call reserves one request and its
- * estimated tokens; `settle` replaces the estimate with the reply's usage and lets the reply's
- * rate-limit headers correct the picture, so the local budget tracks the provider's.
+ * provider's own, served by lane priority, first come, first served within a lane, each lane's
+ * reserved share kept (lane-policy.ts). Each call reserves one request and its estimated
+ * tokens; `settle` replaces the estimate with the reply's usage and lets the reply's rate-limit
+ * headers correct the picture, so the local budget tracks the provider's.
  */
 export class EndpointLimiter implements RateLimiter {
   readonly #requests: TokenBucket;
   readonly #tokens: TokenBucket;
   readonly #maxConcurrency: number;
   readonly #now: () => number;
+  /** Highest lane priority first, arrival order within a priority. */
   readonly #queue: Waiter[] = [];
+  readonly #lanes: LanePolicies;
+  readonly #credits = new LaneCredits();
   #inFlight = 0;
   #pausedUntil = 0;
   /** Used ÷ estimated tokens per kind of call (see RateLimiter.acquire). */
@@ -59,14 +66,18 @@ export class EndpointLimiter implements RateLimiter {
     this.#requests = new TokenBucket(options.rpm, (options.rpm * burstMs) / 60_000, now);
     this.#tokens = new TokenBucket(options.tpm, (options.tpm * burstMs) / 60_000, now);
     this.#maxConcurrency = options.maxConcurrency ?? Number.POSITIVE_INFINITY;
+    this.#lanes = options.lanes ?? DEFAULT_LANE_POLICIES;
   }
 
-  acquire(tokens: number, signal?: AbortSignal, kind = ''): Promise<Permit> {
+  acquire(tokens: number, signal?: AbortSignal, kind = '', lane = NO_LANE): Promise<Permit> {
     signal?.throwIfAborted();
     return new Promise<Permit>((resolve, reject) => {
+      const policy = policyOf(this.#lanes, lane);
       const waiter: Waiter = {
         estimate: tokens,
         kind,
+        lane,
+        ...policy,
         tokens: this.#reserve(tokens, kind),
         resolve,
         reject,
@@ -79,7 +90,9 @@ export class EndpointLimiter implements RateLimiter {
         },
       };
       signal?.addEventListener('abort', waiter.onAbort, { once: true });
-      this.#queue.push(waiter);
+      // Behind every waiter of its priority or higher, ahead of every lower one.
+      const at = this.#queue.findIndex((w) => w.priority < waiter.priority);
+      this.#queue.splice(at < 0 ? this.#queue.length : at, 0, waiter);
       this.#pump();
     });
   }
@@ -104,23 +117,29 @@ export class EndpointLimiter implements RateLimiter {
     };
   }
 
-  /** Grants every waiter at the head of the queue that fits now; sleeps until the head could fit. */
+  /**
+   * Grants the head of the queue while it fits, then sleeps until it could, or until a reserved
+   * lane's credit covers its next call (that call then becomes the head).
+   */
   #pump(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const now = this.#now();
+    // Sized now, not when they queued: a reply meanwhile may have taught their kind's ratio.
+    for (const waiter of this.#queue) waiter.tokens = this.#reserve(waiter.estimate, waiter.kind);
+    const rates = { tokensPerMs: this.#tokens.perMinute / 60_000, requestsPerMs: this.#requests.perMinute / 60_000, tokenCapacity: this.#tokens.capacity, requestCapacity: this.#requests.capacity };
+    this.#credits.accrue(this.#queue, rates, now);
     while (this.#queue.length) {
-      const head = this.#queue[0];
-      // Sized now, not when it queued: a reply meanwhile may have taught its kind's ratio.
-      head.tokens = this.#reserve(head.estimate, head.kind);
+      const head = this.#credits.head(this.#queue);
       const wait = this.#waitFor(head.tokens, head.kind, now);
       // Out of concurrency: the next settle pumps again.
       if (wait === Number.POSITIVE_INFINITY) return;
       if (wait > 0) {
-        this.#timer = setTimeout(() => this.#pump(), wait);
+        this.#timer = setTimeout(() => this.#pump(), Math.max(1, Math.min(wait, this.#credits.nextDueMs(this.#queue, head, rates))));
         return;
       }
-      this.#queue.shift();
+      this.#queue.splice(this.#queue.indexOf(head), 1);
+      this.#credits.spend(head, this.#queue);
       head.signal?.removeEventListener('abort', head.onAbort);
       this.#requests.take(1, now);
       this.#tokens.take(head.tokens, now);

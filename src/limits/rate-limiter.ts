@@ -7,11 +7,13 @@ import type { RateLimitSnapshot } from './rate-limit-headers.ts';
  */
 export interface RateLimiter {
   /**
-   * Waits (first come, first served) until the call fits under every limit, then reserves it.
-   * `kind` groups calls whose estimates err alike (the target language: Thai replies run longer
-   * than their estimate than German ones do), so each kind's estimates are corrected on their own.
+   * Waits until the call fits under every limit, then reserves it: by the priority of its queue
+   * `lane`, first come, first served within a lane, each lane's reserved share kept
+   * (lane-policy.ts; default lane `translation`). `kind` groups calls whose estimates err alike
+   * (the target language: Thai replies run longer than their estimate than German ones do), so
+   * each kind's estimates are corrected on their own.
    */
-  acquire(tokens: number, signal?: AbortSignal, kind?: string): Promise<Permit>;
+  acquire(tokens: number, signal?: AbortSignal, kind?: string, lane?: string): Promise<Permit>;
   /** Everyone waits: the provider said slow down (429 with retry-after). */
   pause(ms: number): void;
   /** What the limiter sees now, for routing and adaptive control. */
@@ -59,5 +61,5 @@ export interface LimitedEndpoint {
   maxConcurrency?: number;
 }
 
-/** Builds each endpoint's limiter: in-process by default (presets.ts), shared through Redis for workers. */
+/** Builds each endpoint's limiter (lane policies included): in-process by default (presets.ts), shared through Redis for workers. */
 export type LimiterFactory = (endpoint: LimitedEndpoint) => RateLimiter;

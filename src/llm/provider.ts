@@ -70,6 +70,11 @@ export interface TranslateRequest {
   /** Estimated prompt + completion tokens, reserved with the limiter before the call. */
   estimatedTokens?: number;
   /**
+   * The queue lane of the job the call is for (queue/queue-lanes.ts): the limiter serves waiting
+   * calls by lane priority and keeps each lane's reserved share (config `limits.lanes`). Default `translation`.
+   */
+  lane?: string;
+  /**
    * A QA repair call: per wire id, the previous translation and what the checks found wrong with
    * it. The prompt lists them (prompts/repair.user.md); the items are the same source texts.
    */

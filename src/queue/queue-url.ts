@@ -18,21 +18,3 @@ export function parseQueueUrl(url: string): QueueLocation {
 export function redactQueueUrl(url: string): string {
   return url.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
 }
-
-/**
- * The queue lane of a job kind (seed 003: one queue per kind of work, so translation never blocks
- * analysis). Only `translation` exists now; the `map` issue adds the analysis lanes.
- */
-export function laneOfKind(kind: string): string {
-  // Map jobs share the translation lane until they get lanes of their own (`--lane`).
-  return kind === 'translate' || kind === 'map' ? 'translation' : kind;
-}
-
-/**
- * The lane where a job submitted through the API with a queue is read, split and packed
- * (Engine.ingestJob), so the API answers before any of that work (seed 004).
- */
-export const INGESTION_LANE = 'ingestion';
-
-/** Every lane a worker may listen to. */
-export const QUEUE_LANES = ['translation', INGESTION_LANE] as const;

@@ -1,4 +1,5 @@
 import type { JobStore, WorkerInfo } from '../store/job-store.ts';
+import { DEFAULT_LANE, INGESTION_LANE, laneOf } from './queue-lanes.ts';
 
 /** A worker writes its registry row this often (seed 001: heartbeat every 10 s). */
 export const HEARTBEAT_MS = 10_000;
@@ -15,6 +16,21 @@ export function onlineWorkers(store: JobStore, now = Date.now()): Promise<Worker
 /** True when some online worker listens to `lane`. */
 export async function hasWorkerFor(store: JobStore, lane: string): Promise<boolean> {
   return (await onlineWorkers(store)).some((w) => w.lanes.includes(lane));
+}
+
+/**
+ * The lanes worth a queue depth (`fanyi status`, `/metrics`): those an online worker listens to
+ * or an unfinished job runs on, and always `translation` and `ingestion` (those two first, the
+ * rest by name). A lane nobody uses has no entries; one a job uses but no worker serves shows its
+ * waiting entries.
+ */
+export async function lanesInUse(store: JobStore): Promise<string[]> {
+  const others = new Set<string>();
+  for (const w of await onlineWorkers(store)) for (const lane of w.lanes) others.add(lane);
+  for (const job of await store.listJobs({ active: true })) others.add(laneOf(job));
+  others.delete(DEFAULT_LANE);
+  others.delete(INGESTION_LANE);
+  return [DEFAULT_LANE, INGESTION_LANE, ...[...others].sort()];
 }
 
 /**

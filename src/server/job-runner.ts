@@ -1,5 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { PAUSED_BY_REQUEST, type Engine } from '../engine.ts';
+import { laneOf } from '../queue/queue-lanes.ts';
+
+/** How often a server serving only some lanes looks for queued jobs of its lanes that other processes stored. */
+const ADOPT_POLL_MS = 1_000;
+/** A queued job untouched this long is nobody's run: a process that creates a job for itself runs it within moments. */
+const ADOPT_AFTER_MS = 2_000;
 
 interface RunningJob {
   controller: AbortController;
@@ -11,6 +17,10 @@ interface RunningJob {
  * CLI. One AbortController per job: shutdown aborts them all (the dispatcher stops claiming, aborts
  * in-flight calls and hands their batches back). Pause, resume and cancel go through the engine
  * and the store, so they also reach a job another process runs.
+ *
+ * A server started with `--lanes` (no queue) runs only jobs of those lanes: one on another lane
+ * is stored `queued` and left to a server of that lane on the same store, which adopts it
+ * (seed 003's worker roles as processes sharing one store).
  */
 export class JobRunner {
   readonly #engine: Engine;
@@ -19,10 +29,16 @@ export class JobRunner {
   /** Resumed while their run was still finishing the batches claimed before a pause: run again if it stops. */
   readonly #again = new Set<string>();
   #isClosing = false;
+  #adoptTimer?: NodeJS.Timeout;
 
   constructor(engine: Engine, log: FastifyBaseLogger) {
     this.#engine = engine;
     this.#log = log;
+    // With a queue, workers take the lanes' work; without one, only a server restricted to lanes adopts.
+    if (engine.lanes && !engine.queue) {
+      this.#adoptTimer = setInterval(() => void this.#adopt().catch((error: Error) => log.warn({ err: error }, 'looking for queued jobs failed')), ADOPT_POLL_MS);
+      this.#adoptTimer.unref();
+    }
     // Every running job subscribes to the engine's events (adaptive control, the event log) and
     // unsubscribes when it stops; a server runs many jobs at once, so more than Node's default of
     // ten listeners is no leak here.
@@ -94,11 +110,25 @@ export class JobRunner {
    */
   async close(): Promise<void> {
     this.#isClosing = true;
+    clearInterval(this.#adoptTimer);
     for (const job of this.#running.values()) job.controller.abort(new Error('server shutting down'));
     await Promise.all([...this.#running.values()].map((job) => job.done));
   }
 
+  /** Starts the queued jobs of this server's lanes that no process has touched for a while. */
+  async #adopt(): Promise<void> {
+    const stale = Date.now() - ADOPT_AFTER_MS;
+    for (const job of await this.#engine.store.listJobs({ active: true })) {
+      if (job.status === 'queued' && Number(job.updated_at) <= stale && this.#engine.servesLane(laneOf(job))) this.start(job.job_id);
+    }
+  }
+
   async #run(jobId: string, signal: AbortSignal): Promise<void> {
+    const job = await this.#engine.store.getJob(jobId);
+    if (job && !this.#engine.servesLane(laneOf(job))) {
+      this.#log.info({ jobId, lane: laneOf(job) }, 'job left queued for a server of its lane');
+      return;
+    }
     for (;;) {
       this.#again.delete(jobId);
       try {

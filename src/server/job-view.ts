@@ -2,6 +2,7 @@ import type { JobReadViews, JobRow, JobTotals, StatusCounts, TaskStatistics } fr
 import { CpuSampler } from './cpu-sampler.ts';
 import { DEFAULT_TENANT } from './server-security.ts';
 import { FanyiError } from '../errors.ts';
+import { laneOf } from '../queue/queue-lanes.ts';
 
 const cpu = new CpuSampler();
 
@@ -23,6 +24,7 @@ export function jobSummary(job: JobRow) {
     /** `translate` or `map`. */
     kind: job.kind,
     status: job.status,
+    lane: laneOf(job),
     source_name: job.source_name,
     total_tasks: Number(job.total_tasks),
     error: job.error_msg,

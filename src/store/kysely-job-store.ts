@@ -93,6 +93,7 @@ export class KyselyJobStore implements JobStore {
         .values({
           job_id: job.jobId,
           kind: job.kind,
+          lane: job.lane ?? 'translation',
           tenant: job.tenant ?? 'default',
           source_name: job.sourceName,
           source_path: job.sourcePath,

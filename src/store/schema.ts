@@ -4,6 +4,8 @@ import type { Generated } from 'kysely';
 export interface JobsTable {
   job_id: string;
   kind: string;
+  /** The queue lane it runs on (queue/queue-lanes.ts; migration 011): `translation` unless the job named another. */
+  lane: string;
   tenant: string;
   source_name: string;
   /** Where the source was on the machine that made the job; read only when `source_file` is null (jobs before migration 009). */

@@ -30,6 +30,8 @@ export interface CreateJobReads {
 export interface NewJob {
   jobId: string;
   kind: string;
+  /** The queue lane it runs on (queue/queue-lanes.ts), checked by the caller. Default `translation`. */
+  lane?: string;
   tenant?: string;
   sourceName: string;
   /** Where the source is on this machine; kept for jobs whose `sourceFile` other machines cannot read. */

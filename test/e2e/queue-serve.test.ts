@@ -85,7 +85,7 @@ describe('fanyi serve --queue: API servers enqueue, fanyi worker processes run t
       assert.equal(listed.queue, REDIS_URL);
       assert.deepEqual(listed.workers.map((w) => w.name).sort(), ['w1', 'w2']);
       for (const w of listed.workers) {
-        assert.deepEqual(w.lanes, ['translation', 'ingestion']);
+        assert.deepEqual(w.lanes, ['translation', 'insight_extraction', 'theme_extraction', 'learning', 'reports', 'ingestion'], 'every lane by default');
         assert.equal(w.concurrency, 2);
         assert.ok(w.host.length > 0 && w.heartbeat_age_ms >= 0 && w.heartbeat_age_ms < 30_000, JSON.stringify(w));
       }
@@ -95,7 +95,7 @@ describe('fanyi serve --queue: API servers enqueue, fanyi worker processes run t
       for (const name of ['w1', 'w2']) assert.ok(gauge(metrics, `fanyi_worker_heartbeat_age_seconds{worker="${name}"}`) < 30, metricLines(metrics));
       const status = await runCli(['status', id, '--db', db, '--queue', REDIS_URL], { cwd: temp.dir, env });
       assert.equal(status.code, 0, describeResult(status));
-      assert.match(status.stdout, /queue redis:\/\/127\.0\.0\.1:6379: translation [1-9]\d* batches, ingestion 0 jobs queued or in work; 2 workers online/);
+      assert.match(status.stdout, /queue redis:\/\/127\.0\.0\.1:6379: translation [1-9]\d* batches, ingestion 0 jobs(, [a-z_]+ 0 batches)* queued or in work; 2 workers online/);
       const json = parseSingleJson((await runCli(['status', id, '--json', '--db', db, '--queue', REDIS_URL], { cwd: temp.dir, env })).stdout);
       const cluster = json.cluster as { queue: string; depth: Record<string, number>; workers_online: number; oldest_heartbeat_ms: number };
       assert.equal(cluster.workers_online, 2);

@@ -26,6 +26,8 @@ export interface ServeHarnessOptions {
   store?: string;
   /** This server's files dir; default `<db>.files`. */
   filesDir?: string;
+  /** `serve --lanes`: the queue lanes this server runs jobs of; default all. */
+  lanes?: string[];
 }
 
 export interface ServeHarness {
@@ -49,7 +51,7 @@ export async function startServeHarness(options: ServeHarnessOptions = {}): Prom
     : { configPath, provider: 'pseudo' as const };
   const filesDir = options.filesDir ?? `${db}.files`;
   const loaded = loadConfig({ ...overrides, filesDir, ...(options.store ? { storeUrl: options.store } : {}) }, {}, temp.dir);
-  const engine = await createEmbeddedEngine({ dbPath: options.store ? undefined : db, loaded });
+  const engine = await createEmbeddedEngine({ dbPath: options.store ? undefined : db, loaded, lanes: options.lanes });
   const tokens = new TokenTable(new Map(Object.entries(options.tokens ?? {})));
   const app = await buildApp({ engine, filesDir, tokens, requestsPerSecond: options.requestsPerSecond ?? 0 });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -29,3 +29,20 @@ test('without model_limits rpm_limit/tpm_limit nothing is capped (the default)',
     assert.deepEqual(endpoints.map((e) => [e.rpm, e.tpm]), [[1e9, 1e12]]);
   });
 });
+
+test('limits.lanes is merged over seed 003\'s defaults; reserves above 0.9 together and bad lane names are refused', async () => {
+  await withTempDir(async (dir) => {
+    assert.deepEqual(loadConfig({}, {}, dir).config.limits.lanes.learning, { priority: 40, reservedShare: 0 }, 'the VIP lane first by default');
+    assert.equal(loadConfig({}, {}, dir).config.queue.start_jitter_ms, 2_000);
+    await writeFile(path.join(dir, 'fanyi.yaml'), 'limits:\n  lanes:\n    reports: { reserved_share: 0.2 }\n    tagging: { priority: 35 }\nqueue: { start_jitter_ms: 0 }\n');
+    const { config } = loadConfig({}, {}, dir);
+    assert.deepEqual(config.limits.lanes.reports, { priority: 10, reservedShare: 0.2 }, 'the priority kept, the reserve given');
+    assert.deepEqual(config.limits.lanes.tagging, { priority: 35, reservedShare: 0 }, 'a lane of its own');
+    assert.deepEqual(config.limits.lanes.translation, { priority: 20, reservedShare: 0.1 });
+    assert.equal(config.queue.start_jitter_ms, 0);
+    await writeFile(path.join(dir, 'fanyi.yaml'), 'limits:\n  lanes:\n    learning: { reserved_share: 0.5 }\n    reports: { reserved_share: 0.5 }\n');
+    assert.throws(() => loadConfig({}, {}, dir), /limits\.lanes: the reserved_share of all lanes together must be at most 0\.9/);
+    await writeFile(path.join(dir, 'fanyi.yaml'), 'limits:\n  lanes:\n    Learning: { priority: 1 }\n');
+    assert.throws(() => loadConfig({}, {}, dir), /limits\.lanes\.Learning.*lane name/);
+  });
+});

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { RedisBudgetScript } from '../../src/limits/redis/redis-budget-script.ts';
+import { RedisBudgetScript, type AcquireArgs } from '../../src/limits/redis/redis-budget-script.ts';
 import { RedisEndpointLimiter, type LimiterStatusEvent, type RedisEndpointLimiterOptions } from '../../src/limits/redis/redis-endpoint-limiter.ts';
 import { createSharedLimiters, endpointId } from '../../src/limits/redis/redis-shared-limiters.ts';
 import { deleteKeys, ownRedis, REDIS_URL } from '../helpers/redis-server.ts';
@@ -48,6 +48,12 @@ function sharedEndpoint(t: TestContext, url = REDIS_URL) {
   };
 }
 
+/** One call of `tokens` on the translation lane, the only one waiting, by a worker of the test's own. */
+function acquireArgs(id: string, kind: string, tokens: number): AcquireArgs {
+  const waiting = [{ lane: 'translation', priority: 20, reservedShare: 0, calls: 1, firstTokens: tokens, firstWaitedMs: 0 }];
+  return { id, kind, tokens, maxConcurrency: 0, headroom: 0.1, slotTtlMs: 30_000, lane: 'translation', worker: 'w', waitingTtlMs: 3_000, waiting };
+}
+
 /** Whether a promise has settled by the time pending I/O has had `ms` to run. */
 async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<boolean> {
   let done = false;
@@ -60,7 +66,7 @@ test('the script reserves a request and the tokens, keeps a tenth of the burst f
   const endpoint = sharedEndpoint(t);
   // A whole-minute burst refilling 100 tokens a second: a few ms of test time move levels by < 1.
   const script = endpoint.script({ rpm: 60, tpm: 6_000, burstMs: 60_000 });
-  const first = await script.acquire('a', 'de', 5_000, 0, 0.1, 30_000);
+  const first = await script.acquire(acquireArgs('a', 'de', 5_000));
   assert.equal(first.granted, true);
   assert.equal(first.inFlight, 1);
   assert.ok(Math.abs(first.tokenLevel - 1_000) < 2, `5,000 of 6,000 taken: ${first.tokenLevel}`);
@@ -69,7 +75,7 @@ test('the script reserves a request and the tokens, keeps a tenth of the burst f
   assert.equal(settled.inFlight, 0);
   assert.ok(Math.abs(settled.tokenLevel - 4_000) < 5, `the 3,000 over-reserved are back: ${settled.tokenLevel}`);
   assert.deepEqual(settled.learned.get('de'), { ratio: 0.8, replies: 1 }, 'used ÷ estimated, shared');
-  const tooBig = await script.acquire('b', 'de', 4_000, 0, 0.1, 30_000);
+  const tooBig = await script.acquire(acquireArgs('b', 'de', 4_000));
   assert.equal(tooBig.granted, false, '4,000 fit the level but not with 600 kept free');
   assert.ok(tooBig.waitMs > 5_900 && tooBig.waitMs <= 6_000, `600 tokens at 100 a second: ${tooBig.waitMs} ms`);
   await sleep(100);

@@ -16,8 +16,8 @@ import { EXIT } from '../exit-codes.ts';
 import { addOutputOptions, describeEncodingLoss, describeEstimated, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
 import { describeFields } from '../../tasks/prepare-job.ts';
 import { runWithProgress } from './translate.ts';
-import { onlineWorkers } from '../../queue/worker-registry.ts';
-import { INGESTION_LANE, QUEUE_LANES } from '../../queue/queue-url.ts';
+import { lanesInUse, onlineWorkers } from '../../queue/worker-registry.ts';
+import { INGESTION_LANE } from '../../queue/queue-lanes.ts';
 
 /** status, resume, export: commands on a stored job. */
 export function registerJobCommands(program: Command, exit: (code: number) => void): void {
@@ -44,7 +44,7 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       const fields = (JSON.parse(job.options) as Partial<JobOptions>).fields ?? [];
       const cluster = await clusterView(engine);
       if (flags.json) {
-        printJson({ job_id: job.job_id, kind: job.kind, status: job.status, source: job.source_name, output: job.out_path, error: job.error_msg, run, ...(runNote ? { run_note: runNote } : {}), counts, fields, flags: qaFlags, groups, paused_groups: pausedGroups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints, cluster });
+        printJson({ job_id: job.job_id, kind: job.kind, status: job.status, lane: job.lane, source: job.source_name, output: job.out_path, error: job.error_msg, run, ...(runNote ? { run_note: runNote } : {}), counts, fields, flags: qaFlags, groups, paused_groups: pausedGroups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints, cluster });
       } else {
         if (cluster.queue || cluster.workers_online) process.stdout.write(`${describeCluster(cluster)}\n`);
         printStatus(job, counts, groups, totals, pausedGroups, qaFlags);
@@ -129,7 +129,7 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
 async function clusterView(engine: Engine) {
   const workers = await onlineWorkers(engine.store);
   const depth: Record<string, number> = {};
-  if (engine.queue) for (const lane of QUEUE_LANES) depth[lane] = await engine.queue.depth(lane).catch(() => -1);
+  if (engine.queue) for (const lane of await lanesInUse(engine.store)) depth[lane] = await engine.queue.depth(lane).catch(() => -1);
   const ages = workers.map((w) => Date.now() - w.heartbeatAt);
   return { queue: engine.queue?.label ?? null, depth, workers_online: workers.length, oldest_heartbeat_ms: ages.length ? Math.max(...ages) : null };
 }
@@ -192,7 +192,7 @@ function printRouting(endpoints: EndpointStats[], events: JobEvent[]): void {
 }
 
 function printStatus(
-  job: { job_id: string; kind: string; status: string; source_name: string; out_path: string | null; error_msg: string | null },
+  job: { job_id: string; kind: string; status: string; lane: string; source_name: string; out_path: string | null; error_msg: string | null },
   counts: Record<string, number>,
   groups: Array<{ groupId: string; priority: number; total: number; completed: number; failed: number; needs_review: number }>,
   totals: JobTotals,
@@ -201,7 +201,7 @@ function printStatus(
 ): void {
   const pct = counts.total ? ((100 * (counts.completed + counts.failed + counts.needs_review)) / counts.total).toFixed(1) : '100.0';
   const lines = [
-    `job ${job.job_id}  ${job.kind}  ${job.status}  ${job.source_name} → ${job.out_path ?? '(no output)'}`,
+    `job ${job.job_id}  ${job.kind}  ${job.status}  lane ${job.lane}  ${job.source_name} → ${job.out_path ?? '(no output)'}`,
     `  ${pct}% done: ${counts.completed} completed, ${counts.needs_review} need review, ${counts.failed} failed, ${counts.processing} processing, ${counts.pending} pending (of ${counts.total})`,
     `  ${totals.apiCalls} calls, ${totals.promptTokens} prompt + ${totals.completionTokens} completion tokens${describeEstimated(totals.estimatedTokens)}`,
   ];

@@ -4,7 +4,7 @@ import { FanyiError } from '../../errors.ts';
 import { buildApp } from '../../server/build-app.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { createEmbeddedEngine, createQueueWorker } from '../../presets.ts';
-import { QUEUE_LANES } from '../../queue/queue-url.ts';
+import { parseLaneList, WORKER_LANES } from '../../queue/queue-lanes.ts';
 import { storeTarget } from '../../store/store-url.ts';
 import { assertBindable, resolveTokens, TokenTable } from '../../server/server-security.ts';
 import { addProviderOptions, addStoreOptions, overridesFrom, untilSignal, type CommonFlags } from '../common.ts';
@@ -15,6 +15,7 @@ interface ServeFlags extends CommonFlags {
   port: string;
   rateLimit: string;
   workers: string;
+  lanes?: string;
 }
 
 const LOG_LEVELS: Record<string, string> = { debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error' };
@@ -27,7 +28,8 @@ export function registerServe(program: Command, exit: (code: number) => void): v
     .option('--host <host>', 'address to listen on; anything but loopback needs FANYI_TOKENS', '127.0.0.1')
     .option('--port <n>', 'port (0: any free one)', '8080')
     .option('--rate-limit <n>', 'API requests per second per token (0: unlimited)', '200')
-    .option('--workers <n>', 'with --queue: also work on N batches at once in this process (0: leave the batches to fanyi worker processes)', '0');
+    .option('--workers <n>', 'with --queue: also work on N batches at once in this process (0: leave the batches to fanyi worker processes)', '0')
+    .option('--lanes <lanes>', "run only jobs of these queue lanes in this process, comma-separated (default: every lane): with --queue, the lanes --workers take entries from; without, jobs of other lanes are stored and left to a server of their lane on the same store, which takes them up");
   addStoreOptions(addProviderOptions(command)).action(async (flags: ServeFlags) => {
     const port = whole('--port', flags.port, 65_535);
     const requestsPerSecond = whole('--rate-limit', flags.rateLimit, 1_000_000);
@@ -36,10 +38,14 @@ export function registerServe(program: Command, exit: (code: number) => void): v
     // Checked before the store is opened: an exposed server without tokens must never start.
     assertBindable(flags.host, tokens);
     const workers = whole('--workers', flags.workers, 1_000);
-    if (workers && !loaded.config.queue.url) throw new FanyiError('USAGE', '--workers needs a queue (--queue URL or FANYI_QUEUE_URL): without one the server runs jobs itself');
-    const engine = await createEmbeddedEngine({ loaded });
+    const queued = Boolean(loaded.config.queue.url);
+    if (workers && !queued) throw new FanyiError('USAGE', '--workers needs a queue (--queue URL or FANYI_QUEUE_URL): without one the server runs jobs itself');
+    const lanes = flags.lanes === undefined ? undefined : parseLaneList(flags.lanes);
+    if (lanes && queued && !workers) throw new FanyiError('USAGE', '--lanes with --queue names the lanes of this server\'s own workers: add --workers N (without it, fanyi worker --lanes … processes do the work)');
+    // Without a queue the pool runs jobs of these lanes; with one, the workers below take them.
+    const engine = await createEmbeddedEngine({ loaded, lanes: queued ? undefined : lanes });
     // With a queue the server enqueues and follows; `--workers N` also works on batches here.
-    const local = workers ? await createQueueWorker({ loaded, lanes: [...QUEUE_LANES], concurrency: workers, name: `serve:${process.pid}`, log: (line) => process.stderr.write(`fanyi serve worker: ${line}\n`) }) : undefined;
+    const local = workers ? await createQueueWorker({ loaded, lanes: lanes ?? [...WORKER_LANES], concurrency: workers, name: `serve:${process.pid}`, log: (line) => process.stderr.write(`fanyi serve worker: ${line}\n`) }) : undefined;
     try {
       await local?.host.start();
       await engine.assertDefaultsRunnable();

@@ -8,6 +8,7 @@ import { ProgressBar } from '../../monitor/progress.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
 import { addProviderOptions, columnNameFlag, addStoreOptions, defaultOutPath, openEngine, printJson, splitList, storeLabel, type CommonFlags } from '../common.ts';
 import { JOB_PRIORITIES, type JobPriority } from '../../job-types.ts';
+import { checkJobLane, DEFAULT_LANE } from '../../queue/queue-lanes.ts';
 import { isStatusIn } from '../../store/statuses.ts';
 import { EXIT } from '../exit-codes.ts';
 import { addOutputOptions, describeEncodingLoss, describeEstimated, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
@@ -23,6 +24,7 @@ interface TranslateFlags extends CommonFlags, OutputFlags {
   glossary?: string;
   memory?: boolean;
   priority?: string;
+  lane?: string;
   detach?: boolean;
 }
 
@@ -41,6 +43,7 @@ export function registerTranslate(program: Command, exit: (code: number) => void
     .option('--glossary <file>', 'terms (csv/tsv/xlsx): source term, one column per language, optional note and DNT columns')
     .option('--no-memory', 'translate every text, reusing nothing from earlier jobs in this database')
     .option('--priority <level>', 'high or normal: with --queue, a high job\'s batches go before normal jobs\' (default normal)')
+    .option('--lane <name>', `the queue lane the job runs on: its batches go to that lane's queue and its calls get that lane's priority at the rate limiter (config limits.lanes; default ${DEFAULT_LANE})`)
     .option('--detach', 'with --queue: store and enqueue the job, print its id and return; workers run it')
     .option('--json', 'print one JSON summary on stdout and nothing else');
   addOutputOptions(command, 'stored with the job (resume and export follow it)');
@@ -48,12 +51,13 @@ export function registerTranslate(program: Command, exit: (code: number) => void
     const to = flags.to ? parseLanguageList(splitList(flags.to) ?? [], '--to') : undefined;
     const from = flags.from ? parseLanguageList([flags.from], '--from')[0] : undefined;
     const priority = priorityFlag(flags.priority);
+    const lane = flags.lane === undefined ? undefined : checkJobLane(flags.lane);
     const engine = await openEngine(flags);
     try {
       if (flags.detach && !engine.queue) throw new FanyiError('USAGE', '--detach needs a queue (--queue URL or FANYI_QUEUE_URL): without one the job runs in this process');
       const outPath = path.resolve(flags.out ?? defaultOutPath(file));
       const output = outputOptionsFrom(flags);
-      const job = await createJob(engine, { file, to, from, columnName: columnNameFlag(flags.columnName), overwrite: flags.overwrite, outPath, priority, ...output, ...(await jobInputs(flags)) }, !flags.json);
+      const job = await createJob(engine, { file, to, from, columnName: columnNameFlag(flags.columnName), overwrite: flags.overwrite, outPath, priority, lane, ...output, ...(await jobInputs(flags)) }, !flags.json);
       if (flags.detach) return exit(await detach(engine, job.jobId, flags.json));
       exit(await runWithProgress(engine, job.jobId, job.totalTasks, job.uniqueTexts, flags.json, job.memoryCells));
     } finally {
@@ -71,7 +75,7 @@ export function priorityFlag(value: string | undefined): JobPriority | undefined
 /** `--detach`: enqueued, the id on stdout, how to follow it on stderr. */
 export async function detach(engine: Engine, jobId: string, json = false): Promise<number> {
   await engine.enqueueJob(jobId);
-  if (json) printJson({ job_id: jobId, status: 'running', queue: engine.queue?.label });
+  if (json) printJson({ job_id: jobId, status: 'running', lane: (await engine.store.getJob(jobId))?.lane, queue: engine.queue?.label });
   else {
     process.stdout.write(`${jobId}\n`);
     process.stderr.write(`${followHint(engine, jobId)}\n`);

@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.ts';
 import { FanyiError } from '../../errors.ts';
 import { createQueueWorker } from '../../presets.ts';
-import { QUEUE_LANES } from '../../queue/queue-url.ts';
+import { parseLaneList, WORKER_LANES } from '../../queue/queue-lanes.ts';
 import { onlineWorkers } from '../../queue/worker-registry.ts';
 import type { WorkerInfo } from '../../store/job-store.ts';
-import { addStoreOptions, openExistingStore, overridesFrom, printJson, splitList, untilSignal, type CommonFlags } from '../common.ts';
+import { addStoreOptions, openExistingStore, overridesFrom, printJson, untilSignal, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 
 interface WorkerFlags extends CommonFlags {
@@ -20,15 +20,13 @@ export function registerWorkerCommands(program: Command, exit: (code: number) =>
   const worker = program
     .command('worker')
     .description("take batches from the queue and run them, on any machine; a job's endpoints come from the job, keys from this environment")
-    .option('--lanes <lanes>', `queue lanes to take work from, comma-separated (${QUEUE_LANES.join(', ')})`, QUEUE_LANES.join(','))
-    .option('--concurrency <n>', 'batches worked on at once', '4')
+    .option('--lanes <lanes>', 'queue lanes to take work from, comma-separated: seed 003\'s lanes, ingestion, or any lane a job names (--lane)', WORKER_LANES.join(','))
+    .option('--concurrency <n>', 'batches worked on at once, per lane (the ingestion lane: 2 at most)', '4')
     .option('--name <name>', 'shown in fanyi workers (default: host:pid)')
     .option('--drain-seconds <n>', 'on SIGTERM/SIGINT, let batches in hand finish this long before handing them back', '20')
     .option('--api-key <key>', 'key for jobs whose endpoint reads OPENAI_API_KEY (prefer the env var: flags show in ps)');
   addStoreOptions(worker).action(async (flags: WorkerFlags) => {
-    const lanes = splitList(flags.lanes) ?? [...QUEUE_LANES];
-    const unknown = lanes.filter((lane) => !(QUEUE_LANES as readonly string[]).includes(lane));
-    if (unknown.length) throw new FanyiError('USAGE', `--lanes: unknown lane ${unknown.join(', ')} (lanes: ${QUEUE_LANES.join(', ')})`);
+    const lanes = parseLaneList(flags.lanes ?? WORKER_LANES.join(','));
     const concurrency = positive('--concurrency', flags.concurrency ?? '4');
     const drainMs = positive('--drain-seconds', flags.drainSeconds, true) * 1000;
     const { concurrency: _ignored, ...rest } = flags;

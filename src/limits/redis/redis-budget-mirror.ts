@@ -24,7 +24,7 @@ export class RedisBudgetMirror {
   constructor(rpm: number, tpm: number, burstMs: number, now = Date.now()) {
     const requestCapacity = Math.max(1, (rpm * burstMs) / 60_000);
     const tokenCapacity = Math.max(1, (tpm * burstMs) / 60_000);
-    this.#state = { granted: false, waitMs: 0, now, rpm, tpm, requestCapacity, tokenCapacity, requestLevel: requestCapacity, tokenLevel: tokenCapacity, pausedUntil: 0, inFlight: 0, learned: new Map() };
+    this.#state = { granted: false, waitMs: 0, now, rpm, tpm, requestCapacity, tokenCapacity, requestLevel: requestCapacity, tokenLevel: tokenCapacity, pausedUntil: 0, inFlight: 0, servedLane: '', learned: new Map() };
   }
 
   update(state: BudgetState): void {

@@ -22,7 +22,39 @@ export interface BudgetState {
   pausedUntil: number;
   /** Calls in flight on every worker (expired slots of dead workers pruned). */
   inFlight: number;
+  /** The lane whose waiting call goes next across all workers (acquire only; '' otherwise). */
+  servedLane: string;
   learned: Map<string, Learned>;
+}
+
+/** What one worker has waiting on one lane, as the script is told it (lane-policy.ts). */
+export interface WaitingLane {
+  lane: string;
+  priority: number;
+  reservedShare: number;
+  /** Calls of the lane waiting in this worker. */
+  calls: number;
+  /** Tokens its first waiting call reserves. */
+  firstTokens: number;
+  /** How long its first waiting call has waited, in ms (durations, not times: workers' clocks disagree). */
+  firstWaitedMs: number;
+}
+
+/** Who asks for a call, on which lane, and what else it has waiting (endpoint-budget.lua acquire). */
+export interface AcquireArgs {
+  id: string;
+  kind: string;
+  tokens: number;
+  maxConcurrency: number;
+  headroom: number;
+  slotTtlMs: number;
+  lane: string;
+  /** This limiter's id among the workers (its waiting entries are its own). */
+  worker: string;
+  /** A worker's waiting entries lapse this long after it last said so. */
+  waitingTtlMs: number;
+  /** Every lane this worker has calls waiting on, the asking call's included. */
+  waiting: WaitingLane[];
 }
 
 /** What every call of the script carries: the endpoint's keys and its configured limits. */
@@ -58,14 +90,19 @@ export class RedisBudgetScript {
   readonly #config: BudgetConfig;
 
   constructor(redis: Redis, config: BudgetConfig) {
-    if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 4, lua: readFileSync(new URL('./endpoint-budget.lua', import.meta.url), 'utf8') });
+    if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 6, lua: readFileSync(new URL('./endpoint-budget.lua', import.meta.url), 'utf8') });
     this.#call = (redis as unknown as Record<string, ScriptCall>)[COMMAND].bind(redis);
     this.#config = config;
   }
 
-  acquire(id: string, kind: string, tokens: number, maxConcurrency: number, headroom: number, slotTtlMs: number): Promise<BudgetState> {
-    const concurrency = Number.isFinite(maxConcurrency) ? maxConcurrency : 0;
-    return this.#run('acquire', id, kind, tokens, concurrency, headroom, slotTtlMs);
+  acquire(a: AcquireArgs): Promise<BudgetState> {
+    const concurrency = Number.isFinite(a.maxConcurrency) ? a.maxConcurrency : 0;
+    return this.#run('acquire', a.id, a.kind, a.tokens, concurrency, a.headroom, a.slotTtlMs, a.lane, a.worker, a.waitingTtlMs, ...waitingArgs(a.waiting));
+  }
+
+  /** Replaces what `worker` has waiting (nothing: it waits on no lane now), so other workers' calls need not defer to it. */
+  waiting(worker: string, waitingTtlMs: number, waiting: WaitingLane[]): Promise<BudgetState> {
+    return this.#run('waiting', worker, waitingTtlMs, ...waitingArgs(waiting));
   }
 
   settle(args: SettleArgs): Promise<BudgetState> {
@@ -88,9 +125,13 @@ export class RedisBudgetScript {
 
   async #run(op: string, ...args: (string | number)[]): Promise<BudgetState> {
     const { key, rpm, tpm, burstMs, idleTtlMs } = this.#config;
-    const keys = ['budget', 'slots', 'learned', 'probes'].map((name) => `${key}:${name}`);
+    const keys = ['budget', 'slots', 'learned', 'probes', 'waiting', 'credits'].map((name) => `${key}:${name}`);
     return parseState(await this.#call(...keys, op, rpm, tpm, burstMs, idleTtlMs, ...args));
   }
+}
+
+function waitingArgs(waiting: WaitingLane[]): (string | number)[] {
+  return waiting.flatMap((w) => [w.lane, w.priority, w.reservedShare, w.calls, Math.ceil(w.firstTokens), Math.max(0, Math.round(w.firstWaitedMs))]);
 }
 
 function orAbsent(value: number | undefined): number {
@@ -100,7 +141,7 @@ function orAbsent(value: number | undefined): number {
 function parseState(reply: string[]): BudgetState {
   const n = reply.slice(0, 11).map(Number);
   const learned = new Map<string, Learned>();
-  for (let i = 11; i + 2 < reply.length; i += 3) learned.set(reply[i], { ratio: Number(reply[i + 1]), replies: Number(reply[i + 2]) });
+  for (let i = 12; i + 2 < reply.length; i += 3) learned.set(reply[i], { ratio: Number(reply[i + 1]), replies: Number(reply[i + 2]) });
   return {
     granted: n[0] === 1,
     waitMs: n[1],
@@ -113,6 +154,7 @@ function parseState(reply: string[]): BudgetState {
     tokenLevel: n[8],
     pausedUntil: n[9],
     inFlight: n[10],
+    servedLane: reply[11],
     learned,
   };
 }

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { DEFAULT_BURST_MS } from '../endpoint-limiter.ts';
 import { HEADROOM } from '../estimate-ratio.ts';
+import { DEFAULT_LANE_POLICIES, NO_LANE, policyOf, type LanePolicies, type LanePolicy } from '../lane-policy.ts';
 import type { LimiterSnapshot, Permit, RateLimiter } from '../rate-limiter.ts';
 import { RedisBudgetMirror } from './redis-budget-mirror.ts';
-import { RedisBudgetScript, type BudgetState, type SettleArgs } from './redis-budget-script.ts';
+import { RedisBudgetScript, type BudgetState, type SettleArgs, type WaitingLane } from './redis-budget-script.ts';
 
 export interface RedisEndpointLimiterOptions {
   /** A connection made with `enableOfflineQueue: false` (see redis-shared-limiters.ts), so an outage fails fast and is waited out here. */
@@ -23,6 +24,8 @@ export interface RedisEndpointLimiterOptions {
   refreshMs?: number;
   /** The shared state of an endpoint nobody used for this long expires. Default 15 min. */
   idleTtlMs?: number;
+  /** How the queue lanes share the budget (config `limits.lanes`; lane-policy.ts). Default DEFAULT_LANE_POLICIES. */
+  lanes?: LanePolicies;
   /** Redis went away or came back, or a settle could not be delivered; default: one line on stderr each time. */
   onStatus?: (event: LimiterStatusEvent) => void;
 }
@@ -33,9 +36,12 @@ export interface LimiterStatusEvent {
   error?: Error;
 }
 
-interface Waiter {
+interface Waiter extends LanePolicy {
   estimate: number;
   kind: string;
+  lane: string;
+  /** When it began waiting (this process's clock; Redis is told how long ago). */
+  arrivedAt: number;
   resolve(permit: Permit): void;
   reject(reason: unknown): void;
   signal?: AbortSignal;
@@ -48,14 +54,21 @@ const BLOCKED_POLL_MS = 20;
 const OUTAGE_POLL_MS = 250;
 /** An outage is reported once it lasts this long: the connection still being made at start is none. */
 const REPORT_OUTAGE_AFTER_MS = 1_000;
+/**
+ * A worker's waiting lanes lapse in Redis this long after it last said so (every refresh, every
+ * ask): a worker that died stops holding lower lanes back within it.
+ */
+const WAITING_TTL_FACTOR = 3;
 
 /**
  * One endpoint's RPM, TPM and concurrency shared by every worker process through Redis
  * (endpoint-budget.lua): the buckets, in-flight slots, the 429 pause, the limits learned from
- * headers and the used ÷ estimated ratio per kind all live there, so what one worker learns or is
- * told applies to all. What stays here: this process's waiters, served first come, first served
- * (the head asks the script; the script says when to ask again), and a mirror of the last state
- * for `snapshot()`.
+ * headers, the used ÷ estimated ratio per kind, and the lanes waiting on every worker with their
+ * credit all live there, so what one worker learns or is told applies to all, and a waiting call
+ * of a higher-priority lane on one worker goes before a lower lane's on another (lane-policy.ts).
+ * What stays here: this process's waiters, by lane priority then arrival (the head, or the first
+ * waiter of the lane the script says goes next, asks the script; the script says when to ask
+ * again), and a mirror of the last state for `snapshot()`.
  *
  * The ratio is shared rather than learned per process because it is a property of the provider's
  * tokenizer and our estimator, the same on every worker; learned locally, each new worker would
@@ -69,7 +82,16 @@ export class RedisEndpointLimiter implements RateLimiter {
   readonly #slotTtlMs: number;
   readonly #refreshMs: number;
   readonly #onStatus: (event: LimiterStatusEvent) => void;
+  readonly #lanes: LanePolicies;
+  /** This limiter among the workers: its entries in the shared waiting table. */
+  readonly #worker = randomUUID();
+  readonly #waitingTtlMs: number;
+  /** Highest lane priority first, arrival order within a priority. */
   readonly #queue: Waiter[] = [];
+  /** The lane the script last said goes next across all workers. */
+  #servedLane = '';
+  /** True while Redis may hold waiting entries of this limiter (cleared by telling it nothing waits). */
+  #registered = false;
   /** Permit ids this process holds, renewed by the refresh timer so they outlive slotTtlMs. */
   readonly #live = new Set<string>();
   readonly #inFlightByKind = new Map<string, number>();
@@ -91,15 +113,20 @@ export class RedisEndpointLimiter implements RateLimiter {
     this.#slotTtlMs = options.slotTtlMs ?? 30_000;
     this.#refreshMs = options.refreshMs ?? 1_000;
     this.#onStatus = options.onStatus ?? reportStatus;
+    this.#lanes = options.lanes ?? DEFAULT_LANE_POLICIES;
+    this.#waitingTtlMs = WAITING_TTL_FACTOR * Math.max(this.#refreshMs, 1_000);
   }
 
-  acquire(tokens: number, signal?: AbortSignal, kind = ''): Promise<Permit> {
+  acquire(tokens: number, signal?: AbortSignal, kind = '', lane = NO_LANE): Promise<Permit> {
     signal?.throwIfAborted();
     if (this.#closed) return Promise.reject(new Error('the shared rate limiter was closed'));
     return new Promise<Permit>((resolve, reject) => {
       const waiter: Waiter = {
         estimate: tokens,
         kind,
+        lane,
+        ...policyOf(this.#lanes, lane),
+        arrivedAt: Date.now(),
         resolve,
         reject,
         signal,
@@ -109,8 +136,13 @@ export class RedisEndpointLimiter implements RateLimiter {
         },
       };
       signal?.addEventListener('abort', waiter.onAbort, { once: true });
-      this.#queue.push(waiter);
+      const isNewLane = !this.#queue.some((w) => w.lane === lane);
+      const at = this.#queue.findIndex((w) => w.priority < waiter.priority);
+      this.#queue.splice(at < 0 ? this.#queue.length : at, 0, waiter);
       this.#activate();
+      // A lane new here is told to Redis at once (the sleeping loop asks again): other workers'
+      // lower lanes defer to it from now, not from the next refresh.
+      if (isNewLane) this.#wake?.();
     });
   }
 
@@ -134,6 +166,7 @@ export class RedisEndpointLimiter implements RateLimiter {
     clearInterval(this.#timer);
     for (const waiter of [...this.#queue]) if (this.#dequeue(waiter)) waiter.reject(new Error('the shared rate limiter was closed'));
     this.#wake?.();
+    if (this.#registered) this.#deliver(() => this.#script.waiting(this.#worker, this.#waitingTtlMs, []));
     await this.onIdle();
   }
 
@@ -148,15 +181,22 @@ export class RedisEndpointLimiter implements RateLimiter {
     });
   }
 
-  /** The head of the queue asks the script until it is granted; the rest wait their turn behind it. */
+  /**
+   * The head of the queue asks the script until it is granted; the rest wait their turn behind
+   * it. When the script says another lane goes next (a higher priority, or a reserved lane whose
+   * credit came due, on any worker) and a call of that lane waits here, that call asks instead.
+   */
   async #drain(): Promise<void> {
+    let retried = false;
     while (this.#queue.length && !this.#closed) {
-      const head = this.#queue[0];
+      const head = this.#queue.find((w) => w.lane === this.#servedLane) ?? this.#queue[0];
       const id = randomUUID();
       const reserved = this.#mirror.reserve(head.estimate, head.kind);
       let state: BudgetState;
       try {
-        state = await this.#script.acquire(id, head.kind, reserved, this.#maxConcurrency, HEADROOM, this.#slotTtlMs);
+        const common = { id, kind: head.kind, tokens: reserved, maxConcurrency: this.#maxConcurrency, headroom: HEADROOM, slotTtlMs: this.#slotTtlMs };
+        this.#registered = true;
+        state = await this.#script.acquire({ ...common, lane: head.lane, worker: this.#worker, waitingTtlMs: this.#waitingTtlMs, waiting: this.#waitingLanes() });
       } catch (error) {
         if (!isOutage(error)) {
           if (this.#dequeue(head)) head.reject(error);
@@ -167,13 +207,21 @@ export class RedisEndpointLimiter implements RateLimiter {
         continue;
       }
       this.#up(state);
+      this.#servedLane = state.servedLane;
       if (state.granted) {
+        retried = false;
         const permit = this.#permit(id, reserved, head.estimate, head.kind);
         // Aborted while the script ran: give the reservation straight back.
         if (this.#dequeue(head)) head.resolve(permit);
         else permit.settle({ usedTokens: 0 });
         continue;
       }
+      // Another lane of ours goes next: it asks at once (once; then we wait as told).
+      if (!retried && state.servedLane !== head.lane && this.#queue.some((w) => w.lane === state.servedLane)) {
+        retried = true;
+        continue;
+      }
+      retried = false;
       await this.#sleep(state.waitMs < 0 ? BLOCKED_POLL_MS * (0.5 + Math.random()) : state.waitMs + jitter(state.waitMs));
     }
   }
@@ -218,14 +266,33 @@ export class RedisEndpointLimiter implements RateLimiter {
     void delivery.finally(() => this.#pending.delete(delivery));
   }
 
-  /** Renews this process's slots and refreshes the mirror; stops when nothing waits or runs. */
+  /**
+   * Renews this process's slots and its waiting lanes in Redis, and refreshes the mirror; once
+   * nothing waits, tells Redis so (lower lanes elsewhere need not defer to calls no longer here),
+   * and stops when nothing runs either.
+   */
   #refresh(): void {
-    if (!this.#live.size && !this.#queue.length) {
+    if (this.#queue.length || this.#registered) {
+      this.#registered = this.#queue.length > 0;
+      this.#script.waiting(this.#worker, this.#waitingTtlMs, this.#waitingLanes()).then((state) => this.#up(state), (error) => isOutage(error) && this.#down(error));
+    }
+    if (!this.#live.size && !this.#queue.length && !this.#registered) {
       clearInterval(this.#timer);
       this.#timer = undefined;
       return;
     }
-    this.#script.renew([...this.#live], this.#slotTtlMs).then((state) => this.#up(state), (error) => isOutage(error) && this.#down(error));
+    if (this.#live.size) this.#script.renew([...this.#live], this.#slotTtlMs).then((state) => this.#up(state), (error) => isOutage(error) && this.#down(error));
+  }
+
+  /** What this process has waiting, per lane, for the shared waiting table. */
+  #waitingLanes(): WaitingLane[] {
+    const lanes = new Map<string, WaitingLane>();
+    for (const w of this.#queue) {
+      const entry = lanes.get(w.lane);
+      if (entry) entry.calls++;
+      else lanes.set(w.lane, { lane: w.lane, priority: w.priority, reservedShare: w.reservedShare, calls: 1, firstTokens: this.#mirror.reserve(w.estimate, w.kind), firstWaitedMs: Date.now() - w.arrivedAt });
+    }
+    return [...lanes.values()];
   }
 
   /** Waits `ms`, or less when a local settle, an abort or a close may have changed the answer. */

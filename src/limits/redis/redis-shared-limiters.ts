@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { LimitedEndpoint, LimiterFactory } from '../rate-limiter.ts';
 import { RedisEndpointLimiter, type RedisEndpointLimiterOptions } from './redis-endpoint-limiter.ts';
 
-export interface SharedLimitersOptions extends Pick<RedisEndpointLimiterOptions, 'slotTtlMs' | 'refreshMs' | 'idleTtlMs' | 'burstMs' | 'onStatus'> {
+export interface SharedLimitersOptions extends Pick<RedisEndpointLimiterOptions, 'slotTtlMs' | 'refreshMs' | 'idleTtlMs' | 'burstMs' | 'onStatus' | 'lanes'> {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://`); never logged. */
   redisUrl: string;
   /** Prefix of every key, so several deployments can share one Redis. Default `fanyi:limits`. */
@@ -29,10 +29,10 @@ export function createSharedLimiters(options: SharedLimitersOptions): SharedLimi
   redis.on('error', () => {});
   const prefix = options.prefix ?? 'fanyi:limits';
   const limiters = new Set<RedisEndpointLimiter>();
-  const { slotTtlMs, refreshMs, idleTtlMs, burstMs, onStatus } = options;
+  const { slotTtlMs, refreshMs, idleTtlMs, burstMs, onStatus, lanes } = options;
   return {
     limiterFor: (endpoint) => {
-      const limiter = new RedisEndpointLimiter({ redis, key: `${prefix}:{${endpointId(endpoint)}}`, rpm: endpoint.rpm, tpm: endpoint.tpm, maxConcurrency: endpoint.maxConcurrency, slotTtlMs, refreshMs, idleTtlMs, burstMs, onStatus });
+      const limiter = new RedisEndpointLimiter({ redis, key: `${prefix}:{${endpointId(endpoint)}}`, rpm: endpoint.rpm, tpm: endpoint.tpm, maxConcurrency: endpoint.maxConcurrency, slotTtlMs, refreshMs, idleTtlMs, burstMs, onStatus, lanes });
       limiters.add(limiter);
       return limiter;
     },

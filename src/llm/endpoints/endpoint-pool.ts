@@ -94,7 +94,7 @@ export class EndpointPool implements LlmProvider {
     const tokens = request.estimatedTokens ?? 1;
     const queuedAt = Date.now();
     const endpoint = await this.#choose(tokens, request.targetLang, request.signal);
-    const permit = await endpoint.limiter.acquire(tokens, request.signal, request.targetLang);
+    const permit = await endpoint.limiter.acquire(tokens, request.signal, request.targetLang, request.lane);
     const waitMs = Date.now() - queuedAt;
     const probing = endpoint.state() === 'probe';
     try {

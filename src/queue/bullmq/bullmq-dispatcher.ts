@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { retryTransient } from '../../store/transient-errors.ts';
 import type { JobStore } from '../../store/job-store.ts';
 import type { Dispatcher, DispatcherParts } from '../dispatcher.ts';
-import { INGESTION_LANE, laneOfKind } from '../queue-url.ts';
+import { INGESTION_LANE, laneOf } from '../queue-lanes.ts';
 import { WorkGate } from '../work-gate.ts';
 import { workLeasedBatch, type LeaseParts } from '../work-leased-batch.ts';
 import type { BullmqConnection } from './bullmq-connection.ts';
@@ -70,7 +70,7 @@ export class BullmqDispatcher implements Dispatcher {
     const { store, events } = this.#o;
     // Every read here is retried over a dropped database connection: following is no reason to fail the job.
     await retryTransient(() => this.enqueue(jobId), signal);
-    const lane = laneOfKind((await retryTransient(() => store.getJob(jobId), signal))?.kind ?? 'translate');
+    const lane = laneOf((await retryTransient(() => store.getJob(jobId), signal)) ?? {});
     let reconciled = Date.now();
     let lastSettled = -1;
     let hinted = 0;
@@ -95,14 +95,15 @@ export class BullmqDispatcher implements Dispatcher {
 }
 
 /**
- * Adds a queue entry for every open batch of the job, in (priority, seq) order, ranked by the
- * job's priority. Idempotent: an entry whose id is already in the queue is left as it is.
+ * Adds a queue entry for every open batch of the job to its lane's queue, in (priority, seq)
+ * order, ranked by the job's priority. Idempotent: an entry whose id is already in the queue is
+ * left as it is.
  */
 export async function enqueueBatches(connection: BullmqConnection, store: JobStore, jobId: string): Promise<void> {
   const job = await store.getJob(jobId);
   if (!job) return;
   const priority = (JSON.parse(job.options) as { priority?: JobPriority }).priority;
-  const queue = connection.queue(laneOfKind(job.kind));
+  const queue = connection.queue(laneOf(job));
   const batches = await store.openBatches(jobId);
   for (let i = 0; i < batches.length; i += ADD_CHUNK) {
     const entries = batches.slice(i, i + ADD_CHUNK).map((b) => {

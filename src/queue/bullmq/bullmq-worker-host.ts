@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, type Job, type Worker } from 'bullmq';
 import type { JobStore } from '../../store/job-store.ts';
 import { isStatusIn, STOPPED_JOB_STATUSES } from '../../store/statuses.ts';
 import type { CancelBroadcast } from '../dispatcher.ts';
 import { workerId } from '../local/worker-id.ts';
-import { INGESTION_LANE, laneOfKind } from '../queue-url.ts';
+import { INGESTION_LANE, laneOf } from '../queue-lanes.ts';
 import { WorkerHeartbeat } from '../worker-registry.ts';
 import type { BullmqConnection } from './bullmq-connection.ts';
 import type { BatchRef, IngestionRef } from './bullmq-job-ids.ts';
@@ -37,6 +38,12 @@ export interface BullmqWorkerHostOptions {
   /** Adds the ingestion entry of a job stored `analyzing`, for the reconcile. */
   enqueueIngestion?(jobId: string): Promise<void>;
   cancels?: CancelBroadcast;
+  /**
+   * The worker waits a random 0 to this many ms before it takes its first entry (seed 003 §B:
+   * many workers restarted at once do not hit the endpoint in the same instant; config
+   * `queue.start_jitter_ms`). Default 0.
+   */
+  startJitterMs?: number;
   /** A line for the worker's log (stderr). */
   log?(line: string): void;
 }
@@ -76,6 +83,8 @@ export class BullmqWorkerHost {
   async start(): Promise<void> {
     this.#unsubscribe = this.#o.cancels?.subscribe((jobId) => this.#abortJob(jobId, new Error('job cancelled')));
     await this.#heartbeat.start();
+    // Registered first, so a submitter sees a worker coming rather than none.
+    await sleep(Math.random() * (this.#o.startJitterMs ?? 0));
     const options = { concurrency: this.#o.concurrency, lockDuration: LOCK_MS, stalledInterval: STALLED_INTERVAL_MS, maxStalledCount: 1_000_000_000 };
     for (const lane of this.#o.lanes) {
       const isIngestion = lane === INGESTION_LANE;
@@ -121,9 +130,9 @@ export class BullmqWorkerHost {
     if (this.#o.lanes.includes(INGESTION_LANE) && this.#o.enqueueIngestion) {
       for (const job of active.filter((j) => j.status === 'analyzing')) await this.#o.enqueueIngestion(job.job_id);
     }
-    const jobs = active.filter((j) => (j.status === 'running' || j.status === 'queued') && this.#o.lanes.includes(laneOfKind(j.kind)));
+    const jobs = active.filter((j) => (j.status === 'running' || j.status === 'queued') && this.#o.lanes.includes(laneOf(j)));
     for (const lane of this.#o.lanes) {
-      const laneJobs = jobs.filter((j) => laneOfKind(j.kind) === lane);
+      const laneJobs = jobs.filter((j) => laneOf(j) === lane);
       if (!laneJobs.length) continue;
       const counts = await connection.queue(lane).getJobCounts(...LIVE_STATES);
       const queued = Object.values(counts).reduce((a, b) => a + b, 0);

@@ -58,6 +58,7 @@ async function renderJobs() {
       el('li', { class: job.session_id === state.jobId ? 'selected' : '', 'data-job': job.session_id, onclick: () => select(job.session_id) },
         el('span', { class: 'name', title: job.session_id }, job.source_name),
         el('span', { class: 'kind' }, job.kind),
+        el('span', { class: 'lane', title: 'queue lane' }, job.lane),
         el('span', { class: `badge ${job.status}` }, job.status)),
     ),
   );

@@ -5,8 +5,7 @@ import type { EngineEventMap } from '../../monitor/engine-events.ts';
 import type { ActiveLoad } from '../../store/job-store.ts';
 import { TASK_STATUSES } from '../../store/statuses.ts';
 import type { JobRunner } from '../job-runner.ts';
-import { QUEUE_LANES } from '../../queue/queue-url.ts';
-import { onlineWorkers } from '../../queue/worker-registry.ts';
+import { lanesInUse, onlineWorkers } from '../../queue/worker-registry.ts';
 import { bearerSecurity, fileAnswer, protectedErrors } from '../schemas/common-schemas.ts';
 
 
@@ -93,12 +92,14 @@ function clusterGauges(register: Registry, engine: Engine): void {
   const registers = [register];
   new Gauge({
     name: 'fanyi_queue_depth',
-    help: 'entries queued or in work on the queue, per lane: batches (translation), jobs to split (ingestion); absent without --queue',
+    help: 'entries queued or in work on the queue, per lane: batches (translation and every other lane a job or worker uses), jobs to split (ingestion); absent without --queue',
     labelNames: ['lane'],
     registers,
     async collect() {
       if (!engine.queue) return;
-      for (const lane of QUEUE_LANES) this.set({ lane }, await engine.queue.depth(lane).catch(() => Number.NaN));
+      // Lanes come and go with jobs and workers: a lane no longer in use is dropped, not left at its last depth.
+      this.reset();
+      for (const lane of await lanesInUse(engine.store)) this.set({ lane }, await engine.queue.depth(lane).catch(() => Number.NaN));
     },
   });
   new Gauge({ name: 'fanyi_workers_online', help: 'fanyi worker processes heard from within 30 s (worker registry)', registers, async collect() { this.set((await onlineWorkers(engine.store)).length); } });

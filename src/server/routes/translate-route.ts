@@ -68,7 +68,7 @@ function jobInput(ctx: ServerContext, session: UploadSession, options: Translate
   const from = options.from ? parseLanguageList([options.from], 'options.from')[0] : undefined;
   const ext = path.extname(session.filePath);
   const outPath = ext === '.bin' ? undefined : path.join(ctx.filesDir, 'outputs', `${session.sessionId}${ext}`);
-  return { file: session.filePath, to, from, overwrite: options.overwrite ?? false, outPath, encoding: options.encoding, tenant: session.tenant, jobId: session.sessionId, sourceName: session.fileName };
+  return { file: session.filePath, to, from, overwrite: options.overwrite ?? false, outPath, encoding: options.encoding, lane: options.lane, tenant: session.tenant, jobId: session.sessionId, sourceName: session.fileName };
 }
 
 /** `["pt-BR","th"]` or `"pt-BR,th"`; canonical codes, or UNKNOWN_LANGUAGE naming the bad one. */

@@ -52,6 +52,7 @@ export const jobSummarySchema = {
     session_id: { type: 'string' },
     kind: { type: 'string', description: 'translate, or map (an LLM result per row)' },
     status: { type: 'string', enum: JOB_STATUSES },
+    lane: { type: 'string', description: 'the queue lane the job runs on (translation, insight_extraction, theme_extraction, learning, reports, or a lane the job named)' },
     source_name: { type: 'string' },
     total_tasks: count,
     error: nullableString,
@@ -59,7 +60,7 @@ export const jobSummarySchema = {
     updated_at: { type: 'string', format: 'date-time' },
     finished_at: nullableString,
   },
-  required: ['session_id', 'kind', 'status', 'source_name', 'total_tasks', 'created_at', 'updated_at'],
+  required: ['session_id', 'kind', 'status', 'lane', 'source_name', 'total_tasks', 'created_at', 'updated_at'],
 } as const;
 
 export const statusSchema = {
@@ -110,6 +111,7 @@ export const translateBodySchema = {
         from: { type: 'string', minLength: 1, maxLength: 35, description: 'source language; default: the fullest language column' },
         overwrite: { type: 'boolean', default: false, description: 'also replace translations already in target cells' },
         encoding: outputEncodingSchema,
+        lane: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,31}$', description: "the queue lane the job runs on (its batches go to that lane's queue; its calls get the lane's priority at the rate limiter); default translation" },
       },
       additionalProperties: false,
       default: {},
@@ -121,7 +123,7 @@ export const translateBodySchema = {
 
 export interface TranslateBody {
   session_id: string;
-  options: { to?: string[] | string; from?: string; overwrite?: boolean; encoding?: OutputEncoding };
+  options: { to?: string[] | string; from?: string; overwrite?: boolean; encoding?: OutputEncoding; lane?: string };
 }
 
 export const translateReplySchema = {

@@ -10,6 +10,7 @@ import * as estimatedTokens from './007-estimated-tokens.ts';
 import * as workerRegistry from './008-worker-registry.ts';
 import * as storedFiles from './009-stored-files.ts';
 import * as taskCheckpointIndex from './010-task-checkpoint-index.ts';
+import * as jobLane from './011-job-lane.ts';
 
 /** A migration; those that spell something per database get the store's adapter. */
 interface StoreMigration {
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, StoreMigration> = {
   '008-worker-registry': workerRegistry,
   '009-stored-files': storedFiles,
   '010-task-checkpoint-index': taskCheckpointIndex,
+  '011-job-lane': jobLane,
 };
 
 /** Migrations are imported statically so they ship inside the package and run on every dialect. */
