@@ -37,7 +37,8 @@ export function registerServe(program: Command, exit: (code: number) => void): v
     assertBindable(flags.host, tokens);
     const workers = whole('--workers', flags.workers, 1_000);
     if (workers && !loaded.config.queue.url) throw new FanyiError('USAGE', '--workers needs a queue (--queue URL or FANYI_QUEUE_URL): without one the server runs jobs itself');
-    const engine = await createEmbeddedEngine({ loaded });
+    const engineOptions = { loaded };
+    const engine = await createEmbeddedEngine(engineOptions);
     // With a queue the server enqueues and follows; `--workers N` also works on batches here.
     const local = workers ? await createQueueWorker({ loaded, lanes: [...QUEUE_LANES], concurrency: workers, name: `serve:${process.pid}`, log: (line) => process.stderr.write(`fanyi serve worker: ${line}\n`) }) : undefined;
     try {
@@ -45,6 +46,7 @@ export function registerServe(program: Command, exit: (code: number) => void): v
       await engine.assertDefaultsRunnable();
       const app = await buildApp({
         engine,
+        engineOptions,
         filesDir: storeTarget(loaded.config.store).filesDir,
         tokens,
         requestsPerSecond,
