@@ -7,7 +7,7 @@ export interface FileThreadPoolOptions {
   setup: FileThreadSetup;
   /** Each thread's heap limit in MB (`resourceLimits.maxOldGenerationSizeMb`): `system.max_memory_usage`. */
   maxMemoryMb: number;
-  /** Idle threads kept for the next request (a thread costs ~0.1 s to start bundled, ~1 s through tsx). */
+  /** Idle threads kept for the next request: bundled, a 3-row upload took 424 ms on a new thread, 27 ms on a warm one. */
   keepIdle: number;
 }
 
