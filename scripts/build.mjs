@@ -7,7 +7,12 @@ const root = new URL('../', import.meta.url);
 const dist = new URL('dist/', root);
 rmSync(dist, { recursive: true, force: true });
 await build({
-  entryPoints: [new URL('src/cli/main.ts', root).pathname],
+  // Named, so both land at the top of dist/: the file threads' entry is found beside the chunk
+  // that starts them (src/server/file-threads/file-thread-pool.ts).
+  entryPoints: {
+    main: new URL('src/cli/main.ts', root).pathname,
+    'file-thread': new URL('src/server/file-threads/file-thread.ts', root).pathname,
+  },
   bundle: true,
   splitting: true,
   platform: 'node',

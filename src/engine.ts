@@ -191,6 +191,18 @@ export class Engine {
   async submitJob(input: TranslateInput & { sourceFile: string }): Promise<{ jobId: string; status: 'analyzing' }> {
     const queue = this.#o.queue;
     if (!queue) throw new FanyiError('USAGE', 'submitJob needs a queue back end; without one, createJob and runJob');
+    const jobId = await this.storePendingJob(input);
+    await queue.enqueueIngestion(jobId);
+    // Not read back: the answer must not wait on one more store round trip (seed 004: submit in under 5 ms).
+    return { jobId, status: 'analyzing' };
+  }
+
+  /**
+   * Stores the job `analyzing`, with its input and this process's run settings, and nothing read
+   * of its file; {@link prepareJob} (a queue's ingestion lane, or a server's file thread) fills
+   * it. Throws only for what needs no file: a review path clash, endpoints it cannot call.
+   */
+  async storePendingJob(input: TranslateInput & { sourceFile: string }): Promise<string> {
     checkReviewPath(input.reviewPath, input.outPath);
     const lane = input.lane === undefined ? DEFAULT_LANE : checkJobLane(input.lane, 'lane');
     await this.#providers.pool(this.#providers.defaults);
@@ -199,34 +211,44 @@ export class Engine {
     const { translation, data_processing } = this.config;
     const options: PendingJobOptions = { pending: rest, run: this.#providers.defaults, config: { translation, data_processing }, provider: this.#providers.defaults.provider, ...(input.priority ? { priority: input.priority } : {}) };
     await this.store.createJob({ jobId, kind: 'translate', lane, tenant, sourceName: sourceName ?? path.basename(file), sourcePath: file, sourceFile, excelId: '', outPath: outPath ?? null, options, status: 'analyzing' }, [], []);
-    await queue.enqueueIngestion(jobId);
-    // Not read back: the answer must not wait on one more store round trip (seed 004: submit in under 5 ms).
-    return { jobId, status: 'analyzing' };
+    return jobId;
   }
 
   /**
-   * The `ingestion` lane's work on a job stored `analyzing` (submitJob): reads and analyses its
-   * file, stores its tasks and batches, makes it `running` and enqueues the batches. A failure
-   * (unreadable file, nothing to translate) stores the job `failed` with the reason. A job no
-   * longer analyzing (cancelled, or prepared by another worker) is left as it is.
+   * The `ingestion` lane's work on a job stored `analyzing` (submitJob): prepares it
+   * ({@link prepareJob}) and enqueues its batches. A failure is stored with the job, not thrown:
+   * a queue worker has no caller to tell.
    */
   async ingestJob(jobId: string): Promise<void> {
+    // An unknown job is the caller's error; what fails in preparing is stored with the job.
+    if ((await this.#job(jobId)).status !== 'analyzing') return;
+    const prepared = await this.prepareJob(jobId).catch(() => undefined);
+    if (prepared) await this.enqueueJob(jobId);
+  }
+
+  /**
+   * Reads and analyses the file of a job stored `analyzing` (storePendingJob), stores its tasks
+   * and batches and leaves it `queued`, planned with the submitter's settings (its endpoints,
+   * limits, prompts, splitting), never this process's defaults. Undefined when the job is no
+   * longer analyzing (cancelled, or prepared by another worker): it is left as it is.
+   * @throws what made it fail (an unreadable file, nothing to translate), after storing the job
+   *   `failed` with the reason.
+   */
+  async prepareJob(jobId: string): Promise<PreparedJob | undefined> {
     const job = await this.#job(jobId);
-    if (job.status !== 'analyzing') return;
-    // The submitter's run settings (its endpoints, limits, prompts), never this worker's defaults.
+    if (job.status !== 'analyzing') return undefined;
     const { pending, run, config } = JSON.parse(job.options) as PendingJobOptions;
     try {
       const input: TranslateInput = { ...pending, file: await this.sourcePath(job), jobId, tenant: job.tenant ?? undefined, sourceName: job.source_name, outPath: job.out_path ?? undefined };
       const prepared = await this.#planAndStore(jobId, input, { ...this.config, ...config, llm: run.llm }, run, undefined, (newJob, tasks, batches) => this.store.storeJobWork(newJob, tasks, batches), job.source_file ?? undefined);
-      if (!prepared) return;
-      if (!prepared.tally.tasks) throw new FanyiError('NOTHING_TO_TRANSLATE', 'every target cell already holds text; name another language, or set overwrite');
+      if (prepared && !prepared.tally.tasks) throw new FanyiError('NOTHING_TO_TRANSLATE', 'every target cell already holds text; name another language, or set overwrite');
+      return prepared;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       await this.store.setJobStatus(jobId, 'failed', `preparing the job failed: ${message}`);
       await this.store.recordEvent(jobId, { kind: 'failed', message: `preparing the job failed: ${message}` }).catch(() => undefined);
-      return;
+      throw error;
     }
-    await this.enqueueJob(jobId);
   }
 
   /**

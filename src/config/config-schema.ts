@@ -269,7 +269,20 @@ const serverToken = z
   .strict();
 
 /** `fanyi serve`; tokens here add to those of `FANYI_TOKENS=token:tenant,…`. */
-const server = z.object({ tokens: z.array(serverToken).default([]) }).strict();
+const server = z
+  .object({
+    tokens: z.array(serverToken).default([]),
+    /**
+     * Uploads read and jobs stored at once, each in a worker thread of its own off the event loop
+     * (src/server/file-threads/); the rest wait in line, first come first served. Default 2.
+     */
+    file_threads: z.number().int().min(1).max(64).default(2),
+    /** Of those, at once per tenant, so one tenant's big uploads never hold every thread. Default 1. */
+    file_threads_per_tenant: z.number().int().min(1).max(64).default(1),
+    /** A tenant's uploads and starts waiting in line past which the next answers 429 `RATE_LIMITED`. Default 4. */
+    file_queue_per_tenant: z.number().int().min(0).max(1000).default(4),
+  })
+  .strict();
 
 /**
  * Where jobs are kept. `--store` / `--db` and env `FANYI_STORE_URL` (`FANYI_FILES_DIR`) override

@@ -17,7 +17,7 @@ import { buildMapSpec, type MapInput, type MapSpec } from './map-spec.ts';
 import { planMap, type MapPlan, type RowClassifier } from './plan-map.ts';
 
 /** A map job to create (`fanyi map`): the file, what to ask of each row, and how the job is stored and written. */
-export interface MapJobInput extends Pick<TranslateInput, 'file' | 'outPath' | 'tenant' | 'jobId' | 'sourceName' | 'priority' | 'writeUnreviewed' | 'highlight' | 'reviewPath' | 'encoding'> {
+export interface MapJobInput extends Pick<TranslateInput, 'file' | 'outPath' | 'tenant' | 'jobId' | 'sourceName' | 'priority' | 'lane' | 'writeUnreviewed' | 'highlight' | 'reviewPath' | 'encoding'> {
   map: MapInput;
   /** How rows are packed, per class (plan-map.ts RowClassifier); default the token budgets alone. */
   classify?: RowClassifier;
@@ -51,6 +51,7 @@ export async function createMapJob(parts: MapJobParts, jobId: string, input: Map
     {
       jobId,
       kind: 'map',
+      lane: input.lane,
       tenant: input.tenant,
       sourceName: input.sourceName ?? path.basename(input.file),
       sourcePath: await parts.files.localPath(source.id),

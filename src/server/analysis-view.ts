@@ -39,6 +39,17 @@ export function languagesOf(prepared: PreparedJob): string[] {
   return [...new Set(prepared.plans.flatMap((p) => p.targets.map((t) => t.language)))];
 }
 
+/** The counts `POST /api/v3/translate` answers with once a job is planned and stored. */
+export function startedView(prepared: PreparedJob, config: FanyiConfig) {
+  return {
+    task_count: prepared.tally.tasks,
+    unique_texts: prepared.uniqueTexts,
+    batches: prepared.batches.length,
+    languages: languagesOf(prepared),
+    estimated_time: estimateOf(prepared, config).estimated_seconds,
+  };
+}
+
 const columnView = (c: LanguageColumn) => ({ column: c.col + 1, header: c.header, language: c.language });
 const targetView = (t: TargetColumn) => ({ column: t.col + 1, language: t.language, is_new: t.isNew, ...(t.header ? { header: t.header } : {}) });
 

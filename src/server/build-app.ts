@@ -3,6 +3,8 @@ import path from 'node:path';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Engine } from '../engine.ts';
+import type { EmbeddedEngineOptions } from '../presets.ts';
+import { FileThreads } from './file-threads/file-threads.ts';
 import { JobRunner } from './job-runner.ts';
 import { installAuth } from './plugins/auth.ts';
 import { installErrorHandler } from './plugins/error-handler.ts';
@@ -26,6 +28,11 @@ import { UploadStore } from './upload-store.ts';
 
 export interface AppOptions {
   engine: Engine;
+  /**
+   * How `engine` was made (presets.ts createEmbeddedEngine): a file thread storing a job opens its
+   * own engine on the same store with these (an in-memory SQLite store cannot be shared so).
+   */
+  engineOptions: EmbeddedEngineOptions;
   /** `<db>.files`, where the engine keeps sources: uploads, outputs and exports go beside them. */
   filesDir: string;
   /** Bearer tokens → tenants; empty: no authentication (only ever on loopback: see assertBindable). */
@@ -54,20 +61,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerOpenApi(app);
   // One file per request; its own size limit is checked per upload against the config.
   await app.register(multipart, { limits: { files: 1, fields: 10, parts: 11 } });
-  registerMetrics(app, ctx.engine, ctx.runner);
+  registerMetrics(app, ctx.engine, ctx.runner, ctx.threads);
   for (const routes of [healthRoutes, uploadRoute, translateRoute, statusRoutes, taskRoutes, exportRoute, controlRoutes, deleteJobRoute, checkpointRoutes, activityRoute, workersRoute, dashboardRoute]) await app.register(routes, { ctx });
-  app.addHook('onClose', async () => ctx.runner.close());
+  app.addHook('onClose', async () => {
+    await ctx.threads.close();
+    await ctx.runner.close();
+  });
   return app;
 }
 
 async function createContext(app: FastifyInstance, options: AppOptions): Promise<ServerContext> {
-  const { filesDir } = options;
+  const { filesDir, engine } = options;
+  const { server, system } = engine.config;
   await Promise.all(['uploads', 'outputs', 'exports'].map((dir) => mkdir(path.join(filesDir, dir), { recursive: true })));
   return {
-    engine: options.engine,
-    runner: new JobRunner(options.engine, app.log),
-    uploads: new UploadStore(path.join(filesDir, 'uploads'), options.engine.store, options.engine.files),
+    engine,
+    runner: new JobRunner(engine, app.log),
+    uploads: new UploadStore(path.join(filesDir, 'uploads'), engine.store, engine.files),
     filesDir,
-    reads: new StatusReads(options.engine.store),
+    reads: new StatusReads(engine.store),
+    threads: new FileThreads({
+      threads: server.file_threads,
+      perTenant: server.file_threads_per_tenant,
+      queuePerTenant: server.file_queue_per_tenant,
+      setup: { engine: options.engineOptions },
+      maxMemoryMb: system.max_memory_usage,
+    }),
   };
 }

@@ -61,7 +61,7 @@ export class UploadStore {
    * The session if it exists and belongs to `tenant` (another tenant's looks exactly like a
    * missing one), its bytes copied to this machine when they were uploaded to another.
    */
-  async get(sessionId: string, tenant: string): Promise<UploadSession | undefined> {
+  async get(sessionId: string, tenant: string): Promise<(UploadSession & { fileId: string }) | undefined> {
     if (!SESSION_ID.test(sessionId)) return undefined;
     const row = await this.#sessions.getUpload(sessionId);
     if (!row || row.tenant !== tenant) return undefined;

@@ -51,9 +51,10 @@ export async function startServeHarness(options: ServeHarnessOptions = {}): Prom
     : { configPath, provider: 'pseudo' as const };
   const filesDir = options.filesDir ?? `${db}.files`;
   const loaded = loadConfig({ ...overrides, filesDir, ...(options.store ? { storeUrl: options.store } : {}) }, {}, temp.dir);
-  const engine = await createEmbeddedEngine({ dbPath: options.store ? undefined : db, loaded, lanes: options.lanes });
+  const engineOptions = { dbPath: options.store ? undefined : db, loaded, lanes: options.lanes };
+  const engine = await createEmbeddedEngine(engineOptions);
   const tokens = new TokenTable(new Map(Object.entries(options.tokens ?? {})));
-  const app = await buildApp({ engine, filesDir, tokens, requestsPerSecond: options.requestsPerSecond ?? 0 });
+  const app = await buildApp({ engine, engineOptions, filesDir, tokens, requestsPerSecond: options.requestsPerSecond ?? 0 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const request: ServeHarness['request'] = (route, init = {}) => {

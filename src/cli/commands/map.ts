@@ -6,6 +6,7 @@ import { readMapFiles, type MapInput } from '../../map/map-spec.ts';
 import { isJsonLinesPath } from '../../map/map-output.ts';
 import { addProviderOptions, addStoreOptions, defaultOutPath, openEngine, splitList, type CommonFlags } from '../common.ts';
 import { addOutputOptions, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
+import { checkJobLane, DEFAULT_LANE } from '../../queue/queue-lanes.ts';
 import { detach, priorityFlag, runWithProgress } from './translate.ts';
 
 /** The flags that say what a map job asks of each row (`map`, and `estimate` with --prompt). */
@@ -19,6 +20,7 @@ export interface MapFlags {
 interface MapCommandFlags extends CommonFlags, OutputFlags, MapFlags {
   out?: string;
   priority?: string;
+  lane?: string;
   detach?: boolean;
 }
 
@@ -47,11 +49,13 @@ export function registerMap(program: Command, exit: (code: number) => void): voi
   )
     .option('--out <path>', 'output: a copy of the input with the result columns (default: <name>.mapped.<ext> beside the input), or a .jsonl file, one line per row')
     .option('--priority <level>', "high or normal: with --queue, a high job's batches go before normal jobs' (default normal)")
+    .option('--lane <name>', `the queue lane the job runs on (seed 003: insight_extraction, theme_extraction, learning, …): its batches go to that lane's queue and its calls get that lane's priority at the rate limiter (default ${DEFAULT_LANE})`)
     .option('--detach', 'with --queue: store and enqueue the job, print its id and return; workers run it')
     .option('--json', 'print one JSON summary on stdout and nothing else');
   addOutputOptions(command, 'stored with the job (resume and export follow it)');
   addStoreOptions(addProviderOptions(command)).action(async (file: string, flags: MapCommandFlags) => {
     const priority = priorityFlag(flags.priority);
+    const lane = flags.lane === undefined ? undefined : checkJobLane(flags.lane);
     const map = await mapInputFrom(flags);
     const engine = await openEngine(flags);
     try {
@@ -59,7 +63,7 @@ export function registerMap(program: Command, exit: (code: number) => void): voi
       const outPath = path.resolve(flags.out ?? defaultOutPath(file, 'mapped'));
       const output = outputOptionsFrom(flags);
       if (isJsonLinesPath(outPath) && output.highlight) throw new FanyiError('USAGE', '--highlight colours cells of a workbook; a .jsonl output has none');
-      const job = await createMapJob(engine, { file, map, outPath, priority, ...output }, !flags.json);
+      const job = await createMapJob(engine, { file, map, outPath, priority, lane, ...output }, !flags.json);
       if (flags.detach) return exit(await detach(engine, job.jobId, flags.json));
       exit(await runWithProgress(engine, job.jobId, job.totalTasks, job.uniqueRows, flags.json));
     } finally {

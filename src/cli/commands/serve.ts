@@ -43,7 +43,8 @@ export function registerServe(program: Command, exit: (code: number) => void): v
     const lanes = flags.lanes === undefined ? undefined : parseLaneList(flags.lanes);
     if (lanes && queued && !workers) throw new FanyiError('USAGE', '--lanes with --queue names the lanes of this server\'s own workers: add --workers N (without it, fanyi worker --lanes … processes do the work)');
     // Without a queue the pool runs jobs of these lanes; with one, the workers below take them.
-    const engine = await createEmbeddedEngine({ loaded, lanes: queued ? undefined : lanes });
+    const engineOptions = { loaded, lanes: queued ? undefined : lanes };
+    const engine = await createEmbeddedEngine(engineOptions);
     // With a queue the server enqueues and follows; `--workers N` also works on batches here.
     const local = workers ? await createQueueWorker({ loaded, lanes: lanes ?? [...WORKER_LANES], concurrency: workers, name: `serve:${process.pid}`, log: (line) => process.stderr.write(`fanyi serve worker: ${line}\n`) }) : undefined;
     try {
@@ -51,6 +52,7 @@ export function registerServe(program: Command, exit: (code: number) => void): v
       await engine.assertDefaultsRunnable();
       const app = await buildApp({
         engine,
+        engineOptions,
         filesDir: storeTarget(loaded.config.store).filesDir,
         tokens,
         requestsPerSecond,

@@ -4,6 +4,7 @@ import type { Engine } from '../../engine.ts';
 import type { EngineEventMap } from '../../monitor/engine-events.ts';
 import type { ActiveLoad } from '../../store/job-store.ts';
 import { TASK_STATUSES } from '../../store/statuses.ts';
+import type { FileThreads } from '../file-threads/file-threads.ts';
 import type { JobRunner } from '../job-runner.ts';
 import { lanesInUse, onlineWorkers } from '../../queue/worker-registry.ts';
 import { bearerSecurity, fileAnswer, protectedErrors } from '../schemas/common-schemas.ts';
@@ -15,11 +16,22 @@ import { bearerSecurity, fileAnswer, protectedErrors } from '../schemas/common-s
  * gauges read the task table at scrape time, so they count work of other processes on the same
  * store too.
  */
-export function registerMetrics(app: FastifyInstance, engine: Engine, runner: JobRunner): Registry {
+export function registerMetrics(app: FastifyInstance, engine: Engine, runner: JobRunner, threads: FileThreads): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register });
   const unsubscribe = countEvents(register, engine);
   loadGauges(register, engine, runner);
+  new Gauge({
+    name: 'fanyi_file_threads',
+    help: 'uploads being read and jobs being stored in file threads (state="running"), and those waiting in line for one (state="waiting")',
+    labelNames: ['state'],
+    registers: [register],
+    collect() {
+      const { running, waiting } = threads.load;
+      this.set({ state: 'running' }, running);
+      this.set({ state: 'waiting' }, waiting);
+    },
+  });
   app.addHook('onClose', async () => unsubscribe());
   app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics', security: bearerSecurity, response: { 200: fileAnswer('Prometheus text format', ['text/plain']), ...protectedErrors } } }, async (_request, reply) => {
     return reply.header('content-type', register.contentType).send(await register.metrics());

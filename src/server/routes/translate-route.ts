@@ -2,10 +2,10 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { FanyiError } from '../../errors.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
-import { estimateOf, languagesOf } from '../analysis-view.ts';
 import { conflict } from '../http-error.ts';
 import { bearerSecurity, errorAnswers } from '../schemas/common-schemas.ts';
 import { translateBodySchema, translateReplySchema, type TranslateBody } from '../schemas/job-schemas.ts';
+import type { ThreadRun } from '../file-threads/file-threads.ts';
 import type { RouteOptions, ServerContext } from '../server-context.ts';
 import type { UploadSession } from '../upload-store.ts';
 
@@ -13,7 +13,7 @@ const translateSchema = {
   tags: ['jobs'],
   summary: 'Start translating an uploaded workbook',
   description:
-    'Stores the job and answers at once; the job runs in the background. Poll GET /api/v3/status/{session_id}. Without a queue the file is split into tasks before the answer; with one (`serve --queue`) the answer comes once the job is stored `analyzing` and its preparation queued, and a worker on the ingestion lane splits it (a file with nothing to translate then ends the job `failed`, with the reason).',
+    'Stores the job and answers; the job runs in the background. Poll GET /api/v3/status/{session_id}. Without a queue the job is stored `analyzing`, then split into tasks and stored in a worker thread (in line with uploads: `server.file_threads`, 429 past `server.file_queue_per_tenant` waiting) before the answer, which carries the counts; `Server-Timing` says how long it waited and was prepared. With a queue (`serve --queue`) the answer comes once the job is stored `analyzing` and its preparation queued, and a worker on the ingestion lane splits it. Either way a file with nothing to translate ends the job `failed`, with the reason (without a queue the answer is that 400 too).',
   security: bearerSecurity,
   body: translateBodySchema,
   response: { 202: translateReplySchema, ...errorAnswers(400, 401, 404, 409, 413, 415, 429, 500, 503) },
@@ -27,41 +27,60 @@ export async function translateRoute(app: FastifyInstance, { ctx }: RouteOptions
     if (!session) throw new FanyiError('JOB_NOT_FOUND', `no upload session ${sessionId}; upload the workbook first with POST /api/v3/upload`);
     if (await ctx.engine.store.getJob(sessionId)) throw conflict(`session ${sessionId} was already started; poll GET /api/v3/status/${sessionId}`);
     if (ctx.runner.isClosing) throw new FanyiError('PROVIDER_UNAVAILABLE', 'the server is shutting down; start the job again once it is back');
-    if (ctx.engine.queue && session.fileId) {
-      // The ingestion worker reads the upload from the stored files, on whatever machine it runs.
-      const job = await ctx.engine.submitJob({ ...jobInput(ctx, session, options), sourceFile: session.fileId });
+    // The stored file, not this machine's copy: whoever prepares the job reads it from the store.
+    const input = { ...jobInput(ctx, session, options), sourceFile: session.fileId };
+    if (ctx.engine.queue) {
+      const job = await ctx.engine.submitJob(input);
       return reply.code(202).send({ session_id: job.jobId, status: job.status, status_url: `/api/v3/status/${job.jobId}` });
     }
-    const { job, prepared } = await createJob(ctx, session, options);
-    ctx.runner.start(job.job_id);
-    return reply.code(202).send({
-      session_id: job.job_id,
-      status: job.status,
-      task_count: prepared.tally.tasks,
-      unique_texts: prepared.uniqueTexts,
-      batches: prepared.batches.length,
-      languages: languagesOf(prepared),
-      estimated_time: estimateOf(prepared, ctx.engine.config).estimated_seconds,
-      status_url: `/api/v3/status/${job.job_id}`,
-    });
+    const prepared = await prepareInThread(ctx, request.tenant, input);
+    ctx.runner.start(sessionId);
+    return reply
+      .code(202)
+      .header('server-timing', prepared.serverTiming)
+      .send({ session_id: sessionId, status: 'queued', ...(prepared.value as object), status_url: `/api/v3/status/${sessionId}` });
   });
 }
 
-async function createJob(ctx: ServerContext, session: UploadSession, options: TranslateBody['options']) {
-  const input = jobInput(ctx, session, options);
-  const analysed = await ctx.engine.analyse(input);
-  if (!analysed.prepared.tally.tasks) {
-    throw new FanyiError('NOTHING_TO_TRANSLATE', 'every target cell already holds text; name another language in options.to, or set options.overwrite');
+/**
+ * Without a queue: the job is stored `analyzing` (a second start of the session is a 409 from
+ * here on, and status polls see it), then planned and stored in a file thread, and the answer
+ * waits for that thread, not on the event loop, so it keeps its counts. A failure (nothing to
+ * translate, a damaged file) leaves the job `failed` with the reason, as the ingestion lane does
+ * with a queue, and answers as it did when the job was made on the event loop.
+ */
+async function prepareInThread(ctx: ServerContext, tenant: string, input: ReturnType<typeof jobInput> & { sourceFile: string }): Promise<ThreadRun> {
+  // A place in line first: a tenant over its bound is refused (429) before anything is stored.
+  const ticket = ctx.threads.enter(tenant);
+  const { jobId } = input;
+  try {
+    await ctx.engine.storePendingJob(input);
+  } catch (error) {
+    ticket.release();
+    throw error;
   }
-  // The output is written when the job completes; the job id keeps two jobs' outputs apart.
-  const outPath = path.join(ctx.filesDir, 'outputs', `${session.sessionId}${path.extname(session.filePath) === '.bin' ? `.${analysed.document.format}` : path.extname(session.filePath)}`);
-  return ctx.engine.createJob({ ...input, outPath }, analysed);
+  let prepared: ThreadRun;
+  try {
+    prepared = await ctx.threads.run(ticket, { kind: 'prepare', jobId });
+  } catch (error) {
+    await failIfStillAnalyzing(ctx, jobId, error);
+    throw error;
+  }
+  if (prepared.value === null) throw conflict(`session ${jobId} was cancelled while it was being prepared`);
+  return prepared;
+}
+
+/** A thread that crashed (or was ended at shutdown) stored nothing: the job would stay `analyzing` with no one to prepare it. */
+async function failIfStillAnalyzing(ctx: ServerContext, jobId: string, error: unknown): Promise<void> {
+  if ((await ctx.engine.store.getJob(jobId))?.status !== 'analyzing') return;
+  const message = error instanceof Error ? error.message : String(error);
+  await ctx.engine.store.setJobStatus(jobId, 'failed', `preparing the job failed: ${message}`);
 }
 
 /**
  * The job an upload session becomes. Its output path is set here only when the extension tells
- * the format; an `.bin` upload's output is named once the analysis knows it (createJob), and
- * with a queue it is left to export (the API's export writes it on demand).
+ * the format; an `.bin` upload's output is left to export (the API's export writes it on demand
+ * in the format the analysis found).
  */
 function jobInput(ctx: ServerContext, session: UploadSession, options: TranslateBody['options']) {
   const to = languages(options.to);

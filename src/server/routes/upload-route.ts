@@ -2,9 +2,8 @@ import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { analyseFile, readLimits } from '../../engine.ts';
+import { readLimits } from '../../engine.ts';
 import { FanyiError, isFanyiError } from '../../errors.ts';
-import { analysisView } from '../analysis-view.ts';
 import { bearerSecurity, errorAnswers } from '../schemas/common-schemas.ts';
 import type { RouteOptions, ServerContext } from '../server-context.ts';
 import type { UploadSession } from '../upload-store.ts';
@@ -12,7 +11,8 @@ import type { UploadSession } from '../upload-store.ts';
 const uploadSchema = {
   tags: ['jobs'],
   summary: 'Upload a workbook (xlsx, csv, tsv) and analyse it',
-  description: 'multipart/form-data with the workbook in a field named `file`. Nothing is translated yet: start it with POST /api/v3/translate.',
+  description:
+    'multipart/form-data with the workbook in a field named `file`. Nothing is translated yet: start it with POST /api/v3/translate. The file is read in a worker thread, a few at a time per server and one at a time per tenant by default (`server.file_threads`, `file_threads_per_tenant`); the rest wait in line, and past `server.file_queue_per_tenant` waiting the answer is 429. The `Server-Timing` header says how long it waited (`wait`) and was read (`analyse`), in ms.',
   consumes: ['multipart/form-data'],
   security: bearerSecurity,
   response: {
@@ -32,11 +32,13 @@ const uploadSchema = {
 /** `POST /api/v3/upload` → `{session_id, analysis}`; the session id becomes the job id. */
 export async function uploadRoute(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
   app.post('/api/v3/upload', { schema: uploadSchema }, async (request, reply) => {
+    // Before the body: a client whose line is full is told so before it sends its whole file.
+    ctx.threads.assertRoom(request.tenant);
     const session = await receive(request, ctx);
     try {
-      const { document, prepared } = await analyseFile({ file: session.filePath }, ctx.engine.config);
+      const read = await ctx.threads.run(ctx.threads.enter(request.tenant), { kind: 'analyse', file: session.filePath });
       await ctx.uploads.save(session);
-      return reply.code(201).send({ session_id: session.sessionId, file_name: session.fileName, analysis: analysisView(document, prepared, ctx.engine.config) });
+      return reply.code(201).header('server-timing', read.serverTiming).send({ session_id: session.sessionId, file_name: session.fileName, analysis: read.value });
     } catch (error) {
       await ctx.uploads.remove(session.sessionId);
       throw withClientName(error, session);

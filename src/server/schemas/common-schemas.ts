@@ -27,9 +27,9 @@ export const ERROR_STATUSES = {
   401: 'no bearer token, or one this server does not know (`UNAUTHORIZED`, with `WWW-Authenticate: Bearer`); only on a server with tokens',
   404: 'no such job or upload session for this token (`JOB_NOT_FOUND`); another tenant’s job answers exactly the same',
   409: 'the job’s state does not allow it (`CONFLICT`): resume a completed or cancelled job, pause a finished one, start a session twice',
-  413: 'over the upload size, cell count or uncompressed size (`FILE_TOO_LARGE`), or a JSON body over 1 MB',
+  413: 'over the upload size, cell count or uncompressed size, or more than `system.max_memory_usage` to read (`FILE_TOO_LARGE`), or a JSON body over 1 MB',
   415: 'not a workbook fanyi reads, or not the expected content type (`UNSUPPORTED_FORMAT`)',
-  429: 'over this token’s request rate (`RATE_LIMITED`); `Retry-After` says in how many seconds to try again',
+  429: 'over this token’s request rate, or (uploads, starts) the tenant already has `server.file_queue_per_tenant` waiting for a file thread (`RATE_LIMITED`); `Retry-After` says in how many seconds to try again',
   500: 'an internal error (`INTERNAL`); the server log has the details, the answer never does',
   503: 'the server is shutting down (`PROVIDER_UNAVAILABLE`, `UNAVAILABLE`); try again once it is back',
 } as const;
