@@ -25,7 +25,8 @@ await build({
 // Prompts are files loaded next to the code that reads them.
 const prompts = new URL('src/llm/prompts/', root);
 for (const name of readdirSync(prompts).filter((n) => n.endsWith('.md'))) cpSync(new URL(name, prompts), new URL(name, dist));
-// The shared limiter's Lua script, read next to the code that registers it.
-cpSync(new URL('src/limits/redis/endpoint-budget.lua', root), new URL('endpoint-budget.lua', dist));
+// The Redis scripts (the shared limiter's, adaptive control's), read next to the code that registers them.
+const scripts = new URL('src/limits/redis/', root);
+for (const name of readdirSync(scripts).filter((n) => n.endsWith('.lua'))) cpSync(new URL(name, scripts), new URL(name, dist));
 // The dashboard's static files, served from `dashboard/` next to the bundled server code.
 cpSync(new URL('src/server/dashboard/', root), new URL('dashboard/', dist), { recursive: true });
