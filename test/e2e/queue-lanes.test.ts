@@ -100,7 +100,7 @@ test('a worker on one lane runs only that lane\'s job; the other waits in its qu
   assert.ok(waiting.cluster.depth.insight_extraction > 0, `its batches wait in their lane's queue: ${JSON.stringify(waiting.cluster.depth)}`);
   assert.equal(waiting.cluster.depth.translation, 0);
   const text = (await cli(['status', insights.jobId])).stdout;
-  assert.match(text, new RegExp(`job ${insights.jobId}  running  lane insight_extraction`));
+  assert.match(text, new RegExp(`job ${insights.jobId}  translate  running  lane insight_extraction`));
   assert.match(text, /insight_extraction \d+ batches/);
 
   const insight = await startWorker([...common(), '--lanes', 'insight_extraction', '--concurrency', '2', '--name', 'insight'], env, temp.dir);

@@ -33,7 +33,7 @@ async function setup(texts: string[]): Promise<{ store: JobStore; jobId: string;
 function handler(store: JobStore, work?: (batch: ClaimedBatch) => Promise<void>) {
   const seen: Array<{ batchId: string; leases: Array<{ batchId: string; workerId: string | null }> }> = [];
   const run: BatchHandler['run'] = async (batch, workerId) => {
-    seen.push({ batchId: batch.batchId, leases: await store.leasedBatches(batch.jobId) });
+    seen.push({ batchId: batch.batchId, leases: (await store.leasedBatches(batch.jobId)).map(({ batchId, workerId }) => ({ batchId, workerId })) });
     if (work) return work(batch);
     const results = batch.items.map((i) => ({ dedupeKey: i.dedupeKey, result: `«${i.sourceText}»`, tokenCount: 1 }));
     await store.commitResults(batch.jobId, batch.batchId, results, { workerId, model: 'm', startedAt: 0, endedAt: 1, promptTokens: 1, completionTokens: 1 }, { finish: true });
