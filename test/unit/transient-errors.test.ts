@@ -30,10 +30,11 @@ await serverStoreSuite('postgres', (newDatabase) => {
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     try {
-      const during = victim.query('select pg_sleep(5)');
+      // Caught from the start: the rejection may come before the kill's own answer.
+      const during = droppedError(() => victim.query('select pg_sleep(5)'));
       await new Promise((resolve) => setTimeout(resolve, 200));
       await admin.query('select pg_terminate_backend($1)', [rows[0].pid]);
-      const error = await droppedError(() => during);
+      const error = await during;
       assert.equal(isTransientStoreError(error), true, String(error));
       assert.equal(isTransientStoreError(await droppedError(() => admin.query('selec 1'))), false);
     } finally {
@@ -51,10 +52,11 @@ await serverStoreSuite('mysql', (newDatabase) => {
     const admin = await mysql.createConnection({ uri: url });
     try {
       const [[{ id }]] = (await victim.query('select connection_id() id')) as unknown as [[{ id: number }]];
-      const during = victim.query('select sleep(5)');
+      // Caught from the start: the rejection may come before the kill's own answer.
+      const during = droppedError(() => victim.query('select sleep(5)'));
       await new Promise((resolve) => setTimeout(resolve, 200));
       await admin.query(`kill ${Number(id)}`);
-      const error = await droppedError(() => during);
+      const error = await during;
       assert.equal(isTransientStoreError(error), true, String(error));
       assert.equal(isTransientStoreError(await droppedError(() => admin.query('select * from no_such_table'))), false);
     } finally {
