@@ -2,17 +2,18 @@ import type { FanyiConfig } from '../../config/config-schema.ts';
 import { formatSeconds } from '../../monitor/progress.ts';
 import { callOverheadTokens } from '../../map/map-messages.ts';
 import { analyseMap } from '../../map/map-job.ts';
-import { planMap, type RowClassifier } from '../../map/plan-map.ts';
+import { planMap } from '../../map/plan-map.ts';
 import { printJson } from '../common.ts';
-import { mapInputFrom, type MapFlags } from './map.ts';
+import { mapInputsFrom, type MapFlags } from './map.ts';
 
 /**
  * `fanyi estimate FILE --prompt P --schema S`: what `fanyi map` would take: rows, unique rows,
  * calls per class, tokens, time at the configured limits and cost. Reads the file, calls no one.
  * `classify`: the classes rows are packed in, as `map` would pack them (default: one class).
  */
-export async function estimateMap(file: string, flags: MapFlags & { json?: boolean }, config: FanyiConfig, model: string, classify?: RowClassifier): Promise<void> {
-  const { document, spec } = await analyseMap({ file, map: await mapInputFrom(flags) }, config);
+export async function estimateMap(file: string, flags: MapFlags & { json?: boolean }, config: FanyiConfig, model: string): Promise<void> {
+  const { map, classify } = await mapInputsFrom(flags, config);
+  const { document, spec } = await analyseMap({ file, map }, config);
   const plan = planMap(document, spec, config, { jobId: 'estimate', excelId: '' }, classify);
   const calls = plan.batches.length;
   const inputTokens = plan.classes.reduce((sum, c) => sum + c.estInputTokens, 0) + calls * callOverheadTokens(spec);

@@ -46,12 +46,12 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
       .option('--no-memory', 'count as if nothing were remembered')
       .option('--json', 'print JSON'),
   );
-  addMapOptions(command, false).action(async (file: string, flags: EstimateFlags) => {
+  addMapOptions(command, true).action(async (file: string, flags: EstimateFlags) => {
     const loaded = loadConfig(overridesFrom(flags));
     const { config, provider } = loaded;
     // Estimating needs no key: price the model the run would use even while offline.
     const model = provider.provider === 'pseudo' ? (flags.model ?? process.env.FANYI_MODEL ?? config.llm.model) : provider.model;
-    if (flags.prompt || flags.schema) {
+    if (flags.prompt || flags.schema || flags.recipe) {
       await estimateMap(file, flags, config, model);
       return exit(EXIT.OK);
     }

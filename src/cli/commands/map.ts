@@ -2,7 +2,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Engine, JobOptions } from '../../engine.ts';
 import { FanyiError } from '../../errors.ts';
+import type { FanyiConfig } from '../../config/config-schema.ts';
+import { resolveClassTable } from '../../config/class-presets.ts';
 import { readMapFiles, type MapInput } from '../../map/map-spec.ts';
+import type { RowClassifier } from '../../map/plan-map.ts';
+import { builtInRecipes, loadRecipe, promptSlots, recipePrompt } from '../../map/recipes.ts';
+import { ReviewClassifier, rowClassifier } from '../../tasks/batching/review-classes.ts';
 import { isJsonLinesPath } from '../../map/map-output.ts';
 import { addProviderOptions, addStoreOptions, defaultOutPath, openEngine, splitList, type CommonFlags } from '../common.ts';
 import { addOutputOptions, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
@@ -15,6 +20,9 @@ export interface MapFlags {
   schema?: string;
   columns?: string;
   id?: string;
+  recipe?: string;
+  classes?: string;
+  to?: string;
 }
 
 interface MapCommandFlags extends CommonFlags, OutputFlags, MapFlags {
@@ -24,19 +32,52 @@ interface MapCommandFlags extends CommonFlags, OutputFlags, MapFlags {
   detach?: boolean;
 }
 
-/** `--prompt`, `--schema`, `--columns`, `--id`: shared by `map` and `estimate`. */
-export function addMapOptions(command: Command, required: boolean): Command {
+/** `--prompt`, `--schema` or `--recipe`, `--columns`, `--id`, `--classes`: shared by `map` and `estimate`. */
+export function addMapOptions(command: Command, forEstimate: boolean): Command {
   const prompt = 'Markdown prompt naming the row\'s columns as ${Column Header} (e.g. ${Text}); sent once per call, the rows as JSON';
   const schema = 'JSON Schema of one row\'s result (an object; each top-level property becomes a column), validated with ajv';
-  return (required ? command.requiredOption('--prompt <file>', prompt).requiredOption('--schema <file>', schema) : command.option('--prompt <file>', `estimate a map job: ${prompt}`).option('--schema <file>', schema))
+  const recipes = builtInRecipes().join(', ');
+  return command
+    .option('--prompt <file>', forEstimate ? `estimate a map job: ${prompt}` : prompt)
+    .option('--schema <file>', schema)
+    .option('--recipe <name|dir>', `a prompt, schema, columns, class table and lane shipped together (${recipes}; or a copy of one's folder) in place of --prompt and --schema`)
+    .option('--classes <preset|file>', 'how rows are packed per call: a class table (presets reviews, seed-003; or a .json/.yaml file); default config batching.classes, else the recipe\'s, else the token budgets alone')
     .option('--columns <list>', 'columns sent per row, comma-separated (default: those the prompt names; must include them)')
     .option('--id <column>', 'column naming each row in a .jsonl output (default: the row number)');
 }
 
-/** The map inputs of the flags, files read. */
+/** The map inputs of --prompt and --schema, files read. */
 export async function mapInputFrom(flags: MapFlags): Promise<MapInput> {
-  if (!flags.prompt || !flags.schema) throw new FanyiError('USAGE', 'a map job needs both --prompt FILE and --schema FILE');
+  if (!flags.prompt || !flags.schema) throw new FanyiError('USAGE', 'a map job needs both --prompt FILE and --schema FILE, or --recipe NAME');
   return { ...(await readMapFiles(flags.prompt, flags.schema)), columns: splitList(flags.columns), idColumn: flags.id?.trim() || undefined };
+}
+
+/** What a map job is made of: its inputs, how its rows are packed, and the lane its recipe asks for. */
+export interface MapPlanInputs {
+  map: MapInput;
+  classify?: RowClassifier;
+  lane?: string;
+}
+
+/**
+ * The job the flags describe: a recipe (its prompt with `${to}` filled, schema, columns, class
+ * table and lane) or --prompt and --schema; the class table from --classes, else config
+ * `batching.classes`, else the recipe's. A class table whose columns the job does not send is refused:
+ * its rows would all look empty and land in the shortest class.
+ */
+export async function mapInputsFrom(flags: MapFlags, config: FanyiConfig): Promise<MapPlanInputs> {
+  const recipe = flags.recipe ? loadRecipe(flags.recipe) : undefined;
+  if (recipe && (flags.prompt || flags.schema)) throw new FanyiError('USAGE', '--recipe brings its own prompt and schema: give --recipe, or --prompt and --schema');
+  const map: MapInput = recipe
+    ? { prompt: recipePrompt(recipe, flags.to?.trim() || undefined), schema: recipe.schema, schemaSource: `the schema of recipe ${recipe.name}`, columns: splitList(flags.columns) ?? recipe.columns, idColumn: flags.id?.trim() || undefined }
+    : await mapInputFrom(flags);
+  const table = flags.classes ? resolveClassTable(flags.classes) : config.batching.classes ? resolveClassTable(config.batching.classes) : recipe?.classTable;
+  if (!table) return { map, lane: recipe?.lane };
+  const classifier = new ReviewClassifier(table);
+  const sent = map.columns ?? promptSlots(map.prompt);
+  const missing = classifier.columns.filter((c) => !sent.includes(c));
+  if (missing.length) throw new FanyiError('USAGE', `the class table reads ${missing.join(', ')}, which the job does not send: add ${missing.length > 1 ? 'them' : 'it'} to --columns`);
+  return { map, classify: rowClassifier(classifier), lane: recipe?.lane };
 }
 
 export function registerMap(program: Command, exit: (code: number) => void): void {
@@ -45,8 +86,9 @@ export function registerMap(program: Command, exit: (code: number) => void): voi
       .command('map')
       .description('an LLM result per row (xlsx, csv, tsv): a prompt and a JSON Schema; results validated, written as new columns or JSON lines')
       .argument('<file>', 'the table'),
-    true,
+    false,
   )
+    .option('--to <lang>', 'the target language of a recipe whose prompt names ${to} (review-translate)')
     .option('--out <path>', 'output: a copy of the input with the result columns (default: <name>.mapped.<ext> beside the input), or a .jsonl file, one line per row')
     .option('--priority <level>', "high or normal: with --queue, a high job's batches go before normal jobs' (default normal)")
     .option('--lane <name>', `the queue lane the job runs on (seed 003: insight_extraction, theme_extraction, learning, …): its batches go to that lane's queue and its calls get that lane's priority at the rate limiter (default ${DEFAULT_LANE})`)
@@ -55,15 +97,15 @@ export function registerMap(program: Command, exit: (code: number) => void): voi
   addOutputOptions(command, 'stored with the job (resume and export follow it)');
   addStoreOptions(addProviderOptions(command)).action(async (file: string, flags: MapCommandFlags) => {
     const priority = priorityFlag(flags.priority);
-    const lane = flags.lane === undefined ? undefined : checkJobLane(flags.lane);
-    const map = await mapInputFrom(flags);
     const engine = await openEngine(flags);
     try {
+      const { map, classify, lane: recipeLane } = await mapInputsFrom(flags, engine.config);
+      const lane = flags.lane === undefined ? recipeLane : checkJobLane(flags.lane);
       if (flags.detach && !engine.queue) throw new FanyiError('USAGE', '--detach needs a queue (--queue URL or FANYI_QUEUE_URL): without one the job runs in this process');
       const outPath = path.resolve(flags.out ?? defaultOutPath(file, 'mapped'));
       const output = outputOptionsFrom(flags);
       if (isJsonLinesPath(outPath) && output.highlight) throw new FanyiError('USAGE', '--highlight colours cells of a workbook; a .jsonl output has none');
-      const job = await createMapJob(engine, { file, map, outPath, priority, lane, ...output }, !flags.json);
+      const job = await createMapJob(engine, { file, map, classify, outPath, priority, lane, ...output }, !flags.json);
       if (flags.detach) return exit(await detach(engine, job.jobId, flags.json));
       exit(await runWithProgress(engine, job.jobId, job.totalTasks, job.uniqueRows, flags.json));
     } finally {
