@@ -4,6 +4,7 @@ import { callOverheadTokens } from '../../map/map-messages.ts';
 import { analyseMap } from '../../map/map-job.ts';
 import { planMap } from '../../map/plan-map.ts';
 import { printJson } from '../common.ts';
+import { callFigures, costLine } from './estimate-figures.ts';
 import { mapInputsFrom, type MapFlags } from './map.ts';
 
 /**
@@ -19,9 +20,7 @@ export async function estimateMap(file: string, flags: MapFlags & { json?: boole
   const inputTokens = plan.classes.reduce((sum, c) => sum + c.estInputTokens, 0) + calls * callOverheadTokens(spec);
   const outputTokens = plan.classes.reduce((sum, c) => sum + c.estOutputTokens, 0);
   const perf = config.llm.performance;
-  const minutes = Math.max(calls / perf.rpm_throttle, (inputTokens + outputTokens) / perf.tpm_throttle);
-  const price = config.llm.pricing[model];
-  const cost = price ? (inputTokens * price.input_per_1m + outputTokens * price.output_per_1m) / 1e6 : undefined;
+  const { minutes, cost } = callFigures(config, model, calls, inputTokens, outputTokens);
   const summary = {
     file,
     kind: 'map',
@@ -38,7 +37,7 @@ export async function estimateMap(file: string, flags: MapFlags & { json?: boole
     estimated_output_tokens: outputTokens,
     estimated_minutes: Number(minutes.toFixed(2)),
     limits: { rpm: perf.rpm_throttle, tpm: perf.tpm_throttle },
-    cost: cost === undefined ? null : { amount: Number(cost.toFixed(4)), currency: price!.currency },
+    cost,
   };
   if (flags.json) return printJson(summary);
   process.stdout.write(
@@ -48,7 +47,7 @@ export async function estimateMap(file: string, flags: MapFlags & { json?: boole
       `${calls} calls (${summary.calls_per_100_rows} per 100 rows)`,
       `~${inputTokens} input + ~${outputTokens} output tokens`,
       `~${formatSeconds(minutes * 60)} at ${perf.rpm_throttle} RPM / ${perf.tpm_throttle} TPM`,
-      cost ? `cost: ~${summary.cost!.amount} ${summary.cost!.currency} (${model})` : `cost: set llm.pricing.${model} in the config to see it`,
+      costLine(model, cost),
     ].join('\n') + '\n',
   );
 }

@@ -14,6 +14,7 @@ import { addProviderOptions, columnNameFlag, overridesFrom, printJson, splitList
 import { EXIT } from '../exit-codes.ts';
 import { jobInputs } from './translate.ts';
 import { estimateMap } from './estimate-map.ts';
+import { callFigures, costLine } from './estimate-figures.ts';
 import { addMapOptions, type MapFlags } from './map.ts';
 
 interface EstimateFlags extends CommonFlags, MapFlags {
@@ -65,9 +66,7 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
     const inputTokens = prepared.batches.reduce((s, b) => s + b.estInputTokens, 0) + calls * PROMPT_OVERHEAD_TOKENS;
     const outputTokens = prepared.batches.reduce((s, b) => s + b.estOutputTokens, 0);
     const perf = config.llm.performance;
-    const minutes = Math.max(calls / perf.rpm_throttle, (inputTokens + outputTokens) / perf.tpm_throttle);
-    const price = config.llm.pricing[model];
-    const cost = price ? (inputTokens * price.input_per_1m + outputTokens * price.output_per_1m) / 1e6 : undefined;
+    const { minutes, cost } = callFigures(config, model, calls, inputTokens, outputTokens);
     const summary = {
       file,
       model,
@@ -85,7 +84,7 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
       estimated_output_tokens: outputTokens,
       estimated_minutes: Number(minutes.toFixed(2)),
       limits: { rpm: perf.rpm_throttle, tpm: perf.tpm_throttle },
-      cost: cost === undefined ? null : { amount: Number(cost.toFixed(4)), currency: price!.currency },
+      cost,
       languages: [...new Set(prepared.plans.flatMap((p) => p.targets.map((t) => t.language)))],
       fields: fieldSummary(prepared),
     };
@@ -122,6 +121,3 @@ async function withMemory(analyse: (sink?: TaskSink) => Promise<AnalysedFile>, c
   }
 }
 
-function costLine(model: string, cost: { amount: number; currency: string } | null): string {
-  return cost ? `cost: ~${cost.amount} ${cost.currency} (${model})` : `cost: set llm.pricing.${model} in the config to see it`;
-}
