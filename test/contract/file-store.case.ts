@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { isFanyiError } from '../../src/errors.ts';
 import type { FileStore } from '../../src/store/files/file-store.ts';
+import { closedAtEnd } from './closed-at-end.ts';
 
 /** One store's files as two machines see them: each its own local files dir, the same database. */
 export interface FileStoreHarness {
@@ -25,7 +26,8 @@ export interface FileStoreHarness {
  * alone (SQLite's) and the database on SQLite, PostgreSQL and MySQL. `open` returns a fresh,
  * migrated store.
  */
-export function fileStoreCases(name: string, open: () => Promise<FileStoreHarness>, backEnd: { isShared: boolean } = { isShared: true }): void {
+export function fileStoreCases(name: string, openHarness: () => Promise<FileStoreHarness>, backEnd: { isShared: boolean } = { isShared: true }): void {
+  const open = closedAtEnd(openHarness);
   const scratch = () => mkdtempSync(path.join(tmpdir(), 'fanyi-files-'));
   const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 

@@ -7,13 +7,15 @@ import type { PackedBatch } from '../../src/tasks/batching/pack-batches.ts';
 import type { TaskDraft } from '../../src/tasks/split-tasks.ts';
 import { RESULT_PAGE } from '../../src/store/queries/progress-queries.ts';
 import { apiStoreCases } from './api-store.case.ts';
+import { closedAtEnd } from './closed-at-end.ts';
 import { memoryStoreCases } from './memory-store.case.ts';
 
 /**
  * The JobStore contract, run against every back end. `open` returns a fresh, migrated store;
  * each test uses its own job id so back ends with a shared database need no cleanup between tests.
  */
-export function jobStoreCases(name: string, open: () => Promise<JobStore>): void {
+export function jobStoreCases(name: string, openStore: () => Promise<JobStore>): void {
+  const open = closedAtEnd(openStore);
   memoryStoreCases(name, open);
   apiStoreCases(name, open);
   const meta = (workerId = 'w1') => ({ workerId, model: 'm', startedAt: Date.now() - 5, endedAt: Date.now(), promptTokens: 10, completionTokens: 20 });

@@ -1,6 +1,7 @@
 import { after, describe } from 'node:test';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { createStore } from '../../src/store/create-store.ts';
 import { assertPresent, skipUnlessPresent, type Requirement } from './requirements.ts';
 
 /**
@@ -38,32 +39,69 @@ async function serverRequirement(kind: ServerKind): Promise<Requirement> {
 let serial = 0;
 
 /**
- * Defines a back end's tests (`define`, given a function that makes a new empty database and
- * returns its URL) inside one suite that is skipped, with the reason, when the server does not
- * answer (failed under CI=true, see requirements.ts) or STORES leaves it out. Every database made
- * is dropped when the suite ends, whatever its tests left in it.
+ * What a new database holds: `empty` (for tests of the migrations themselves) or `migrated`, a
+ * copy of a database the store migrated once per suite. Migrating takes seconds on these servers
+ * (most of a store test's time); copying it, a fraction: PostgreSQL clones a template database,
+ * MySQL/MariaDB copies each table (`create table … like`, then its rows).
  */
-export async function serverStoreSuite(kind: ServerKind, define: (newDatabase: () => Promise<string>) => void): Promise<void> {
+export type NewDatabase = (schema?: 'empty' | 'migrated') => Promise<string>;
+
+/**
+ * Defines a back end's tests (`define`, given a function that makes a new database and returns
+ * its URL) inside one suite that is skipped, with the reason, when the server does not answer
+ * (failed under CI=true, see requirements.ts) or STORES leaves it out. Every database made is
+ * dropped when the suite ends, whatever its tests left in it.
+ */
+export async function serverStoreSuite(kind: ServerKind, define: (newDatabase: NewDatabase) => void): Promise<void> {
   const requirement = await serverRequirement(kind);
   const skip = isStoreSelected(kind) ? skipUnlessPresent(requirement) : `${kind} is not in STORES=${process.env.STORES}`;
   describe(`${kind} store`, { skip }, () => {
     const made: string[] = [];
     after(async () => {
-      await withAdmin(kind, async (run) => {
-        for (const name of made) await run(kind === 'postgres' ? `drop database if exists ${name} with (force)` : `drop database if exists ${name}`);
-      });
+      // A few at a time: each drop waits on the server's disk more than on its CPU.
+      const drop = async (names: string[]) =>
+        withAdmin(kind, async (run) => {
+          for (const name of names) await run(kind === 'postgres' ? `drop database if exists ${name} with (force)` : `drop database if exists ${name}`);
+        });
+      await Promise.all([0, 1, 2, 3].map((lane) => drop(made.filter((_, i) => i % 4 === lane))));
     });
-    define(async () => {
-      assertPresent(requirement);
+    const create = async (copyOf?: string): Promise<string> => {
       const name = `fanyi_t_${process.pid}_${Date.now().toString(36)}_${serial++}`;
       await withAdmin(kind, async (run) => {
-        await run(`create database ${name}`);
+        if (kind === 'postgres') await run(copyOf ? `create database ${name} template ${copyOf}` : `create database ${name}`);
+        else await run(`create database ${name}`);
       });
       made.push(name);
-      const url = new URL(ADMIN_URLS[kind]);
-      url.pathname = `/${name}`;
-      return url.toString();
+      if (copyOf && kind === 'mysql') await copyMysqlTables(copyOf, name);
+      return name;
+    };
+    let template: Promise<string> | undefined;
+    const migratedTemplate = () =>
+      (template ??= create().then(async (name) => {
+        await (await createStore(databaseUrl(kind, name))).close();
+        return name;
+      }));
+    define(async (schema = 'empty') => {
+      assertPresent(requirement);
+      return databaseUrl(kind, await create(schema === 'migrated' ? await migratedTemplate() : undefined));
     });
+  });
+}
+
+function databaseUrl(kind: ServerKind, name: string): string {
+  const url = new URL(ADMIN_URLS[kind]);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Every table of MySQL database `from` (structure, indexes and rows) into the empty database `to`. */
+async function copyMysqlTables(from: string, to: string): Promise<void> {
+  await withAdmin('mysql', async (run) => {
+    const [tables] = (await run(`select table_name as name from information_schema.tables where table_schema = '${from}' and table_type = 'BASE TABLE'`)) as [Array<{ name: string }>];
+    for (const { name } of tables) {
+      await run(`create table ${to}.${name} like ${from}.${name}`);
+      await run(`insert into ${to}.${name} select * from ${from}.${name}`);
+    }
   });
 }
 

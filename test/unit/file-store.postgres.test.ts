@@ -2,4 +2,4 @@ import { fileStoreCases } from '../contract/file-store.case.ts';
 import { databaseFiles } from '../helpers/file-store-harness.ts';
 import { serverStoreSuite } from '../helpers/server-stores.ts';
 
-await serverStoreSuite('postgres', (newDatabase) => fileStoreCases('postgres', async () => databaseFiles(await newDatabase())));
+await serverStoreSuite('postgres', (newDatabase) => fileStoreCases('postgres', async () => databaseFiles(await newDatabase('migrated'))));

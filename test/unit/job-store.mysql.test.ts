@@ -4,6 +4,6 @@ import { migrationCases } from '../contract/migrations.case.ts';
 import { serverStoreSuite } from '../helpers/server-stores.ts';
 
 await serverStoreSuite('mysql', (newDatabase) => {
-  jobStoreCases('mysql', async () => createStore(await newDatabase()));
+  jobStoreCases('mysql', async () => createStore(await newDatabase('migrated')));
   migrationCases('mysql', newDatabase);
 });

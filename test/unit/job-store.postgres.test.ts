@@ -4,6 +4,6 @@ import { migrationCases } from '../contract/migrations.case.ts';
 import { serverStoreSuite } from '../helpers/server-stores.ts';
 
 await serverStoreSuite('postgres', (newDatabase) => {
-  jobStoreCases('postgres', async () => createStore(await newDatabase()));
+  jobStoreCases('postgres', async () => createStore(await newDatabase('migrated')));
   migrationCases('postgres', newDatabase);
 });
