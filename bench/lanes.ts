@@ -15,6 +15,9 @@
  *   2. `priority`: the big translation job (default 20,000 cells: 5,000 rows × pt-BR, th, vi, de)
  *      runs until the endpoint is saturated (--warmup S), then the small job starts on `learning`;
  *   3. `same lane`: as 2, the small job on `translation` (what a job got before lanes).
+ * With `--small insights` the small job is seed 003's analysis instead: a `fanyi map` job with the
+ * review-insights recipe (its class table and prompt) over the first --small-rows reviews of the
+ * real review file (../shared/data/real/reviews-amazon-fine-food), each row checked completed.
  * The big job is stopped once the small one is done. Printed: each small-job time, the ratios
  * priority ÷ alone (the issue's target for analysis jobs: ≤ 1.5×) and same lane ÷ alone, and the
  * share of the TPM limit the provider admitted while the small job ran (the saturation check).
@@ -22,21 +25,24 @@
  *
  * Options: --limiter local|redis|both (both), --big-rows N (5000), --small-rows N (100),
  * --tpm N (200000), --rpm N (1200), --latency MS (300), --warmup S (5), --small-lane NAME
- * (learning), --redis URL (redis://127.0.0.1:6379), --report FILE.
+ * (learning), --small translate|insights (translate), --redis URL (redis://127.0.0.1:6379), --report FILE.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type LoadedConfig } from '../src/config/load-config.ts';
 import { Engine } from '../src/engine.ts';
+import { mapInputsFrom } from '../src/cli/commands/map.ts';
 import { createSharedLimiters, type SharedLimiters } from '../src/limits/redis/redis-shared-limiters.ts';
 import { createEmbeddedEngine, createProvider, defaultRunSettings } from '../src/presets.ts';
 import { LocalDispatcher } from '../src/queue/local/local-dispatcher.ts';
 import { openStore } from '../src/store/create-store.ts';
 import { storeTarget } from '../src/store/store-url.ts';
+import { parseCsv } from '../src/workbook/csv/csv-parse.ts';
+import { realDataPath } from '../test/helpers/real-data.ts';
 import { deleteKeys } from '../test/helpers/redis-server.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../test/helpers/simulated-provider.ts';
 import { sourceTexts, TARGETS, writeBenchWorkbook, wrongCells } from './limits-workbook.ts';
@@ -51,6 +57,7 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '300' },
     warmup: { type: 'string', default: '5' },
     'small-lane': { type: 'string', default: 'learning' },
+    small: { type: 'string', default: 'translate' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
     report: { type: 'string' },
   },
@@ -58,6 +65,8 @@ const { values } = parseArgs({
 type Limiter = 'local' | 'redis';
 const LIMITS = { rpm: Number(values.rpm), tpm: Number(values.tpm), latencyMs: Number(values.latency) };
 const SMALL_TARGETS = ['pt-BR', 'th'];
+const SMALL = values.small === 'insights' ? 'insights' : values.small === 'translate' ? 'translate' : usage(`--small ${values.small}: translate or insights`);
+const REVIEWS = 'reviews-amazon-fine-food/fine_food_reviews_1k.csv';
 const COMMAND = `npm run bench:lanes -- ${process.argv.slice(2).join(' ')}`.trim();
 
 interface Run {
@@ -86,7 +95,7 @@ async function run(limiter: Limiter, smallLane: string, withBig: boolean): Promi
   try {
     engines = await openEngines(limiter, dir, provider);
     const smallTexts = sourceTexts(Number(values['small-rows']), 7).map((t) => `${t} (review)`);
-    const small = await createJob(engines.small, dir, 'small', smallTexts, SMALL_TARGETS, smallLane, true);
+    const small = SMALL === 'insights' ? await createInsightsJob(engines.small, dir, Number(values['small-rows']), smallLane) : await createJob(engines.small, dir, 'small', smallTexts, SMALL_TARGETS, smallLane, true);
     let bigRun: Promise<unknown> = Promise.resolve();
     let bigJob: string | undefined;
     if (withBig) {
@@ -101,8 +110,13 @@ async function run(limiter: Limiter, smallLane: string, withBig: boolean): Promi
     const bigCells = (await bigDone()) - before.big;
     const during = provider.stats.requestLog.slice(before.log);
     const tokens = provider.stats.promptTokens + provider.stats.completionTokens - before.tokens;
-    const wrong = await wrongCells(path.join(dir, 'small.out.xlsx'), smallTexts, SMALL_TARGETS);
-    if (wrong) throw new Error(`small job: ${wrong} cells missing or wrong`);
+    if (SMALL === 'insights') {
+      const counts = await engines.small.store.countByStatus(small);
+      if (counts.completed !== Number(values['small-rows'])) throw new Error(`insights job: ${counts.completed} of ${values['small-rows']} rows completed (${JSON.stringify(counts)})`);
+    } else {
+      const wrong = await wrongCells(path.join(dir, 'small.out.xlsx'), smallTexts, SMALL_TARGETS);
+      if (wrong) throw new Error(`small job: ${wrong} cells missing or wrong`);
+    }
     big.abort(new Error('bench done'));
     await bigRun;
     return {
@@ -168,6 +182,21 @@ async function createJob(engine: Engine, dir: string, name: string, texts: strin
   return job.job_id;
 }
 
+/** A map job with the review-insights recipe over the first `rows` real reviews (a CSV of those records, as they are in the file). */
+async function createInsightsJob(engine: Engine, dir: string, rows: number, lane: string): Promise<string> {
+  const file = path.join(dir, 'reviews.csv');
+  const { records } = parseCsv(await readFile(realDataPath(REVIEWS), 'utf8'), ',', { maxRecords: rows + 1 });
+  await writeFile(file, records.map((r) => `${r.raw}\n`).join(''));
+  const { map, classify } = await mapInputsFrom({ recipe: 'review-insights' }, engine.config);
+  const { job } = await engine.createMapJob({ file, map, classify, lane, outPath: path.join(dir, 'reviews.out.csv') });
+  return job.job_id;
+}
+
+function usage(message: string): never {
+  process.stderr.write(`bench:lanes: ${message}\n`);
+  process.exit(2);
+}
+
 function round(n: number, digits = 3): number {
   return Math.round(n * 10 ** digits) / 10 ** digits;
 }
@@ -203,7 +232,8 @@ const report: Record<string, unknown> = {
   commit: commit(),
   limits: LIMITS,
   small_lane: values['small-lane'],
-  small_cells: Number(values['small-rows']) * SMALL_TARGETS.length,
+  small_job: SMALL === 'insights' ? `map --recipe review-insights over the first ${values['small-rows']} rows of ${REVIEWS}` : `translate ${values['small-rows']} rows × ${SMALL_TARGETS.join(', ')}`,
+  small_cells: Number(values['small-rows']) * (SMALL === 'insights' ? 1 : SMALL_TARGETS.length),
   big_cells: Number(values['big-rows']) * TARGETS.length,
 };
 for (const limiter of limiters) report[limiter] = await measure(limiter);
