@@ -14,6 +14,10 @@ export interface BullmqConnectionOptions {
 
 type AnyClasses = BackendClasses<IQueueBackend, unknown>;
 
+/** Connections per BullMQ class on PostgreSQL (its LISTEN connection apart), and how long one may idle. */
+const PG_POOL_MAX = 2;
+const PG_IDLE_MS = 2_000;
+
 export class BullmqConnection {
   readonly location: QueueLocation;
   readonly prefix: string;
@@ -77,7 +81,11 @@ export class BullmqConnection {
   #connectionOptions(): unknown {
     const { kind, url } = this.location;
     // BullMQ creates its schema (`bullmq`) on first use; its migrator takes a lock, so workers may start at once.
-    if (kind === 'postgres') return { connectionString: url, migrate: true };
+    // Every queue, worker and event stream has a pool of its own (and a worker or event stream a
+    // LISTEN connection besides): pg's default of 10 per pool let one worker on six lanes hold 21
+    // connections idle and over 100 busy, and four workers exhausted PostgreSQL's default
+    // max_connections ("sorry, too many clients already"). Small pools that let idle connections go.
+    if (kind === 'postgres') return { connectionString: url, migrate: true, max: PG_POOL_MAX, idleTimeoutMillis: PG_IDLE_MS };
     const u = new URL(url);
     return {
       host: u.hostname || '127.0.0.1',
