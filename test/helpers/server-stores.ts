@@ -57,14 +57,6 @@ export async function serverStoreSuite(kind: ServerKind, define: (newDatabase: N
   const skip = isStoreSelected(kind) ? skipUnlessPresent(requirement) : `${kind} is not in STORES=${process.env.STORES}`;
   describe(`${kind} store`, { skip }, () => {
     const made: string[] = [];
-    after(async () => {
-      // A few at a time: each drop waits on the server's disk more than on its CPU.
-      const drop = async (names: string[]) =>
-        withAdmin(kind, async (run) => {
-          for (const name of names) await run(kind === 'postgres' ? `drop database if exists ${name} with (force)` : `drop database if exists ${name}`);
-        });
-      await Promise.all([0, 1, 2, 3].map((lane) => drop(made.filter((_, i) => i % 4 === lane))));
-    });
     const create = async (copyOf?: string): Promise<string> => {
       const name = `fanyi_t_${process.pid}_${Date.now().toString(36)}_${serial++}`;
       await withAdmin(kind, async (run) => {
@@ -84,6 +76,17 @@ export async function serverStoreSuite(kind: ServerKind, define: (newDatabase: N
     define(async (schema = 'empty') => {
       assertPresent(requirement);
       return databaseUrl(kind, await create(schema === 'migrated' ? await migratedTemplate() : undefined));
+    });
+    // Registered after `define`'s hooks, so it runs after them: a failing `after` skips the hooks
+    // after it, and a simulated provider left listening kept a test file alive for 25 minutes
+    // once the drop failed ("too many clients" while other suites ran).
+    after(async () => {
+      // A few at a time: each drop waits on the server's disk more than on its CPU.
+      const drop = async (names: string[]) =>
+        withAdmin(kind, async (run) => {
+          for (const name of names) await run(kind === 'postgres' ? `drop database if exists ${name} with (force)` : `drop database if exists ${name}`);
+        });
+      await Promise.all([0, 1, 2, 3].map((lane) => drop(made.filter((_, i) => i % 4 === lane))));
     });
   });
 }
