@@ -17,7 +17,7 @@ import { sampleToBudget, type SampleBudget } from '../tasks/batching/sample-to-b
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
 import { callOverheadTokens } from './map-messages.ts';
 import { MapPacker, dedupeScope, groupOf, mapDedupeKey, mapTaskRow, resultTokens, type ClassSummary, type RowClass } from './map-packer.ts';
-import { tableRows, type FieldValue, type MapRow } from './map-rows.ts';
+import { tableRows, type MapRow } from './map-rows.ts';
 import { groupColumns, specTable, type MapSpec } from './map-spec.ts';
 
 /** Every group is one class, one group per call. */
@@ -44,7 +44,7 @@ export interface GroupSummary {
 }
 
 interface Group {
-  value: FieldValue;
+  value: string | number;
   rows: MapRow[];
 }
 
@@ -63,9 +63,9 @@ export function planGroups(document: SpreadsheetDocument, spec: MapSpec & { grou
     if (sent.length < group.rows.length) summary.sampledGroups++;
     const dedupeKey = mapDedupeKey(scope, sourceText);
     const batch = packer.add(dedupeKey, sourceText, GROUP_CLASS, groupOf(spec.sheetName, GROUP_CLASS.className));
-    const context: GroupContext = { id: typeof group.value === 'number' ? group.value : String(group.value), class: GROUP_CLASS.className, rows: group.rows.length, sent: sent.map((row) => row.id) };
+    const context: GroupContext = { id: group.value, class: GROUP_CLASS.className, rows: group.rows.length, sent: sent.map((row) => row.id) };
     // Row g + 1 of the output table (its header is row 0), the first result column after groupColumns.
-    return mapTaskRow(ids, spec, g, batch, { sourceText, dedupeKey, context: { ...context }, rowIdx: g + 1, colIdx: groupColumns(spec.groupBy).length });
+    return mapTaskRow(ids, spec, g, batch, { sourceText, dedupeKey, context, rowIdx: g + 1, colIdx: groupColumns(spec.groupBy).length });
   });
   return { tasks, batches: packer.batches, classes: packer.summary(), groups: summary };
 }

@@ -68,7 +68,7 @@ export function groupOf(sheetName: string, className: string): string {
 export interface MapTaskItem {
   sourceText: string;
   dedupeKey: string;
-  context: Record<string, unknown>;
+  context: object;
   rowIdx: number;
   colIdx: number;
 }
