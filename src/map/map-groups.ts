@@ -116,3 +116,8 @@ export function describeGroups(g: GroupSummary): string {
   const without = g.rowsWithoutKey ? `; ${g.rowsWithoutKey} rows without a ${g.groupBy} left out` : '';
   return `${g.groups} groups by ${g.groupBy} (${g.rows} rows; ${sampled}${without})`;
 }
+
+/** A group job's figures as `--json` prints them (`estimate`'s `groups`, `status`'s `map_groups`). */
+export function groupFigures(g: GroupSummary) {
+  return { group_by: g.groupBy, groups: g.groups, rows: g.rows, rows_without_key: g.rowsWithoutKey, sampled_groups: g.sampledGroups, rows_sent: g.rowsSent };
+}

@@ -160,8 +160,8 @@ describe('few-shot classes and --group-by over the real review file', { skip: re
       }
 
       const status = await runCli(['status', summary.job_id, '--db', db, '--json'], { cwd: temp.dir });
-      const shown = parseSingleJson(status.stdout) as { kind: string; lane: string; map_groups: { groups: number; sampledGroups: number } };
-      assert.deepEqual([shown.kind, shown.lane, shown.map_groups.groups, shown.map_groups.sampledGroups], ['map', 'learning', 11, 1]);
+      const shown = parseSingleJson(status.stdout) as { kind: string; lane: string; map_groups: { groups: number; sampled_groups: number } };
+      assert.deepEqual([shown.kind, shown.lane, shown.map_groups.groups, shown.map_groups.sampled_groups], ['map', 'learning', 11, 1]);
       const text = await runCli(['status', summary.job_id, '--db', db], { cwd: temp.dir });
       assert.match(text.stdout, /11 groups by ProductId \(\d+ rows; 1 group sampled to fit a call: \d+ rows sent\)/);
 

@@ -2,7 +2,7 @@ import type { FanyiConfig } from '../../config/config-schema.ts';
 import { formatSeconds } from '../../monitor/progress.ts';
 import { callOverheadTokens } from '../../map/map-messages.ts';
 import { analyseMap } from '../../map/map-job.ts';
-import { describeGroups, type GroupSummary } from '../../map/map-groups.ts';
+import { describeGroups, groupFigures } from '../../map/map-groups.ts';
 import { planMap } from '../../map/plan-map.ts';
 import { printJson } from '../common.ts';
 import { callFigures, costLine } from './estimate-figures.ts';
@@ -59,7 +59,3 @@ export async function estimateMap(file: string, flags: MapFlags & { json?: boole
   );
 }
 
-/** A group job's figures as `--json` prints them. */
-function groupFigures(g: GroupSummary) {
-  return { group_by: g.groupBy, groups: g.groups, rows: g.rows, rows_without_key: g.rowsWithoutKey, sampled_groups: g.sampledGroups, rows_sent: g.rowsSent };
-}
