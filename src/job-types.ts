@@ -1,6 +1,7 @@
 /** The shapes of a job the engine creates, stores and reports (engine.ts re-exports them). */
 import type { RunSettings } from './config/run-settings.ts';
 import type { MapSpec } from './map/map-spec.ts';
+import type { GroupSummary } from './map/map-groups.ts';
 import type { OutputOptions, WrittenOutput } from './review/job-output.ts';
 import type { JobRow, StatusCounts } from './store/job-store.ts';
 import type { AnalyseInput } from './tasks/analyse-file.ts';
@@ -79,6 +80,8 @@ export interface JobOptions {
    * and where they go. Everything a worker, a resume or an export on another machine needs.
    */
   map?: MapSpec;
+  /** A group job's groups as planned (`--group-by`): groups, rows, groups sampled and rows sent (`fanyi status` shows them). */
+  mapGroups?: GroupSummary;
 }
 
 /** A paused job's `error_msg` when a person paused it (not a shutdown, not paused groups). */

@@ -1,14 +1,15 @@
 /**
- * A map batch's calls (BatchStrategy): rows as `{"1": {fields}, …}` under the job's prompt, the
+ * A map batch's calls (BatchStrategy): rows as `{"1": {fields}, …}` under the job's prompt (after
+ * the job's worked examples in a call of a few-shot class; a batch's `lane` is its class), the
  * reply constrained by the schema where the endpoint takes `json_schema`, read leniently, every
  * result validated with ajv; the failing ones are sent once more with the validator's messages,
  * and what still fails is kept as `needs_review` (flag `schema_invalid`).
  */
-import type { ProviderReply, RepairNote } from '../llm/provider.ts';
+import type { ChatMessage, ProviderReply, RepairNote } from '../llm/provider.ts';
 import { parseObjectReply } from '../llm/reply/parse-reply.ts';
-import { callOverheadTokens, mapPayload, mapSystemPrompt } from '../map/map-messages.ts';
+import { callOverheadTokens, carriesExamples, fewShotTurns, mapPayload, mapSystemPrompt, turnTokens } from '../map/map-messages.ts';
 import type { MapSpec } from '../map/map-spec.ts';
-import { resultTokens } from '../map/plan-map.ts';
+import { resultTokens } from '../map/map-packer.ts';
 import { resultValidator, type SchemaProblems } from '../map/result-schema.ts';
 import { flag, qualityScore } from '../qa/qa-flags.ts';
 import type { BatchItem, ClaimedBatch, ItemResult } from '../store/job-store.ts';
@@ -20,6 +21,8 @@ export class MapStrategy implements BatchStrategy {
   readonly #spec: MapSpec;
   readonly #system: string;
   readonly #overhead: number;
+  readonly #examples: ChatMessage[];
+  readonly #exampleTokens: number;
   readonly #resultTokens: number;
   readonly #validate: (value: unknown) => SchemaProblems;
 
@@ -27,12 +30,15 @@ export class MapStrategy implements BatchStrategy {
     this.#spec = spec;
     this.#system = mapSystemPrompt(spec);
     this.#overhead = callOverheadTokens(spec, this.#system);
+    this.#examples = fewShotTurns(spec.examples, spec.columns);
+    this.#exampleTokens = turnTokens(this.#examples);
     this.#resultTokens = resultTokens(spec);
     this.#validate = resultValidator(spec.schema);
   }
 
-  overheadTokens(): number {
-    return this.#overhead;
+  /** The system prompt and schema, and the examples in a call of a few-shot class: what the packer and `estimate` count for it too. */
+  overheadTokens(batch: ClaimedBatch): number {
+    return this.#overhead + (carriesExamples(this.#spec, batch.lane) ? this.#exampleTokens : 0);
   }
 
   itemTokens(item: BatchItem): number {
@@ -46,7 +52,7 @@ export class MapStrategy implements BatchStrategy {
       sourceLang: batch.sourceLang,
       targetLang: batch.targetLang,
       items: items.map((item, i) => ({ id: ids[i], text: item.sourceText })),
-      payload: mapPayload(this.#spec, this.#system, rows, repair),
+      payload: mapPayload(this.#spec, this.#system, rows, repair, carriesExamples(this.#spec, batch.lane) ? this.#examples : []),
     };
   }
 

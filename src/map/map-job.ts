@@ -46,7 +46,10 @@ export async function createMapJob(parts: MapJobParts, jobId: string, input: Map
   // The tasks' source id (excel_id), as translate's: the first half of the hash.
   const excelId = source.sha256.slice(0, 32);
   const plan = planMap(document, spec, parts.config, { jobId, excelId }, input.classify);
-  if (!plan.tasks.length) throw new FanyiError('NOTHING_TO_TRANSLATE', `no row below the header of sheet "${spec.sheetName}" has a value in ${spec.columns.join(', ')}`);
+  if (!plan.tasks.length) {
+    const where = plan.groups?.rowsWithoutKey ? `a value in ${spec.groupBy} (--group-by)` : `a value in ${spec.columns.join(', ')}`;
+    throw new FanyiError('NOTHING_TO_TRANSLATE', `no row below the header of sheet "${spec.sheetName}" has ${where}`);
+  }
   await parts.store.createJob(
     {
       jobId,
@@ -73,11 +76,13 @@ function mapJobOptions(document: SpreadsheetDocument, spec: MapSpec, parts: MapJ
     provider: parts.run.provider,
     model: parts.model,
     run: parts.run,
-    newHeaders: resultHeaders(spec),
+    // A group job's output is a new table (map-group-output.ts), not result columns in a copy.
+    newHeaders: spec.groupBy ? [] : resultHeaders(spec),
     keptHuman: 0,
     uniqueTexts: plan.classes.reduce((sum, c) => sum + c.uniqueRows, 0),
     batches: plan.batches.length,
     map: spec,
+    ...(plan.groups ? { mapGroups: plan.groups } : {}),
     ...(input.writeUnreviewed ? { writeUnreviewed: true } : {}),
     ...(input.highlight ? { highlight: true } : {}),
     ...(input.reviewPath ? { reviewPath: input.reviewPath } : {}),

@@ -6,7 +6,7 @@
 import type { WritableResult } from '../store/job-store.ts';
 import { writeFileAtomic } from '../workbook/csv/csv-write.ts';
 import type { CellEdit } from '../workbook/write-workbook.ts';
-import type { MapSpec } from './map-spec.ts';
+import { groupColumns, type MapSpec } from './map-spec.ts';
 
 /** True for an output path that gets JSON lines rather than a copy of the source. */
 export function isJsonLinesPath(target: string): boolean {
@@ -39,17 +39,26 @@ export async function* resultEdits(spec: Pick<MapSpec, 'resultColumns'>, results
 
 /**
  * `{"id": <id>, …result}` per row, in row order: the `--id` column's value, else the row number.
- * Results need their stored context (writableResults withContext): the row's id is kept there.
+ * A group job's line is `{"<group-by column>": value, "rows": n, "rows_sent": [ids], …result}`
+ * per group (groupColumns). Results need their stored context (writableResults withContext):
+ * the row's id, the group's value and sample are kept there.
  */
-export async function writeJsonLines(target: string, results: AsyncIterable<WritableResult>): Promise<number> {
+export async function writeJsonLines(target: string, results: AsyncIterable<WritableResult>, spec: Pick<MapSpec, 'groupBy'> = {}): Promise<number> {
   const lines: Buffer[] = [];
   for await (const r of results) {
     const value = parseResult(r.result) ?? {};
-    const id = rowId(r);
-    lines.push(Buffer.from(`${JSON.stringify({ id, ...withoutId(value) })}\n`, 'utf8'));
+    const line = spec.groupBy ? { ...groupCells(spec.groupBy, r), ...value } : { id: rowId(r), ...withoutId(value) };
+    lines.push(Buffer.from(`${JSON.stringify(line)}\n`, 'utf8'));
   }
   await writeFileAtomic(target, lines);
   return lines.length;
+}
+
+/** The group's own columns (groupColumns: value, rows, rows_sent) from its task's context; a schema cannot name them (map-spec.ts). */
+export function groupCells(groupBy: string, task: { sourceContext?: string | null }): Record<string, unknown> {
+  const context = parseResult(task.sourceContext ?? '') ?? {};
+  const [key, rows, sent] = groupColumns(groupBy);
+  return { [key]: context.id ?? null, [rows]: context.rows ?? null, [sent]: context.sent ?? [] };
 }
 
 /** A result property named `id` would be overwritten by the row's: it is kept as `result_id`. */
@@ -60,16 +69,12 @@ function withoutId(value: Record<string, unknown>): Record<string, unknown> {
 }
 
 function rowId(r: WritableResult): string | number {
-  try {
-    const id = (JSON.parse(r.sourceContext ?? '{}') as { id?: unknown }).id;
-    if (typeof id === 'string' || typeof id === 'number') return id;
-  } catch {
-    // A task without a readable context is named by its row.
-  }
-  return r.rowIdx + 1;
+  const id = parseResult(r.sourceContext ?? '')?.id;
+  // A task without a readable context is named by its row.
+  return typeof id === 'string' || typeof id === 'number' ? id : r.rowIdx + 1;
 }
 
-function parseResult(text: string): Record<string, unknown> | undefined {
+export function parseResult(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;

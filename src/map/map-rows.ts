@@ -27,6 +27,8 @@ export interface MapRow {
   fields: Record<string, FieldValue>;
   /** The `--id` column's value, else the row's number in the sheet (1-based, as a spreadsheet shows it: the header is row 1). */
   id: string | number;
+  /** The `--group-by` column's value, when asked for. */
+  group?: FieldValue;
 }
 
 /** Rows above the header (a title, a note) looked through for it. */
@@ -80,8 +82,8 @@ function lastUsedColumn(sheet: SheetTable): number {
   return last;
 }
 
-/** The data rows below the header with at least one sent field filled. */
-export function* tableRows(document: SpreadsheetDocument, table: MapTable, sent: readonly string[], idColumn?: string): Generator<MapRow> {
+/** The data rows below the header with at least one sent field filled; `groupColumn`: each row's value in it too. */
+export function* tableRows(document: SpreadsheetDocument, table: MapTable, sent: readonly string[], idColumn?: string, groupColumn?: string): Generator<MapRow> {
   const sheet = document.sheets[table.sheetIndex];
   for (let rowIdx = table.headerRow + 1; rowIdx < sheet.rows.length; rowIdx++) {
     const fields: Record<string, FieldValue> = {};
@@ -93,7 +95,9 @@ export function* tableRows(document: SpreadsheetDocument, table: MapTable, sent:
     }
     if (!filled) continue;
     const id = idColumn ? fieldValue(sheet, rowIdx, table.columns[idColumn]) : null;
-    yield { rowIdx, fields, id: id === null || id === '' ? rowIdx + 1 : id };
+    const row: MapRow = { rowIdx, fields, id: id === null || id === '' ? rowIdx + 1 : id };
+    if (groupColumn) row.group = fieldValue(sheet, rowIdx, table.columns[groupColumn]);
+    yield row;
   }
 }
 

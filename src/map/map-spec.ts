@@ -9,7 +9,8 @@ import { FanyiError } from '../errors.ts';
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
 import { findTable, type MapTable } from './map-rows.ts';
 import { sentColumns } from './prompt-template.ts';
-import { checkRowSchema, resultColumns, type RowSchema } from './result-schema.ts';
+import type { MapExample } from './map-examples.ts';
+import { checkRowSchema, resultColumns, resultValidator, type RowSchema } from './result-schema.ts';
 
 /** `fanyi map`'s inputs, as files and flags. */
 export interface MapInput {
@@ -23,6 +24,14 @@ export interface MapInput {
   columns?: string[];
   /** `--id`: the column naming each row in a JSONL output; default the row number. */
   idColumn?: string;
+  /** Worked examples (a recipe's for the job's language, or `--examples FILE`); sent only in calls of `fewShotClasses`. */
+  examples?: MapExample[];
+  /** Where the examples came from, for messages. Default `the examples`. */
+  examplesSource?: string;
+  /** The classes whose calls carry the examples (prompt style few-shot); unset: every call. */
+  fewShotClasses?: string[];
+  /** `--group-by`: one call and one result per group of rows sharing this column's value (map-groups.ts). */
+  groupBy?: string;
 }
 
 /** Stored with a map job (JobOptions.map). Field names are part of the stored format: add, never rename. */
@@ -42,6 +51,11 @@ export interface MapSpec {
   columnIndex: Record<string, number>;
   /** The first result column (0-based): after the last used column; the others follow it. */
   firstResultCol: number;
+  /** Worked examples, sent in the calls of `fewShotClasses` (every call when that is unset). */
+  examples?: MapExample[];
+  fewShotClasses?: string[];
+  /** One call and one result per group of rows with this column's value in common; the output is one row per group. */
+  groupBy?: string;
 }
 
 /** Reads `--prompt` and `--schema` files into a MapInput; a missing file or bad JSON is a usage error naming it. */
@@ -63,7 +77,9 @@ export async function readMapFiles(promptFile: string, schemaFile: string): Prom
 export function buildMapSpec(document: SpreadsheetDocument, input: MapInput): MapSpec {
   const schema = checkRowSchema(input.schema, input.schemaSource ?? 'the schema');
   const columns = sentColumns(input.prompt, input.columns);
-  const table: MapTable = findTable(document, input.idColumn ? [...new Set([...columns, input.idColumn])] : columns);
+  const table: MapTable = findTable(document, [...new Set([...columns, ...[input.idColumn, input.groupBy].filter((c): c is string => Boolean(c))])]);
+  const examples = input.examples?.length ? checkExamples(input.examples, schema, columns, input.examplesSource ?? 'the examples') : undefined;
+  if (input.groupBy) checkGroupColumns(input.groupBy, resultColumns(schema));
   return {
     prompt: input.prompt,
     schema,
@@ -74,7 +90,38 @@ export function buildMapSpec(document: SpreadsheetDocument, input: MapInput): Ma
     headerRow: table.headerRow,
     columnIndex: table.columns,
     firstResultCol: table.lastUsedCol + 1,
+    ...(examples ? { examples } : {}),
+    ...(examples && input.fewShotClasses ? { fewShotClasses: input.fewShotClasses } : {}),
+    ...(input.groupBy ? { groupBy: input.groupBy } : {}),
   };
+}
+
+/**
+ * The columns of a group job's output before the results: the group's value (headed by the
+ * `--group-by` column), how many rows it has, and the ids of the rows sent (all, or the sample).
+ */
+export function groupColumns(groupBy: string): string[] {
+  return [groupBy, 'rows', 'rows_sent'];
+}
+
+/** A result property named like one of groupColumns would overwrite it: a usage error naming it. */
+function checkGroupColumns(groupBy: string, results: readonly string[]): void {
+  const clash = groupColumns(groupBy).filter((c) => results.includes(c));
+  if (clash.length) throw new FanyiError('USAGE', `--group-by ${groupBy}: the schema's ${clash.map((c) => `"${c}"`).join(', ')} would clash with the group output's own columns (${groupColumns(groupBy).join(', ')}); rename the property`);
+}
+
+/**
+ * Examples that teach what the job asks: each result valid against the schema, each row holding
+ * at least one column the job sends. A usage error names the example (1-based) and what is wrong.
+ */
+function checkExamples(examples: readonly MapExample[], schema: RowSchema, columns: readonly string[], source: string): MapExample[] {
+  const validate = resultValidator(schema);
+  examples.forEach((example, i) => {
+    const problems = validate(example.result);
+    if (problems.length) throw new FanyiError('USAGE', `${source}: example ${i + 1}'s result does not match the schema: ${problems.join('; ')}`);
+    if (!columns.some((c) => c in example.row)) throw new FanyiError('USAGE', `${source}: example ${i + 1}'s row has none of the columns the job sends (${columns.join(', ')})`);
+  });
+  return examples.map(({ row, result }) => ({ row, result }));
 }
 
 /** The spec's table, as the row reader takes it (the sheet found again by name). */

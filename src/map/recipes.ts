@@ -7,6 +7,7 @@ import type { ClassTable } from '../config/class-table-schema.ts';
 import { describeIssues } from '../config/config-files.ts';
 import { FanyiError, isFanyiError } from '../errors.ts';
 import { stripHeader } from '../llm/prompts/load-prompt.ts';
+import { parseExamples, type RecipeExample } from './map-examples.ts';
 
 /**
  * Recipes: seed 003's review analysis as files a user can copy and edit (`recipes/<name>/`):
@@ -33,19 +34,6 @@ const recipeFile = z
     to: z.boolean().optional(),
   })
   .strict();
-
-const exampleFile = z.array(
-  z
-    .object({
-      /** Only for jobs into this language (a translation recipe); unset: every job. */
-      to: z.string().min(1).optional(),
-      row: z.record(z.string(), z.string()),
-      result: z.record(z.string(), z.unknown()),
-    })
-    .strict(),
-);
-
-export type RecipeExample = z.infer<typeof exampleFile>[number];
 
 /** A loaded recipe, checked: its prompt names only its columns (and `${to}` when it needs `--to`). */
 export interface Recipe {
@@ -94,7 +82,7 @@ export function loadRecipe(nameOrDir: string, cwd = process.cwd()): Recipe {
   checkSlots(prompt, meta.columns, needsTo, where('prompt.md'));
   const schema = readJson(dir, 'schema.json', where);
   if (!isObjectSchema(schema)) throw new FanyiError('CONFIG_INVALID', `${where('schema.json')}: expected a JSON Schema of an object ({"type": "object", "properties": …})`);
-  const examples = existsSync(path.join(dir, 'examples.json')) ? parseWith(exampleFile, readJson(dir, 'examples.json', where), where('examples.json')) : [];
+  const examples = existsSync(path.join(dir, 'examples.json')) ? parseExamples(readJson(dir, 'examples.json', where), where('examples.json')) : [];
   return {
     name: path.basename(dir),
     dir,
@@ -111,11 +99,6 @@ export function loadRecipe(nameOrDir: string, cwd = process.cwd()): Recipe {
   };
 }
 
-/** The examples a job into `to` sends: those for its language (exact code, any case) and those for every language. */
-export function examplesFor(recipe: Pick<Recipe, 'examples'>, to?: string): RecipeExample[] {
-  return recipe.examples.filter((e) => e.to === undefined || (to !== undefined && e.to.toLowerCase() === to.toLowerCase()));
-}
-
 /** The `${…}` slots of a template in order of first use; a slot may name a header with spaces (`${Product Name}`). */
 export function promptSlots(template: string): string[] {
   return [...new Set([...template.matchAll(/\$\{([^}\n]+)\}/g)].map((m) => m[1]))];
@@ -129,21 +112,6 @@ export function recipePrompt(recipe: Pick<Recipe, 'name' | 'prompt' | 'needsTo'>
   if (!recipe.needsTo) return recipe.prompt;
   if (!to) throw new FanyiError('USAGE', `--recipe ${recipe.name} needs --to (the target language, e.g. --to zh-CN)`);
   return recipe.prompt.replaceAll('${to}', to);
-}
-
-/**
- * Worked examples as one earlier exchange in a map call's wire format (`{"1": {fields}}` →
- * `{"1": {result}}`), to go between the system prompt and the rows of a few-shot class; none
- * when there are no examples.
- */
-export function fewShotTurns(examples: readonly RecipeExample[], columns: readonly string[]): Array<{ role: 'user' | 'assistant'; content: string }> {
-  if (!examples.length) return [];
-  const rows = Object.fromEntries(examples.map((e, i) => [String(i + 1), Object.fromEntries(columns.map((c) => [c, e.row[c] ?? null]))]));
-  const results = Object.fromEntries(examples.map((e, i) => [String(i + 1), e.result]));
-  return [
-    { role: 'user', content: JSON.stringify(rows) },
-    { role: 'assistant', content: JSON.stringify(results) },
-  ];
 }
 
 function findRecipe(nameOrDir: string, cwd: string): string {

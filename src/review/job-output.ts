@@ -11,7 +11,9 @@ import type { JobReadViews, JobRow } from '../store/job-store.ts';
 import type { DocumentFormat } from '../workbook/sheet-model.ts';
 import { writeTranslatedCopy, type CellEdit, type EncodingLoss, type OutputEncoding } from '../workbook/write-workbook.ts';
 import type { MapSpec } from '../map/map-spec.ts';
+import { groupTable } from '../map/map-group-output.ts';
 import { isJsonLinesPath, resultEdits, writeJsonLines } from '../map/map-output.ts';
+import { isCsvPath, writeTableFile } from '../workbook/write-table-file.ts';
 import { reviewPathFor, writeReviewFile } from './review-file.ts';
 import { reviewRows, reviewSheet, type ReviewRow } from './review-rows.ts';
 
@@ -54,7 +56,8 @@ export interface WrittenOutput {
 export async function writeJobOutput(store: JobReadViews, job: JobRow, target: string, given: OutputOptions = {}, withFile = true): Promise<WrittenOutput> {
   const stored = JSON.parse(job.options) as StoredOptions;
   const options = outputOptions(stored, given);
-  if (stored.map && isJsonLinesPath(target)) return writeJsonLinesOutput(store, job.job_id, target, options, given.upToCheckpoint, withFile);
+  if (stored.map && isJsonLinesPath(target)) return writeJsonLinesOutput(store, job.job_id, target, stored.map, options, given.upToCheckpoint, withFile);
+  if (stored.map?.groupBy) return writeGroupOutput(store, job.job_id, target, { ...stored.map, groupBy: stored.map.groupBy }, options, given.upToCheckpoint, withFile);
   const file = reviewFileFor(stored.format, target, options.reviewPath);
   const rows = file === null || options.highlight || withFile ? await reviewRows(store, job.job_id, options.writeUnreviewed) : [];
   const results = store.writableResults(job.job_id, { writeUnreviewed: options.writeUnreviewed, upToCheckpoint: given.upToCheckpoint });
@@ -86,12 +89,27 @@ async function* resultCells(results: AsyncIterable<{ sheetName: string; rowIdx: 
  * A map job's `--out results.jsonl`: a line per written row, and the review list in a file of its
  * own (`--review`, else `<out>.review.xlsx`), as beside a CSV.
  */
-async function writeJsonLinesOutput(store: JobReadViews, jobId: string, target: string, options: ReturnType<typeof outputOptions>, upToCheckpoint: string | undefined, withFile: boolean): Promise<WrittenOutput> {
+async function writeJsonLinesOutput(store: JobReadViews, jobId: string, target: string, spec: MapSpec, options: ReturnType<typeof outputOptions>, upToCheckpoint: string | undefined, withFile: boolean): Promise<WrittenOutput> {
   const file = options.reviewPath ?? reviewPathFor(target);
   checkReviewPath(file, target);
-  await writeJsonLines(target, store.writableResults(jobId, { writeUnreviewed: options.writeUnreviewed, upToCheckpoint, withContext: true }));
+  await writeJsonLines(target, store.writableResults(jobId, { writeUnreviewed: options.writeUnreviewed, upToCheckpoint, withContext: true }), spec);
   const reviewFile = withFile ? await writeReviewFile(file, await reviewRows(store, jobId, options.writeUnreviewed)) : null;
   return { outPath: target, reviewSheet: null, reviewFile, encodingLoss: null };
+}
+
+/**
+ * A group job's output (map-group-output.ts): a new table, one row per group, CSV or xlsx by the
+ * target's extension; the review list a sheet of the xlsx (unless `--review`), else a file beside
+ * it. Highlighting has no cells of the source to colour here (the CLI refuses it).
+ */
+async function writeGroupOutput(store: JobReadViews, jobId: string, target: string, spec: MapSpec & { groupBy: string }, options: ReturnType<typeof outputOptions>, upToCheckpoint: string | undefined, withFile: boolean): Promise<WrittenOutput> {
+  const file = reviewFileFor(isCsvPath(target) ? 'csv' : 'xlsx', target, options.reviewPath);
+  const table = await groupTable(store, jobId, spec, { writeUnreviewed: options.writeUnreviewed, upToCheckpoint });
+  const rows = await reviewRows(store, jobId, options.writeUnreviewed);
+  const review = file === null && rows.length ? [reviewSheet(rows)] : [];
+  await writeTableFile(target, [table, ...review]);
+  const reviewFile = file !== null && withFile ? await writeReviewFile(file, rows) : null;
+  return { outPath: target, reviewSheet: review.length ? review[0].name : null, reviewFile, encodingLoss: null };
 }
 
 /** Given options over stored ones over the defaults. */

@@ -4,10 +4,8 @@
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { quoteField } from '../workbook/csv/csv-parse.ts';
-import { writeFileAtomic } from '../workbook/csv/csv-write.ts';
-import { addFilteredTable } from '../workbook/xlsx/filtered-table.ts';
-import { REVIEW_COLUMNS, REVIEW_SHEET_NAME, reviewCells, type ReviewRow } from './review-rows.ts';
+import { writeTableFile } from '../workbook/write-table-file.ts';
+import { reviewSheet, type ReviewRow } from './review-rows.ts';
 
 /** `game.translated.csv` → `game.translated.review.xlsx` (xlsx: reviewers filter and comment in it). */
 export function reviewPathFor(outPath: string): string {
@@ -29,20 +27,6 @@ export async function writeReviewFile(file: string, rows: readonly ReviewRow[]):
     await rm(file, { force: true });
     return null;
   }
-  if (/\.csv$/i.test(file)) await writeCsv(file, rows);
-  else await writeXlsx(file, rows);
+  await writeTableFile(file, [reviewSheet(rows)]);
   return file;
-}
-
-/** UTF-8 with a BOM, so Excel reads CJK text right; CRLF rows (RFC 4180); fields quoted as needed. */
-async function writeCsv(file: string, rows: readonly ReviewRow[]): Promise<void> {
-  const lines = [REVIEW_COLUMNS.map((c) => c.header), ...rows.map(reviewCells)].map((cells) => cells.map((cell) => quoteField(String(cell ?? ''), ',')).join(','));
-  await writeFileAtomic(file, [Buffer.from(`\uFEFF${lines.join('\r\n')}\r\n`, 'utf8')]);
-}
-
-async function writeXlsx(file: string, rows: readonly ReviewRow[]): Promise<void> {
-  const { default: ExcelJS } = await import('exceljs');
-  const workbook = new ExcelJS.Workbook();
-  addFilteredTable(workbook, { name: REVIEW_SHEET_NAME, columns: REVIEW_COLUMNS, rows: rows.map(reviewCells) });
-  await workbook.xlsx.writeFile(file);
 }

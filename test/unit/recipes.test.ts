@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import { Ajv } from 'ajv';
 import { CLASS_PRESETS } from '../../src/config/class-presets.ts';
 import { isFanyiError } from '../../src/errors.ts';
-import { builtInRecipes, examplesFor, fewShotTurns, loadRecipe, promptSlots, recipePrompt } from '../../src/map/recipes.ts';
+import { examplesFor } from '../../src/map/map-examples.ts';
+import { fewShotTurns } from '../../src/map/map-messages.ts';
+import { builtInRecipes, loadRecipe, promptSlots, recipePrompt } from '../../src/map/recipes.ts';
 import { readCsvDocument } from '../../src/workbook/csv/csv-document.ts';
 import { DEFAULT_READ_LIMITS } from '../../src/workbook/sheet-model.ts';
 import { withTempDir } from '../helpers/fanyi-cli.ts';
@@ -65,10 +67,10 @@ test('few-shot examples are results the schema accepts, for rows of the recipe\'
     }
   }
   const translate = loadRecipe('review-translate');
-  assert.equal(examplesFor(translate, 'zh-CN').length, translate.examples.length);
-  assert.equal(examplesFor(translate, 'zh-cn').length, translate.examples.length, 'a code in any case');
-  assert.deepEqual(examplesFor(translate, 'ja'), [], 'Chinese examples never go into a Japanese job');
-  assert.equal(examplesFor(loadRecipe('review-insights'), 'ja').length, 2, 'examples without a language serve every job');
+  assert.equal(examplesFor(translate.examples, 'zh-CN').length, translate.examples.length);
+  assert.equal(examplesFor(translate.examples, 'zh-cn').length, translate.examples.length, 'a code in any case');
+  assert.deepEqual(examplesFor(translate.examples, 'ja'), [], 'Chinese examples never go into a Japanese job');
+  assert.equal(examplesFor(loadRecipe('review-insights').examples, 'ja').length, 2, 'examples without a language serve every job');
 });
 
 test('every ${…} of every prompt names a column of the real review file, or the --to slot of a recipe that needs it', { skip: realDataSkip }, async () => {

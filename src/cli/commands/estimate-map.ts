@@ -2,6 +2,7 @@ import type { FanyiConfig } from '../../config/config-schema.ts';
 import { formatSeconds } from '../../monitor/progress.ts';
 import { callOverheadTokens } from '../../map/map-messages.ts';
 import { analyseMap } from '../../map/map-job.ts';
+import { describeGroups, groupFigures } from '../../map/map-groups.ts';
 import { planMap } from '../../map/plan-map.ts';
 import { printJson } from '../common.ts';
 import { callFigures, costLine } from './estimate-figures.ts';
@@ -17,7 +18,10 @@ export async function estimateMap(file: string, flags: MapFlags & { json?: boole
   const { document, spec } = await analyseMap({ file, map }, config);
   const plan = planMap(document, spec, config, { jobId: 'estimate', excelId: '' }, classify);
   const calls = plan.batches.length;
-  const inputTokens = plan.classes.reduce((sum, c) => sum + c.estInputTokens, 0) + calls * callOverheadTokens(spec);
+  // A group job's tasks are its groups; its rows are those grouped.
+  const rows = plan.groups ? plan.groups.rows : plan.tasks.length;
+  // Each call's prompt and schema, and the examples in exactly the calls of a few-shot class: what the run's calls carry.
+  const inputTokens = plan.classes.reduce((sum, c) => sum + c.estInputTokens + c.exampleTokens, 0) + calls * callOverheadTokens(spec);
   const outputTokens = plan.classes.reduce((sum, c) => sum + c.estOutputTokens, 0);
   const perf = config.llm.performance;
   const { minutes, cost } = callFigures(config, model, calls, inputTokens, outputTokens);
@@ -28,11 +32,12 @@ export async function estimateMap(file: string, flags: MapFlags & { json?: boole
     sheet: spec.sheetName,
     columns_sent: spec.columns,
     result_columns: spec.resultColumns,
-    rows: plan.tasks.length,
+    rows,
     unique_rows: plan.classes.reduce((sum, c) => sum + c.uniqueRows, 0),
-    classes: plan.classes.map((c) => ({ class: c.className, rows: c.rows, unique_rows: c.uniqueRows, calls: c.batches })),
+    classes: plan.classes.map((c) => ({ class: c.className, rows: c.rows, unique_rows: c.uniqueRows, calls: c.batches, example_tokens: c.exampleTokens })),
+    ...(plan.groups ? { groups: groupFigures(plan.groups) } : {}),
     estimated_calls: calls,
-    calls_per_100_rows: plan.tasks.length ? Number(((100 * calls) / plan.tasks.length).toFixed(2)) : 0,
+    calls_per_100_rows: rows ? Number(((100 * calls) / rows).toFixed(2)) : 0,
     estimated_input_tokens: inputTokens,
     estimated_output_tokens: outputTokens,
     estimated_minutes: Number(minutes.toFixed(2)),
@@ -42,12 +47,15 @@ export async function estimateMap(file: string, flags: MapFlags & { json?: boole
   if (flags.json) return printJson(summary);
   process.stdout.write(
     [
-      `${summary.rows} rows of sheet "${spec.sheetName}" (${summary.unique_rows} unique); sends ${spec.columns.join(', ')}; results: ${spec.resultColumns.join(', ')}`,
-      ...summary.classes.map((c) => `  ${c.class}: ${c.rows} rows → ${c.calls} calls`),
-      `${calls} calls (${summary.calls_per_100_rows} per 100 rows)`,
+      plan.groups
+        ? `${describeGroups(plan.groups)} of sheet "${spec.sheetName}"; sends ${spec.columns.join(', ')} of each row; results per group: ${spec.resultColumns.join(', ')}`
+        : `${summary.rows} rows of sheet "${spec.sheetName}" (${summary.unique_rows} unique); sends ${spec.columns.join(', ')}; results: ${spec.resultColumns.join(', ')}`,
+      ...(plan.groups ? [] : summary.classes.map((c) => `  ${c.class}: ${c.rows} rows → ${c.calls} calls${c.example_tokens ? ` (few-shot: ~${c.example_tokens} example tokens)` : ''}`)),
+      plan.groups ? `${calls} calls (one per group)` : `${calls} calls (${summary.calls_per_100_rows} per 100 rows)`,
       `~${inputTokens} input + ~${outputTokens} output tokens`,
       `~${formatSeconds(minutes * 60)} at ${perf.rpm_throttle} RPM / ${perf.tpm_throttle} TPM`,
       costLine(model, cost),
     ].join('\n') + '\n',
   );
 }
+

@@ -15,6 +15,7 @@ import { addProviderOptions, addStoreOptions, assertDatabase, openExistingStore,
 import { EXIT } from '../exit-codes.ts';
 import { addOutputOptions, describeEncodingLoss, describeEstimated, describeFlags, describeReview, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
 import { describeFields } from '../../tasks/prepare-job.ts';
+import { describeGroups, groupFigures } from '../../map/map-groups.ts';
 import { runWithProgress } from './translate.ts';
 import { lanesInUse, onlineWorkers } from '../../queue/worker-registry.ts';
 import { INGESTION_LANE } from '../../queue/queue-lanes.ts';
@@ -41,14 +42,16 @@ export function registerJobCommands(program: Command, exit: (code: number) => vo
       const pausedGroups = await engine.store.pausedGroups(job.job_id);
       const qaFlags = await engine.store.countByFlag(job.job_id);
       const { run, note: runNote } = storedRun(engine, job);
-      const fields = (JSON.parse(job.options) as Partial<JobOptions>).fields ?? [];
+      const stored = JSON.parse(job.options) as Partial<JobOptions>;
+      const fields = stored.fields ?? [];
       const cluster = await clusterView(engine);
       if (flags.json) {
-        printJson({ job_id: job.job_id, kind: job.kind, status: job.status, lane: job.lane, source: job.source_name, output: job.out_path, error: job.error_msg, run, ...(runNote ? { run_note: runNote } : {}), counts, fields, flags: qaFlags, groups, paused_groups: pausedGroups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints, cluster });
+        printJson({ job_id: job.job_id, kind: job.kind, status: job.status, lane: job.lane, source: job.source_name, output: job.out_path, error: job.error_msg, run, ...(runNote ? { run_note: runNote } : {}), counts, fields, ...(stored.mapGroups ? { map_groups: groupFigures(stored.mapGroups) } : {}), flags: qaFlags, groups, paused_groups: pausedGroups, calls: totals.apiCalls, tokens: totals, endpoints, events, checkpoints, cluster });
       } else {
         if (cluster.queue || cluster.workers_online) process.stdout.write(`${describeCluster(cluster)}\n`);
         printStatus(job, counts, groups, totals, pausedGroups, qaFlags);
         if (fields.length) process.stdout.write(`  ${describeFields(fields)} (cells per field)\n`);
+        if (stored.mapGroups) process.stdout.write(`  ${describeGroups(stored.mapGroups)}; the rows sent per group: export's rows_sent\n`);
         if (run) process.stdout.write(`  runs with: ${describeRunSettings(run)}\n`);
         if (runNote) process.stdout.write(`  run settings: ${runNote}\n`);
         printRouting(endpoints, events);

@@ -6,8 +6,10 @@ import type { FanyiConfig } from '../../config/config-schema.ts';
 import { resolveClassTable } from '../../config/class-presets.ts';
 import { readMapFiles, type MapInput } from '../../map/map-spec.ts';
 import type { RowClassifier } from '../../map/plan-map.ts';
+import { examplesFor, readExamplesFile, type RecipeExample } from '../../map/map-examples.ts';
 import { builtInRecipes, loadRecipe, promptSlots, recipePrompt } from '../../map/recipes.ts';
 import { ReviewClassifier, rowClassifier } from '../../tasks/batching/review-classes.ts';
+import { describeGroups } from '../../map/map-groups.ts';
 import { isJsonLinesPath } from '../../map/map-output.ts';
 import { addProviderOptions, addStoreOptions, defaultOutPath, openEngine, splitList, type CommonFlags } from '../common.ts';
 import { addOutputOptions, outputOptionsFrom, type OutputFlags } from '../output-flags.ts';
@@ -23,6 +25,8 @@ export interface MapFlags {
   recipe?: string;
   classes?: string;
   to?: string;
+  examples?: string;
+  groupBy?: string;
 }
 
 interface MapCommandFlags extends CommonFlags, OutputFlags, MapFlags {
@@ -43,7 +47,9 @@ export function addMapOptions(command: Command, forEstimate: boolean): Command {
     .option('--recipe <name|dir>', `a prompt, schema, columns, class table and lane shipped together (${recipes}; or a copy of one's folder) in place of --prompt and --schema`)
     .option('--classes <preset|file>', 'how rows are packed per call: a class table (presets reviews, seed-003; or a .json/.yaml file); default config batching.classes, else the recipe\'s, else the token budgets alone')
     .option('--columns <list>', 'columns sent per row, comma-separated (default: those the prompt names; must include them)')
-    .option('--id <column>', 'column naming each row in a .jsonl output (default: the row number)');
+    .option('--id <column>', 'column naming each row in a .jsonl output, and the rows sent of a group (default: the row number)')
+    .option('--examples <file>', 'worked examples, JSON [{"row": {…}, "result": {…}}, …] as a recipe\'s examples.json: sent before the rows in the calls of the class table\'s few-shot classes (every call without a class table); default the recipe\'s')
+    .option('--group-by <column>', 'one call and one result per group of rows sharing this column\'s value (a product\'s reviews), a group too large for one call sampled to fit; the output has one row per group (default: the recipe\'s groupBy)');
 }
 
 /** The map inputs of --prompt and --schema, files read. */
@@ -61,23 +67,54 @@ export interface MapPlanInputs {
 
 /**
  * The job the flags describe: a recipe (its prompt with `${to}` filled, schema, columns, class
- * table and lane) or --prompt and --schema; the class table from --classes, else config
- * `batching.classes`, else the recipe's. A class table whose columns the job does not send is refused:
- * its rows would all look empty and land in the shortest class.
+ * table, examples, grouping and lane) or --prompt and --schema; the class table from --classes,
+ * else config `batching.classes`, else the recipe's. A class table whose columns the job does not
+ * send is refused: its rows would all look empty and land in the shortest class. A group job has
+ * no classes (one group per call) and no examples (they show a row's result, not a group's).
  */
 export async function mapInputsFrom(flags: MapFlags, config: FanyiConfig): Promise<MapPlanInputs> {
   const recipe = flags.recipe ? loadRecipe(flags.recipe) : undefined;
   if (recipe && (flags.prompt || flags.schema)) throw new FanyiError('USAGE', '--recipe brings its own prompt and schema: give --recipe, or --prompt and --schema');
+  const to = flags.to?.trim() || undefined;
   const map: MapInput = recipe
-    ? { prompt: recipePrompt(recipe, flags.to?.trim() || undefined), schema: recipe.schema, schemaSource: `the schema of recipe ${recipe.name}`, columns: splitList(flags.columns) ?? recipe.columns, idColumn: flags.id?.trim() || undefined }
+    ? { prompt: recipePrompt(recipe, to), schema: recipe.schema, schemaSource: `the schema of recipe ${recipe.name}`, columns: splitList(flags.columns) ?? recipe.columns, idColumn: flags.id?.trim() || undefined }
     : await mapInputFrom(flags);
+  const groupBy = flags.groupBy?.trim() || recipe?.groupBy;
+  if (groupBy) {
+    checkGroupFlags(flags);
+    return { map: { ...map, groupBy }, lane: recipe?.lane };
+  }
   const table = flags.classes ? resolveClassTable(flags.classes) : config.batching.classes ? resolveClassTable(config.batching.classes) : recipe?.classTable;
-  if (!table) return { map, lane: recipe?.lane };
-  const classifier = new ReviewClassifier(table);
+  const classifier = table ? new ReviewClassifier(table) : undefined;
+  const examples = flags.examples ? fewShotInput(readExamplesFile(flags.examples), `--examples ${flags.examples}`, classifier, to, true) : recipe ? fewShotInput(recipe.examples, `examples.json of recipe ${recipe.name}`, classifier, to, false) : {};
+  if (!classifier) return { map: { ...map, ...examples }, lane: recipe?.lane };
   const sent = map.columns ?? promptSlots(map.prompt);
   const missing = classifier.columns.filter((c) => !sent.includes(c));
   if (missing.length) throw new FanyiError('USAGE', `the class table reads ${missing.join(', ')}, which the job does not send: add ${missing.length > 1 ? 'them' : 'it'} to --columns`);
-  return { map, classify: rowClassifier(classifier), lane: recipe?.lane };
+  return { map: { ...map, ...examples }, classify: rowClassifier(classifier), lane: recipe?.lane };
+}
+
+/** Flags a group job cannot take, refused with why. */
+function checkGroupFlags(flags: MapFlags): void {
+  if (flags.classes) throw new FanyiError('USAGE', '--classes places rows in calls by their length; with --group-by every group is its own call: leave one out');
+  if (flags.examples) throw new FanyiError('USAGE', "--examples show one row's result; a --group-by job's calls hold a group each: leave one out");
+}
+
+/**
+ * The examples a job sends and the classes whose calls carry them: the class table's few-shot
+ * classes, or every call without a table. A recipe's examples simply go unsent under a table
+ * without a few-shot class; examples the user gave (`asked`) are refused then, saying why.
+ */
+function fewShotInput(all: readonly RecipeExample[], source: string, classifier: ReviewClassifier | undefined, to: string | undefined, asked: boolean): Pick<MapInput, 'examples' | 'examplesSource' | 'fewShotClasses'> {
+  const examples = examplesFor(all, to);
+  if (!examples.length) return {};
+  if (!classifier) return asked ? { examples, examplesSource: source } : {};
+  const fewShotClasses = classifier.classes.filter((c) => c.prompt === 'few-shot').map((c) => c.name);
+  if (!fewShotClasses.length) {
+    if (asked) throw new FanyiError('USAGE', `${source}: the class table has no class with prompt: few-shot, so no call would carry the examples; give a table with one (--classes), or leave --examples out`);
+    return {};
+  }
+  return { examples, examplesSource: source, fewShotClasses };
 }
 
 export function registerMap(program: Command, exit: (code: number) => void): void {
@@ -89,7 +126,7 @@ export function registerMap(program: Command, exit: (code: number) => void): voi
     false,
   )
     .option('--to <lang>', 'the target language of a recipe whose prompt names ${to} (review-translate)')
-    .option('--out <path>', 'output: a copy of the input with the result columns (default: <name>.mapped.<ext> beside the input), or a .jsonl file, one line per row')
+    .option('--out <path>', 'output: a copy of the input with the result columns (default: <name>.mapped.<ext> beside the input), or a .jsonl file, one line per row; with --group-by a new table (csv or xlsx by its extension) or .jsonl, one row per group')
     .option('--priority <level>', "high or normal: with --queue, a high job's batches go before normal jobs' (default normal)")
     .option('--lane <name>', `the queue lane the job runs on (seed 003: insight_extraction, theme_extraction, learning, …): its batches go to that lane's queue and its calls get that lane's priority at the rate limiter (default ${DEFAULT_LANE})`)
     .option('--detach', 'with --queue: store and enqueue the job, print its id and return; workers run it')
@@ -105,6 +142,7 @@ export function registerMap(program: Command, exit: (code: number) => void): voi
       const outPath = path.resolve(flags.out ?? defaultOutPath(file, 'mapped'));
       const output = outputOptionsFrom(flags);
       if (isJsonLinesPath(outPath) && output.highlight) throw new FanyiError('USAGE', '--highlight colours cells of a workbook; a .jsonl output has none');
+      if (map.groupBy && output.highlight) throw new FanyiError('USAGE', '--highlight colours cells of a copy of the input; a --group-by output is a new table, one row per group, its review list beside it');
       const job = await createMapJob(engine, { file, map, classify, outPath, priority, lane, ...output }, !flags.json);
       if (flags.detach) return exit(await detach(engine, job.jobId, flags.json));
       exit(await runWithProgress(engine, job.jobId, job.totalTasks, job.uniqueRows, flags.json));
@@ -121,8 +159,9 @@ async function createMapJob(engine: Engine, input: Parameters<Engine['createMapJ
   if (describe) {
     const spec = (JSON.parse(job.options) as JobOptions).map!;
     const classes = plan.classes.length > 1 ? `; ${plan.classes.map((c) => `${c.className}: ${c.rows} rows in ${c.batches} calls`).join(', ')}` : '';
+    const items = plan.groups ? describeGroups(plan.groups) : `${job.total_tasks} rows`;
     process.stderr.write(
-      `job ${job.job_id} (map): ${job.total_tasks} rows of sheet "${spec.sheetName}" (${uniqueRows} unique, ${plan.batches.length} batches${classes}); ` +
+      `job ${job.job_id} (map): ${items} of sheet "${spec.sheetName}" (${uniqueRows} unique, ${plan.batches.length} batches${classes}); ` +
         `sends ${spec.columns.join(', ')}; results: ${spec.resultColumns.join(', ')}\n`,
     );
   }

@@ -1,0 +1,123 @@
+/**
+ * A map job over groups (`--group-by COL`, seed 003's "learning": a model per product from its
+ * reviews): the rows that share a value of COL make one item, sent alone in its call, with one
+ * result. A group too large for one call is sampled to fit (sample-to-budget.ts), and the ids of
+ * the rows sent are stored in its task's context, so `status`, `export` and the API can show
+ * what the result was drawn from.
+ *
+ * On the wire a group is `{"<COL>": value, "rows_in_group": n, "rows": [{fields}, …]}` under its
+ * call id (map-group.system.md says so); it is the task's `source_text`, as a row's fields are.
+ * Its task's cell is in the group output table (one row per group, groupColumns then the result
+ * columns: map-group-output.ts), not in the source.
+ */
+import type { BatchRow, NewTaskRow } from '../store/job-store.ts';
+import { ITEM_OVERHEAD_TOKENS, PROMPT_OVERHEAD_TOKENS, estimateTokens } from '../tasks/batching/estimate-tokens.ts';
+import type { PackOptions } from '../tasks/batching/pack-batches.ts';
+import { sampleToBudget, type SampleBudget } from '../tasks/batching/sample-to-budget.ts';
+import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
+import { callOverheadTokens } from './map-messages.ts';
+import { MapPacker, dedupeScope, groupOf, mapDedupeKey, mapTaskRow, resultTokens, type ClassSummary, type RowClass } from './map-packer.ts';
+import { tableRows, type MapRow } from './map-rows.ts';
+import { groupColumns, specTable, type MapSpec } from './map-spec.ts';
+
+/** Every group is one class, one group per call. */
+export const GROUP_CLASS: RowClass = { className: 'groups', maxItemsPerCall: 1 };
+
+/** A group's task context (`source_context`): the group's value, its size, and the ids of the rows sent. */
+export interface GroupContext {
+  id: string | number;
+  class: string;
+  rows: number;
+  sent: Array<string | number>;
+}
+
+/** What `estimate`, the job's summary and `status` say of a group job. */
+export interface GroupSummary {
+  groupBy: string;
+  groups: number;
+  /** Rows in some group, and rows left out because their COL cell is empty. */
+  rows: number;
+  rowsWithoutKey: number;
+  /** Groups too large for one call, sampled; rows sent over all groups. */
+  sampledGroups: number;
+  rowsSent: number;
+}
+
+interface Group {
+  value: string | number;
+  rows: MapRow[];
+}
+
+/** One task and one single-group batch per group, in order of first appearance in the sheet. */
+export function planGroups(document: SpreadsheetDocument, spec: MapSpec & { groupBy: string }, options: PackOptions, ids: { jobId: string; excelId: string }): { tasks: NewTaskRow[]; batches: BatchRow[]; classes: ClassSummary[]; groups: GroupSummary } {
+  const { groups, rowsWithoutKey } = groupRows(tableRows(document, specTable(document, spec), spec.columns, spec.idColumn, spec.groupBy));
+  const outTokens = resultTokens(spec);
+  const budget = groupBudget(options, callOverheadTokens(spec), outTokens);
+  const packer = new MapPacker(options, outTokens, ids.jobId);
+  const scope = dedupeScope(spec);
+  const summary: GroupSummary = { groupBy: spec.groupBy, groups: groups.length, rows: 0, rowsWithoutKey, sampledGroups: 0, rowsSent: 0 };
+  const tasks = groups.map((group, g) => {
+    const { sourceText, sent } = renderGroup(spec.groupBy, group, budget);
+    summary.rows += group.rows.length;
+    summary.rowsSent += sent.length;
+    if (sent.length < group.rows.length) summary.sampledGroups++;
+    const dedupeKey = mapDedupeKey(scope, sourceText);
+    const batch = packer.add(dedupeKey, sourceText, GROUP_CLASS, groupOf(spec.sheetName, GROUP_CLASS.className));
+    const context: GroupContext = { id: group.value, class: GROUP_CLASS.className, rows: group.rows.length, sent: sent.map((row) => row.id) };
+    // Row g + 1 of the output table (its header is row 0), the first result column after groupColumns.
+    return mapTaskRow(ids, spec, g, batch, { sourceText, dedupeKey, context, rowIdx: g + 1, colIdx: groupColumns(spec.groupBy).length });
+  });
+  return { tasks, batches: packer.batches, classes: packer.summary(), groups: summary };
+}
+
+/** Rows by their group value (text trimmed), groups in order of first appearance; rows with an empty value are counted, not grouped. */
+export function groupRows(rows: Iterable<MapRow>): { groups: Group[]; rowsWithoutKey: number } {
+  const byKey = new Map<string, Group>();
+  let rowsWithoutKey = 0;
+  for (const row of rows) {
+    const value = typeof row.group === 'string' ? row.group.trim() : row.group;
+    if (value === null || value === undefined || value === '') {
+      rowsWithoutKey++;
+      continue;
+    }
+    const key = String(value);
+    const group = byKey.get(key);
+    if (group) group.rows.push(row);
+    else byKey.set(key, { value, rows: [row] });
+  }
+  return { groups: [...byKey.values()], rowsWithoutKey };
+}
+
+/**
+ * The input budget of one group: the packer's (input tokens, characters), and within the tokens
+ * one call may take (maxCallTokens, a share of the TPM burst) what is left after the reply and the
+ * call's own prompt — which packOptions costed as a translation's (PROMPT_OVERHEAD_TOKENS): a
+ * group's call states the schema twice and the user's instructions, so the difference is kept free.
+ */
+export function groupBudget(options: PackOptions, callOverhead: number, outTokens: number): SampleBudget {
+  const call = (options.maxCallTokens ?? Number.POSITIVE_INFINITY) - Math.max(0, callOverhead - PROMPT_OVERHEAD_TOKENS) - outTokens;
+  return { tokens: Math.min(options.maxInputTokens, call) - ITEM_OVERHEAD_TOKENS, chars: options.maxChars };
+}
+
+/** The group as sent, and the rows in it: all of them when they fit `budget`, else a deterministic sample (by row id and fields). */
+export function renderGroup(groupBy: string, group: Group, budget: SampleBudget): { sourceText: string; sent: MapRow[] } {
+  const head = `{${JSON.stringify(groupBy)}:${JSON.stringify(group.value)},"rows_in_group":${group.rows.length},"rows":[`;
+  const tail = ']}';
+  const rows = group.rows.map((row) => JSON.stringify(row.fields));
+  const items = rows.map((json, i) => ({ key: `${String(group.rows[i].id)}\u0000${json}`, tokens: estimateTokens(`${json},`), chars: json.length + 1 }));
+  const frame = { tokens: estimateTokens(head + tail), chars: head.length + tail.length };
+  const taken = sampleToBudget(items, { tokens: budget.tokens - frame.tokens, chars: budget.chars - frame.chars });
+  return { sourceText: `${head}${taken.map((i) => rows[i]).join(',')}${tail}`, sent: taken.map((i) => group.rows[i]) };
+}
+
+/** `207 groups by ProductId (1000 rows; 1 group sampled to fit a call: 934 rows sent)`, for the CLI. */
+export function describeGroups(g: GroupSummary): string {
+  const sampled = g.sampledGroups ? `${g.sampledGroups} group${g.sampledGroups > 1 ? 's' : ''} sampled to fit a call: ${g.rowsSent} rows sent` : 'every row sent';
+  const without = g.rowsWithoutKey ? `; ${g.rowsWithoutKey} rows without a ${g.groupBy} left out` : '';
+  return `${g.groups} groups by ${g.groupBy} (${g.rows} rows; ${sampled}${without})`;
+}
+
+/** A group job's figures as `--json` prints them (`estimate`'s `groups`, `status`'s `map_groups`). */
+export function groupFigures(g: GroupSummary) {
+  return { group_by: g.groupBy, groups: g.groups, rows: g.rows, rows_without_key: g.rowsWithoutKey, sampled_groups: g.sampledGroups, rows_sent: g.rowsSent };
+}
