@@ -28,6 +28,8 @@ import { toGlossaryRows } from './tasks/glossary/glossary.ts';
 import { fieldSummary, plannedTaskRows, startJob, toBatchRows, type PreparedJob } from './tasks/prepare-job.ts';
 import { createMapJob, type MapJobInput } from './map/map-job.ts';
 import type { MapPlan } from './map/plan-map.ts';
+import { makeReport, newRequestId, reportableSpec, type ReportOptions } from './report/job-report.ts';
+import { recordReportFailure, recordReportRequest, reportState, type ReportDone, type ReportState } from './report/report-state.ts';
 import type { TaskSink } from './tasks/plan-tasks.ts';
 import type { SpreadsheetDocument } from './workbook/sheet-model.ts';
 
@@ -83,6 +85,8 @@ export interface EngineQueue {
   depth(lane: string): Promise<number>;
   /** Queues the preparation of a job stored `analyzing` on the `ingestion` lane (idempotent). */
   enqueueIngestion(jobId: string): Promise<void>;
+  /** Queues a report of a map job on the `reports` lane (Engine.requestReport). */
+  enqueueReport(ref: { jobId: string; requestId: string; by?: string }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -461,6 +465,44 @@ export class Engine {
     await this.store.rememberResults(jobId).catch(() => undefined);
     await this.store.recordEvent(jobId, { kind: 'completed', message: `last batch finished by worker ${workerId}` });
     this.events.emit('job:finished', { jobId, status: 'completed' });
+  }
+
+  /**
+   * A map job's report (`fanyi report`), made now in this process from the results stored so far:
+   * counts per result field and group, stored among the store's files and recorded with the job.
+   */
+  async report(jobId: string, options: ReportOptions = {}): Promise<ReportDone> {
+    const parts = { store: this.store, files: this.files, config: this.config, filesDir: this.filesDir, sourcePath: (job: JobRow) => this.sourcePath(job) };
+    return makeReport(parts, await this.#job(jobId), options);
+  }
+
+  /**
+   * With a queue: records a report request and queues it on the `reports` lane, where a worker
+   * makes it ({@link workReport}); returns the request's id. A job a report cannot count is refused here.
+   */
+  async requestReport(jobId: string, options: Pick<ReportOptions, 'by'> = {}): Promise<string> {
+    const queue = this.#o.queue;
+    if (!queue) throw new FanyiError('USAGE', 'requestReport needs a queue back end; without one, report');
+    reportableSpec(await this.#job(jobId));
+    const requestId = newRequestId();
+    const by = options.by?.trim() || undefined;
+    await recordReportRequest(this.store, jobId, requestId, by);
+    await queue.enqueueReport({ jobId, requestId, ...(by ? { by } : {}) });
+    return requestId;
+  }
+
+  /** The `reports` lane's work: makes the requested report; a failure is recorded with the job, not thrown (a worker has no caller to tell). */
+  async workReport(ref: { jobId: string; requestId: string; by?: string }): Promise<void> {
+    try {
+      await this.report(ref.jobId, { by: ref.by, requestId: ref.requestId });
+    } catch (error) {
+      await recordReportFailure(this.store, ref.jobId, ref.requestId, error);
+    }
+  }
+
+  /** The job's newest report request (or the one named) as its event log has it; undefined when none was made. */
+  reportState(jobId: string, requestId?: string): Promise<ReportState | undefined> {
+    return reportState(this.store, jobId, requestId);
   }
 
   /** True while this process runs the job (also while it finishes the batches claimed before a pause). */

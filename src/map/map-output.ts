@@ -59,7 +59,8 @@ function withoutId(value: Record<string, unknown>): Record<string, unknown> {
   return { ...rest, result_id: id };
 }
 
-function rowId(r: WritableResult): string | number {
+/** The row's id kept in its task's context (the `--id` value), else its row number (1-based). */
+export function rowId(r: WritableResult): string | number {
   try {
     const id = (JSON.parse(r.sourceContext ?? '{}') as { id?: unknown }).id;
     if (typeof id === 'string' || typeof id === 'number') return id;
@@ -69,7 +70,8 @@ function rowId(r: WritableResult): string | number {
   return r.rowIdx + 1;
 }
 
-function parseResult(text: string): Record<string, unknown> | undefined {
+/** A stored result as an object; undefined when it is not one (unparseable, an array). */
+export function parseResult(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;

@@ -2,7 +2,9 @@
  * What the server and its file threads say to each other (node:worker_threads messages, so
  * structured-cloned: plain data, no classes, no functions).
  */
-import { ERROR_CODES, FanyiError, type ErrorCode } from '../../errors.ts';
+import { FanyiError, isErrorCode } from '../../errors.ts';
+
+export { isErrorCode };
 import type { EmbeddedEngineOptions } from '../../presets.ts';
 
 /** What every file thread starts with (its workerData). */
@@ -43,8 +45,4 @@ export function fromWire(error: WireError): Error {
   const internal = new Error(`file thread: ${error.message}`);
   if (error.stack) internal.stack = `file thread: ${error.stack}`;
   return internal;
-}
-
-export function isErrorCode(code: unknown): code is ErrorCode {
-  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
 }
