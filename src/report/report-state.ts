@@ -24,6 +24,18 @@ export interface ReportDone {
   sheets: ReportSheet[];
 }
 
+/** The report as `fanyi report --json` prints it and the API answers it (snake_case, as every JSON answer). */
+export function reportView(done: ReportDone) {
+  return {
+    request_id: done.requestId,
+    by: done.by,
+    rows: done.rows,
+    fields: done.fields,
+    not_counted: done.skipped,
+    sheets: done.sheets,
+  };
+}
+
 export type ReportState =
   | { state: 'queued'; requestId: string; at: number }
   | ({ state: 'done'; at: number } & ReportDone)

@@ -6,7 +6,8 @@ import type { FanyiConfig } from '../../config/config-schema.ts';
 import { resolveClassTable } from '../../config/class-presets.ts';
 import { readMapFiles, type MapInput } from '../../map/map-spec.ts';
 import type { RowClassifier } from '../../map/plan-map.ts';
-import { builtInRecipes, loadRecipe, promptSlots, recipePrompt } from '../../map/recipes.ts';
+import { builtInRecipes, loadRecipe, recipePrompt } from '../../map/recipes.ts';
+import { checkClassColumns } from '../../map/map-request.ts';
 import { ReviewClassifier, rowClassifier } from '../../tasks/batching/review-classes.ts';
 import { isJsonLinesPath } from '../../map/map-output.ts';
 import { addProviderOptions, addStoreOptions, defaultOutPath, openEngine, splitList, type CommonFlags } from '../common.ts';
@@ -74,9 +75,7 @@ export async function mapInputsFrom(flags: MapFlags, config: FanyiConfig): Promi
   const table = flags.classes ? resolveClassTable(flags.classes) : config.batching.classes ? resolveClassTable(config.batching.classes) : recipe?.classTable;
   if (!table) return { map, lane: recipe?.lane };
   const classifier = new ReviewClassifier(table);
-  const sent = map.columns ?? promptSlots(map.prompt);
-  const missing = classifier.columns.filter((c) => !sent.includes(c));
-  if (missing.length) throw new FanyiError('USAGE', `the class table reads ${missing.join(', ')}, which the job does not send: add ${missing.length > 1 ? 'them' : 'it'} to --columns`);
+  checkClassColumns(classifier, map);
   return { map, classify: rowClassifier(classifier), lane: recipe?.lane };
 }
 

@@ -6,7 +6,7 @@ import type { Engine } from '../../engine.ts';
 import { FanyiError, isErrorCode } from '../../errors.ts';
 import { REPORTS_LANE } from '../../queue/queue-lanes.ts';
 import { hasWorkerFor } from '../../queue/worker-registry.ts';
-import type { ReportDone } from '../../report/report-state.ts';
+import { reportView, type ReportDone } from '../../report/report-state.ts';
 import { addStoreOptions, openExistingStore, printJson, type CommonFlags } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -38,7 +38,7 @@ export function registerReport(program: Command, exit: (code: number) => void): 
       const done = engine.queue ? await reportOnQueue(engine, jobId, flags.by, waitMs, !flags.json) : await engine.report(jobId, { by: flags.by });
       const out = path.resolve(flags.out ?? (await defaultReportPath(engine, jobId)));
       await copyFile(await engine.files.localPath(done.fileId), out);
-      if (flags.json) printJson({ job_id: jobId, out, ...reportJson(done) });
+      if (flags.json) printJson({ job_id: jobId, out, ...reportView(done) });
       else {
         process.stderr.write(`${describeReport(done)}\n`);
         process.stdout.write(`${out}\n`);
@@ -48,18 +48,6 @@ export function registerReport(program: Command, exit: (code: number) => void): 
       await engine.close();
     }
   });
-}
-
-/** The report as `--json` prints it and the API answers it (snake_case, as every JSON answer). */
-export function reportJson(done: ReportDone) {
-  return {
-    request_id: done.requestId,
-    by: done.by,
-    rows: done.rows,
-    fields: done.fields,
-    not_counted: done.skipped,
-    sheets: done.sheets,
-  };
 }
 
 /** `counted sentiment (enum, 4 values), …; not counted: language (free text: …)`, by what, rows. */

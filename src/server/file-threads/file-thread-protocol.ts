@@ -17,8 +17,11 @@ export interface FileThreadSetup {
   engine: EmbeddedEngineOptions;
 }
 
-/** `analyse`: read and plan an upload, answer the analysis view. `prepare`: fill a job stored `analyzing`. */
-export type FileThreadRequest = { kind: 'analyse'; file: string } | { kind: 'prepare'; jobId: string };
+/**
+ * `analyse`: read and plan an upload, answer the analysis view. `prepare`: fill a job stored
+ * `analyzing` (a translation or a map job). `report`: make a map job's report (Engine.report).
+ */
+export type FileThreadRequest = { kind: 'analyse'; file: string } | { kind: 'prepare'; jobId: string } | { kind: 'report'; jobId: string; by?: string };
 
 /** A finished request, and the thread's heap after it (a thread left holding much is not kept). */
 export type FileThreadReply = ({ ok: true; value: unknown } | { ok: false; error: WireError }) & { heapBytes: number };
