@@ -19,7 +19,7 @@ import type { JobRow, JobStore } from '../store/job-store.ts';
 import { readLimits } from '../tasks/analyse-file.ts';
 import { readWorkbook } from '../workbook/read-workbook.ts';
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
-import { reportFields, type ReportField } from './report-fields.ts';
+import { reportFields } from './report-fields.ts';
 import { recordReport, type ReportDone } from './report-state.ts';
 import { writeReportWorkbook } from './report-workbook.ts';
 import { summariseRows, type ReportRow } from './summarise-rows.ts';
@@ -48,8 +48,9 @@ const NATURAL_KEY = /^product[ _-]?id$/i;
 
 /** The map spec of a job a report can count, or a usage error saying why not. */
 export function reportableSpec(job: JobRow): MapSpec {
-  const spec = job.kind === 'map' ? (JSON.parse(job.options) as JobOptions).map : undefined;
-  if (!spec) throw new FanyiError('USAGE', `job ${job.job_id} is a ${job.kind} job; a report counts the results of a map job (fanyi map)`);
+  if (job.kind !== 'map') throw new FanyiError('USAGE', `job ${job.job_id} is a ${job.kind} job; a report counts the results of a map job (fanyi map)`);
+  const spec = (JSON.parse(job.options) as Partial<JobOptions>).map;
+  if (!spec) throw new FanyiError('USAGE', `job ${job.job_id} is still being prepared (${job.status}); ask for its report once its rows are planned`);
   const { fields } = reportFields(spec.schema);
   if (!fields.length) throw new FanyiError('USAGE', `job ${job.job_id}'s schema has no field a report counts: give a property an enum, or make it a boolean, a string or an array of strings`);
   return spec;
@@ -61,7 +62,7 @@ export async function makeReport(parts: ReportParts, job: JobRow, options: Repor
   const document = await readWorkbook(await parts.sourcePath(job), readLimits(parts.config));
   const by = groupColumn(document, spec, options.by);
   const rows = await reportRows(parts.store, job.job_id, document, spec, by);
-  const { fields } = reportFields(spec.schema);
+  const { fields, skipped } = reportFields(spec.schema);
   const summary = summariseRows(fields, rows);
   const meta = { jobId: job.job_id, sourceName: job.source_name, sheetName: spec.sheetName, lane: laneOf(job), by: by?.name, counts: await parts.store.countByStatus(job.job_id), keyColumns: spec.columns, resultColumns: spec.resultColumns, generatedAt: new Date() };
   const dir = path.join(parts.filesDir, 'reports');
@@ -76,7 +77,7 @@ export async function makeReport(parts: ReportParts, job: JobRow, options: Repor
       by: by?.name ?? null,
       rows: rows.length,
       fields: summary.fields.map((f) => ({ name: f.field.name, kind: f.field.kind, values: f.values.length })),
-      skipped: [...reportFields(spec.schema).skipped, ...summary.skipped],
+      skipped: [...skipped, ...summary.skipped],
       sheets,
     };
     await recordReport(parts.store, job.job_id, done);
@@ -119,4 +120,3 @@ async function reportRows(store: JobStore, jobId: string, document: SpreadsheetD
   return rows.sort((a, b) => a.row - b.row);
 }
 
-export type { ReportField };

@@ -113,4 +113,11 @@ describe('fanyi report over a map job of real reviews', { skip: realDataSkip }, 
       assert.deepEqual(kinds.map((k) => k.kind), ['report:requested', 'report']);
     });
   });
+
+  test('purging the job deletes its report workbooks from the store too', async () => {
+    const purged = await runCli(['purge', jobId, '--db', db, '--json'], { cwd: temp.dir });
+    assert.equal(purged.code, 0, describeResult(purged));
+    const files = (JSON.parse(purged.stdout) as { jobs: Array<{ files: string[] }> }).jobs[0].files;
+    assert.ok(files.filter((f) => f.endsWith('.xlsx')).length >= 2, `reports deleted: ${files.join(', ')}`);
+  });
 });
