@@ -93,8 +93,8 @@ export function newRequestId(): string {
 
 /** The group column: named (a usage error listing the headers when the sheet has none such), else the job's, else a product id column. */
 function groupColumn(document: SpreadsheetDocument, spec: MapSpec, named: string | undefined): { name: string; col: number } | undefined {
-  const sheet = document.sheets.find((s) => s.name === spec.sheetName);
-  const headers = (sheet?.rows[spec.headerRow] ?? []).map((v) => (typeof v === 'string' ? v.trim() : ''));
+  const sheet = document.sheets[specTable(document, spec).sheetIndex];
+  const headers = (sheet.rows[spec.headerRow] ?? []).map((v) => (typeof v === 'string' ? v.trim() : ''));
   const wanted = named?.trim() || (spec as MapSpec & { groupBy?: string }).groupBy;
   if (wanted) {
     const col = columnOf(headers, wanted);

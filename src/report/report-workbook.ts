@@ -77,7 +77,7 @@ function addCountsSheet(workbook: ExcelJS.Workbook, name: string, field: FieldSu
   const lines = [all, ...groups.map((g) => ({ ...g, counts: field.byGroup.get(g.name) ?? new Map<string, number>() }))];
   if (field.values.length <= PIVOT_MAX_VALUES) {
     const columns = [{ header: byHeader, width: 18 }, { header: 'Rows', width: 8 }, ...field.values.map((v) => ({ header: v, width: Math.min(30, Math.max(10, v.length + 2)) }))];
-    const table = lines.map((l): Cell[] => [l.name, l.rows, ...field.values.map((v) => l.counts.get(v) ?? 0)]);
+    const table = lines.map((l): Cell[] => [cellOf(l.name), l.rows, ...field.values.map((v) => l.counts.get(v) ?? 0)]);
     addFilteredTable(workbook, { name, columns, rows: table });
     return { name, rows: table.length };
   }
@@ -86,7 +86,7 @@ function addCountsSheet(workbook: ExcelJS.Workbook, name: string, field: FieldSu
     [...l.counts]
       .filter(([, n]) => n > 0)
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-      .map(([value, n]): Cell[] => [l.name, value, n, l.rows ? n / l.rows : 0]),
+      .map(([value, n]): Cell[] => [cellOf(l.name), value, n, l.rows ? n / l.rows : 0]),
   );
   const sheet = addFilteredTable(workbook, { name, columns, rows: capped(table) });
   sheet.getColumn(4).numFmt = '0.0%';
@@ -98,7 +98,7 @@ function addMentionsSheet(workbook: ExcelJS.Workbook, name: string, field: Field
   const order = new Map(field.values.map((v, i) => [v, i]));
   const mentions = [...field.mentions].sort((a, b) => order.get(a.value)! - order.get(b.value)! || a.row.row - b.row.row);
   const columns = [{ header: field.field.name, width: 24 }, ...(meta.by ? [{ header: meta.by, width: 16 }] : []), { header: 'Row', width: 7 }, { header: 'Id', width: 10 }, ...keyColumns(meta)];
-  const table = capped(mentions).map(({ row, value }): Cell[] => [value, ...(meta.by ? [row.group] : []), row.row, cellOf(row.id), ...meta.keyColumns.map((k) => cellOf(row.keys[k]))]);
+  const table = capped(mentions).map(({ row, value }): Cell[] => [value, ...(meta.by ? [cellOf(row.group)] : []), row.row, cellOf(row.id), ...meta.keyColumns.map((k) => cellOf(row.keys[k]))]);
   const sheet = addFilteredTable(workbook, { name, columns, rows: table });
   const rowCol = meta.by ? 3 : 2;
   capped(mentions).forEach(({ row }, i) => (sheet.getCell(i + 2, rowCol).value = { text: String(row.row), hyperlink: linkRow(row) }));
@@ -108,7 +108,7 @@ function addMentionsSheet(workbook: ExcelJS.Workbook, name: string, field: Field
 /** Every row: its number, id, group, key columns and whole result (lists joined with `; `). */
 function addRowsSheet(workbook: ExcelJS.Workbook, name: string, rows: readonly ReportRow[], meta: ReportMeta): ReportSheet {
   const columns = [{ header: 'Row', width: 7 }, { header: 'Id', width: 10 }, ...(meta.by ? [{ header: meta.by, width: 16 }] : []), ...keyColumns(meta), ...meta.resultColumns.map((c) => ({ header: c, width: 24 }))];
-  const table = capped(rows).map((row): Cell[] => [row.row, cellOf(row.id), ...(meta.by ? [row.group] : []), ...meta.keyColumns.map((k) => cellOf(row.keys[k])), ...meta.resultColumns.map((c) => resultCell(row.result[c]))]);
+  const table = capped(rows).map((row): Cell[] => [row.row, cellOf(row.id), ...(meta.by ? [cellOf(row.group)] : []), ...meta.keyColumns.map((k) => cellOf(row.keys[k])), ...meta.resultColumns.map((c) => resultCell(row.result[c]))]);
   addFilteredTable(workbook, { name, columns, rows: table });
   return { name, rows: table.length };
 }
@@ -157,11 +157,16 @@ function keyColumns(meta: ReportMeta) {
   return meta.keyColumns.map((k) => ({ header: k, width: Math.min(60, Math.max(10, k.length + 2)) }));
 }
 
+/** A value as a cell: a CSV's numbers (read as text) become numbers, so Excel sorts and filters them as such; `007` stays text. */
 function cellOf(value: unknown): Cell {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number') return value;
-  return clip(String(value));
+  const text = String(value);
+  return PLAIN_NUMBER.test(text) ? Number(text) : clip(text);
 }
+
+/** A decimal Excel keeps exactly: no leading zero, at most 15 digits. */
+const PLAIN_NUMBER = /^-?(0|[1-9]\d{0,14})(\.\d{1,6})?$/;
 
 function resultCell(value: unknown): Cell {
   if (Array.isArray(value)) return clip(value.map(valueText).join('; '));

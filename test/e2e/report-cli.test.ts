@@ -59,7 +59,7 @@ describe('fanyi report over a map job of real reviews', { skip: realDataSkip }, 
     const expected = expectedCounts(results, 'pain_points', productOf).get('')!;
     assert.equal(behind.length - 1, [...expected.values()].reduce((a, b) => a + b, 0));
     assert.deepEqual(behind[0].slice(0, 4), ['pain_points', 'ProductId', 'Row', 'Id']);
-    for (const line of behind.slice(1)) assert.equal(line[1], productOf(Number(line[2]) - 1), `row ${String(line[2])}'s product`);
+    for (const line of behind.slice(1)) assert.equal(String(line[1]), productOf(Number(line[2]) - 1), `row ${String(line[2])}'s product`);
     const all = sheets.get('Rows')!;
     assert.equal(all.length - 1, ROWS);
     assert.deepEqual(all[0], ['Row', 'Id', 'ProductId', 'Score', 'Summary', 'Text', 'sentiment', 'pain_points', 'praised_aspects', 'language']);

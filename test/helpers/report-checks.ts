@@ -71,15 +71,16 @@ export async function readReport(file: string): Promise<Map<string, unknown[][]>
 
 /**
  * Checks a counts sheet (a table group × value: `All`, then one line per group) against the
- * stored results: every count, every group, and no value the results lack.
+ * stored results: every count, every group, and no value the results lack. Group names are
+ * compared as text (a numeric product id is a number in the sheet).
  */
 export function assertPivotCounts(sheet: unknown[][], expected: Map<string, Map<string, number>>): void {
   const [header, ...lines] = sheet;
   const values = header.slice(2) as string[];
-  const groups = new Set(lines.map((l) => l[0] as string));
+  const groups = new Set(lines.map((l) => String(l[0])));
   assert.deepEqual(groups, new Set(['All', ...[...expected.keys()].filter(Boolean)]));
   for (const line of lines) {
-    const want = expected.get(line[0] === 'All' ? '' : (line[0] as string)) ?? new Map();
+    const want = expected.get(line[0] === 'All' ? '' : String(line[0])) ?? new Map();
     const got = new Map(values.map((v, i) => [v, line[i + 2] as number]).filter(([, n]) => (n as number) > 0) as Array<[string, number]>);
     assert.deepEqual(got, want, `counts of ${String(line[0])}`);
   }
