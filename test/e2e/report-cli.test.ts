@@ -2,18 +2,15 @@
  * `fanyi report` over map jobs on a slice of the real review file, run offline (`--provider
  * pseudo`): the workbook read back with exceljs holds, per product, exactly the counts the task
  * table's results imply, and the rows behind each; `--by` regroups; what cannot be reported is a
- * usage error naming the fix. With a queue, a worker subscribed to the `reports` lane alone makes it.
+ * usage error naming the fix; purging the job deletes its reports. (With a queue: report-queue.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { describeResult, makeTempDir, parseSingleJson, runCli, type CliProcess } from '../helpers/fanyi-cli.ts';
-import { withReadonlyDb } from '../helpers/read-db.ts';
+import { describeResult, makeTempDir, parseSingleJson, runCli } from '../helpers/fanyi-cli.ts';
 import { realDataSkip } from '../helpers/real-data.ts';
 import { assertPivotCounts, expectedCounts, readReport, storedResults, writeReviewSlice } from '../helpers/report-checks.ts';
-import { REDIS_URL, startWorker, uniquePrefix } from '../helpers/queue-workers.ts';
-import { deleteKeys } from '../helpers/redis-server.ts';
 
 const ROWS = 40;
 
@@ -89,29 +86,6 @@ describe('fanyi report over a map job of real reviews', { skip: realDataSkip }, 
     const refused = await runCli(['report', translation, '--db', db], { cwd: temp.dir });
     assert.equal(refused.code, 2, describeResult(refused));
     assert.match(refused.stderr, /is a translate job; a report counts the results of a map job/);
-  });
-
-  describe('with a queue', () => {
-    const prefix = uniquePrefix('report');
-    let worker: CliProcess | undefined;
-    after(async () => {
-      worker?.child.kill('SIGKILL');
-      await deleteKeys(REDIS_URL, prefix);
-    });
-
-    test('a worker subscribed to the reports lane alone makes it; the submitter copies it out', async () => {
-      const env = { FANYI_QUEUE_PREFIX: prefix };
-      worker = await startWorker(['--lanes', 'reports', '--db', db, '--queue', REDIS_URL], env, temp.dir);
-      const out = path.join(temp.dir, 'queued.xlsx');
-      const run = await runCli(['report', jobId, '--db', db, '--queue', REDIS_URL, '--out', out, '--json'], { cwd: temp.dir, env });
-      assert.equal(run.code, 0, describeResult(run));
-      const results = storedResults(db, jobId);
-      assertPivotCounts((await readReport(out)).get('sentiment counts')!, expectedCounts(results, 'sentiment', productOf));
-      // Queued by the submitter, made by the worker: both recorded in the job's event log under one request.
-      const requestId = String(parseSingleJson(run.stdout).request_id);
-      const kinds = withReadonlyDb(db, (d) => d.prepare("SELECT kind FROM job_events WHERE job_id = ? AND data LIKE ? ORDER BY at").all(jobId, `%${requestId}%`) as Array<{ kind: string }>);
-      assert.deepEqual(kinds.map((k) => k.kind), ['report:requested', 'report']);
-    });
   });
 
   test('purging the job deletes its report workbooks from the store too', async () => {
