@@ -126,7 +126,7 @@ describe('fanyi serve: upload, translate, poll, export', () => {
     }
     assert.ok(doc.paths['/api/v3/translate'].post.requestBody);
     assert.ok(doc.paths['/api/v3/map'].post.requestBody);
-    assert.deepEqual(Object.keys(doc.paths['/api/v3/jobs/{id}/report']).sort(), ['get', 'post']);
+    assert.ok(doc.paths['/api/v3/jobs/{id}/report'].get && doc.paths['/api/v3/jobs/{id}/report'].post);
     const docs = await server.request('/api/docs');
     assert.equal(docs.status, 200);
     assert.match(await docs.text(), /swagger/i);
