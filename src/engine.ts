@@ -28,6 +28,10 @@ import { toGlossaryRows } from './tasks/glossary/glossary.ts';
 import { fieldSummary, plannedTaskRows, startJob, toBatchRows, type PreparedJob } from './tasks/prepare-job.ts';
 import { createMapJob, type MapJobInput } from './map/map-job.ts';
 import type { MapPlan } from './map/plan-map.ts';
+import type { ClassTable } from './config/class-table-schema.ts';
+import { rowClassifier } from './tasks/batching/review-classes.ts';
+import { makeReport, newRequestId, reportableSpec, type ReportOptions } from './report/job-report.ts';
+import { recordReportFailure, recordReportRequest, reportState, type ReportDone, type ReportState } from './report/report-state.ts';
 import type { TaskSink } from './tasks/plan-tasks.ts';
 import type { SpreadsheetDocument } from './workbook/sheet-model.ts';
 
@@ -83,6 +87,8 @@ export interface EngineQueue {
   depth(lane: string): Promise<number>;
   /** Queues the preparation of a job stored `analyzing` on the `ingestion` lane (idempotent). */
   enqueueIngestion(jobId: string): Promise<void>;
+  /** Queues a report of a map job on the `reports` lane (Engine.requestReport). */
+  enqueueReport(ref: { jobId: string; requestId: string; by?: string }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -189,9 +195,18 @@ export class Engine {
    * `sourceFile`: the file among the stored files (an upload's), readable from every machine.
    */
   async submitJob(input: TranslateInput & { sourceFile: string }): Promise<{ jobId: string; status: 'analyzing' }> {
+    return this.#submit(() => this.storePendingJob(input));
+  }
+
+  /** {@link submitJob} for a map job: stored `analyzing` ({@link storePendingMapJob}), its rows planned on the ingestion lane. */
+  async submitMapJob(input: PendingMapInput): Promise<{ jobId: string; status: 'analyzing' }> {
+    return this.#submit(() => this.storePendingMapJob(input));
+  }
+
+  async #submit(storePending: () => Promise<string>): Promise<{ jobId: string; status: 'analyzing' }> {
     const queue = this.#o.queue;
     if (!queue) throw new FanyiError('USAGE', 'submitJob needs a queue back end; without one, createJob and runJob');
-    const jobId = await this.storePendingJob(input);
+    const jobId = await storePending();
     await queue.enqueueIngestion(jobId);
     // Not read back: the answer must not wait on one more store round trip (seed 004: submit in under 5 ms).
     return { jobId, status: 'analyzing' };
@@ -203,14 +218,28 @@ export class Engine {
    * it. Throws only for what needs no file: a review path clash, endpoints it cannot call.
    */
   async storePendingJob(input: TranslateInput & { sourceFile: string }): Promise<string> {
+    const { file, sourceFile, jobId: _id, tenant, sourceName, outPath, ...pending } = input;
+    return this.#storePending('translate', input, pending);
+  }
+
+  /**
+   * A map job stored `analyzing` as {@link storePendingJob} stores a translation: its prompt,
+   * schema, columns and class table kept until {@link prepareMapJob} reads the file and plans its rows.
+   */
+  async storePendingMapJob(input: PendingMapInput): Promise<string> {
+    const { file, sourceFile, jobId: _id, tenant, sourceName, outPath, ...pending } = input;
+    return this.#storePending('map', input, pending);
+  }
+
+  async #storePending(kind: 'translate' | 'map', input: PendingCommon, pending: PendingJobOptions['pending']): Promise<string> {
     checkReviewPath(input.reviewPath, input.outPath);
     const lane = input.lane === undefined ? DEFAULT_LANE : checkJobLane(input.lane, 'lane');
     await this.#providers.pool(this.#providers.defaults);
     const jobId = input.jobId ?? newJobId();
-    const { file, sourceFile, jobId: _id, tenant, sourceName, outPath, ...rest } = input;
     const { translation, data_processing } = this.config;
-    const options: PendingJobOptions = { pending: rest, run: this.#providers.defaults, config: { translation, data_processing }, provider: this.#providers.defaults.provider, ...(input.priority ? { priority: input.priority } : {}) };
-    await this.store.createJob({ jobId, kind: 'translate', lane, tenant, sourceName: sourceName ?? path.basename(file), sourcePath: file, sourceFile, excelId: '', outPath: outPath ?? null, options, status: 'analyzing' }, [], []);
+    const options: PendingJobOptions = { pending, run: this.#providers.defaults, config: { translation, data_processing }, provider: this.#providers.defaults.provider, ...(input.priority ? { priority: input.priority } : {}) };
+    const { file, sourceFile, tenant, sourceName, outPath } = input;
+    await this.store.createJob({ jobId, kind, lane, tenant, sourceName: sourceName ?? path.basename(file), sourcePath: file, sourceFile, excelId: '', outPath: outPath ?? null, options, status: 'analyzing' }, [], []);
     return jobId;
   }
 
@@ -221,8 +250,9 @@ export class Engine {
    */
   async ingestJob(jobId: string): Promise<void> {
     // An unknown job is the caller's error; what fails in preparing is stored with the job.
-    if ((await this.#job(jobId)).status !== 'analyzing') return;
-    const prepared = await this.prepareJob(jobId).catch(() => undefined);
+    const job = await this.#job(jobId);
+    if (job.status !== 'analyzing') return;
+    const prepared = await (job.kind === 'map' ? this.prepareMapJob(jobId) : this.prepareJob(jobId)).catch(() => undefined);
     if (prepared) await this.enqueueJob(jobId);
   }
 
@@ -244,11 +274,38 @@ export class Engine {
       if (prepared && !prepared.tally.tasks) throw new FanyiError('NOTHING_TO_TRANSLATE', 'every target cell already holds text; name another language, or set overwrite');
       return prepared;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      await this.store.setJobStatus(jobId, 'failed', `preparing the job failed: ${message}`);
-      await this.store.recordEvent(jobId, { kind: 'failed', message: `preparing the job failed: ${message}` }).catch(() => undefined);
-      throw error;
+      throw await this.#failPreparing(jobId, error);
     }
+  }
+
+  /**
+   * {@link prepareJob} for a map job stored `analyzing` ({@link storePendingMapJob}): reads its
+   * file, plans its rows with the submitter's settings and stores them. Undefined when the job is
+   * no longer analyzing; a failure is stored with the job, then thrown.
+   */
+  async prepareMapJob(jobId: string): Promise<MapPlan | undefined> {
+    const job = await this.#job(jobId);
+    if (job.status !== 'analyzing') return undefined;
+    const { pending, run, config } = JSON.parse(job.options) as PendingJobOptions;
+    const { classTable, ...rest } = pending as PendingMap;
+    try {
+      const input: MapJobInput = { ...rest, classify: classTable ? rowClassifier(classTable) : undefined, file: await this.sourcePath(job), jobId, tenant: job.tenant ?? undefined, sourceName: job.source_name, outPath: job.out_path ?? undefined, lane: laneOf(job) };
+      const model = (await this.#providers.pool(run)).model;
+      let stored = true;
+      const storeJob = async (newJob: NewJob, tasks: NewTaskRows, batches: BatchRow[]) => void (stored = await this.store.storeJobWork(newJob, tasks, batches));
+      const plan = await createMapJob({ store: this.store, files: this.files, config: { ...this.config, ...config, llm: run.llm }, run, model, storeJob }, jobId, input);
+      return stored ? plan : undefined;
+    } catch (error) {
+      throw await this.#failPreparing(jobId, error);
+    }
+  }
+
+  /** Stores the job `failed` with why its preparation failed; returns the error to throw. */
+  async #failPreparing(jobId: string, error: unknown): Promise<unknown> {
+    const message = error instanceof Error ? error.message : String(error);
+    await this.store.setJobStatus(jobId, 'failed', `preparing the job failed: ${message}`);
+    await this.store.recordEvent(jobId, { kind: 'failed', message: `preparing the job failed: ${message}` }).catch(() => undefined);
+    return error;
   }
 
   /**
@@ -463,6 +520,44 @@ export class Engine {
     this.events.emit('job:finished', { jobId, status: 'completed' });
   }
 
+  /**
+   * A map job's report (`fanyi report`), made now in this process from the results stored so far:
+   * counts per result field and group, stored among the store's files and recorded with the job.
+   */
+  async report(jobId: string, options: ReportOptions = {}): Promise<ReportDone> {
+    const parts = { store: this.store, files: this.files, config: this.config, filesDir: this.filesDir, sourcePath: (job: JobRow) => this.sourcePath(job) };
+    return makeReport(parts, await this.#job(jobId), options);
+  }
+
+  /**
+   * With a queue: records a report request and queues it on the `reports` lane, where a worker
+   * makes it ({@link workReport}); returns the request's id. A job a report cannot count is refused here.
+   */
+  async requestReport(jobId: string, options: Pick<ReportOptions, 'by'> = {}): Promise<string> {
+    const queue = this.#o.queue;
+    if (!queue) throw new FanyiError('USAGE', 'requestReport needs a queue back end; without one, report');
+    reportableSpec(await this.#job(jobId));
+    const requestId = newRequestId();
+    const by = options.by?.trim() || undefined;
+    await recordReportRequest(this.store, jobId, requestId, by);
+    await queue.enqueueReport({ jobId, requestId, ...(by ? { by } : {}) });
+    return requestId;
+  }
+
+  /** The `reports` lane's work: makes the requested report; a failure is recorded with the job, not thrown (a worker has no caller to tell). */
+  async workReport(ref: { jobId: string; requestId: string; by?: string }): Promise<void> {
+    try {
+      await this.report(ref.jobId, { by: ref.by, requestId: ref.requestId });
+    } catch (error) {
+      await recordReportFailure(this.store, ref.jobId, ref.requestId, error);
+    }
+  }
+
+  /** The job's newest report request (or the one named) as its event log has it; undefined when none was made. */
+  reportState(jobId: string, requestId?: string): Promise<ReportState | undefined> {
+    return reportState(this.store, jobId, requestId);
+  }
+
   /** True while this process runs the job (also while it finishes the batches claimed before a pause). */
   isRunning(jobId: string): boolean {
     return this.#runs.has(jobId);
@@ -550,13 +645,24 @@ function stillAnalyzing(jobId: string): FanyiError {
 /** What a job stored `analyzing` keeps in its options until its analysis replaces them with JobOptions. */
 interface PendingJobOptions {
   /** The submit's input but the file (the job's source reference), the id, tenant, name and output path (job columns). */
-  pending: Omit<TranslateInput, 'file' | 'jobId' | 'tenant' | 'sourceName' | 'outPath'>;
+  pending: Omit<TranslateInput, PendingColumns> | PendingMap;
   run: RunSettings;
   /** The submitter's splitting and packing settings: the job is split as that server would have. */
   config: Pick<FanyiConfig, 'translation' | 'data_processing'>;
   provider: string;
   priority?: TranslateInput['priority'];
 }
+
+/** The input fields a pending job keeps as job columns rather than in its options. */
+type PendingColumns = 'file' | 'jobId' | 'tenant' | 'sourceName' | 'outPath';
+
+/** What any pending job is stored with: its stored file and where its output goes. */
+type PendingCommon = Pick<TranslateInput, PendingColumns | 'reviewPath' | 'lane' | 'priority'> & { sourceFile: string };
+
+/** A map job to store pending (the API): its class table as data, since a classifier function cannot be stored. */
+export type PendingMapInput = Omit<MapJobInput, 'classify'> & { sourceFile: string; classTable?: ClassTable };
+
+type PendingMap = Omit<PendingMapInput, PendingColumns | 'sourceFile'>;
 
 function newJobId(): string {
   const stamp = new Date().toISOString().slice(2, 10).replace(/-/g, '');

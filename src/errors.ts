@@ -47,6 +47,11 @@ export class FanyiError extends Error {
   }
 }
 
+/** True for a code of the catalogue (one that crossed a thread, or was stored with a job's event). */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
+
 export function isFanyiError(error: unknown): error is FanyiError {
   return error instanceof FanyiError;
 }

@@ -5,6 +5,7 @@ import { registerEstimate } from './commands/estimate.ts';
 import { registerJobCommands } from './commands/jobs.ts';
 import { registerMap } from './commands/map.ts';
 import { registerPurge } from './commands/purge.ts';
+import { registerReport } from './commands/report.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerTranslate } from './commands/translate.ts';
 import { registerWorkerCommands } from './commands/worker.ts';
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   registerMap(program, exit);
   registerEstimate(program, exit);
   registerJobCommands(program, exit);
+  registerReport(program, exit);
   registerServe(program, exit);
   registerCheck(program, exit);
   registerWorkerCommands(program, exit);

@@ -8,7 +8,7 @@ import type { RunSettings } from '../config/run-settings.ts';
 import { FanyiError } from '../errors.ts';
 import type { JobOptions, TranslateInput } from '../job-types.ts';
 import type { FileStore } from '../store/files/file-store.ts';
-import type { JobStore } from '../store/job-store.ts';
+import type { BatchRow, JobStore, NewJob, NewTaskRow } from '../store/job-store.ts';
 import { readLimits } from '../tasks/analyse-file.ts';
 import { readWorkbook } from '../workbook/read-workbook.ts';
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
@@ -37,6 +37,11 @@ export interface MapJobParts {
   /** The run settings stored with the job, and the model its pool calls. */
   run: RunSettings;
   model: string;
+  /**
+   * Stores the planned job; default `store.createJob`. A job stored `analyzing` (the API) is
+   * filled with `store.storeJobWork` instead.
+   */
+  storeJob?: (job: NewJob, tasks: NewTaskRow[], batches: BatchRow[]) => Promise<void>;
 }
 
 /** Stores the job (source, tasks, batches) in one transaction; throws before storing anything when the file, prompt or schema is wrong. */
@@ -50,7 +55,8 @@ export async function createMapJob(parts: MapJobParts, jobId: string, input: Map
     const where = plan.groups?.rowsWithoutKey ? `a value in ${spec.groupBy} (--group-by)` : `a value in ${spec.columns.join(', ')}`;
     throw new FanyiError('NOTHING_TO_TRANSLATE', `no row below the header of sheet "${spec.sheetName}" has ${where}`);
   }
-  await parts.store.createJob(
+  const storeJob = parts.storeJob ?? ((job, tasks, batches) => parts.store.createJob(job, tasks, batches));
+  await storeJob(
     {
       jobId,
       kind: 'map',

@@ -68,12 +68,14 @@ function withoutId(value: Record<string, unknown>): Record<string, unknown> {
   return { ...rest, result_id: id };
 }
 
-function rowId(r: WritableResult): string | number {
+/** The row's id kept in its task's context (the `--id` value), else its row number (1-based). */
+export function rowId(r: WritableResult): string | number {
   const id = parseResult(r.sourceContext ?? '')?.id;
   // A task without a readable context is named by its row.
   return typeof id === 'string' || typeof id === 'number' ? id : r.rowIdx + 1;
 }
 
+/** A stored result as an object; undefined when it is not one (unparseable, an array). */
 export function parseResult(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);

@@ -61,7 +61,8 @@ export function findTable(document: SpreadsheetDocument, needed: readonly string
   throw new FanyiError('NO_SOURCE_COLUMN', `no column ${closest.missing.map((m) => `"${m}"`).join(', ')} in sheet "${closest.sheet.name}" (its columns: ${have}); the prompt's \${…} and --columns/--id must name headers of the file`);
 }
 
-function columnOf(headers: readonly string[], name: string): number {
+/** The column of header `name`: exact, else case-insensitive when only one header matches; -1 when none does. */
+export function columnOf(headers: readonly string[], name: string): number {
   const exact = headers.indexOf(name);
   if (exact >= 0) return exact;
   const folded = headers.flatMap((h, col) => (h.toLowerCase() === name.toLowerCase() ? [col] : []));

@@ -126,7 +126,8 @@ function checkExamples(examples: readonly MapExample[], schema: RowSchema, colum
 
 /** The spec's table, as the row reader takes it (the sheet found again by name). */
 export function specTable(document: SpreadsheetDocument, spec: MapSpec): MapTable {
-  const sheet = document.sheets.find((s) => s.name === spec.sheetName);
+  // A CSV's one sheet is named after its file, and a job's stored source is named by its hash.
+  const sheet = document.sheets.find((s) => s.name === spec.sheetName) ?? (document.format === 'csv' ? document.sheets[0] : undefined);
   if (!sheet) throw new FanyiError('BAD_LAYOUT', `the job's sheet "${spec.sheetName}" is not in the file`);
   return { sheetIndex: sheet.index, sheetName: sheet.name, headerRow: spec.headerRow, columns: spec.columnIndex, lastUsedCol: spec.firstResultCol - 1 };
 }

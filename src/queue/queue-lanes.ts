@@ -18,6 +18,12 @@ export const DEFAULT_LANE = 'translation';
 export const SEED_LANES = ['translation', 'insight_extraction', 'theme_extraction', 'learning', 'reports'] as const;
 
 /**
+ * The lane where reports are made (`fanyi report`, `POST /api/v3/jobs/:id/report` with a queue):
+ * its report entries call no model; a job may still name it for its batches.
+ */
+export const REPORTS_LANE = 'reports';
+
+/**
  * The lane where a job submitted through the API with a queue is read, split and packed
  * (Engine.ingestJob), so the API answers before any of that work (seed 004). Its entries are
  * jobs, not batches; no job runs on it.

@@ -1,4 +1,5 @@
 import type { FanyiConfig } from '../config/config-schema.ts';
+import type { MapPlan } from '../map/plan-map.ts';
 import { PROMPT_OVERHEAD_TOKENS } from '../tasks/batching/estimate-tokens.ts';
 import type { TargetColumn } from '../tasks/plan-targets.ts';
 import type { PreparedJob } from '../tasks/prepare-job.ts';
@@ -47,6 +48,16 @@ export function startedView(prepared: PreparedJob, config: FanyiConfig) {
     batches: prepared.batches.length,
     languages: languagesOf(prepared),
     estimated_time: estimateOf(prepared, config).estimated_seconds,
+  };
+}
+
+/** The counts `POST /api/v3/map` answers with once a map job's rows are planned and stored. */
+export function mapStartedView(plan: MapPlan) {
+  return {
+    task_count: plan.tasks.length,
+    unique_rows: plan.classes.reduce((sum, c) => sum + c.uniqueRows, 0),
+    batches: plan.batches.length,
+    classes: plan.classes.map((c) => ({ class: c.className, rows: c.rows, calls: c.batches })),
   };
 }
 

@@ -16,6 +16,8 @@ import { controlRoutes, deleteJobRoute } from './routes/control-routes.ts';
 import { dashboardRoute } from './routes/dashboard-route.ts';
 import { exportRoute } from './routes/export-route.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { mapRoute } from './routes/map-route.ts';
+import { reportRoutes } from './routes/report-routes.ts';
 import { statusRoutes } from './routes/status-routes.ts';
 import { taskRoutes } from './routes/task-routes.ts';
 import { translateRoute } from './routes/translate-route.ts';
@@ -62,7 +64,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // One file per request; its own size limit is checked per upload against the config.
   await app.register(multipart, { limits: { files: 1, fields: 10, parts: 11 } });
   registerMetrics(app, ctx.engine, ctx.runner, ctx.threads);
-  for (const routes of [healthRoutes, uploadRoute, translateRoute, statusRoutes, taskRoutes, exportRoute, controlRoutes, deleteJobRoute, checkpointRoutes, activityRoute, workersRoute, dashboardRoute]) await app.register(routes, { ctx });
+  for (const routes of [healthRoutes, uploadRoute, translateRoute, mapRoute, statusRoutes, taskRoutes, exportRoute, controlRoutes, deleteJobRoute, checkpointRoutes, reportRoutes, activityRoute, workersRoute, dashboardRoute]) await app.register(routes, { ctx });
   app.addHook('onClose', async () => {
     await ctx.threads.close();
     await ctx.runner.close();

@@ -241,8 +241,8 @@ export class KyselyJobStore implements JobStore {
     return insertEvent(this.#db, jobId, event);
   }
 
-  jobEvents(jobId: string, limit = 20): Promise<JobEvent[]> {
-    return recentEvents(this.#db, jobId, limit);
+  jobEvents(jobId: string, limit = 20, kinds?: readonly string[]): Promise<JobEvent[]> {
+    return recentEvents(this.#db, jobId, limit, kinds);
   }
 
   createCheckpoint(jobId: string, checkpoint: { checkpointId: string; filePath: string; metadata: unknown }): Promise<number> {

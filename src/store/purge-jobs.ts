@@ -21,7 +21,7 @@ export interface PurgedJob {
   status: string;
   /** Rows deleted per table (dry run: the job's tasks only, counted). */
   rows: Record<string, number>;
-  /** Stored files deleted because nothing else names them: the source, the upload, checkpoint increments. */
+  /** Stored files deleted because nothing else names them: the source, the upload, checkpoint increments, reports. */
   files: string[];
 }
 
@@ -52,6 +52,11 @@ export async function purgeJob(parts: PurgeParts, jobId: string, options: { dryR
   if (upload) named.add(upload.fileId);
   for (const checkpoint of await store.listCheckpoints(jobId)) {
     for (const id of (checkpoint.metadata as { increments?: string[] } | null)?.increments ?? []) named.add(id);
+  }
+  // Report workbooks (`fanyi report`), each recorded as a `report` event naming its stored file (report/report-state.ts).
+  for (const event of await store.jobEvents(jobId, 10_000, ['report'])) {
+    const fileId = (event.data as { fileId?: unknown } | undefined)?.fileId;
+    if (typeof fileId === 'string') named.add(fileId);
   }
   if (options.dryRun) {
     return { jobId, status: job.status, rows: { tasks: job.total_tasks }, files: [...named] };

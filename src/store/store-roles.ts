@@ -124,8 +124,8 @@ export interface JobReadViews {
   writableResults(jobId: string, options?: WritableResultsOptions): AsyncIterable<WritableResult>;
   /** Per-endpoint calls, tokens, 429s, errors and latency percentiles. */
   endpointStats(jobId: string): Promise<EndpointStats[]>;
-  /** The newest `limit` events, oldest first. */
-  jobEvents(jobId: string, limit?: number): Promise<JobEvent[]>;
+  /** The newest `limit` events (of those `kinds` only, when given), oldest first. */
+  jobEvents(jobId: string, limit?: number, kinds?: readonly string[]): Promise<JobEvent[]>;
   taskPage(jobId: string, query: TaskPageQuery): Promise<TaskPage>;
   taskStatistics(jobId: string): Promise<TaskStatistics>;
   activeLoad(): Promise<ActiveLoad>;

@@ -219,6 +219,7 @@ export function jobStoreCases(name: string, openStore: () => Promise<JobStore>):
     const events = await store.jobEvents(jobId, 1);
     assert.deepEqual(events.map((e) => e.kind), ['checkpoint'], 'the newest first when limited, oldest first in order');
     assert.deepEqual((await store.jobEvents(jobId))[0].data, { to: 9 });
+    assert.deepEqual((await store.jobEvents(jobId, 5, ['adjust:workers', 'report'])).map((e) => e.kind), ['adjust:workers'], 'only the kinds asked for');
     await store.close();
   });
 

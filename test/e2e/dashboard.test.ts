@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +16,8 @@ import { writeGameWorkbook, type GameWorkbook } from '../helpers/game-workbook.t
 import { startServeHarness, type ServeHarness } from '../helpers/serve-harness.ts';
 import { assertPresent, skipUnlessPresent, type Requirement } from '../helpers/requirements.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
+import { realDataSkip } from '../helpers/real-data.ts';
+import { readReport, writeReviewSlice } from '../helpers/report-checks.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'tok_dashboard_0123456789';
@@ -109,6 +111,36 @@ describe('dashboard in Chromium', { skip: skipUnlessPresent(BROWSER) }, () => {
     await page.screenshot({ path: shot, fullPage: true });
     t.diagnostic(`screenshot: ${shot}`);
     console.log(`dashboard screenshot: ${shot}`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a map job: its kind and lane in the head and the list; Report downloads its summary workbook', { skip: realDataSkip }, async () => {
+    const { file } = await writeReviewSlice(server.dir, 12);
+    const uploaded = (await (await server.upload(await readFile(file), 'reviews.csv', TOKEN)).json()) as { session_id: string };
+    const started = await server.request('/api/v3/map', { json: { session_id: uploaded.session_id, recipe: 'review-themes' }, token: TOKEN });
+    assert.equal(started.status, 202, await started.clone().text());
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${server.base}/?job=${uploaded.session_id}`);
+    await page.fill('#token', TOKEN);
+    await page.click('#token-form button');
+    await page.locator('#job-status', { hasText: 'completed' }).waitFor({ timeout: 20_000 });
+    assert.equal(await page.textContent('#job-kind'), 'map');
+    assert.equal(await page.textContent('#job-lane'), 'theme_extraction');
+    const listed = page.locator('#jobs li', { hasText: 'reviews.csv' });
+    assert.equal(await listed.locator('.kind').textContent(), 'map');
+    assert.equal(await listed.locator('.lane').textContent(), 'theme_extraction');
+    assert.ok(await page.isVisible('#report'), 'a map job offers its report');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#report')]);
+    assert.equal(download.suggestedFilename(), 'reviews.report.xlsx');
+    const out = path.join(server.dir, 'report-downloaded.xlsx');
+    await download.saveAs(out);
+    const sheets = await readReport(out);
+    assert.deepEqual(sheets.get('themes counts')?.[0].slice(0, 2), ['ProductId', 'Rows']);
+    assert.equal(sheets.get('Rows')!.length - 1, 12);
     assert.deepEqual(errors, []);
     await context.close();
   });

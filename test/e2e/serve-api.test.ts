@@ -121,10 +121,12 @@ describe('fanyi serve: upload, translate, poll, export', () => {
   test('serves the OpenAPI document and browsable docs; health and readiness', async () => {
     const doc = (await (await server.request('/api/openapi.json')).json()) as Record<string, any>;
     assert.equal(doc.openapi, '3.1.0');
-    for (const route of ['/api/v3/upload', '/api/v3/translate', '/api/v3/status/{id}', '/api/v3/tasks/{id}', '/api/v3/results/{id}', '/api/v3/export/{id}', '/api/v3/jobs', '/api/monitor/status/{id}', '/api/monitor/dataframe/{id}']) {
+    for (const route of ['/api/v3/upload', '/api/v3/translate', '/api/v3/status/{id}', '/api/v3/tasks/{id}', '/api/v3/results/{id}', '/api/v3/export/{id}', '/api/v3/jobs', '/api/monitor/status/{id}', '/api/monitor/dataframe/{id}', '/api/v3/map', '/api/v3/jobs/{id}/report']) {
       assert.ok(doc.paths[route], `${route} documented`);
     }
     assert.ok(doc.paths['/api/v3/translate'].post.requestBody);
+    assert.ok(doc.paths['/api/v3/map'].post.requestBody);
+    assert.ok(doc.paths['/api/v3/jobs/{id}/report'].get && doc.paths['/api/v3/jobs/{id}/report'].post);
     const docs = await server.request('/api/docs');
     assert.equal(docs.status, 200);
     assert.match(await docs.text(), /swagger/i);

@@ -7,7 +7,8 @@ import { resolveClassTable } from '../../config/class-presets.ts';
 import { readMapFiles, type MapInput } from '../../map/map-spec.ts';
 import type { RowClassifier } from '../../map/plan-map.ts';
 import { examplesFor, readExamplesFile, type RecipeExample } from '../../map/map-examples.ts';
-import { builtInRecipes, loadRecipe, promptSlots, recipePrompt } from '../../map/recipes.ts';
+import { builtInRecipes, loadRecipe, recipePrompt } from '../../map/recipes.ts';
+import { checkClassColumns } from '../../map/map-request.ts';
 import { ReviewClassifier, rowClassifier } from '../../tasks/batching/review-classes.ts';
 import { describeGroups } from '../../map/map-groups.ts';
 import { isJsonLinesPath } from '../../map/map-output.ts';
@@ -88,9 +89,7 @@ export async function mapInputsFrom(flags: MapFlags, config: FanyiConfig): Promi
   const classifier = table ? new ReviewClassifier(table) : undefined;
   const examples = flags.examples ? fewShotInput(readExamplesFile(flags.examples), `--examples ${flags.examples}`, classifier, to, true) : recipe ? fewShotInput(recipe.examples, `examples.json of recipe ${recipe.name}`, classifier, to, false) : {};
   if (!classifier) return { map: { ...map, ...examples }, lane: recipe?.lane };
-  const sent = map.columns ?? promptSlots(map.prompt);
-  const missing = classifier.columns.filter((c) => !sent.includes(c));
-  if (missing.length) throw new FanyiError('USAGE', `the class table reads ${missing.join(', ')}, which the job does not send: add ${missing.length > 1 ? 'them' : 'it'} to --columns`);
+  checkClassColumns(classifier, map);
   return { map: { ...map, ...examples }, classify: rowClassifier(classifier), lane: recipe?.lane };
 }
 

@@ -3,7 +3,8 @@ import { redactQueueUrl } from '../queue-url.ts';
 import { hasWorkerFor } from '../worker-registry.ts';
 import { BullmqCancelBroadcast } from './bullmq-cancel-broadcast.ts';
 import { BullmqConnection } from './bullmq-connection.ts';
-import { BullmqDispatcher, enqueueIngestion } from './bullmq-dispatcher.ts';
+import { BullmqDispatcher, enqueueIngestion, enqueueReport } from './bullmq-dispatcher.ts';
+import type { ReportRef } from './bullmq-job-ids.ts';
 
 /** The entry states counted as queue depth: waiting, prioritised, delayed or being worked on. */
 const DEPTH_STATES = ['wait', 'prioritized', 'delayed', 'active'] as const;
@@ -24,6 +25,7 @@ export function createBullmqBackend(url: string, prefix: string) {
       return Object.values(counts).reduce((a, b) => a + b, 0);
     },
     enqueueIngestion: (jobId: string) => enqueueIngestion(connection, jobId),
+    enqueueReport: (ref: ReportRef) => enqueueReport(connection, ref),
     close: () => connection.close(),
   };
   return { connection, cancels, dispatchers, queue };

@@ -2,11 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { retryTransient } from '../../store/transient-errors.ts';
 import type { JobStore } from '../../store/job-store.ts';
 import type { Dispatcher, DispatcherParts } from '../dispatcher.ts';
-import { INGESTION_LANE, laneOf } from '../queue-lanes.ts';
+import { INGESTION_LANE, laneOf, REPORTS_LANE } from '../queue-lanes.ts';
 import { WorkGate } from '../work-gate.ts';
 import { workLeasedBatch, type LeaseParts } from '../work-leased-batch.ts';
 import type { BullmqConnection } from './bullmq-connection.ts';
-import { bullJobId, bullPriority, ingestionJobId, type BatchRef, type IngestionRef, type JobPriority } from './bullmq-job-ids.ts';
+import { bullJobId, bullPriority, ingestionJobId, REPORT_ENTRY, reportJobId, type BatchRef, type IngestionRef, type JobPriority, type ReportRef } from './bullmq-job-ids.ts';
 
 /**
  * Store lease of a batch worked on through the queue. Shorter than the local pool's 120 s: a
@@ -118,6 +118,11 @@ export async function enqueueBatches(connection: BullmqConnection, store: JobSto
 export async function enqueueIngestion(connection: BullmqConnection, jobId: string): Promise<void> {
   const ref: IngestionRef = { jobId };
   await connection.queue(INGESTION_LANE).add('ingest', ref, { jobId: ingestionJobId(jobId), ...ENTRY_OPTIONS });
+}
+
+/** A report to make on the `reports` lane (Engine.requestReport); one entry per request. */
+export async function enqueueReport(connection: BullmqConnection, ref: ReportRef): Promise<void> {
+  await connection.queue(REPORTS_LANE).add(REPORT_ENTRY, ref, { jobId: reportJobId(ref), ...ENTRY_OPTIONS });
 }
 
 /**

@@ -15,6 +15,23 @@ export interface IngestionRef {
   jobId: string;
 }
 
+/** What a `reports` lane entry carries: a report of a map job to make (Engine.workReport). */
+export interface ReportRef {
+  jobId: string;
+  /** Names the request in the job's event log, where its outcome is recorded. */
+  requestId: string;
+  /** The group column asked for; absent: the default. */
+  by?: string;
+}
+
+/** The BullMQ entry name of a report on the `reports` lane, beside `batch` entries of jobs run on that lane. */
+export const REPORT_ENTRY = 'report';
+
+/** One entry per request: asking again for a report adds another. */
+export function reportJobId({ jobId, requestId }: ReportRef): string {
+  return `r.${jobId}.${requestId}`.replace(/:/g, '%3A');
+}
+
 /** `job_x.BATCH_pt-BR_001`. BullMQ refuses ids holding ':' (its key separator) or made only of digits. */
 export function bullJobId({ jobId, batchId }: BatchRef): string {
   return `b.${jobId}.${batchId}`.replace(/:/g, '%3A');

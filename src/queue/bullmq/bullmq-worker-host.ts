@@ -8,7 +8,7 @@ import { workerId } from '../local/worker-id.ts';
 import { INGESTION_LANE, laneOf } from '../queue-lanes.ts';
 import { WorkerHeartbeat } from '../worker-registry.ts';
 import type { BullmqConnection } from './bullmq-connection.ts';
-import type { BatchRef, IngestionRef } from './bullmq-job-ids.ts';
+import { REPORT_ENTRY, type BatchRef, type IngestionRef, type ReportRef } from './bullmq-job-ids.ts';
 
 /**
  * BullMQ's lock on an entry being worked on: renewed every half of it by the worker; a worker
@@ -35,6 +35,8 @@ export interface BullmqWorkerHostOptions {
   enqueue(jobId: string): Promise<void>;
   /** Prepares a job stored `analyzing` (Engine.ingestJob): the `ingestion` lane's work. */
   ingest?(jobId: string): Promise<void>;
+  /** Makes a report (Engine.workReport): the `reports` lane's report entries; its outcome is recorded, not thrown. */
+  report?(ref: ReportRef): Promise<void>;
   /** Adds the ingestion entry of a job stored `analyzing`, for the reconcile. */
   enqueueIngestion?(jobId: string): Promise<void>;
   cancels?: CancelBroadcast;
@@ -91,7 +93,7 @@ export class BullmqWorkerHost {
       // Analysis is CPU work in this process: two at a time keep the file reads and store writes
       // overlapped without starving the translation lane's calls.
       const laneOptions = isIngestion ? { ...options, concurrency: Math.min(2, this.#o.concurrency) } : options;
-      const worker = this.#o.connection.worker(lane, (job: Job) => (isIngestion ? this.#ingest(job) : this.#process(job)), laneOptions);
+      const worker = this.#o.connection.worker(lane, (job: Job) => (isIngestion ? this.#ingest(job) : job.name === REPORT_ENTRY ? this.#report(job) : this.#process(job)), laneOptions);
       worker.on('error', (error) => this.#o.log?.(`queue error (retrying): ${error.message}`));
       this.#workers.push(worker);
     }
@@ -147,6 +149,12 @@ export class BullmqWorkerHost {
     const { jobId } = job.data as IngestionRef;
     if (!this.#o.ingest) throw new Error(`this worker cannot prepare jobs (job ${jobId})`);
     await this.#o.ingest(jobId);
+  }
+
+  async #report(job: Job): Promise<void> {
+    const ref = job.data as ReportRef;
+    if (!this.#o.report) throw new Error(`this worker cannot make reports (job ${ref.jobId})`);
+    await this.#o.report(ref);
   }
 
   async #process(job: Job): Promise<void> {

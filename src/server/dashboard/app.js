@@ -10,8 +10,7 @@ const state = { jobId: new URLSearchParams(location.search).get('job'), timer: 0
 
 /** fetch with the bearer token when one was given; throws an Error with the API's message. */
 async function api(path, init = {}) {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  const headers = { ...(init.headers ?? {}), ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const headers = { ...(init.headers ?? {}), ...authHeader() };
   const answer = await fetch(path, { ...init, headers });
   if (!answer.ok) {
     const problem = await answer.json().catch(() => ({}));
@@ -106,6 +105,9 @@ function renderHead(s) {
   $('session').textContent = `Session: ${s.session_id}`;
   $('job-name').textContent = s.source_name;
   $('job-kind').textContent = s.kind;
+  $('job-lane').textContent = s.lane;
+  // A map job's results can be counted into a report workbook; a translation has nothing to count.
+  $('report').hidden = s.kind !== 'map';
   $('job-status').textContent = s.status;
   $('job-status').className = `badge ${s.status}`;
   $('job-error').textContent = s.error ?? '';
@@ -242,16 +244,44 @@ async function uploadAndStart(event) {
 }
 
 /** Fetched with the token, then handed to the browser as a file: a plain link could not carry the header. */
+async function saveFile(path, fallbackName) {
+  const answer = await api(path);
+  const name = /filename="([^"]+)"/.exec(answer.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(await answer.blob());
+  el('a', { href: url, download: name }).click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 async function download() {
   try {
-    const answer = await api(`/api/v3/export/${encodeURIComponent(state.jobId)}`);
-    const name = /filename="([^"]+)"/.exec(answer.headers.get('content-disposition') ?? '')?.[1] ?? 'translated.xlsx';
-    const url = URL.createObjectURL(await answer.blob());
-    el('a', { href: url, download: name }).click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    await saveFile(`/api/v3/export/${encodeURIComponent(state.jobId)}`, 'translated.xlsx');
   } catch (error) {
     showError(error.message);
   }
+}
+
+/** Makes a report of the map job (in the server, or queued on the reports lane: then waited for) and downloads it. */
+async function report() {
+  const path = `/api/v3/jobs/${encodeURIComponent(state.jobId)}/report`;
+  $('report').disabled = true;
+  try {
+    const made = await (await api(path, { method: 'POST' })).json();
+    while (made.status === 'queued') {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const head = await fetch(path, { method: 'HEAD', headers: authHeader() });
+      if (head.status !== 409) break;
+    }
+    await saveFile(path, 'report.xlsx');
+  } catch (error) {
+    showError(error.message);
+  } finally {
+    $('report').disabled = false;
+  }
+}
+
+function authHeader() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { authorization: `Bearer ${token}` } : {};
 }
 
 function init() {
@@ -267,6 +297,7 @@ function init() {
   $('upload-form').addEventListener('submit', uploadAndStart);
   for (const action of ['pause', 'resume', 'cancel']) $(action).addEventListener('click', () => control(action));
   $('download').addEventListener('click', download);
+  $('report').addEventListener('click', report);
   void poll();
 }
 

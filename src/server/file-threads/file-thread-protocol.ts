@@ -2,7 +2,9 @@
  * What the server and its file threads say to each other (node:worker_threads messages, so
  * structured-cloned: plain data, no classes, no functions).
  */
-import { ERROR_CODES, FanyiError, type ErrorCode } from '../../errors.ts';
+import { FanyiError, isErrorCode } from '../../errors.ts';
+
+export { isErrorCode };
 import type { EmbeddedEngineOptions } from '../../presets.ts';
 
 /** What every file thread starts with (its workerData). */
@@ -15,8 +17,11 @@ export interface FileThreadSetup {
   engine: EmbeddedEngineOptions;
 }
 
-/** `analyse`: read and plan an upload, answer the analysis view. `prepare`: fill a job stored `analyzing`. */
-export type FileThreadRequest = { kind: 'analyse'; file: string } | { kind: 'prepare'; jobId: string };
+/**
+ * `analyse`: read and plan an upload, answer the analysis view. `prepare`: fill a job stored
+ * `analyzing` (a translation or a map job). `report`: make a map job's report (Engine.report).
+ */
+export type FileThreadRequest = { kind: 'analyse'; file: string } | { kind: 'prepare'; jobId: string } | { kind: 'report'; jobId: string; by?: string };
 
 /** A finished request, and the thread's heap after it (a thread left holding much is not kept). */
 export type FileThreadReply = ({ ok: true; value: unknown } | { ok: false; error: WireError }) & { heapBytes: number };
@@ -43,8 +48,4 @@ export function fromWire(error: WireError): Error {
   const internal = new Error(`file thread: ${error.message}`);
   if (error.stack) internal.stack = `file thread: ${error.stack}`;
   return internal;
-}
-
-export function isErrorCode(code: unknown): code is ErrorCode {
-  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
 }

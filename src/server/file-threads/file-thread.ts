@@ -3,7 +3,8 @@
  * It does the server's work that reads a whole file, off the event loop that answers polls:
  * reading and planning an upload (the streaming reader), and planning and storing a job through
  * its own engine and store connection (better-sqlite3 is synchronous: storing a 100,000-row job on
- * the event loop held it for tens of seconds). One request at a time; the pool sends the next
+ * the event loop held it for tens of seconds), and a map job's report (every result read and a
+ * workbook written). One request at a time; the pool sends the next
  * only after the reply.
  */
 import v8 from 'node:v8';
@@ -11,7 +12,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Engine } from '../../engine.ts';
 import { createEmbeddedEngine } from '../../presets.ts';
 import { analyseFile } from '../../tasks/analyse-file.ts';
-import { analysisView, startedView } from '../analysis-view.ts';
+import { analysisView, mapStartedView, startedView } from '../analysis-view.ts';
 import { toWire, type FileThreadReply, type FileThreadRequest, type FileThreadSetup } from './file-thread-protocol.ts';
 
 const setup = workerData as FileThreadSetup;
@@ -39,7 +40,13 @@ async function work(request: FileThreadRequest): Promise<unknown> {
     const { document, prepared } = await analyseFile({ file: request.file }, config);
     return analysisView(document, prepared, config);
   }
-  const prepared = await (await openEngine()).prepareJob(request.jobId);
+  const engine = await openEngine();
+  if (request.kind === 'report') return engine.report(request.jobId, { by: request.by });
+  if ((await engine.store.getJob(request.jobId))?.kind === 'map') {
+    const plan = await engine.prepareMapJob(request.jobId);
+    return plan ? mapStartedView(plan) : null;
+  }
+  const prepared = await engine.prepareJob(request.jobId);
   return prepared ? startedView(prepared, config) : null;
 }
 

@@ -22,6 +22,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'jobs', description: 'upload, start, read and export jobs' },
         { name: 'monitor', description: 'polling views (seed 000 §5.2)' },
         { name: 'control', description: 'pause, resume and cancel a job or some of its groups (seed 000 §3.2.3)' },
+        { name: 'reports', description: "summary workbooks of map jobs' results (seed 003 reports)" },
         { name: 'health', description: 'liveness, readiness and metrics' },
       ],
     },

@@ -58,12 +58,17 @@ function send(reply: FastifyReply, job: JobRow, format: JobOptions['format'], fi
 
 /** `game.xlsx` → `game.translated.xlsx`; the name was cleaned at upload, but CLI jobs' names were not. */
 function translatedName(sourceName: string, ext: string): string {
+  return derivedName(sourceName, `.translated${ext}`);
+}
+
+/** The source's base name (cleaned of control characters and quotes) with `suffix`: `game.xlsx` → `game<suffix>`. */
+export function derivedName(sourceName: string, suffix: string): string {
   const base = path.basename(sourceName.replace(/\\/g, '/'), path.extname(sourceName)).replace(/[\u0000-\u001f\u007f"]/g, '') || 'workbook';
-  return `${base}.translated${ext}`;
+  return `${base}${suffix}`;
 }
 
 /** RFC 6266: an ASCII fallback plus the exact UTF-8 name. */
-function attachment(name: string): string {
+export function attachment(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/[\\"]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }

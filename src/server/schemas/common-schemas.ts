@@ -25,8 +25,8 @@ export const errorSchema = {
 export const ERROR_STATUSES = {
   400: 'malformed JSON, parameters or body (`BAD_REQUEST`, the schema errors in `details`), or input fanyi cannot use (`USAGE`, `CORRUPT_FILE`, `EMPTY_WORKBOOK`, `NO_SOURCE_COLUMN`, `UNKNOWN_LANGUAGE`, `NOTHING_TO_TRANSLATE`, …)',
   401: 'no bearer token, or one this server does not know (`UNAUTHORIZED`, with `WWW-Authenticate: Bearer`); only on a server with tokens',
-  404: 'no such job or upload session for this token (`JOB_NOT_FOUND`); another tenant’s job answers exactly the same',
-  409: 'the job’s state does not allow it (`CONFLICT`): resume a completed or cancelled job, pause a finished one, start a session twice',
+  404: 'no such job or upload session for this token (`JOB_NOT_FOUND`); another tenant’s job answers exactly the same; no report of the job asked for yet (`REPORT_NOT_FOUND`)',
+  409: 'the job’s state does not allow it (`CONFLICT`): resume a completed or cancelled job, pause a finished one, start a session twice; a report still being made on the reports lane (with `Retry-After`)',
   413: 'over the upload size, cell count or uncompressed size, or more than `system.max_memory_usage` to read (`FILE_TOO_LARGE`), or a JSON body over 1 MB',
   415: 'not a workbook fanyi reads, or not the expected content type (`UNSUPPORTED_FORMAT`)',
   429: 'over this token’s request rate, or (uploads, starts) the tenant already has `server.file_queue_per_tenant` waiting for a file thread (`RATE_LIMITED`); `Retry-After` says in how many seconds to try again',

@@ -91,8 +91,10 @@ export async function insertEvent(db: Db, jobId: string, event: Omit<JobEvent, '
     .execute();
 }
 
-/** The newest `limit` events, oldest first. */
-export async function recentEvents(db: Db, jobId: string, limit: number): Promise<JobEvent[]> {
-  const rows = await db.selectFrom('job_events').selectAll().where('job_id', '=', jobId).orderBy('at', 'desc').limit(limit).execute();
+/** The newest `limit` events (of `kinds` only, when given), oldest first. */
+export async function recentEvents(db: Db, jobId: string, limit: number, kinds?: readonly string[]): Promise<JobEvent[]> {
+  let query = db.selectFrom('job_events').selectAll().where('job_id', '=', jobId);
+  if (kinds?.length) query = query.where('kind', 'in', [...kinds]);
+  const rows = await query.orderBy('at', 'desc').limit(limit).execute();
   return rows.reverse().map((row) => ({ at: Number(row.at), kind: row.kind, message: row.message, data: row.data ? JSON.parse(row.data) : undefined }));
 }
