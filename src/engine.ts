@@ -29,7 +29,7 @@ import { fieldSummary, plannedTaskRows, startJob, toBatchRows, type PreparedJob 
 import { createMapJob, type MapJobInput } from './map/map-job.ts';
 import type { MapPlan } from './map/plan-map.ts';
 import type { TaskSink } from './tasks/plan-tasks.ts';
-import type { SpreadsheetDocument } from './workbook/sheet-model.ts';
+import type { WorkbookScan } from './workbook/sheet-model.ts';
 
 // Reading and planning a file lives in tasks/analyse-file.ts, the job's shapes in job-types.ts;
 // re-exported so callers keep one entry.
@@ -294,7 +294,7 @@ export class Engine {
     return stored ? planned() : undefined;
   }
 
-  #jobOptions(input: TranslateInput, document: SpreadsheetDocument, model: string, run: RunSettings, prepared: PreparedJob): JobOptions {
+  #jobOptions(input: TranslateInput, document: WorkbookScan, model: string, run: RunSettings, prepared: PreparedJob): JobOptions {
     const sheetNames = document.sheets.map((s) => s.name);
     return {
       format: document.format,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FanyiError } from '../errors.ts';
 import { isDataRow, isTranslatableText } from '../workbook/language-columns.ts';
-import { NON_TEXT, type SheetTable } from '../workbook/sheet-model.ts';
+import { heldRows, NON_TEXT, type CellValue, type SheetRow, type SheetTable, type WorkbookScan } from '../workbook/sheet-model.ts';
 import { LIST_SEPARATOR } from '../workbook/meta-rows.ts';
 import { encodeAddress } from '../workbook/cell-address.ts';
 import { dedupeContext, itemContextTokens, rowText, taskContext, withReferences, type TaskContext } from './context.ts';
@@ -47,7 +47,7 @@ export interface SplitOptions {
   referenceLanguages?: ReferenceSetting;
 }
 
-/** What splitting found beside the tasks themselves (those go out a block at a time: see splitBlocks). */
+/** What splitting found beside the tasks themselves (those go out a block at a time: see TaskSplitter). */
 export interface SplitResult {
   /** Tasks made so far: the last task id's number. */
   taskCount: number;
@@ -78,34 +78,106 @@ export function emptySplit(): SplitResult {
 
 /**
  * One task per (source cell, target language) whose target cell is empty, or all with `overwrite`,
- * yielded a block of rows at a time; `out` counts what was made and kept. Within a block task ids
- * run by language, then row (rows are stored batch by batch: see toTaskRows).
+ * made from rows as they stream in (`push`), handed on a block at a time; `out` counts what was
+ * made and kept. A sheet's rows are taken `blockRows` at a time, each range split for every plan
+ * of the sheet in turn; within a range task ids run by plan, language, then row (rows are stored
+ * batch by batch: see toTaskRows). Rows must come in ascending order within a sheet.
  */
-export function* splitBlocks(sheets: readonly SheetTable[], plans: SheetPlan[], options: SplitOptions, out: SplitResult, blockRows = SPLIT_BLOCK_ROWS): Generator<TaskDraft[]> {
-  // The task cap scales with the rows, so a smaller block under a memory budget is smaller in tasks too.
-  const blockTasks = Math.round((SPLIT_BLOCK_TASKS * blockRows) / SPLIT_BLOCK_ROWS);
-  let block: TaskDraft[] = [];
-  for (const tasks of splitRanges(sheets, plans, options, out, blockRows)) {
-    block = block.length ? block.concat(tasks) : tasks;
-    if (block.length < blockTasks) continue;
-    yield block;
-    block = [];
+export class TaskSplitter {
+  readonly #sheets: readonly SheetTable[];
+  readonly #options: SplitOptions;
+  readonly #out: SplitResult;
+  readonly #blockRows: number;
+  readonly #blockTasks: number;
+  /** Each planned sheet's plans with what their rows share, by sheet index. */
+  readonly #sources = new Map<number, SourceRows[]>();
+  #range: { sheetIndex: number; end: number; rows: SheetRow[] } | undefined;
+  #block: TaskDraft[] = [];
+
+  constructor(sheets: readonly SheetTable[], plans: SheetPlan[], options: SplitOptions, out: SplitResult, blockRows = SPLIT_BLOCK_ROWS) {
+    this.#sheets = sheets;
+    this.#options = options;
+    this.#out = out;
+    this.#blockRows = blockRows;
+    // The task cap scales with the rows, so a smaller block under a memory budget is smaller in tasks too.
+    this.#blockTasks = Math.round((SPLIT_BLOCK_TASKS * blockRows) / SPLIT_BLOCK_ROWS);
+    for (const plan of plans) {
+      const sheet = sheets[plan.layout.sheetIndex];
+      for (const target of plan.targets) {
+        if (target.isNew) out.newHeaders.push({ sheetIndex: sheet.index, row: plan.layout.headerRow, col: target.col, text: target.header ?? target.language });
+      }
+      const sources = this.#sources.get(sheet.index) ?? [];
+      this.#sources.set(sheet.index, [...sources, new SourceRows(sheet, plan, options, out)]);
+    }
   }
-  if (block.length) yield block;
+
+  /** Indexes of the sheets with something to split, in plan order: the rows to push. */
+  get sheetIndexes(): number[] {
+    return [...this.#sources.keys()];
+  }
+
+  /** A row of a planned sheet; answers a block of drafts once one is full. */
+  push(sheetIndex: number, row: SheetRow): TaskDraft[] | undefined {
+    const sources = this.#sources.get(sheetIndex);
+    const firstDataRow = sources?.[0].plan.layout.firstDataRow ?? Infinity;
+    if (row.row < firstDataRow) return undefined;
+    let full: TaskDraft[] | undefined;
+    if (this.#range && (this.#range.sheetIndex !== sheetIndex || row.row >= this.#range.end)) full = this.#splitRange();
+    if (!this.#range) {
+      // Ranges start at the data's first row, blockRows apart, whichever of them hold rows.
+      const start = firstDataRow + Math.floor((row.row - firstDataRow) / this.#blockRows) * this.#blockRows;
+      this.#range = { sheetIndex, end: start + this.#blockRows, rows: [] };
+    }
+    this.#range.rows.push(row);
+    return full;
+  }
+
+  /** What is left once every row is in. */
+  end(): TaskDraft[] | undefined {
+    const full = this.#range ? this.#splitRange() : undefined;
+    if (full) return full;
+    const rest = this.#block;
+    this.#block = [];
+    return rest.length ? rest : undefined;
+  }
+
+  /** Splits the range held for every plan of its sheet; answers the block when that made it full. */
+  #splitRange(): TaskDraft[] | undefined {
+    const { sheetIndex, rows } = this.#range!;
+    this.#range = undefined;
+    for (const source of this.#sources.get(sheetIndex) ?? []) {
+      const tasks = splitBlock(this.#sheets[sheetIndex], source.plan, source.rows(rows), this.#options, this.#out);
+      if (tasks.length) this.#block = this.#block.length ? this.#block.concat(tasks) : tasks;
+    }
+    if (this.#block.length < this.#blockTasks) return undefined;
+    const full = this.#block;
+    this.#block = [];
+    return full;
+  }
 }
 
-function* splitRanges(sheets: readonly SheetTable[], plans: SheetPlan[], options: SplitOptions, out: SplitResult, blockRows: number): Generator<TaskDraft[]> {
-  for (const plan of plans) {
-    const sheet = sheets[plan.layout.sheetIndex];
-    for (const target of plan.targets) {
-      if (target.isNew) out.newHeaders.push({ sheetIndex: sheet.index, row: plan.layout.headerRow, col: target.col, text: target.header ?? target.language });
-    }
-    const source = new SourceRows(sheet, plan, options, out);
-    for (let from = plan.layout.firstDataRow; from < sheet.rows.length; from += blockRows) {
-      const tasks = splitBlock(sheet, plan, source.rows(from, Math.min(sheet.rows.length, from + blockRows)), options, out);
-      if (tasks.length) yield tasks;
+/** The blocks of a workbook held whole (prepareJob): its rows pushed from memory. */
+export function* heldBlocks(sheets: readonly SheetTable[], splitter: TaskSplitter): Generator<TaskDraft[]> {
+  for (const sheetIndex of splitter.sheetIndexes) {
+    for (const row of heldRows(sheets[sheetIndex])) {
+      const block = splitter.push(sheetIndex, row);
+      if (block) yield block;
     }
   }
+  const rest = splitter.end();
+  if (rest) yield rest;
+}
+
+/** The blocks of a scanned workbook: its rows streamed from the file again, a sheet at a time. */
+export async function* streamedBlocks(scan: WorkbookScan, splitter: TaskSplitter): AsyncGenerator<TaskDraft[]> {
+  for (const sheetIndex of splitter.sheetIndexes) {
+    for await (const row of scan.rows(sheetIndex)) {
+      const block = splitter.push(sheetIndex, row);
+      if (block) yield block;
+    }
+  }
+  const rest = splitter.end();
+  if (rest) yield rest;
 }
 
 function splitBlock(sheet: SheetTable, plan: SheetPlan, rows: SourceRow[], options: SplitOptions, out: SplitResult): TaskDraft[] {
@@ -114,7 +186,7 @@ function splitBlock(sheet: SheetTable, plan: SheetPlan, rows: SourceRow[], optio
     // One string per target, not one per task.
     const targetRegion = target.language.split('-')[1]?.toUpperCase() ?? null;
     for (const row of rows) {
-      const existing = sheet.rows[row.row]?.[target.col];
+      const existing = row.cells[target.col];
       if (existing === NON_TEXT) continue; // formulas, numbers, dates: never overwritten
       if (typeof existing === 'string' && existing.trim() && !options.overwrite) {
         out.keptHuman++;
@@ -188,6 +260,7 @@ function tooLong(sheet: SheetTable, row: SourceRow, col: number, max: number): F
 
 interface SourceRow {
   row: number;
+  cells: readonly CellValue[];
   text: string;
   /** The stored context, dedupe hash and context tokens for one target (targets given the same references share them). */
   forTarget: (targetLang: string) => ContextVariant;
@@ -219,25 +292,27 @@ class SourceRows {
     this.#references = referencePlan(plan.columns, plan.source, options.referenceLanguages ?? 'auto');
   }
 
-  rows(from: number, to: number): SourceRow[] {
+  /** The rows whose source cell holds text to translate, each with what its targets share. */
+  rows(sheetRows: readonly SheetRow[]): SourceRow[] {
     const { sheet, plan, options } = this;
     const rows: SourceRow[] = [];
-    for (let row = from; row < to; row++) {
-      const cells = sheet.rows[row];
-      const text = cells?.[plan.source.col];
+    for (const sheetRow of sheetRows) {
+      const { row, cells } = sheetRow;
+      const text = cells[plan.source.col];
       if (!isTranslatableText(text) || !isDataRow(cells)) continue;
       if (this.#isList && LIST_SEPARATOR.test(text)) {
         this.out.listCellsSkipped++;
         continue;
       }
-      const context = taskContext(sheet, plan.layout, row, plan.source, plan.field);
+      const context = taskContext(sheet, plan.layout, sheetRow, plan.source, plan.field);
       const contentClass = classifyContent(sheet.name, context.column, context.key, text);
       // The source language is part of the identity: French "Chat" is not English "Chat".
       const identity = { language: plan.source.language, text, scope: options.scope ?? '', pivots: this.#pivots };
       rows.push({
         row,
+        cells,
         text,
-        forTarget: contextVariants(context, identity, this.#references, rowText(sheet, row)),
+        forTarget: contextVariants(context, identity, this.#references, rowText(sheetRow)),
         groupId: groupId(sheet.name, contentClass),
         priority: groupPriority(sheet.name, contentClass, options.groupPriority),
       });

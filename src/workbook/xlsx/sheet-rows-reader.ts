@@ -5,18 +5,11 @@
  * numbers, booleans, dates, errors and formulas are NON_TEXT, with numeric values kept beside.
  */
 import { decodeAddress } from '../cell-address.ts';
-import { NON_TEXT, type CellValue } from '../sheet-model.ts';
+import { NON_TEXT, type CellValue, type SheetRow } from '../sheet-model.ts';
 import { RichTextReader } from './rich-text-reader.ts';
 import { detached, type XmlHandler } from './xml-stream.ts';
 
-export interface SheetRow {
-  /** 0-based. */
-  row: number;
-  /** cells[c], 0-based; holes are empty cells. */
-  cells: CellValue[];
-  /** Numeric values by column (numbers and numeric formula results). */
-  numbers?: Map<number, number>;
-}
+export type { SheetRow };
 
 export interface SheetRowsEvents {
   row(row: SheetRow): void;
