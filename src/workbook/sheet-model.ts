@@ -193,3 +193,12 @@ export function lastUsedColumn(sheet: SheetTable): number {
 export function hasContent(sheet: SheetTable): boolean {
   return (sheet.tail?.lastUsedColumn ?? -1) >= 0 || sheet.rows.some((cells) => cells?.some((v) => v !== null && v !== undefined));
 }
+
+/**
+ * A copy of `text` that holds no reference to the chunk it was cut from. V8 keeps a substring of
+ * 13+ characters as a slice of its parent, so one kept cell text would keep its whole 1 MB chunk
+ * (of XML, or of CSV text) alive, and a million of them the whole file.
+ */
+export function detached(text: string): string {
+  return text.length < 13 ? text : Buffer.from(text, 'utf8').toString('utf8');
+}

@@ -5,7 +5,7 @@
  * so analysis reads a million-row sheet in the memory of a thousand rows. The split then reads
  * the rows again from the file (WorkbookScan.rows).
  */
-import { cellKey, isDataRow, NON_TEXT, type CellValue, type RowSummary, type SheetRow, type SheetTable } from './sheet-model.ts';
+import { cellKey, detached, isDataRow, NON_TEXT, type CellValue, type RowSummary, type SheetRow, type SheetTable } from './sheet-model.ts';
 
 /** Rows held whole: the header is looked for in the first 12, meta rows follow it, language guesses read 200 texts a column. */
 export const HEAD_ROWS = 1_000;
@@ -56,7 +56,8 @@ export class TailSummary implements RowSummary {
       if (kind !== TEXT) continue;
       if (isData) this.#filledText[col] = (this.#filledText[col] ?? 0) + 1;
       const texts = (this.#texts[col] ??= []);
-      if (texts.length < TEXTS_PER_COLUMN) texts.push(cells[col] as string);
+      // Detached: a CSV field is a slice of its 1 MB chunk, which a kept slice would keep alive.
+      if (texts.length < TEXTS_PER_COLUMN) texts.push(detached(cells[col] as string));
     }
     if (hasContent) this.contentRows++;
     if (!this.#shapes.has(shape)) this.#learnGaps(shape);

@@ -50,11 +50,4 @@ export function xmlParser(handler: XmlHandler, fileName: string, part: string): 
   return { write: (chunk) => guarded(() => parser.write(chunk)), close: () => guarded(() => parser.close()) };
 }
 
-/**
- * A copy of `text` that holds no reference to the chunk it was cut from. V8 keeps a substring of
- * 13+ characters as a slice of its parent, so one kept cell text would keep its whole 1 MB chunk
- * of XML alive, and a million of them the whole part.
- */
-export function detached(text: string): string {
-  return text.length < 13 ? text : Buffer.from(text, 'utf8').toString('utf8');
-}
+export { detached } from '../sheet-model.ts';
