@@ -57,7 +57,8 @@ export function rowText(row: SheetRow): (col: number | undefined) => string | un
 export function taskContext(sheet: SheetTable, layout: SheetLayout, row: SheetRow, source: { col: number; language?: string }, field?: TextField): TaskContext {
   const sourceCol = source.col;
   const text = rowText(row);
-  const comment = sheet.comments.get(cellKey(row.row, sourceCol))?.trim();
+  // Most sheets have no comments: no key string made per row for them.
+  const comment = sheet.comments.size ? sheet.comments.get(cellKey(row.row, sourceCol))?.trim() : undefined;
   const allNotes = layout.noteColumns.flatMap((col) => labelled(headerOf(sheet, layout, col), text(col)));
   const notes = allNotes.slice(0, MAX_NOTE_COLUMNS);
   const context: TaskContext = { sheet: sheet.name, column: headerOf(sheet, layout, sourceCol) };

@@ -101,3 +101,18 @@ test('the cell limit holds across chunks', async () => {
     );
   });
 });
+
+test('rows added past the end: the old last row gains a line break only if it lacked one, the new last row ends as the file did', async () => {
+  await withTempDir(async (dir) => {
+    for (const [source, expected] of [
+      ['a,b\r\n1,2', 'a,b\r\n1,2\r\n\r\nx'],
+      ['a,b\r\n1,2\r\n', 'a,b\r\n1,2\r\n\r\nx\r\n'],
+    ]) {
+      const file = path.join(dir, 'short.csv');
+      await writeFile(file, source);
+      const out = path.join(dir, 'out.csv');
+      await patchCsv(file, out, [{ row: 3, col: 0, text: 'x' }]);
+      assert.equal(await readFile(out, 'utf8'), expected, JSON.stringify(source));
+    }
+  });
+});
