@@ -10,7 +10,8 @@ import type { PackedBatch } from './batching/pack-batches.ts';
 import { byBatch, TaskPlanner, type TaskSink, type TaskTally } from './plan-tasks.ts';
 import type { Glossary } from './glossary/glossary.ts';
 import { planTargets, type SheetPlan } from './plan-targets.ts';
-import { emptySplit, heldBlocks, streamedBlocks, TaskSplitter, type SplitResult, type TaskDraft } from './split-tasks.ts';
+import { emptySplit, type SplitResult, type TaskDraft } from './split-tasks.ts';
+import { heldBlocks, streamedBlocks, TaskSplitter } from './task-splitter.ts';
 
 export interface PrepareOptions {
   to?: string[];
