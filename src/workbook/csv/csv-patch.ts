@@ -12,6 +12,12 @@ export interface CsvEdit {
   text: string;
 }
 
+/**
+ * Each edited row's new texts by column (a hole: not edited). An array, not a Map, per row: a
+ * million edited rows held as Maps cost ~100 MB more.
+ */
+type RowEdits = Map<number, Array<string | undefined>>;
+
 /** Characters of text encoded at a time; chunks end between rows, so a stateless encoder reproduces unchanged rows exactly. */
 const WRITE_CHUNK_CHARS = 1 << 20;
 
@@ -24,12 +30,12 @@ const WRITE_CHUNK_CHARS = 1 << 20;
  * @returns the changed text the source's readers cannot read in its encoding; null when none.
  */
 export async function patchCsv(sourcePath: string, outPath: string, edits: Iterable<CsvEdit> | AsyncIterable<CsvEdit>, encoding: OutputEncoding = 'keep'): Promise<EncodingLoss | null> {
-  const byRow = new Map<number, Map<number, string>>();
+  const byRow: RowEdits = new Map();
   for await (const edit of edits) {
     if (!Number.isInteger(edit.row) || !Number.isInteger(edit.col) || edit.row < 0 || edit.col < 0) throw new RangeError(`bad cell ${edit.row}:${edit.col}`);
     let cols = byRow.get(edit.row);
-    if (!cols) byRow.set(edit.row, (cols = new Map()));
-    cols.set(edit.col, edit.text);
+    if (!cols) byRow.set(edit.row, (cols = []));
+    cols[edit.col] = edit.text;
   }
   const source = await openCsv(sourcePath, { maxFileBytes: Number.MAX_SAFE_INTEGER });
   const target = encoding === 'keep' ? source.guess : { encoding: 'utf8' as const, bom: true };
@@ -42,7 +48,7 @@ export async function patchCsv(sourcePath: string, outPath: string, edits: Itera
  * record (or the end) is seen: rows added past the end need a line break after the old last row
  * even when the file had none; the last row, old or added, ends as the file did.
  */
-async function* lines(source: CsvStream, byRow: ReadonlyMap<number, ReadonlyMap<number, string>>): AsyncGenerator<string> {
+async function* lines(source: CsvStream, byRow: RowEdits): AsyncGenerator<string> {
   let held: { text: string; terminator: LineEnding | '' } | undefined;
   let row = 0;
   for await (const record of source.records()) {
@@ -61,11 +67,15 @@ async function* lines(source: CsvStream, byRow: ReadonlyMap<number, ReadonlyMap<
   if (held) yield held.text + held.terminator;
 }
 
-function rowText(raw: string, edits: ReadonlyMap<number, string> | undefined, source: CsvStream): string {
+function rowText(raw: string, edits: ReadonlyArray<string | undefined> | undefined, source: CsvStream): string {
   if (!edits) return raw;
   const cells: Array<string | null> = [];
-  for (const [col, text] of edits) cells[col] = text === '' ? null : text;
-  return serializeChangedRow(raw, cells, new Set(edits.keys()), source.delimiter);
+  const changed = new Set<number>();
+  edits.forEach((text, col) => {
+    cells[col] = text === '' ? null : text!;
+    changed.add(col);
+  });
+  return serializeChangedRow(raw, cells, changed, source.delimiter);
 }
 
 async function* encoded(lines: AsyncIterable<string>, target: CsvStream['guess']): AsyncGenerator<Uint8Array> {
@@ -82,6 +92,6 @@ async function* encoded(lines: AsyncIterable<string>, target: CsvStream['guess']
   if (parts.length) yield encodeCsvText(parts.join(''), target.encoding);
 }
 
-function* changedTexts(byRow: ReadonlyMap<number, ReadonlyMap<number, string>>): Generator<string> {
-  for (const cols of byRow.values()) for (const text of cols.values()) if (text) yield text;
+function* changedTexts(byRow: RowEdits): Generator<string> {
+  for (const cols of byRow.values()) for (const text of cols) if (text) yield text;
 }
