@@ -139,11 +139,15 @@ export async function scanXlsx(file: string, maxCells: number): Promise<Workbook
   return {
     format: 'xlsx',
     sheets,
-    async *rows(sheetIndex) {
-      const linked = withLinks(links[sheetIndex]);
-      for await (const row of sheetRows(pkg, pkg.sheets[sheetIndex])) yield linked(row);
+    rows(sheetIndex) {
+      const rows = sheetRows(pkg, pkg.sheets[sheetIndex]);
+      return links[sheetIndex].length ? linked(rows, withLinks(links[sheetIndex])) : rows;
     },
   };
+}
+
+async function* linked(rows: AsyncIterable<SheetRow>, mark: (row: SheetRow) => SheetRow): AsyncGenerator<SheetRow> {
+  for await (const row of rows) yield mark(row);
 }
 
 /** Counts non-empty cells as rows go by; throws past `maxCells`. */
@@ -167,7 +171,6 @@ function* linkedRows(rows: ReadonlyArray<readonly CellValue[] | undefined>, rang
  * the few ranges over several rows are checked on every row.
  */
 function withLinks(ranges: SheetExtras['hyperlinks']): (row: SheetRow) => SheetRow {
-  if (!ranges.length) return (row) => row;
   const byRow = new Map<number, Array<SheetExtras['hyperlinks'][number]>>();
   const tall = ranges.filter((range) => range.bottom > range.top);
   for (const range of ranges) if (range.bottom === range.top) byRow.set(range.top, [...(byRow.get(range.top) ?? []), range]);
