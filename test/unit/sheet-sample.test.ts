@@ -5,6 +5,7 @@
  * does when the whole sheet is held, and the tasks must be the same.
  */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import ExcelJS from 'exceljs';
@@ -100,5 +101,21 @@ test('an xlsx scanned from its zip plans the tasks it plans read whole; a hyperl
     assert.equal(tasks.length, 1_998, 'every data row but the hyperlinked one');
     assert.ok(!tasks.some((t) => t.rowIdx === 1_500));
     assert.match(tasks.find((t) => t.rowIdx === 1_600)!.sourceContext, /shown on the shop button/);
+  });
+});
+
+test('a CSV scanned from its file plans the tasks it plans read whole', async () => {
+  await withTempDir(async (dir) => {
+    const file = path.join(dir, 'big.csv');
+    const quote = (v: CellValue | undefined) => (typeof v === 'string' ? `"${v.replaceAll('"', '""')}"` : '');
+    await writeFile(file, tableRows().map((row) => Array.from({ length: 6 }, (_, c) => quote(row[c])).join(',')).join('\r\n'));
+    for (const options of [{ overwrite: false }, { to: ['ja', 'vi'], overwrite: false }] as PrepareOptions[]) {
+      const whole = prepareJob(await readWorkbook(file, DEFAULT_READ_LIMITS), config, options);
+      const scan = await scanWorkbook(file, DEFAULT_READ_LIMITS);
+      assert.equal(scan.sheets[0].rows.length, HEAD_ROWS);
+      const tasks = await plannedTasks(scan, options);
+      assert.ok(tasks.length >= HEAD_ROWS, `${tasks.length} tasks`);
+      assert.deepEqual(tasks.map(view), whole.split.tasks.map(view));
+    }
   });
 });

@@ -118,11 +118,14 @@ async function readHead(path: string, length: number): Promise<Buffer> {
 
 /**
  * Where the sniffers' sample of a longer file ends, the encoding not yet known: after its last
- * line break, with the NUL after it when that makes a UTF-16LE unit (`0A 00`). A UTF-16BE
- * break (`00 0A`) ends on an even count already; an 8-bit encoding never has a NUL in text.
+ * line break (else its last comma, semicolon, tab or quote: a first line longer than the sample),
+ * none of which is ever part of a multi-byte character in UTF-8 or GB18030, with the NUL after it
+ * when that makes a UTF-16LE unit (`0A 00`). A UTF-16BE unit (`00 0A`) ends on an even count
+ * already; an 8-bit encoding never has a NUL in text.
  */
 function sniffCut(head: Uint8Array): number {
-  const last = Math.max(head.lastIndexOf(0x0a), head.lastIndexOf(0x0d));
+  let last = Math.max(head.lastIndexOf(0x0a), head.lastIndexOf(0x0d));
+  if (last < 0) last = Math.max(...[0x2c, 0x3b, 0x09, 0x22].map((byte) => head.lastIndexOf(byte)));
   if (last < 0) return head.length;
   return (last + 1) % 2 === 1 && head[last + 1] === 0 ? last + 2 : last + 1;
 }
