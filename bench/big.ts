@@ -7,14 +7,17 @@
  *   - baseline: exceljs's streaming WorkbookReader reading every cell of the file;
  *   - `fanyi estimate --to pt-BR,th,vi --json`;
  *   - `fanyi translate --provider pseudo --to pt-BR,th,vi` end to end (read, store, run, write),
- *     with limits raised out of the way (--rpm 1e9 --tpm 1e12) so the pipeline, not the limiter, is timed.
+ *     with limits raised out of the way (--rpm 1e9 --tpm 1e12) so the pipeline, not the limiter, is timed;
+ *   - optional steps `estimate-csv` and `translate-csv`: the same on the same table saved as a UTF-8 CSV.
  * Reports peak RSS, wall and CPU time per step, target cells/s, and the ratios the issue asks
- * for: estimate time / WorkbookReader time, and the big run's cells/s against the small run's.
- * Options: --fanyi <path to bin/fanyi.js> (another checkout, for before/after) · --rows 100000,1000000 · --steps reader,estimate,translate · --timeout S (per step,
+ * for: estimate time (wall and CPU) / WorkbookReader time, and the big run's cells/s against the
+ * small run's (both measured in this run).
+ * Options: --fanyi <path to bin/fanyi.js> (another checkout, for before/after) · --rows 100000,1000000 · --steps reader,estimate,translate[,estimate-csv,translate-csv] · --timeout S (per step,
  * default 1800; a step that times out is reported with the RSS it reached) · --keep · --out FILE.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,20 +39,32 @@ const root = path.join(here, '..');
 const TARGETS = 'pt-BR,th,vi';
 const steps = new Set(values.steps!.split(','));
 
+/** Row i of the table: key, CH source, EN reference; 40% of rows repeat one of 500 common strings, the rest are unique. */
+function tableRow(i: number): [string, string, string] {
+  const common = i % 5 < 2;
+  const ch = common ? `常用文本 ${i % 500} {0}` : `物品 ${i} 的描述：造成 %d 点伤害`;
+  const en = common ? `Common text ${i % 500} {0}` : `Item ${i} description: deals %d damage`;
+  return [`key_${i}`, ch, en];
+}
+
 /** Key, CH source, EN (filled reference), PT, TH, VN (empty): 3 target cells per row. */
 async function generate(file: string, rows: number): Promise<void> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: true, useStyles: false });
   const ws = wb.addWorksheet('Strings');
   ws.addRow(['Key', 'CH', 'EN', 'PT', 'TH', 'VN']).commit();
-  for (let i = 0; i < rows; i++) {
-    // 40% of rows repeat one of 500 common strings; the rest are unique.
-    const common = i % 5 < 2;
-    const ch = common ? `常用文本 ${i % 500} {0}` : `物品 ${i} 的描述：造成 %d 点伤害`;
-    const en = common ? `Common text ${i % 500} {0}` : `Item ${i} description: deals %d damage`;
-    ws.addRow([`key_${i}`, ch, en, null, null, null]).commit();
-  }
+  for (let i = 0; i < rows; i++) ws.addRow([...tableRow(i), null, null, null]).commit();
   ws.commit();
   await wb.commit();
+}
+
+/** The same table as a UTF-8 CSV (no cell needs quoting). */
+async function generateCsv(file: string, rows: number): Promise<void> {
+  const out = createWriteStream(file);
+  const write = (text: string) => (out.write(text) ? undefined : once(out, 'drain'));
+  await write('Key,CH,EN,PT,TH,VN\n');
+  for (let i = 0; i < rows; i++) await write(`${tableRow(i).join(',')},,,\n`);
+  out.end();
+  await once(out, 'finish');
 }
 
 interface Measured {
@@ -104,19 +119,34 @@ async function runSize(rows: number, dir: string, timeoutS: number): Promise<Rec
   if (!existsSync(file)) throw new Error(`generating ${file} failed`);
   if (steps.has('reader')) result.reader = await measure([process.execPath, '--import', 'tsx', path.join(here, 'big-reader.ts'), file], dir, timeoutS);
   if (steps.has('estimate')) result.estimate = await measure([process.execPath, fanyiBin, 'estimate', file, '--to', TARGETS, '--json', '--no-memory'], dir, timeoutS);
-  if (steps.has('translate')) {
-    const db = path.join(dir, `big-${rows}.db`);
-    const out = path.join(dir, `big-${rows}.out.xlsx`);
-    const run = await measure([process.execPath, fanyiBin, 'translate', file, '--to', TARGETS, '--provider', 'pseudo', '--rpm', '1000000000', '--tpm', '1000000000000', '--db', db, '--out', out, '--json'], dir, timeoutS);
-    result.translate = { ...run, cells_per_s: run.exit_code === 0 || run.exit_code === 3 ? Math.round((rows * 3) / run.wall_s) : null };
-    await rm(`${db}.files`, { recursive: true, force: true });
-    for (const suffix of ['', '-wal', '-shm']) await rm(`${db}${suffix}`, { force: true });
+  if (steps.has('translate')) result.translate = await translate(file, rows, dir, timeoutS);
+  if (steps.has('estimate-csv') || steps.has('translate-csv')) {
+    const csv = path.join(dir, `big-${rows}.csv`);
+    await generateCsv(csv, rows);
+    if (steps.has('estimate-csv')) result.estimate_csv = await measure([process.execPath, fanyiBin, 'estimate', csv, '--to', TARGETS, '--json', '--no-memory'], dir, timeoutS);
+    if (steps.has('translate-csv')) result.translate_csv = await translate(csv, rows, dir, timeoutS);
+    if (!values.keep) await rm(csv, { force: true });
   }
   const reader = result.reader as Measured | undefined;
   const estimate = result.estimate as Measured | undefined;
-  if (reader && estimate) result.estimate_to_reader_time = +(estimate.wall_s / reader.wall_s).toFixed(2);
+  if (reader && estimate) {
+    result.estimate_to_reader_time = +(estimate.wall_s / reader.wall_s).toFixed(2);
+    result.estimate_to_reader_cpu = +(estimate.cpu_s / reader.cpu_s).toFixed(2);
+  }
   if (!values.keep) await rm(file, { force: true });
   return result;
+}
+
+/** `translate --provider pseudo` end to end on `file`, its store removed after. */
+async function translate(file: string, rows: number, dir: string, timeoutS: number): Promise<Measured & { cells_per_s: number | null }> {
+  const db = path.join(dir, `${path.basename(file)}.db`);
+  const out = path.join(dir, `out-${path.basename(file)}`);
+  const run = await measure([process.execPath, fanyiBin, 'translate', file, '--to', TARGETS, '--provider', 'pseudo', '--rpm', '1000000000', '--tpm', '1000000000000', '--db', db, '--out', out, '--json'], dir, timeoutS);
+  await rm(`${db}.files`, { recursive: true, force: true });
+  for (const suffix of ['', '-wal', '-shm']) await rm(`${db}${suffix}`, { force: true });
+  await rm(out, { force: true });
+  await rm(`${out}.review.xlsx`, { force: true });
+  return { ...run, cells_per_s: run.exit_code === 0 || run.exit_code === 3 ? Math.round((rows * 3) / run.wall_s) : null };
 }
 
 const sizes = values.rows!.split(',').map(Number);
@@ -141,7 +171,7 @@ const report = {
   ratios: {
     big_cells_per_s_to_small: rate(small) && rate(big) ? +(rate(big)! / rate(small)!).toFixed(2) : null,
   },
-  targets: { translate_peak_rss_mb: '<= 1024 (1M rows)', big_cells_per_s_to_small: '>= 0.8', estimate_peak_rss_mb: '<= 500 (1M rows)', estimate_to_reader_time: '<= 1.5' },
+  targets: { translate_peak_rss_mb: '<= 1024 (1M rows)', big_cells_per_s_to_small: '>= 0.8', estimate_peak_rss_mb: '<= 500 (1M rows)', estimate_to_reader_time: '<= 1.5 (the issue says time; CPU is the steadier figure on a shared host)' },
 };
 await writeFile(values.out!, `${JSON.stringify(report, null, 2)}\n`);
 process.stdout.write(`${JSON.stringify(report.ratios)}\nreport: ${values.out}\n`);

@@ -33,7 +33,7 @@ import { rowClassifier } from './tasks/batching/review-classes.ts';
 import { makeReport, newRequestId, reportableSpec, type ReportOptions } from './report/job-report.ts';
 import { recordReportFailure, recordReportRequest, reportState, type ReportDone, type ReportState } from './report/report-state.ts';
 import type { TaskSink } from './tasks/plan-tasks.ts';
-import type { SpreadsheetDocument } from './workbook/sheet-model.ts';
+import type { WorkbookScan } from './workbook/sheet-model.ts';
 
 // Reading and planning a file lives in tasks/analyse-file.ts, the job's shapes in job-types.ts;
 // re-exported so callers keep one entry.
@@ -351,7 +351,7 @@ export class Engine {
     return stored ? planned() : undefined;
   }
 
-  #jobOptions(input: TranslateInput, document: SpreadsheetDocument, model: string, run: RunSettings, prepared: PreparedJob): JobOptions {
+  #jobOptions(input: TranslateInput, document: WorkbookScan, model: string, run: RunSettings, prepared: PreparedJob): JobOptions {
     const sheetNames = document.sheets.map((s) => s.name);
     return {
       format: document.format,

@@ -4,7 +4,7 @@ import { PROMPT_OVERHEAD_TOKENS } from '../tasks/batching/estimate-tokens.ts';
 import type { TargetColumn } from '../tasks/plan-targets.ts';
 import type { PreparedJob } from '../tasks/prepare-job.ts';
 import type { LanguageColumn } from '../workbook/language-columns.ts';
-import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
+import { rowCount, type WorkbookScan } from '../workbook/sheet-model.ts';
 
 export interface Estimate {
   tasks: number;
@@ -65,7 +65,7 @@ const columnView = (c: LanguageColumn) => ({ column: c.col + 1, header: c.header
 const targetView = (t: TargetColumn) => ({ column: t.col + 1, language: t.language, is_new: t.isNew, ...(t.header ? { header: t.header } : {}) });
 
 /** What an upload found: sheets, language columns, the source, tasks per language and an estimate. */
-export function analysisView(document: SpreadsheetDocument, prepared: PreparedJob, config: FanyiConfig) {
+export function analysisView(document: Pick<WorkbookScan, 'format' | 'sheets'>, prepared: PreparedJob, config: FanyiConfig) {
   const perLanguage = prepared.tally.perLanguage;
   const plansOf = (sheetIndex: number) => prepared.plans.filter((p) => p.layout.sheetIndex === sheetIndex);
   return {
@@ -76,7 +76,7 @@ export function analysisView(document: SpreadsheetDocument, prepared: PreparedJo
       return {
         name: sheet.name,
         hidden: sheet.hidden,
-        rows: sheet.rows.length,
+        rows: rowCount(sheet),
         header_row: plan ? plan.layout.headerRow + 1 : null,
         language_columns: (plan?.layout.languageColumns ?? []).map((c) => ({ column: c.col + 1, header: c.header, language: c.language, by: c.by, filled: c.filled })),
         // The first field's source: a string table has one field; `fields` lists every field's.

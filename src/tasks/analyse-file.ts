@@ -1,6 +1,6 @@
 import type { FanyiConfig } from '../config/config-schema.ts';
-import { readWorkbook } from '../workbook/read-workbook.ts';
-import type { ReadLimits, SpreadsheetDocument } from '../workbook/sheet-model.ts';
+import { scanWorkbook } from '../workbook/read-workbook.ts';
+import type { ReadLimits, WorkbookScan } from '../workbook/sheet-model.ts';
 import { readGlossary } from './glossary/read-glossary.ts';
 import type { TaskSink } from './plan-tasks.ts';
 import { planJob, type PreparedJob, type PrepareOptions } from './prepare-job.ts';
@@ -19,9 +19,9 @@ export interface AnalyseInput {
   glossary?: string;
 }
 
-/** A file read and planned: its document, the job it would make, and how it was planned (to plan it again as it is stored). */
+/** A file scanned and planned: its scan, the job it would make, and how it was planned (to plan it again as it is stored). */
 export interface AnalysedFile {
-  document: SpreadsheetDocument;
+  document: WorkbookScan;
   prepared: PreparedJob;
   options: PrepareOptions;
 }
@@ -33,9 +33,9 @@ export function readLimits(config: FanyiConfig): ReadLimits {
   return { maxFileBytes: cells.max_file_mb * 1024 * 1024, maxUncompressedBytes: cells.max_uncompressed_mb * 1024 * 1024, maxCells: cells.max_cells, maxMemoryBytes: memoryMb * 1024 * 1024 };
 }
 
-/** The document and the planning options (glossary read, game context resolved) of an input. */
-export async function readJobInput(input: AnalyseInput, config: FanyiConfig): Promise<{ document: SpreadsheetDocument; options: PrepareOptions }> {
-  const document = await readWorkbook(input.file, readLimits(config));
+/** The scanned workbook and the planning options (glossary read, game context resolved) of an input. */
+export async function readJobInput(input: AnalyseInput, config: FanyiConfig): Promise<{ document: WorkbookScan; options: PrepareOptions }> {
+  const document = await scanWorkbook(input.file, readLimits(config));
   const glossaryFile = input.glossary ?? (config.translation.glossary || undefined);
   const glossary = glossaryFile ? await readGlossary(glossaryFile) : undefined;
   const gameContext = input.gameContext ?? config.translation.game_context;

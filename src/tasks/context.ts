@@ -4,7 +4,7 @@ import { languagesMatch, memoize } from '../workbook/language-codes.ts';
 import type { TextField } from '../workbook/field-families.ts';
 import type { SheetLayout } from '../workbook/language-columns.ts';
 import { languageFromHeader } from '../workbook/language-headers.ts';
-import { cellKey, type SheetTable } from '../workbook/sheet-model.ts';
+import { cellKey, type SheetRow, type SheetTable } from '../workbook/sheet-model.ts';
 import { estimateTokens } from './batching/estimate-tokens.ts';
 
 /** What a translator would want to know about one cell (seed 000 §3.2.4); stored as the task's `source_context`. */
@@ -42,19 +42,23 @@ export const MAX_FIELD_CONTEXT = 3;
 export const MAX_FIELD_CHARS = 200;
 
 /** The row's trimmed text in a column, undefined for empty or non-text cells. */
-export function rowText(sheet: SheetTable, row: number): (col: number | undefined) => string | undefined {
-  const cells = sheet.rows[row] ?? [];
+export function rowText(row: SheetRow): (col: number | undefined) => string | undefined {
+  const { cells } = row;
   return (col) => {
     const value = col === undefined ? undefined : cells[col];
     return typeof value === 'string' && value.trim() ? value.trim() : undefined;
   };
 }
 
-/** A cell's context without references: those depend on the target (see withReferences). */
-export function taskContext(sheet: SheetTable, layout: SheetLayout, row: number, source: { col: number; language?: string }, field?: TextField): TaskContext {
+/**
+ * A cell's context without references: those depend on the target (see withReferences). The
+ * sheet gives its header row, comments and name; the row may be one streamed from the file.
+ */
+export function taskContext(sheet: SheetTable, layout: SheetLayout, row: SheetRow, source: { col: number; language?: string }, field?: TextField): TaskContext {
   const sourceCol = source.col;
-  const text = rowText(sheet, row);
-  const comment = sheet.comments.get(cellKey(row, sourceCol))?.trim();
+  const text = rowText(row);
+  // Most sheets have no comments: no key string made per row for them.
+  const comment = sheet.comments.size ? sheet.comments.get(cellKey(row.row, sourceCol))?.trim() : undefined;
   const allNotes = layout.noteColumns.flatMap((col) => labelled(headerOf(sheet, layout, col), text(col)));
   const notes = allNotes.slice(0, MAX_NOTE_COLUMNS);
   const context: TaskContext = { sheet: sheet.name, column: headerOf(sheet, layout, sourceCol) };
@@ -93,9 +97,9 @@ function labelled(header: string, value: string | undefined): string[] {
 }
 
 /** A max-length cell: its number when Excel stored one (numbers are not text in the sheet model), else its text. */
-function maxLengthCell(sheet: SheetTable, col: number | undefined, row: number): unknown {
+function maxLengthCell(sheet: SheetTable, col: number | undefined, row: SheetRow): unknown {
   if (col === undefined) return undefined;
-  return sheet.numbers?.get(cellKey(row, col)) ?? sheet.rows[row]?.[col];
+  return row.numbers?.get(col) ?? sheet.numbers?.get(cellKey(row.row, col)) ?? row.cells[col];
 }
 
 function headerOf(sheet: SheetTable, layout: SheetLayout, col: number): string {

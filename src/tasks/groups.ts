@@ -3,6 +3,8 @@
  * and pause/resume can be handled per group. The class comes from sheet name, column header and
  * key, else from text length.
  */
+import { memoize } from '../workbook/language-codes.ts';
+
 export type ContentClass = 'UI' | 'DIALOG' | 'ITEM' | 'SKILL' | 'QUEST' | 'SYSTEM' | 'TEXT';
 
 const RULES: Array<[ContentClass, RegExp]> = [
@@ -17,17 +19,28 @@ const RULES: Array<[ContentClass, RegExp]> = [
 const DEFAULT_PRIORITY: Record<ContentClass, number> = { UI: 3, SYSTEM: 4, ITEM: 4, SKILL: 5, QUEST: 5, TEXT: 5, DIALOG: 6 };
 
 export function classifyContent(sheetName: string, header: string, key: string | undefined, text: string): ContentClass {
-  for (const source of [key ?? '', sheetName, header]) {
-    for (const [name, pattern] of RULES) if (pattern.test(source)) return name;
-  }
+  const named = (key ? classOfName(key) : undefined) ?? classOfLabel(sheetName) ?? classOfLabel(header);
+  if (named) return named;
   if (text.length <= 24 && !/[.!?。！？]\s*$/.test(text)) return 'UI';
   return text.length > 120 ? 'DIALOG' : 'TEXT';
 }
 
-export function groupId(sheetName: string, contentClass: ContentClass): string {
+function classOfName(name: string): ContentClass | undefined {
+  for (const [contentClass, pattern] of RULES) if (pattern.test(name)) return contentClass;
+  return undefined;
+}
+
+/** Sheet names and headers are few and asked about on every row; keys are many and asked once. */
+const classOfLabel = memoize(classOfName);
+
+/** Per sheet name and class: asked for on every row. */
+export const groupId = (sheetName: string, contentClass: ContentClass): string => groupIdOf(`${contentClass}\u0000${sheetName}`);
+
+const groupIdOf = memoize((classAndSheet: string): string => {
+  const [contentClass, sheetName] = classAndSheet.split('\u0000');
   const sheet = sheetName.replace(/[^\p{L}\p{N}]+/gu, '_').replace(/^_|_$/g, '').slice(0, 60) || 'Sheet';
   return `GROUP_${sheet}_${contentClass}`;
-}
+});
 
 /** 1 runs first, 10 last. Config `translation.group_priority` may name a class or a sheet. */
 export function groupPriority(sheetName: string, contentClass: ContentClass, overrides: Readonly<Record<string, number>>): number {

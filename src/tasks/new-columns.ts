@@ -6,7 +6,7 @@
 import { affixFor, headerFromTemplate, headerInStyle, longAffixFor } from '../workbook/field-affixes.ts';
 import type { TextField } from '../workbook/field-families.ts';
 import type { SheetLayout } from '../workbook/language-columns.ts';
-import type { SheetTable } from '../workbook/sheet-model.ts';
+import { isUnusedColumn, type SheetTable } from '../workbook/sheet-model.ts';
 
 /** Hands out new columns for one sheet, in the order asked (field order, then language). */
 export interface ColumnAllocator {
@@ -22,11 +22,10 @@ export interface ColumnAllocator {
 export function newColumnAllocator(layout: SheetLayout, sheet: SheetTable, template?: string): ColumnAllocator {
   const hasNamedFields = (layout.fields ?? []).some((f) => f.name);
   let cursor = hasNamedFields ? layout.lastUsedColumn + 1 : Math.max(...layout.languageColumns.map((c) => c.col)) + 1;
-  const isEmpty = (col: number) => sheet.rows.every((cells) => cells?.[col] === null || cells?.[col] === undefined);
   const taken = new Set((sheet.rows[layout.headerRow] ?? []).map((v) => (typeof v === 'string' ? v.trim() : '')));
   return {
     next(field, language) {
-      while (!isEmpty(cursor)) cursor++;
+      while (!isUnusedColumn(sheet, cursor)) cursor++;
       const header = newHeader(field, language, taken, template);
       if (header) taken.add(header);
       return { col: cursor++, header };

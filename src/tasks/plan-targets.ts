@@ -2,7 +2,7 @@ import { FanyiError } from '../errors.ts';
 import type { LanguageColumn, SheetLayout } from '../workbook/language-columns.ts';
 import { bestLanguageMatch, isValidLanguageCode, languagesMatch, normalizeLanguageCode } from '../workbook/language-codes.ts';
 import type { TextField } from '../workbook/field-families.ts';
-import type { SheetTable } from '../workbook/sheet-model.ts';
+import { hasGap, type SheetTable } from '../workbook/sheet-model.ts';
 import { newColumnAllocator, type ColumnAllocator } from './new-columns.ts';
 
 export interface TargetColumn {
@@ -99,11 +99,8 @@ function requestedTargets(columns: LanguageColumn[], field: TextField | undefine
 
 /** Without `--to`: every other language column with at least one empty cell beside a filled source cell. */
 function emptyTargets(layout: SheetLayout, columns: LanguageColumn[], sheet: SheetTable, source: LanguageColumn): TargetColumn[] {
-  const isEmpty = (value: unknown) => value === null || value === undefined || (typeof value === 'string' && !value.trim());
-  const hasGap = (col: number) =>
-    sheet.rows.some((cells, row) => row >= layout.firstDataRow && typeof cells?.[source.col] === 'string' && isEmpty(cells?.[col]));
   return columns
     .filter((column) => column.col !== source.col && languagesMatch(column.language, source.language) < 2)
-    .filter((column) => hasGap(column.col))
+    .filter((column) => hasGap(sheet, layout.firstDataRow, source.col, column.col))
     .map((column) => ({ language: column.language, col: column.col, isNew: false }));
 }

@@ -4,13 +4,14 @@ import { FanyiError } from '../errors.ts';
 import { DEFAULT_BURST_MS } from '../limits/endpoint-limiter.ts';
 import { blockRowsFor } from '../workbook/memory-budget.ts';
 import { analyseSheets, isConfigSheet, type SheetLayout } from '../workbook/language-columns.ts';
-import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
+import type { SheetTable, SpreadsheetDocument, WorkbookScan } from '../workbook/sheet-model.ts';
 import { PROMPT_OVERHEAD_TOKENS } from './batching/estimate-tokens.ts';
 import type { PackedBatch } from './batching/pack-batches.ts';
 import { byBatch, TaskPlanner, type TaskSink, type TaskTally } from './plan-tasks.ts';
 import type { Glossary } from './glossary/glossary.ts';
 import { planTargets, type SheetPlan } from './plan-targets.ts';
-import { emptySplit, splitBlocks, type SplitResult, type TaskDraft } from './split-tasks.ts';
+import { emptySplit, type SplitResult, type TaskDraft } from './split-tasks.ts';
+import { heldBlocks, streamedBlocks, TaskSplitter } from './task-splitter.ts';
 
 export interface PrepareOptions {
   to?: string[];
@@ -54,31 +55,31 @@ const MIN_CALL_TOKENS = 200;
 
 /**
  * Analyse → plan → split → dedupe → pack, the one-directional front half of the pipeline, with
- * every task in hand at the end. The same path as planJob (its sink collects); for tools and
- * tests, not for a workbook of any size.
+ * every task in hand at the end. The same path as planJob (its sink collects, its rows come from
+ * memory); for tools and tests, not for a workbook of any size.
  */
-export function prepareJob(document: SpreadsheetDocument, config: FanyiConfig, options: PrepareOptions): CollectedJob {
+export function prepareJob(document: Pick<SpreadsheetDocument, 'sheets'>, config: FanyiConfig, options: PrepareOptions): CollectedJob {
   const tasks: TaskDraft[] = [];
-  const run = startJob(document, config, options, { write: (block) => void tasks.push(...block) });
-  for (const block of run.blocks) run.planner.addSync(block);
-  const prepared = run.finish();
+  const job = analyseJob(document.sheets, config, options, { write: (block) => void tasks.push(...block) });
+  for (const block of heldBlocks(document.sheets, job.splitter)) job.planner.addSync(block);
+  const prepared = job.finish();
   return { ...prepared, split: { ...prepared.split, tasks } };
 }
 
 /**
- * The same, streaming: tasks are made a block of rows at a time and handed to `sink` (memory
- * looked up and batches assigned per block), so what is held is the document and one entry per
- * unique text, whatever the number of tasks.
+ * The same, streaming: the workbook's rows come from the file again, tasks are made a block of
+ * rows at a time and handed to `sink` (memory looked up and batches assigned per block), so what
+ * is held is the scanned sheets and one entry per unique text, whatever the number of tasks.
  */
-export async function planJob(document: SpreadsheetDocument, config: FanyiConfig, options: PrepareOptions, sink: TaskSink = {}): Promise<PreparedJob> {
-  const run = startJob(document, config, options, sink);
-  for (const block of run.blocks) await run.planner.add(block);
+export async function planJob(scan: WorkbookScan, config: FanyiConfig, options: PrepareOptions, sink: TaskSink = {}): Promise<PreparedJob> {
+  const run = startJob(scan, config, options, sink);
+  for await (const block of run.blocks) await run.planner.add(block);
   return run.finish();
 }
 
-/** A job being planned: its blocks of drafts (split lazily), the planner they go through, and the summary once they are all through. */
+/** A job being planned: its blocks of drafts (split as the rows stream in), the planner they go through, and the summary once they are all through. */
 export interface JobPlan {
-  blocks: Iterable<TaskDraft[]>;
+  blocks: AsyncIterable<TaskDraft[]>;
   planner: TaskPlanner;
   finish(): PreparedJob;
 }
@@ -88,26 +89,32 @@ export interface JobPlan {
  * the engine stores a job while it is split. Call `plan.finish()` once the rows are consumed.
  */
 export async function* plannedTaskRows(plan: JobPlan, jobId: string, excelId: string, gameContext: string, withMemory: boolean): AsyncGenerator<NewTaskRow> {
-  for (const block of plan.blocks) {
+  for await (const block of plan.blocks) {
     await plan.planner.add(block);
     yield* toTaskRows(jobId, excelId, block, gameContext, withMemory);
   }
 }
 
-/** Analysis and targets now; the split is lazy (see JobPlan). */
-export function startJob(document: SpreadsheetDocument, config: FanyiConfig, options: PrepareOptions, sink: TaskSink = {}): JobPlan {
+/** Analysis and targets now, on the scanned sheets; the split runs as the rows stream in (see JobPlan). */
+export function startJob(scan: WorkbookScan, config: FanyiConfig, options: PrepareOptions, sink: TaskSink = {}): JobPlan {
+  const job = analyseJob(scan.sheets, config, options, sink);
+  return { blocks: streamedBlocks(scan, job.splitter), planner: job.planner, finish: job.finish };
+}
+
+/** Layouts, targets, and the splitter and planner the rows will go through. */
+function analyseJob(sheets: readonly SheetTable[], config: FanyiConfig, options: PrepareOptions, sink: TaskSink): { splitter: TaskSplitter; planner: TaskPlanner; finish(): PreparedJob } {
   const layouts: SheetLayout[] = [];
   const skippedSheets: string[] = [];
-  analyseSheets(document.sheets).forEach((layout, i) => {
+  analyseSheets(sheets).forEach((layout, i) => {
     if (layout) layouts.push(layout);
-    else skippedSheets.push(document.sheets[i].name);
+    else skippedSheets.push(sheets[i].name);
   });
-  if (!layouts.length && document.sheets.some(isConfigSheet)) {
+  if (!layouts.length && sheets.some(isConfigSheet)) {
     throw new FanyiError('NO_SOURCE_COLUMN', 'this looks like a game-config workbook (##var/##type header rows), not a string table; export its text fields to a string table to translate them');
   }
-  const plans = planTargets(layouts, document.sheets, { to: options.to, from: options.from, columnName: options.columnName });
+  const plans = planTargets(layouts, sheets, { to: options.to, from: options.from, columnName: options.columnName });
   const split = emptySplit();
-  const blocks = splitBlocks(document.sheets, plans, {
+  const splitter = new TaskSplitter(sheets, plans, {
     overwrite: options.overwrite,
     maxCellChars: config.data_processing.cell_processing.max_cell_chars,
     groupPriority: config.translation.group_priority,
@@ -122,7 +129,7 @@ export function startJob(document: SpreadsheetDocument, config: FanyiConfig, opt
     const { tally } = planner;
     return { plans, skippedSheets: skipped, split, tally, batches, uniqueTexts, gameContext: options.gameContext ?? '', glossary: options.glossary, memoryCells: tally.memoryCells, memoryTexts: tally.memoryTexts };
   };
-  return { blocks, planner, finish };
+  return { splitter, planner, finish };
 }
 
 /** One text field of a game-data sheet in a job: estimate, the stored job (status --json) show them. */

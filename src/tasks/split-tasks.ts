@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FanyiError } from '../errors.ts';
 import { isDataRow, isTranslatableText } from '../workbook/language-columns.ts';
-import { NON_TEXT, type SheetTable } from '../workbook/sheet-model.ts';
+import { NON_TEXT, type CellValue, type SheetRow, type SheetTable } from '../workbook/sheet-model.ts';
 import { LIST_SEPARATOR } from '../workbook/meta-rows.ts';
 import { encodeAddress } from '../workbook/cell-address.ts';
 import { dedupeContext, itemContextTokens, rowText, taskContext, withReferences, type TaskContext } from './context.ts';
@@ -47,7 +47,7 @@ export interface SplitOptions {
   referenceLanguages?: ReferenceSetting;
 }
 
-/** What splitting found beside the tasks themselves (those go out a block at a time: see splitBlocks). */
+/** What splitting found beside the tasks themselves (those go out a block at a time: see task-splitter.ts). */
 export interface SplitResult {
   /** Tasks made so far: the last task id's number. */
   taskCount: number;
@@ -76,45 +76,14 @@ export function emptySplit(): SplitResult {
   return { taskCount: 0, newHeaders: [], keptHuman: 0, listCellsSkipped: 0 };
 }
 
-/**
- * One task per (source cell, target language) whose target cell is empty, or all with `overwrite`,
- * yielded a block of rows at a time; `out` counts what was made and kept. Within a block task ids
- * run by language, then row (rows are stored batch by batch: see toTaskRows).
- */
-export function* splitBlocks(sheets: readonly SheetTable[], plans: SheetPlan[], options: SplitOptions, out: SplitResult, blockRows = SPLIT_BLOCK_ROWS): Generator<TaskDraft[]> {
-  // The task cap scales with the rows, so a smaller block under a memory budget is smaller in tasks too.
-  const blockTasks = Math.round((SPLIT_BLOCK_TASKS * blockRows) / SPLIT_BLOCK_ROWS);
-  let block: TaskDraft[] = [];
-  for (const tasks of splitRanges(sheets, plans, options, out, blockRows)) {
-    block = block.length ? block.concat(tasks) : tasks;
-    if (block.length < blockTasks) continue;
-    yield block;
-    block = [];
-  }
-  if (block.length) yield block;
-}
-
-function* splitRanges(sheets: readonly SheetTable[], plans: SheetPlan[], options: SplitOptions, out: SplitResult, blockRows: number): Generator<TaskDraft[]> {
-  for (const plan of plans) {
-    const sheet = sheets[plan.layout.sheetIndex];
-    for (const target of plan.targets) {
-      if (target.isNew) out.newHeaders.push({ sheetIndex: sheet.index, row: plan.layout.headerRow, col: target.col, text: target.header ?? target.language });
-    }
-    const source = new SourceRows(sheet, plan, options, out);
-    for (let from = plan.layout.firstDataRow; from < sheet.rows.length; from += blockRows) {
-      const tasks = splitBlock(sheet, plan, source.rows(from, Math.min(sheet.rows.length, from + blockRows)), options, out);
-      if (tasks.length) yield tasks;
-    }
-  }
-}
-
-function splitBlock(sheet: SheetTable, plan: SheetPlan, rows: SourceRow[], options: SplitOptions, out: SplitResult): TaskDraft[] {
+/** One range of rows' drafts for one plan: a task per source cell and target whose target cell is empty, or all with `overwrite`. */
+export function splitBlock(sheet: SheetTable, plan: SheetPlan, rows: SourceRow[], options: SplitOptions, out: SplitResult): TaskDraft[] {
   const tasks: TaskDraft[] = [];
   for (const target of plan.targets) {
     // One string per target, not one per task.
     const targetRegion = target.language.split('-')[1]?.toUpperCase() ?? null;
     for (const row of rows) {
-      const existing = sheet.rows[row.row]?.[target.col];
+      const existing = row.cells[target.col];
       if (existing === NON_TEXT) continue; // formulas, numbers, dates: never overwritten
       if (typeof existing === 'string' && existing.trim() && !options.overwrite) {
         out.keptHuman++;
@@ -186,8 +155,9 @@ function tooLong(sheet: SheetTable, row: SourceRow, col: number, max: number): F
   return new FanyiError('CELL_TOO_LONG', `${where} has ${row.text.length} characters, over max_cell_chars ${max}; shorten it or raise data_processing.cell_processing.max_cell_chars`);
 }
 
-interface SourceRow {
+export interface SourceRow {
   row: number;
+  cells: readonly CellValue[];
   text: string;
   /** The stored context, dedupe hash and context tokens for one target (targets given the same references share them). */
   forTarget: (targetLang: string) => ContextVariant;
@@ -203,7 +173,7 @@ interface ContextVariant {
 }
 
 /** The rows whose source cell holds translatable text, a range at a time, with what every target shares. */
-class SourceRows {
+export class SourceRows {
   readonly #isList: boolean;
   readonly #pivots: Set<string>;
   readonly #references: ReferencePlan;
@@ -219,25 +189,27 @@ class SourceRows {
     this.#references = referencePlan(plan.columns, plan.source, options.referenceLanguages ?? 'auto');
   }
 
-  rows(from: number, to: number): SourceRow[] {
+  /** The rows whose source cell holds text to translate, each with what its targets share. */
+  rows(sheetRows: readonly SheetRow[]): SourceRow[] {
     const { sheet, plan, options } = this;
     const rows: SourceRow[] = [];
-    for (let row = from; row < to; row++) {
-      const cells = sheet.rows[row];
-      const text = cells?.[plan.source.col];
+    for (const sheetRow of sheetRows) {
+      const { row, cells } = sheetRow;
+      const text = cells[plan.source.col];
       if (!isTranslatableText(text) || !isDataRow(cells)) continue;
       if (this.#isList && LIST_SEPARATOR.test(text)) {
         this.out.listCellsSkipped++;
         continue;
       }
-      const context = taskContext(sheet, plan.layout, row, plan.source, plan.field);
+      const context = taskContext(sheet, plan.layout, sheetRow, plan.source, plan.field);
       const contentClass = classifyContent(sheet.name, context.column, context.key, text);
       // The source language is part of the identity: French "Chat" is not English "Chat".
       const identity = { language: plan.source.language, text, scope: options.scope ?? '', pivots: this.#pivots };
       rows.push({
         row,
+        cells,
         text,
-        forTarget: contextVariants(context, identity, this.#references, rowText(sheet, row)),
+        forTarget: contextVariants(context, identity, this.#references, rowText(sheetRow)),
         groupId: groupId(sheet.name, contentClass),
         priority: groupPriority(sheet.name, contentClass, options.groupPriority),
       });

@@ -1,4 +1,4 @@
-import { columnTexts, countFilled, isDataRow, type CellValue, type SheetTable } from './sheet-model.ts';
+import { columnTexts, countFilled, isDataRow, lastUsedColumn, type CellValue, type SheetTable } from './sheet-model.ts';
 
 export { isDataRow };
 import { fillDefaultLanguages, groupFields, type TextField } from './field-families.ts';
@@ -165,21 +165,6 @@ function isClassified(layout: SheetLayout, col: number): boolean {
 function firstNonLanguageColumn(layout: SheetLayout, headers: string[]): number | undefined {
   const col = headers.findIndex((header, i) => header && !isClassified(layout, i));
   return col >= 0 && col < (layout.languageColumns[0]?.col ?? 0) ? col : undefined;
-}
-
-function lastUsedColumn(sheet: SheetTable): number {
-  let last = -1;
-  for (const cells of sheet.rows) {
-    if (!cells) continue;
-    for (let col = cells.length - 1; col > last; col--) {
-      const value = cells[col];
-      if (value !== null && value !== undefined) {
-        last = col;
-        break;
-      }
-    }
-  }
-  return last;
 }
 
 /** True for a value the translator should see: text with at least one letter. */

@@ -62,7 +62,8 @@ function isDefaultsRow(sheet: SheetTable, row: number, keyCol: number): boolean 
   const cells = sheet.rows[row];
   if (!hasContent(cells) || isFilled(cells?.[keyCol])) return false;
   const below = sheet.rows.slice(row + 1).filter(hasContent);
-  return below.length > 0 && below.every((r) => isFilled(r?.[keyCol]));
+  const tail = sheet.tail ?? { contentRows: 0, filledRows: () => 0 };
+  return below.length + tail.contentRows > 0 && below.every((r) => isFilled(r?.[keyCol])) && tail.filledRows(keyCol) === tail.contentRows;
 }
 
 /**

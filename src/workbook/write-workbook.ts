@@ -1,5 +1,5 @@
-import { DEFAULT_READ_LIMITS, type DocumentFormat } from './sheet-model.ts';
-import { readCsvDocument } from './csv/csv-document.ts';
+import type { DocumentFormat } from './sheet-model.ts';
+import { patchCsv } from './csv/csv-patch.ts';
 import type { EncodingLoss, OutputEncoding } from './csv/output-encoding.ts';
 import { patchXlsx, type CellEdit, type PatchExtras, type PatchResult } from './xlsx/patch-xlsx.ts';
 
@@ -18,14 +18,11 @@ export interface WriteResult extends PatchResult {
 
 /**
  * Writes a copy of `sourcePath` to `outPath` with only the edited cells changed: xlsx by patching
- * the sheet XML inside the original zip, csv by rewriting only the changed rows. `extras` (an
+ * the sheet XML inside the original zip, csv by streaming its rows through, rewriting only the changed ones. `extras` (an
  * appended sheet, highlighted cells) apply to xlsx only: a CSV holds one table and no styles;
  * its encoding applies to csv only.
  */
 export async function writeTranslatedCopy(sourcePath: string, format: DocumentFormat, outPath: string, edits: Iterable<CellEdit> | AsyncIterable<CellEdit>, extras: WriteExtras = {}): Promise<WriteResult> {
   if (format === 'xlsx') return patchXlsx(sourcePath, outPath, edits, extras);
-  const document = await readCsvDocument(sourcePath, { ...DEFAULT_READ_LIMITS, maxFileBytes: Number.MAX_SAFE_INTEGER, maxCells: Number.MAX_SAFE_INTEGER });
-  for await (const edit of edits) document.setText(0, edit.row, edit.col, edit.text);
-  await document.save(outPath, extras.encoding);
-  return { encodingLoss: extras.encoding === 'utf-8-bom' ? null : document.lossInSourceEncoding() };
+  return { encodingLoss: await patchCsv(sourcePath, outPath, edits, extras.encoding) };
 }

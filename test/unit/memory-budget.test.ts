@@ -4,7 +4,7 @@ import { configSchema } from '../../src/config/config-schema.ts';
 import { FanyiError } from '../../src/errors.ts';
 import { prepareJob, startJob } from '../../src/tasks/prepare-job.ts';
 import { blockRowsFor, checkMemoryBudget, MAX_BLOCK_ROWS, MIN_BLOCK_ROWS, memoryNeed } from '../../src/workbook/memory-budget.ts';
-import type { CellValue, SpreadsheetDocument } from '../../src/workbook/sheet-model.ts';
+import { heldScan, type CellValue, type SpreadsheetDocument } from '../../src/workbook/sheet-model.ts';
 
 // system.max_memory_usage (issue 16): a workbook that cannot fit is refused before it is read, and a
 // smaller budget plans in smaller blocks, with the same plan as a whole.
@@ -29,12 +29,13 @@ test('the seed default plans in full blocks; a smaller budget in smaller ones, n
   assert.equal(blockRowsFor(1), MIN_BLOCK_ROWS);
 });
 
-test('a small budget splits a table into several blocks and plans it as the whole would be planned', () => {
+test('a small budget splits a table into several blocks and plans it as the whole would be planned', async () => {
   const config = configSchema.parse({ system: { max_memory_usage: 128 } });
   const rows = 3 * blockRowsFor(128) + 17;
   const options = { to: ['pt-BR', 'th', 'vi'], overwrite: false };
-  const run = startJob(table(rows), config, options);
-  const sizes = [...run.blocks].map((block) => block.length);
+  const run = startJob(heldScan(table(rows)), config, options);
+  const sizes: number[] = [];
+  for await (const block of run.blocks) sizes.push(block.length);
   assert.ok(sizes.length >= 4, `planned in ${sizes.length} blocks`);
   assert.ok(Math.max(...sizes) <= 3 * blockRowsFor(128), 'a block holds its rows\' three targets, no more');
   assert.equal(sizes.reduce((a, b) => a + b, 0), rows * 3);

@@ -1,5 +1,6 @@
 import type { TaskDraft } from '../split-tasks.ts';
 import { estimateItemTokens } from './estimate-tokens.ts';
+import { KeyTable } from './key-table.ts';
 import { DEFAULT_LANE_LIMITS, laneBatchSize, laneOf, type Lane, type LaneLimits } from './lanes.ts';
 
 export interface PackOptions {
@@ -62,7 +63,8 @@ export class BatchPacker {
   readonly #options: PackOptions;
   readonly #seqPerLang = new Map<string, number>();
   readonly #open = new Map<string, PackedBatch>();
-  readonly #batchOf = new Map<string, PackedBatch>();
+  /** Each dedupe key's batch, by its `seq` (the batch's place in `batches`, from 1). */
+  readonly #batchOf = new KeyTable();
 
   constructor(options: PackOptions) {
     this.#options = options;
@@ -70,7 +72,7 @@ export class BatchPacker {
 
   /** True once a task with this dedupe key was packed. */
   has(dedupeKey: string): boolean {
-    return this.#batchOf.has(dedupeKey);
+    return this.#batchOf.get(dedupeKey) !== undefined;
   }
 
   /** Distinct dedupe keys packed so far. */
@@ -91,7 +93,7 @@ export class BatchPacker {
         }
         add(open, unique);
         unique.batch = open;
-        this.#batchOf.set(unique.task.dedupeKey, open);
+        this.#batchOf.set(unique.task.dedupeKey, open.seq);
       }
       if (open) this.#open.set(key, open);
     }
@@ -106,7 +108,8 @@ export class BatchPacker {
   #collectUniques(tasks: readonly TaskDraft[]): { uniques: Map<string, Unique>; slots: Array<Unique | PackedBatch> } {
     const uniques = new Map<string, Unique>();
     const slots = tasks.map((task): Unique | PackedBatch => {
-      const earlier = this.#batchOf.get(task.dedupeKey);
+      const seq = this.#batchOf.get(task.dedupeKey);
+      const earlier = seq === undefined ? undefined : this.batches[seq - 1];
       if (earlier) {
         earlier.taskCount++;
         return earlier;

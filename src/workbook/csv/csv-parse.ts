@@ -33,25 +33,54 @@ export interface ParseCsvOptions {
   readonly maxRecords?: number;
 }
 
+/** What a scan over a chunk that is not the file's last returns when the chunk ends inside the record. */
+const INCOMPLETE: unique symbol = Symbol('incomplete');
+
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
 
 /** Parses CSV text (already decoded, without a BOM). */
 export function parseCsv(text: string, delimiter: CsvDelimiter, options: ParseCsvOptions = {}): ParsedCsv {
-  const scanner = new CsvScanner(text, delimiter);
+  const endings = newEndingCounts();
+  const { records } = parseCsvChunk(text, delimiter, { isLast: true, endings, maxRecords: options.maxRecords });
+  return { records, lineEnding: dominantEnding(endings) };
+}
+
+/** Records ended by each line break, counted across chunks (see dominantEnding). */
+export type EndingCounts = Record<LineEnding, number>;
+
+export const newEndingCounts = (): EndingCounts => ({ '\n': 0, '\r\n': 0, '\r': 0 });
+
+export interface CsvChunk {
+  readonly records: CsvRecord[];
+  /** Characters of the text the records took; the rest starts a record the next chunk completes. */
+  readonly consumed: number;
+}
+
+/**
+ * Parses the whole records of a chunk of a file's text. Unless `isLast`, a record is whole only
+ * once its line break is in the text and nothing after it can change it (a quote not yet closed,
+ * a quote that may be doubled, a CR that may be a CRLF): the rest is left for the caller to put
+ * before the next chunk. Parsed in chunks, a file gives the records it gives parsed whole.
+ */
+export function parseCsvChunk(text: string, delimiter: CsvDelimiter, options: { isLast: boolean; endings: EndingCounts; maxRecords?: number }): CsvChunk {
+  const scanner = new CsvScanner(text, delimiter, options.isLast);
   const maxRecords = options.maxRecords ?? Infinity;
   const records: CsvRecord[] = [];
-  const endings = { '\n': 0, '\r\n': 0, '\r': 0 };
+  let consumed = 0;
   while (scanner.pos < text.length && records.length < maxRecords) {
     const start = scanner.pos;
     const fields = scanner.readFields();
+    if (fields === INCOMPLETE) break;
     const raw = text.slice(start, scanner.pos);
     const terminator = scanner.readTerminator();
-    if (terminator !== '') endings[terminator]++;
+    if (terminator === INCOMPLETE) break;
+    if (terminator !== '') options.endings[terminator]++;
     records.push({ fields, raw, terminator });
+    consumed = scanner.pos;
   }
-  return { records, lineEnding: dominantEnding(endings) };
+  return { records, consumed };
 }
 
 /**
@@ -69,31 +98,40 @@ export function splitRawFields(raw: string, delimiter: CsvDelimiter): string[] {
   }
 }
 
-function dominantEnding(counts: Record<LineEnding, number>): LineEnding {
+/** The most common record terminator; LF when there is none. */
+export function dominantEnding(counts: EndingCounts): LineEnding {
   if (counts['\r\n'] > counts['\n'] && counts['\r\n'] >= counts['\r']) return '\r\n';
   return counts['\r'] > counts['\n'] ? '\r' : '\n';
 }
 
-/** Cursor over the text; every read leaves `pos` just after what it consumed. */
+/**
+ * Cursor over the text; every read leaves `pos` just after what it consumed. Over a chunk that is
+ * not the file's last (`isLast` false) a read that runs into the chunk's end answers INCOMPLETE.
+ */
 class CsvScanner {
   pos = 0;
   readonly #text: string;
   readonly #delimiter: number;
+  readonly #isLast: boolean;
 
-  constructor(text: string, delimiter: CsvDelimiter) {
+  constructor(text: string, delimiter: CsvDelimiter, isLast = true) {
     this.#text = text;
     this.#delimiter = delimiter.charCodeAt(0);
+    this.#isLast = isLast;
   }
 
   /** Reads a record's fields, stopping at its line break or the end of the text. */
-  readFields(): string[] {
+  readFields(): string[] | typeof INCOMPLETE {
     const fields: string[] = [];
-    do fields.push(this.readField());
-    while (this.skipDelimiter());
-    return fields;
+    do {
+      const field = this.readField();
+      if (field === INCOMPLETE) return INCOMPLETE;
+      fields.push(field);
+    } while (this.skipDelimiter());
+    return !this.#isLast && this.pos >= this.#text.length ? INCOMPLETE : fields;
   }
 
-  readField(): string {
+  readField(): string | typeof INCOMPLETE {
     return this.#text.charCodeAt(this.pos) === QUOTE ? this.#readQuoted() : this.#readBare();
   }
 
@@ -103,10 +141,11 @@ class CsvScanner {
     return true;
   }
 
-  readTerminator(): LineEnding | '' {
+  readTerminator(): LineEnding | '' | typeof INCOMPLETE {
     const c = this.#text.charCodeAt(this.pos);
     if (c === LF) return this.#advance(1, '\n');
     if (c !== CR) return '';
+    if (!this.#isLast && this.pos + 1 >= this.#text.length) return INCOMPLETE;
     return this.#text.charCodeAt(this.pos + 1) === LF ? this.#advance(2, '\r\n') : this.#advance(1, '\r');
   }
 
@@ -125,12 +164,14 @@ class CsvScanner {
     return text.slice(start, i);
   }
 
-  #readQuoted(): string {
+  #readQuoted(): string | typeof INCOMPLETE {
     const text = this.#text;
     const start = this.pos;
     let hasEscapes = false;
     for (let from = start + 1; ; ) {
       const close = text.indexOf('"', from);
+      // Not closed yet, or closed by the chunk's last character (a doubled quote may follow): the next chunk decides.
+      if (!this.#isLast && (close === -1 || close === text.length - 1)) return INCOMPLETE;
       if (close === -1) return this.#readBare(); // unterminated: the opening quote is literal
       if (text.charCodeAt(close + 1) === QUOTE) {
         hasEscapes = true;

@@ -31,12 +31,12 @@ function textOf(cell: CellValue | undefined): string {
  * Writes chunks to `path` atomically: into `path.tmp-<pid>` first, flushed to disk, then renamed
  * over the target, so a crash leaves either the old file or the whole new one, never half.
  */
-export async function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>): Promise<void> {
+export async function writeFileAtomic(path: string, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     const handle = await open(tmp, 'w');
     try {
-      for (const chunk of chunks) await writeAll(handle, chunk);
+      for await (const chunk of chunks) await writeAll(handle, chunk);
       await handle.sync();
     } finally {
       await handle.close();

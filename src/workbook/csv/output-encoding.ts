@@ -34,7 +34,26 @@ const GBK = 'GBK (code page 936)';
  * every character can be written as the source's readers expect (UTF-8, UTF-16, full GB18030).
  */
 export function narrowerCharset(bytes: Uint8Array, encoding: CsvEncoding): string | null {
-  return encoding === 'gb18030' && !hasFourByteSequence(bytes) ? GBK : null;
+  return new NarrowerCharset(encoding).add(bytes).value;
+}
+
+/** {@link narrowerCharset} of a file read in chunks cut between characters: each chunk added, then `value`. */
+export class NarrowerCharset {
+  readonly #encoding: CsvEncoding;
+  #hasFourByte = false;
+
+  constructor(encoding: CsvEncoding) {
+    this.#encoding = encoding;
+  }
+
+  add(bytes: Uint8Array): this {
+    if (this.#encoding === 'gb18030' && !this.#hasFourByte) this.#hasFourByte = hasFourByteSequence(bytes);
+    return this;
+  }
+
+  get value(): string | null {
+    return this.#encoding === 'gb18030' && !this.#hasFourByte ? GBK : null;
+  }
 }
 
 /** GB18030: a lead byte 0x81–0xFE followed by 0x30–0x39 starts a four-byte sequence. */

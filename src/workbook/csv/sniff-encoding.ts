@@ -113,7 +113,7 @@ function hasManyControls16(sample: Uint8Array, encoding: 'utf16le' | 'utf16be'):
 }
 
 /** Strict check: the bytes decode without a single replacement and would re-encode identically. */
-function isDecodable(bytes: Uint8Array, encoding: CsvEncoding): boolean {
+export function isDecodable(bytes: Uint8Array, encoding: CsvEncoding): boolean {
   if (encoding === 'gb18030') return roundTripsAsGb18030(bytes);
   if (encoding === 'utf8') return isUtf8(bytes); // strict, like a fatal TextDecoder, without building the string
   try {

@@ -9,14 +9,15 @@ import { posix } from 'node:path';
 import path from 'node:path';
 import { FanyiError } from '../../errors.ts';
 import { decodeAddress } from '../cell-address.ts';
-import { NON_TEXT, cellKey, type CellValue, type SheetTable } from '../sheet-model.ts';
+import { NON_TEXT, cellKey, type CellValue, type SheetRow, type SheetTable, type WorkbookScan } from '../sheet-model.ts';
+import { SheetSampler } from '../sheet-sample.ts';
 import { CommentsReader } from './comments-reader.ts';
 import { relationships, sheetTags, workbookPartOf, type Relationship } from './locate-sheet-parts.ts';
 import { SharedStringsReader } from './shared-strings-reader.ts';
-import { SheetRowsReader, type SheetRow } from './sheet-rows-reader.ts';
+import { SheetRowsReader } from './sheet-rows-reader.ts';
 import { attribute, unescapeXml } from './sheet-xml-helpers.ts';
 import { openZip, readEntry, type SourceZip } from './xlsx-zip.ts';
-import { parseXmlStream, type XmlHandler } from './xml-stream.ts';
+import { parseXmlStream, xmlParser, type XmlHandler } from './xml-stream.ts';
 import { entryText } from './zip-entry-stream.ts';
 
 /** One worksheet of the workbook part, in workbook order. */
@@ -52,17 +53,32 @@ export async function openXlsxPackage(file: string): Promise<XlsxPackage> {
   return { zip, sheets, sharedStrings };
 }
 
-/** Streams one worksheet's rows to `onRow`, and returns what the sheet holds beside its rows. */
-export async function streamSheetRows(pkg: XlsxPackage, sheet: SheetPart, onRow: (row: SheetRow) => void): Promise<{ merges: SheetTable['merges']; hyperlinks: string[] }> {
-  const merges: Array<SheetTable['merges'][number]> = [];
-  const hyperlinks: string[] = [];
+/** What a sheet part holds beside its rows, known once they have all gone by. */
+export interface SheetExtras {
+  merges: Array<SheetTable['merges'][number]>;
+  /** Hyperlinked ranges: their text cells are links, never translated (see linkedRows). */
+  hyperlinks: Array<SheetTable['merges'][number]>;
+}
+
+/**
+ * One worksheet's rows as they are parsed, a chunk of the part at a time; `extras` fills as its
+ * tags go by (merges and hyperlinks follow the rows in the part).
+ */
+export async function* sheetRows(pkg: XlsxPackage, sheet: SheetPart, extras: SheetExtras = { merges: [], hyperlinks: [] }): AsyncGenerator<SheetRow> {
+  let parsed: SheetRow[] = [];
   const reader = new SheetRowsReader(pkg.sharedStrings, {
-    row: onRow,
-    merge: (ref) => merges.push(rangeOf(ref)),
-    hyperlink: (ref) => hyperlinks.push(ref),
+    row: (row) => void parsed.push(row),
+    merge: (ref) => extras.merges.push(rangeOf(ref)),
+    hyperlink: (ref) => extras.hyperlinks.push(rangeOf(ref)),
   });
-  await parseXmlStream(entryText(pkg.zip, sheet.part), reader, pkg.zip.fileName, sheet.part);
-  return { merges, hyperlinks };
+  const parser = xmlParser(reader, pkg.zip.fileName, sheet.part);
+  for await (const chunk of entryText(pkg.zip, sheet.part)) {
+    parser.write(chunk);
+    yield* parsed;
+    parsed = [];
+  }
+  parser.close();
+  yield* parsed;
 }
 
 /** The sheet's cell notes by 0-based `row:col`, from the comments part its relationships name. */
@@ -81,32 +97,95 @@ export async function sheetComments(pkg: XlsxPackage, sheet: SheetPart): Promise
 /** Every sheet as a SheetTable, within `maxCells` non-empty cells. */
 export async function readXlsxSheets(file: string, maxCells: number): Promise<SheetTable[]> {
   const pkg = await openXlsxPackage(file);
-  let cells = 0;
+  const count = cellCounter(file, maxCells);
   const tables: SheetTable[] = [];
   for (const sheet of pkg.sheets) {
-    const rows: CellValue[][] = [];
+    const rows: Array<readonly CellValue[]> = [];
     const numbers = new Map<string, number>();
-    const { merges, hyperlinks } = await streamSheetRows(pkg, sheet, (row) => {
+    const extras: SheetExtras = { merges: [], hyperlinks: [] };
+    for await (const row of sheetRows(pkg, sheet, extras)) {
+      count(row);
       rows[row.row] = row.cells;
       for (const [col, value] of row.numbers ?? []) numbers.set(cellKey(row.row, col), value);
-      for (const value of row.cells) if (value !== undefined && ++cells > maxCells) throw tooManyCells(file, maxCells);
-    });
-    markHyperlinks(rows, hyperlinks);
-    tables.push({ name: sheet.name, index: sheet.index, hidden: sheet.hidden, rows, comments: await sheetComments(pkg, sheet), numbers, merges });
+    }
+    for (const cells of linkedRows(rows, extras.hyperlinks)) rows[cells.row] = cells.cells;
+    tables.push({ name: sheet.name, index: sheet.index, hidden: sheet.hidden, rows, comments: await sheetComments(pkg, sheet), numbers, merges: extras.merges });
   }
   return tables;
 }
 
-/** A hyperlinked text cell was a hyperlink value in exceljs's model, never translated; kept so. */
-function markHyperlinks(rows: CellValue[][], refs: readonly string[]): void {
-  for (const ref of refs) {
-    const range = rangeOf(ref);
-    for (let r = range.top; r <= range.bottom; r++) {
-      const cells = rows[r];
-      if (!cells) continue;
-      for (let c = range.left; c <= range.right; c++) if (typeof cells[c] === 'string') cells[c] = NON_TEXT;
+/**
+ * The workbook scanned for planning: each sheet's first rows and a summary of the rest
+ * (sheet-sample.ts), within `maxCells`; the rows streamed from the zip again by `rows(i)`, with
+ * hyperlinked cells marked as in the held sheet.
+ */
+export async function scanXlsx(file: string, maxCells: number): Promise<WorkbookScan> {
+  const pkg = await openXlsxPackage(file);
+  const count = cellCounter(file, maxCells);
+  const sheets: SheetTable[] = [];
+  const links: Array<SheetExtras['hyperlinks']> = [];
+  for (const sheet of pkg.sheets) {
+    const sampler = new SheetSampler();
+    const extras: SheetExtras = { merges: [], hyperlinks: [] };
+    for await (const row of sheetRows(pkg, sheet, extras)) {
+      count(row);
+      sampler.add(row);
     }
+    const table = sampler.table({ name: sheet.name, index: sheet.index, hidden: sheet.hidden, comments: await sheetComments(pkg, sheet), merges: extras.merges });
+    for (const cells of linkedRows(table.rows, extras.hyperlinks)) (table.rows as Array<readonly CellValue[]>)[cells.row] = cells.cells;
+    sheets.push(table);
+    links.push(extras.hyperlinks);
   }
+  return {
+    format: 'xlsx',
+    sheets,
+    rows(sheetIndex) {
+      const rows = sheetRows(pkg, pkg.sheets[sheetIndex]);
+      return links[sheetIndex].length ? linked(rows, withLinks(links[sheetIndex])) : rows;
+    },
+  };
+}
+
+async function* linked(rows: AsyncIterable<SheetRow>, mark: (row: SheetRow) => SheetRow): AsyncGenerator<SheetRow> {
+  for await (const row of rows) yield mark(row);
+}
+
+/** Counts non-empty cells as rows go by; throws past `maxCells`. */
+function cellCounter(file: string, maxCells: number): (row: SheetRow) => void {
+  let cells = 0;
+  return (row) => {
+    for (const value of row.cells) if (value !== undefined && ++cells > maxCells) throw tooManyCells(file, maxCells);
+  };
+}
+
+/** The held rows a hyperlink covers, with their text cells marked (a hyperlink value in exceljs's model, never translated). */
+function* linkedRows(rows: ReadonlyArray<readonly CellValue[] | undefined>, ranges: SheetExtras['hyperlinks']): Generator<SheetRow> {
+  const rowsHit = new Set<number>();
+  for (const range of ranges) for (let r = range.top; r <= Math.min(range.bottom, rows.length - 1); r++) if (rows[r]) rowsHit.add(r);
+  const linked = withLinks(ranges);
+  for (const row of rowsHit) yield linked({ row, cells: rows[row]! });
+}
+
+/**
+ * Marks a row's hyperlinked text cells. Most links are one cell: they are looked up by row, and
+ * the few ranges over several rows are checked on every row.
+ */
+function withLinks(ranges: SheetExtras['hyperlinks']): (row: SheetRow) => SheetRow {
+  const byRow = new Map<number, Array<SheetExtras['hyperlinks'][number]>>();
+  const tall = ranges.filter((range) => range.bottom > range.top);
+  for (const range of ranges) if (range.bottom === range.top) byRow.set(range.top, [...(byRow.get(range.top) ?? []), range]);
+  return (row) => {
+    let cells: CellValue[] | undefined;
+    for (const range of [...(byRow.get(row.row) ?? []), ...tall]) {
+      if (row.row < range.top || row.row > range.bottom) continue;
+      for (let c = range.left; c <= Math.min(range.right, row.cells.length - 1); c++) {
+        if (typeof row.cells[c] !== 'string') continue;
+        cells ??= row.cells.slice();
+        cells[c] = NON_TEXT;
+      }
+    }
+    return cells ? { ...row, cells } : row;
+  };
 }
 
 function tooManyCells(file: string, maxCells: number): FanyiError {

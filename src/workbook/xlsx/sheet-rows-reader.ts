@@ -4,19 +4,12 @@
  * follow what the exceljs model gave: text (shared, inline, rich: runs joined) is a string;
  * numbers, booleans, dates, errors and formulas are NON_TEXT, with numeric values kept beside.
  */
-import { decodeAddress } from '../cell-address.ts';
-import { NON_TEXT, type CellValue } from '../sheet-model.ts';
+import { columnOf } from '../cell-address.ts';
+import { NON_TEXT, type CellValue, type SheetRow } from '../sheet-model.ts';
 import { RichTextReader } from './rich-text-reader.ts';
 import { detached, type XmlHandler } from './xml-stream.ts';
 
-export interface SheetRow {
-  /** 0-based. */
-  row: number;
-  /** cells[c], 0-based; holes are empty cells. */
-  cells: CellValue[];
-  /** Numeric values by column (numbers and numeric formula results). */
-  numbers?: Map<number, number>;
-}
+export type { SheetRow };
 
 export interface SheetRowsEvents {
   row(row: SheetRow): void;
@@ -58,7 +51,7 @@ export class SheetRowsReader implements XmlHandler {
         this.#col = -1;
         return;
       case 'c':
-        this.#col = attributes.r ? decodeAddress(attributes.r).col : this.#col + 1;
+        this.#col = attributes.r ? columnOf(attributes.r) : this.#col + 1;
         this.#type = attributes.t ?? 'n';
         this.#hasFormula = false;
         this.#value = '';

@@ -22,6 +22,13 @@ const localName = (name: string): string => {
 
 /** Feeds every chunk to saxes; `fileName` and `part` name the failure. */
 export async function parseXmlStream(chunks: AsyncIterable<string>, handler: XmlHandler, fileName: string, part: string): Promise<void> {
+  const parser = xmlParser(handler, fileName, part);
+  for await (const chunk of chunks) parser.write(chunk);
+  parser.close();
+}
+
+/** A parser fed chunk by chunk, for a caller that takes what each chunk produced before the next (a row stream). */
+export function xmlParser(handler: XmlHandler, fileName: string, part: string): { write(chunk: string): void; close(): void } {
   const parser = new SaxesParser({ position: false });
   parser.on('opentag', (tag) => handler.open(localName(tag.name), tag.attributes as Record<string, string>));
   parser.on('closetag', (tag) => handler.close(localName(tag.name)));
@@ -31,21 +38,16 @@ export async function parseXmlStream(chunks: AsyncIterable<string>, handler: Xml
   parser.on('cdata', (text) => {
     if (handler.wantsText) handler.text(text);
   });
-  try {
-    for await (const chunk of chunks) parser.write(chunk);
-    parser.close();
-  } catch (error) {
-    if (error instanceof Error && error.name === 'FanyiError') throw error;
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw corruptZip(fileName, `${part} is not well-formed XML: ${reason}`);
-  }
+  const guarded = (step: () => void): void => {
+    try {
+      step();
+    } catch (error) {
+      if (error instanceof Error && error.name === 'FanyiError') throw error;
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      throw corruptZip(fileName, `${part} is not well-formed XML: ${reason}`);
+    }
+  };
+  return { write: (chunk) => guarded(() => parser.write(chunk)), close: () => guarded(() => parser.close()) };
 }
 
-/**
- * A copy of `text` that holds no reference to the chunk it was cut from. V8 keeps a substring of
- * 13+ characters as a slice of its parent, so one kept cell text would keep its whole 1 MB chunk
- * of XML alive, and a million of them the whole part.
- */
-export function detached(text: string): string {
-  return text.length < 13 ? text : Buffer.from(text, 'utf8').toString('utf8');
-}
+export { detached } from '../sheet-model.ts';
