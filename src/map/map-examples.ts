@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { describeIssues } from '../config/config-files.ts';
 import { FanyiError } from '../errors.ts';
+import type { ReviewClassifier } from '../tasks/batching/review-classes.ts';
+import type { MapInput } from './map-spec.ts';
 
 export const examplesFile = z.array(
   z
@@ -46,4 +48,21 @@ export function readExamplesFile(file: string): RecipeExample[] {
 /** The examples a job into `to` sends, as stored: those for its language (exact code, any case) and those for every language. */
 export function examplesFor(examples: readonly RecipeExample[], to?: string): MapExample[] {
   return examples.filter((e) => e.to === undefined || (to !== undefined && e.to.toLowerCase() === to.toLowerCase())).map(({ row, result }) => ({ row, result }));
+}
+
+/**
+ * The examples a job sends and the classes whose calls carry them: the class table's few-shot
+ * classes, or every call without a table. A recipe's examples simply go unsent under a table
+ * without a few-shot class; examples the user gave (`asked`) are refused then, saying why.
+ */
+export function fewShotInput(all: readonly RecipeExample[], source: string, classifier: ReviewClassifier | undefined, to: string | undefined, asked: boolean): Pick<MapInput, 'examples' | 'examplesSource' | 'fewShotClasses'> {
+  const examples = examplesFor(all, to);
+  if (!examples.length) return {};
+  if (!classifier) return asked ? { examples, examplesSource: source } : {};
+  const fewShotClasses = classifier.classes.filter((c) => c.prompt === 'few-shot').map((c) => c.name);
+  if (!fewShotClasses.length) {
+    if (asked) throw new FanyiError('USAGE', `${source}: the class table has no class with prompt: few-shot, so no call would carry the examples; give a table with one (--classes), or leave --examples out`);
+    return {};
+  }
+  return { examples, examplesSource: source, fewShotClasses };
 }

@@ -1,6 +1,7 @@
 /**
  * A map job as the API receives it (`POST /api/v3/map`): text and names, never server paths. A
- * built-in recipe by name, or a prompt and a schema given inline; a class table by preset name.
+ * built-in recipe by name, or a prompt and a schema given inline; a class table by preset name; a
+ * column to group rows by (one result per group).
  * Resolved into what the engine stores, the class table as data (a pending job keeps it in its
  * options until a file thread or the ingestion lane plans the rows).
  */
@@ -8,6 +9,7 @@ import { CLASS_PRESETS, resolveClassTable } from '../config/class-presets.ts';
 import type { ClassTable } from '../config/class-table-schema.ts';
 import { FanyiError } from '../errors.ts';
 import { ReviewClassifier } from '../tasks/batching/review-classes.ts';
+import { fewShotInput } from './map-examples.ts';
 import type { MapInput } from './map-spec.ts';
 import { builtInRecipes, loadRecipe, promptSlots, recipePrompt } from './recipes.ts';
 
@@ -23,6 +25,8 @@ export interface MapRequest {
   id?: string;
   /** A class table preset (reviews, seed-003); default the recipe's. */
   classes?: string;
+  /** One call and one result per group of rows sharing this column's value; default the recipe's. */
+  groupBy?: string;
 }
 
 export interface ResolvedMapRequest {
@@ -43,10 +47,18 @@ export function resolveMapRequest(request: MapRequest): ResolvedMapRequest {
   const map: MapInput = recipe
     ? { prompt: recipePrompt(recipe, request.to?.trim() || undefined), schema: recipe.schema, schemaSource: `the schema of recipe ${recipe.name}`, columns: request.columns ?? recipe.columns, idColumn }
     : { prompt: prompt!, schema, schemaSource: 'schema', columns: request.columns, idColumn };
+  const groupBy = request.groupBy?.trim() || recipe?.groupBy;
+  if (groupBy) {
+    if (request.classes !== undefined) throw new FanyiError('USAGE', 'classes places rows in calls by their length; with group_by every group is its own call: leave one out');
+    return { map: { ...map, groupBy }, lane: recipe?.lane };
+  }
   if (request.classes !== undefined && !Object.hasOwn(CLASS_PRESETS, request.classes)) throw new FanyiError('USAGE', `classes: unknown class table "${request.classes}"; presets are ${Object.keys(CLASS_PRESETS).join(', ')}`);
   const classTable = request.classes ? resolveClassTable(request.classes) : recipe?.classTable;
-  if (classTable) checkClassColumns(new ReviewClassifier(classTable), map);
-  return { map, classTable, lane: recipe?.lane };
+  const classifier = classTable ? new ReviewClassifier(classTable) : undefined;
+  if (classifier) checkClassColumns(classifier, map);
+  // A recipe's examples go with the calls of its table's few-shot classes, as on the command line.
+  const examples = recipe ? fewShotInput(recipe.examples, `examples.json of recipe ${recipe.name}`, classifier, request.to?.trim() || undefined, false) : {};
+  return { map: { ...map, ...examples }, classTable, lane: recipe?.lane };
 }
 
 /**

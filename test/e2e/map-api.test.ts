@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { withReadonlyDb } from '../helpers/read-db.ts';
 import { realDataSkip } from '../helpers/real-data.ts';
 import { assertPivotCounts, expectedCounts, readReport, storedResults, writeReviewSlice } from '../helpers/report-checks.ts';
 import { startServeHarness, waitForJob, type ServeHarness } from '../helpers/serve-harness.ts';
@@ -102,6 +103,27 @@ describe('POST /api/v3/map and the report routes over real reviews', { skip: rea
     for (const field of ['sentiment', 'praised_aspects']) assertPivotCounts(sheets.get(`${field} counts`)!, expectedCounts(results, field, slice.productOf));
     const byScore = (await (await server.request(`/api/v3/jobs/${id}/report?by=Score`, { method: 'POST' })).json()) as { by: string };
     assert.equal(byScore.by, 'Score');
+  });
+
+  test('as on the command line: a recipe\'s examples go with its few-shot class, and product-model maps one row per product', async () => {
+    const insights = await upload(slice.file);
+    assert.equal((await server.request('/api/v3/map', { json: { session_id: insights, recipe: 'review-insights' } })).status, 202);
+    assert.equal((await waitForJob(server, insights)).status, 'completed');
+    const stored = withReadonlyDb(server.db, (d) => JSON.parse((d.prepare('SELECT options FROM jobs WHERE job_id = ?').get(insights) as { options: string }).options) as { map: { examples?: unknown[]; fewShotClasses?: string[] } });
+    assert.ok((stored.map.examples?.length ?? 0) > 0, 'the recipe\'s examples stored with the job');
+    assert.deepEqual(stored.map.fewShotClasses, ['vip']);
+
+    const products = await upload(slice.file);
+    const answer = await server.request('/api/v3/map', { json: { session_id: products, recipe: 'product-model' } });
+    const started = (await answer.json()) as Record<string, unknown>;
+    assert.equal(answer.status, 202, JSON.stringify(started));
+    assert.equal(started.lane, 'learning');
+    const groups = new Set(Array.from({ length: ROWS }, (_, i) => slice.productOf(i + 1))).size;
+    assert.equal(started.task_count, groups, `one task per product (${groups})`);
+    assert.equal((await waitForJob(server, products)).status, 'completed');
+    const refused = await server.request('/api/v3/map', { json: { session_id: await upload(slice.file), recipe: 'product-model', classes: 'reviews' } });
+    assert.equal(refused.status, 400);
+    assert.match(((await refused.json()) as { message: string }).message, /with group_by every group is its own call/);
   });
 
   test('an inline prompt and schema; misuse answered 400 naming the fix; a translation has no report', async () => {

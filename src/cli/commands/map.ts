@@ -6,7 +6,7 @@ import type { FanyiConfig } from '../../config/config-schema.ts';
 import { resolveClassTable } from '../../config/class-presets.ts';
 import { readMapFiles, type MapInput } from '../../map/map-spec.ts';
 import type { RowClassifier } from '../../map/plan-map.ts';
-import { examplesFor, readExamplesFile, type RecipeExample } from '../../map/map-examples.ts';
+import { fewShotInput, readExamplesFile } from '../../map/map-examples.ts';
 import { builtInRecipes, loadRecipe, recipePrompt } from '../../map/recipes.ts';
 import { checkClassColumns } from '../../map/map-request.ts';
 import { ReviewClassifier, rowClassifier } from '../../tasks/batching/review-classes.ts';
@@ -97,23 +97,6 @@ export async function mapInputsFrom(flags: MapFlags, config: FanyiConfig): Promi
 function checkGroupFlags(flags: MapFlags): void {
   if (flags.classes) throw new FanyiError('USAGE', '--classes places rows in calls by their length; with --group-by every group is its own call: leave one out');
   if (flags.examples) throw new FanyiError('USAGE', "--examples show one row's result; a --group-by job's calls hold a group each: leave one out");
-}
-
-/**
- * The examples a job sends and the classes whose calls carry them: the class table's few-shot
- * classes, or every call without a table. A recipe's examples simply go unsent under a table
- * without a few-shot class; examples the user gave (`asked`) are refused then, saying why.
- */
-function fewShotInput(all: readonly RecipeExample[], source: string, classifier: ReviewClassifier | undefined, to: string | undefined, asked: boolean): Pick<MapInput, 'examples' | 'examplesSource' | 'fewShotClasses'> {
-  const examples = examplesFor(all, to);
-  if (!examples.length) return {};
-  if (!classifier) return asked ? { examples, examplesSource: source } : {};
-  const fewShotClasses = classifier.classes.filter((c) => c.prompt === 'few-shot').map((c) => c.name);
-  if (!fewShotClasses.length) {
-    if (asked) throw new FanyiError('USAGE', `${source}: the class table has no class with prompt: few-shot, so no call would carry the examples; give a table with one (--classes), or leave --examples out`);
-    return {};
-  }
-  return { examples, examplesSource: source, fewShotClasses };
 }
 
 export function registerMap(program: Command, exit: (code: number) => void): void {

@@ -22,7 +22,7 @@ export async function mapRoute(app: FastifyInstance, { ctx }: RouteOptions): Pro
     const body = request.body;
     const session = await startableSession(ctx, body.session_id, request.tenant);
     const columns = typeof body.columns === 'string' ? body.columns.split(',').map((c) => c.trim()).filter(Boolean) : body.columns;
-    const resolved = resolveMapRequest({ ...body, columns });
+    const resolved = resolveMapRequest({ ...body, columns, groupBy: body.group_by });
     const lane = body.lane === undefined ? resolved.lane : checkJobLane(body.lane, 'lane');
     const input = {
       file: session.filePath,

@@ -19,6 +19,7 @@ export const mapBodySchema = {
     },
     id: { type: 'string', minLength: 1, maxLength: 200, description: 'the column naming each row (reports and JSON lines show it)' },
     classes: { type: 'string', minLength: 1, maxLength: 64, description: "a class table preset (reviews, seed-003); default the recipe's; none: packed by token budget" },
+    group_by: { type: 'string', minLength: 1, maxLength: 200, description: "one call and one result per group of rows sharing this column's value (product-model: ProductId, its default); the output is a table of one row per group" },
     lane: { ...laneSchema, description: "the queue lane the job runs on; default the recipe's, else translation" },
   },
   required: ['session_id'],
@@ -34,6 +35,7 @@ export interface MapBody {
   columns?: string[] | string;
   id?: string;
   classes?: string;
+  group_by?: string;
   lane?: string;
 }
 
