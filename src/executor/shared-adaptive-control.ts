@@ -116,11 +116,15 @@ export class SharedAdaptiveControl implements JobControl {
     // At the live processes' capacity the cap is lifted: a worker that joins later is not held to it.
     const next: SharedSettings = { batchFactor: settings.batchFactor, workers: settings.workers >= capacity ? null : settings.workers };
     if (changes.length || !tick.settings) {
+      let saved: boolean;
       try {
-        await this.#o.state.save(this.#o.scope, next);
+        saved = await this.#o.state.save(this.#o.scope, next, tick.version);
       } catch {
         return this.#apply(tick.settings, tick.members);
       }
+      // A later period's evaluation stored first (this one was slow): it stands, and this one,
+      // made from the settings before it, is dropped; this process applies it at its next report.
+      if (!saved) return;
     }
     const jobs = lead.jobs.length ? lead.jobs : [this.#o.jobId];
     for (const change of changes) for (const jobId of jobs) this.#emit(jobId, change, tick.period);

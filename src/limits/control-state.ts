@@ -64,6 +64,8 @@ export interface ControlTick {
   period: number;
   /** As last stored; undefined before any evaluation (full batches, no cap). */
   settings?: SharedSettings;
+  /** How many times settings were stored (0: never): an evaluation saves only over the version it read. */
+  version: number;
   /** Processes heard from within the last three periods, this one included, by id. */
   members: ControlMember[];
   /** Set for the one process that evaluates this period: the previous period's window and the jobs whose calls are in it. */
@@ -73,6 +75,12 @@ export interface ControlTick {
 export interface ControlState {
   /** Adds this process's observations to the current period and, for one caller per period, hands it the evaluation. */
   report(report: ControlReport): Promise<ControlTick>;
-  /** Stores the evaluating process's decision for every process to apply. */
-  save(scope: string, settings: SharedSettings): Promise<void>;
+  /**
+   * Stores the evaluating process's decision for every process to apply, if the stored settings
+   * are still those of `version` (what its report read); false when another period's evaluation
+   * stored first. Without that check a slow evaluation (one period's lead stalled on a busy host
+   * while the next period's lead read the old settings) forked the trajectory: two adjustments
+   * from the same starting point, the later one overwriting the other.
+   */
+  save(scope: string, settings: SharedSettings, version: number): Promise<boolean>;
 }

@@ -190,3 +190,25 @@ test('Redis unreachable: each process adapts to its own calls, says so once, and
   await b.control.evaluate();
   assert.equal(b.control.itemsPerCall(100), 64, "back on an empty Redis: A's settings, seeded by its evaluation, reach B");
 });
+
+test('an evaluation slower than a period is dropped, not forked: settings are saved only over the version the lead read', async (t) => {
+  const prefix = `fanyi-test:${randomUUID()}`;
+  const [slow, quick] = [new RedisControlState({ redisUrl: REDIS_URL, prefix }), new RedisControlState({ redisUrl: REDIS_URL, prefix })];
+  t.after(async () => {
+    await slow.close();
+    await quick.close();
+    await deleteKeys(REDIS_URL, prefix);
+  });
+  const observed = { attempts: 1, errors: 0, rateLimited: 0, answered: 1, ms: 300, tokens: 100, waiting: 0, waitMs: 0, inFlight: 1 };
+  const report = (state: RedisControlState, member: string, period: number) => state.report({ scope: 'endpoint-a', intervalMs: INTERVAL_MS, member: { id: member, ceiling: 4 }, jobId: 'job-1', observed, now: period * INTERVAL_MS + 10 });
+  // Period 1000's lead reads the settings, then stalls; period 1001's lead reads the same ones.
+  const first = await report(slow, 'a', 1_000);
+  const second = await report(quick, 'b', 1_001);
+  assert.ok(first.lead && second.lead, 'each leads its period');
+  assert.deepEqual([first.version, second.version], [0, 0]);
+  assert.equal(await quick.save('endpoint-a', { batchFactor: 0.8, workers: null }, second.version), true, 'the first to save stores');
+  assert.equal(await slow.save('endpoint-a', { batchFactor: 0.64, workers: 3 }, first.version), false, 'the stalled one finds another version and stores nothing');
+  const after = await report(slow, 'a', 1_001);
+  assert.deepEqual([after.settings, after.version], [{ batchFactor: 0.8, workers: null }, 1]);
+  assert.equal(await slow.save('endpoint-a', { batchFactor: 0.64, workers: 3 }, after.version), true, 'from the version it read, the next save stores');
+});

@@ -12,12 +12,12 @@
             :lead:<interval>:<period>  string  the member that evaluates the period
             :members                   zset  member -> last report (ms)
             :ceilings                  hash  member -> most batches it works on at once
-            :settings                  hash  batchFactor, workers (absent: no cap)
+            :settings                  hash  batchFactor, workers (absent: no cap), version (saves so far)
     ARGV[1] interval ms   ARGV[2] now ms (-1: Redis's clock)   ARGV[3] member   ARGV[4] ceiling
     ARGV[5] job id        ARGV[6] idle ttl ms (members and settings outlive the last report this long)
     ARGV[7..14] attempts errors rateLimited answered ms tokens waitMs inFlight
   Returns strings: period, lead (1/0), batchFactor ('' if never stored), workers ('' if none),
-    member count, then member and ceiling pairs, then (lead only) the previous period's eight
+    version ('' if never stored), member count, then member and ceiling pairs, then (lead only) the previous period's eight
     window fields and its job ids.
 ]]
 local base = KEYS[1]
@@ -59,8 +59,8 @@ redis.call('PEXPIRE', ceilings, idleTtl)
 redis.call('PEXPIRE', base .. ':settings', idleTtl)
 
 local isLead = redis.call('SET', base .. ':lead:' .. interval .. ':' .. period, member, 'NX', 'PX', interval * 3)
-local settings = redis.call('HMGET', base .. ':settings', 'batchFactor', 'workers')
-local out = { tostring(period), isLead and '1' or '0', settings[1] or '', settings[2] or '' }
+local settings = redis.call('HMGET', base .. ':settings', 'batchFactor', 'workers', 'version')
+local out = { tostring(period), isLead and '1' or '0', settings[1] or '', settings[2] or '', settings[3] or '' }
 local live = redis.call('ZRANGE', members, 0, -1)
 out[#out + 1] = tostring(#live)
 local liveCeilings = redis.call('HMGET', ceilings, unpack(live))

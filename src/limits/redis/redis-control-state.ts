@@ -8,6 +8,7 @@ import { endpointId } from './redis-shared-limiters.ts';
 
 /** The name the script is registered under on the connection (ioredis defineCommand). */
 const COMMAND = 'fanyiControlPeriod';
+const SAVE_COMMAND = 'fanyiControlSave';
 const WINDOW_FIELDS = ['attempts', 'errors', 'rateLimited', 'answered', 'ms', 'tokens', 'waitMs', 'inFlight'] as const;
 /** How long a report waits for the first connection to be made: the connection still being made at start is no outage. */
 const FIRST_CONNECT_WAIT_MS = 1_000;
@@ -51,6 +52,7 @@ export class RedisControlState implements ControlState {
       });
     });
     this.#redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: readFileSync(new URL('./control-period.lua', import.meta.url), 'utf8') });
+    this.#redis.defineCommand(SAVE_COMMAND, { numberOfKeys: 1, lua: readFileSync(new URL('./control-save.lua', import.meta.url), 'utf8') });
     this.#prefix = options.prefix;
     this.#idleTtlMs = options.idleTtlMs ?? 15 * 60_000;
     this.#onStatus = options.onStatus ?? reportStatus;
@@ -64,12 +66,10 @@ export class RedisControlState implements ControlState {
     return parseTick(reply, r.intervalMs);
   }
 
-  async save(scope: string, settings: SharedSettings): Promise<void> {
-    const key = `${this.#base(scope)}:settings`;
-    const multi = this.#redis.multi().hset(key, 'batchFactor', String(settings.batchFactor));
-    if (settings.workers === null) multi.hdel(key, 'workers');
-    else multi.hset(key, 'workers', String(settings.workers));
-    await this.#tracked(() => multi.pexpire(key, this.#idleTtlMs).exec());
+  async save(scope: string, settings: SharedSettings, version: number): Promise<boolean> {
+    const call = (this.#redis as unknown as Record<string, (...args: (string | number)[]) => Promise<number>>)[SAVE_COMMAND];
+    const workers = settings.workers === null ? '' : String(settings.workers);
+    return (await this.#tracked(() => call.call(this.#redis, `${this.#base(scope)}:settings`, String(settings.batchFactor), workers, version, this.#idleTtlMs))) === 1;
   }
 
   async close(): Promise<void> {
@@ -118,8 +118,9 @@ function parseTick(reply: string[], intervalMs: number): ControlTick {
   const isLead = next() === '1';
   const factor = next();
   const workers = next();
+  const version = Number(next() || 0);
   const members = Array.from({ length: Number(next()) }, () => ({ id: next(), ceiling: Number(next()) }));
-  const tick: ControlTick = { period, members, settings: factor ? { batchFactor: Number(factor), workers: workers ? Number(workers) : null } : undefined };
+  const tick: ControlTick = { period, members, version, settings: factor ? { batchFactor: Number(factor), workers: workers ? Number(workers) : null } : undefined };
   if (!isLead) return tick;
   const sums = Object.fromEntries(WINDOW_FIELDS.map((field) => [field, Number(next())])) as Omit<ControlWindow, 'waiting'>;
   const window: ControlWindow = { ...sums, waiting: Math.floor(sums.waitMs / intervalMs) };
