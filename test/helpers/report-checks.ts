@@ -71,14 +71,15 @@ export async function readReport(file: string): Promise<Map<string, unknown[][]>
 
 /**
  * Checks a counts sheet (a table group × value: `All`, then one line per group) against the
- * stored results: every count, every group, and no value the results lack. Group names are
+ * stored results: every count, a line for every group with a value, and no value the results lack. Group names are
  * compared as text (a numeric product id is a number in the sheet).
  */
 export function assertPivotCounts(sheet: unknown[][], expected: Map<string, Map<string, number>>): void {
   const [header, ...lines] = sheet;
   const values = header.slice(2) as string[];
+  // A group whose rows hold no value of the field has a line of zeros (checked below with the rest).
   const groups = new Set(lines.map((l) => String(l[0])));
-  assert.deepEqual(groups, new Set(['All', ...[...expected.keys()].filter(Boolean)]));
+  for (const group of ['All', ...[...expected.keys()].filter(Boolean)]) assert.ok(groups.has(group), `a line for ${group}`);
   for (const line of lines) {
     const want = expected.get(line[0] === 'All' ? '' : String(line[0])) ?? new Map();
     const got = new Map(values.map((v, i) => [v, line[i + 2] as number]).filter(([, n]) => (n as number) > 0) as Array<[string, number]>);

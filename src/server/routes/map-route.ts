@@ -21,7 +21,8 @@ export async function mapRoute(app: FastifyInstance, { ctx }: RouteOptions): Pro
   app.post<{ Body: MapBody }>('/api/v3/map', { schema: mapSchema }, async (request, reply) => {
     const body = request.body;
     const session = await startableSession(ctx, body.session_id, request.tenant);
-    const columns = typeof body.columns === 'string' ? body.columns.split(',').map((c) => c.trim()).filter(Boolean) : body.columns;
+    // Commas inside items too: ajv's array coercion turns "Summary,Text" into ["Summary,Text"].
+    const columns = body.columns === undefined ? undefined : [body.columns].flat().flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean);
     const resolved = resolveMapRequest({ ...body, columns, groupBy: body.group_by });
     const lane = body.lane === undefined ? resolved.lane : checkJobLane(body.lane, 'lane');
     const input = {
