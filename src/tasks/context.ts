@@ -116,9 +116,13 @@ function headerOf(sheet: SheetTable, layout: SheetLayout, col: number): string {
  * translate alike).
  */
 export function dedupeContext(context: TaskContext, keyedRefLanguages: ReadonlySet<string> = new Set()): string {
-  const refs = Object.entries(context.refs ?? {}).filter(([lang]) => keyedRefLanguages.has(lang)).map(([lang, text]) => `${lang}=${text}`);
-  const fields = Object.entries(context.fields ?? {}).map(([name, text]) => `${name}=${text}`);
-  return [context.comment ?? '', ...(context.notes ?? []), context.maxLength ?? '', ...refs, ...fields].join('\u0001');
+  // Built by hand, not with entries/map/join: this runs for every row of a sheet.
+  let key = context.comment ?? '';
+  for (const note of context.notes ?? []) key += `\u0001${note}`;
+  key += `\u0001${context.maxLength ?? ''}`;
+  for (const lang in context.refs) if (keyedRefLanguages.has(lang)) key += `\u0001${lang}=${context.refs[lang]}`;
+  for (const name in context.fields) key += `\u0001${name}=${context.fields[name]}`;
+  return key;
 }
 
 /** Words that make a key say nothing about its text (`key_123`, `str_0042`, `ID 7`). */

@@ -52,9 +52,9 @@ function bestColumn(columns: readonly LanguageColumn[], code: string): LanguageC
 export function chooseReferences(plan: ReferencePlan, text: (col: number) => string | undefined, targetLang: string): Record<string, string> | undefined {
   let refs: Record<string, string> | undefined;
   let count = 0;
-  for (const column of plan.columns) {
+  for (const column of columnsFor(plan, targetLang)) {
     if (count >= plan.limit) break;
-    if (languagesMatch(targetLang, column.language) > 0 || (refs && column.language in refs)) continue;
+    if (refs && column.language in refs) continue;
     const value = text(column.col);
     if (!value) continue;
     (refs ??= {})[column.language] = value;
@@ -62,3 +62,14 @@ export function chooseReferences(plan: ReferencePlan, text: (col: number) => str
   }
   return refs;
 }
+
+/** The plan's columns not in `targetLang`, worked out once per plan and target: asked for every row. */
+function columnsFor(plan: ReferencePlan, targetLang: string): readonly LanguageColumn[] {
+  let byTarget = columnsByTarget.get(plan);
+  if (!byTarget) columnsByTarget.set(plan, (byTarget = new Map()));
+  let columns = byTarget.get(targetLang);
+  if (!columns) byTarget.set(targetLang, (columns = plan.columns.filter((column) => languagesMatch(targetLang, column.language) === 0)));
+  return columns;
+}
+
+const columnsByTarget = new WeakMap<ReferencePlan, Map<string, readonly LanguageColumn[]>>();

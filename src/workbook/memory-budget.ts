@@ -1,17 +1,18 @@
 /**
- * `system.max_memory_usage`: what reading and planning a workbook would hold, judged from its size
- * before anything is read, so a workbook that cannot fit is refused up front (exit 2, nothing
- * stored, nothing sent) instead of the process being killed mid-store; and how many rows a planning
- * block takes under the budget, so a smaller budget means smaller blocks, not a crash.
+ * `system.max_memory_usage`: what reading, planning and writing back a workbook would hold, judged
+ * from its size before anything is read, so a workbook that cannot fit is refused up front (exit
+ * 2, nothing stored, nothing sent) instead of the process being killed mid-run; and how many rows
+ * a planning block takes under the budget, so a smaller budget means smaller blocks, not a crash.
  *
- * The need is a line fitted through `translate`'s peaks in `npm run bench:big` (string tables,
- * 3 targets, ~40% duplicates; `estimate` holds less), with the CLI's heap growth factor of 1.2
- * (bin/fanyi.js): 100,000 rows, whose sheet and shared-strings parts expand to 24.5 MB, peaked at
- * 462 MB; 1,000,000 rows (253 MB of parts) at 2,733 MB, in the write-back (read, plan and store
- * stayed under 760 MB). That is ~220 MB plus ~9.9 bytes per byte of part, taken as 300 MB and 10
- * (MB = 2^20 bytes throughout).
- * What grows with the file is the sheet held as rows (SheetTable), one map entry per unique text
- * and, at the end, the write-back's edits and the patched sheet XML held whole.
+ * The need is a line through `translate`'s peaks in `npm run bench:big` (string tables, 3
+ * targets, ~40% duplicates; `estimate` holds less), measured with the workbook planned from a scan
+ * (sheet-sample.ts) and the CLI's heap growth factor of 1.2 (bin/fanyi.js): 100,000 rows, whose
+ * sheet and shared-strings parts expand to 24.5 MB, peaked at 358 MB; 1,000,000 rows (253 MB of
+ * parts) at 921 MB, in the write-back (its `estimate` at 489 MB). That is ~298 MB plus ~2.46
+ * bytes per byte of part, taken as 300 MB and 2.5 (MB = 2^20 bytes throughout). What grows with
+ * the file is the shared strings, one hash-table slot per unique text (key-table.ts) and, in the
+ * write-back, the edits grouped per row; the sheet itself is streamed, never held. (The line
+ * fitted before the scan, through peaks of 462 and 2,733 MB, was 300 MB plus 10 bytes a byte.)
  */
 import { FanyiError } from '../errors.ts';
 
@@ -19,8 +20,8 @@ const MB = 1024 * 1024;
 /** What a run holds whatever the workbook's size: node, the engine, SQLite's cache, V8's heap slack. */
 export const BASE_BYTES = 300 * MB;
 /** Resident bytes per byte of sheet and shared-strings XML. */
-export const BYTES_PER_XML_BYTE = 10;
-/** CSV holds every cell as a string with no markup around it: a byte of CSV costs what ~3 of xlsx XML do (bench:big's rows: ~80 bytes of CSV, ~265 of XML). */
+export const BYTES_PER_XML_BYTE = 2.5;
+/** A CSV row carries its text with no markup around it: a byte of CSV costs what ~3 of xlsx XML do (bench:big's rows: ~82 bytes of CSV, ~265 of XML; its `estimate` peaked at 260 MB as a CSV, 249 MB as an xlsx, at 100,000 rows). */
 export const BYTES_PER_CSV_BYTE = 3 * BYTES_PER_XML_BYTE;
 
 /** Share of the budget one planning block of task drafts may take. */

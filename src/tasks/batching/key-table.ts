@@ -8,7 +8,8 @@
  * goes in an ordinary Map.
  */
 
-const HASHED_KEY = /^([^:]+):([0-9a-f]{16})[0-9a-f]{10}$/;
+/** Hex digits after the language in a hashed key (split-tasks.ts textHash). */
+const HASH_DIGITS = 26;
 const INITIAL_SLOTS = 1 << 10;
 
 export class KeyTable {
@@ -22,26 +23,46 @@ export class KeyTable {
   }
 
   get(key: string): number | undefined {
-    const match = HASHED_KEY.exec(key);
-    if (!match) return this.#other.get(key);
-    return this.#tables.get(match[1])?.get(...bitsOf(match[2]));
+    const colon = hashedKeyColon(key);
+    if (colon < 0) return this.#other.get(key);
+    return this.#tables.get(key.slice(0, colon))?.get(hexBits(key, colon + 1), hexBits(key, colon + 9));
   }
 
   /** `value` must be a positive integer below 2^31 (0 marks an empty slot). */
   set(key: string, value: number): void {
-    const match = HASHED_KEY.exec(key);
-    if (!match) {
+    const colon = hashedKeyColon(key);
+    if (colon < 0) {
       this.#other.set(key, value);
       return;
     }
-    let table = this.#tables.get(match[1]);
-    if (!table) this.#tables.set(match[1], (table = new HashTable()));
-    table.set(...bitsOf(match[2]), value);
+    const language = key.slice(0, colon);
+    let table = this.#tables.get(language);
+    if (!table) this.#tables.set(language, (table = new HashTable()));
+    table.set(hexBits(key, colon + 1), hexBits(key, colon + 9), value);
   }
 }
 
-function bitsOf(hex: string): [number, number] {
-  return [Number.parseInt(hex.slice(0, 8), 16), Number.parseInt(hex.slice(8), 16)];
+/**
+ * Where the language ends in a key of the hashed form (`<lang>:` and 26 lower-case hex digits),
+ * else -1. Read by char codes: this runs for every task, twice.
+ */
+function hashedKeyColon(key: string): number {
+  const colon = key.length - HASH_DIGITS - 1;
+  if (colon < 1 || key.charCodeAt(colon) !== 0x3a) return -1;
+  for (let i = colon + 1; i < key.length; i++) if (hexValue(key.charCodeAt(i)) < 0) return -1;
+  return colon;
+}
+
+/** Eight hex digits from `from` as an unsigned 32-bit number. */
+function hexBits(key: string, from: number): number {
+  let bits = 0;
+  for (let i = from; i < from + 8; i++) bits = bits * 16 + hexValue(key.charCodeAt(i));
+  return bits;
+}
+
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  return code >= 97 && code <= 102 ? code - 87 : -1;
 }
 
 /** Linear probing over 64-bit keys (two 32-bit halves), doubled at three quarters full. */
