@@ -30,8 +30,7 @@ import { createMapJob, type MapJobInput } from './map/map-job.ts';
 import type { MapPlan } from './map/plan-map.ts';
 import type { ClassTable } from './config/class-table-schema.ts';
 import { rowClassifier } from './tasks/batching/review-classes.ts';
-import { makeReport, newRequestId, reportableSpec, type ReportOptions } from './report/job-report.ts';
-import { recordReportFailure, recordReportRequest, reportState, type ReportDone, type ReportState } from './report/report-state.ts';
+import { JobReports, type ReportRequest } from './report/job-reports.ts';
 import type { TaskSink } from './tasks/plan-tasks.ts';
 import type { WorkbookScan } from './workbook/sheet-model.ts';
 
@@ -87,8 +86,8 @@ export interface EngineQueue {
   depth(lane: string): Promise<number>;
   /** Queues the preparation of a job stored `analyzing` on the `ingestion` lane (idempotent). */
   enqueueIngestion(jobId: string): Promise<void>;
-  /** Queues a report of a map job on the `reports` lane (Engine.requestReport). */
-  enqueueReport(ref: { jobId: string; requestId: string; by?: string }): Promise<void>;
+  /** Queues a report of a map job on the `reports` lane (JobReports.request); idempotent by request id. */
+  enqueueReport(ref: ReportRequest): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -102,6 +101,8 @@ export class Engine {
   readonly prompts: PromptStyle;
   /** Job sources and uploads (see EngineOptions.files). */
   readonly files: FileStore;
+  /** Map jobs' reports: made here, or requested on the `reports` lane with a queue. */
+  readonly reports: JobReports;
   readonly #o: EngineOptions;
   readonly #runs = new RunRegistry();
   /** Each job's endpoint pool, from its stored settings; jobs on the same endpoints share one. */
@@ -117,6 +118,7 @@ export class Engine {
     this.files = options.files ?? new DiskFileStore(sourcesDir(options.filesDir));
     this.prompts = new PromptStyle(options.run.prompts);
     this.#providers = new JobProviders(options.run, options.providers);
+    this.reports = new JobReports({ store: this.store, files: this.files, config: this.config, filesDir: options.filesDir, sourcePath: (job) => this.sourcePath(job), job: (jobId) => this.#job(jobId), queue: options.queue });
     this.checkpoints = new Checkpointer({ store: this.store, files: this.files, dir: path.join(options.filesDir, 'checkpoints'), exportWorkbook: (jobId, out, upToCheckpoint) => this.exportJob(jobId, out, { upToCheckpoint }) });
     // Every adjustment decided in this process, for any job: a shared control emits for each job
     // whose calls its period held, including jobs this process does not run.
@@ -265,17 +267,12 @@ export class Engine {
    *   `failed` with the reason.
    */
   async prepareJob(jobId: string): Promise<PreparedJob | undefined> {
-    const job = await this.#job(jobId);
-    if (job.status !== 'analyzing') return undefined;
-    const { pending, run, config } = JSON.parse(job.options) as PendingJobOptions;
-    try {
-      const input: TranslateInput = { ...pending, file: await this.sourcePath(job), jobId, tenant: job.tenant ?? undefined, sourceName: job.source_name, outPath: job.out_path ?? undefined };
+    return this.#preparePending(jobId, async (job, { pending, run, config }) => {
+      const input: TranslateInput = { ...(pending as Omit<TranslateInput, PendingColumns>), file: await this.sourcePath(job), ...pendingColumns(job) };
       const prepared = await this.#planAndStore(jobId, input, { ...this.config, ...config, llm: run.llm }, run, undefined, (newJob, tasks, batches) => this.store.storeJobWork(newJob, tasks, batches), job.source_file ?? undefined);
       if (prepared && !prepared.tally.tasks) throw new FanyiError('NOTHING_TO_TRANSLATE', 'every target cell already holds text; name another language, or set overwrite');
       return prepared;
-    } catch (error) {
-      throw await this.#failPreparing(jobId, error);
-    }
+    });
   }
 
   /**
@@ -284,17 +281,26 @@ export class Engine {
    * no longer analyzing; a failure is stored with the job, then thrown.
    */
   async prepareMapJob(jobId: string): Promise<MapPlan | undefined> {
-    const job = await this.#job(jobId);
-    if (job.status !== 'analyzing') return undefined;
-    const { pending, run, config } = JSON.parse(job.options) as PendingJobOptions;
-    const { classTable, ...rest } = pending as PendingMap;
-    try {
-      const input: MapJobInput = { ...rest, classify: classTable ? rowClassifier(classTable) : undefined, file: await this.sourcePath(job), jobId, tenant: job.tenant ?? undefined, sourceName: job.source_name, outPath: job.out_path ?? undefined, lane: laneOf(job) };
+    return this.#preparePending(jobId, async (job, { pending, run, config }) => {
+      const { classTable, ...rest } = pending as PendingMap;
+      const input: MapJobInput = { ...rest, classify: classTable ? rowClassifier(classTable) : undefined, file: await this.sourcePath(job), ...pendingColumns(job), lane: laneOf(job) };
       const model = (await this.#providers.pool(run)).model;
       let stored = true;
       const storeJob = async (newJob: NewJob, tasks: NewTaskRows, batches: BatchRow[]) => void (stored = await this.store.storeJobWork(newJob, tasks, batches));
       const plan = await createMapJob({ store: this.store, files: this.files, config: { ...this.config, ...config, llm: run.llm }, run, model, storeJob }, jobId, input);
       return stored ? plan : undefined;
+    });
+  }
+
+  /**
+   * The frame both preparations share: undefined when the job is no longer analyzing; `plan`'s
+   * failure stored with the job (`failed`, with the reason), then thrown.
+   */
+  async #preparePending<T>(jobId: string, plan: (job: JobRow, options: PendingJobOptions) => Promise<T | undefined>): Promise<T | undefined> {
+    const job = await this.#job(jobId);
+    if (job.status !== 'analyzing') return undefined;
+    try {
+      return await plan(job, JSON.parse(job.options) as PendingJobOptions);
     } catch (error) {
       throw await this.#failPreparing(jobId, error);
     }
@@ -520,44 +526,6 @@ export class Engine {
     this.events.emit('job:finished', { jobId, status: 'completed' });
   }
 
-  /**
-   * A map job's report (`fanyi report`), made now in this process from the results stored so far:
-   * counts per result field and group, stored among the store's files and recorded with the job.
-   */
-  async report(jobId: string, options: ReportOptions = {}): Promise<ReportDone> {
-    const parts = { store: this.store, files: this.files, config: this.config, filesDir: this.filesDir, sourcePath: (job: JobRow) => this.sourcePath(job) };
-    return makeReport(parts, await this.#job(jobId), options);
-  }
-
-  /**
-   * With a queue: records a report request and queues it on the `reports` lane, where a worker
-   * makes it ({@link workReport}); returns the request's id. A job a report cannot count is refused here.
-   */
-  async requestReport(jobId: string, options: Pick<ReportOptions, 'by'> = {}): Promise<string> {
-    const queue = this.#o.queue;
-    if (!queue) throw new FanyiError('USAGE', 'requestReport needs a queue back end; without one, report');
-    reportableSpec(await this.#job(jobId));
-    const requestId = newRequestId();
-    const by = options.by?.trim() || undefined;
-    await recordReportRequest(this.store, jobId, requestId, by);
-    await queue.enqueueReport({ jobId, requestId, ...(by ? { by } : {}) });
-    return requestId;
-  }
-
-  /** The `reports` lane's work: makes the requested report; a failure is recorded with the job, not thrown (a worker has no caller to tell). */
-  async workReport(ref: { jobId: string; requestId: string; by?: string }): Promise<void> {
-    try {
-      await this.report(ref.jobId, { by: ref.by, requestId: ref.requestId });
-    } catch (error) {
-      await recordReportFailure(this.store, ref.jobId, ref.requestId, error);
-    }
-  }
-
-  /** The job's newest report request (or the one named) as its event log has it; undefined when none was made. */
-  reportState(jobId: string, requestId?: string): Promise<ReportState | undefined> {
-    return reportState(this.store, jobId, requestId);
-  }
-
   /** True while this process runs the job (also while it finishes the batches claimed before a pause). */
   isRunning(jobId: string): boolean {
     return this.#runs.has(jobId);
@@ -663,6 +631,11 @@ type PendingCommon = Pick<TranslateInput, PendingColumns | 'reviewPath' | 'lane'
 export type PendingMapInput = Omit<MapJobInput, 'classify'> & { sourceFile: string; classTable?: ClassTable };
 
 type PendingMap = Omit<PendingMapInput, PendingColumns | 'sourceFile'>;
+
+/** The job columns a pending job's input is rebuilt from. */
+function pendingColumns(job: JobRow): Pick<TranslateInput, 'jobId' | 'tenant' | 'sourceName' | 'outPath'> {
+  return { jobId: job.job_id, tenant: job.tenant ?? undefined, sourceName: job.source_name, outPath: job.out_path ?? undefined };
+}
 
 function newJobId(): string {
   const stamp = new Date().toISOString().slice(2, 10).replace(/-/g, '');

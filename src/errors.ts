@@ -52,6 +52,15 @@ export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
 }
 
+/**
+ * An error that crossed a boundary as data (an event log, a thread message) made an error again:
+ * a catalogue code becomes the same FanyiError (the same exit code and HTTP answer as where it
+ * was thrown); anything else an internal error with `internal` as its message.
+ */
+export function errorFromCode(code: unknown, message: string, internal = message): Error {
+  return isErrorCode(code) ? new FanyiError(code, message) : new Error(internal);
+}
+
 export function isFanyiError(error: unknown): error is FanyiError {
   return error instanceof FanyiError;
 }

@@ -140,7 +140,7 @@ export async function createQueueWorker(options: QueueWorkerOptions) {
     work: (ref, workerId, signal) => engine.workBatch(ref.jobId, ref.batchId, workerId, signal),
     enqueue: (jobId) => enqueueBatches(connection, engine.store, jobId),
     ingest: (jobId) => engine.ingestJob(jobId),
-    report: (ref) => engine.workReport(ref),
+    report: (ref) => engine.reports.work(ref),
     enqueueIngestion: (jobId) => enqueueIngestion(connection, jobId),
     cancels: backend.cancels,
     startJitterMs: config.queue.start_jitter_ms,

@@ -37,7 +37,7 @@ export function reportView(done: ReportDone) {
 }
 
 export type ReportState =
-  | { state: 'queued'; requestId: string; at: number }
+  | { state: 'queued'; requestId: string; at: number; by?: string }
   | ({ state: 'done'; at: number } & ReportDone)
   | { state: 'failed'; requestId: string; at: number; code?: string; message: string };
 
@@ -67,12 +67,12 @@ export async function reportState(store: JobStore, jobId: string, requestId?: st
   const events = await store.jobEvents(jobId, LOOKBACK, Object.values(REPORT_EVENT));
   const states = new Map<string, ReportState>();
   for (const e of events) {
-    const data = (e.data ?? {}) as { requestId?: string; message?: string; code?: string };
+    const data = (e.data ?? {}) as { requestId?: string; message?: string; code?: string; by?: string | null };
     if (!data.requestId) continue;
     const known = states.get(data.requestId);
     if (e.kind === REPORT_EVENT.done) states.set(data.requestId, { state: 'done', at: e.at, ...(e.data as ReportDone) });
     else if (e.kind === REPORT_EVENT.failed) states.set(data.requestId, { state: 'failed', requestId: data.requestId, at: e.at, message: data.message ?? e.message, ...(data.code ? { code: data.code } : {}) });
-    else if (!known) states.set(data.requestId, { state: 'queued', requestId: data.requestId, at: e.at });
+    else if (!known) states.set(data.requestId, { state: 'queued', requestId: data.requestId, at: e.at, ...(data.by ? { by: data.by } : {}) });
   }
   if (requestId) return states.get(requestId);
   return [...states.values()].at(-1);

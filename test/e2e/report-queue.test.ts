@@ -89,6 +89,42 @@ describe('reports on the reports lane', { skip: realDataSkip }, () => {
     });
     assertPivotCounts((await readReport(file)).get('sentiment counts')!, expectedCounts(storedResults(db, id), 'sentiment', slice.productOf));
   });
+
+  test('a report request whose queue entry was lost is queued again when asked for, and made without a new request', async () => {
+    // A prefix of its own: no worker serves its reports lane until the entry is gone.
+    const lostPrefix = uniquePrefix('report-lost');
+    const lostEnv = { FANYI_QUEUE_PREFIX: lostPrefix };
+    try {
+      const mapped = await runCli(['map', slice.file, '--recipe', 'review-insights', '--provider', 'pseudo', '--db', db, '--json'], { cwd: temp.dir });
+      assert.equal(mapped.code, 0, describeResult(mapped));
+      const jobId = String(parseSingleJson(mapped.stdout).job_id);
+      const serve = startCli(['serve', '--port', '0', '--db', db, '--queue', REDIS_URL, '--provider', 'pseudo'], { cwd: temp.dir, env: lostEnv, timeoutMs: 600_000 });
+      children.push(serve);
+      const base = await listeningUrl(serve);
+      const queued = await fetch(`${base}/api/v3/jobs/${jobId}/report`, { method: 'POST' });
+      assert.equal(queued.status, 202, await queued.clone().text());
+      const { request_id: requestId } = (await queued.json()) as { request_id: string };
+      // Redis restarted empty: the entry is gone, the request stays `report:requested` in the store.
+      await deleteKeys(REDIS_URL, lostPrefix);
+      children.push(await startWorker(['--lanes', 'reports', '--db', db, '--queue', REDIS_URL, '--name', 'reports-after-loss'], lostEnv, temp.dir));
+      const file = await poll(async () => {
+        const got = await fetch(`${base}/api/v3/jobs/${jobId}/report`);
+        if (got.status === 409) return undefined;
+        assert.equal(got.status, 200, await got.clone().text());
+        const out = path.join(temp.dir, 'requeued-report.xlsx');
+        await writeFile(out, Buffer.from(await got.arrayBuffer()));
+        return out;
+      });
+      assertPivotCounts((await readReport(file)).get('sentiment counts')!, expectedCounts(storedResults(db, jobId), 'sentiment', slice.productOf));
+      // The one request, made once: no second request was needed.
+      const kinds = withReadonlyDb(db, (d) => d.prepare('SELECT kind FROM job_events WHERE job_id = ? AND kind LIKE ? ORDER BY at').all(jobId, 'report%') as Array<{ kind: string }>);
+      assert.deepEqual(kinds.map((k) => k.kind), ['report:requested', 'report']);
+      const made = withReadonlyDb(db, (d) => d.prepare('SELECT data FROM job_events WHERE job_id = ? AND kind = ?').get(jobId, 'report') as { data: string });
+      assert.equal((JSON.parse(made.data) as { requestId: string }).requestId, requestId);
+    } finally {
+      await deleteKeys(REDIS_URL, lostPrefix);
+    }
+  });
 });
 
 /** Calls `probe` every 200 ms until it answers something, for at most 60 s. */

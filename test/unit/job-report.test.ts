@@ -53,12 +53,12 @@ describe('reports through the engine', () => {
   });
 
   test('made in process: grouped by ProductId found by itself, stored, recorded, its state done', async () => {
-    const done = await engine.report(jobId);
+    const done = await engine.reports.make(jobId);
     assert.equal(done.by, 'ProductId');
     assert.equal(done.rows, 5);
     assert.deepEqual(done.fields, [{ name: 'mood', kind: 'enum', values: 2 }, { name: 'tags', kind: 'array', values: 1 }]);
     assert.deepEqual(done.skipped.map((s) => s.name), ['note']);
-    const state = await engine.reportState(jobId);
+    const state = await engine.reports.state(jobId);
     assert.equal(state?.state, 'done');
     assert.equal((state as ReportDone).fileId, done.fileId);
     const sheets = await readReport(await engine.files.localPath(done.fileId));
@@ -76,27 +76,27 @@ describe('reports through the engine', () => {
   test("made in a file thread (the API without a queue), the job's state the newest request's", async () => {
     const done = (await pool.run({ kind: 'report', jobId, by: 'Score' })) as ReportDone;
     assert.equal(done.by, 'Score');
-    assert.equal((await engine.reportState(jobId))?.state, 'done');
-    assert.equal(((await engine.reportState(jobId)) as ReportDone).requestId, done.requestId);
+    assert.equal((await engine.reports.state(jobId))?.state, 'done');
+    assert.equal(((await engine.reports.state(jobId)) as ReportDone).requestId, done.requestId);
   });
 
   test('a queued request is the newest until settled; a worker\'s failure is recorded with its code', async () => {
     await recordReportRequest(engine.store, jobId, 'rep_a', undefined);
-    assert.deepEqual(await engine.reportState(jobId).then((s) => [s?.state, s?.requestId]), ['queued', 'rep_a']);
-    await engine.workReport({ jobId, requestId: 'rep_b', by: 'Brand' });
-    const failed = await engine.reportState(jobId, 'rep_b');
+    assert.deepEqual(await engine.reports.state(jobId).then((s) => [s?.state, s?.requestId]), ['queued', 'rep_a']);
+    await engine.reports.work({ jobId, requestId: 'rep_b', by: 'Brand' });
+    const failed = await engine.reports.state(jobId, 'rep_b');
     assert.equal(failed?.state, 'failed');
     assert.equal(failed?.state === 'failed' && failed.code, 'NO_SOURCE_COLUMN');
     assert.match(failed?.state === 'failed' ? failed.message : '', /--by Brand: no such column.*Id, ProductId, Score, Text/);
     await recordReportFailure(engine.store, jobId, 'rep_a', new Error('disk full'));
-    assert.equal((await engine.reportState(jobId, 'rep_a'))?.state, 'failed');
-    await assert.rejects(engine.requestReport(jobId), /needs a queue/);
+    assert.equal((await engine.reports.state(jobId, 'rep_a'))?.state, 'failed');
+    await assert.rejects(engine.reports.request(jobId), /needs a queue/);
   });
 
   test('a pending map job (POST /api/v3/map) is planned in a file thread, then runs; a report before that says it is being prepared', async () => {
     const source = await engine.files.put(file);
     const pending = await engine.storePendingMapJob({ file: await engine.files.localPath(source.id), sourceFile: source.id, jobId: 'job_pending_map', lane: 'insight_extraction', map: { prompt: 'Mood of ${Text}?', schema: SCHEMA } });
-    await assert.rejects(engine.report(pending), /still being prepared \(analyzing\)/);
+    await assert.rejects(engine.reports.make(pending), /still being prepared \(analyzing\)/);
     const started = (await pool.run({ kind: 'prepare', jobId: pending })) as { task_count: number; batches: number };
     assert.equal(started.task_count, 5);
     const job = (await engine.store.getJob(pending))!;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { Engine } from '../../engine.ts';
-import { FanyiError, isErrorCode } from '../../errors.ts';
+import { FanyiError, errorFromCode } from '../../errors.ts';
 import { REPORTS_LANE } from '../../queue/queue-lanes.ts';
 import { hasWorkerFor } from '../../queue/worker-registry.ts';
 import { reportView, type ReportDone } from '../../report/report-state.ts';
@@ -35,7 +35,7 @@ export function registerReport(program: Command, exit: (code: number) => void): 
     if (!(waitMs > 0)) throw new FanyiError('USAGE', `--wait-seconds must be a positive number (got '${flags.waitSeconds}')`);
     const engine = await openExistingStore(flags);
     try {
-      const done = engine.queue ? await reportOnQueue(engine, jobId, flags.by, waitMs, !flags.json) : await engine.report(jobId, { by: flags.by });
+      const done = engine.queue ? await reportOnQueue(engine, jobId, flags.by, waitMs, !flags.json) : await engine.reports.make(jobId, { by: flags.by });
       const out = path.resolve(flags.out ?? (await defaultReportPath(engine, jobId)));
       await copyFile(await engine.files.localPath(done.fileId), out);
       if (flags.json) printJson({ job_id: jobId, out, ...reportView(done) });
@@ -59,13 +59,13 @@ export function describeReport(done: ReportDone): string {
 
 /** Queues the report on the reports lane and waits for a worker to make it. */
 async function reportOnQueue(engine: Engine, jobId: string, by: string | undefined, waitMs: number, chatty: boolean): Promise<ReportDone> {
-  const requestId = await engine.requestReport(jobId, { by });
+  const requestId = await engine.reports.request(jobId, { by });
   if (chatty && !(await hasWorkerFor(engine.store, REPORTS_LANE))) process.stderr.write(`no worker on lane ${REPORTS_LANE} is online: start one (fanyi worker --lanes ${REPORTS_LANE}); waiting\n`);
   const until = Date.now() + waitMs;
   while (Date.now() < until) {
-    const state = await engine.reportState(jobId, requestId);
+    const state = await engine.reports.state(jobId, requestId);
     if (state?.state === 'done') return state;
-    if (state?.state === 'failed') throw isErrorCode(state.code) ? new FanyiError(state.code, state.message) : new Error(state.message);
+    if (state?.state === 'failed') throw errorFromCode(state.code, state.message);
     await sleep(POLL_MS);
   }
   throw new FanyiError('PROVIDER_UNAVAILABLE', `no worker on lane ${REPORTS_LANE} made the report within ${waitMs / 1000}s; it stays queued (request ${requestId}): start a worker with --lanes ${REPORTS_LANE}, then fetch it with GET /api/v3/jobs/${jobId}/report`);

@@ -120,7 +120,7 @@ export async function enqueueIngestion(connection: BullmqConnection, jobId: stri
   await connection.queue(INGESTION_LANE).add('ingest', ref, { jobId: ingestionJobId(jobId), ...ENTRY_OPTIONS });
 }
 
-/** A report to make on the `reports` lane (Engine.requestReport); one entry per request. */
+/** A report to make on the `reports` lane (JobReports.request); one entry per request. */
 export async function enqueueReport(connection: BullmqConnection, ref: ReportRef): Promise<void> {
   await connection.queue(REPORTS_LANE).add(REPORT_ENTRY, ref, { jobId: reportJobId(ref), ...ENTRY_OPTIONS });
 }

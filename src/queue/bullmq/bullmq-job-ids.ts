@@ -15,7 +15,7 @@ export interface IngestionRef {
   jobId: string;
 }
 
-/** What a `reports` lane entry carries: a report of a map job to make (Engine.workReport). */
+/** What a `reports` lane entry carries: a report of a map job to make (JobReports.work). */
 export interface ReportRef {
   jobId: string;
   /** Names the request in the job's event log, where its outcome is recorded. */

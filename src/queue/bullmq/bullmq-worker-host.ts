@@ -35,7 +35,7 @@ export interface BullmqWorkerHostOptions {
   enqueue(jobId: string): Promise<void>;
   /** Prepares a job stored `analyzing` (Engine.ingestJob): the `ingestion` lane's work. */
   ingest?(jobId: string): Promise<void>;
-  /** Makes a report (Engine.workReport): the `reports` lane's report entries; its outcome is recorded, not thrown. */
+  /** Makes a report (JobReports.work): the `reports` lane's report entries; its outcome is recorded, not thrown. */
   report?(ref: ReportRef): Promise<void>;
   /** Adds the ingestion entry of a job stored `analyzing`, for the reconcile. */
   enqueueIngestion?(jobId: string): Promise<void>;

@@ -2,7 +2,7 @@
  * What the server and its file threads say to each other (node:worker_threads messages, so
  * structured-cloned: plain data, no classes, no functions).
  */
-import { FanyiError, isErrorCode } from '../../errors.ts';
+import { errorFromCode, FanyiError, isErrorCode } from '../../errors.ts';
 
 export { isErrorCode };
 import type { EmbeddedEngineOptions } from '../../presets.ts';
@@ -44,8 +44,7 @@ export function toWire(error: unknown): WireError {
  * HTTP answer as when the file was read on the event loop); anything else stays an internal error.
  */
 export function fromWire(error: WireError): Error {
-  if (isErrorCode(error.code)) return new FanyiError(error.code, error.message);
-  const internal = new Error(`file thread: ${error.message}`);
-  if (error.stack) internal.stack = `file thread: ${error.stack}`;
-  return internal;
+  const rebuilt = errorFromCode(error.code, error.message, `file thread: ${error.message}`);
+  if (!isErrorCode(error.code) && error.stack) rebuilt.stack = `file thread: ${error.stack}`;
+  return rebuilt;
 }

@@ -41,7 +41,7 @@ async function work(request: FileThreadRequest): Promise<unknown> {
     return analysisView(document, prepared, config);
   }
   const engine = await openEngine();
-  if (request.kind === 'report') return engine.report(request.jobId, { by: request.by });
+  if (request.kind === 'report') return engine.reports.make(request.jobId, { by: request.by });
   if ((await engine.store.getJob(request.jobId))?.kind === 'map') {
     const plan = await engine.prepareMapJob(request.jobId);
     return plan ? mapStartedView(plan) : null;

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { FanyiError, isErrorCode } from '../../errors.ts';
+import { errorFromCode } from '../../errors.ts';
 import { reportableSpec } from '../../report/job-report.ts';
 import { reportView, type ReportDone } from '../../report/report-state.ts';
 import { HttpError } from '../http-error.ts';
@@ -42,7 +42,7 @@ export async function reportRoutes(app: FastifyInstance, { ctx }: RouteOptions):
     const { by } = request.query;
     const reportUrl = `/api/v3/jobs/${job.job_id}/report`;
     if (ctx.engine.queue) {
-      const requestId = await ctx.engine.requestReport(job.job_id, { by });
+      const requestId = await ctx.engine.reports.request(job.job_id, { by });
       return reply.code(202).send({ session_id: job.job_id, request_id: requestId, status: 'queued', report_url: reportUrl });
     }
     // Every result read and a workbook written: a file thread's work, off the event loop.
@@ -55,10 +55,10 @@ export async function reportRoutes(app: FastifyInstance, { ctx }: RouteOptions):
 
   app.get<{ Params: JobIdParams }>('/api/v3/jobs/:id/report', { schema: downloadSchema }, async (request, reply) => {
     const job = await tenantJob(ctx.engine.store, request.params.id, request.tenant);
-    const state = await ctx.engine.reportState(job.job_id);
+    const state = await ctx.engine.reports.state(job.job_id);
     if (!state) throw new HttpError(404, 'REPORT_NOT_FOUND', `job ${job.job_id} has no report yet; make one with POST /api/v3/jobs/${job.job_id}/report`);
     if (state.state === 'queued') throw new HttpError(409, 'CONFLICT', `the report of job ${job.job_id} is being made on the reports lane (request ${state.requestId}); try again shortly`, { 'retry-after': RETRY_AFTER_SECONDS });
-    if (state.state === 'failed') throw isErrorCode(state.code) ? new FanyiError(state.code, state.message) : new Error(`report ${state.requestId} failed: ${state.message}`);
+    if (state.state === 'failed') throw errorFromCode(state.code, state.message, `report ${state.requestId} failed: ${state.message}`);
     const file = await ctx.engine.files.localPath(state.fileId);
     return reply.header('content-type', XLSX).header('content-disposition', attachment(derivedName(job.source_name, '.report.xlsx'))).send(createReadStream(file));
   });
