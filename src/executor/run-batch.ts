@@ -7,6 +7,7 @@ import { PROMPT_OVERHEAD_TOKENS } from '../tasks/batching/estimate-tokens.ts';
 import type { BatchStrategy } from './batch-strategy.ts';
 import type { BatchHandler } from '../queue/dispatcher.ts';
 import { retryDelay, type RetryPolicy } from './retry-policy.ts';
+import { callsFor } from '../limits/estimate-ratio.ts';
 import { TranslateStrategy, type TranslateStrategyOptions } from './translate-strategy.ts';
 
 /** The translate options (TranslateStrategyOptions) build the default strategy; a map job's runner is given its own. */
@@ -93,7 +94,7 @@ export class BatchRunner implements BatchHandler {
     const costs = items.map((item) => this.#strategy.itemTokens(item, batch));
     const total = costs.reduce((sum, cost) => sum + cost, 0);
     // Even calls rather than full ones and a scrap: as many as either bound needs.
-    const count = Math.max(Math.ceil(items.length / maxItems), Math.ceil(total / Math.max(1, maxTokens - overhead)));
+    const count = Math.max(Math.ceil(items.length / maxItems), callsFor(total, overhead, maxTokens));
     if (count <= 1) return [items];
     const target = total / count;
     const chunks: BatchItem[][] = [];

@@ -26,6 +26,14 @@ const FRESH_MARGIN = 0.5;
  */
 export const HEADROOM = 0.1;
 
+/**
+ * A call may take at most this share of an endpoint's token burst. A call the size of the whole
+ * burst can only start when the provider's bucket is exactly full, so the slightest difference
+ * between our picture and the provider's (an estimate a little low, a reply a little late) is a
+ * 429; calls well inside the burst leave the pacing room to absorb it.
+ */
+export const CALL_SHARE_OF_BURST = 0.9;
+
 /** What the replies of one kind of call taught: used ÷ estimated tokens, and from how many replies. */
 export interface Learned {
   ratio: number;
@@ -58,4 +66,50 @@ export function observeRatio(prior: Learned | undefined, used: number, estimate:
   const observed = used / estimate;
   const ratio = prior === undefined ? observed : RATIO_MEMORY * prior.ratio + (1 - RATIO_MEMORY) * observed;
   return { ratio: Math.min(MAX_RATIO, Math.max(MIN_RATIO, ratio)), replies: (prior?.replies ?? 0) + 1 };
+}
+
+/** The estimated tokens a call may carry on an endpoint whose burst, at the kind's scale, is `burstTokens` (EndpointPool.callTokenLimit). */
+export function callTokenLimit(burstTokens: number): number {
+  return burstTokens * CALL_SHARE_OF_BURST;
+}
+
+/**
+ * Calls a batch goes out in: as many as it takes for each to carry at most `maxTokens` (the
+ * items' tokens plus what every call adds, `overhead`). The executor cuts by it (run-batch.ts) and
+ * `estimate` foresees the cuts by it ({@link expectedCalls}).
+ */
+export function callsFor(itemTokens: number, overhead: number, maxTokens: number): number {
+  return Math.max(1, Math.ceil(itemTokens / Math.max(1, maxTokens - overhead)));
+}
+
+/** A batch as `estimate` sees it: its kind of call (target language, `map`), its items (texts sent) and their tokens in and out, what each of its calls adds. */
+export interface BatchCost {
+  kind: string;
+  items: number;
+  tokens: number;
+  overhead: number;
+}
+
+/**
+ * The calls each batch will go out in, in claim order, on endpoints whose token burst is
+ * `burstTokens` with `workers` working: {@link callsFor} at the limit the limiter gives the
+ * batch's kind when it is claimed. A kind's first batches are cut smaller: until replies confirm
+ * how far off the estimates run, reservations carry a margin (scaleFor), so a batch packed to fill
+ * a call goes out in two. Assumed: estimates right on average (ratio 1), and batch `i` claimed
+ * when batch `i - workers` has finished, its replies learned. Estimates that run high make a run
+ * cut fewer; ones that run low (an unusual tokenizer) cut more.
+ */
+export function expectedCalls(batches: readonly BatchCost[], burstTokens: number, workers: number): number[] {
+  const calls: number[] = [];
+  const replies = new Map<string, Learned>();
+  batches.forEach((batch, i) => {
+    const finished = batches[i - Math.max(1, workers)];
+    if (finished) {
+      const prior = replies.get(finished.kind);
+      replies.set(finished.kind, { ratio: 1, replies: (prior?.replies ?? 0) + calls[i - Math.max(1, workers)] });
+    }
+    // One item is never cut: it goes out whole, however big.
+    calls.push(Math.min(Math.max(1, batch.items), callsFor(batch.tokens, batch.overhead, callTokenLimit(Math.floor(burstTokens / scaleFor(replies, batch.kind))))));
+  });
+  return calls;
 }

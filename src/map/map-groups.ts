@@ -11,11 +11,10 @@
  * columns: map-group-output.ts), not in the source.
  */
 import type { BatchRow, NewTaskRow } from '../store/job-store.ts';
-import { ITEM_OVERHEAD_TOKENS, PROMPT_OVERHEAD_TOKENS, estimateTokens } from '../tasks/batching/estimate-tokens.ts';
+import { ITEM_OVERHEAD_TOKENS, estimateTokens } from '../tasks/batching/estimate-tokens.ts';
 import type { PackOptions } from '../tasks/batching/pack-batches.ts';
 import { sampleToBudget, type SampleBudget } from '../tasks/batching/sample-to-budget.ts';
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
-import { callOverheadTokens } from './map-messages.ts';
 import { MapPacker, dedupeScope, groupOf, mapDedupeKey, mapTaskRow, resultTokens, type ClassSummary, type RowClass } from './map-packer.ts';
 import { tableRows, type MapRow } from './map-rows.ts';
 import { groupColumns, specTable, type MapSpec } from './map-spec.ts';
@@ -52,7 +51,7 @@ interface Group {
 export function planGroups(document: SpreadsheetDocument, spec: MapSpec & { groupBy: string }, options: PackOptions, ids: { jobId: string; excelId: string }): { tasks: NewTaskRow[]; batches: BatchRow[]; classes: ClassSummary[]; groups: GroupSummary } {
   const { groups, rowsWithoutKey } = groupRows(tableRows(document, specTable(document, spec), spec.columns, spec.idColumn, spec.groupBy));
   const outTokens = resultTokens(spec);
-  const budget = groupBudget(options, callOverheadTokens(spec), outTokens);
+  const budget = groupBudget(options, outTokens);
   const packer = new MapPacker(options, outTokens, ids.jobId);
   const scope = dedupeScope(spec);
   const summary: GroupSummary = { groupBy: spec.groupBy, groups: groups.length, rows: 0, rowsWithoutKey, sampledGroups: 0, rowsSent: 0 };
@@ -90,12 +89,11 @@ export function groupRows(rows: Iterable<MapRow>): { groups: Group[]; rowsWithou
 
 /**
  * The input budget of one group: the packer's (input tokens, characters), and within the tokens
- * one call may take (maxCallTokens, a share of the TPM burst) what is left after the reply and the
- * call's own prompt — which packOptions costed as a translation's (PROMPT_OVERHEAD_TOKENS): a
- * group's call states the schema twice and the user's instructions, so the difference is kept free.
+ * one call may take (maxCallTokens, a share of the TPM burst, less the call's own prompt and
+ * schema: packOptions with the map's overhead) what is left after the reply.
  */
-export function groupBudget(options: PackOptions, callOverhead: number, outTokens: number): SampleBudget {
-  const call = (options.maxCallTokens ?? Number.POSITIVE_INFINITY) - Math.max(0, callOverhead - PROMPT_OVERHEAD_TOKENS) - outTokens;
+export function groupBudget(options: PackOptions, outTokens: number): SampleBudget {
+  const call = (options.maxCallTokens ?? Number.POSITIVE_INFINITY) - outTokens;
   return { tokens: Math.min(options.maxInputTokens, call) - ITEM_OVERHEAD_TOKENS, chars: options.maxChars };
 }
 

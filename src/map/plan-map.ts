@@ -9,7 +9,7 @@ import type { BatchRow, NewTaskRow } from '../store/job-store.ts';
 import { packOptions } from '../tasks/prepare-job.ts';
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
 import { planGroups, type GroupSummary } from './map-groups.ts';
-import { carriesExamples, fewShotTurns, turnTokens } from './map-messages.ts';
+import { callOverheadTokens, carriesExamples, fewShotTurns, turnTokens } from './map-messages.ts';
 import { MapPacker, dedupeScope, groupOf, mapDedupeKey, mapTaskRow, resultTokens, type ClassSummary, type RowClass } from './map-packer.ts';
 import { tableRows, type MapRow } from './map-rows.ts';
 import { specTable, type MapSpec } from './map-spec.ts';
@@ -31,7 +31,8 @@ export interface MapPlan {
 
 /** Plans the job's rows (or groups); `jobId` and `excelId` as translate's tasks carry them. */
 export function planMap(document: SpreadsheetDocument, spec: MapSpec, config: FanyiConfig, ids: { jobId: string; excelId: string }, classify: RowClassifier = byTokenBudget): MapPlan {
-  const options = packOptions(config);
+  // The map prompt and schema ride on every call, as the translation prompt does on translation calls.
+  const options = packOptions(config, callOverheadTokens(spec));
   if (spec.groupBy) return planGroups(document, { ...spec, groupBy: spec.groupBy }, options, ids);
   const exampleTokens = turnTokens(fewShotTurns(spec.examples, spec.columns));
   const packer = new MapPacker(options, resultTokens(spec), ids.jobId, (className) => (carriesExamples(spec, className) ? exampleTokens : 0));

@@ -1,6 +1,6 @@
 import type { FanyiConfig } from '../config/config-schema.ts';
 import type { MapPlan } from '../map/plan-map.ts';
-import { PROMPT_OVERHEAD_TOKENS } from '../tasks/batching/estimate-tokens.ts';
+import { translationCalls } from '../tasks/job-estimate.ts';
 import type { TargetColumn } from '../tasks/plan-targets.ts';
 import type { PreparedJob } from '../tasks/prepare-job.ts';
 import type { LanguageColumn } from '../workbook/language-columns.ts';
@@ -19,15 +19,13 @@ export interface Estimate {
 
 /** Calls, tokens and time a prepared job needs, like `fanyi estimate` (no calls made). */
 export function estimateOf(prepared: PreparedJob, config: FanyiConfig): Estimate {
-  const calls = prepared.batches.length;
-  const input = prepared.batches.reduce((sum, b) => sum + b.estInputTokens, 0) + calls * PROMPT_OVERHEAD_TOKENS;
-  const output = prepared.batches.reduce((sum, b) => sum + b.estOutputTokens, 0);
+  const { batches, calls, inputTokens: input, outputTokens: output } = translationCalls(prepared, config);
   const perf = config.llm.performance;
   const minutes = Math.max(calls / perf.rpm_throttle, (input + output) / perf.tpm_throttle);
   return {
     tasks: prepared.tally.tasks,
     unique_texts: prepared.uniqueTexts,
-    batches: calls,
+    batches,
     estimated_calls: calls,
     estimated_input_tokens: input,
     estimated_output_tokens: output,

@@ -154,22 +154,33 @@ export function describeFields(fields: readonly FieldSummary[]): string {
   return fields.length ? `${fields.length} text fields: ${fields.map((f) => `${f.sheet}.${f.field} (${f.tasks})`).join(', ')}` : '';
 }
 
-export function packOptions(config: FanyiConfig) {
-  const { model_limits: limits, batch_control: batch, performance, endpoints } = config.llm;
+/**
+ * A batch's budgets. `callOverhead`: what each call adds to its items (the system prompt; a map
+ * job's prompt and schema), so a batch plus its call's overhead fits the share of the burst.
+ */
+export function packOptions(config: FanyiConfig, callOverhead = PROMPT_OVERHEAD_TOKENS) {
+  const { model_limits: limits, batch_control: batch } = config.llm;
   const inputBudget = limits.input_tokens - PROMPT_RESERVE_TOKENS;
   // Providers enforce TPM over about a second (OpenAI: "enforced over shorter periods"). A call
   // bigger than that burst only gets in when the provider's bucket is full to the token, so the
   // batch is sized to go out whole inside it, with room for the prompt and estimate error; the
   // executor still cuts calls to what it learns of the real burst (EndpointPool.callTokenLimit).
-  const tpm = Math.max(...(endpoints.length ? endpoints.map((e) => e.tpm ?? performance.tpm_throttle) : [performance.tpm_throttle]));
+  const burst = burstTokens(config);
   return {
     maxInputTokens: Math.max(50, Math.min(batch.max_batch_tokens ?? inputBudget, inputBudget)),
     // Headroom: the estimate is rough and a truncated reply costs a whole retry.
     maxOutputTokens: Math.floor(limits.output_tokens * 0.8),
     maxChars: batch.max_chars_per_batch,
     maxBatchSize: batch.max_batch_size,
-    maxCallTokens: Math.max(MIN_CALL_TOKENS, Math.floor(((tpm * DEFAULT_BURST_MS) / 60_000) * BURST_SHARE_PER_BATCH) - PROMPT_OVERHEAD_TOKENS),
+    maxCallTokens: Math.max(MIN_CALL_TOKENS, Math.floor(burst * BURST_SHARE_PER_BATCH) - callOverhead),
   };
+}
+
+/** The token burst of the configured endpoint with the largest TPM, as its limiter starts (before headers teach it). */
+export function burstTokens(config: FanyiConfig): number {
+  const { endpoints, performance } = config.llm;
+  const tpm = Math.max(...(endpoints.length ? endpoints.map((e) => e.tpm ?? performance.tpm_throttle) : [performance.tpm_throttle]));
+  return (tpm * DEFAULT_BURST_MS) / 60_000;
 }
 
 /**

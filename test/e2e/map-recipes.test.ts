@@ -15,6 +15,7 @@ const REVIEWS = 'reviews-amazon-fine-food/fine_food_reviews_1k.csv';
 
 interface Estimate {
   rows: number;
+  batches: number;
   estimated_calls: number;
   calls_per_100_rows: number;
   columns_sent: string[];
@@ -63,12 +64,17 @@ describe('map recipes and class tables over the real review file', { skip: realD
     assert.ok(vip.unique_rows >= 900, `${vip.unique_rows} unique VIP reviews`);
   });
 
-  test('a recipe runs offline on its lane, every row getting its schema\'s columns', async () => {
+  test('a recipe runs offline on its lane, every row getting its schema\'s columns; estimate foresaw its calls', async () => {
     const out = path.join(temp.dir, 'insights.csv');
     const db = path.join(temp.dir, 'jobs.db');
     const run = await runCli(['map', file, '--recipe', 'review-insights', '--provider', 'pseudo', '--out', out, '--db', db, '--json'], { cwd: temp.dir });
     assert.equal(run.code, 0, describeResult(run));
     const summary = parseSingleJson(run.stdout);
+    // The first batches, claimed before any reply, go out cut in two; estimate counts those calls too.
+    const e = await estimate('--recipe', 'review-insights', '--provider', 'pseudo');
+    assert.ok(e.estimated_calls > e.batches, `estimate foresees cuts: ${e.batches} batches, ${e.estimated_calls} calls`);
+    const made = Number(summary.calls);
+    assert.ok(Math.abs(made - e.estimated_calls) <= Math.max(2, 0.05 * e.estimated_calls), `estimated ${e.estimated_calls} calls, the run made ${made}`);
     const status = parseSingleJson((await runCli(['status', String(summary.job_id), '--db', db, '--json'], { cwd: temp.dir })).stdout);
     assert.equal(status.kind, 'map');
     assert.equal(status.lane, 'insight_extraction');

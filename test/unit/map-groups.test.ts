@@ -89,7 +89,7 @@ test('one task and one call per group; a group over the budget sampled to fit, t
   assert.ok(p1.context.sent.length > 3 && p1.context.sent.length < 40, `${p1.context.sent.length} of 40 sent`);
   // The ids recorded are exactly the rows in the text sent, in file order.
   assert.deepEqual(p1.sent.rows.map((r) => String(Number(/^Review (\d+)/.exec(r.Text)![1]) + 100)), p1.context.sent);
-  const budget = groupBudget(packOptions(config), callOverheadTokens(spec), resultTokens(spec));
+  const budget = groupBudget(packOptions(config, callOverheadTokens(spec)), resultTokens(spec));
   assert.ok(estimateTokens(p1.task.source_text) <= budget.tokens, `${estimateTokens(p1.task.source_text)} tokens within ${budget.tokens}`);
   assert.deepEqual(plan.groups, { groupBy: 'ProductId', groups: 2, rows: 42, rowsWithoutKey: 1, sampledGroups: 1, rowsSent: p1.context.sent.length + 2 });
   // The output table's rows: group 1, 2; the first result column after ProductId, rows, rows_sent.
@@ -147,7 +147,7 @@ test('the product-model recipe on the real review file: 207 products, the larges
   assert.equal(largest.rows, 217);
   assert.ok(largest.sent.length < 217 && largest.sent.length > 50, `${largest.sent.length} of 217 reviews sent`);
   assert.equal(plan.groups?.sampledGroups, 1);
-  const budget = groupBudget(packOptions(config), callOverheadTokens(spec), resultTokens(spec));
+  const budget = groupBudget(packOptions(config, callOverheadTokens(spec)), resultTokens(spec));
   const task = plan.tasks.find((t) => JSON.parse(t.source_context!).id === 'B000G6RYNE')!;
   assert.ok(estimateTokens(task.source_text) <= budget.tokens && task.source_text.length <= budget.chars);
   process.stderr.write(`# product-model on the real file: 207 groups, B000G6RYNE ${largest.sent.length} of 217 reviews sent (${estimateTokens(task.source_text)} tokens, ${task.source_text.length} chars)\n`);

@@ -4,7 +4,6 @@ import type { FanyiConfig } from '../../config/config-schema.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { analyseFile, type AnalysedFile } from '../../engine.ts';
 import { formatSeconds } from '../../monitor/progress.ts';
-import { PROMPT_OVERHEAD_TOKENS } from '../../tasks/batching/estimate-tokens.ts';
 import { createStore } from '../../store/create-store.ts';
 import { storeTarget } from '../../store/store-url.ts';
 import type { TaskSink } from '../../tasks/plan-tasks.ts';
@@ -14,7 +13,7 @@ import { addProviderOptions, columnNameFlag, overridesFrom, printJson, splitList
 import { EXIT } from '../exit-codes.ts';
 import { jobInputs } from './translate.ts';
 import { estimateMap } from './estimate-map.ts';
-import { callFigures, costLine } from './estimate-figures.ts';
+import { callFigures, costLine, translationCalls } from '../../tasks/job-estimate.ts';
 import { addMapOptions, type MapFlags } from './map.ts';
 
 interface EstimateFlags extends CommonFlags, MapFlags {
@@ -62,9 +61,7 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
     const input = { file, to, from, columnName: columnNameFlag(flags.columnName), overwrite: flags.overwrite, ...inputs };
     const prepared = (inputs.memory ?? config.translation.memory) ? await withMemory((sink) => analyseFile(input, config, sink), config) : (await analyseFile(input, config)).prepared;
     const uniqueBefore = prepared.tally.uniqueKeys;
-    const calls = prepared.batches.length;
-    const inputTokens = prepared.batches.reduce((s, b) => s + b.estInputTokens, 0) + calls * PROMPT_OVERHEAD_TOKENS;
-    const outputTokens = prepared.batches.reduce((s, b) => s + b.estOutputTokens, 0);
+    const { calls, inputTokens, outputTokens } = translationCalls(prepared, config);
     const perf = config.llm.performance;
     const { minutes, cost } = callFigures(config, model, calls, inputTokens, outputTokens);
     const summary = {
@@ -78,7 +75,7 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
       texts_to_send: prepared.uniqueTexts,
       human_translations_kept: prepared.split.keptHuman,
       list_cells_skipped: prepared.split.listCellsSkipped,
-      batches: calls,
+      batches: prepared.batches.length,
       estimated_calls: calls,
       estimated_input_tokens: inputTokens,
       estimated_output_tokens: outputTokens,
@@ -97,7 +94,7 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
           `${summary.memory_cells} cells (${summary.memory_texts} texts) from translation memory; ${summary.texts_to_send} texts to send`,
           ...(summary.list_cells_skipped ? [`${summary.list_cells_skipped} cells of string[] columns hold several items and are left untranslated (see README "Game-data sheets")`] : []),
           ...(summary.fields.length ? [describeFields(summary.fields)] : []),
-          `${summary.batches} batches → ${summary.estimated_calls} calls`,
+          `${summary.batches} batches → ${summary.estimated_calls} calls${calls > summary.batches ? ` (${calls - summary.batches} batches cut in two: a language's first calls are kept inside the TPM burst with a margin until replies confirm the token estimates)` : ''}`,
           `~${summary.estimated_input_tokens} input + ~${summary.estimated_output_tokens} output tokens`,
           `~${formatSeconds(minutes * 60)} at ${perf.rpm_throttle} RPM / ${perf.tpm_throttle} TPM`,
           costLine(model, summary.cost),

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokenCircuitError, IsolatedCircuitError } from 'cockatiel';
 import type { Permit } from '../../limits/rate-limiter.ts';
+import { callTokenLimit } from '../../limits/estimate-ratio.ts';
 import { ProviderError, type LlmProvider, type ProviderReply, type TranslateRequest } from '../provider.ts';
 import { Endpoint, type EndpointChange, type EndpointSpec, type EndpointState } from './endpoint.ts';
 
@@ -23,14 +24,6 @@ export interface EndpointStatus {
   rpm: number;
   tpm: number;
 }
-
-/**
- * A call may take at most this share of an endpoint's token burst. A call the size of the whole
- * burst can only start when the provider's bucket is exactly full, so the slightest difference
- * between our picture and the provider's (an estimate a little low, a reply a little late) is a
- * 429; calls well inside the burst leave the pacing room to absorb it.
- */
-const CALL_SHARE_OF_BURST = 0.9;
 
 /** Waiting for an endpoint to come back is re-checked at least this often. */
 const MAX_IDLE_WAIT_MS = 1_000;
@@ -78,11 +71,11 @@ export class EndpointPool implements LlmProvider {
     });
   }
 
-  /** A share of the largest token burst among the endpoints that take traffic now (see CALL_SHARE_OF_BURST). */
+  /** A share of the largest token burst among the endpoints that take traffic now (estimate-ratio.ts CALL_SHARE_OF_BURST). */
   callTokenLimit(kind?: string): number | undefined {
     const open = this.#open(Date.now());
     if (!open.length) return undefined;
-    return Math.max(...open.map((e) => e.limiter.snapshot().burstTokens(kind))) * CALL_SHARE_OF_BURST;
+    return callTokenLimit(Math.max(...open.map((e) => e.limiter.snapshot().burstTokens(kind))));
   }
 
   /**
