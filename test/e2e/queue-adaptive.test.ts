@@ -6,14 +6,13 @@
  * workers' calls, stored once, applied by all three.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { describeResult, makeTempDir, runCli, type CliProcess } from '../helpers/fanyi-cli.ts';
+import { describeResult, runCli, type CliProcess } from '../helpers/fanyi-cli.ts';
 import { withReadonlyDb } from '../helpers/read-db.ts';
-import { REDIS_URL, startWorker, uniquePrefix } from '../helpers/queue-workers.ts';
-import { deleteKeys } from '../helpers/redis-server.ts';
-import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
+import { queueFixture, type QueueFixture } from '../helpers/queue-fixture.ts';
+import { REDIS_URL, startWorker } from '../helpers/queue-workers.ts';
+import type { SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { uniqueTexts, writeStringTable, wrongCells } from '../helpers/string-table.ts';
 
 const KEY = 'sk-queue-adaptive-41c9';
@@ -22,32 +21,21 @@ const MOST_ITEMS_ANSWERED = 4;
 const BATCH_SIZE = 16;
 
 describe('three fanyi workers share one adaptive control on their endpoint', () => {
-  let temp: Awaited<ReturnType<typeof makeTempDir>>;
+  let fixture: QueueFixture;
+  let temp: QueueFixture['temp'];
   let provider: SimulatedProvider;
-  const prefix = uniquePrefix('adaptive');
   const workers: CliProcess[] = [];
   let db: string;
   let env: Record<string, string>;
 
   before(async () => {
-    temp = await makeTempDir('fanyi-adaptive-');
-    db = path.join(temp.dir, 'fanyi.db');
-    provider = await startSimulatedProvider({ apiKey: KEY, latencyMs: 100, faultPlan: ({ ids }) => (ids.length > MOST_ITEMS_ANSWERED ? 'truncate' : undefined) });
     // Half-second periods, so the six shrinking steps from 16 texts a call to 4 take seconds, not half a minute.
-    await writeFile(path.join(temp.dir, 'fanyi.yaml'), `llm:\n  batch_control: { max_batch_size: ${BATCH_SIZE} }\n  adaptive: { interval_seconds: 0.5 }\n`);
-    env = { OPENAI_API_KEY: KEY, FANYI_QUEUE_PREFIX: prefix };
-    const table = await writeStringTable(path.join(temp.dir, 'seed.xlsx'), uniqueTexts(1));
-    const seeded = await runCli(['translate', table.file, '--to', 'pt-BR', '--db', db, '--provider', 'pseudo', '--json'], { cwd: temp.dir, env });
-    assert.equal(seeded.code, 0, describeResult(seeded));
+    fixture = await queueFixture({ name: 'adaptive', apiKey: KEY, provider: { latencyMs: 100, faultPlan: ({ ids }) => (ids.length > MOST_ITEMS_ANSWERED ? 'truncate' : undefined) }, config: `llm:\n  batch_control: { max_batch_size: ${BATCH_SIZE} }\n  adaptive: { interval_seconds: 0.5 }\n` });
+    ({ temp, provider, env, db } = fixture);
     for (const n of [1, 2, 3]) workers.push(await startWorker(['--db', db, '--queue', REDIS_URL, '--concurrency', '2', '--name', `w${n}`], env, temp.dir));
   });
 
-  after(async () => {
-    for (const worker of workers) worker.child.kill('SIGKILL');
-    await provider?.close();
-    await deleteKeys(REDIS_URL, prefix);
-    await temp?.cleanup();
-  });
+  after(() => fixture?.close([...workers]));
 
   test('the calls shrink on every worker, one adjustment per period, every cell right', async () => {
     const texts = uniqueTexts(1_600).map((t) => `${t} a`);

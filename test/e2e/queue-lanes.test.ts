@@ -5,45 +5,32 @@
  * starts and finishes it, every cell right. A submitter on a lane no worker listens to says so.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeResult, makeTempDir, parseSingleJson, runCli, startCli, type CliProcess } from '../helpers/fanyi-cli.ts';
+import { describeResult, parseSingleJson, runCli, startCli, type CliProcess } from '../helpers/fanyi-cli.ts';
 import { withReadonlyDb } from '../helpers/read-db.ts';
-import { REDIS_URL, startWorker, uniquePrefix } from '../helpers/queue-workers.ts';
-import { deleteKeys } from '../helpers/redis-server.ts';
-import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
+import { queueFixture, type QueueFixture } from '../helpers/queue-fixture.ts';
+import { REDIS_URL, startWorker } from '../helpers/queue-workers.ts';
+import type { SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { uniqueTexts, writeStringTable, wrongCells, type StringTable } from '../helpers/string-table.ts';
 
 const KEY = 'sk-queue-lanes-51c2';
 
-let temp: Awaited<ReturnType<typeof makeTempDir>>;
+let fixture: QueueFixture;
+let temp: QueueFixture['temp'];
 let provider: SimulatedProvider;
-const prefix = uniquePrefix('lanes');
 const workers: CliProcess[] = [];
 let db: string;
 let env: Record<string, string>;
 const common = () => ['--db', db, '--queue', REDIS_URL];
 
 before(async () => {
-  temp = await makeTempDir('fanyi-lanes-');
-  db = path.join(temp.dir, 'fanyi.db');
-  provider = await startSimulatedProvider({ apiKey: KEY, latencyMs: 40 });
-  await writeFile(path.join(temp.dir, 'fanyi.yaml'), 'llm:\n  batch_control: { max_batch_size: 3 }\n');
-  env = { OPENAI_API_KEY: KEY, FANYI_QUEUE_PREFIX: prefix };
-  // The store exists (migrated) before the workers open it.
-  const seed = await writeStringTable(path.join(temp.dir, 'seed.xlsx'), uniqueTexts(1));
-  const seeded = await runCli(['translate', seed.file, '--to', 'pt-BR', '--db', db, '--provider', 'pseudo', '--json'], { cwd: temp.dir, env });
-  assert.equal(seeded.code, 0, describeResult(seeded));
+  fixture = await queueFixture({ name: 'lanes', apiKey: KEY, provider: { latencyMs: 40 }, config: 'llm:\n  batch_control: { max_batch_size: 3 }\n' });
+  ({ temp, provider, env, db } = fixture);
 });
 
-after(async () => {
-  for (const worker of workers) worker.child.kill('SIGKILL');
-  await provider?.close();
-  await deleteKeys(REDIS_URL, prefix);
-  await temp?.cleanup();
-});
+after(() => fixture?.close([...workers]));
 
 async function cli(args: string[]) {
   const result = await runCli([...args, ...common()], { cwd: temp.dir, env, timeoutMs: 60_000 });

@@ -10,12 +10,13 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { describeResult, makeTempDir, parseSingleJson, runCli, startCli, type CliProcess } from '../helpers/fanyi-cli.ts';
+import { describeResult, parseSingleJson, runCli, startCli, type CliProcess } from '../helpers/fanyi-cli.ts';
 import { withReadonlyDb } from '../helpers/read-db.ts';
-import { REDIS_URL, startWorker, uniquePrefix } from '../helpers/queue-workers.ts';
+import { queueFixture, type QueueFixture } from '../helpers/queue-fixture.ts';
+import { REDIS_URL, startWorker } from '../helpers/queue-workers.ts';
 import { deleteKeys } from '../helpers/redis-server.ts';
 import { listeningUrl } from '../helpers/serve-process.ts';
-import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
+import type { SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { uniqueTexts, writeStringTable, wrongCells, type StringTable } from '../helpers/string-table.ts';
 
 const KEY = 'sk-queue-serve-51c7';
@@ -26,9 +27,9 @@ interface Server {
 }
 
 describe('fanyi serve --queue: API servers enqueue, fanyi worker processes run the batches', () => {
-  let temp: Awaited<ReturnType<typeof makeTempDir>>;
+  let fixture: QueueFixture;
+  let temp: QueueFixture['temp'];
   let provider: SimulatedProvider;
-  const prefix = uniquePrefix('serve');
   const children: CliProcess[] = [];
   const workers: CliProcess[] = [];
   let servers: Server[];
@@ -36,26 +37,15 @@ describe('fanyi serve --queue: API servers enqueue, fanyi worker processes run t
   let env: Record<string, string>;
 
   before(async () => {
-    temp = await makeTempDir('fanyi-queue-serve-');
-    db = path.join(temp.dir, 'fanyi.db');
-    provider = await startSimulatedProvider({ apiKey: KEY, latencyMs: 80 });
-    await writeFile(path.join(temp.dir, 'fanyi.yaml'), 'llm:\n  batch_control: { max_batch_size: 3 }\n');
-    env = { OPENAI_API_KEY: KEY, FANYI_QUEUE_PREFIX: prefix };
-    const seed = await writeStringTable(path.join(temp.dir, 'seed.xlsx'), uniqueTexts(1));
-    const seeded = await runCli(['translate', seed.file, '--to', 'pt-BR', '--db', db, '--provider', 'pseudo', '--json'], { cwd: temp.dir, env });
-    assert.equal(seeded.code, 0, describeResult(seeded));
+    fixture = await queueFixture({ name: 'serve', apiKey: KEY, provider: { latencyMs: 80 }, config: 'llm:\n  batch_control: { max_batch_size: 3 }\n' });
+    ({ temp, provider, env, db } = fixture);
     for (const n of [1, 2]) workers.push(await startWorker(['--db', db, '--queue', REDIS_URL, '--concurrency', '2', '--name', `w${n}`], env, temp.dir));
     children.push(...workers);
     servers = [await startServe(temp.dir, db, env, provider), await startServe(temp.dir, db, env, provider)];
     children.push(...servers.map((s) => s.process));
   });
 
-  after(async () => {
-    for (const child of children) child.child.kill('SIGKILL');
-    await provider?.close();
-    await deleteKeys(REDIS_URL, prefix);
-    await temp?.cleanup();
-  });
+  after(() => fixture?.close([...children]));
 
   test('a job submitted to either server runs on the workers; each server reports and exports the other one\'s job', async () => {
     const [a, b] = servers;
@@ -127,30 +117,23 @@ describe('fanyi serve --queue: API servers enqueue, fanyi worker processes run t
 });
 
 describe('the ingestion lane: POST /api/v3/translate answers before the file is split', () => {
-  let temp: Awaited<ReturnType<typeof makeTempDir>>;
+  let fixture: QueueFixture;
+  let temp: QueueFixture['temp'];
   let provider: SimulatedProvider;
-  const prefix = uniquePrefix('ingest');
+  let prefix: string;
   const children: CliProcess[] = [];
   let env: Record<string, string>;
   let db: string;
   let server: Server;
 
   before(async () => {
-    temp = await makeTempDir('fanyi-queue-ingest-');
-    db = path.join(temp.dir, 'fanyi.db');
-    provider = await startSimulatedProvider({ apiKey: KEY, latencyMs: 50 });
-    await writeFile(path.join(temp.dir, 'fanyi.yaml'), 'llm:\n  batch_control: { max_batch_size: 4 }\n');
-    env = { OPENAI_API_KEY: KEY, FANYI_QUEUE_PREFIX: prefix };
+    fixture = await queueFixture({ name: 'ingest', apiKey: KEY, provider: { latencyMs: 50 }, config: 'llm:\n  batch_control: { max_batch_size: 4 }\n', seed: false });
+    ({ temp, provider, prefix, env, db } = fixture);
     server = await startServe(temp.dir, db, env, provider);
     children.push(server.process);
   });
 
-  after(async () => {
-    for (const child of children) child.child.kill('SIGKILL');
-    await provider?.close();
-    await deleteKeys(REDIS_URL, prefix);
-    await temp?.cleanup();
-  });
+  after(() => fixture?.close([...children]));
 
   test('the job is analyzing, with no tasks, until a worker on the ingestion lane splits it; then it runs to the end', async () => {
     const table = await writeStringTable(path.join(temp.dir, 'i.xlsx'), uniqueTexts(10).map((t) => `${t} i`));
@@ -200,23 +183,17 @@ describe('the ingestion lane: POST /api/v3/translate answers before the file is 
 });
 
 describe('fanyi serve --workers N', () => {
-  let temp: Awaited<ReturnType<typeof makeTempDir>>;
+  let fixture: QueueFixture;
+  let temp: QueueFixture['temp'];
   let provider: SimulatedProvider;
-  const prefix = uniquePrefix('servew');
   let env: Record<string, string>;
 
   before(async () => {
-    temp = await makeTempDir('fanyi-queue-servew-');
-    provider = await startSimulatedProvider({ apiKey: KEY, latencyMs: 80 });
-    await writeFile(path.join(temp.dir, 'fanyi.yaml'), 'llm:\n  batch_control: { max_batch_size: 3 }\n');
-    env = { OPENAI_API_KEY: KEY, FANYI_QUEUE_PREFIX: prefix };
+    fixture = await queueFixture({ name: 'servew', apiKey: KEY, provider: { latencyMs: 80 }, config: 'llm:\n  batch_control: { max_batch_size: 3 }\n', seed: false });
+    ({ temp, provider, env } = fixture);
   });
 
-  after(async () => {
-    await provider?.close();
-    await deleteKeys(REDIS_URL, prefix);
-    await temp?.cleanup();
-  });
+  after(() => fixture?.close([]));
 
   test('works the batches in the server process, which shows as a worker', async (t) => {
     const db = path.join(temp.dir, 'fanyi.db');

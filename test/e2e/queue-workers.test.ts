@@ -7,22 +7,21 @@
  * texts are sent again.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { describeResult, makeTempDir, runCli, type CliProcess } from '../helpers/fanyi-cli.ts';
+import { describeResult, runCli, type CliProcess } from '../helpers/fanyi-cli.ts';
 import { withReadonlyDb } from '../helpers/read-db.ts';
-import { REDIS_URL, startWorker, uniquePrefix } from '../helpers/queue-workers.ts';
-import { deleteKeys } from '../helpers/redis-server.ts';
-import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
+import { queueFixture, type QueueFixture } from '../helpers/queue-fixture.ts';
+import { REDIS_URL, startWorker } from '../helpers/queue-workers.ts';
+import type { SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { uniqueTexts, writeStringTable, wrongCells } from '../helpers/string-table.ts';
 
 const KEY = 'sk-queue-workers-7d1e';
 
 describe('three fanyi workers and a submitter on one Redis queue', () => {
-  let temp: Awaited<ReturnType<typeof makeTempDir>>;
+  let fixture: QueueFixture;
+  let temp: QueueFixture['temp'];
   let provider: SimulatedProvider;
-  const prefix = uniquePrefix('workers');
   const workers: CliProcess[] = [];
   let db: string;
   let env: Record<string, string>;
@@ -30,24 +29,12 @@ describe('three fanyi workers and a submitter on one Redis queue', () => {
   const common = () => ['--db', db, '--queue', REDIS_URL];
 
   before(async () => {
-    temp = await makeTempDir('fanyi-queue-');
-    db = path.join(temp.dir, 'fanyi.db');
-    provider = await startSimulatedProvider({ apiKey: KEY, latencyMs: 60 });
-    await writeFile(path.join(temp.dir, 'fanyi.yaml'), 'llm:\n  batch_control: { max_batch_size: 3 }\n');
-    env = { OPENAI_API_KEY: KEY, FANYI_QUEUE_PREFIX: prefix };
-    // The store exists (migrated) before the workers open it.
-    const table = await writeStringTable(path.join(temp.dir, 'seed.xlsx'), uniqueTexts(1));
-    const seeded = await runCli(['translate', table.file, '--to', 'pt-BR', '--db', db, '--provider', 'pseudo', '--json'], { cwd: temp.dir, env });
-    assert.equal(seeded.code, 0, describeResult(seeded));
+    fixture = await queueFixture({ name: 'workers', apiKey: KEY, provider: { latencyMs: 60 }, config: 'llm:\n  batch_control: { max_batch_size: 3 }\n' });
+    ({ temp, provider, env, db } = fixture);
     for (const n of [1, 2, 3]) workers.push(await startWorker([...common(), '--concurrency', '2', '--name', `w${n}`], env, temp.dir));
   });
 
-  after(async () => {
-    for (const worker of workers) worker.child.kill('SIGKILL');
-    await provider?.close();
-    await deleteKeys(REDIS_URL, prefix);
-    await temp?.cleanup();
-  });
+  after(() => fixture?.close([...workers]));
 
   test('the job completes on the workers, every cell right, each text sent once, batches spread over all three', async () => {
     const texts = uniqueTexts(36).map((t) => `${t} q`);
