@@ -12,7 +12,9 @@
  * Reports peak RSS, wall and CPU time per step, target cells/s, and the ratios the issue asks
  * for: estimate time (wall and CPU) / WorkbookReader time, and the big run's cells/s against the
  * small run's (both measured in this run).
- * Options: --fanyi <path to bin/fanyi.js> (another checkout, for before/after) · --rows 100000,1000000 · --steps reader,estimate,translate[,estimate-csv,translate-csv] · --timeout S (per step,
+ * `--inline` writes every text as an inline string instead of into the shared-strings table: the
+ * issue's hostile sheet, whose XML carries each text where it is used (1,200,000 rows: ~420 MB).
+ * Options: --fanyi <path to bin/fanyi.js> (another checkout, for before/after) · --rows 100000,1000000 · --inline · --steps reader,estimate,translate[,estimate-csv,translate-csv] · --timeout S (per step,
  * default 1800; a step that times out is reported with the RSS it reached) · --keep · --out FILE.
  */
 import { spawn } from 'node:child_process';
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: 'reader,estimate,translate' },
     timeout: { type: 'string', default: '1800' },
     keep: { type: 'boolean', default: false },
+    inline: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench-big.json' },
     fanyi: { type: 'string' },
   },
@@ -49,7 +52,7 @@ function tableRow(i: number): [string, string, string] {
 
 /** Key, CH source, EN (filled reference), PT, TH, VN (empty): 3 target cells per row. */
 async function generate(file: string, rows: number): Promise<void> {
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: true, useStyles: false });
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: !values.inline, useStyles: false });
   const ws = wb.addWorksheet('Strings');
   ws.addRow(['Key', 'CH', 'EN', 'PT', 'TH', 'VN']).commit();
   for (let i = 0; i < rows; i++) ws.addRow([...tableRow(i), null, null, null]).commit();
@@ -112,7 +115,7 @@ async function measure(args: string[], cwd: string, timeoutS: number): Promise<M
 const fanyiBin = path.resolve(values.fanyi ?? path.join(root, 'bin/fanyi.js'));
 
 async function runSize(rows: number, dir: string, timeoutS: number): Promise<Record<string, unknown>> {
-  const file = path.join(dir, `big-${rows}.xlsx`);
+  const file = path.join(dir, `big-${rows}${values.inline ? '-inline' : ''}.xlsx`);
   const g0 = performance.now();
   await generate(file, rows);
   const result: Record<string, unknown> = { rows, target_cells: rows * 3, generate_s: +((performance.now() - g0) / 1000).toFixed(1) };
@@ -151,7 +154,7 @@ async function translate(file: string, rows: number, dir: string, timeoutS: numb
 
 const sizes = values.rows!.split(',').map(Number);
 const dir = await mkdtemp(path.join(tmpdir(), 'fanyi-big-'));
-const command = `npm run bench:big -- --rows ${values.rows} --steps ${values.steps} --timeout ${values.timeout}`;
+const command = `npm run bench:big -- --rows ${values.rows}${values.inline ? " --inline" : ""} --steps ${values.steps} --timeout ${values.timeout}`;
 process.stdout.write(`${command}\n(temp dir ${dir})\n`);
 const runs: Array<Record<string, unknown>> = [];
 try {
