@@ -24,6 +24,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import ExcelJS from 'exceljs';
 
 const { values } = parseArgs({
@@ -141,15 +142,30 @@ async function runSize(rows: number, dir: string, timeoutS: number): Promise<Rec
 }
 
 /** `translate --provider pseudo` end to end on `file`, its store removed after. */
-async function translate(file: string, rows: number, dir: string, timeoutS: number): Promise<Measured & { cells_per_s: number | null }> {
+async function translate(file: string, rows: number, dir: string, timeoutS: number): Promise<Measured & { cells_per_s: number | null; checkpoints: ReturnType<typeof checkpointCost> }> {
   const db = path.join(dir, `${path.basename(file)}.db`);
   const out = path.join(dir, `out-${path.basename(file)}`);
   const run = await measure([process.execPath, fanyiBin, 'translate', file, '--to', TARGETS, '--provider', 'pseudo', '--rpm', '1000000000', '--tpm', '1000000000000', '--db', db, '--out', out, '--json'], dir, timeoutS);
+  const checkpoints = checkpointCost(db, run.wall_s);
   await rm(`${db}.files`, { recursive: true, force: true });
   for (const suffix of ['', '-wal', '-shm']) await rm(`${db}${suffix}`, { force: true });
   await rm(out, { force: true });
   await rm(`${out}.review.xlsx`, { force: true });
-  return { ...run, cells_per_s: run.exit_code === 0 || run.exit_code === 3 ? Math.round((rows * 3) / run.wall_s) : null };
+  return { ...run, cells_per_s: run.exit_code === 0 || run.exit_code === 3 ? Math.round((rows * 3) / run.wall_s) : null, checkpoints };
+}
+
+/** The run's checkpoints (their events carry what each cost) and their share of its wall time; the issue's target is under 5%. */
+function checkpointCost(db: string, wallS: number): { count: number; total_s: number; share_of_run: number; largest_s: number } | null {
+  if (!existsSync(db)) return null;
+  const database = new Database(db, { readonly: true });
+  try {
+    const rows = database.prepare("SELECT data FROM job_events WHERE kind = 'checkpoint'").all() as Array<{ data: string | null }>;
+    const ms = rows.map((r) => Number((JSON.parse(r.data ?? '{}') as { ms?: number }).ms ?? 0));
+    const total = ms.reduce((a, b) => a + b, 0) / 1000;
+    return { count: ms.length, total_s: +total.toFixed(2), share_of_run: wallS ? +(total / wallS).toFixed(4) : 0, largest_s: +(Math.max(0, ...ms) / 1000).toFixed(2) };
+  } finally {
+    database.close();
+  }
 }
 
 const sizes = values.rows!.split(',').map(Number);
