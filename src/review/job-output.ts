@@ -7,8 +7,9 @@
  */
 import path from 'node:path';
 import { FanyiError } from '../errors.ts';
-import type { JobReadViews, JobRow } from '../store/job-store.ts';
+import type { JobReadViews, JobRow, WritableResultsOptions } from '../store/job-store.ts';
 import type { DocumentFormat } from '../workbook/sheet-model.ts';
+import { boundsOf, mergeRows, unionBounds, type EditBounds, type SheetEdits } from '../workbook/sheet-edits.ts';
 import { writeTranslatedCopy, type CellEdit, type EncodingLoss, type OutputEncoding } from '../workbook/write-workbook.ts';
 import type { MapSpec } from '../map/map-spec.ts';
 import { groupTable } from '../map/map-group-output.ts';
@@ -60,8 +61,7 @@ export async function writeJobOutput(store: JobReadViews, job: JobRow, target: s
   if (stored.map?.groupBy) return writeGroupOutput(store, job.job_id, target, { ...stored.map, groupBy: stored.map.groupBy }, options, given.upToCheckpoint, withFile);
   const file = reviewFileFor(stored.format, target, options.reviewPath);
   const rows = file === null || options.highlight || withFile ? await reviewRows(store, job.job_id, options.writeUnreviewed) : [];
-  const results = store.writableResults(job.job_id, { writeUnreviewed: options.writeUnreviewed, upToCheckpoint: given.upToCheckpoint });
-  const edits = jobEdits(stored.newHeaders, stored.map ? resultEdits(stored.map, results) : resultCells(results));
+  const edits = storedEdits(store, job.job_id, stored, { writeUnreviewed: options.writeUnreviewed, upToCheckpoint: given.upToCheckpoint });
   const written = await writeTranslatedCopy(job.source_path, stored.format, target, edits, {
     highlight: options.highlight ? flaggedCells(rows) : undefined,
     appendSheet: file === null && rows.length ? reviewSheet(rows) : undefined,
@@ -72,12 +72,27 @@ export async function writeJobOutput(store: JobReadViews, job: JobRow, target: s
 }
 
 /**
- * New headers first, then the stored results as they are paged in: no array of every edit is
- * built (a million-row job has 3,000,000), the writer groups them as they come.
+ * The job's edits a sheet at a time, each in row order as the store pages them (writableResults
+ * with `sheet`): the new headers, then the results, a map job's spread over its result columns.
+ * The patcher takes them a window of rows at a time, so no list of every edit is built (a
+ * million-row job has 3,000,000).
  */
-async function* jobEdits(newHeaders: StoredOptions['newHeaders'], cells: AsyncIterable<CellEdit>): AsyncGenerator<CellEdit> {
-  for (const h of newHeaders) yield { sheetName: h.sheetName, row: h.row, col: h.col, text: h.text };
-  yield* cells;
+function storedEdits(store: JobReadViews, jobId: string, stored: StoredOptions, which: Pick<WritableResultsOptions, 'writeUnreviewed' | 'upToCheckpoint'>): SheetEdits {
+  const headers = (sheetName: string): CellEdit[] =>
+    stored.newHeaders.filter((h) => h.sheetName === sheetName).map((h) => ({ sheetName, row: h.row, col: h.col, text: h.text })).sort((a, b) => a.row - b.row);
+  return {
+    sheets: async () => {
+      const sheets = new Map<string, EditBounds>();
+      for (const { sheetName, ...extent } of await store.writableExtents(jobId, which)) sheets.set(sheetName, extent);
+      // A map job's results spread right of its task's column: its result headers span them.
+      for (const h of stored.newHeaders) sheets.set(h.sheetName, unionBounds(sheets.get(h.sheetName), boundsOf([h]))!);
+      return sheets;
+    },
+    cells: (sheetName) => {
+      const results = store.writableResults(jobId, { ...which, sheet: sheetName });
+      return mergeRows(headers(sheetName), stored.map ? resultEdits(stored.map, results) : resultCells(results));
+    },
+  };
 }
 
 /** A translation's results: each its own cell. */

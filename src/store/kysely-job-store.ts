@@ -18,6 +18,7 @@ import type {
   TaskSnapshotRow,
   WritableResult,
   WritableResultsOptions,
+  ResultExtent,
 } from './job-store.ts';
 import { GroupCommit } from './group-commit.ts';
 import { claimBatchById, claimBatches } from './queries/claim-queries.ts';
@@ -27,7 +28,7 @@ import { groupSizes, queryStats, queryStatsEnabled } from './query-stats.ts';
 import { chunks, flatten, lazyChunks, lazyChunksAsync } from './sql-chunks.ts';
 import { appendLog, endpointStats, insertEvent, recentEvents, type LogEntry } from './queries/call-queries.ts';
 import { deleteCheckpoint, insertCheckpoint, listCheckpoints, taskSnapshot, updateCheckpointMetadata } from './queries/checkpoint-queries.ts';
-import { countByStatus, progressByGroup, writableResults } from './queries/progress-queries.ts';
+import { countByStatus, progressByGroup, writableExtents, writableResults } from './queries/progress-queries.ts';
 import { countByFlag } from './queries/flag-queries.ts';
 import { activeJobLoad, listTenantJobs, taskPage, taskStatistics } from './queries/api-queries.ts';
 import { loadGlossary, lookupMemory, readMemory, rememberJob, rememberPendingJobs, saveGlossary } from './queries/memory-queries.ts';
@@ -366,6 +367,10 @@ export class KyselyJobStore implements JobStore {
 
   writableResults(jobId: string, options?: WritableResultsOptions): AsyncIterable<WritableResult> {
     return writableResults(this.#db, jobId, options);
+  }
+
+  writableExtents(jobId: string, options?: Omit<WritableResultsOptions, 'withContext' | 'sheet'>): Promise<ResultExtent[]> {
+    return writableExtents(this.#db, jobId, options);
   }
 
   lookupMemory(keys: readonly string[]): Promise<Map<string, string>> {

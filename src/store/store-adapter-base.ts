@@ -73,4 +73,9 @@ export abstract class StoreAdapterBase<Config = unknown> implements StoreAdapter
   async widenColumn(db: Kysely<any>, table: string, column: string, type: ColumnDataType): Promise<void> {
     await db.schema.alterTable(table).alterColumn(column, (c) => c.setDataType(type)).execute();
   }
+
+  /** Index names are per schema: the table is not named. */
+  async dropIndex(db: Kysely<any>, index: string, _table: string): Promise<void> {
+    await db.schema.dropIndex(index).execute();
+  }
 }

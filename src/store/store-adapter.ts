@@ -96,4 +96,6 @@ export interface StoreAdapter {
    * SQLite, which never enforces a declared length.
    */
   widenColumn(db: Kysely<any>, table: string, column: string, type: ColumnDataType, options?: { notNull?: boolean }): Promise<void>;
+  /** Drops an index of `table`: `drop index name` (PostgreSQL, SQLite: names are per schema), `… on table` (MySQL: per table). */
+  dropIndex(db: Kysely<any>, index: string, table: string): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { CreateJobReads, NewTaskRows, OpenBatch, WorkerInfo, JobRow, BatchRow, NewJob, UploadRow, ClaimedBatch, GlossaryTermRow, ItemResult, ItemFailure, CallMeta, EndpointStats, CheckpointRow, TaskSnapshotRow, JobEvent, StatusCounts, GroupProgress, WritableResult, WritableResultsOptions, JobTotals, TaskPageQuery, TaskPage, TaskStatistics, CallSample, RecentTask, ActiveLoad, JobStatus } from './store-types.ts';
+import type { CreateJobReads, NewTaskRows, OpenBatch, WorkerInfo, JobRow, BatchRow, NewJob, UploadRow, ClaimedBatch, GlossaryTermRow, ItemResult, ItemFailure, CallMeta, EndpointStats, CheckpointRow, TaskSnapshotRow, JobEvent, StatusCounts, GroupProgress, WritableResult, WritableResultsOptions, ResultExtent, JobTotals, TaskPageQuery, TaskPage, TaskStatistics, CallSample, RecentTask, ActiveLoad, JobStatus } from './store-types.ts';
 
 /*
  * The store's contract by role (issue 14: claims, job control, read views, memory, audit). JobStore
@@ -122,6 +122,8 @@ export interface JobReadViews {
    * by that checkpoint or an earlier one (its workbook, built when asked).
    */
   writableResults(jobId: string, options?: WritableResultsOptions): AsyncIterable<WritableResult>;
+  /** Per sheet with results to write (as writableResults chooses them, but for hard QA flags), where they lie. */
+  writableExtents(jobId: string, options?: Omit<WritableResultsOptions, 'withContext' | 'sheet'>): Promise<ResultExtent[]>;
   /** Per-endpoint calls, tokens, 429s, errors and latency percentiles. */
   endpointStats(jobId: string): Promise<EndpointStats[]>;
   /** The newest `limit` events (of those `kinds` only, when given), oldest first. */

@@ -201,6 +201,20 @@ export interface WritableResultsOptions {
   upToCheckpoint?: string;
   /** Also read each task's `source_context`. Default false: a translation's export never needs it. */
   withContext?: boolean;
+  /**
+   * Only this sheet's results, in row order (a row's cells together, columns in no set order):
+   * what a streaming write-back merges with the sheet's rows. Default: every sheet, in task order.
+   */
+  sheet?: string;
+}
+
+/** Where a sheet's results to write lie (0-based rows and columns, inclusive): a patched sheet's `<dimension>`. */
+export interface ResultExtent {
+  sheetName: string;
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
 }
 
 export interface JobTotals {

@@ -2,6 +2,7 @@ import type { DocumentFormat } from './sheet-model.ts';
 import { patchCsv } from './csv/csv-patch.ts';
 import type { EncodingLoss, OutputEncoding } from './csv/output-encoding.ts';
 import { patchXlsx, type CellEdit, type PatchExtras, type PatchResult } from './xlsx/patch-xlsx.ts';
+import type { SheetEdits } from './sheet-edits.ts';
 
 export type { CellAddress, CellEdit, PatchExtras, PatchResult, TableSheet } from './xlsx/patch-xlsx.ts';
 export type { EncodingLoss, OutputEncoding } from './csv/output-encoding.ts';
@@ -22,7 +23,7 @@ export interface WriteResult extends PatchResult {
  * appended sheet, highlighted cells) apply to xlsx only: a CSV holds one table and no styles;
  * its encoding applies to csv only.
  */
-export async function writeTranslatedCopy(sourcePath: string, format: DocumentFormat, outPath: string, edits: Iterable<CellEdit> | AsyncIterable<CellEdit>, extras: WriteExtras = {}): Promise<WriteResult> {
+export async function writeTranslatedCopy(sourcePath: string, format: DocumentFormat, outPath: string, edits: SheetEdits | Iterable<CellEdit> | AsyncIterable<CellEdit>, extras: WriteExtras = {}): Promise<WriteResult> {
   if (format === 'xlsx') return patchXlsx(sourcePath, outPath, edits, extras);
   return { encodingLoss: await patchCsv(sourcePath, outPath, edits, extras.encoding) };
 }

@@ -41,6 +41,47 @@ export function jobStoreCases(name: string, openStore: () => Promise<JobStore>):
     await store.close();
   });
 
+  test(`${name}: writableResults of one sheet come in row order across pages, each once; writableExtents bound each sheet`, async () => {
+    const store = await open();
+    const jobId = uniqueJob();
+    // Two target columns, ids language by language as the splitter numbers them: task order is not row order.
+    const rows = RESULT_PAGE / 2 + 3;
+    let seq = 0;
+    const draft = (sheetName: string, rowIdx: number, colIdx: number): TaskDraft => ({
+      taskId: `TASK_${String(seq++).padStart(6, '0')}`, sheetName, rowIdx, colIdx, cellRef: `X${rowIdx + 1}`, sourceLang: 'zh-CN', sourceText: '确定',
+      sourceContext: '{}', targetLang: 'pt-BR', targetRegion: 'BR', groupId: 'GROUP_UI_UI', priority: 1, dedupeKey: `k-${colIdx}`, batchId: 'BATCH_PT_BR_001',
+    });
+    const drafts: TaskDraft[] = [];
+    for (const col of [3, 2]) for (let row = 1; row <= rows; row++) drafts.push(draft('UI', row, col));
+    drafts.push(draft('Items', 7, 4), draft('Items', 2, 5));
+    const batch: PackedBatch = { batchId: 'BATCH_PT_BR_001', seq: 1, groupId: 'GROUP_UI_UI', lane: 'short', targetLang: 'pt-BR', priority: 1, taskCount: drafts.length, uniqueCount: 4, chars: 8, estInputTokens: 10, estOutputTokens: 10 };
+    await store.createJob({ jobId, kind: 'translate', sourceName: 'a.xlsx', sourcePath: '/x', excelId: 'e', outPath: null, options: {} }, [...toTaskRows(jobId, 'excel', drafts, '')], toBatchRows(jobId, [batch]));
+    const claim = await store.claimBatch(jobId, 'w1', 60_000);
+    await store.commitResults(jobId, claim!.batchId, claim!.items.map((i) => ({ dedupeKey: i.dedupeKey, result: `R ${i.dedupeKey}`, tokenCount: 3 })), meta());
+    const seen = new Set<string>();
+    let previous = -1;
+    for await (const r of store.writableResults(jobId, { sheet: 'UI' })) {
+      assert.equal(r.sheetName, 'UI');
+      assert.ok(r.rowIdx >= previous, `row ${r.rowIdx} after row ${previous}`);
+      previous = r.rowIdx;
+      assert.equal(r.result, `R k-${r.colIdx}`);
+      const cell = `${r.rowIdx}:${r.colIdx}`;
+      assert.ok(!seen.has(cell), `${cell} once`);
+      seen.add(cell);
+    }
+    assert.equal(seen.size, 2 * rows, 'every cell of the sheet, across pages whose edge falls inside a row');
+    const items = [];
+    for await (const r of store.writableResults(jobId, { sheet: 'Items' })) items.push([r.rowIdx, r.colIdx]);
+    assert.deepEqual(items, [[2, 5], [7, 4]]);
+    const extents = (await store.writableExtents(jobId)).sort((a, b) => a.sheetName.localeCompare(b.sheetName));
+    assert.deepEqual(extents, [
+      { sheetName: 'Items', top: 2, bottom: 7, left: 4, right: 5 },
+      { sheetName: 'UI', top: 1, bottom: rows, left: 2, right: 3 },
+    ]);
+    assert.deepEqual(await store.writableExtents(jobId, { upToCheckpoint: 'CKPT_0' }), [], 'nothing stamped by a checkpoint yet');
+    await store.close();
+  });
+
   test(`${name}: claims by priority, never hands out a completed task, fans results out to duplicates`, async () => {
     const store = await open();
     const jobId = uniqueJob();

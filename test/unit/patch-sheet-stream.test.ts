@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { patchSheetStream, type RowEdits } from '../../src/workbook/xlsx/patch-sheet-xml.ts';
+import { boundsOf, RowWindows } from '../../src/workbook/sheet-edits.ts';
+import { patchSheetStream, type CellChange, type RowEdits } from '../../src/workbook/xlsx/patch-sheet-xml.ts';
 
 /**
  * The sheet patch streams windows of whole rows. Whatever the chunk edges (inside a tag, inside
@@ -11,9 +12,22 @@ async function patched(chunks: string[], rows: RowEdits): Promise<string> {
   async function* source(): AsyncGenerator<string> {
     yield* chunks;
   }
+  const changes = inRowOrder(rows);
   const out: Buffer[] = [];
-  for await (const piece of patchSheetStream(source(), rows, undefined)) out.push(piece);
+  for await (const piece of patchSheetStream(source(), windows(changes), boundsOf(changes))) out.push(piece);
   return Buffer.concat(out).toString('utf8');
+}
+
+/** The edits as the store hands them: 0-based, rows ascending. */
+function inRowOrder(rows: RowEdits): CellChange[] {
+  return [...rows].sort(([a], [b]) => a - b).flatMap(([row, cols]) => [...cols].map(([col, text]) => ({ row: row - 1, col, text })));
+}
+
+function windows(changes: CellChange[]): RowWindows<CellChange> {
+  async function* cells(): AsyncGenerator<CellChange> {
+    yield* changes;
+  }
+  return new RowWindows(cells(), 'the test sheet');
 }
 
 function split(xml: string, size: number): string[] {
@@ -62,4 +76,40 @@ test('patchSheetStream: a sheetData that never closes is malformed, however it i
   for (const size of [xml.length, 4]) {
     await assert.rejects(patched(split(xml, size), edits()), /unclosed <sheetData>/);
   }
+});
+
+test('patchSheetStream takes the edits a window at a time: the first rows are written before the last edits are read', async () => {
+  const rows = 2_000;
+  let xml = '<worksheet><dimension ref="A1:A2000"/><sheetData>';
+  for (let r = 1; r <= rows; r++) xml += `<row r="${r}"><c r="A${r}"><v>${r}</v></c></row>`;
+  xml += '</sheetData></worksheet>';
+  let read = -1;
+  async function* cells(): AsyncGenerator<CellChange> {
+    for (let row = 0; row < rows; row++) {
+      read = row;
+      yield { row, col: 1, text: `t${row}` };
+    }
+  }
+  async function* source(): AsyncGenerator<string> {
+    yield* split(xml, 4_096);
+  }
+  const readWhenWritten: number[] = [];
+  const out: Buffer[] = [];
+  for await (const piece of patchSheetStream(source(), new RowWindows(cells(), 'the test sheet'), { top: 0, bottom: rows - 1, left: 1, right: 1 })) {
+    readWhenWritten.push(read);
+    out.push(piece);
+  }
+  assert.ok(readWhenWritten.length > 10, `${readWhenWritten.length} windows`);
+  assert.ok(readWhenWritten[0] < 200, `edits read before the first window was written: up to row ${readWhenWritten[0]}`);
+  const text = Buffer.concat(out).toString('utf8');
+  assert.match(text, /<dimension ref="A1:B2000"\/>/);
+  for (const row of [0, 999, 1999]) assert.ok(text.includes(`<c r="B${row + 1}" t="inlineStr"><is><t>t${row}</t></is></c>`), `row ${row + 1} written`);
+});
+
+test('patchSheetStream refuses edits that go back to a row already written', async () => {
+  const xml = '<worksheet><sheetData>' + Array.from({ length: 400 }, (_, i) => `<row r="${i + 1}"><c r="A${i + 1}"><v>1</v></c></row>`).join('') + '</sheetData></worksheet>';
+  const changes: CellChange[] = [{ row: 350, col: 1, text: 'late' }, { row: 2, col: 1, text: 'early, after a later row' }];
+  await assert.rejects(async () => {
+    for await (const _ of patchSheetStream((async function* () { yield* split(xml, 512); })(), windows(changes), boundsOf(changes)));
+  }, /out of row order/);
 });

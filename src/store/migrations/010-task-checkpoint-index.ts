@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { StoreAdapter } from '../store-adapter.ts';
 
 /**
  * Incremental checkpoints stamp the tasks settled since the last one (`checkpoint_id is null`)
@@ -10,6 +11,6 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('tasks_checkpoint_idx').on('tasks').columns(['job_id', 'checkpoint_id']).execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.dropIndex('tasks_checkpoint_idx').on('tasks').execute();
+export async function down(db: Kysely<any>, adapter: StoreAdapter): Promise<void> {
+  await adapter.dropIndex(db, 'tasks_checkpoint_idx', 'tasks');
 }

@@ -11,11 +11,12 @@ import * as workerRegistry from './008-worker-registry.ts';
 import * as storedFiles from './009-stored-files.ts';
 import * as taskCheckpointIndex from './010-task-checkpoint-index.ts';
 import * as jobLane from './011-job-lane.ts';
+import * as taskRowIndex from './012-task-row-index.ts';
 
 /** A migration; those that spell something per database get the store's adapter. */
 interface StoreMigration {
   up(db: Kysely<any>, adapter: StoreAdapter): Promise<void>;
-  down?(db: Kysely<any>): Promise<void>;
+  down?(db: Kysely<any>, adapter: StoreAdapter): Promise<void>;
 }
 
 const MIGRATIONS: Record<string, StoreMigration> = {
@@ -30,10 +31,11 @@ const MIGRATIONS: Record<string, StoreMigration> = {
   '009-stored-files': storedFiles,
   '010-task-checkpoint-index': taskCheckpointIndex,
   '011-job-lane': jobLane,
+  '012-task-row-index': taskRowIndex,
 };
 
 /** Migrations are imported statically so they ship inside the package and run on every dialect. */
 export function migrationProvider(adapter: StoreAdapter): MigrationProvider {
-  const bound = (m: StoreMigration): Migration => ({ up: (db) => m.up(db, adapter), down: m.down });
+  const bound = (m: StoreMigration): Migration => ({ up: (db) => m.up(db, adapter), down: m.down && ((db) => m.down!(db, adapter)) });
   return { getMigrations: async () => Object.fromEntries(Object.entries(MIGRATIONS).map(([name, m]) => [name, bound(m)])) };
 }

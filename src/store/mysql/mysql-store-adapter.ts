@@ -62,6 +62,11 @@ export class MysqlStoreAdapter extends StoreAdapterBase<MysqlStoreConfig> {
     await db.schema.alterTable(table).modifyColumn(column, type, (c) => (options.notNull ? c.notNull() : c)).execute();
   }
 
+  /** MySQL's index names are per table: `drop index name on table`. */
+  override async dropIndex(db: Kysely<any>, index: string, table: string): Promise<void> {
+    await db.schema.dropIndex(index).on(table).execute();
+  }
+
   /** mysql2 inlines parameters as literals of their JS type: a CASE needs no cast. */
   override typed(value: unknown): unknown {
     return value;

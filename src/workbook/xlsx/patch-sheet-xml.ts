@@ -5,10 +5,21 @@
  * untouched.
  */
 import { attribute, columnIndex, columnName, elementEnd, escapeText, findTag, MalformedSheet, setAttribute, updateDimension, withAttribute } from './sheet-xml-helpers.ts';
+import type { EditBounds, RowWindows } from '../sheet-edits.ts';
 import { Utf8Sink } from './utf8-sink.ts';
 
 /** 1-based row number → 0-based column → text; null keeps the cell's value (a cell only highlighted). */
 export type RowEdits = Map<number, Map<number, string | null>>;
+
+/** One cell to change, 0-based; `text` null keeps its value (a cell only highlighted). */
+export interface CellChange {
+  row: number;
+  col: number;
+  text: string | null;
+}
+
+const MAX_ROWS = 1_048_576;
+const MAX_COLS = 16_384;
 
 /** Cells to restyle (`--highlight`): 1-based row → 0-based columns, and the style that replaces a cell's own. */
 export interface SheetHighlight {
@@ -32,7 +43,7 @@ interface SheetNames {
   highlight: SheetHighlight | undefined;
 }
 
-/** Where the row scan stands between windows: the sorted edited rows, the next one due, the last row number seen. */
+/** Where the row scan stands between windows: the window's sorted edited rows, the next one due, the last row number seen. */
 interface ScanState {
   pending: number[];
   next: number;
@@ -42,11 +53,12 @@ interface ScanState {
 /**
  * The patched part as UTF-8 chunks, rows in, rows out: `chunks` is the part's text as it is
  * inflated, and only a window of whole rows (up to the last `</row>` received) is held and patched
- * at a time, so a 1,000,000-row sheet never sits in memory as one string, nor does its output.
+ * at a time, with the edits of its rows (taken from `edits`, which holds the rest unread), so a
+ * 1,000,000-row sheet never sits in memory as one string, nor does its output, nor do its edits.
  * A sheet of self-closing rows only has no `</row>` to cut at and is held until `</sheetData>`.
- * Every cell in `highlight` must have an entry in `rows`.
+ * `bounds` (0-based) widen `<dimension>`. Every cell in `highlight` must come as an edit too.
  */
-export async function* patchSheetStream(chunks: AsyncIterable<string>, rows: RowEdits, highlight?: SheetHighlight): AsyncGenerator<Buffer> {
+export async function* patchSheetStream(chunks: AsyncIterable<string>, edits: RowWindows<CellChange>, bounds: EditBounds | undefined, highlight?: SheetHighlight): AsyncGenerator<Buffer> {
   const source = chunks[Symbol.asyncIterator]();
   let xml = '';
   const more = async (): Promise<boolean> => {
@@ -69,13 +81,20 @@ export async function* patchSheetStream(chunks: AsyncIterable<string>, rows: Row
     prefix: p, rowOpen: `<${p}row`, rowClose: `</${p}row>`, cellOpen: `<${p}c`, cellClose: `</${p}c>`, formulaOpen: `<${p}f`,
     inlineOpen: ` t="inlineStr"><${p}is><${p}t`, inlineClose: `</${p}t></${p}is></${p}c>`, columnStyles: columnStyles(head), highlight,
   };
-  const state: ScanState = { pending: [...rows.keys()].sort((a, b) => a - b), next: 0, rowNumber: 0 };
+  const state: ScanState = { pending: [], next: 0, rowNumber: 0 };
+  /** The edits of the rows up to `lastRow` (1-based), due in the window about to be patched. */
+  const window = async (lastRow: number): Promise<RowEdits> => {
+    const rows = rowEdits(await edits.take(lastRow - 1));
+    state.pending = [...rows.keys()].sort((a, b) => a - b);
+    state.next = 0;
+    return rows;
+  };
   const out = new Utf8Sink();
-  out.push(updateDimension(head, rows));
+  out.push(updateDimension(head, bounds));
   if (xml.charCodeAt(openEnd - 1) === 47) {
     // <sheetData/>: an empty sheet.
     out.push(`<${p}sheetData>`);
-    patchRows(out, xml, openEnd + 1, openEnd + 1, rows, names, state, true);
+    patchRows(out, xml, openEnd + 1, openEnd + 1, await window(Infinity), names, state, true);
     out.push(`</${p}sheetData>`);
     xml = xml.slice(openEnd + 1);
   } else {
@@ -85,14 +104,17 @@ export async function* patchSheetStream(chunks: AsyncIterable<string>, rows: Row
     for (let close = xml.indexOf(closeTag); close < 0; close = xml.indexOf(closeTag)) {
       const cut = xml.lastIndexOf(names.rowClose);
       if (cut >= 0) {
-        patchRows(out, xml, 0, cut + names.rowClose.length, rows, names, state, false);
-        xml = xml.slice(cut + names.rowClose.length);
+        const end = cut + names.rowClose.length;
+        const lastRow = lastRowNumber(xml, end, names, state.rowNumber);
+        patchRows(out, xml, 0, end, await window(lastRow), names, state, false);
+        state.rowNumber = lastRow;
+        xml = xml.slice(end);
         yield* joined(out.take());
       }
       if (!(await more())) throw new MalformedSheet('has an unclosed <sheetData>');
     }
     const close = xml.indexOf(closeTag);
-    patchRows(out, xml, 0, close, rows, names, state, true);
+    patchRows(out, xml, 0, close, await window(Infinity), names, state, true);
     xml = xml.slice(close);
   }
   // What follows the rows (page setup, drawings, extLst) is copied as it comes.
@@ -102,6 +124,39 @@ export async function* patchSheetStream(chunks: AsyncIterable<string>, rows: Row
     yield* joined(out.take());
   } while (await more());
   yield* joined(out.take(true));
+}
+
+/** Changes grouped by 1-based row; a text wins over a highlight's null, a later text over an earlier one. */
+function rowEdits(changes: readonly CellChange[]): RowEdits {
+  const rows: RowEdits = new Map();
+  for (const { row, col, text } of changes) {
+    if (!Number.isInteger(row) || !Number.isInteger(col) || row < 0 || col < 0 || row >= MAX_ROWS || col >= MAX_COLS) {
+      throw new RangeError(`patchXlsx: cell (${row}, ${col}) is outside the sheet`);
+    }
+    let cols = rows.get(row + 1);
+    if (!cols) rows.set(row + 1, (cols = new Map()));
+    if (text !== null || !cols.has(col)) cols.set(col, text);
+  }
+  return rows;
+}
+
+/**
+ * The number of the last row in `xml` before `end`: its `r`, else counted on from `previous`
+ * through the window (rows without `r` follow the one before, ECMA-376 §18.3.1.73).
+ */
+function lastRowNumber(xml: string, end: number, names: SheetNames, previous: number): number {
+  let at = xml.lastIndexOf(names.rowOpen, end);
+  while (at >= 0 && findTag(xml, names.rowOpen, at, end) !== at) at = xml.lastIndexOf(names.rowOpen, at - 1);
+  if (at < 0) return previous;
+  const tagEnd = xml.indexOf('>', at);
+  if (attribute(xml.slice(at, tagEnd + 1), 'r') !== undefined) return rowNumberAt(xml, at, tagEnd, previous);
+  let row = previous;
+  for (let pos = findTag(xml, names.rowOpen, 0, end); pos >= 0; pos = findTag(xml, names.rowOpen, pos, end)) {
+    const posEnd = xml.indexOf('>', pos);
+    row = rowNumberAt(xml, pos, posEnd, row);
+    pos = elementEnd(xml, pos, posEnd, names.rowClose);
+  }
+  return row;
 }
 
 /** One buffer per window rather than one per 16K-character chunk: fewer trips through the deflate stream. */

@@ -13,7 +13,7 @@
  * Review sheet: a new part, plus one element each in the workbook, its relationships and the
  * content types) and highlighted cells (cloned styles appended to styles.xml).
  *
- * This file groups the edits and ties the pieces together: xlsx-zip.ts reads and rebuilds the
+ * This file takes the edits a sheet at a time (sheet-edits.ts) and ties the pieces together: xlsx-zip.ts reads and rebuilds the
  * zip, locate-sheet-parts.ts maps sheet names to parts, patch-sheet-xml.ts rewrites one part,
  * workbook-package.ts adds parts, highlight-styles.ts clones styles, table-sheet-xml.ts builds a sheet.
  */
@@ -22,7 +22,8 @@ import { corruptZip, openZip, rebuildZip, stagePart, writeAtomically, type Sourc
 import { entryText } from './zip-entry-stream.ts';
 import { HighlightStyles, MINIMAL_STYLES, UnreadableStyles } from './highlight-styles.ts';
 import { locateSheetParts } from './locate-sheet-parts.ts';
-import { patchSheetStream, type RowEdits, type SheetHighlight } from './patch-sheet-xml.ts';
+import { boundsOf, heldSheetEdits, isSheetEdits, mergeRows, RowWindows, unionBounds, type CellEdit, type EditBounds, type SheetEdits } from '../sheet-edits.ts';
+import { patchSheetStream, type CellChange, type SheetHighlight } from './patch-sheet-xml.ts';
 import { MalformedSheet } from './sheet-xml-helpers.ts';
 import { tableSheetXml, type TableSheet } from './table-sheet-xml.ts';
 import { WorkbookPackage } from './workbook-package.ts';
@@ -36,10 +37,7 @@ export interface CellAddress {
   col: number;
 }
 
-/** One cell to set; a later edit of the same cell wins. */
-export interface CellEdit extends CellAddress {
-  text: string;
-}
+export type { CellEdit } from '../sheet-edits.ts';
 
 /** What a write may add beyond the edits; nothing unless given. */
 export interface PatchExtras {
@@ -54,37 +52,43 @@ export interface PatchResult {
   appendedSheet?: string;
 }
 
-const MAX_ROWS = 1_048_576;
-const MAX_COLS = 16_384;
 
 /**
  * Writes a copy of `inputPath` to `outputPath` with `edits` applied as inline-string cells.
  * Existing cells keep their style and other attributes; missing rows and cells are inserted in
  * order; `<dimension>` grows to cover them. The output is written to a temporary file and renamed,
- * so `outputPath` may equal `inputPath` and a crash never leaves a half-written workbook.
+ * so `outputPath` may equal `inputPath` and a crash never leaves a half-written workbook. Edits as
+ * {@link SheetEdits} (a store paging each sheet's results in row order) are taken a window of rows
+ * at a time; edits in any other order are grouped in memory first.
  *
  * @throws FanyiError `CORRUPT_FILE` when the zip or the workbook structure cannot be read.
  * @throws Error for an unknown sheet name, an out-of-range address or an edit of a formula cell
  *   (callers only ever target text cells, so these are programming errors).
  */
-export async function patchXlsx(inputPath: string, outputPath: string, edits: Iterable<CellEdit> | AsyncIterable<CellEdit>, extras: PatchExtras = {}): Promise<PatchResult> {
+export async function patchXlsx(inputPath: string, outputPath: string, edits: SheetEdits | Iterable<CellEdit> | AsyncIterable<CellEdit>, extras: PatchExtras = {}): Promise<PatchResult> {
   const zip = await openZip(inputPath);
-  const bySheet = await groupEdits(edits);
-  const highlighted = groupHighlights(extras.highlight ?? [], bySheet);
+  const sheetEdits = isSheetEdits(edits) ? edits : await heldSheetEdits(edits);
+  const bounds = await sheetEdits.sheets();
+  const highlighted = groupHighlights(extras.highlight ?? []);
+  const sheets = new Set([...bounds.keys(), ...highlighted.keys()]);
   const pkg = highlighted.size > 0 || extras.appendSheet ? await WorkbookPackage.open(zip) : undefined;
   const styles = highlighted.size > 0 ? await highlightStyles(zip, pkg!) : undefined;
-  const parts = bySheet.size > 0 ? await locateSheetParts(zip) : new Map<string, string>();
+  const parts = sheets.size > 0 ? await locateSheetParts(zip) : new Map<string, string>();
   const replaced = new Map<string, Buffer | StagedPart>();
   const staged: string[] = [];
   try {
-    for (const [sheetName, rows] of bySheet) {
+    for (const sheetName of sheets) {
       const part = parts.get(sheetName);
       if (part === undefined) throw new Error(`patchXlsx: no sheet named "${sheetName}" in ${zip.fileName}`);
       const cells = highlighted.get(sheetName);
       const highlight = cells && styles && { cells, restyle: styles.styles.restyle };
+      // A highlighted cell goes through the patcher as an edit that keeps its value; a real edit of it wins.
+      const marks = cells ? highlightMarks(cells) : [];
+      const changes = marks.length ? mergeRows<CellChange>(marks, sheetEdits.cells(sheetName)) : sheetEdits.cells(sheetName);
+      const sheetBounds = unionBounds(bounds.get(sheetName), boundsOf(marks));
       // Streamed from the original entry, patched a window of rows at a time and deflated into a file beside the output.
       staged.push(`${outputPath}.tmp-${process.pid}-${staged.length}`);
-      replaced.set(part, await patchPart(zip, part, staged[staged.length - 1], rows, highlight));
+      replaced.set(part, await patchPart(zip, part, staged[staged.length - 1], new RowWindows<CellChange>(changes, `sheet "${sheetName}"`), sheetBounds, highlight));
     }
     if (styles?.styles.isUsed) pkg!.setPart(styles.part, styles.styles.toXml());
     const appendedSheet = extras.appendSheet && pkg!.addWorksheet(extras.appendSheet.name, tableSheetXml(extras.appendSheet, pkg!.namespace));
@@ -107,31 +111,19 @@ async function highlightStyles(zip: SourceZip, pkg: WorkbookPackage): Promise<{ 
   }
 }
 
-async function patchPart(zip: SourceZip, part: string, file: string, rows: RowEdits, highlight?: SheetHighlight): Promise<StagedPart> {
+async function patchPart(zip: SourceZip, part: string, file: string, rows: RowWindows<CellChange>, bounds: EditBounds | undefined, highlight?: SheetHighlight): Promise<StagedPart> {
   try {
-    return await stagePart(file, patchSheetStream(entryText(zip, part), rows, highlight));
+    return await stagePart(file, patchSheetStream(entryText(zip, part), rows, bounds, highlight));
   } catch (error) {
     if (error instanceof MalformedSheet) throw corruptZip(zip.fileName, `${part} ${error.message}`);
     throw error;
   }
 }
 
-/** Edits may come as an async stream (results paged from the store): only the grouped cells are held. */
-async function groupEdits(edits: Iterable<CellEdit> | AsyncIterable<CellEdit>): Promise<Map<string, RowEdits>> {
-  const bySheet = new Map<string, RowEdits>();
-  for await (const { sheetName, row, col, text } of edits) cellsOf(bySheet, sheetName, row, col).set(col, text);
-  return bySheet;
-}
-
-/**
- * Highlighted cells per sheet (1-based row → columns). A highlighted cell that is not edited gets
- * a `null` edit, so the sheet patcher visits it and keeps its value.
- */
-function groupHighlights(cells: Iterable<CellAddress>, bySheet: Map<string, RowEdits>): Map<string, Map<number, Set<number>>> {
+/** Highlighted cells per sheet (1-based row → columns). */
+function groupHighlights(cells: Iterable<CellAddress>): Map<string, Map<number, Set<number>>> {
   const highlighted = new Map<string, Map<number, Set<number>>>();
   for (const { sheetName, row, col } of cells) {
-    const cols = cellsOf(bySheet, sheetName, row, col);
-    if (!cols.has(col)) cols.set(col, null);
     let rows = highlighted.get(sheetName);
     if (!rows) highlighted.set(sheetName, (rows = new Map()));
     let set = rows.get(row + 1);
@@ -141,14 +133,9 @@ function groupHighlights(cells: Iterable<CellAddress>, bySheet: Map<string, RowE
   return highlighted;
 }
 
-/** The edits of one row (created empty), after checking the address. */
-function cellsOf(bySheet: Map<string, RowEdits>, sheetName: string, row: number, col: number): Map<number, string | null> {
-  if (!Number.isInteger(row) || !Number.isInteger(col) || row < 0 || col < 0 || row >= MAX_ROWS || col >= MAX_COLS) {
-    throw new RangeError(`patchXlsx: cell (${row}, ${col}) of "${sheetName}" is outside the sheet`);
-  }
-  let rows = bySheet.get(sheetName);
-  if (!rows) bySheet.set(sheetName, (rows = new Map()));
-  let cols = rows.get(row + 1);
-  if (!cols) rows.set(row + 1, (cols = new Map()));
-  return cols;
+/** A sheet's highlighted cells as edits that keep their values (text null), in row order. */
+function highlightMarks(cells: Map<number, Set<number>>): CellChange[] {
+  const marks: CellChange[] = [];
+  for (const [row, cols] of cells) for (const col of cols) marks.push({ row: row - 1, col, text: null });
+  return marks.sort((a, b) => a.row - b.row);
 }

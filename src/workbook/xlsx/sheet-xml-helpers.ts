@@ -2,6 +2,7 @@
  * Small string-level XML helpers for the sheet patcher: tag and attribute scanning with indexOf
  * (regexes cost too much per row), A1 column letters, and text escaping.
  */
+import type { EditBounds } from '../sheet-edits.ts';
 
 /** Sheet XML that the single pass cannot follow; reported as CORRUPT_FILE naming file and part. */
 export class MalformedSheet extends Error {}
@@ -86,21 +87,19 @@ export function rowOf(ref: string): number {
   return Number(ref.replace(/^[A-Za-z]+/, ''));
 }
 
-/** `<dimension ref>` in the sheet's head, grown to cover the edited cells (1-based row → 0-based columns). */
-export function updateDimension(head: string, rows: ReadonlyMap<number, ReadonlyMap<number, unknown>>): string {
+/** `<dimension ref>` in the sheet's head, grown to cover the edited cells (`bounds`: 0-based rows and columns); none: as it is. */
+export function updateDimension(head: string, bounds: EditBounds | undefined): string {
+  if (!bounds) return head;
   return head.replace(/(<(?:\w+:)?dimension\s+ref\s*=\s*)("[^"]*"|'[^']*')/, (_match, lead: string, quoted: string) => {
     const [first, last = first] = quoted.slice(1, -1).replaceAll('$', '').split(':');
     let [top, left, bottom, right] = [rowOf(first), columnIndex(first, 0), rowOf(last), columnIndex(last, 0)];
     // An unreadable ref is replaced by the edits' own bounds rather than kept wrong.
     if (!(top >= 1 && left >= 0 && bottom >= top && right >= left)) [top, left, bottom, right] = [Infinity, Infinity, 0, 0];
-    for (const [row, cols] of rows) {
-      if (row < top) top = row;
-      if (row > bottom) bottom = row;
-      for (const col of cols.keys()) {
-        if (col < left) left = col;
-        if (col > right) right = col;
-      }
-    }
+    // Rows here are 1-based, as in the ref; the bounds' are 0-based.
+    top = Math.min(top, bounds.top + 1);
+    bottom = Math.max(bottom, bounds.bottom + 1);
+    left = Math.min(left, bounds.left);
+    right = Math.max(right, bounds.right);
     return `${lead}"${columnName(left)}${top}:${columnName(right)}${bottom}"`;
   });
 }
