@@ -33,7 +33,9 @@ export async function startSimulatedProvider(options: SimulatedProviderOptions =
 function cliOptions(args: string[]): SimulatedProviderOptions {
   const faultFlags = FAULT_NAMES.map((name) => [name, `fault-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`] as const);
   const numeric = ['port', 'latency', 'jitter', 'rpm', 'tpm', 'burst-window', 'seed', ...faultFlags.map(([, flag]) => flag)];
-  const { values } = parseArgs({ args, options: Object.fromEntries([...numeric, 'api-key', 'models'].map((flag) => [flag, { type: 'string' }])) });
+  const { values } = parseArgs({ args, options: Object.fromEntries([...numeric, 'api-key', 'models', 'tokens'].map((flag) => [flag, { type: 'string' }])) });
+  const tokens = values.tokens as string | undefined;
+  if (tokens !== undefined && tokens !== 'thirds' && tokens !== 'bpe') throw new Error(`--tokens must be thirds or bpe, got ${tokens}`);
   const number = (flag: string): number | undefined => {
     const raw = values[flag];
     if (raw === undefined) return undefined;
@@ -44,6 +46,7 @@ function cliOptions(args: string[]): SimulatedProviderOptions {
     port: number('port') ?? 8787, latencyMs: number('latency'), latencyJitter: number('jitter'), rpm: number('rpm'), tpm: number('tpm'),
     burstWindowMs: number('burst-window'), seed: number('seed'), apiKey: values['api-key'] as string | undefined,
     models: (values.models as string | undefined)?.split(',').map((model) => model.trim()),
+    tokenCounting: tokens,
     faults: Object.fromEntries(faultFlags.map(([name, flag]) => [name, number(flag)]).filter(([, rate]) => rate !== undefined)),
     // A long-running server must not grow a text log without bound.
     recordTexts: false,
