@@ -15,15 +15,21 @@ const [mode, input, dir, baseUrl] = process.argv.slice(2);
 const TARGETS = ['pt-BR', 'th', 'vi'];
 const seconds = (ms: number) => +(ms / 1000).toFixed(2);
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+/** CPU seconds of this process (every thread) since `from`. */
+const cpuSince = (from: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1e6;
+};
 
 async function baseline(): Promise<object> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.readFile(input);
   const t1 = performance.now();
   await wb.xlsx.writeFile(path.join(dir, 'baseline.xlsx'));
   const t2 = performance.now();
-  return { total_s: seconds(t2 - t0), read_s: seconds(t1 - t0), write_s: seconds(t2 - t1), peak_rss_mb: rssMb() };
+  return { total_s: seconds(t2 - t0), read_s: seconds(t1 - t0), write_s: seconds(t2 - t1), cpu_s: +cpuSince(c0).toFixed(2), peak_rss_mb: rssMb() };
 }
 
 /**
@@ -32,19 +38,23 @@ async function baseline(): Promise<object> {
  * prompt overhead is computed here too, off the clock.
  */
 async function createMeasured(engine: Awaited<ReturnType<typeof createEmbeddedEngine>>, config: ReturnType<typeof loadConfig>['config']) {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const read = await readJobInput({ file: input, to: TARGETS }, config);
   const t1 = performance.now();
   // Analysed, split, packed and stored in one pass over the rows, as the CLI does.
   const { job, prepared } = await engine.createJob({ file: input, to: TARGETS }, read);
   const t2 = performance.now();
-  return { jobId: job.job_id, uniqueTexts: prepared.uniqueTexts, readMs: t1 - t0, storeMs: t2 - t1, overhead: promptOverhead(prepareJob(read.document, config, read.options), engine.prompts) };
+  const cpuS = cpuSince(c0);
+  return { jobId: job.job_id, uniqueTexts: prepared.uniqueTexts, readMs: t1 - t0, storeMs: t2 - t1, cpuS, overhead: promptOverhead(prepareJob(read.document, config, read.options), engine.prompts) };
 }
 
 async function fanyi(): Promise<object> {
   const loaded = loadConfig({ provider: 'openai', baseUrl, apiKey: 'bench', model: 'sim', rpm: 1e9, tpm: 1e12 }, {}, dir);
   const engine = await createEmbeddedEngine({ dbPath: path.join(dir, 'fanyi.db'), loaded });
   const created = await createMeasured(engine, loaded.config);
+  // The prompt overhead above is off the clock and off the CPU count.
+  const c2 = process.cpuUsage();
   const t2 = performance.now();
   const outcome = await engine.runJob(created.jobId);
   const t3 = performance.now();
@@ -57,6 +67,7 @@ async function fanyi(): Promise<object> {
     completed: outcome.counts.completed,
     unique_texts: created.uniqueTexts,
     total_s: seconds(created.readMs + created.storeMs + (t4 - t2)),
+    cpu_s: +(created.cpuS + cpuSince(c2)).toFixed(2),
     split_s: { read_analyse: seconds(created.readMs), split_store: seconds(created.storeMs), execute: seconds(t3 - t2), write: seconds(t4 - t3) },
     peak_rss_mb: rssMb(),
     calls: totals.apiCalls,
