@@ -2,14 +2,13 @@ import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import type { FileStore } from '../store/files/file-store.ts';
 import type { CheckpointRow, JobStore, TaskSnapshotRow } from '../store/job-store.ts';
-import { jsonLines, readJsonLines } from './json-lines.ts';
+import { readJsonLines } from './json-lines.ts';
 
 export interface CheckpointerOptions {
   store: JobStore;
-  /** Where each checkpoint's task increment is stored: the job database's files, readable on every machine. */
+  /** The store's files: where checkpoints of older versions kept copies of their tasks. */
   files: FileStore;
   /** Workbooks built for checkpoints on this machine live under `<dir>/<job id>/` (a cache: any machine can build one). */
   dir: string;
@@ -19,12 +18,15 @@ export interface CheckpointerOptions {
   keep?: number;
 }
 
-/** What a checkpoint row's metadata holds (older rows: `tasks_file`, a JSON-lines path on the machine that took them). */
+/**
+ * What a checkpoint row's metadata holds: the job's counts when it was taken. Rows of older
+ * versions also name the copies of the tasks they kept: `increments` (stored files, oldest first)
+ * or `tasks_file` (a JSON-lines path on the machine that took them); their task tables are read
+ * from those.
+ */
 interface CheckpointMetadata {
   counts?: object;
-  /** The stored file of the tasks this checkpoint stamped (absent until it is stored). */
   increment?: string;
-  /** Stored increments of this checkpoint and every earlier one, oldest first: its task table. */
   increments?: string[];
   tasks_file?: string;
 }
@@ -34,16 +36,20 @@ const INCREMENT = '.tasks.jsonl';
 const DUE_CHECK_MS = 5_000;
 
 /**
- * Seed 000 §4.1 checkpoints, incremental as §10.2 asks: the task table is already committed per
- * batch, so a checkpoint stamps the tasks that settled since the last one (`checkpoint_id`) and
- * stores only those as JSON lines — its increment. A checkpoint's task table is its increment
- * and every earlier one's; its workbook is built from the store when someone asks for it. So a
- * checkpoint costs what changed, not the whole job: writing a 1,000,000-row workbook and 3,000,000
- * task lines every minute took a 1M-row run from 7,000 to 450 cells/s.
+ * Seed 000 §4.1 checkpoints, incremental as §10.2 asks. The task table is committed per batch
+ * already, so a checkpoint is a stamp: it marks the tasks that settled since the last one with its
+ * id (`checkpoint_id`) and records the job's counts. Its task table is every task it or an
+ * earlier checkpoint stamped, read from the store; its workbook is built from the store when
+ * someone asks for it. So a checkpoint costs what changed, an index range of the tasks that
+ * settled, not the job: writing a 1,000,000-row workbook and 3,000,000 task lines every minute
+ * took a 1M-row run from 7,000 to 450 cells/s, and copying each settled task into a stored
+ * JSON-lines increment still made one checkpoint take a quarter of a 1M-row run (bench:big).
  *
- * Increments go to the store's files (issue 14): with a PostgreSQL or MySQL store a checkpoint
- * taken by a worker on one machine is downloaded from an API server on another. Disk stays
- * bounded by the settled tasks (each is in one increment) plus the workbooks built here.
+ * A stamped task stays as the store has it: one that changes afterwards (a result reviewed) shows
+ * its new state in the checkpoints that stamped it, and one requeued after a transient failure
+ * loses its stamp and goes into the checkpoint after it settles again. With a shared store a
+ * checkpoint taken by a worker on one machine is handed out by an API server on another. Disk
+ * used: the stamps, and the workbooks built here (the last `keep` checkpoints').
  */
 export class Checkpointer {
   readonly #o: CheckpointerOptions;
@@ -89,23 +95,12 @@ export class Checkpointer {
   async create(jobId: string, extension: string): Promise<CheckpointRow | undefined> {
     const { store } = this.#o;
     const started = Date.now();
-    let [latest] = await store.listCheckpoints(jobId);
+    // An index probe, not a count of the job: nothing settled since the last one, no checkpoint.
+    if (!(await store.hasUnstampedTasks(jobId))) return undefined;
+    const [latest] = await store.listCheckpoints(jobId);
     const counts = await store.countByStatus(jobId);
-    const settled = counts.completed + counts.needs_review + counts.failed;
-    if (latest && latest.taskCount === settled) return undefined;
-    // A process that died between stamping and storing left its stamps without an increment.
-    if (latest && isUnstored(latest)) latest = await this.#storeIncrement(jobId, latest, await this.#earlierIncrements(jobId, latest));
     const checkpointId = nextId(latest?.checkpointId);
-    const earlier = latest ? await this.#incrementsOf(jobId, latest) : [];
-    // Stamp first, then store the tasks stamped with this id: each settled task is in exactly one increment.
-    await store.createCheckpoint(jobId, { checkpointId, filePath: `${checkpointId}${extension}`, metadata: { counts } satisfies CheckpointMetadata });
-    const created = (await store.listCheckpoints(jobId)).find((c) => c.checkpointId === checkpointId)!;
-    try {
-      await this.#storeIncrement(jobId, created, earlier);
-    } catch (error) {
-      await store.deleteCheckpoint(jobId, checkpointId);
-      throw error;
-    }
+    const settled = await store.createCheckpoint(jobId, { checkpointId, filePath: `${checkpointId}${extension}`, metadata: { counts } satisfies CheckpointMetadata });
     // What it cost, for `bench:big`'s share of the run's time spent checkpointing (`ms`).
     await store.recordEvent(jobId, { kind: 'checkpoint', message: `checkpoint ${checkpointId}: ${settled}/${counts.total} tasks settled`, data: { checkpointId, settled, ms: Date.now() - started } });
     await this.#prune(jobId);
@@ -122,34 +117,15 @@ export class Checkpointer {
     return file;
   }
 
-  /** The checkpoint's task table: its increment after every earlier one, as JSON lines. */
+  /** The checkpoint's task table: every task it or an earlier checkpoint stamped, in task order. */
   async *tasks(jobId: string, checkpoint: CheckpointRow): AsyncGenerator<TaskSnapshotRow> {
-    for (const file of await this.#incrementFiles(jobId, checkpoint)) yield* readJsonLines<TaskSnapshotRow>(file);
+    const metadata = metadataOf(checkpoint);
+    if (!metadata.increments && !metadata.tasks_file) return yield* this.#o.store.taskSnapshot(jobId, { upToCheckpoint: checkpoint.checkpointId });
+    for (const file of await this.#copiedTasks(jobId, checkpoint)) yield* readJsonLines<TaskSnapshotRow>(file);
   }
 
-  /** Stores the tasks `checkpoint` stamped as its increment and records it; returns the updated row. */
-  async #storeIncrement(jobId: string, checkpoint: CheckpointRow, earlier: string[]): Promise<CheckpointRow> {
-    const { store, files } = this.#o;
-    const lines = Readable.from(jsonLines(store.taskSnapshot(jobId, { checkpointId: checkpoint.checkpointId })));
-    const increment = (await files.put(lines, { ext: '.jsonl' })).id;
-    const metadata: CheckpointMetadata = { ...metadataOf(checkpoint), increment, increments: [...earlier, increment] };
-    await store.setCheckpointMetadata(jobId, checkpoint.checkpointId, metadata);
-    return { ...checkpoint, metadata };
-  }
-
-  /** A stored checkpoint's increments; for one stamped but never stored, those before it. */
-  async #incrementsOf(jobId: string, checkpoint: CheckpointRow): Promise<string[]> {
-    return metadataOf(checkpoint).increments ?? this.#earlierIncrements(jobId, checkpoint);
-  }
-
-  /** The increments of the newest stored checkpoint older than `checkpoint` (pruned ones are carried in its list). */
-  async #earlierIncrements(jobId: string, checkpoint: CheckpointRow): Promise<string[]> {
-    const older = (await this.#o.store.listCheckpoints(jobId)).filter((c) => c.checkpointId < checkpoint.checkpointId);
-    return older.map((c) => metadataOf(c).increments).find((list) => list !== undefined) ?? [];
-  }
-
-  /** Local paths of the checkpoint's increments, oldest first (copied from the store when not here). */
-  async #incrementFiles(jobId: string, checkpoint: CheckpointRow): Promise<string[]> {
+  /** Local paths of an older checkpoint's copies of its tasks, oldest first (copied from the store when not here). */
+  async #copiedTasks(jobId: string, checkpoint: CheckpointRow): Promise<string[]> {
     const metadata = metadataOf(checkpoint);
     if (metadata.increments) return Promise.all(metadata.increments.map((id) => this.#o.files.localPath(id)));
     // Checkpoints taken before increments were stored files: JSON lines in this machine's checkpoint dir.
@@ -163,7 +139,7 @@ export class Checkpointer {
     return path.join(this.#o.dir, jobId, `${checkpoint.checkpointId}${path.extname(checkpoint.filePath ?? '') || '.xlsx'}`);
   }
 
-  /** Old checkpoints lose their row and the workbook built here; their increments stay for the later ones' task tables. */
+  /** Old checkpoints lose their row and the workbook built here; their stamps stay, in the later ones' task tables. */
   async #prune(jobId: string): Promise<void> {
     const old = (await this.#o.store.listCheckpoints(jobId)).slice(this.#o.keep ?? 5);
     for (const checkpoint of old) {
@@ -174,12 +150,6 @@ export class Checkpointer {
 }
 
 const metadataOf = (checkpoint: CheckpointRow): CheckpointMetadata => (checkpoint.metadata ?? {}) as CheckpointMetadata;
-
-/** Stamped and its increment not stored: the process taking it died in between (rows from before stored increments have `tasks_file`). */
-const isUnstored = (checkpoint: CheckpointRow): boolean => {
-  const metadata = metadataOf(checkpoint);
-  return metadata.increment === undefined && metadata.tasks_file === undefined;
-};
 
 /**
  * `CKPT_<UTC timestamp to the ms><5 random digits>` (27 characters; the seed's column holds 30),

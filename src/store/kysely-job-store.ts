@@ -27,7 +27,7 @@ import { migrationProvider } from './migrations/index.ts';
 import { groupSizes, queryStats, queryStatsEnabled } from './query-stats.ts';
 import { chunks, flatten, lazyChunks, lazyChunksAsync } from './sql-chunks.ts';
 import { appendLog, endpointStats, insertEvent, recentEvents, type LogEntry } from './queries/call-queries.ts';
-import { deleteCheckpoint, insertCheckpoint, listCheckpoints, taskSnapshot, updateCheckpointMetadata } from './queries/checkpoint-queries.ts';
+import { deleteCheckpoint, hasUnstamped, insertCheckpoint, listCheckpoints, taskSnapshot, updateCheckpointMetadata } from './queries/checkpoint-queries.ts';
 import { countByStatus, progressByGroup, writableExtents, writableResults } from './queries/progress-queries.ts';
 import { countByFlag } from './queries/flag-queries.ts';
 import { activeJobLoad, listTenantJobs, taskPage, taskStatistics } from './queries/api-queries.ts';
@@ -262,8 +262,12 @@ export class KyselyJobStore implements JobStore {
     return deleteCheckpoint(this.#db, jobId, checkpointId);
   }
 
-  taskSnapshot(jobId: string, options?: { checkpointId?: string }): AsyncIterable<TaskSnapshotRow> {
-    return taskSnapshot(this.#db, jobId, options?.checkpointId);
+  hasUnstampedTasks(jobId: string): Promise<boolean> {
+    return hasUnstamped(this.#db, jobId);
+  }
+
+  taskSnapshot(jobId: string, options?: { checkpointId?: string; upToCheckpoint?: string }): AsyncIterable<TaskSnapshotRow> {
+    return taskSnapshot(this.#db, jobId, options);
   }
 
   async failItems(jobId: string, batchId: string, failures: ItemFailure[], workerId: string): Promise<void> {
@@ -320,7 +324,8 @@ export class KyselyJobStore implements JobStore {
         .execute();
       const result = await trx
         .updateTable('tasks')
-        .set({ status: 'pending', retry_count: 0 })
+        // Out of its checkpoint too: settled again, it goes into the next one's increment.
+        .set({ status: 'pending', retry_count: 0, checkpoint_id: null })
         .where('job_id', '=', jobId)
         .where('status', '=', 'failed')
         .where('error_type', 'in', TRANSIENT_ERRORS)

@@ -167,13 +167,18 @@ export interface AuditTrail {
 export interface CheckpointStore {
   /** Records a checkpoint and stamps the settled tasks it covers (`checkpoint_id`); returns their count. */
   createCheckpoint(jobId: string, checkpoint: { checkpointId: string; filePath: string; metadata: unknown }): Promise<number>;
+  /** Whether a settled task is not in a checkpoint yet: a new checkpoint would hold something. */
+  hasUnstampedTasks(jobId: string): Promise<boolean>;
   /** Newest first. */
   listCheckpoints(jobId: string): Promise<CheckpointRow[]>;
   /** Replaces a checkpoint's metadata (its increment's stored file is known only after the stamp). */
   setCheckpointMetadata(jobId: string, checkpointId: string, metadata: unknown): Promise<void>;
   deleteCheckpoint(jobId: string, checkpointId: string): Promise<void>;
-  /** Every task of the job (with `checkpointId`, only those that checkpoint stamped), in task order, streamed in pages. */
-  taskSnapshot(jobId: string, options?: { checkpointId?: string }): AsyncIterable<TaskSnapshotRow>;
+  /**
+   * Every task of the job in task order, streamed in pages; with `upToCheckpoint`, only those that
+   * checkpoint or an earlier one stamped; with `checkpointId`, only those it stamped, by status then task.
+   */
+  taskSnapshot(jobId: string, options?: { checkpointId?: string; upToCheckpoint?: string }): AsyncIterable<TaskSnapshotRow>;
 }
 
 /** API upload sessions (migration 009), readable by every API server of the store. */

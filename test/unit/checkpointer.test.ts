@@ -1,13 +1,14 @@
 /**
- * Incremental checkpoints whose increments are stored files (issue 14): each checkpoint stores
- * only what settled since the one before; its task table is the chain of increments up to it,
- * carried past pruned checkpoints; a checkpoint stamped by a process that died before storing
- * its increment is completed by the next one; workers take one only when it is due.
+ * Incremental checkpoints (issue 16): each checkpoint stamps what settled since the one before
+ * and copies nothing; its task table is every task it and earlier ones stamped, read from the
+ * store, pruned checkpoints' included; one of an older version, with its tasks copied into stored
+ * increments, is still handed out from them; workers take one only when it is due.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { Checkpointer } from '../../src/checkpoints/checkpointer.ts';
 import { createSqliteStore } from '../../src/store/create-store.ts';
@@ -64,7 +65,7 @@ async function taskIds(c: Checkpointer, jobId: string, checkpointId: string): Pr
   return ids;
 }
 
-test('each checkpoint stores what settled since the last; its task table is every increment up to it', async () => {
+test('each checkpoint stamps what settled since the last and stores no copy; its task table is every task stamped up to it', async () => {
   const c = checkpointer();
   const jobId = await newJob(6);
   await settle(jobId, 2);
@@ -72,14 +73,17 @@ test('each checkpoint stores what settled since the last; its task table is ever
   await settle(jobId, 3);
   const second = (await c.create(jobId, '.xlsx'))!;
   assert.equal(await c.create(jobId, '.xlsx'), undefined, 'nothing settled since: no checkpoint');
-  const meta = (row: typeof first) => row.metadata as { increment: string; increments: string[] };
-  assert.deepEqual(meta(second).increments, [meta(first).increment, meta(second).increment]);
+  assert.deepEqual(Object.keys(second.metadata as object), ['counts'], 'a stamp and the counts, no file');
+  assert.deepEqual(await readdir(path.join(dir, 'sources')).catch(() => []), [], 'nothing stored among the files');
   assert.deepEqual(await taskIds(c, jobId, first.checkpointId), ['TASK_0000', 'TASK_0001']);
-  assert.deepEqual((await taskIds(c, jobId, second.checkpointId)).sort(), ['TASK_0000', 'TASK_0001', 'TASK_0002', 'TASK_0003', 'TASK_0004']);
-  assert.equal(second.taskCount, 5);
+  assert.deepEqual(await taskIds(c, jobId, second.checkpointId), ['TASK_0000', 'TASK_0001', 'TASK_0002', 'TASK_0003', 'TASK_0004']);
+  assert.deepEqual([first.taskCount, second.taskCount], [2, 5]);
+  const stamped: string[] = [];
+  for await (const row of store.taskSnapshot(jobId, { checkpointId: second.checkpointId })) stamped.push(row.task_id);
+  assert.deepEqual(stamped, ['TASK_0002', 'TASK_0003', 'TASK_0004'], 'the second stamped only what settled after the first');
 });
 
-test('pruned checkpoints leave their increments in the chain of the kept ones', async () => {
+test('pruned checkpoints leave their stamps in the task tables of the kept ones', async () => {
   const c = checkpointer(2);
   const jobId = await newJob(4);
   for (let i = 0; i < 4; i++) {
@@ -88,22 +92,24 @@ test('pruned checkpoints leave their increments in the chain of the kept ones', 
   }
   const kept = await store.listCheckpoints(jobId);
   assert.equal(kept.length, 2);
-  assert.equal((kept[0].metadata as { increments: string[] }).increments.length, 4);
-  assert.deepEqual((await taskIds(c, jobId, kept[1].checkpointId)).sort(), ['TASK_0000', 'TASK_0001', 'TASK_0002']);
+  assert.deepEqual(await taskIds(c, jobId, kept[0].checkpointId), ['TASK_0000', 'TASK_0001', 'TASK_0002', 'TASK_0003']);
+  assert.deepEqual(await taskIds(c, jobId, kept[1].checkpointId), ['TASK_0000', 'TASK_0001', 'TASK_0002']);
 });
 
-test('a checkpoint stamped by a process that died before storing its increment is completed by the next one', async () => {
+test('a checkpoint of an older version, its tasks copied into stored increments, is handed out from them', async () => {
   const c = checkpointer();
-  const jobId = await newJob(4);
+  const jobId = await newJob(3);
   await settle(jobId, 2);
-  // What a crash between the stamp and the stored increment leaves: a row with only counts.
   await store.createCheckpoint(jobId, { checkpointId: 'CKPT_00000000000000001', filePath: 'CKPT_00000000000000001.xlsx', metadata: { counts: {} } });
-  await settle(jobId, 1);
-  const next = (await c.create(jobId, '.xlsx'))!;
-  const orphan = (await store.listCheckpoints(jobId)).find((r) => r.checkpointId === 'CKPT_00000000000000001')!;
-  assert.ok((orphan.metadata as { increment?: string }).increment, 'its increment was stored');
-  assert.deepEqual(await taskIds(c, jobId, orphan.checkpointId), ['TASK_0000', 'TASK_0001']);
-  assert.deepEqual((await taskIds(c, jobId, next.checkpointId)).sort(), ['TASK_0000', 'TASK_0001', 'TASK_0002']);
+  const files = new DiskFileStore(path.join(dir, 'sources'));
+  const lines = [{ task_id: 'TASK_0000', status: 'completed', result: 'as copied then' }, { task_id: 'TASK_0001', status: 'completed', result: 'as copied then' }].map((row) => `${JSON.stringify(row)}\n`).join('');
+  const increment = (await files.put(Readable.from([lines]), { ext: '.jsonl' })).id;
+  await store.setCheckpointMetadata(jobId, 'CKPT_00000000000000001', { counts: {}, increment, increments: [increment] });
+  const old = (await store.listCheckpoints(jobId))[0];
+  const rows: Array<{ task_id: string; result: string | null }> = [];
+  for await (const row of c.tasks(jobId, old)) rows.push({ task_id: row.task_id, result: row.result });
+  assert.deepEqual(rows, [{ task_id: 'TASK_0000', result: 'as copied then' }, { task_id: 'TASK_0001', result: 'as copied then' }]);
+  await files.delete(increment);
 });
 
 test('createIfDue takes one only once the latest (or the job) is an interval old', async () => {

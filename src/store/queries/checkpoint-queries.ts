@@ -4,23 +4,28 @@ import type { Database } from '../schema.ts';
 import { SETTLED_TASK_STATUSES } from '../statuses.ts';
 
 
-/** Records a checkpoint and stamps every settled task not yet in one with its id; returns the settled count. */
+/**
+ * Records a checkpoint and stamps every settled task not yet in one with its id; returns the
+ * settled count: the job's previous checkpoint's plus those stamped now. Each part reads what
+ * settled since the last checkpoint (tasks_checkpoint_status_idx), never the whole job.
+ */
 export function insertCheckpoint(db: Kysely<Database>, jobId: string, row: { checkpointId: string; filePath: string; metadata: unknown }): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const settled = await trx
-      .selectFrom('tasks')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('job_id', '=', jobId)
-      .where('status', 'in', SETTLED_TASK_STATUSES)
-      .executeTakeFirstOrThrow();
-    const taskCount = Number(settled.n);
+    const previous = await trx.selectFrom('checkpoints').select('task_count').where('job_id', '=', jobId).orderBy('created_at', 'desc').orderBy('checkpoint_id', 'desc').limit(1).executeTakeFirst();
+    const stamped = await trx.updateTable('tasks').set({ checkpoint_id: row.checkpointId }).where('job_id', '=', jobId).where('checkpoint_id', 'is', null).where('status', 'in', SETTLED_TASK_STATUSES).executeTakeFirst();
+    const taskCount = Number(previous?.task_count ?? 0) + Number(stamped.numUpdatedRows);
     await trx
       .insertInto('checkpoints')
       .values({ checkpoint_id: row.checkpointId, job_id: jobId, task_count: taskCount, file_path: row.filePath, metadata: JSON.stringify(row.metadata), created_at: Date.now() })
       .execute();
-    await trx.updateTable('tasks').set({ checkpoint_id: row.checkpointId }).where('job_id', '=', jobId).where('status', 'in', SETTLED_TASK_STATUSES).where('checkpoint_id', 'is', null).execute();
     return taskCount;
   });
+}
+
+/** Whether a settled task waits for a checkpoint to stamp it (an index probe). */
+export async function hasUnstamped(db: Kysely<Database>, jobId: string): Promise<boolean> {
+  const row = await db.selectFrom('tasks').select('task_id').where('job_id', '=', jobId).where('checkpoint_id', 'is', null).where('status', 'in', SETTLED_TASK_STATUSES).limit(1).executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Newest first. */
@@ -40,20 +45,31 @@ export async function deleteCheckpoint(db: Kysely<Database>, jobId: string, chec
 
 /**
  * The task table of one job in task order, a page at a time (keyset on task_id): no long read
- * lock, bounded memory. With `checkpointId`, only the tasks that checkpoint stamped.
+ * lock, bounded memory. With `upToCheckpoint`, only the tasks that checkpoint or an earlier one
+ * stamped (ids sort by time). With `checkpointId`, only the tasks that checkpoint stamped, by
+ * status then task (keyset on both, the order of tasks_checkpoint_status_idx: a page is a range scan).
  */
-export async function* taskSnapshot(db: Kysely<Database>, jobId: string, checkpointId?: string, pageSize = 5_000): AsyncGenerator<TaskSnapshotRow> {
-  let after = '';
+export async function* taskSnapshot(db: Kysely<Database>, jobId: string, options: { checkpointId?: string; upToCheckpoint?: string } = {}, pageSize = 5_000): AsyncGenerator<TaskSnapshotRow> {
+  const { checkpointId, upToCheckpoint } = options;
+  let after: { status: string; taskId: string } | undefined;
   for (;;) {
     let query = db
       .selectFrom('tasks')
       .select(['task_id', 'batch_id', 'group_id', 'sheet_name', 'cell_ref', 'source_text', 'target_lang', 'status', 'result', 'error_type', 'error_msg', 'retry_count', 'quality_score', 'qa_flags', 'model_name', 'checkpoint_id'])
-      .where('job_id', '=', jobId)
-      .where('task_id', '>', after);
-    if (checkpointId) query = query.where('checkpoint_id', '=', checkpointId);
-    const rows = await query.orderBy('task_id').limit(pageSize).execute();
+      .where('job_id', '=', jobId);
+    if (checkpointId) {
+      query = query.where('checkpoint_id', '=', checkpointId);
+      if (after) query = query.where(({ eb, refTuple, tuple }) => eb(refTuple('status', 'task_id'), '>', tuple(after!.status as TaskSnapshotRow["status"], after!.taskId)));
+      query = query.orderBy('status').orderBy('task_id');
+    } else {
+      if (upToCheckpoint) query = query.where('checkpoint_id', 'is not', null).where('checkpoint_id', '<=', upToCheckpoint);
+      if (after) query = query.where('task_id', '>', after.taskId);
+      query = query.orderBy('task_id');
+    }
+    const rows = await query.limit(pageSize).execute();
     for (const row of rows) yield row;
     if (rows.length < pageSize) return;
-    after = rows[rows.length - 1].task_id;
+    const last = rows[rows.length - 1];
+    after = { status: last.status, taskId: last.task_id };
   }
 }
