@@ -1,9 +1,12 @@
 /**
- * A child process under a parent that does not reap it: `sh` starts the command in the background,
- * prints its pid and blocks reading its stdin, and does not call wait() until that stdin closes
- * (dash and busybox ash reap only in `wait`). Killed, the child stays a zombie until then: what a
- * container whose init does not reap leaves behind. Cleanup closes stdin, so `sh` reaps the child
- * itself; killing `sh` instead would hand the zombie to an init that may never reap it either.
+ * A child process under a parent that does not reap it: a `perl` parent (perl-base is Essential
+ * on Debian) forks the command, prints its pid and blocks reading its stdin, and calls waitpid()
+ * only once that stdin closes; perl installs no SIGCHLD handler, so nothing reaps the child
+ * before. Killed, the child stays a zombie until then: what a container whose init does not reap
+ * leaves behind. Cleanup closes stdin, so the parent reaps the child itself; killing the parent
+ * instead would hand the zombie to an init that may never reap it either. (An `sh` parent did not
+ * do: dash reaps a finished background job when a signal interrupts its `read`, so one run in a
+ * few thousand saw the child gone instead of a zombie.)
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
@@ -22,8 +25,11 @@ export interface UnreapedChild {
   cleanup(): Promise<void>;
 }
 
+/** Forks the command (exec'd in the child), prints its pid, waits for stdin to close, then reaps it. */
+const PARENT = '$| = 1; my $pid = fork() // die "fork: $!"; if ($pid == 0) { exec { $ARGV[0] } @ARGV or die "exec $ARGV[0]: $!" } print "$pid\\n"; 1 while <STDIN>; waitpid($pid, 0);';
+
 export async function spawnUnreaped(command: string, args: string[], options: { cwd?: string } = {}): Promise<UnreapedChild> {
-  const parent = spawn('sh', ['-c', '"$0" "$@" & echo "$!"; read _; wait', command, ...args], { cwd: options.cwd, env: cleanEnv(), stdio: 'pipe' });
+  const parent = spawn('perl', ['-e', PARENT, command, ...args], { cwd: options.cwd, env: cleanEnv(), stdio: 'pipe' });
   const output = { stdout: '', stderr: '' };
   parent.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
   const pid = await readPid(parent, output);
@@ -45,8 +51,8 @@ export async function spawnUnreaped(command: string, args: string[], options: { 
 }
 
 /**
- * Collects stdout into `output` and resolves to the pid `sh` prints first, before anything the
- * command writes (the command needs far longer to start). The stream is read, never closed early.
+ * Collects stdout into `output` and resolves to the pid the parent prints first, before anything
+ * the command writes (the command needs far longer to start). The stream is read, never closed early.
  */
 function readPid(parent: ChildProcessWithoutNullStreams, output: { stdout: string }): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -59,10 +65,10 @@ function readPid(parent: ChildProcessWithoutNullStreams, output: { stdout: strin
       output.stdout += rest.join('\n');
       const pid = Number(line);
       if (Number.isInteger(pid) && pid > 0) resolve(pid);
-      else reject(new Error(`sh printed no pid: ${JSON.stringify(pending)}`));
+      else reject(new Error(`the parent printed no pid: ${JSON.stringify(pending)}`));
     };
     parent.stdout.setEncoding('utf8').on('data', onData);
-    parent.once('exit', () => reject(new Error(`sh exited before printing a pid: ${pending}`)));
+    parent.once('exit', () => reject(new Error(`the parent exited before printing a pid: ${pending}`)));
   });
 }
 
