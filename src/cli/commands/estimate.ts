@@ -94,7 +94,7 @@ export function registerEstimate(program: Command, exit: (code: number) => void)
           `${summary.memory_cells} cells (${summary.memory_texts} texts) from translation memory; ${summary.texts_to_send} texts to send`,
           ...(summary.list_cells_skipped ? [`${summary.list_cells_skipped} cells of string[] columns hold several items and are left untranslated (see README "Game-data sheets")`] : []),
           ...(summary.fields.length ? [describeFields(summary.fields)] : []),
-          `${summary.batches} batches → ${summary.estimated_calls} calls${calls > summary.batches ? ` (${calls - summary.batches} batches cut in two: a language's first calls are kept inside the TPM burst with a margin until replies confirm the token estimates)` : ''}`,
+          `${summary.batches} batches → ${summary.estimated_calls} calls${calls > summary.batches ? ` (${calls - summary.batches} more: a language's first batches go out cut smaller, inside the TPM burst with a margin, until replies confirm the token estimates)` : ''}`,
           `~${summary.estimated_input_tokens} input + ~${summary.estimated_output_tokens} output tokens`,
           `~${formatSeconds(minutes * 60)} at ${perf.rpm_throttle} RPM / ${perf.tpm_throttle} TPM`,
           costLine(model, summary.cost),
