@@ -10,9 +10,11 @@
  * sheet and shared-strings parts expand to 24.5 MB, peaked at 358 MB; 1,000,000 rows (253 MB of
  * parts) at 921 MB, in the write-back (its `estimate` at 489 MB). That is ~298 MB plus ~2.46
  * bytes per byte of part, taken as 300 MB and 2.5 (MB = 2^20 bytes throughout). What grows with
- * the file is the shared strings, one hash-table slot per unique text (key-table.ts) and, in the
- * write-back, the edits grouped per row; the sheet itself is streamed, never held. (The line
- * fitted before the scan, through peaks of 462 and 2,733 MB, was 300 MB plus 10 bytes a byte.)
+ * the file is the shared strings and one hash-table slot per unique text (key-table.ts); the sheet
+ * is streamed, never held, and since the write-back reads results in row order (sheet-edits.ts)
+ * so are its edits: the same two tables then peaked at 323 and 580 MB, so this line over-asks
+ * (~300 MB + 1.25 bytes a byte would fit them; not refitted yet). (The line fitted before the
+ * scan, through peaks of 462 and 2,733 MB, was 300 MB plus 10 bytes a byte.)
  */
 import { FanyiError } from '../errors.ts';
 
