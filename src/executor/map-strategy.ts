@@ -7,7 +7,7 @@
  */
 import type { ChatMessage, ProviderReply, RepairNote } from '../llm/provider.ts';
 import { parseObjectReply } from '../llm/reply/parse-reply.ts';
-import { callOverheadTokens, carriesExamples, fewShotTurns, mapPayload, mapSystemPrompt, turnTokens } from '../map/map-messages.ts';
+import { callOverheadTokens, carriesExamples, exampleTokensByClass, fewShotTurns, mapPayload, mapSystemPrompt } from '../map/map-messages.ts';
 import type { MapSpec } from '../map/map-spec.ts';
 import { resultTokens } from '../map/map-packer.ts';
 import { resultValidator, type SchemaProblems } from '../map/result-schema.ts';
@@ -22,7 +22,7 @@ export class MapStrategy implements BatchStrategy {
   readonly #system: string;
   readonly #overhead: number;
   readonly #examples: ChatMessage[];
-  readonly #exampleTokens: number;
+  readonly #exampleTokens: (className: string) => number;
   readonly #resultTokens: number;
   readonly #validate: (value: unknown) => SchemaProblems;
 
@@ -31,14 +31,14 @@ export class MapStrategy implements BatchStrategy {
     this.#system = mapSystemPrompt(spec);
     this.#overhead = callOverheadTokens(spec, this.#system);
     this.#examples = fewShotTurns(spec.examples, spec.columns);
-    this.#exampleTokens = turnTokens(this.#examples);
+    this.#exampleTokens = exampleTokensByClass(spec);
     this.#resultTokens = resultTokens(spec);
     this.#validate = resultValidator(spec.schema);
   }
 
   /** The system prompt and schema, and the examples in a call of a few-shot class: what the packer and `estimate` count for it too. */
   overheadTokens(batch: ClaimedBatch): number {
-    return this.#overhead + (carriesExamples(this.#spec, batch.lane) ? this.#exampleTokens : 0);
+    return this.#overhead + this.#exampleTokens(batch.lane);
   }
 
   itemTokens(item: BatchItem): number {

@@ -55,6 +55,15 @@ export function turnTokens(turns: readonly ChatMessage[]): number {
 }
 
 /**
+ * Tokens the example turns add to a call of `className` (none outside a few-shot class): one rule
+ * for the packer, the executor and `estimate`, so the three count a call alike.
+ */
+export function exampleTokensByClass(spec: Pick<MapSpec, 'examples' | 'fewShotClasses' | 'columns'>): (className: string) => number {
+  const tokens = turnTokens(fewShotTurns(spec.examples, spec.columns));
+  return (className) => (carriesExamples(spec, className) ? tokens : 0);
+}
+
+/**
  * Tokens of a map call that are not its rows: the system prompt, and the schema again in
  * `response_format` (providers count it as prompt).
  */

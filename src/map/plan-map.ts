@@ -9,7 +9,7 @@ import type { BatchRow, NewTaskRow } from '../store/job-store.ts';
 import { packOptions } from '../tasks/prepare-job.ts';
 import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
 import { planGroups, type GroupSummary } from './map-groups.ts';
-import { callOverheadTokens, carriesExamples, fewShotTurns, turnTokens } from './map-messages.ts';
+import { callOverheadTokens, exampleTokensByClass } from './map-messages.ts';
 import { MapPacker, dedupeScope, groupOf, mapDedupeKey, mapTaskRow, resultTokens, type ClassSummary, type RowClass } from './map-packer.ts';
 import { tableRows, type MapRow } from './map-rows.ts';
 import { specTable, type MapSpec } from './map-spec.ts';
@@ -34,8 +34,7 @@ export function planMap(document: SpreadsheetDocument, spec: MapSpec, config: Fa
   // The map prompt and schema ride on every call, as the translation prompt does on translation calls.
   const options = packOptions(config, callOverheadTokens(spec));
   if (spec.groupBy) return planGroups(document, { ...spec, groupBy: spec.groupBy }, options, ids);
-  const exampleTokens = turnTokens(fewShotTurns(spec.examples, spec.columns));
-  const packer = new MapPacker(options, resultTokens(spec), ids.jobId, (className) => (carriesExamples(spec, className) ? exampleTokens : 0));
+  const packer = new MapPacker(options, resultTokens(spec), ids.jobId, exampleTokensByClass(spec));
   const scope = dedupeScope(spec);
   const tasks: NewTaskRow[] = [];
   for (const row of tableRows(document, specTable(document, spec), spec.columns, spec.idColumn)) {

@@ -266,7 +266,7 @@ export class KyselyJobStore implements JobStore {
     return hasUnstamped(this.#db, jobId);
   }
 
-  taskSnapshot(jobId: string, options?: { checkpointId?: string; upToCheckpoint?: string }): AsyncIterable<TaskSnapshotRow> {
+  taskSnapshot(jobId: string, options?: { upToCheckpoint?: string }): AsyncIterable<TaskSnapshotRow> {
     return taskSnapshot(this.#db, jobId, options);
   }
 

@@ -176,9 +176,9 @@ export interface CheckpointStore {
   deleteCheckpoint(jobId: string, checkpointId: string): Promise<void>;
   /**
    * Every task of the job in task order, streamed in pages; with `upToCheckpoint`, only those that
-   * checkpoint or an earlier one stamped; with `checkpointId`, only those it stamped, by status then task.
+   * checkpoint or an earlier one stamped.
    */
-  taskSnapshot(jobId: string, options?: { checkpointId?: string; upToCheckpoint?: string }): AsyncIterable<TaskSnapshotRow>;
+  taskSnapshot(jobId: string, options?: { upToCheckpoint?: string }): AsyncIterable<TaskSnapshotRow>;
 }
 
 /** API upload sessions (migration 009), readable by every API server of the store. */

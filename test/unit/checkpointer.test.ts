@@ -78,9 +78,13 @@ test('each checkpoint stamps what settled since the last and stores no copy; its
   assert.deepEqual(await taskIds(c, jobId, first.checkpointId), ['TASK_0000', 'TASK_0001']);
   assert.deepEqual(await taskIds(c, jobId, second.checkpointId), ['TASK_0000', 'TASK_0001', 'TASK_0002', 'TASK_0003', 'TASK_0004']);
   assert.deepEqual([first.taskCount, second.taskCount], [2, 5]);
-  const stamped: string[] = [];
-  for await (const row of store.taskSnapshot(jobId, { checkpointId: second.checkpointId })) stamped.push(row.task_id);
-  assert.deepEqual(stamped, ['TASK_0002', 'TASK_0003', 'TASK_0004'], 'the second stamped only what settled after the first');
+  const stamps: Array<[string, string | null]> = [];
+  for await (const row of store.taskSnapshot(jobId)) stamps.push([row.task_id, row.checkpoint_id]);
+  assert.deepEqual(stamps, [
+    ['TASK_0000', first.checkpointId], ['TASK_0001', first.checkpointId],
+    ['TASK_0002', second.checkpointId], ['TASK_0003', second.checkpointId], ['TASK_0004', second.checkpointId],
+    ['TASK_0005', null],
+  ], 'the second stamped only what settled after the first; the pending task is unstamped');
 });
 
 test('pruned checkpoints leave their stamps in the task tables of the kept ones', async () => {

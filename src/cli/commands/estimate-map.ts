@@ -1,6 +1,6 @@
 import type { FanyiConfig } from '../../config/config-schema.ts';
 import { formatSeconds } from '../../monitor/progress.ts';
-import { callOverheadTokens, carriesExamples, fewShotTurns, turnTokens } from '../../map/map-messages.ts';
+import { callOverheadTokens, exampleTokensByClass } from '../../map/map-messages.ts';
 import { analyseMap } from '../../map/map-job.ts';
 import { describeGroups, groupFigures } from '../../map/map-groups.ts';
 import { planMap } from '../../map/plan-map.ts';
@@ -19,8 +19,8 @@ export async function estimateMap(file: string, flags: MapFlags & { json?: boole
   const { document, spec } = await analyseMap({ file, map }, config);
   const plan = planMap(document, spec, config, { jobId: 'estimate', excelId: '' }, classify);
   // Each call's prompt and schema, and the examples in exactly the calls of a few-shot class: what the run's calls carry.
-  const exampleTokens = turnTokens(fewShotTurns(spec.examples, spec.columns));
-  const overheadOf = (b: BatchRow) => callOverheadTokens(spec) + (carriesExamples(spec, b.lane) ? exampleTokens : 0);
+  const exampleTokens = exampleTokensByClass(spec);
+  const overheadOf = (b: BatchRow) => callOverheadTokens(spec) + exampleTokens(b.lane);
   const perBatch = runCalls(config, plan.batches.map((b) => ({ kind: b.target_lang, items: b.unique_count, tokens: b.est_input_tokens + b.est_output_tokens, overhead: overheadOf(b), priority: b.priority, seq: b.seq })));
   const calls = perBatch.reduce((sum, n) => sum + n, 0);
   const callsOf = (className: string) => plan.batches.reduce((sum, b, i) => sum + (b.lane === className ? perBatch[i] : 0), 0);

@@ -46,30 +46,21 @@ export async function deleteCheckpoint(db: Kysely<Database>, jobId: string, chec
 /**
  * The task table of one job in task order, a page at a time (keyset on task_id): no long read
  * lock, bounded memory. With `upToCheckpoint`, only the tasks that checkpoint or an earlier one
- * stamped (ids sort by time). With `checkpointId`, only the tasks that checkpoint stamped, by
- * status then task (keyset on both, the order of tasks_checkpoint_status_idx: a page is a range scan).
+ * stamped (ids sort by time).
  */
-export async function* taskSnapshot(db: Kysely<Database>, jobId: string, options: { checkpointId?: string; upToCheckpoint?: string } = {}, pageSize = 5_000): AsyncGenerator<TaskSnapshotRow> {
-  const { checkpointId, upToCheckpoint } = options;
-  let after: { status: string; taskId: string } | undefined;
+export async function* taskSnapshot(db: Kysely<Database>, jobId: string, options: { upToCheckpoint?: string } = {}, pageSize = 5_000): AsyncGenerator<TaskSnapshotRow> {
+  const { upToCheckpoint } = options;
+  let after: string | undefined;
   for (;;) {
     let query = db
       .selectFrom('tasks')
       .select(['task_id', 'batch_id', 'group_id', 'sheet_name', 'cell_ref', 'source_text', 'target_lang', 'status', 'result', 'error_type', 'error_msg', 'retry_count', 'quality_score', 'qa_flags', 'model_name', 'checkpoint_id'])
       .where('job_id', '=', jobId);
-    if (checkpointId) {
-      query = query.where('checkpoint_id', '=', checkpointId);
-      if (after) query = query.where(({ eb, refTuple, tuple }) => eb(refTuple('status', 'task_id'), '>', tuple(after!.status as TaskSnapshotRow["status"], after!.taskId)));
-      query = query.orderBy('status').orderBy('task_id');
-    } else {
-      if (upToCheckpoint) query = query.where('checkpoint_id', 'is not', null).where('checkpoint_id', '<=', upToCheckpoint);
-      if (after) query = query.where('task_id', '>', after.taskId);
-      query = query.orderBy('task_id');
-    }
-    const rows = await query.limit(pageSize).execute();
+    if (upToCheckpoint) query = query.where('checkpoint_id', 'is not', null).where('checkpoint_id', '<=', upToCheckpoint);
+    if (after) query = query.where('task_id', '>', after);
+    const rows = await query.orderBy('task_id').limit(pageSize).execute();
     for (const row of rows) yield row;
     if (rows.length < pageSize) return;
-    const last = rows[rows.length - 1];
-    after = { status: last.status, taskId: last.task_id };
+    after = rows[rows.length - 1].task_id;
   }
 }
