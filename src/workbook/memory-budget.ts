@@ -6,15 +6,15 @@
  *
  * The need is a line through `translate`'s peaks in `npm run bench:big` (string tables, 3
  * targets, ~40% duplicates; `estimate` holds less), measured with the workbook planned from a scan
- * (sheet-sample.ts) and the CLI's heap growth factor of 1.2 (bin/fanyi.js): 100,000 rows, whose
- * sheet and shared-strings parts expand to 24.5 MB, peaked at 358 MB; 1,000,000 rows (253 MB of
- * parts) at 921 MB, in the write-back (its `estimate` at 489 MB). That is ~298 MB plus ~2.46
- * bytes per byte of part, taken as 300 MB and 2.5 (MB = 2^20 bytes throughout). What grows with
- * the file is the shared strings and one hash-table slot per unique text (key-table.ts); the sheet
- * is streamed, never held, and since the write-back reads results in row order (sheet-edits.ts)
- * so are its edits: the same two tables then peaked at 323 and 580 MB, so this line over-asks
- * (~300 MB + 1.25 bytes a byte would fit them; not refitted yet). (The line fitted before the
- * scan, through peaks of 462 and 2,733 MB, was 300 MB plus 10 bytes a byte.)
+ * (sheet-sample.ts), the write-back reading results in row order (sheet-edits.ts) and the CLI's
+ * heap growth factor of 1.2 (bin/fanyi.js): 100,000 rows, whose sheet and shared-strings parts
+ * expand to 24.5 MB, peaked at 323 MB; 1,000,000 rows (253 MB of parts) at 580 MB (its
+ * `estimate` at 474 MB). That is ~295 MB plus ~1.13 bytes per byte of part, taken as 300 MB and
+ * 1.25 (MB = 2^20 bytes throughout), which asks 331 and 616 MB of the two. What grows with the
+ * file is the shared strings and one hash-table slot per unique text (key-table.ts); the sheet and
+ * the write-back's edits are streamed a window of rows at a time, never held whole. (Earlier
+ * lines: 300 MB + 2.5 bytes a byte while the write-back grouped every result by row, through
+ * peaks of 358 and 921 MB; 300 MB + 10 before the scan, through 462 and 2,733 MB.)
  */
 import { FanyiError } from '../errors.ts';
 
@@ -22,7 +22,7 @@ const MB = 1024 * 1024;
 /** What a run holds whatever the workbook's size: node, the engine, SQLite's cache, V8's heap slack. */
 export const BASE_BYTES = 300 * MB;
 /** Resident bytes per byte of sheet and shared-strings XML. */
-export const BYTES_PER_XML_BYTE = 2.5;
+export const BYTES_PER_XML_BYTE = 1.25;
 /** A CSV row carries its text with no markup around it: a byte of CSV costs what ~3 of xlsx XML do (bench:big's rows: ~82 bytes of CSV, ~265 of XML; its `estimate` peaked at 260 MB as a CSV, 249 MB as an xlsx, at 100,000 rows). */
 export const BYTES_PER_CSV_BYTE = 3 * BYTES_PER_XML_BYTE;
 
