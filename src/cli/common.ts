@@ -129,6 +129,30 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/**
+ * Prints `{ ...head, [key]: items }` exactly as printJson would, the list an element at a time
+ * and with backpressure: a list of millions never becomes one string (V8 caps a string at ~512 MB).
+ */
+export async function printJsonList<T>(head: object, key: string, items: Iterable<T>, toJson: (item: T) => unknown, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const whole = JSON.stringify({ ...head, [key]: [] }, null, 2);
+  let chunk = whole.slice(0, whole.lastIndexOf('[]'));
+  let first = true;
+  for (const item of items) {
+    // An element of a list at depth one: four spaces before each of its lines.
+    chunk += `${first ? '[\n' : ',\n'}${JSON.stringify(toJson(item), null, 2).replace(/^/gm, '    ')}`;
+    first = false;
+    if (chunk.length >= 1 << 16) {
+      await writeOut(out, chunk);
+      chunk = '';
+    }
+  }
+  await writeOut(out, `${chunk}${first ? '[]' : '\n  ]'}\n}\n`);
+}
+
+function writeOut(out: NodeJS.WritableStream, text: string): Promise<void> {
+  return out.write(text) ? Promise.resolve() : new Promise((resolve) => out.once('drain', () => resolve()));
+}
+
 /** Resolves with the first SIGINT or SIGTERM: a long-running command (serve, worker) then shuts down. */
 export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {

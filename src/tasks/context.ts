@@ -97,7 +97,7 @@ function labelled(header: string, value: string | undefined): string[] {
 }
 
 /** A max-length cell: its number when Excel stored one (numbers are not text in the sheet model), else its text. */
-function maxLengthCell(sheet: SheetTable, col: number | undefined, row: SheetRow): unknown {
+export function maxLengthCell(sheet: SheetTable, col: number | undefined, row: SheetRow): unknown {
   if (col === undefined) return undefined;
   return row.numbers?.get(col) ?? sheet.numbers?.get(cellKey(row.row, col)) ?? row.cells[col];
 }

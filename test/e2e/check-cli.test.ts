@@ -28,7 +28,7 @@ const flagList = (json: Record<string, unknown>): string[] =>
 const XLSX_ROWS = [
   ['Key', 'EN', 'TH', 'JA', 'Max Length', 'Notes'],
   ['greet', 'Hello {0}!', 'สวัสดี!', 'こんにちは{0}！', null, null],
-  // As text: the sheet model reads numeric cells as NON_TEXT without their value (see the report).
+  // A limit as text here, as a number (as Excel stores a typed 4) in `buy`.
   ['start', 'Start', 'เริ่ม', 'スタート', '4', null],
   ['options', 'Options', 'Options', 'オプション', null, null],
   ['warn', '<b>Warning</b>', '<b>คำเตือน</b>', '<b>警告', null, null],
@@ -36,11 +36,12 @@ const XLSX_ROWS = [
   ['quit', 'Quit', null, '終了', null, null],
   ['load', 'Load game', 'Charger la partie', 'ロード', null, null],
   ['continue', 'Continue', 'ดำเนินการต่อ', 'つづける', null, 'button, max 6 chars'],
+  ['buy', 'Buy', 'ซื้อสินค้านี้เลย', '買う', 4, null],
 ];
 
 const XLSX_EXPECTED = [
   'UI!C2 th placeholder_mismatch', 'UI!C3 th too_long', 'UI!C4 th untranslated', 'UI!D5 ja markup_mismatch',
-  'UI!C6 th numbers_differ', 'UI!C7 th missing', 'UI!C8 th wrong_script', 'UI!C9 th too_long',
+  'UI!C6 th numbers_differ', 'UI!C7 th missing', 'UI!C8 th wrong_script', 'UI!C9 th too_long', 'UI!C10 th too_long',
 ];
 
 const CSV = [
@@ -63,6 +64,7 @@ describe('fanyi check', () => {
   let temp: Awaited<ReturnType<typeof makeTempDir>>;
   let xlsx: CliResult;
   let xlsxJson: Record<string, unknown>;
+  let xlsxText: CliResult;
   let csvJson: CliResult;
   let csvText: CliResult;
   let clean: CliResult;
@@ -77,8 +79,9 @@ describe('fanyi check', () => {
     const cleanFile = path.join(temp.dir, 'clean.csv');
     await writeFile(cleanFile, CLEAN_CSV);
     report = path.join(temp.dir, 'report.xlsx');
-    [xlsx, csvJson, csvText, clean] = await Promise.all([
+    [xlsx, xlsxText, csvJson, csvText, clean] = await Promise.all([
       runCli(['check', xlsxFile, '--json', '--out', report], { cwd: temp.dir }),
+      runCli(['check', xlsxFile], { cwd: temp.dir }),
       runCli(['check', csvFile, '--json'], { cwd: temp.dir }),
       runCli(['check', csvFile], { cwd: temp.dir }),
       runCli(['check', cleanFile], { cwd: temp.dir }),
@@ -91,8 +94,17 @@ describe('fanyi check', () => {
   test('finds exactly the planted defects in an xlsx, exit 3', () => {
     assert.equal(xlsx.code, 3, describeResult(xlsx));
     assert.deepEqual(flagList(xlsxJson), [...XLSX_EXPECTED].sort());
-    assert.deepEqual(xlsxJson.problems, { cells: 7, flags: 7, hard: 2, soft: 5 });
+    assert.deepEqual(xlsxJson.problems, { cells: 8, flags: 8, hard: 2, soft: 6 });
     assert.equal(xlsxJson.missing, 1);
+    assert.deepEqual(xlsxJson.missing_by_language, { th: 1 });
+  });
+
+  test('on the terminal the empty cells are counted, not listed, with the same counts as --json', () => {
+    assert.equal(xlsxText.code, 3, describeResult(xlsxText));
+    assert.match(xlsxText.stdout, /^18 translations checked: 8 with problems \(2 hard, 6 soft\)/m);
+    assert.match(xlsxText.stdout, /^1 cells not translated yet: th 1$/m);
+    assert.doesNotMatch(xlsxText.stdout, /UI!C7/, 'the empty cell is not a problem line');
+    assert.match(xlsxText.stdout, /^UI!C10\s+th\s+too_long\s+Buy\s+ซื้อสินค้านี้เลย\s+\d+ characters, over the limit of 4/m, 'a limit stored as a number counts');
   });
 
   test('finds exactly the planted defects in a csv, exit 3', () => {

@@ -4,7 +4,7 @@ import { configSchema } from '../../src/config/config-schema.ts';
 import { checkTable } from '../../src/qa/check-table.ts';
 import { promptContext } from '../../src/tasks/context.ts';
 import { prepareJob } from '../../src/tasks/prepare-job.ts';
-import type { CellValue, SheetTable, SpreadsheetDocument } from '../../src/workbook/sheet-model.ts';
+import { heldScan, type CellValue, type SheetTable, type SpreadsheetDocument } from '../../src/workbook/sheet-model.ts';
 
 const config = configSchema.parse({});
 
@@ -84,7 +84,7 @@ test('a string[] cell holding several texts is left untranslated and counted; a 
   assert.equal(prepared.split.listCellsSkipped, 1);
 });
 
-test('a length column named after a field limits that field only; an unnamed one the rest', () => {
+test('a length column named after a field limits that field only; an unnamed one the rest', async () => {
   const rows: CellValue[][] = [
     ['id', 'name_JP', 'name_EN', 'name_max_len', 'detail_JP', 'detail_EN', 'max_len', 'textPhase_maxlen', 'textPhase_JP'],
     ['sword', '剣です', 'Long sword name', '5', 'よく切れる剣', 'A sharp sword', '40', '12', '鏡像を再現する'],
@@ -92,12 +92,12 @@ test('a length column named after a field limits that field only; an unnamed one
   const prepared = prepareJob(doc(rows), config, { to: ['pt-BR'], overwrite: false });
   const limits = Object.fromEntries(prepared.split.tasks.map((t) => [t.field, JSON.parse(t.sourceContext).maxLength]));
   assert.deepEqual(limits, { name: 5, detail: 40, textPhase: 12 }, 'textPhase_maxlen is textPhase\'s, not the sheet-wide limit');
-  const report = checkTable(doc(rows));
+  const report = await checkTable(heldScan(doc(rows)));
   const tooLong = report.findings.filter((f) => f.flags.some((flag) => flag.code === 'too_long')).map((f) => f.target);
   assert.deepEqual(tooLong, ['Long sword name'], 'only the name is over its limit; the detail is checked against max_len');
 });
 
-test('fanyi check pairs each field with its own source (Desc_EN with Desc_CN, never with Name_CN)', () => {
-  const report = checkTable(doc([['ID', 'Name_CN', 'Name_EN', 'Desc_CN', 'Desc_EN'], ['1', '剑', 'Sword', '一把锋利的剑', 'A sharp sword']]));
+test('fanyi check pairs each field with its own source (Desc_EN with Desc_CN, never with Name_CN)', async () => {
+  const report = await checkTable(heldScan(doc([['ID', 'Name_CN', 'Name_EN', 'Desc_CN', 'Desc_EN'], ['1', '剑', 'Sword', '一把锋利的剑', 'A sharp sword']])));
   assert.deepEqual(report.pairs.map((p) => `${p.source}→${p.target}`), ['Name_CN→Name_EN', 'Desc_CN→Desc_EN']);
 });

@@ -11,9 +11,8 @@ import { FanyiError } from '../../errors.ts';
 import { checkTable, type CellFinding, type TableReport } from '../../qa/check-table.ts';
 import type { QaFlag } from '../../qa/qa-flags.ts';
 import { parseLanguageList } from '../../tasks/plan-targets.ts';
-import { readWorkbook } from '../../workbook/read-workbook.ts';
-import { addFilteredTable } from '../../workbook/xlsx/filtered-table.ts';
-import { overridesFrom, printJson, splitList } from '../common.ts';
+import { scanWorkbook } from '../../workbook/read-workbook.ts';
+import { overridesFrom, printJsonList, splitList } from '../common.ts';
 import { EXIT } from '../exit-codes.ts';
 
 interface CheckFlags {
@@ -39,11 +38,12 @@ export function registerCheck(program: Command, exit: (code: number) => void): v
       const to = flags.to ? parseLanguageList(splitList(flags.to) ?? [], '--to') : undefined;
       const from = flags.from ? parseLanguageList([flags.from], '--from')[0] : undefined;
       if (flags.out && path.resolve(flags.out) === path.resolve(file)) throw new FanyiError('USAGE', '--out must not be the checked file itself');
-      const document = await readWorkbook(file, readLimits(config));
-      const report = checkTable(document, { from, to });
+      // Streamed: the table is never held. The empty cells are listed only where they are shown (--json, --out).
+      const scan = await scanWorkbook(file, readLimits(config));
+      const report = await checkTable(scan, { from, to, listMissing: Boolean(flags.json || flags.out) });
       const summary = summarize(file, report);
       if (flags.out) await writeReport(flags.out, report, summary);
-      if (flags.json) printJson({ ...summary, report: flags.out ?? null, findings: report.findings.map(toJson) });
+      if (flags.json) await printJsonList({ ...summary, report: flags.out ?? null }, 'findings', report.findings, toJson);
       else process.stdout.write(renderText(report, summary, flags.out));
       exit(summary.problems.cells > 0 ? EXIT.REVIEW : EXIT.OK);
     });
@@ -68,10 +68,10 @@ function summarize(file: string, report: TableReport) {
       hard: problemFlags.filter((f) => f.severity === 'hard').length,
       soft: problemFlags.filter((f) => f.severity === 'soft').length,
     },
-    missing: report.findings.filter((f) => f.flags.some((flag) => flag.code === 'missing')).length,
+    missing: report.missing.cells,
     by_code: count((_, flag) => flag.code, isProblem),
     by_language: count((finding) => finding.language, isProblem),
-    missing_by_language: count((finding) => finding.language, (flag) => !isProblem(flag)),
+    missing_by_language: report.missing.byLanguage,
     columns: report.pairs,
     skipped_sheets: report.skippedSheets,
   };
@@ -87,7 +87,7 @@ const WIDTH = { cell: 12, lang: 6, code: 22, text: 34, detail: 60 };
 /** One line per problem flag, then the counts; empty cells only as counts (they are listed in --json / --out). */
 function renderText(report: TableReport, summary: Summary, out: string | undefined): string {
   // Wide enough for the longest `Sheet!A1`, within reason.
-  const cellWidth = Math.min(32, Math.max(WIDTH.cell, ...report.findings.map((f) => f.sheet.length + f.cell.length + 1)));
+  const cellWidth = Math.min(32, report.findings.reduce((width, f) => Math.max(width, f.sheet.length + f.cell.length + 1), WIDTH.cell));
   const row = (cells: string[]) => formatRow(cells, cellWidth);
   const lines = [row(['CELL', 'LANG', 'FLAG', 'SOURCE', 'TARGET', 'DETAIL'])];
   for (const finding of report.findings) {
@@ -132,23 +132,43 @@ function displayWidth(text: string): number {
   return width;
 }
 
-/** A new workbook (the checked file is never touched): Findings, one row per flag, and Summary. */
+/** Rows of a worksheet under the header: Excel's limit. */
+const MAX_SHEET_ROWS = 1_048_575;
+
+/**
+ * A new workbook (the checked file is never touched): Findings, one row per flag (up to Excel's
+ * sheet limit; Summary says how many were listed), header frozen, bold and filterable, and
+ * Summary. Written as a stream: a row is on disk once it is added.
+ */
 async function writeReport(out: string, report: TableReport, summary: Summary): Promise<void> {
   const { default: ExcelJS } = await import('exceljs');
-  const workbook = new ExcelJS.Workbook();
-  addFilteredTable(workbook, {
-    name: 'Findings',
-    columns: [
-      { header: 'Sheet', width: 16 }, { header: 'Cell', width: 8 }, { header: 'Key', width: 24 }, { header: 'Language', width: 9 },
-      { header: 'Severity', width: 8 }, { header: 'Flag', width: 22 }, { header: 'Detail', width: 50 },
-      { header: 'Source', width: 50 }, { header: 'Target', width: 50 }, { header: 'Score', width: 7 },
-    ],
-    rows: report.findings.flatMap((f) => f.flags.map((flag) => [f.sheet, f.cell, f.key ?? '', f.language, flag.severity, flag.code, flag.message, f.source, f.target, f.score])),
-  });
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: out, useStyles: true });
+  const findings = workbook.addWorksheet('Findings', { views: [{ state: 'frozen', ySplit: 1 }] });
+  findings.columns = [
+    { header: 'Sheet', width: 16 }, { header: 'Cell', width: 8 }, { header: 'Key', width: 24 }, { header: 'Language', width: 9 },
+    { header: 'Severity', width: 8 }, { header: 'Flag', width: 22 }, { header: 'Detail', width: 50 },
+    { header: 'Source', width: 50 }, { header: 'Target', width: 50 }, { header: 'Score', width: 7 },
+  ];
+  findings.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: 10 } };
+  findings.getRow(1).font = { bold: true };
+  let listed = 0;
+  let flags = 0;
+  for (const f of report.findings) {
+    for (const flag of f.flags) {
+      flags++;
+      if (listed === MAX_SHEET_ROWS) continue;
+      findings.addRow([f.sheet, f.cell, f.key ?? '', f.language, flag.severity, flag.code, flag.message, f.source, f.target, f.score]).commit();
+      listed++;
+    }
+  }
+  findings.commit();
   const totals = workbook.addWorksheet('Summary');
   totals.columns = [{ header: 'Measure', width: 28 }, { header: 'Count', width: 10 }];
-  totals.addRows([['file', summary.file], ['translations checked', summary.checked], ['cells with problems', summary.problems.cells],
-    ['hard flags', summary.problems.hard], ['soft flags', summary.problems.soft], ['cells not translated yet', summary.missing]]);
-  for (const [code, n] of Object.entries(summary.by_code)) totals.addRow([code, n]);
-  await workbook.xlsx.writeFile(out);
+  const rows: Array<[string, string | number]> = [['file', summary.file], ['translations checked', summary.checked], ['cells with problems', summary.problems.cells],
+    ['hard flags', summary.problems.hard], ['soft flags', summary.problems.soft], ['cells not translated yet', summary.missing]];
+  if (listed < flags) rows.push([`findings listed (of ${flags})`, listed]);
+  for (const [code, n] of Object.entries(summary.by_code)) rows.push([code, n]);
+  for (const row of rows) totals.addRow(row).commit();
+  totals.commit();
+  await workbook.commit();
 }
