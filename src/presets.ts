@@ -14,6 +14,7 @@ import { PseudoProvider } from './llm/providers/pseudo-provider.ts';
 import { LocalDispatcher } from './queue/local/local-dispatcher.ts';
 import { openStore, type OpenedStore } from './store/create-store.ts';
 import { storeTarget } from './store/store-url.ts';
+import type { JobStore } from './store/job-store.ts';
 
 export interface EmbeddedEngineOptions {
   /** SQLite file, in place of the config's `store.url` (default `sqlite:fanyi.db`). */
@@ -57,7 +58,7 @@ async function createDistributedEngine(loaded: LoadedConfig, { store, files }: O
   const { queue, limits: limitsConfig } = loaded.config;
   const backend = createBullmqBackend(url, queue.prefix);
   const limitsUrl = queue.limits_url ?? (/^rediss?:/.test(url) ? url : undefined);
-  const limits = await sharedLimiters(limitsUrl, queue.prefix, limitsConfig.lanes);
+  const limits = limitsUrl ? await sharedLimiters(limitsUrl, queue.prefix, limitsConfig.lanes) : await workerShares(store, workerConcurrency, limitsConfig.lanes);
   const control = limitsUrl ? await sharedControls(limitsUrl, queue.prefix, workerConcurrency) : undefined;
   const engine = new Engine({
     store,
@@ -82,17 +83,27 @@ async function createDistributedEngine(loaded: LoadedConfig, { store, files }: O
   return { engine, backend };
 }
 
-/**
- * Every endpoint's budget in Redis, shared by all workers and submitters on it (seed 003's global
- * limiter); none without a Redis URL (a PostgreSQL queue): each process then paces on its own.
- */
-async function sharedLimiters(redisUrl: string | undefined, prefix: string, lanes: LanePolicies) {
-  if (!redisUrl) {
-    process.stderr.write('fanyi: no Redis for shared rate limits (queue.limits_url): each process keeps its own budget per endpoint\n');
-    return undefined;
-  }
+/** Every endpoint's budget in Redis, shared by all workers and submitters on it (seed 003's global limiter). */
+async function sharedLimiters(redisUrl: string, prefix: string, lanes: LanePolicies) {
   const { createSharedLimiters } = await import('./limits/redis/redis-shared-limiters.ts');
   return createSharedLimiters({ redisUrl, prefix: `${prefix}:limits`, lanes });
+}
+
+/**
+ * Without Redis (a PostgreSQL queue): a worker paces on its share of each endpoint's budget, its
+ * concurrency over every online worker's (worker-shares.ts). A submitter calls no model: none.
+ */
+async function workerShares(store: JobStore, concurrency: number | undefined, lanes: LanePolicies) {
+  if (concurrency === undefined) return undefined;
+  const { WorkerShares } = await import('./queue/worker-shares.ts');
+  const shares = new WorkerShares({
+    store,
+    concurrency,
+    lanes,
+    onShare: (share, workers) => process.stderr.write(`fanyi: no Redis for shared rate limits (queue.limits_url): this worker paces on ${(share * 100).toFixed(0)}% of each endpoint's budget (${workers} workers online)\n`),
+  });
+  await shares.start();
+  return { limiterFor: shares.limiterFor, close: async () => shares.stop() };
 }
 
 /**

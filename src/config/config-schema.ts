@@ -310,7 +310,8 @@ const queue = z
     /**
      * The Redis every worker's rate limits live in (seed 003's global limiter: one RPM/TPM/in-flight
      * budget per endpoint for all workers). Default: the queue's URL when it is Redis. With a
-     * PostgreSQL queue and no Redis, each process keeps its own budget (and says so at start).
+     * PostgreSQL queue and no Redis, each worker paces on its share of each endpoint's budget, its
+     * concurrency over every online worker's (queue/worker-shares.ts), and says so at start.
      */
     limits_url: z.string().regex(/^rediss?:\/\//, 'expected redis://…').optional(),
     /**

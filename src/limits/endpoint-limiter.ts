@@ -45,7 +45,12 @@ interface Waiter extends LaneWaiter {
 export class EndpointLimiter implements RateLimiter {
   readonly #requests: TokenBucket;
   readonly #tokens: TokenBucket;
-  readonly #maxConcurrency: number;
+  /** The endpoint's whole budget, configured or learned from headers: each bucket is it × #share. */
+  readonly #whole: { requests: BucketShape; tokens: BucketShape };
+  /** This process's share of the budget (setShare); 1 when it has the endpoint to itself. */
+  #share = 1;
+  readonly #wholeConcurrency: number;
+  #maxConcurrency: number;
   readonly #now: () => number;
   /** Highest lane priority first, arrival order within a priority. */
   readonly #queue: Waiter[] = [];
@@ -63,9 +68,14 @@ export class EndpointLimiter implements RateLimiter {
     this.#now = options.now ?? Date.now;
     const burstMs = options.burstMs ?? DEFAULT_BURST_MS;
     const now = this.#now();
-    this.#requests = new TokenBucket(options.rpm, (options.rpm * burstMs) / 60_000, now);
-    this.#tokens = new TokenBucket(options.tpm, (options.tpm * burstMs) / 60_000, now);
-    this.#maxConcurrency = options.maxConcurrency ?? Number.POSITIVE_INFINITY;
+    this.#whole = {
+      requests: { perMinute: options.rpm, capacity: (options.rpm * burstMs) / 60_000 },
+      tokens: { perMinute: options.tpm, capacity: (options.tpm * burstMs) / 60_000 },
+    };
+    this.#requests = new TokenBucket(this.#whole.requests.perMinute, this.#whole.requests.capacity, now);
+    this.#tokens = new TokenBucket(this.#whole.tokens.perMinute, this.#whole.tokens.capacity, now);
+    this.#wholeConcurrency = options.maxConcurrency ?? Number.POSITIVE_INFINITY;
+    this.#maxConcurrency = this.#wholeConcurrency;
     this.#lanes = options.lanes ?? DEFAULT_LANE_POLICIES;
   }
 
@@ -95,6 +105,22 @@ export class EndpointLimiter implements RateLimiter {
       this.#queue.splice(at < 0 ? this.#queue.length : at, 0, waiter);
       this.#pump();
     });
+  }
+
+  /**
+   * Paces on `share` (0..1] of the endpoint's budget: RPM, TPM, burst and concurrency, the limits
+   * later learned from headers included. For processes that cannot draw on one budget together
+   * (worker-shares.ts): each takes its part, so together they stay within the whole.
+   */
+  setShare(share: number): void {
+    const next = Math.min(1, Math.max(Number.MIN_VALUE, share));
+    if (next === this.#share) return;
+    this.#share = next;
+    const now = this.#now();
+    this.#requests.reshape(this.#whole.requests.perMinute * next, this.#whole.requests.capacity * next, now);
+    this.#tokens.reshape(this.#whole.tokens.perMinute * next, this.#whole.tokens.capacity * next, now);
+    this.#maxConcurrency = Number.isFinite(this.#wholeConcurrency) ? Math.max(1, Math.round(this.#wholeConcurrency * next)) : this.#wholeConcurrency;
+    this.#pump();
   }
 
   pause(ms: number): void {
@@ -197,19 +223,33 @@ export class EndpointLimiter implements RateLimiter {
    * says it has left (allowing for the refill while the reply was on its way).
    */
   #follow(headers: RateLimitSnapshot, now: number, callMs: number): void {
-    follow(this.#requests, headers.limitRequests, headers.remainingRequests, headers.resetRequestsMs, now, callMs);
-    follow(this.#tokens, headers.limitTokens, headers.remainingTokens, headers.resetTokensMs, now, callMs);
+    follow(this.#whole.requests, this.#requests, this.#share, headers.limitRequests, headers.remainingRequests, headers.resetRequestsMs, now, callMs);
+    follow(this.#whole.tokens, this.#tokens, this.#share, headers.limitTokens, headers.remainingTokens, headers.resetTokensMs, now, callMs);
   }
 }
 
-function follow(bucket: TokenBucket, limit: number | undefined, remaining: number | undefined, resetMs: number | undefined, now: number, callMs: number): void {
-  const perMinute = limit && limit < bucket.perMinute ? limit : bucket.perMinute;
+interface BucketShape {
+  perMinute: number;
+  capacity: number;
+}
+
+/**
+ * Learns the endpoint's whole limit and burst from a reply's headers (`whole`), and shapes this
+ * process's bucket as its share of them; what the provider has left bounds the level whatever the
+ * share, as no process can have more than that.
+ */
+function follow(whole: BucketShape, bucket: TokenBucket, share: number, limit: number | undefined, remaining: number | undefined, resetMs: number | undefined, now: number, callMs: number): void {
+  const perMinute = limit && limit < whole.perMinute ? limit : whole.perMinute;
   if (remaining === undefined) return;
-  let capacity = bucket.capacity;
+  let capacity = whole.capacity;
   if (resetMs !== undefined) {
     const learned = remaining + (resetMs * perMinute) / 60_000;
     if (learned >= 1 && learned <= perMinute && Math.abs(learned - capacity) > capacity * 0.1) capacity = learned;
   }
-  if (perMinute !== bucket.perMinute || capacity !== bucket.capacity) bucket.reshape(perMinute, capacity, now);
+  if (perMinute !== whole.perMinute || capacity !== whole.capacity) {
+    whole.perMinute = perMinute;
+    whole.capacity = capacity;
+    bucket.reshape(perMinute * share, capacity * share, now);
+  }
   bucket.clampTo(remaining + (callMs * perMinute) / 60_000, now);
 }

@@ -98,6 +98,37 @@ async function storeSuite(kind: ServerKind): Promise<void> {
         }
       });
     }
+
+    if (kind === 'postgres') {
+      test('three workers on a postgres queue with no Redis pace on shares of one budget: a 240 RPM endpoint refuses none', async () => {
+        // 4 requests a second with a one-second burst. Three workers each pacing on the whole budget
+        // would send up to three times that, and the provider would refuse the excess with 429.
+        const store = await newDatabase();
+        const common = ['--store', store, '--queue', store];
+        const workers: CliProcess[] = [];
+        provider.setOptions({ latencyMs: 60, rpm: 240 });
+        provider.reset();
+        try {
+          for (const n of [1, 2, 3]) workers.push(await startWorker([...common, '--concurrency', '2', '--name', `s${n}`], env, temp.dir));
+          // Each worker has read the others from the registry (within a second of the last one starting).
+          await new Promise((resolve) => setTimeout(resolve, 1_500));
+          const table = await writeStringTable(path.join(temp.dir, 'shares.xlsx'), uniqueTexts(60).map((t) => `${t} s`));
+          const out = path.join(temp.dir, 'shares.out.xlsx');
+          const run = await runCli(['translate', table.file, '--to', 'pt-BR', '--out', out, '--json', '--rpm', '240', ...common, '--base-url', provider.baseUrl, '--model', 'sim-model'], { cwd: temp.dir, env, timeoutMs: 120_000 });
+          assert.equal(run.code, 0, describeResult(run));
+          assert.deepEqual(await wrongCells(out, new Map([...table.expected].filter(([cell]) => cell.startsWith('Strings!C')))), []);
+          const jobId = (JSON.parse(run.stdout) as { job_id: string }).job_id;
+          await assertThreeWorkers(store, jobId);
+          assert.ok(provider.stats.requests >= 20, `${provider.stats.requests} requests`);
+          assert.ok(provider.stats.status429 <= 1, `${provider.stats.status429} of ${provider.stats.requests} requests refused with 429`);
+          const said = workers.map((w) => w.output.stderr).join('\n');
+          assert.match(said, /this worker paces on 33% of each endpoint's budget \(3 workers online\)/);
+        } finally {
+          for (const worker of workers) worker.child.kill('SIGKILL');
+          provider.setOptions({ latencyMs: 50, rpm: undefined });
+        }
+      });
+    }
   });
 }
 

@@ -178,3 +178,33 @@ test('rate-limit headers parse in OpenAI formats', () => {
   assert.deepEqual(parseRateLimitHeaders(headers), { limitRequests: undefined, remainingRequests: undefined, resetRequestsMs: undefined, limitTokens: 200_000, remainingTokens: 1_234, resetTokensMs: 20 });
   assert.equal(parseRateLimitHeaders(new Headers()), undefined);
 });
+
+test('a share of the budget paces at that part of the RPM, burst and concurrency, the limits learned from headers included', async (t) => {
+  const clock = fakeClock();
+  t.after(clock.reset);
+  // 600 rpm with a one-second burst; a quarter of it: 2.5 requests at once, refilled at 2.5 a second.
+  const limiter = new EndpointLimiter({ rpm: 600, tpm: 1e9, maxConcurrency: 8, now: Date.now });
+  limiter.setShare(0.25);
+  assert.deepEqual([limiter.snapshot().rpm, limiter.snapshot().maxConcurrency], [150, 2]);
+  (await limiter.acquire(1)).settle({ usedTokens: 1 }); // past the slow start
+  const granted: number[] = [];
+  const start = Date.now();
+  for (let i = 0; i < 4; i++) void limiter.acquire(1).then((permit) => granted.push(Date.now() - start) && permit.settle());
+  await flush();
+  assert.equal(granted.length, 1, 'the burst left after the first call: 1.5 requests');
+  for (let step = 0; step < 10; step++) {
+    clock.tick(100);
+    await flush();
+  }
+  assert.deepEqual(granted, [0, 200, 600, 1000], 'the half request left refills in 200 ms, then one every 400 ms');
+
+  // The provider says the key's whole limit is 300 rpm: this process takes a quarter of that.
+  const permit = await (async () => {
+    clock.tick(10_000);
+    return limiter.acquire(1);
+  })();
+  permit.settle({ usedTokens: 1, rateLimit: parseRateLimitHeaders(new Headers({ 'x-ratelimit-limit-requests': '300', 'x-ratelimit-remaining-requests': '299', 'x-ratelimit-reset-requests': '200ms' })) });
+  assert.equal(limiter.snapshot().rpm, 75);
+  limiter.setShare(1);
+  assert.deepEqual([limiter.snapshot().rpm, limiter.snapshot().maxConcurrency], [300, 8], 'the whole again, as learned');
+});
