@@ -18,21 +18,20 @@ set -uo pipefail
 mode=${1:?mode: quiet | alone | loaded}
 runs=${2:?number of runs}
 here=$(cd "$(dirname "$0")/.." && pwd)
-commit=$(git -C "$here" rev-parse "${3:-HEAD}")
+commit=$(git -C "$here" rev-parse --verify -q "${3:-HEAD}^{commit}") || { echo "no commit ${3:-HEAD}" >&2; exit 1; }
 log=$(realpath -m "${4:-repeat-$mode.txt}")
 load=${LOAD:-2}
 
 work=$(mktemp -d)
-git clone -q "$here" "$work/c" && git -C "$work/c" checkout -q "$commit"
+spinners=()
+stop_load() { [ ${#spinners[@]} -gt 0 ] && kill "${spinners[@]}" 2>/dev/null; spinners=(); }
+trap 'stop_load; rm -rf "$work"' EXIT
+git clone -q "$here" "$work/c" && git -C "$work/c" checkout -q "$commit" || { echo "cannot check out $commit" >&2; exit 1; }
 ln -s "$here/node_modules" "$work/c/node_modules"
 # The tests read ../shared (the real data) beside the checkout.
 [ -e "$here/../shared" ] && ln -s "$(realpath "$here/../shared")" "$work/shared"
 (cd "$work/c" && npm run -s build >/dev/null) || { echo "build failed" >&2; exit 1; }
 echo "# $mode × $runs on $commit ($(date -u +%FT%TZ))" >>"$log"
-
-spinners=()
-stop_load() { [ ${#spinners[@]} -gt 0 ] && kill "${spinners[@]}" 2>/dev/null; spinners=(); }
-trap 'stop_load; rm -rf "$work"' EXIT
 
 # A figure of node's test summary; 0 when the run died before printing one.
 figure() { local v; v=$(grep -E "^# $1 " "$2" | tail -1 | awk '{print $3}'); echo "${v:-0}"; }

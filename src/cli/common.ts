@@ -134,12 +134,14 @@ export function printJson(value: unknown): void {
  * and with backpressure: a list of millions never becomes one string (V8 caps a string at ~512 MB).
  */
 export async function printJsonList<T>(head: object, key: string, items: Iterable<T>, toJson: (item: T) => unknown, out: NodeJS.WritableStream = process.stdout): Promise<void> {
-  const whole = JSON.stringify({ ...head, [key]: [] }, null, 2);
+  // The list goes last, as in printJson's `{ ...head, [key]: list }` when head has no such key.
+  const { [key]: _replaced, ...rest } = head as Record<string, unknown>;
+  const whole = JSON.stringify({ ...rest, [key]: [] }, null, 2);
   let chunk = whole.slice(0, whole.lastIndexOf('[]'));
   let first = true;
   for (const item of items) {
-    // An element of a list at depth one: four spaces before each of its lines.
-    chunk += `${first ? '[\n' : ',\n'}${JSON.stringify(toJson(item), null, 2).replace(/^/gm, '    ')}`;
+    // An element of a list at depth one: four spaces before each of its lines (JSON.stringify writes `null` for undefined there).
+    chunk += `${first ? '[\n' : ',\n'}${(JSON.stringify(toJson(item), null, 2) ?? 'null').replace(/^/gm, '    ')}`;
     first = false;
     if (chunk.length >= 1 << 16) {
       await writeOut(out, chunk);
@@ -149,8 +151,20 @@ export async function printJsonList<T>(head: object, key: string, items: Iterabl
   await writeOut(out, `${chunk}${first ? '[]' : '\n  ]'}\n}\n`);
 }
 
+/** Writes, and when the stream asks to wait, resolves on `drain`; rejects if it fails or closes first. */
 function writeOut(out: NodeJS.WritableStream, text: string): Promise<void> {
-  return out.write(text) ? Promise.resolve() : new Promise((resolve) => out.once('drain', () => resolve()));
+  if (out.write(text)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error) => {
+      out.off('drain', onDrain).off('error', onError).off('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onError = (error: Error) => settle(error);
+    const onClose = () => settle(new Error('output closed'));
+    out.once('drain', onDrain).once('error', onError).once('close', onClose);
+  });
 }
 
 /** Resolves with the first SIGINT or SIGTERM: a long-running command (serve, worker) then shuts down. */

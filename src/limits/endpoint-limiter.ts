@@ -110,7 +110,10 @@ export class EndpointLimiter implements RateLimiter {
   /**
    * Paces on `share` (0..1] of the endpoint's budget: RPM, TPM, burst and concurrency, the limits
    * later learned from headers included. For processes that cannot draw on one budget together
-   * (worker-shares.ts): each takes its part, so together they stay within the whole.
+   * (worker-shares.ts): each takes its part, so together they stay within the whole — except that
+   * a bucket's burst is never under one request (or one token), so shares smaller than that let
+   * each worker send one call at once. Calls are cut to the share's burst (`burstTokens`), so they
+   * get smaller as the share does: a burst of the whole from several workers at once is a 429.
    */
   setShare(share: number): void {
     const next = Math.min(1, Math.max(Number.MIN_VALUE, share));
@@ -119,7 +122,8 @@ export class EndpointLimiter implements RateLimiter {
     const now = this.#now();
     this.#requests.reshape(this.#whole.requests.perMinute * next, this.#whole.requests.capacity * next, now);
     this.#tokens.reshape(this.#whole.tokens.perMinute * next, this.#whole.tokens.capacity * next, now);
-    this.#maxConcurrency = Number.isFinite(this.#wholeConcurrency) ? Math.max(1, Math.round(this.#wholeConcurrency * next)) : this.#wholeConcurrency;
+    // Rounded down, so the workers' caps add up to the whole; a worker always has one call.
+    this.#maxConcurrency = Number.isFinite(this.#wholeConcurrency) ? Math.max(1, Math.floor(this.#wholeConcurrency * next)) : this.#wholeConcurrency;
     this.#pump();
   }
 

@@ -11,7 +11,7 @@ import { planTargets, type SheetPlan } from '../tasks/plan-targets.ts';
 import { encodeAddress } from '../workbook/cell-address.ts';
 import { languagesMatch } from '../workbook/language-codes.ts';
 import { analyseSheets, isConfigSheet, isDataRow, isTranslatableText, type SheetLayout } from '../workbook/language-columns.ts';
-import { cellKey, NON_TEXT, type SheetRow, type SheetTable, type WorkbookScan } from '../workbook/sheet-model.ts';
+import { cellKey, detached, NON_TEXT, type SheetRow, type SheetTable, type WorkbookScan } from '../workbook/sheet-model.ts';
 import { checkTranslation } from './check-translation.ts';
 import { lengthLimit } from './length-hint.ts';
 import { flag, type QaFlag } from './qa-flags.ts';
@@ -145,17 +145,18 @@ function checkCell(sheet: SheetTable, { layout, pair }: PairCheck, row: SheetRow
     : { flags: [flag('missing', 'no translation yet')], score: 0 };
   if (!result.flags.length) return undefined;
   const key = text(layout.keyColumn)?.trim();
+  // Kept as copies: a CSV row's texts are slices of a parse chunk that a finding would keep alive.
   return {
     sheet: sheet.name,
     cell: encodeAddress(row.row, pair.targetCol),
     row: row.row,
     col: pair.targetCol,
-    ...(key ? { key } : {}),
+    ...(key ? { key: detached(key) } : {}),
     language: pair.language ?? 'und',
     sourceLanguage: pair.sourceLanguage,
     sourceCell: encodeAddress(row.row, pair.sourceCol),
-    source,
-    target,
+    source: detached(source),
+    target: detached(target),
     flags: result.flags,
     score: result.score,
   };

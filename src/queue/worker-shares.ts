@@ -35,12 +35,13 @@ export const REFRESH_MS = 1_000;
 export class WorkerShares {
   readonly #o: WorkerSharesOptions;
   readonly #id: string;
-  /** Every limiter made, held weakly: a finished job's pool and its limiters go when nothing else holds them. */
+  /** Every limiter made, held weakly: the set never keeps a limiter its pool has let go. */
   readonly #limiters = new Set<WeakRef<EndpointLimiter>>();
   #share = 1;
   /** Whether the registry has been read (the first reading is always reported). */
   #read = false;
   #timer?: NodeJS.Timeout;
+  #stopped = true;
 
   constructor(options: WorkerSharesOptions) {
     this.#o = options;
@@ -60,15 +61,21 @@ export class WorkerShares {
     return limiter;
   };
 
-  /** Reads the registry now and every `refreshMs`; a failed read keeps the last share. */
+  /** Reads the registry now and then `refreshMs` after each reading ends (never two at once); a failed read keeps the last share. */
   async start(): Promise<void> {
+    this.#stopped = false;
     await this.refresh().catch(() => undefined);
-    this.#timer = setInterval(() => void this.refresh().catch(() => undefined), this.#o.refreshMs ?? REFRESH_MS);
-    this.#timer.unref();
+    const next = () => {
+      if (this.#stopped) return;
+      this.#timer = setTimeout(() => void this.refresh().catch(() => undefined).finally(next), this.#o.refreshMs ?? REFRESH_MS);
+      this.#timer.unref();
+    };
+    next();
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#stopped = true;
+    clearTimeout(this.#timer);
   }
 
   /** This worker's concurrency over its own and every other online worker's on a lane that calls models. */

@@ -6,7 +6,7 @@ import { hasContent, type ReadLimits, type SheetTable, type SpreadsheetDocument,
 import { scanCsv } from './csv/csv-scan.ts';
 import { inspectSpreadsheetFile } from './xlsx/inspect-xlsx.ts';
 
-/** Opens an xlsx, csv or tsv by its content (not its extension), within the limits, and holds it whole: for tables looked at whole (check, map, glossaries). */
+/** Opens an xlsx, csv or tsv by its content (not its extension), within the limits, and holds it whole: for tables looked at whole (map, reports, glossaries). */
 export async function readWorkbook(file: string, limits: ReadLimits): Promise<SpreadsheetDocument> {
   const kind = await inspect(file, limits);
   const document = kind === 'xlsx' ? await (await import('./xlsx/xlsx-document.ts')).readXlsxDocument(file, limits.maxCells) : await readCsvDocument(file, limits);

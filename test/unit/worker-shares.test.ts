@@ -41,7 +41,7 @@ test("each worker's share is its concurrency over every online model worker's; l
   await store.saveWorker(worker('dead', 8, ['translation'], Date.now() - 5 * 60_000));
   await shares.refresh();
   assert.equal(shares.share, 2 / 6, 'an ingestion-only worker calls no model; a worker silent for minutes is offline');
-  assert.deepEqual([limiter.snapshot().rpm, Math.round(limiter.snapshot().tpm), limiter.snapshot().maxConcurrency], [400, 66_667, 3]);
+  assert.deepEqual([limiter.snapshot().rpm, Math.round(limiter.snapshot().tpm), limiter.snapshot().maxConcurrency], [400, 66_667, 2]);
   const later = shares.limiterFor({ name: 'f', model: 'm', rpm: 600, tpm: 60_000 }) as EndpointLimiter;
   assert.equal(later.snapshot().rpm, 200, 'a limiter made later starts at the share');
 

@@ -1,7 +1,8 @@
 /**
  * `fanyi check <file>`: the QA checks of src/qa over translations already in a table, without a
  * single LLM call. Exit 3 when a translation has a hard or soft flag, 0 when none; cells with no
- * translation yet are listed (`missing`, severity info) but do not fail the check.
+ * translation yet are counted, listed with --json and --out (`missing`, severity info), and do
+ * not fail the check.
  */
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -136,9 +137,10 @@ function displayWidth(text: string): number {
 const MAX_SHEET_ROWS = 1_048_575;
 
 /**
- * A new workbook (the checked file is never touched): Findings, one row per flag (up to Excel's
- * sheet limit; Summary says how many were listed), header frozen, bold and filterable, and
- * Summary. Written as a stream: a row is on disk once it is added.
+ * A new workbook (the checked file is never touched): Findings, one row per flag, the problems
+ * first and then the empty cells, up to Excel's sheet limit (Summary says how many were listed),
+ * header frozen, bold and filterable; and Summary. Written as a stream: a row is on disk once it
+ * is added.
  */
 async function writeReport(out: string, report: TableReport, summary: Summary): Promise<void> {
   const { default: ExcelJS } = await import('exceljs');
@@ -153,12 +155,16 @@ async function writeReport(out: string, report: TableReport, summary: Summary): 
   findings.getRow(1).font = { bold: true };
   let listed = 0;
   let flags = 0;
-  for (const f of report.findings) {
-    for (const flag of f.flags) {
-      flags++;
-      if (listed === MAX_SHEET_ROWS) continue;
-      findings.addRow([f.sheet, f.cell, f.key ?? '', f.language, flag.severity, flag.code, flag.message, f.source, f.target, f.score]).commit();
-      listed++;
+  // Problems before empty cells: a table with millions of empty cells still lists every problem.
+  for (const wanted of [(flag: QaFlag) => flag.severity !== 'info', (flag: QaFlag) => flag.severity === 'info']) {
+    for (const f of report.findings) {
+      for (const flag of f.flags) {
+        if (!wanted(flag)) continue;
+        flags++;
+        if (listed === MAX_SHEET_ROWS) continue;
+        findings.addRow([f.sheet, f.cell, f.key ?? '', f.language, flag.severity, flag.code, flag.message, f.source, f.target, f.score]).commit();
+        listed++;
+      }
     }
   }
   findings.commit();
