@@ -52,7 +52,8 @@ export function registerCheck(program: Command, exit: (code: number) => void): v
 
 type Summary = ReturnType<typeof summarize>;
 
-function summarize(file: string, report: TableReport) {
+/** What `--json` prints besides the findings, and the report's Summary sheet. */
+export function summarize(file: string, report: TableReport) {
   const problemFlags = report.findings.flatMap((f) => f.flags).filter((f) => f.severity !== 'info');
   const count = (key: (f: CellFinding, flag: QaFlag) => string, isWanted: (flag: QaFlag) => boolean) => {
     const counts: Record<string, number> = {};
@@ -142,7 +143,7 @@ const MAX_SHEET_ROWS = 1_048_575;
  * header frozen, bold and filterable; and Summary. Written as a stream: a row is on disk once it
  * is added.
  */
-async function writeReport(out: string, report: TableReport, summary: Summary): Promise<void> {
+export async function writeReport(out: string, report: TableReport, summary: Summary, maxRows = MAX_SHEET_ROWS): Promise<void> {
   const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: out, useStyles: true });
   const findings = workbook.addWorksheet('Findings', { views: [{ state: 'frozen', ySplit: 1 }] });
@@ -161,7 +162,7 @@ async function writeReport(out: string, report: TableReport, summary: Summary): 
       for (const flag of f.flags) {
         if (!wanted(flag)) continue;
         flags++;
-        if (listed === MAX_SHEET_ROWS) continue;
+        if (listed === maxRows) continue;
         findings.addRow([f.sheet, f.cell, f.key ?? '', f.language, flag.severity, flag.code, flag.message, f.source, f.target, f.score]).commit();
         listed++;
       }
