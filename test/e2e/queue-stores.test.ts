@@ -110,8 +110,12 @@ async function storeSuite(kind: ServerKind): Promise<void> {
         provider.reset();
         try {
           for (const n of [1, 2, 3]) workers.push(await startWorker([...common, '--concurrency', '2', '--name', `s${n}`], env, temp.dir));
-          // Each worker has read the others from the registry (within a second of the last one starting).
-          await new Promise((resolve) => setTimeout(resolve, 1_500));
+          // Each worker has read the others from the registry (within a second of the last one starting), and says so.
+          const third = /this worker paces on 33% of each endpoint's budget \(3 workers online\)/;
+          for (const deadline = Date.now() + 30_000; !workers.every((w) => third.test(w.output.stderr)); ) {
+            assert.ok(Date.now() < deadline, `the workers did not all take a third: ${workers.map((w) => w.output.stderr).join('\n')}`);
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
           const table = await writeStringTable(path.join(temp.dir, 'shares.xlsx'), uniqueTexts(60).map((t) => `${t} s`));
           const out = path.join(temp.dir, 'shares.out.xlsx');
           const run = await runCli(['translate', table.file, '--to', 'pt-BR', '--out', out, '--json', '--rpm', '240', ...common, '--base-url', provider.baseUrl, '--model', 'sim-model'], { cwd: temp.dir, env, timeoutMs: 120_000 });
@@ -121,8 +125,6 @@ async function storeSuite(kind: ServerKind): Promise<void> {
           await assertThreeWorkers(store, jobId);
           assert.ok(provider.stats.requests >= 20, `${provider.stats.requests} requests`);
           assert.ok(provider.stats.status429 <= 1, `${provider.stats.status429} of ${provider.stats.requests} requests refused with 429`);
-          const said = workers.map((w) => w.output.stderr).join('\n');
-          assert.match(said, /this worker paces on 33% of each endpoint's budget \(3 workers online\)/);
         } finally {
           for (const worker of workers) worker.child.kill('SIGKILL');
           provider.setOptions({ latencyMs: 50, rpm: undefined });
