@@ -6,8 +6,11 @@
  *             preparation queued; the worker splits and runs the jobs meanwhile, on the same cores;
  *   embedded  `serve` without a queue: the file is read, split and stored inside the request, and
  *             the job runs in the server process.
- * Before each window, --sessions tiny workbooks (3 rows) are uploaded one by one; then autocannon
- * sends one translate per session over --connections connections, and reports its latencies.
+ * Before each window, --sessions tiny workbooks (3 rows) are uploaded one by one for each of
+ * --rounds rounds; then each round autocannon sends one translate per session over --connections
+ * connections, and reports its latencies. The first round meets a server that has answered no
+ * translate yet (its route, queries and code paths cold); later rounds show it warm, as a server
+ * that has been up a while is.
  * The simulated provider answers in 200 ms. Target: p99 ≤ 10 ms with the queue. The store is a
  * SQLite file (`BENCH_STORE=postgres`: a PostgreSQL database of the run's own, dropped after);
  * `BENCH_NO_WORKER=1` leaves the queue window without its worker (no writer beside the server).
@@ -25,8 +28,9 @@ import { sourceTexts, writeBenchWorkbook } from './limits-workbook.ts';
 import { openBenchStore } from './distributed-store.ts';
 import { startServe } from './serve-processes.ts';
 
-const { values } = parseArgs({ options: { sessions: { type: 'string', default: '400' }, connections: { type: 'string', default: '4' } } });
+const { values } = parseArgs({ options: { sessions: { type: 'string', default: '400' }, connections: { type: 'string', default: '4' }, rounds: { type: 'string', default: '2' } } });
 const SESSIONS = Number(values.sessions);
+const ROUNDS = Math.max(1, Number(values.rounds) || 1);
 const KEY = 'sk-bench-submit';
 const dir = await mkdtemp(path.join(tmpdir(), 'fanyi-bench-submit-'));
 const prefix = uniquePrefix('submit');
@@ -41,7 +45,7 @@ try {
   await writeBenchWorkbook(tiny, sourceTexts(3, 7));
   const queued = await window('queue', ['--queue', REDIS_URL]);
   const embedded = await window('embedded', []);
-  process.stdout.write(`${JSON.stringify({ store: store.kind, sessions: SESSIONS, connections: Number(values.connections), queue: queued, embedded })}\n`);
+  process.stdout.write(`${JSON.stringify({ store: store.kind, sessions: SESSIONS, connections: Number(values.connections), rounds: ROUNDS, queue: queued, embedded })}\n`);
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup();
   await provider.close();
@@ -59,10 +63,17 @@ async function window(name: string, queueFlags: string[]) {
     const worker = await startWorker([...store.flags(name), ...queueFlags, '--concurrency', '4'], env, dir, 600_000);
     cleanups.push(() => worker.child.kill('SIGKILL'));
   }
-  const sessions = await upload(server.base, SESSIONS);
+  const sessions = await upload(server.base, SESSIONS * ROUNDS);
+  const rounds: Array<Record<string, unknown>> = [];
+  for (let round = 0; round < ROUNDS; round++) rounds.push(await submitRound(`${name} round ${round + 1}`, server.base, sessions.slice(round * SESSIONS, (round + 1) * SESSIONS)));
+  return ROUNDS === 1 ? rounds[0] : { ...rounds[0], rounds };
+}
+
+/** One translate per session, `--connections` at a time: the latencies autocannon saw. */
+async function submitRound(name: string, base: string, sessions: string[]): Promise<Record<string, unknown>> {
   let next = 0;
   const result = await autocannon({
-    url: server.base,
+    url: base,
     connections: Number(values.connections),
     amount: sessions.length,
     requests: [
