@@ -8,7 +8,10 @@
  *   - `fanyi estimate --to pt-BR,th,vi --json`;
  *   - `fanyi translate --provider pseudo --to pt-BR,th,vi` end to end (read, store, run, write),
  *     with limits raised out of the way (--rpm 1e9 --tpm 1e12) so the pipeline, not the limiter, is timed;
- *   - optional steps `estimate-csv` and `translate-csv`: the same on the same table saved as a UTF-8 CSV.
+ *   - optional steps `estimate-csv` and `translate-csv`: the same on the same table saved as a UTF-8 CSV;
+ *   - optional steps `map-estimate` and `map`: `fanyi estimate FILE --prompt P --schema S` and
+ *     `fanyi map … --provider pseudo` end to end (limits out of the way, as translate's), a map
+ *     that sends the CH column and asks one string back per row, its results written as a column.
  * Reports peak RSS, wall and CPU time per step, target cells/s, and the ratios the issue asks
  * for: estimate time (wall and CPU) / WorkbookReader time, and the big run's cells/s against the
  * small run's (both measured in this run).
@@ -124,6 +127,11 @@ async function runSize(rows: number, dir: string, timeoutS: number): Promise<Rec
   if (steps.has('reader')) result.reader = await measure([process.execPath, '--import', 'tsx', path.join(here, 'big-reader.ts'), file], dir, timeoutS);
   if (steps.has('estimate')) result.estimate = await measure([process.execPath, fanyiBin, 'estimate', file, '--to', TARGETS, '--json', '--no-memory'], dir, timeoutS);
   if (steps.has('translate')) result.translate = await translate(file, rows, dir, timeoutS);
+  if (steps.has('map-estimate') || steps.has('map')) {
+    const { prompt, schema } = await mapFiles(dir);
+    if (steps.has('map-estimate')) result.map_estimate = await measure([process.execPath, fanyiBin, 'estimate', file, '--prompt', prompt, '--schema', schema, '--json'], dir, timeoutS);
+    if (steps.has('map')) result.map = await map(file, rows, prompt, schema, dir, timeoutS);
+  }
   if (steps.has('estimate-csv') || steps.has('translate-csv')) {
     const csv = path.join(dir, `big-${rows}.csv`);
     await generateCsv(csv, rows);
@@ -152,6 +160,27 @@ async function translate(file: string, rows: number, dir: string, timeoutS: numb
   await rm(out, { force: true });
   await rm(`${out}.review.xlsx`, { force: true });
   return { ...run, cells_per_s: run.exit_code === 0 || run.exit_code === 3 ? Math.round((rows * 3) / run.wall_s) : null, checkpoints };
+}
+
+/** The map steps' prompt and schema: one column sent, one string back per row. */
+async function mapFiles(dir: string): Promise<{ prompt: string; schema: string }> {
+  const prompt = path.join(dir, 'kind.md');
+  const schema = path.join(dir, 'kind.json');
+  await writeFile(prompt, 'Say in two or three words what kind of game text this is: ${CH}\n');
+  await writeFile(schema, JSON.stringify({ type: 'object', properties: { kind: { type: 'string' } }, required: ['kind'], additionalProperties: false }));
+  return { prompt, schema };
+}
+
+/** `map --provider pseudo` end to end on `file` (results as a new column of a copy), its store removed after. */
+async function map(file: string, rows: number, prompt: string, schema: string, dir: string, timeoutS: number): Promise<Measured & { rows_per_s: number | null }> {
+  const db = path.join(dir, `${path.basename(file)}.map.db`);
+  const out = path.join(dir, `mapped-${path.basename(file)}`);
+  const run = await measure([process.execPath, fanyiBin, 'map', file, '--prompt', prompt, '--schema', schema, '--provider', 'pseudo', '--rpm', '1000000000', '--tpm', '1000000000000', '--db', db, '--out', out, '--json'], dir, timeoutS);
+  await rm(`${db}.files`, { recursive: true, force: true });
+  for (const suffix of ['', '-wal', '-shm']) await rm(`${db}${suffix}`, { force: true });
+  await rm(out, { force: true });
+  await rm(`${out}.review.xlsx`, { force: true });
+  return { ...run, rows_per_s: run.exit_code === 0 || run.exit_code === 3 ? Math.round(rows / run.wall_s) : null };
 }
 
 /** The run's checkpoints (their events carry what each cost) and their share of its wall time; the issue's target is under 5%. */

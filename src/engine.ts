@@ -286,7 +286,7 @@ export class Engine {
       const input: MapJobInput = { ...rest, classify: classTable ? rowClassifier(classTable) : undefined, file: await this.sourcePath(job), ...pendingColumns(job), lane: laneOf(job) };
       const model = (await this.#providers.pool(run)).model;
       let stored = true;
-      const storeJob = async (newJob: NewJob, tasks: NewTaskRows, batches: BatchRow[]) => void (stored = await this.store.storeJobWork(newJob, tasks, batches));
+      const storeJob = async (newJob: NewJob, tasks: NewTaskRows, batches: () => BatchRow[]) => void (stored = await this.store.storeJobWork(newJob, tasks, batches));
       const plan = await createMapJob({ store: this.store, files: this.files, config: { ...this.config, ...config, llm: run.llm }, run, model, storeJob }, jobId, input);
       return stored ? plan : undefined;
     });

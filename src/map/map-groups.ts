@@ -10,14 +10,15 @@
  * Its task's cell is in the group output table (one row per group, groupColumns then the result
  * columns: map-group-output.ts), not in the source.
  */
-import type { BatchRow, NewTaskRow } from '../store/job-store.ts';
+import type { NewTaskRow } from '../store/job-store.ts';
 import { ITEM_OVERHEAD_TOKENS, estimateTokens } from '../tasks/batching/estimate-tokens.ts';
 import type { PackOptions } from '../tasks/batching/pack-batches.ts';
 import { sampleToBudget, type SampleBudget } from '../tasks/batching/sample-to-budget.ts';
-import type { SpreadsheetDocument } from '../workbook/sheet-model.ts';
-import { MapPacker, dedupeScope, groupOf, mapDedupeKey, mapTaskRow, resultTokens, type ClassSummary, type RowClass } from './map-packer.ts';
-import { tableRows, type MapRow } from './map-rows.ts';
+import type { WorkbookScan } from '../workbook/sheet-model.ts';
+import { MapPacker, dedupeScope, groupOf, mapDedupeKey, mapTaskRow, resultTokens, type RowClass } from './map-packer.ts';
+import { streamedTableRows, type MapRow } from './map-rows.ts';
 import { groupColumns, specTable, type MapSpec } from './map-spec.ts';
+import type { MapPlanRun } from './plan-map.ts';
 
 /** Every group is one class, one group per call. */
 export const GROUP_CLASS: RowClass = { className: 'groups', maxItemsPerCall: 1 };
@@ -47,33 +48,42 @@ interface Group {
   rows: MapRow[];
 }
 
-/** One task and one single-group batch per group, in order of first appearance in the sheet. */
-export function planGroups(document: SpreadsheetDocument, spec: MapSpec & { groupBy: string }, options: PackOptions, ids: { jobId: string; excelId: string }): { tasks: NewTaskRow[]; batches: BatchRow[]; classes: ClassSummary[]; groups: GroupSummary } {
-  const { groups, rowsWithoutKey } = groupRows(tableRows(document, specTable(document, spec), spec.columns, spec.idColumn, spec.groupBy));
+/**
+ * One task and one single-group batch per group, in order of first appearance in the sheet. The
+ * rows are gathered before the first task is made (a group is whole only at the sheet's end), so
+ * a group job holds its rows' sent fields; the tasks are handed on one by one.
+ */
+export function startGroupPlan(scan: WorkbookScan, spec: MapSpec & { groupBy: string }, options: PackOptions, ids: { jobId: string; excelId: string }): MapPlanRun {
   const outTokens = resultTokens(spec);
   const budget = groupBudget(options, outTokens);
   const packer = new MapPacker(options, outTokens, ids.jobId);
   const scope = dedupeScope(spec);
-  const summary: GroupSummary = { groupBy: spec.groupBy, groups: groups.length, rows: 0, rowsWithoutKey, sampledGroups: 0, rowsSent: 0 };
-  const tasks = groups.map((group, g) => {
-    const { sourceText, sent } = renderGroup(spec.groupBy, group, budget);
-    summary.rows += group.rows.length;
-    summary.rowsSent += sent.length;
-    if (sent.length < group.rows.length) summary.sampledGroups++;
-    const dedupeKey = mapDedupeKey(scope, sourceText);
-    const batch = packer.add(dedupeKey, sourceText, GROUP_CLASS, groupOf(spec.sheetName, GROUP_CLASS.className));
-    const context: GroupContext = { id: group.value, class: GROUP_CLASS.className, rows: group.rows.length, sent: sent.map((row) => row.id) };
-    // Row g + 1 of the output table (its header is row 0), the first result column after groupColumns.
-    return mapTaskRow(ids, spec, g, batch, { sourceText, dedupeKey, context, rowIdx: g + 1, colIdx: groupColumns(spec.groupBy).length });
-  });
-  return { tasks, batches: packer.batches, classes: packer.summary(), groups: summary };
+  const summary: GroupSummary = { groupBy: spec.groupBy, groups: 0, rows: 0, rowsWithoutKey: 0, sampledGroups: 0, rowsSent: 0 };
+  let count = 0;
+  async function* tasks(): AsyncGenerator<NewTaskRow> {
+    const { groups, rowsWithoutKey } = await groupRows(streamedTableRows(scan, specTable(scan, spec), { sent: spec.columns, idColumn: spec.idColumn, groupColumn: spec.groupBy }));
+    Object.assign(summary, { groups: groups.length, rowsWithoutKey });
+    for (const group of groups) {
+      const { sourceText, sent } = renderGroup(spec.groupBy, group, budget);
+      summary.rows += group.rows.length;
+      summary.rowsSent += sent.length;
+      if (sent.length < group.rows.length) summary.sampledGroups++;
+      const dedupeKey = mapDedupeKey(scope, sourceText);
+      const batch = packer.add(dedupeKey, sourceText, GROUP_CLASS, groupOf(spec.sheetName, GROUP_CLASS.className));
+      const context: GroupContext = { id: group.value, class: GROUP_CLASS.className, rows: group.rows.length, sent: sent.map((row) => row.id) };
+      const g = count++;
+      // Row g + 1 of the output table (its header is row 0), the first result column after groupColumns.
+      yield mapTaskRow(ids, spec, g, batch, { sourceText, dedupeKey, context, rowIdx: g + 1, colIdx: groupColumns(spec.groupBy).length });
+    }
+  }
+  return { tasks: tasks(), finish: () => ({ taskCount: count, batches: packer.batches, classes: packer.summary(), groups: summary }) };
 }
 
 /** Rows by their group value (text trimmed), groups in order of first appearance; rows with an empty value are counted, not grouped. */
-export function groupRows(rows: Iterable<MapRow>): { groups: Group[]; rowsWithoutKey: number } {
+export async function groupRows(rows: AsyncIterable<MapRow> | Iterable<MapRow>): Promise<{ groups: Group[]; rowsWithoutKey: number }> {
   const byKey = new Map<string, Group>();
   let rowsWithoutKey = 0;
-  for (const row of rows) {
+  for await (const row of rows) {
     const value = typeof row.group === 'string' ? row.group.trim() : row.group;
     if (value === null || value === undefined || value === '') {
       rowsWithoutKey++;

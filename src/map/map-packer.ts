@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { schemaValue } from '../llm/schema-value.ts';
 import type { BatchRow, NewTaskRow } from '../store/job-store.ts';
 import { ITEM_OVERHEAD_TOKENS, estimateTokens } from '../tasks/batching/estimate-tokens.ts';
+import { KeyTable } from '../tasks/batching/key-table.ts';
 import type { PackOptions } from '../tasks/batching/pack-batches.ts';
 import { encodeAddress } from '../workbook/cell-address.ts';
 import type { MapSpec } from './map-spec.ts';
@@ -110,7 +111,8 @@ export class MapPacker {
   readonly #jobId: string;
   readonly #callExtra: (className: string) => number;
   readonly #open = new Map<string, BatchRow>();
-  readonly #batchOf = new Map<string, BatchRow>();
+  /** Each unique item's batch, by its `seq` (batches[seq - 1]), held as hash bits (tasks/batching/key-table.ts). */
+  readonly #batchOf = new KeyTable();
   readonly #classes = new Map<string, ClassSummary>();
 
   constructor(options: PackOptions, outTokensPerRow: number, jobId: string, callExtra: (className: string) => number = () => 0) {
@@ -125,9 +127,10 @@ export class MapPacker {
     const summary = this.#summary(rowClass.className);
     summary.rows++;
     const earlier = this.#batchOf.get(dedupeKey);
-    if (earlier) {
-      earlier.task_count++;
-      return earlier;
+    if (earlier !== undefined) {
+      const batch = this.batches[earlier - 1];
+      batch.task_count++;
+      return batch;
     }
     const inTokens = estimateTokens(sourceText) + ITEM_OVERHEAD_TOKENS;
     let batch = this.#open.get(rowClass.className);
@@ -145,7 +148,7 @@ export class MapPacker {
     summary.uniqueRows++;
     summary.estInputTokens += inTokens;
     summary.estOutputTokens += this.#outTokens;
-    this.#batchOf.set(dedupeKey, batch);
+    this.#batchOf.set(dedupeKey, batch.seq);
     return batch;
   }
 

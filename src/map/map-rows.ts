@@ -1,9 +1,10 @@
 /**
  * The rows of a map job, read from a workbook's neutral view (workbook/sheet-model.ts): the table
- * whose header row holds every column the job sends, and per data row the fields sent.
+ * whose header row holds every column the job sends (found in a scan's first rows), and per data
+ * row the fields sent, streamed from the file (or from a document held whole).
  */
 import { FanyiError } from '../errors.ts';
-import { NON_TEXT, cellKey, type SheetTable, type SpreadsheetDocument } from '../workbook/sheet-model.ts';
+import { NON_TEXT, cellKey, heldRows, type SheetRow, type SheetTable, type SpreadsheetDocument, type WorkbookScan } from '../workbook/sheet-model.ts';
 
 /** Where a map job's rows are: a sheet, its header row, and the columns by header. */
 export interface MapTable {
@@ -39,7 +40,7 @@ const HEADER_SEARCH_ROWS = 20;
  * `needed` (trimmed; case-insensitive when that is unambiguous). Throws naming the columns that
  * the closest row lacks, and the headers it has.
  */
-export function findTable(document: SpreadsheetDocument, needed: readonly string[]): MapTable {
+export function findTable(document: Pick<SpreadsheetDocument, 'sheets'>, needed: readonly string[]): MapTable {
   const sheets = [...document.sheets].sort((a, b) => Number(a.hidden) - Number(b.hidden) || a.index - b.index);
   let closest: { sheet: SheetTable; missing: string[]; headers: string[] } | undefined;
   for (const sheet of sheets) {
@@ -69,8 +70,9 @@ export function columnOf(headers: readonly string[], name: string): number {
   return folded.length === 1 ? folded[0] : -1;
 }
 
+/** Over the rows held and, in a scanned sheet, the rows summarized. */
 function lastUsedColumn(sheet: SheetTable): number {
-  let last = 0;
+  let last = Math.max(0, sheet.tail?.lastUsedColumn ?? 0);
   for (const cells of sheet.rows) {
     if (!cells) continue;
     for (let col = cells.length - 1; col > last; col--) {
@@ -83,28 +85,52 @@ function lastUsedColumn(sheet: SheetTable): number {
   return last;
 }
 
-/** The data rows below the header with at least one sent field filled; `groupColumn`: each row's value in it too. */
-export function* tableRows(document: SpreadsheetDocument, table: MapTable, sent: readonly string[], idColumn?: string, groupColumn?: string): Generator<MapRow> {
+/** The columns a row is read for: those sent, and the `--id` and `--group-by` columns when asked for. */
+export interface RowColumns {
+  sent: readonly string[];
+  idColumn?: string;
+  groupColumn?: string;
+}
+
+/** The data rows below the header with at least one sent field filled, of a document held whole. */
+export function* tableRows(document: Pick<SpreadsheetDocument, 'sheets'>, table: MapTable, columns: RowColumns): Generator<MapRow> {
   const sheet = document.sheets[table.sheetIndex];
-  for (let rowIdx = table.headerRow + 1; rowIdx < sheet.rows.length; rowIdx++) {
-    const fields: Record<string, FieldValue> = {};
-    let filled = false;
-    for (const name of sent) {
-      const value = fieldValue(sheet, rowIdx, table.columns[name]);
-      fields[name] = value;
-      if (value !== null && value !== '') filled = true;
-    }
-    if (!filled) continue;
-    const id = idColumn ? fieldValue(sheet, rowIdx, table.columns[idColumn]) : null;
-    const row: MapRow = { rowIdx, fields, id: id === null || id === '' ? rowIdx + 1 : id };
-    if (groupColumn) row.group = fieldValue(sheet, rowIdx, table.columns[groupColumn]);
-    yield row;
+  for (const cells of heldRows(sheet)) {
+    const row = mapRow(sheet, table, columns, cells);
+    if (row) yield row;
   }
 }
 
-function fieldValue(sheet: SheetTable, row: number, col: number): FieldValue {
-  const value = sheet.rows[row]?.[col];
+/** The same, streamed from the file (a scan's rows): what a job of any size plans from. */
+export async function* streamedTableRows(scan: WorkbookScan, table: MapTable, columns: RowColumns): AsyncGenerator<MapRow> {
+  const sheet = scan.sheets[table.sheetIndex];
+  for await (const cells of scan.rows(table.sheetIndex)) {
+    const row = mapRow(sheet, table, columns, cells);
+    if (row) yield row;
+  }
+}
+
+/** A data row's fields, id and group; undefined above or at the header, or with every sent field empty. */
+function mapRow(sheet: SheetTable, table: MapTable, { sent, idColumn, groupColumn }: RowColumns, row: SheetRow): MapRow | undefined {
+  if (row.row <= table.headerRow) return undefined;
+  const fields: Record<string, FieldValue> = {};
+  let filled = false;
+  for (const name of sent) {
+    const value = fieldValue(sheet, row, table.columns[name]);
+    fields[name] = value;
+    if (value !== null && value !== '') filled = true;
+  }
+  if (!filled) return undefined;
+  const id = idColumn ? fieldValue(sheet, row, table.columns[idColumn]) : null;
+  const mapped: MapRow = { rowIdx: row.row, fields, id: id === null || id === '' ? row.row + 1 : id };
+  if (groupColumn) mapped.group = fieldValue(sheet, row, table.columns[groupColumn]);
+  return mapped;
+}
+
+/** A cell as sent: text, its number when Excel stored one (kept beside the row, or in the sheet's numbers), else null. */
+function fieldValue(sheet: SheetTable, row: SheetRow, col: number): FieldValue {
+  const value = row.cells[col];
   if (typeof value === 'string') return value;
-  if (value === NON_TEXT) return sheet.numbers?.get(cellKey(row, col)) ?? null;
+  if (value === NON_TEXT) return row.numbers?.get(col) ?? sheet.numbers?.get(cellKey(row.row, col)) ?? null;
   return null;
 }

@@ -74,7 +74,7 @@ export async function readMapFiles(promptFile: string, schemaFile: string): Prom
 }
 
 /** The spec of a map job over `document`: the schema checked, the table found, the result columns placed. */
-export function buildMapSpec(document: SpreadsheetDocument, input: MapInput): MapSpec {
+export function buildMapSpec(document: Pick<SpreadsheetDocument, 'sheets'>, input: MapInput): MapSpec {
   const schema = checkRowSchema(input.schema, input.schemaSource ?? 'the schema');
   const columns = sentColumns(input.prompt, input.columns);
   const table: MapTable = findTable(document, [...new Set([...columns, ...[input.idColumn, input.groupBy].filter((c): c is string => Boolean(c))])]);
@@ -125,7 +125,7 @@ function checkExamples(examples: readonly MapExample[], schema: RowSchema, colum
 }
 
 /** The spec's table, as the row reader takes it (the sheet found again by name). */
-export function specTable(document: SpreadsheetDocument, spec: MapSpec): MapTable {
+export function specTable(document: Pick<SpreadsheetDocument, 'format' | 'sheets'>, spec: MapSpec): MapTable {
   // A CSV's one sheet is named after its file, and a job's stored source is named by its hash.
   const sheet = document.sheets.find((s) => s.name === spec.sheetName) ?? (document.format === 'csv' ? document.sheets[0] : undefined);
   if (!sheet) throw new FanyiError('BAD_LAYOUT', `the job's sheet "${spec.sheetName}" is not in the file`);

@@ -109,7 +109,7 @@ function groupColumn(document: SpreadsheetDocument, spec: MapSpec, named: string
 async function reportRows(store: JobStore, jobId: string, document: SpreadsheetDocument, spec: MapSpec, by: { name: string; col: number } | undefined): Promise<ReportRow[]> {
   const table = specTable(document, spec);
   const byRow = new Map<number, MapRow>();
-  for (const row of tableRows(document, by ? { ...table, columns: { ...table.columns, [by.name]: by.col } } : table, by ? [...spec.columns, by.name] : spec.columns)) byRow.set(row.rowIdx, row);
+  for (const row of tableRows(document, by ? { ...table, columns: { ...table.columns, [by.name]: by.col } } : table, { sent: by ? [...spec.columns, by.name] : spec.columns })) byRow.set(row.rowIdx, row);
   const rows: ReportRow[] = [];
   for await (const r of store.writableResults(jobId, { withContext: true })) {
     const fields = byRow.get(r.rowIdx)?.fields ?? {};

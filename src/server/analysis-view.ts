@@ -52,7 +52,7 @@ export function startedView(prepared: PreparedJob, config: FanyiConfig) {
 /** The counts `POST /api/v3/map` answers with once a map job's rows are planned and stored. */
 export function mapStartedView(plan: MapPlan) {
   return {
-    task_count: plan.tasks.length,
+    task_count: plan.taskCount,
     unique_rows: plan.classes.reduce((sum, c) => sum + c.uniqueRows, 0),
     batches: plan.batches.length,
     classes: plan.classes.map((c) => ({ class: c.className, rows: c.rows, calls: c.batches })),

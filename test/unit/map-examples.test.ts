@@ -21,7 +21,7 @@ import { buildMapSpec, type MapSpec } from '../../src/map/map-spec.ts';
 import { planMap } from '../../src/map/plan-map.ts';
 import { loadRecipe } from '../../src/map/recipes.ts';
 import type { BatchItem, ClaimedBatch } from '../../src/store/job-store.ts';
-import { readWorkbook } from '../../src/workbook/read-workbook.ts';
+import { scanWorkbook } from '../../src/workbook/read-workbook.ts';
 import { DEFAULT_READ_LIMITS } from '../../src/workbook/sheet-model.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fanyi-map-examples-'));
@@ -42,11 +42,11 @@ async function reviewsFile(): Promise<string> {
   return file;
 }
 
-async function specOf(flags: Parameters<typeof mapInputsFrom>[0]): Promise<{ spec: MapSpec; plan: ReturnType<typeof planMap> }> {
-  const document = await readWorkbook(await reviewsFile(), DEFAULT_READ_LIMITS);
+async function specOf(flags: Parameters<typeof mapInputsFrom>[0]): Promise<{ spec: MapSpec; plan: Awaited<ReturnType<typeof planMap>> }> {
+  const document = await scanWorkbook(await reviewsFile(), DEFAULT_READ_LIMITS);
   const { map, classify } = await mapInputsFrom(flags, config);
   const spec = buildMapSpec(document, map);
-  return { spec, plan: planMap(document, spec, config, { jobId: 'j', excelId: 'e' }, classify) };
+  return { spec, plan: await planMap(document, spec, config, { jobId: 'j', excelId: 'e' }, classify) };
 }
 
 const batchOf = (lane: string): ClaimedBatch => ({ jobId: 'j', batchId: `B_${lane}`, groupId: 'G', lane, sourceLang: '', targetLang: 'map', attempts: 0, items: [] });
@@ -117,7 +117,7 @@ test('--examples FILE without a recipe: every call carries them without a class 
 });
 
 test('examples that would teach the wrong thing are refused, naming the example and the problem', async () => {
-  const document = await readWorkbook(await reviewsFile(), DEFAULT_READ_LIMITS);
+  const document = await scanWorkbook(await reviewsFile(), DEFAULT_READ_LIMITS);
   const base = { prompt: 'Rate ${Text}.', schema: { type: 'object', properties: { sentiment: { enum: ['positive', 'negative'] } }, required: ['sentiment'] }, examplesSource: '--examples ex.json' };
   assert.throws(
     () => buildMapSpec(document, { ...base, examples: [{ row: { Text: 'ok' }, result: { sentiment: 'positive' } }, { row: { Text: 'bad' }, result: { sentiment: 'awful' } }] }),

@@ -26,7 +26,7 @@ import type { WritableResult } from '../../src/store/job-store.ts';
 import { estimateTokens } from '../../src/tasks/batching/estimate-tokens.ts';
 import { sampleToBudget } from '../../src/tasks/batching/sample-to-budget.ts';
 import { packOptions } from '../../src/tasks/prepare-job.ts';
-import { readWorkbook } from '../../src/workbook/read-workbook.ts';
+import { scanWorkbook } from '../../src/workbook/read-workbook.ts';
 import { DEFAULT_READ_LIMITS } from '../../src/workbook/sheet-model.ts';
 import { realDataPath, realDataSkip } from '../helpers/real-data.ts';
 import { readFile } from 'node:fs/promises';
@@ -46,14 +46,14 @@ async function productsFile(): Promise<string> {
 }
 
 async function planOf(file: string, config = configSchema.parse({}), flags: Record<string, string> = {}) {
-  const document = await readWorkbook(file, DEFAULT_READ_LIMITS);
+  const document = await scanWorkbook(file, DEFAULT_READ_LIMITS);
   const spec = buildMapSpec(document, { prompt: PROMPT, schema: SCHEMA, idColumn: 'Id', groupBy: 'ProductId', ...flags });
-  return { spec, plan: planMap(document, spec, config, { jobId: 'j', excelId: 'e' }) };
+  return { spec, plan: await planMap(document, spec, config, { jobId: 'j', excelId: 'e' }) };
 }
 
 test('rows grouped by their value (trimmed) in order of first appearance; rows without one counted apart', async () => {
   const rows = [{ group: 'B' }, { group: 'A' }, { group: ' B ' }, { group: '' }, { group: null }, { group: 7 }].map((r, i) => ({ rowIdx: i + 1, fields: {}, id: i + 2, ...r }));
-  const { groups, rowsWithoutKey } = groupRows(rows);
+  const { groups, rowsWithoutKey } = await groupRows(rows);
   assert.deepEqual(groups.map((g) => [g.value, g.rows.map((r) => r.id)]), [['B', [2, 4]], ['A', [3]], [7, [7]]]);
   assert.equal(rowsWithoutKey, 2);
 });
@@ -116,7 +116,7 @@ test('a group call says it is a group; its JSON lines carry the group value, siz
 
 test('misuse: a missing --group-by column, a schema naming the group columns, --classes or --examples with groups', async () => {
   const file = await productsFile();
-  const document = await readWorkbook(file, DEFAULT_READ_LIMITS);
+  const document = await scanWorkbook(file, DEFAULT_READ_LIMITS);
   assert.throws(() => buildMapSpec(document, { prompt: PROMPT, schema: SCHEMA, groupBy: 'Product' }), (e) => isFanyiError(e) && e.code === 'NO_SOURCE_COLUMN' && /"Product"/.test(e.message));
   assert.throws(
     () => buildMapSpec(document, { prompt: PROMPT, schema: { type: 'object', properties: { rows: { type: 'integer' } } }, groupBy: 'ProductId' }),
@@ -135,10 +135,10 @@ test('misuse: a missing --group-by column, a schema naming the group columns, --
 test('the product-model recipe on the real review file: 207 products, the largest sampled to fit one call', { skip: realDataSkip }, async () => {
   const recipe = loadRecipe('product-model');
   const file = realDataPath('reviews-amazon-fine-food/fine_food_reviews_1k.csv');
-  const document = await readWorkbook(file, DEFAULT_READ_LIMITS);
+  const document = await scanWorkbook(file, DEFAULT_READ_LIMITS);
   const config = configSchema.parse({});
   const spec: MapSpec = buildMapSpec(document, { prompt: recipe.prompt, schema: recipe.schema, columns: recipe.columns, groupBy: recipe.groupBy, idColumn: 'Id' });
-  const plan = planMap(document, spec, config, { jobId: 'j', excelId: 'e' });
+  const plan = await planMap(document, spec, config, { jobId: 'j', excelId: 'e' });
   assert.equal(plan.groups?.groups, 207);
   assert.equal(plan.batches.length, 207);
   assert.equal(plan.groups?.rows, 1000);

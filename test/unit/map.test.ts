@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { Ajv } from 'ajv';
+import ExcelJS from 'exceljs';
+import { loadConfig } from '../../src/config/load-config.ts';
 import { configSchema } from '../../src/config/config-schema.ts';
 import { FanyiError } from '../../src/errors.ts';
 import { MapStrategy } from '../../src/executor/map-strategy.ts';
@@ -29,8 +31,9 @@ import { isStrictSubset, replySchema } from '../../src/map/reply-schema.ts';
 import { EngineEvents } from '../../src/monitor/engine-events.ts';
 import { createSqliteStore } from '../../src/store/create-store.ts';
 import type { JobStore, TaskView, WritableResult } from '../../src/store/job-store.ts';
-import { readWorkbook } from '../../src/workbook/read-workbook.ts';
-import { DEFAULT_READ_LIMITS } from '../../src/workbook/sheet-model.ts';
+import { createEmbeddedEngine } from '../../src/presets.ts';
+import { readWorkbook, scanWorkbook } from '../../src/workbook/read-workbook.ts';
+import { DEFAULT_READ_LIMITS, heldScan } from '../../src/workbook/sheet-model.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
 
 const SCHEMA = {
@@ -52,7 +55,7 @@ after(() => Promise.all(servers.map((s) => s.close())));
 async function csvDocument(name: string, text: string) {
   const file = path.join(dir, name);
   await writeFile(file, text);
-  return readWorkbook(file, DEFAULT_READ_LIMITS);
+  return scanWorkbook(file, DEFAULT_READ_LIMITS);
 }
 
 test('the template names its columns; rendered, each ${Column} reads [Column]', () => {
@@ -88,7 +91,7 @@ test('the spec over a CSV: rows with the fields sent, ids, result columns after 
   const spec = buildMapSpec(document, { prompt: PROMPT, schema: SCHEMA, idColumn: 'Id' });
   assert.deepEqual(spec.resultColumns, ['sentiment', 'aspects', 'score']);
   assert.equal(spec.firstResultCol, 4);
-  const plan = planMap(document, spec, configSchema.parse({}), { jobId: 'j', excelId: 'e' });
+  const plan = await planMap(document, spec, configSchema.parse({}), { jobId: 'j', excelId: 'e' });
   // Row 9 sends nothing; rows 7 and 10 send the same fields and share one batch slot.
   assert.deepEqual(plan.tasks.map((t) => t.source_text), ['{"Text":"Great","Score":"5"}', '{"Text":"Awful","Score":"1"}', '{"Text":"Great","Score":"5"}']);
   assert.deepEqual(plan.tasks.map((t) => JSON.parse(t.source_context!).id), ['7', '8', '10']);
@@ -97,11 +100,51 @@ test('the spec over a CSV: rows with the fields sent, ids, result columns after 
   assert.ok(plan.tasks.every((t) => t.col_idx === 4 && t.target_lang === 'map'));
 });
 
+test('a table longer than the scan holds: planned from rows streamed from the file, as from the table held whole', async () => {
+  const file = path.join(dir, 'long.xlsx');
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet('Reviews');
+  sheet.addRow(['Id', 'Score', 'Text']);
+  for (let i = 1; i <= 1500; i++) sheet.addRow([i, (i % 5) + 1, i % 3 ? `review ${i}` : 'same text']);
+  // The only cell of column E, far below the rows a scan holds: the results still go after it.
+  sheet.getCell('E1400').value = 'a note far down';
+  await workbook.xlsx.writeFile(file);
+  const scan = await scanWorkbook(file, DEFAULT_READ_LIMITS);
+  assert.ok(scan.sheets[0].tail && scan.sheets[0].rows.length < 1501, 'the scan holds the first rows and summarizes the rest');
+  const spec = buildMapSpec(scan, { prompt: PROMPT, schema: SCHEMA, idColumn: 'Id' });
+  assert.equal(spec.firstResultCol, 5);
+  const config = configSchema.parse({});
+  const plan = await planMap(scan, spec, config, { jobId: 'j', excelId: 'e' });
+  assert.equal(plan.taskCount, 1500);
+  // Scores are numbers in the xlsx and go out as numbers; rows past the first 1,000 keep their place and id.
+  const row1499 = plan.tasks.find((t) => t.row_idx === 1499)!;
+  assert.deepEqual([JSON.parse(row1499.source_text), JSON.parse(row1499.source_context!).id, row1499.cell_ref], [{ Text: 'review 1499', Score: 5 }, 1499, 'F1500']);
+  // 1,000 unique reviews and "same text" under five scores.
+  assert.deepEqual(plan.classes.map((c) => [c.rows, c.uniqueRows]), [[1500, 1005]]);
+  const held = await planMap(heldScan(await readWorkbook(file, DEFAULT_READ_LIMITS)), spec, config, { jobId: 'j', excelId: 'e' });
+  assert.deepEqual(plan.tasks, held.tasks);
+  assert.deepEqual(plan.batches.map((b) => [b.batch_id, b.task_count, b.unique_count]), held.batches.map((b) => [b.batch_id, b.task_count, b.unique_count]));
+});
+
+test('a table with nothing to send in any row: refused, and no part of the job stays stored', async () => {
+  const file = path.join(dir, 'empty-rows.csv');
+  await writeFile(file, 'Id,Score,Text\n1,,\n2,,\n');
+  const db = path.join(dir, `empty-${Math.random()}.db`);
+  const engine = await createEmbeddedEngine({ dbPath: db, loaded: loadConfig({ provider: 'pseudo', filesDir: `${db}.files` }, {}, dir) });
+  try {
+    await assert.rejects(engine.createMapJob({ file, map: { prompt: PROMPT, schema: SCHEMA }, jobId: 'job_empty' }), (e: unknown) => e instanceof FanyiError && e.code === 'NOTHING_TO_TRANSLATE' && /no row below the header/.test(e.message));
+    assert.equal(await engine.store.getJob('job_empty'), undefined);
+    assert.equal((await engine.store.taskPage('job_empty', { offset: 0, limit: 10 })).rows.length, 0);
+  } finally {
+    await engine.close();
+  }
+});
+
 test('a class seam: maxItemsPerCall bounds the rows per batch of that class only', async () => {
   const rows = Array.from({ length: 30 }, (_, i) => `${i},${i % 2 ? 5 : 3},review ${i}`).join('\n');
   const document = await csvDocument('d.csv', `Id,Score,Text\n${rows}\n`);
   const spec = buildMapSpec(document, { prompt: PROMPT, schema: SCHEMA });
-  const plan = planMap(document, spec, configSchema.parse({}), { jobId: 'j', excelId: 'e' }, (row) => (row.fields.Score === '5' ? { className: 'vip', maxItemsPerCall: 1, priority: 1 } : { className: 'rest' }));
+  const plan = await planMap(document, spec, configSchema.parse({}), { jobId: 'j', excelId: 'e' }, (row) => (row.fields.Score === '5' ? { className: 'vip', maxItemsPerCall: 1, priority: 1 } : { className: 'rest' }));
   const byClass = Object.fromEntries(plan.classes.map((c) => [c.className, c.batches]));
   assert.deepEqual(byClass, { rest: 1, vip: 15 });
   assert.ok(plan.batches.filter((b) => b.lane === 'vip').every((b) => b.unique_count === 1 && b.priority === 1));
@@ -182,7 +225,7 @@ async function runMapJob(texts: string[], provider: LlmProvider): Promise<{ stor
   const document = await csvDocument(`job-${Math.random()}.csv`, `Id,Score,Text\n${texts.map((t, i) => `${i},5,${t}`).join('\n')}\n`);
   const spec = buildMapSpec(document, { prompt: PROMPT, schema: SCHEMA });
   const store = await createSqliteStore({ filename: path.join(dir, `s-${Math.random()}.db`) });
-  const plan = planMap(document, spec, configSchema.parse({}), { jobId: 'job_map', excelId: 'e' });
+  const plan = await planMap(document, spec, configSchema.parse({}), { jobId: 'job_map', excelId: 'e' });
   await store.createJob({ jobId: 'job_map', kind: 'map', sourceName: 'x.csv', sourcePath: '/x', excelId: 'e', outPath: null, options: { map: spec } }, plan.tasks, plan.batches);
   const runner = new BatchRunner({ store, provider, events: new EngineEvents(), retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2, max429Waits: 2 }, timeoutMs: 5_000, strategy: new MapStrategy(spec) });
   for (let b = await store.claimBatch('job_map', 'w', 60_000); b; b = await store.claimBatch('job_map', 'w', 60_000)) await runner.run(b, 'w', new AbortController().signal);

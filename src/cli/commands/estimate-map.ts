@@ -3,7 +3,7 @@ import { formatSeconds } from '../../monitor/progress.ts';
 import { callOverheadTokens, exampleTokensByClass } from '../../map/map-messages.ts';
 import { analyseMap } from '../../map/map-job.ts';
 import { describeGroups, groupFigures } from '../../map/map-groups.ts';
-import { planMap } from '../../map/plan-map.ts';
+import { measureMap } from '../../map/plan-map.ts';
 import { printJson } from '../common.ts';
 import type { BatchRow } from '../../store/job-store.ts';
 import { callFigures, costLine, runCalls } from '../../tasks/job-estimate.ts';
@@ -17,7 +17,7 @@ import { mapInputsFrom, type MapFlags } from './map.ts';
 export async function estimateMap(file: string, flags: MapFlags & { json?: boolean }, config: FanyiConfig, model: string): Promise<void> {
   const { map, classify } = await mapInputsFrom(flags, config);
   const { document, spec } = await analyseMap({ file, map }, config);
-  const plan = planMap(document, spec, config, { jobId: 'estimate', excelId: '' }, classify);
+  const plan = await measureMap(document, spec, config, { jobId: 'estimate', excelId: '' }, classify);
   // Each call's prompt and schema, and the examples in exactly the calls of a few-shot class: what the run's calls carry.
   const exampleTokens = exampleTokensByClass(spec);
   const overheadOf = (b: BatchRow) => callOverheadTokens(spec) + exampleTokens(b.lane);
@@ -25,7 +25,7 @@ export async function estimateMap(file: string, flags: MapFlags & { json?: boole
   const calls = perBatch.reduce((sum, n) => sum + n, 0);
   const callsOf = (className: string) => plan.batches.reduce((sum, b, i) => sum + (b.lane === className ? perBatch[i] : 0), 0);
   // A group job's tasks are its groups; its rows are those grouped.
-  const rows = plan.groups ? plan.groups.rows : plan.tasks.length;
+  const rows = plan.groups ? plan.groups.rows : plan.taskCount;
   const inputTokens = plan.batches.reduce((sum, b, i) => sum + b.est_input_tokens + perBatch[i] * overheadOf(b), 0);
   const outputTokens = plan.classes.reduce((sum, c) => sum + c.estOutputTokens, 0);
   const perf = config.llm.performance;
