@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { isFanyiError } from '../../src/errors.ts';
 import type { FileStore } from '../../src/store/files/file-store.ts';
 import { closedAtEnd } from './closed-at-end.ts';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
 /** One store's files as two machines see them: each its own local files dir, the same database. */
 export interface FileStoreHarness {
@@ -28,7 +27,7 @@ export interface FileStoreHarness {
  */
 export function fileStoreCases(name: string, openHarness: () => Promise<FileStoreHarness>, backEnd: { isShared: boolean } = { isShared: true }): void {
   const open = closedAtEnd(openHarness);
-  const scratch = () => mkdtempSync(path.join(tmpdir(), 'fanyi-files-'));
+  const scratch = () => scratchDir('fanyi-files-');
   const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
   test(`${name}: a file is kept under the hash of its bytes; storing it again is the same id`, async () => {

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Kysely } from 'kysely';
 import { createStoreAdapter, openKyselyStore } from '../../src/store/create-store.ts';
 import { DiskFileStore } from '../../src/store/files/disk-file-store.ts';
 import type { Database } from '../../src/store/schema.ts';
 import type { FileStoreHarness } from '../contract/file-store.case.ts';
+import { scratchDir } from './scratch-dir.ts';
 
 /** The files of the database at `url` (migrated now), and a second connection of its own to damage a chunk with. */
 export async function databaseFiles(url: string): Promise<FileStoreHarness> {
@@ -28,6 +27,6 @@ export async function databaseFiles(url: string): Promise<FileStoreHarness> {
 
 /** A files dir alone (a SQLite store's files): one folder whichever "machine" asks. */
 export function diskFiles(): FileStoreHarness {
-  const files = new DiskFileStore(path.join(mkdtempSync(path.join(tmpdir(), 'fanyi-disk-files-')), 'sources'));
+  const files = new DiskFileStore(path.join(scratchDir('fanyi-disk-files-'), 'sources'));
   return { machine: () => files, isShared: false, close: async () => {} };
 }

@@ -3,8 +3,6 @@
  * local dispatcher: the batch is leased by id, run once, and handed back when its work stops short.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { configSchema } from '../../src/config/config-schema.ts';
@@ -15,6 +13,7 @@ import { createSqliteStore } from '../../src/store/create-store.ts';
 import type { ClaimedBatch, JobStore } from '../../src/store/job-store.ts';
 import { prepareJob, toBatchRows, toTaskRows } from '../../src/tasks/prepare-job.ts';
 import type { CellValue, SpreadsheetDocument } from '../../src/workbook/sheet-model.ts';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
 /** A job of one batch per text. */
 async function setup(texts: string[]): Promise<{ store: JobStore; jobId: string; batchIds: string[] }> {
@@ -22,7 +21,7 @@ async function setup(texts: string[]): Promise<{ store: JobStore; jobId: string;
   const doc: SpreadsheetDocument = { format: 'csv', sheets: [{ name: 'S', index: 0, hidden: false, rows, comments: new Map(), merges: [] }], setText() {}, async save() {} };
   const config = configSchema.parse({ llm: { batch_control: { max_batch_size: 1 } } });
   const prepared = prepareJob(doc, config, { to: ['de'], overwrite: false });
-  const store = await createSqliteStore({ filename: path.join(mkdtempSync(path.join(tmpdir(), 'fanyi-dispatch-')), 'f.db') });
+  const store = await createSqliteStore({ filename: path.join(scratchDir('fanyi-dispatch-'), 'f.db') });
   const jobId = 'job_dispatch';
   await store.createJob({ jobId, kind: 'translate', sourceName: 's.csv', sourcePath: '/x', excelId: 'e', outPath: null, options: {} }, toTaskRows(jobId, 'e', prepared.split.tasks, ''), toBatchRows(jobId, prepared.batches));
   await store.setJobStatus(jobId, 'running');

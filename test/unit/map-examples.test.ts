@@ -7,9 +7,7 @@
  * refused with what to do.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { mapInputsFrom } from '../../src/cli/commands/map.ts';
@@ -23,8 +21,9 @@ import { loadRecipe } from '../../src/map/recipes.ts';
 import type { BatchItem, ClaimedBatch } from '../../src/store/job-store.ts';
 import { scanWorkbook } from '../../src/workbook/read-workbook.ts';
 import { DEFAULT_READ_LIMITS } from '../../src/workbook/sheet-model.ts';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'fanyi-map-examples-'));
+const dir = scratchDir('fanyi-map-examples-');
 const config = configSchema.parse({});
 const insights = loadRecipe('review-insights');
 

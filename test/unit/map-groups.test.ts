@@ -6,9 +6,7 @@
  * recipe's 207 products, its largest one sampled.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { mapInputsFrom } from '../../src/cli/commands/map.ts';
@@ -30,8 +28,9 @@ import { scanWorkbook } from '../../src/workbook/read-workbook.ts';
 import { DEFAULT_READ_LIMITS } from '../../src/workbook/sheet-model.ts';
 import { realDataPath, realDataSkip } from '../helpers/real-data.ts';
 import { readFile } from 'node:fs/promises';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'fanyi-map-groups-'));
+const dir = scratchDir('fanyi-map-groups-');
 const SCHEMA = { type: 'object', properties: { aspects: { type: 'array', items: { type: 'string' } }, who: { type: 'array', items: { type: 'string' } } }, required: ['aspects', 'who'] };
 const PROMPT = 'Model the product from its reviews: ${Text} rated ${Score}.';
 

@@ -5,9 +5,7 @@
  * the provider falling back from json_schema to json_object once per endpoint.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { Ajv } from 'ajv';
@@ -35,6 +33,7 @@ import { createEmbeddedEngine } from '../../src/presets.ts';
 import { readWorkbook, scanWorkbook } from '../../src/workbook/read-workbook.ts';
 import { DEFAULT_READ_LIMITS, heldScan } from '../../src/workbook/sheet-model.ts';
 import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
 const SCHEMA = {
   type: 'object',
@@ -48,7 +47,7 @@ const SCHEMA = {
 };
 const PROMPT = 'Read the review ${Text} (rated ${Score} of 5).\nName its sentiment and the aspects it talks about.';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'fanyi-map-unit-'));
+const dir = scratchDir('fanyi-map-unit-');
 const servers: SimulatedProvider[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
 

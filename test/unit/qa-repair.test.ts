@@ -3,8 +3,6 @@
  * statuses committed, and the repair turns of the chat messages.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { configSchema } from '../../src/config/config-schema.ts';
@@ -16,6 +14,7 @@ import { createSqliteStore } from '../../src/store/create-store.ts';
 import type { JobStore, TaskView } from '../../src/store/job-store.ts';
 import { prepareJob, toBatchRows, toTaskRows } from '../../src/tasks/prepare-job.ts';
 import type { CellValue, SpreadsheetDocument } from '../../src/workbook/sheet-model.ts';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
 type Answer = (request: TranslateRequest) => ProviderReply | Promise<ProviderReply>;
 
@@ -41,7 +40,7 @@ async function setup(texts: string[]): Promise<{ store: JobStore; jobId: string 
   const rows: CellValue[][] = [['Key', 'EN', 'DE'], ...texts.map((t, i): CellValue[] => [`k${i}`, t, null])];
   const doc: SpreadsheetDocument = { format: 'csv', sheets: [{ name: 'S', index: 0, hidden: false, rows, comments: new Map(), merges: [] }], setText() {}, async save() {} };
   const prepared = prepareJob(doc, configSchema.parse({}), { to: ['de'], overwrite: false });
-  const store = await createSqliteStore({ filename: path.join(mkdtempSync(path.join(tmpdir(), 'fanyi-qa-')), 'f.db') });
+  const store = await createSqliteStore({ filename: path.join(scratchDir('fanyi-qa-'), 'f.db') });
   const jobId = 'job_qa';
   await store.createJob({ jobId, kind: 'translate', sourceName: 's.csv', sourcePath: '/x', excelId: 'e', outPath: null, options: {} }, toTaskRows(jobId, 'e', prepared.split.tasks, ''), toBatchRows(jobId, prepared.batches));
   return { store, jobId };

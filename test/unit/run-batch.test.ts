@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { configSchema } from '../../src/config/config-schema.ts';
@@ -12,6 +10,7 @@ import type { JobStore } from '../../src/store/job-store.ts';
 import { prepareJob, toBatchRows, toTaskRows } from '../../src/tasks/prepare-job.ts';
 import { type CellValue, type SpreadsheetDocument } from '../../src/workbook/sheet-model.ts';
 import { FanyiError } from '../../src/errors.ts';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
 /** The LLM edge, scripted: every request is recorded and answered by `answer`. */
 class ScriptedProvider implements LlmProvider {
@@ -38,7 +37,7 @@ async function setup(texts: string[], maxBatchSize = 100): Promise<{ store: JobS
   const doc: SpreadsheetDocument = { format: 'csv', sheets: [{ name: 'S', index: 0, hidden: false, rows, comments: new Map(), merges: [] }], setText() {}, async save() {} };
   const config = configSchema.parse({ llm: { batch_control: { max_batch_size: maxBatchSize } } });
   const prepared = prepareJob(doc, config, { to: ['de'], overwrite: false });
-  const store = await createSqliteStore({ filename: path.join(mkdtempSync(path.join(tmpdir(), 'fanyi-run-')), 'f.db') });
+  const store = await createSqliteStore({ filename: path.join(scratchDir('fanyi-run-'), 'f.db') });
   const jobId = 'job_run';
   await store.createJob({ jobId, kind: 'translate', sourceName: 's.csv', sourcePath: '/x', excelId: 'e', outPath: null, options: {} }, toTaskRows(jobId, 'e', prepared.split.tasks, ''), toBatchRows(jobId, prepared.batches));
   return { store, jobId };
