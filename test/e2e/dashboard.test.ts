@@ -18,6 +18,7 @@ import { assertPresent, skipUnlessPresent, type Requirement } from '../helpers/r
 import { startSimulatedProvider, type SimulatedProvider } from '../helpers/simulated-provider.ts';
 import { realDataSkip } from '../helpers/real-data.ts';
 import { readReport, writeReviewSlice } from '../helpers/report-checks.ts';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'tok_dashboard_0123456789';
@@ -106,8 +107,8 @@ describe('dashboard in Chromium', { skip: skipUnlessPresent(BROWSER) }, () => {
     const diffs = await compareWorkbooks(game.file, out, { allowValueChange: [...game.targets.keys(), ...game.newHeaders.keys()] });
     assert.equal(diffs.length, 0, formatDifferences(diffs));
 
-    // Kept after the test (the server's temp dir is removed) so the picture can be looked at.
-    const shot = path.join(await mkdtemp(path.join(tmpdir(), 'fanyi-dashboard-')), 'dashboard.png');
+    // FANYI_KEEP_SCREENSHOT=1 keeps the picture after the run, to be looked at; otherwise it goes with the test's other scratch files.
+    const shot = path.join(process.env.FANYI_KEEP_SCREENSHOT ? await mkdtemp(path.join(tmpdir(), 'fanyi-dashboard-')) : scratchDir('fanyi-dashboard-'), 'dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
     t.diagnostic(`screenshot: ${shot}`);
     console.log(`dashboard screenshot: ${shot}`);
