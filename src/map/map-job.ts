@@ -84,7 +84,8 @@ export async function createMapJob(parts: MapJobParts, jobId: string, input: Map
     run.tasks,
     () => planned().batches,
   );
-  return planned();
+  // Undefined when the store declined the job (an ingestion of a job no longer analyzing): its rows were never read.
+  return plan ?? run.finish();
 }
 
 function mapJobOptions(document: WorkbookScan, spec: MapSpec, parts: MapJobParts, plan: MapPlan, input: MapJobInput): JobOptions {

@@ -11,6 +11,7 @@ import { after, test } from 'node:test';
 import { Ajv } from 'ajv';
 import ExcelJS from 'exceljs';
 import { loadConfig } from '../../src/config/load-config.ts';
+import { runSettingsFrom } from '../../src/config/run-settings.ts';
 import { configSchema } from '../../src/config/config-schema.ts';
 import { FanyiError } from '../../src/errors.ts';
 import { MapStrategy } from '../../src/executor/map-strategy.ts';
@@ -22,6 +23,7 @@ import { parseObjectReply } from '../../src/llm/reply/parse-reply.ts';
 import { schemaValue } from '../../src/llm/schema-value.ts';
 import { mapPayload, mapSystemPrompt } from '../../src/map/map-messages.ts';
 import { cellText, resultEdits } from '../../src/map/map-output.ts';
+import { createMapJob } from '../../src/map/map-job.ts';
 import { buildMapSpec } from '../../src/map/map-spec.ts';
 import { planMap } from '../../src/map/plan-map.ts';
 import { renderInstructions, sentColumns, templateColumns } from '../../src/map/prompt-template.ts';
@@ -134,6 +136,22 @@ test('a table with nothing to send in any row: refused, and no part of the job s
     await assert.rejects(engine.createMapJob({ file, map: { prompt: PROMPT, schema: SCHEMA }, jobId: 'job_empty' }), (e: unknown) => e instanceof FanyiError && e.code === 'NOTHING_TO_TRANSLATE' && /no row below the header/.test(e.message));
     assert.equal(await engine.store.getJob('job_empty'), undefined);
     assert.equal((await engine.store.taskPage('job_empty', { offset: 0, limit: 10 })).rows.length, 0);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('a job the store declines (its ingestion came too late): no rows read, nothing refused', async () => {
+  const file = path.join(dir, 'declined.csv');
+  await writeFile(file, 'Id,Score,Text\n1,5,Great\n');
+  const db = path.join(dir, `declined-${Math.random()}.db`);
+  const loaded = loadConfig({ provider: 'pseudo', filesDir: `${db}.files` }, {}, dir);
+  const engine = await createEmbeddedEngine({ dbPath: db, loaded });
+  try {
+    const parts = { store: engine.store, files: engine.files, config: loaded.config, run: runSettingsFrom(loaded), model: 'pseudo', storeJob: async () => undefined };
+    const plan = await createMapJob(parts, 'job_declined', { file, map: { prompt: PROMPT, schema: SCHEMA } });
+    assert.equal(plan.taskCount, 0);
+    assert.equal(await engine.store.getJob('job_declined'), undefined);
   } finally {
     await engine.close();
   }
