@@ -12,10 +12,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { LanePolicies } from '../../src/limits/lane-policy.ts';
 import { RedisEndpointLimiter } from '../../src/limits/redis/redis-endpoint-limiter.ts';
-import { deleteKeys, REDIS_URL } from '../helpers/redis-server.ts';
+import { deleteKeys, ownRedis, REDIS_URL } from '../helpers/redis-server.ts';
 
 /** One endpoint key of the test's own; `worker()` is one more process's limiter on it, with its own connection. */
-function sharedEndpoint(t: TestContext) {
+function sharedEndpoint(t: TestContext, url = REDIS_URL) {
   const prefix = `fanyi-test:${randomUUID()}`;
   const key = `${prefix}:{endpoint}`;
   const connections: Redis[] = [];
@@ -23,17 +23,17 @@ function sharedEndpoint(t: TestContext) {
   t.after(async () => {
     await Promise.all(limiters.map((limiter) => limiter.close()));
     for (const redis of connections) redis.disconnect();
-    await deleteKeys(REDIS_URL, prefix);
+    await deleteKeys(url, prefix);
   });
   return {
     /** The lanes the shared waiting table holds (endpoint-budget.lua KEYS[5]), sorted. */
     async waitingLanes(): Promise<string[]> {
-      const redis = new Redis(REDIS_URL);
+      const redis = new Redis(url);
       connections.push(redis);
       return (await redis.hkeys(`${key}:waiting`)).map((field) => field.split('|')[0]).sort();
     },
     worker(lanes: LanePolicies) {
-      const redis = new Redis(REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
       redis.on('error', () => {});
       connections.push(redis);
       // 1,000 tokens a second, a one-second burst.
@@ -119,5 +119,25 @@ test('a worker that stops waiting holds no lane back: its waiting entry is gone 
   await sleep(600); // three refreshes; the entry's ttl is 3 s
   assert.deepEqual(await endpoint.waitingLanes(), ['translation']);
   await translation;
+  assert.deepEqual(await endpoint.waitingLanes(), [], 'granted: nothing waits');
+});
+
+test('a refresh sent behind a granting acquire does not put the granted call back in the waiting table', async (t) => {
+  // Its own redis-server: CLIENT PAUSE holds every client of the server, other test files' too.
+  const server = await ownRedis();
+  const endpoint = sharedEndpoint(t, server.url);
+  // After the endpoint's own cleanup (hooks run in the order they were added), which needs the server.
+  t.after(() => server.kill());
+  const worker = endpoint.worker(lanes(0));
+  await drain(worker);
+  const call = worker.acquire(100, undefined, '', 'translation');
+  await sleep(100);
+  assert.deepEqual(await endpoint.waitingLanes(), ['translation']);
+  // The call asks again when the refill is due (~1.8 s); writes held until 2.6 s queue the refreshes
+  // (every 200 ms) behind that acquire, and Redis runs them in the order they came.
+  const admin = new Redis(server.url);
+  await admin.call('CLIENT', 'PAUSE', '2500', 'WRITE');
+  admin.disconnect();
+  await call;
   assert.deepEqual(await endpoint.waitingLanes(), [], 'granted: nothing waits');
 });

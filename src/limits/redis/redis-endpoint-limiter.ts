@@ -90,6 +90,8 @@ export class RedisEndpointLimiter implements RateLimiter {
   readonly #queue: Waiter[] = [];
   /** The lane the script last said goes next across all workers. */
   #servedLane = '';
+  /** True while an acquire is on its way to Redis (it carries this limiter's waiting lanes). */
+  #asking = false;
   /** True while Redis may hold waiting entries of this limiter (cleared by telling it nothing waits). */
   #registered = false;
   /** Permit ids this process holds, renewed by the refresh timer so they outlive slotTtlMs. */
@@ -196,8 +198,10 @@ export class RedisEndpointLimiter implements RateLimiter {
       try {
         const common = { id, kind: head.kind, tokens: reserved, maxConcurrency: this.#maxConcurrency, headroom: HEADROOM, slotTtlMs: this.#slotTtlMs };
         this.#registered = true;
+        this.#asking = true;
         state = await this.#script.acquire({ ...common, lane: head.lane, worker: this.#worker, waitingTtlMs: this.#waitingTtlMs, waiting: this.#waitingLanes() });
       } catch (error) {
+        this.#asking = false;
         if (!isOutage(error)) {
           if (this.#dequeue(head)) head.reject(error);
           continue;
@@ -206,6 +210,7 @@ export class RedisEndpointLimiter implements RateLimiter {
         await this.#sleep(OUTAGE_POLL_MS);
         continue;
       }
+      this.#asking = false;
       this.#up(state);
       this.#servedLane = state.servedLane;
       if (state.granted) {
@@ -272,7 +277,9 @@ export class RedisEndpointLimiter implements RateLimiter {
    * and stops when nothing runs either.
    */
   #refresh(): void {
-    if (this.#queue.length || this.#registered) {
+    // An acquire on its way says what waits here itself, and a grant drops the granted call's lane:
+    // a refresh sent behind it would put back the entry of a call already granted.
+    if (!this.#asking && (this.#queue.length || this.#registered)) {
       this.#registered = this.#queue.length > 0;
       this.#script.waiting(this.#worker, this.#waitingTtlMs, this.#waitingLanes()).then((state) => this.#up(state), (error) => isOutage(error) && this.#down(error));
     }
